@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+)
+
+func init() { register(newResolveCmd) }
+
+type resolveOptions struct {
+	arch  string
+	dump  bool
+	grep  []string
+	json  bool
+	names []string
+}
+
+func newResolveCmd(e *env) *cobra.Command {
+	var o resolveOptions
+	c := &cobra.Command{
+		Use:   "resolve [-a ARCH] NAME|NUMBER...",
+		Short: "Translate system-call names to numbers and back, on any architecture",
+		Long: `Resolve translates system-call names to numbers and numbers to names, the job
+of scmp_sys_resolver and ausyscall. Numbers are decimal or 0x hex. ARCH is any
+spelling of an architecture: x86_64, SCMP_ARCH_AARCH64, arm64, x86-64, i386,
+or an audit hex token such as c000003e. The default is the architecture of
+this syscage binary.
+
+On ABIs that multiplex socket and System V IPC calls (x86, s390, ppc, ...)
+a name reached only through socketcall(2) or ipc(2) prints as
+"ipc(117) call 1"; --json gives the parts.
+
+The tables come from Linux ` + arch.TableRelease() + `; a name missing on an
+architecture is reported unknown, never guessed.`,
+		Example: `  syscage resolve execve                  # 59 on x86_64
+  syscage resolve -a aarch64 57           # close
+  syscage resolve -a c000003e 59          # execve
+  syscage resolve -a x32 read             # 1073741824 (x32 bit set)
+  syscage resolve -a i386 --grep sock     # every name containing "sock"
+  syscage resolve -a riscv64 --dump --json`,
+		Args: cmdArgs(func(c *cobra.Command, args []string) error {
+			if len(args) == 0 && !o.dump && len(o.grep) == 0 {
+				return fmt.Errorf("resolve needs a NAME or NUMBER, --dump or --grep")
+			}
+			return nil
+		}),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.names = args
+			return runResolve(e, o)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.arch, "arch", "a", "", "architecture (default: this binary's)")
+	f.BoolVar(&o.dump, "dump", false, "print the whole table")
+	f.StringArrayVar(&o.grep, "grep", nil, "print the names containing `SUBSTRING` (repeatable)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	return c
+}
+
+func completeArch(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, a := range arch.All() {
+		out = append(out, a.String())
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// parseArchFlag resolves an --arch value, defaulting to the native ABI.
+func parseArchFlag(s string) (arch.Arch, error) {
+	if s == "" || s == "native" {
+		a, ok := arch.Native()
+		if !ok {
+			return arch.Invalid, fmt.Errorf("this binary's architecture is unknown to syscage; pass --arch")
+		}
+		return a, nil
+	}
+	a, err := arch.Parse(s)
+	if err != nil {
+		return arch.Invalid, usageError{err}
+	}
+	return a, nil
+}
+
+type resolved struct {
+	Arch  string `json:"arch"`
+	Query string `json:"query,omitempty"`
+	Name  string `json:"name,omitempty"`
+	// Nr is the direct system-call number; nil when the call exists only
+	// through a multiplexer.
+	Nr          *uint32      `json:"nr,omitempty"`
+	Multiplexer *multiplexed `json:"multiplexer,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+type multiplexed struct {
+	Syscall string `json:"syscall"`
+	Nr      uint32 `json:"nr"`
+	Call    uint32 `json:"call"`
+}
+
+func runResolve(e *env, o resolveOptions) error {
+	a, err := parseArchFlag(o.arch)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	var out []resolved
+	unknown := 0
+	switch {
+	case o.dump || len(o.grep) > 0:
+		for _, s := range a.Syscalls() {
+			if len(o.grep) > 0 && !containsAny(s.Name, o.grep) {
+				continue
+			}
+			out = append(out, describe(a, s.Name, ""))
+		}
+		if len(o.grep) > 0 && len(out) == 0 {
+			unknown++
+		}
+	}
+	for _, q := range o.names {
+		r := resolveOne(a, q)
+		if r.Error != "" {
+			unknown++
+		}
+		out = append(out, r)
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if out == nil {
+			out = []resolved{}
+		}
+		if err := enc.Encode(out); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		printResolved(e.stdout, e.stderr, out, o.dump || len(o.grep) > 0)
+	}
+	if unknown > 0 {
+		if len(o.grep) > 0 && len(o.names) == 0 {
+			fmt.Fprintf(e.stderr, "syscage: no system call on %s contains %s\n", a, strings.Join(o.grep, " or "))
+		}
+		return silentExit(ExitFinding)
+	}
+	return nil
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(a arch.Arch, name, query string) resolved {
+	r := resolved{Arch: a.String(), Query: query, Name: name}
+	if nr, ok := a.SyscallNumber(name); ok {
+		r.Nr = &nr
+	}
+	if m, ok := a.Multiplexed(name); ok {
+		r.Multiplexer = &multiplexed{Syscall: m.Syscall, Nr: m.Nr, Call: m.Call}
+	}
+	return r
+}
+
+func resolveOne(a arch.Arch, q string) resolved {
+	if nr, ok := parseNumber(q); ok {
+		name, found := a.SyscallName(nr)
+		if !found {
+			return resolved{Arch: a.String(), Query: q, Nr: &nr,
+				Error: fmt.Sprintf("no system call %d on %s", nr, a)}
+		}
+		return describe(a, name, q)
+	}
+	r := describe(a, q, q)
+	if r.Nr == nil && r.Multiplexer == nil {
+		r.Name = ""
+		r.Error = fmt.Sprintf("unknown system call %q on %s", q, a)
+		if others := archesWith(q); len(others) > 0 {
+			r.Error += fmt.Sprintf(" (it exists on %s)", strings.Join(others, ", "))
+		}
+	}
+	return r
+}
+
+func archesWith(name string) []string {
+	var out []string
+	for _, a := range arch.All() {
+		if _, ok := a.SyscallNumber(name); ok {
+			out = append(out, a.String())
+		}
+	}
+	return out
+}
+
+// parseNumber reads a system-call number in decimal or 0x hex.
+func parseNumber(s string) (uint32, bool) {
+	base := 10
+	digits := s
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		base, digits = 16, s[2:]
+	}
+	if digits == "" || digits[0] == '+' || digits[0] == '-' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(digits, base, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(v), true
+}
+
+func printResolved(stdout, stderr io.Writer, rs []resolved, table bool) {
+	for _, r := range rs {
+		switch {
+		case r.Error != "":
+			fmt.Fprintf(stderr, "syscage: %s\n", r.Error)
+		case table:
+			fmt.Fprintf(stdout, "%-10s %s\n", numberText(r), r.Name)
+		case r.Query != r.Name:
+			fmt.Fprintln(stdout, r.Name)
+		default:
+			fmt.Fprintln(stdout, numberText(r))
+		}
+	}
+}
+
+func numberText(r resolved) string {
+	if r.Nr != nil {
+		return strconv.FormatUint(uint64(*r.Nr), 10)
+	}
+	m := r.Multiplexer
+	return fmt.Sprintf("%s(%d) call %d", m.Syscall, m.Nr, m.Call)
+}
