@@ -204,19 +204,8 @@ func archesWith(name string) []string {
 
 // parseNumber reads a system-call number in decimal or 0x hex.
 func parseNumber(s string) (uint32, bool) {
-	base := 10
-	digits := s
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		base, digits = 16, s[2:]
-	}
-	if digits == "" || digits[0] == '+' || digits[0] == '-' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(digits, base, 32)
-	if err != nil {
-		return 0, false
-	}
-	return uint32(v), true
+	n, err := arch.ParseNumber(s)
+	return n, err == nil
 }
 
 func printResolved(stdout, stderr io.Writer, rs []resolved, table bool) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -78,7 +79,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Errors cobra produces itself (unknown flag, wrong argument count)
 	// and anything a command returned unwrapped.
 	fmt.Fprintf(stderr, "syscage: %v\n", err)
-	if isUsageError(err) {
+	if isUsageError(err) || strings.HasPrefix(err.Error(), "unknown command ") {
 		fmt.Fprintf(stderr, "Run 'syscage --help' for usage.\n")
 		return ExitUsage
 	}

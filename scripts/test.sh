@@ -1,0 +1,44 @@
+#!/bin/sh
+# The whole test suite, as the README gives it and CI runs it.
+# Installs what the tests need when it is missing (as root, with apt-get),
+# then runs the generated-files check, gofmt, go vet, staticcheck and the
+# tests, including the differential tests against libseccomp.
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v scmp_sys_resolver >/dev/null 2>&1 || need="$need seccomp"
+[ -e /usr/include/seccomp.h ] || need="$need libseccomp-dev"
+command -v strace >/dev/null 2>&1 || need="$need strace"
+command -v gcc >/dev/null 2>&1 || need="$need gcc"
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "test.sh: missing Debian packages:$need (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "test.sh: installing$need" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
+export PATH="$PATH:$(go env GOPATH)/bin"
+command -v staticcheck >/dev/null 2>&1 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+echo "== generated files"
+go generate ./...
+if ! git diff --quiet -- '*.go' 2>/dev/null; then
+	git --no-pager diff --stat -- '*.go'
+	echo "test.sh: regenerating changed committed files; run 'go generate ./...' and commit" >&2
+	exit 1
+fi
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
+echo "== go vet"
+go vet ./...
+go vet -tags libseccomp ./...
+echo "== staticcheck"
+staticcheck ./...
+staticcheck -tags libseccomp ./...
+echo "== go test"
+SYSCAGE_REQUIRE_TOOLS=1 go test -race -tags libseccomp -timeout 40m ./...
+echo "test.sh: all passed"
