@@ -313,7 +313,10 @@ func mergeTails(nodes []node) []node {
 			// The first (largest) member within reach: t itself, unless t is
 			// a ja (not a member), whose class may have none in reach.
 			r = t
-			if j, _ := slices.BinarySearchFunc(m, from+256, func(e, lim int) int { return lim - e }); j < len(m) {
+			// The member must also lie ahead of the jump: when t is a ja
+			// whose class has no member in reach, the largest member
+			// within reach may be behind it.
+			if j, _ := slices.BinarySearchFunc(m, from+256, func(e, lim int) int { return lim - e }); j < len(m) && m[j] > from {
 				r = m[j]
 			}
 		}

@@ -542,3 +542,39 @@ func TestOptimizeRandomLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeTailsNeverJumpsBack: a conditional jump to a ja whose target
+// is out of reach must not be merged with an equivalent instruction that
+// lies behind the jump.
+func TestMergeTailsNeverJumpsBack(t *testing.T) {
+	b := NewBuilder()
+	allow, next, hop, far := b.NewLabel(), b.NewLabel(), b.NewLabel(), b.NewLabel()
+	b.LoadAbs(OffsetNr)
+	b.JumpIf(BPF_JEQ, 1, allow, next)
+	b.Bind(allow)
+	b.Ret(0x7fff0000) // 2: equivalent to the far ret, behind the jump below
+	b.Bind(next)
+	b.JumpIf(BPF_JEQ, 2, hop, hop) // 3: jumps to a ja
+	b.Bind(hop)
+	b.Goto(far) // 4: target out of a conditional jump's reach
+	for i := 0; i < 300; i++ {
+		b.JumpIf(BPF_JEQ, uint32(100+i), 0, 0)
+	}
+	b.Bind(far)
+	b.Ret(0x7fff0000)
+	out := mergeTails(mustNodes(t, b.Func()))
+	for i, nd := range out {
+		if (isCond(nd.op) || isJA(nd.op)) && ((nd.t >= 0 && nd.t <= i) || (nd.f >= 0 && nd.f <= i)) {
+			t.Fatalf("instruction %d jumps backward: %+v", i, nd)
+		}
+	}
+}
+
+func mustNodes(t *testing.T, f Func) []node {
+	t.Helper()
+	nodes, err := f.nodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes
+}
