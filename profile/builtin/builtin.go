@@ -1,0 +1,54 @@
+package builtin
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+//go:embed docker-default.json unconfined.json
+var files embed.FS
+
+var sources = map[string]string{
+	"docker-default": "docker-default.json",
+	"unconfined":     "unconfined.json",
+}
+
+// Names returns the names of the built-in profiles, sorted.
+func Names() []string {
+	var n []string
+	for k := range sources {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Get returns a fresh copy of the built-in profile name. The Docker
+// default profile keeps its includes, excludes and archMap; resolve it
+// with profile.Resolve (oci.DefaultCaps is Docker's default capability
+// set).
+func Get(name string) (*profile.Profile, error) {
+	file, ok := sources[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: no built-in profile %q (want one of %s)", profile.ErrInvalid, name, strings.Join(Names(), ", "))
+	}
+	data, err := JSON(name)
+	if err != nil {
+		return nil, err
+	}
+	return oci.Parse("builtin:"+file, data)
+}
+
+// JSON returns the built-in profile name as shipped.
+func JSON(name string) ([]byte, error) {
+	file, ok := sources[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: no built-in profile %q (want one of %s)", profile.ErrInvalid, name, strings.Join(Names(), ", "))
+	}
+	return files.ReadFile(file)
+}

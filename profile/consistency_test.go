@@ -1,0 +1,95 @@
+package profile_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
+	t.Helper()
+	p, err := builtin.Get("docker-default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// boundaries returns argument values around every datum of p.
+func boundaries(p *profile.Profile) []uint64 {
+	vals := []uint64{0, 1, 0xffffffff, 0x100000000, 0xffffffffffffffff, 0x7fffffff, 0x80000000}
+	for _, r := range p.Rules {
+		for _, c := range r.Conds {
+			for _, v := range []uint64{c.Value, c.ValueTwo, c.Value & c.ValueTwo, c.Value ^ c.ValueTwo, ^c.Value} {
+				vals = append(vals, v-1, v, v+1, v&0xffffffff, v|0xffffffff00000000, v&^0xffffffff, v+0x100000000, v-0x100000000)
+			}
+		}
+	}
+	return vals
+}
+
+// checkConsistent compares Evaluate and Table on every system call of
+// abi with boundary values in each argument.
+func checkConsistent(t *testing.T, p *profile.Profile, native, abi arch.Arch) {
+	t.Helper()
+	tab, err := p.Table(abi, profile.TableOptions{})
+	if err != nil {
+		t.Fatalf("table %s: %v", abi, err)
+	}
+	vals := boundaries(p)
+	bad := 0
+	nrs := []uint32{}
+	for _, s := range abi.Syscalls() {
+		nrs = append(nrs, s.Nr)
+	}
+	nrs = append(nrs, abi.MaxSyscall()+1, 0xffffffff)
+	for _, nr := range nrs {
+		e, has := tab.Lookup(nr)
+		try := func(args [6]uint64) {
+			want := tab.Default
+			if has {
+				want = e.Decide(abi, args)
+			}
+			got, err := profile.Evaluate(p, native, profile.Data{Nr: nr, Arch: abi.Audit(), Args: args})
+			if err != nil {
+				t.Fatalf("evaluate: %v", err)
+			}
+			if got != want && bad < 20 {
+				bad++
+				t.Errorf("%s nr %d args %#x: Evaluate %s, Table %s (%+v)", abi, nr, args, got, want, e)
+			}
+		}
+		try([6]uint64{})
+		if !has || len(e.Rules) == 0 {
+			continue
+		}
+		for i := 0; i < 6; i++ {
+			for _, v := range vals {
+				var args [6]uint64
+				args[i] = v
+				try(args)
+				for j := range args {
+					args[j] = v
+				}
+				try(args)
+			}
+		}
+	}
+}
+
+func TestDockerDefaultConsistent(t *testing.T) {
+	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X, arch.PPC64LE, arch.RISCV64, arch.MIPSEL64} {
+		p := dockerDefault(t, host)
+		for _, abi := range append([]arch.Arch{host}, p.Arches...) {
+			t.Run(fmt.Sprintf("%s/%s", host, abi), func(t *testing.T) { checkConsistent(t, p, host, abi) })
+		}
+	}
+}

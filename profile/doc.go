@@ -1,0 +1,139 @@
+// Package profile is syscage's format-neutral model of a seccomp policy
+// (Profile, Rule, Cond, Action, Op) and states what a profile means.
+//
+// Profiles mean what runc and libseccomp make of them, because that is
+// what people deploy. Evaluate is that meaning in plain Go, computed from
+// the profile for one system call; Table is the same meaning laid out per
+// ABI for the compiler: for each system-call number an unconditional
+// action, or an ordered list of argument rules (first match wins) and a
+// fallback. The tests check Table against Evaluate on every system call
+// of every ABI, and (build tag libseccomp) Evaluate against the filters
+// libseccomp itself builds for random profiles.
+//
+// # Conditional profiles
+//
+// Docker's includes, excludes and archMap are kept in the model for round
+// trips and applied by Resolve, exactly as moby's setupSeccomp does
+// (profiles/seccomp/seccomp_linux.go): archMap gives the architectures of
+// the host's entry; a rule is dropped if excludes.arches has the host,
+// any of excludes.caps is in the bounding set or the kernel is at least
+// excludes.minKernel; it is kept only if includes.arches (when set) has
+// the host, all of includes.caps are in the set and the kernel is at
+// least includes.minKernel. Kernel versions compare on "major.minor"
+// only, as moby's kernelGreaterEqualThan does. Table and Evaluate refuse
+// unresolved profiles.
+//
+// # Architectures
+//
+// The filter covers the kernel's native ABI (libseccomp's seccomp_init
+// adds it and runc never removes it) and Profile.Arches
+// (seccomp_arch_add). A system call of any other ABI gets DefaultBadArch,
+// KILL_THREAD: libseccomp's default SCMP_FLTATR_ACT_BADARCH, which runc
+// (libcontainer/seccomp/seccomp_linux.go) does not change. x86_64 and x32
+// share AUDIT_ARCH_X86_64 and are told apart by bit 30 of the number
+// (_gen_bpf_arch in src/gen_bpf.c): with both covered the bit selects the
+// ABI; with x86_64 alone a number with the bit is a bad architecture
+// except -1 (0xffffffff, which tracers use to skip a call: it gets the
+// default action); with x32 alone a number without the bit is a bad
+// architecture (and -1, which has the bit, is an x32 number).
+//
+// # From rules to libseccomp calls
+//
+// runc (libcontainer/specconv SetupSeccomp and seccomp.matchCall) adds
+// one libseccomp rule per name:
+//
+//   - a rule whose action equals the default, errno included, is skipped;
+//   - SCMP_ACT_KILL is KILL_THREAD; ERRNO and TRACE without errnoRet mean
+//     ERRNO(EPERM) and TRACE(EPERM) (runc's actErrno and actTrace);
+//   - conditions on distinct arguments form one rule (ANDed); if any
+//     argument index repeats, every condition becomes a rule of its own
+//     (ORed), in the order written;
+//   - a name is resolved per ABI by name (libseccomp translates the native
+//     number by name). A name an ABI lacks is skipped there with a warning
+//     (Table.Unknown), or is an error with TableOptions.Strict. On ABIs
+//     without socketcall/ipc libseccomp still files such a rule under a
+//     pseudo-syscall number that is never emitted, and refuses it if it
+//     conflicts there (arch_filter_rule_add); Table reports that refusal.
+//   - on ABIs that multiplex socket and System V IPC calls (x86, s390,
+//     s390x, ppc, ppc64, ppc64le, mips o32, m68k, sh: arch.Multiplexed),
+//     libseccomp's abi_rule_add (src/syscalls.c) adds, before the direct
+//     rule, a rule for socketcall(2) or ipc(2) whose first argument
+//     condition is replaced by arg0 == sub-call and whose other
+//     conditions are kept as they are.
+//
+// The model assumes a libseccomp whose system-call tables are syscage's
+// (package arch). runc with an older libseccomp skips, on every ABI,
+// names its tables lack.
+//
+// # Several rules for one system call
+//
+// The rules for one number on one ABI are merged by a port of
+// libseccomp's db_rule_add (src/db.c, v2.5.x to v2.6.0): the argument
+// chains of _db_rule_gen_64 (64-bit ABIs: each 64-bit comparison becomes
+// comparisons of the high and the low 32-bit words) and _db_rule_gen_32,
+// then _db_tree_prune and _db_tree_add with their level ordering
+// (_db_chain_lt: argument index, high word before low, EQ/NE/MASKED_EQ
+// before LT/LE before GT/GE, then the datum), reference counts and
+// quirks. In particular:
+//
+//   - the first unconditional rule wins; an unconditional rule replaces
+//     the conditional ones before it; conditional rules after an
+//     unconditional one are dropped;
+//   - of conditional rules that can both match, the tree order decides,
+//     not the order of the profile; a rule whose leading comparisons
+//     coincide with an earlier, shorter rule may be dropped in part or in
+//     whole; rules whose comparisons coincide but whose actions differ make
+//     libseccomp fail with EEXIST, and runc with it: Table and Evaluate
+//     return an error wrapping ErrInvalid;
+//   - a MASKED_EQ condition with a zero mask is no condition at all, so a
+//     rule made only of such conditions is unconditional;
+//   - on 32-bit ABIs (x86, x32, arm, mips o32 and n32, ppc, s390, ...)
+//     only the low 32 bits of an argument are compared, with the low 32
+//     bits of the datum and mask: _db_rule_gen_32 truncates them without a
+//     warning, and the high bits of the datum are ignored. Table's
+//     conditions on such ABIs are already truncated.
+//   - v2.6.1 changed one assignment in _db_tree_add (act_t to act_f, for
+//     two less-than or not-equal comparisons of one high word with
+//     different actions); the model follows the releases runc and the
+//     distributions ship.
+//
+// Evaluate walks the resulting tree as the BPF that _gen_bpf_chain emits
+// would: each level in order, a branch into a deeper level that matches
+// nothing falling through to the next node of its level. Table lists the
+// tree's paths in that order and turns each into 64-bit argument
+// conditions; neighbouring paths with one action are merged and paths
+// that cannot change the outcome are dropped, so that Table's rules are
+// usually the profile's own.
+//
+// # What is not modelled
+//
+//   - libseccomp code-generation bugs: when a comparison falls through to
+//     a sibling that shares the accumulator's argument word, the emitted
+//     BPF may compare the word an earlier, deeper comparison loaded
+//     (_gen_bpf_build_bpf restores the accumulator only for the first
+//     block that jumps to a shared block); and with x86_64 and x32 in one
+//     filter at optimization level 1, the load of the system-call number
+//     is lost when the first system call in priority order is a
+//     pseudo-syscall. The model gives the meaning libseccomp's rule tree
+//     intends; the differential tests detect and skip such filters.
+//   - the ENOSYS stub runc's patchbpf prepends for numbers above the
+//     largest one the profile names; seccomp.Expect adds the stub syscage
+//     compiles.
+//   - the kernel and libseccomp version checks (KILL_PROCESS, LOG and
+//     NOTIFY need newer kernels), runc's refusal of NOTIFY as the default
+//     action or for write(2), and its architecture list, which lacks
+//     m68k, parisc, sh and sheb.
+//
+// Evaluate reports libseccomp's refusal only for the system call it
+// evaluates; Table reports every refusal on its ABI.
+//
+// # Validation
+//
+// Validate reports what runc or libseccomp would refuse: an argument index
+// above 5, an unknown operator or action, ERRNO with an errno of 4095 or
+// more (libseccomp's sys_chk_seccomp_action accepts errno < MAX_ERRNO),
+// data on an action that takes none, a rule without names, both
+// architectures and archMap, an unknown filter flag, a malformed
+// minKernel. Profile parsers (package oci) report the same problems
+// located in their input, as *SyntaxError.
+package profile

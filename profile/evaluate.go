@@ -1,0 +1,123 @@
+package profile
+
+import (
+	"fmt"
+
+	"github.com/syscage/syscage/arch"
+)
+
+// Data is one system call as a seccomp filter sees it (struct
+// seccomp_data without the instruction pointer).
+type Data struct {
+	Nr   uint32    // system-call number
+	Arch uint32    // AUDIT_ARCH_* value
+	Args [6]uint64 // arguments
+}
+
+// Evaluate returns the action that the filter runc and libseccomp build
+// from p gives the system call d, on a kernel whose native ABI is native
+// (the filter covers it and p.Arches; native may be arch.Invalid when
+// p.Arches is not empty). It is the reference semantics of profiles,
+// stated from the profile directly: it does not use Table. p must not
+// have conditional parts (see Resolve).
+//
+// Evaluate does not add what runc adds after libseccomp (the ENOSYS stub
+// for system calls newer than its tables); see seccomp.Expect. An error
+// means libseccomp would refuse a rule for d's system call.
+func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
+	if err := p.Validate(); err != nil {
+		return Action{}, err
+	}
+	if p.Conditional() {
+		return Action{}, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
+	}
+	covered := map[arch.Arch]bool{}
+	if native != arch.Invalid {
+		if !validArch(native) {
+			return Action{}, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, native)
+		}
+		covered[native] = true
+	}
+	for _, a := range p.Arches {
+		covered[a] = true
+	}
+	if len(covered) == 0 {
+		return Action{}, fmt.Errorf("%w: no architecture: give the native one", ErrInvalid)
+	}
+
+	abi, ok := arch.FromAudit(d.Arch)
+	if !ok {
+		return DefaultBadArch, nil
+	}
+	if abi == arch.X86_64 {
+		// x86_64 and x32 share the audit value (_gen_bpf_arch): with both
+		// covered the x32 bit picks the table; with x86_64 alone, numbers
+		// with the bit are a bad architecture except -1 (which tracers use
+		// to skip a call); with x32 alone, numbers without it are.
+		x32 := d.Nr&arch.X32SyscallBit != 0
+		switch {
+		case covered[arch.X86_64] && covered[arch.X32]:
+			if x32 {
+				abi = arch.X32
+			}
+		case covered[arch.X86_64]:
+			if x32 && d.Nr != 0xffffffff {
+				return DefaultBadArch, nil
+			}
+		case covered[arch.X32]:
+			if !x32 {
+				return DefaultBadArch, nil
+			}
+			abi = arch.X32
+		default:
+			return DefaultBadArch, nil
+		}
+	} else if !covered[abi] {
+		return DefaultBadArch, nil
+	}
+
+	// The seccomp_rule_add calls that reach d.Nr on abi, in runc's order.
+	wide := abi.Bits() == 64
+	var db sysDB
+	for i, r := range p.Rules {
+		if r.Action == p.Default {
+			continue
+		}
+		for _, name := range r.Names {
+			nr, direct := abi.SyscallNumber(name)
+			direct = direct && nr == d.Nr
+			m, mux := abi.Multiplexed(name)
+			mux = mux && m.Nr == d.Nr
+			if !direct && !mux {
+				continue
+			}
+			for _, g := range runcGroups(r.Conds) {
+				var err error
+				if mux {
+					err = db.add(newLSRule(r.Action, i, muxConds(g, m.Call)), wide)
+				} else {
+					err = db.add(newLSRule(r.Action, i, g), wide)
+				}
+				if err != nil {
+					return Action{}, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
+				}
+			}
+		}
+	}
+	switch {
+	case !db.exists:
+		return p.Default, nil
+	case db.chains == nil:
+		return db.action, nil
+	}
+	args := d.Args
+	if !wide {
+		for i := range args {
+			args[i] &= 0xffffffff
+		}
+	}
+	if a, _, ok := eval(db.chains, &args); ok {
+		return a, nil
+	}
+	return p.Default, nil
+}

@@ -1,0 +1,141 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/syscage/syscage/arch"
+)
+
+// Sentinel errors. Errors returned by this package wrap one of them.
+var (
+	// ErrInvalid reports a profile that runc or libseccomp would refuse,
+	// or that the model cannot hold.
+	ErrInvalid = errors.New("invalid profile")
+	// ErrUnknownSyscall reports a system-call name an ABI does not have,
+	// when the caller asked for strictness.
+	ErrUnknownSyscall = errors.New("unknown system call")
+)
+
+// SyntaxError is the error of every profile parser: a message located in
+// the input.
+type SyntaxError struct {
+	File string // name of the input as given to the parser
+	Line int    // 1-based; 0 when unknown
+	Col  int    // 1-based byte column; 0 when unknown
+	Msg  string
+	Err  error // underlying error (ErrInvalid, a JSON error, ...), or nil
+}
+
+// Error returns "file:line:col: message".
+func (e *SyntaxError) Error() string {
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+}
+
+// Unwrap returns the underlying error.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Filter is a Docker-style condition on the environment a rule is used in
+// (moby's includes and excludes).
+type Filter struct {
+	Caps      []string    // capabilities (CAP_*) of the container's bounding set
+	Arches    []arch.Arch // the host's native ABI
+	MinKernel string      // "<kernel>.<major>", such as "4.8"; "" for none
+}
+
+// IsZero reports whether f sets no condition.
+func (f Filter) IsZero() bool { return len(f.Caps) == 0 && len(f.Arches) == 0 && f.MinKernel == "" }
+
+// Rule gives an action to the system calls it names, when all its
+// conditions hold.
+type Rule struct {
+	Names   []string
+	Action  Action
+	Conds   []Cond
+	Comment string
+	// Includes and Excludes are Docker's conditional rules; Resolve
+	// evaluates them.
+	Includes, Excludes Filter
+}
+
+// ArchMapEntry is one entry of Docker's archMap: on a host whose native
+// ABI is Arch, the filter covers Arch and Sub.
+type ArchMapEntry struct {
+	Arch arch.Arch
+	Sub  []arch.Arch
+}
+
+// Profile is a seccomp policy in the format-neutral model.
+type Profile struct {
+	Default Action
+	// Arches are the ABIs the filter accepts besides the native one, which
+	// libseccomp's seccomp_init always adds (as with runc, an empty list
+	// means the native ABI only).
+	Arches []arch.Arch
+	// ArchMap is Docker's archMap, kept for round trips; Resolve turns it
+	// into Arches.
+	ArchMap []ArchMapEntry
+	// Flags are SECCOMP_FILTER_FLAG_* names as written.
+	Flags                          []string
+	ListenerPath, ListenerMetadata string
+	Rules                          []Rule
+}
+
+// Clone returns a deep copy of p.
+func (p *Profile) Clone() *Profile {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.Arches = slices.Clone(p.Arches)
+	q.Flags = slices.Clone(p.Flags)
+	if p.ArchMap != nil {
+		q.ArchMap = make([]ArchMapEntry, len(p.ArchMap))
+		for i, e := range p.ArchMap {
+			q.ArchMap[i] = ArchMapEntry{Arch: e.Arch, Sub: slices.Clone(e.Sub)}
+		}
+	}
+	if p.Rules != nil {
+		q.Rules = make([]Rule, len(p.Rules))
+		for i, r := range p.Rules {
+			q.Rules[i] = r.clone()
+		}
+	}
+	return &q
+}
+
+func (r Rule) clone() Rule {
+	r.Names = slices.Clone(r.Names)
+	r.Conds = slices.Clone(r.Conds)
+	r.Includes = r.Includes.clone()
+	r.Excludes = r.Excludes.clone()
+	return r
+}
+
+func (f Filter) clone() Filter {
+	f.Caps = slices.Clone(f.Caps)
+	f.Arches = slices.Clone(f.Arches)
+	return f
+}
+
+// Conditional reports whether p has parts that depend on the environment:
+// an archMap, or rules with includes or excludes.
+func (p *Profile) Conditional() bool {
+	if len(p.ArchMap) > 0 {
+		return true
+	}
+	for _, r := range p.Rules {
+		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
+			return true
+		}
+	}
+	return false
+}

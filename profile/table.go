@@ -1,0 +1,275 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/syscage/syscage/arch"
+)
+
+// TableOptions control Table.
+type TableOptions struct {
+	// Strict makes a name the ABI does not have an error
+	// (ErrUnknownSyscall) instead of a warning in Table.Unknown.
+	Strict bool
+}
+
+// Table is the meaning of a profile on one ABI: for each system-call
+// number a rule names, what decides it. Numbers without an entry get
+// Default.
+type Table struct {
+	Arch     arch.Arch
+	Default  Action
+	Syscalls []Entry  // sorted by Nr, one per number
+	Unknown  []string // names skipped because Arch does not have them, sorted
+}
+
+// Entry is what decides one system call.
+type Entry struct {
+	Nr   uint32
+	Name string
+	// Action is the action when Rules is empty.
+	Action Action
+	// Rules are tried in order; the first whose conditions all hold
+	// decides, and Fallback applies when none does.
+	Rules    []CondRule
+	Fallback Action
+}
+
+// CondRule is a conjunction of argument conditions and its action. On
+// 32-bit ABIs the conditions are already reduced to the low 32 bits and
+// apply to the low 32 bits of the arguments.
+type CondRule struct {
+	Conds  []Cond // ANDed; several may test one argument
+	Action Action
+	Origin int // index of the profile rule it comes from
+}
+
+// Has reports whether some rule names system call nr.
+func (t *Table) Has(nr uint32) bool {
+	_, ok := t.Lookup(nr)
+	return ok
+}
+
+// Lookup returns the entry of system call nr.
+func (t *Table) Lookup(nr uint32) (Entry, bool) {
+	i := sort.Search(len(t.Syscalls), func(i int) bool { return t.Syscalls[i].Nr >= nr })
+	if i < len(t.Syscalls) && t.Syscalls[i].Nr == nr {
+		return t.Syscalls[i], true
+	}
+	return Entry{}, false
+}
+
+// Decide returns the action of the entry for args: the first rule whose
+// conditions hold, or Fallback.
+func (e *Entry) Decide(a arch.Arch, args [6]uint64) Action {
+	if len(e.Rules) == 0 {
+		return e.Action
+	}
+	for _, r := range e.Rules {
+		ok := true
+		for _, c := range r.Conds {
+			v := args[c.Arg]
+			if a.Bits() == 32 {
+				v &= 0xffffffff
+			}
+			if !c.Match(v) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r.Action
+		}
+	}
+	return e.Fallback
+}
+
+// Table returns the meaning of p on ABI a, the way runc and libseccomp
+// build the filter (see the package documentation). p must not have
+// conditional parts (see Resolve). The error wraps ErrInvalid when
+// libseccomp would refuse a rule, and ErrUnknownSyscall when o.Strict and
+// a name does not exist on a.
+func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
+	if !validArch(a) {
+		return nil, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, a)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if p.Conditional() {
+		return nil, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
+	}
+	t := &Table{Arch: a, Default: p.Default}
+	wide := a.Bits() == 64
+	dbs := &dbSet{m: make(map[uint32]*sysDB, 512), slab: make([]sysDB, 0, 512)}
+	phantoms := make(map[string]*sysDB, 64)
+	var unknown []string
+	_, sockABI := a.Socketcall()
+	_, ipcABI := a.IPC()
+	muxABI := sockABI || ipcABI
+	for i, r := range p.Rules {
+		// runc skips rules with the default action before libseccomp
+		// would refuse them.
+		if r.Action == p.Default {
+			continue
+		}
+		groups := runcGroups(r.Conds)
+		for _, name := range r.Names {
+			direct, okD := a.SyscallNumber(name)
+			mux, okM := a.Multiplexed(name)
+			if !okD && !okM {
+				unknown = append(unknown, name)
+				// libseccomp knows the name from another ABI: on ABIs
+				// without a multiplexer it still merges the rule into the
+				// tree of a pseudo-syscall number (arch_filter_rule_add),
+				// which is never emitted but can refuse the rule.
+				if !muxABI && knownNames()[name] {
+					db := phantoms[name]
+					if db == nil {
+						db = dbs.alloc()
+						phantoms[name] = db
+					}
+					for _, g := range groups {
+						if err := db.add(newLSRule(r.Action, i, g), wide); err != nil {
+							return nil, ruleError(a, i, name, name, err)
+						}
+					}
+				}
+				continue
+			}
+			for _, g := range groups {
+				// abi_rule_add: the multiplexed rule, then the direct one.
+				if okM {
+					if err := dbs.add(mux.Nr, newLSRule(r.Action, i, muxConds(g, mux.Call)), wide); err != nil {
+						return nil, ruleError(a, i, name, mux.Syscall, err)
+					}
+				}
+				if okD {
+					if err := dbs.add(direct, newLSRule(r.Action, i, g), wide); err != nil {
+						return nil, ruleError(a, i, name, name, err)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(unknown)
+	t.Unknown = slices.Compact(unknown)
+	if o.Strict && len(t.Unknown) > 0 {
+		return nil, fmt.Errorf("%w on %s: %s", ErrUnknownSyscall, a, strings.Join(t.Unknown, ", "))
+	}
+	nrs := make([]uint32, 0, len(dbs.m))
+	for nr := range dbs.m {
+		nrs = append(nrs, nr)
+	}
+	slices.Sort(nrs)
+	t.Syscalls = make([]Entry, 0, len(nrs))
+	for _, nr := range nrs {
+		db := dbs.m[nr]
+		name, _ := a.SyscallName(nr)
+		e := Entry{Nr: nr, Name: name, Fallback: p.Default}
+		if db.chains == nil {
+			e.Action = db.action
+		} else {
+			flat, err := flatten(db.chains, wide)
+			if err != nil {
+				return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
+			}
+			flat = simplify(flat, p.Default)
+			switch {
+			case len(flat) == 0:
+				e.Action = p.Default
+			case flat[0].always():
+				e.Action = flat[0].action
+			default:
+				e.Rules = condRules(flat)
+			}
+		}
+		t.Syscalls = append(t.Syscalls, e)
+	}
+	return t, nil
+}
+
+// knownNames is the set of system-call names of every ABI: the names
+// libseccomp's tables know.
+var knownNames = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range arch.Names() {
+		m[n] = true
+	}
+	return m
+})
+
+// dbSet holds the per-number databases of one ABI, allocated in slabs.
+type dbSet struct {
+	m    map[uint32]*sysDB
+	slab []sysDB
+}
+
+func (s *dbSet) add(nr uint32, r lsRule, wide bool) error {
+	db := s.m[nr]
+	if db == nil {
+		db = s.alloc()
+		s.m[nr] = db
+	}
+	return db.add(r, wide)
+}
+
+func (s *dbSet) alloc() *sysDB {
+	if len(s.slab) == cap(s.slab) {
+		s.slab = make([]sysDB, 0, 128)
+	}
+	s.slab = append(s.slab, sysDB{})
+	return &s.slab[len(s.slab)-1]
+}
+
+func ruleError(a arch.Arch, i int, name, target string, err error) error {
+	via := ""
+	if target != name {
+		via = " (through " + target + ")"
+	}
+	if errors.Is(err, errExist) {
+		return fmt.Errorf("%w: rule %d for %s%s on %s: libseccomp refuses it (EEXIST): its comparisons coincide with those of an earlier rule with another action", ErrInvalid, i+1, name, via, a)
+	}
+	return fmt.Errorf("rule %d for %s%s on %s: %w", i+1, name, via, a, err)
+}
+
+// runcGroups splits a rule's conditions the way runc's matchCall does:
+// all together when no argument index repeats, otherwise each condition
+// alone (so that the rule means their OR).
+func runcGroups(conds []Cond) [][]Cond {
+	if len(conds) == 0 {
+		return noConds
+	}
+	var seen [MaxArg + 1]bool
+	for _, c := range conds {
+		if seen[c.Arg] {
+			out := make([][]Cond, len(conds))
+			for i, c := range conds {
+				out[i] = []Cond{c}
+			}
+			return out
+		}
+		seen[c.Arg] = true
+	}
+	return [][]Cond{conds}
+}
+
+var noConds = [][]Cond{nil}
+
+// muxConds returns the conditions of the multiplexed rule libseccomp's
+// abi_rule_add derives: the first argument replaced by EQ call, the other
+// conditions kept.
+func muxConds(conds []Cond, call uint32) []Cond {
+	out := []Cond{{Arg: 0, Op: OpEQ, Value: uint64(call)}}
+	for _, c := range conds {
+		if c.Arg != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
