@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/seccomp"
+)
+
+func init() { register(newCompileCmd) }
+
+type compileOptions struct {
+	arch     string
+	out      string
+	format   string
+	noENOSYS bool
+	badArch  string
+	verbose  bool
+	weights  string
+	profileFlags
+}
+
+func newCompileCmd(e *env) *cobra.Command {
+	var o compileOptions
+	c := &cobra.Command{
+		Use:   "compile [-a ARCH] [-o FILE] [--format raw|text|c|go] PROFILE",
+		Short: "Compile a profile to a seccomp BPF filter",
+		Long: `Compile turns a profile (a Docker/OCI seccomp JSON file, or a built-in name
+such as docker-default) into a seccomp classic-BPF filter for a kernel whose
+native ABI is ARCH (default: this binary's). The filter covers ARCH and the
+profile's architectures; Docker's archMap, includes and excludes are
+resolved for ARCH, the capabilities given with --cap (default: Docker's
+default set) and the kernel given with --kernel.
+
+Formats:
+  raw   the kernel's struct sock_filter array, as seccomp(2) and
+        'bwrap --seccomp FD' take it (the default with -o)
+  text  annotated disassembly (the default on a terminal)
+  c     a C array of struct sock_filter
+  go    Go source: a []unix.SockFilter
+
+System calls newer than syscage's tables get ENOSYS so that glibc falls
+back, as with runc; --no-enosys turns that off. The output is written
+atomically: on any error nothing is written.`,
+		Example: `  syscage compile docker-default                   # disassembly
+  syscage compile -o docker.bpf docker-default     # raw BPF for bwrap --seccomp
+  syscage compile -a aarch64 --format c profile.json
+  syscage compile --format go -o filter.go profile.json`,
+		Args: cmdArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCompile(e, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the target kernel (default: this binary's)")
+	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
+	f.StringVar(&o.format, "format", "", "raw, text, c or go (default: raw with -o, else text)")
+	f.BoolVar(&o.noENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
+	f.StringVar(&o.weights, "weights", "", "system-call frequency `FILE` (\"name count\" lines) to shape the decision tree")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "list the names each architecture lacks")
+	f.StringVar(&o.badArch, "bad-arch", "", "action for ABIs the filter does not cover (default KILL_THREAD, as libseccomp)")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"raw", "text", "c", "go"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func addProfileFlags(c *cobra.Command, pf *profileFlags) {
+	f := c.Flags()
+	f.StringSliceVar(&pf.caps, "cap", nil, "capabilities for Docker's includes/excludes (default: Docker's default set)")
+	f.StringVar(&pf.kernel, "kernel", "", "kernel version for Docker's minKernel (default: this host's)")
+	f.BoolVar(&pf.strict, "strict", false, "fail on system-call names unknown on a covered architecture")
+}
+
+// compileProfile loads ref and compiles it for the --arch of the command.
+func compileProfile(ref, archFlag string, pf profileFlags, o seccomp.Options) (*seccomp.Filter, arch.Arch, error) {
+	host, err := parseArchFlag(archFlag)
+	if err != nil {
+		return nil, host, err
+	}
+	p, err := loadProfile(ref, host, pf)
+	if err != nil {
+		return nil, host, err
+	}
+	o.Strict = pf.strict
+	f, err := seccomp.Compile(p, host, o)
+	if err != nil {
+		return nil, host, fmt.Errorf("%s: %w", ref, err)
+	}
+	return f, host, nil
+}
+
+func runCompile(e *env, o compileOptions, ref string) error {
+	format := o.format
+	if format == "" {
+		format = "text"
+		if o.out != "" && o.out != "-" {
+			format = "raw"
+		}
+	}
+	switch format {
+	case "raw", "text", "c", "go":
+	default:
+		return usagef("unknown format %q (want raw, text, c or go)", format)
+	}
+	so := seccomp.Options{NoENOSYS: o.noENOSYS}
+	if o.badArch != "" {
+		a, err := profile.ParseAction(o.badArch)
+		if err != nil {
+			return usagef("--bad-arch: %v", err)
+		}
+		so.BadArch = a
+	}
+	if o.weights != "" {
+		wf, err := os.Open(o.weights)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		so.Weights, err = seccomp.ParseWeights(wf)
+		wf.Close()
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.weights, err))
+		}
+	}
+	f, _, err := compileProfile(ref, o.arch, o.profileFlags, so)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	warnSkipped(e, f, o.verbose)
+	var out []byte
+	switch format {
+	case "raw":
+		out = f.Encode()
+	case "text":
+		out = []byte(disasmFilter(f))
+	case "c":
+		out = formatC(f, ref)
+	case "go":
+		out = formatGo(f, ref)
+	}
+	if err := writeOutput(e, o.out, out); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	return nil
+}
+
+// disasmFilter returns the annotated disassembly of a compiled filter.
+func disasmFilter(f *seccomp.Filter) string {
+	return bpf.Disassemble(f.Program, bpf.DisasmOptions{Notes: f.Notes, NameSyscall: syscallNamer(f.Arches)})
+}
+
+// syscallNamer names a number the way the first covered ABI whose table
+// has it does.
+func syscallNamer(as []arch.Arch) func(uint32) (string, bool) {
+	return func(nr uint32) (string, bool) {
+		for _, a := range as {
+			if n, ok := a.SyscallName(nr); ok {
+				return n, true
+			}
+		}
+		return "", false
+	}
+}
+
+func formatC(f *seccomp.Filter, ref string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "/* seccomp filter compiled by syscage from %s for %s: %d instructions. */\n", ref, archList(f.Arches), len(f.Program))
+	fmt.Fprintf(&b, "#include <linux/filter.h>\n\nstatic struct sock_filter filter[] = {\n")
+	for i, ins := range f.Program {
+		fmt.Fprintf(&b, "\t{ 0x%02x, %d, %d, 0x%08x },", ins.Op, ins.Jt, ins.Jf, ins.K)
+		if i < len(f.Notes) && f.Notes[i] != "" {
+			fmt.Fprintf(&b, " /* %d: %s */", i, strings.ReplaceAll(f.Notes[i], "*/", "* /"))
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "};\n\nstatic struct sock_fprog prog = {\n\t.len = sizeof(filter) / sizeof(filter[0]),\n\t.filter = filter,\n};\n")
+	return b.Bytes()
+}
+
+func formatGo(f *seccomp.Filter, ref string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by syscage compile from %s for %s; DO NOT EDIT.\n\n", ref, archList(f.Arches))
+	fmt.Fprintf(&b, "package filter\n\nimport \"golang.org/x/sys/unix\"\n\n")
+	fmt.Fprintf(&b, "// Filter is the seccomp program (%d instructions).\nvar Filter = []unix.SockFilter{\n", len(f.Program))
+	for i, ins := range f.Program {
+		fmt.Fprintf(&b, "\t{Code: 0x%02x, Jt: %d, Jf: %d, K: 0x%08x},", ins.Op, ins.Jt, ins.Jf, ins.K)
+		if i < len(f.Notes) && f.Notes[i] != "" {
+			fmt.Fprintf(&b, " // %d: %s", i, f.Notes[i])
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "}\n")
+	return b.Bytes()
+}
+
+func archList(as []arch.Arch) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, "+")
+}
+
+// warnSkipped reports names the profile uses that a covered ABI lacks.
+// Names that exist on no architecture at all are likely typos and are
+// always reported; names of other architectures (a multi-arch profile
+// such as Docker's) only with verbose.
+func warnSkipped(e *env, f *seccomp.Filter, verbose bool) {
+	typos := map[string]bool{}
+	for _, s := range f.Skipped {
+		other := 0
+		for _, n := range s.Names {
+			if len(archesWith(n)) == 0 {
+				if !typos[n] {
+					fmt.Fprintf(e.stderr, "syscage: warning: unknown system call %q (no architecture has it) skipped\n", n)
+				}
+				typos[n] = true
+				continue
+			}
+			other++
+		}
+		if verbose && other > 0 {
+			var names []string
+			for _, n := range s.Names {
+				if !typos[n] {
+					names = append(names, n)
+				}
+			}
+			fmt.Fprintf(e.stderr, "syscage: %s lacks %d system calls of the profile, skipped: %s\n", s.Arch, other, strings.Join(names, ", "))
+		}
+	}
+}

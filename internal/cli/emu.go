@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/seccomp"
+)
+
+func init() { register(newEmuCmd) }
+
+type emuOptions struct {
+	arch     string
+	host     string
+	json     bool
+	noENOSYS bool
+	quiet    bool
+	profileFlags
+}
+
+func newEmuCmd(e *env) *cobra.Command {
+	var o emuOptions
+	c := &cobra.Command{
+		Use:   "emu [-a ARCH] PROFILE|FILE.bpf SYSCALL [ARG...]",
+		Short: "Run a filter on one system call and show the verdict and the path",
+		Long: `Emu runs a filter in syscage's BPF emulator on one system call, as a task of
+ABI ARCH would make it, and prints the action and every instruction
+executed. The filter is a profile (compiled here for --host) or a raw BPF
+file (FILE.bpf, or any file that is not a profile). SYSCALL is a name or a
+number; ARGs are numbers (decimal, 0x hex, or negative).
+
+For a profile, emu also states the profile's reference verdict (plain-Go
+semantics, independent of the compiler) and fails with exit 125 if the
+compiled filter disagrees.`,
+		Example: `  syscage emu docker-default uname
+  syscage emu docker-default personality 0xffffffff
+  syscage emu -a x86 docker-default socketcall 1
+  syscage emu -a aarch64 --host aarch64 profile.json clone3
+  syscage emu filter.bpf 59`,
+		Args: cmdArgs(cobra.RangeArgs(2, 8)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runEmu(e, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.arch, "arch", "a", "", "ABI of the calling task (default: --host)")
+	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile is compiled for (default: this binary's)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	f.BoolVar(&o.noENOSYS, "no-enosys", false, "compile without the ENOSYS answer for system calls newer than the tables")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the action")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	_ = c.RegisterFlagCompletionFunc("host", completeArch)
+	return c
+}
+
+type emuResult struct {
+	Arch      string   `json:"arch"`
+	Syscall   string   `json:"syscall,omitempty"`
+	Nr        uint32   `json:"nr"`
+	Args      []uint64 `json:"args"`
+	Action    string   `json:"action"`
+	Ret       uint32   `json:"ret"`
+	Executed  int      `json:"executed"`
+	Path      []string `json:"path"`
+	Reference string   `json:"reference,omitempty"`
+}
+
+func runEmu(e *env, o emuOptions, args []string) error {
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	abi := host
+	if o.arch != "" {
+		if abi, err = parseArchFlag(o.arch); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	nr, name, err := parseSyscallArg(abi, args[1])
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	var vals []uint64
+	for _, s := range args[2:] {
+		v, err := parseArgValue(s)
+		if err != nil {
+			return usagef("argument %q: %v", s, err)
+		}
+		vals = append(vals, v)
+	}
+	d := seccomp.DataFor(abi, nr, vals...)
+
+	ref := args[0]
+	var prog bpf.Program
+	var notes []string
+	var reference string
+	isRaw := strings.HasSuffix(ref, ".bpf")
+	if !isRaw {
+		so := seccomp.Options{NoENOSYS: o.noENOSYS}
+		f, _, err := compileProfile(ref, host.String(), o.profileFlags, so)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		prog, notes = f.Program, f.Notes
+		p, err := loadProfile(ref, host, o.profileFlags)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		want, err := seccomp.Expect(p, host, so, d)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		reference = want.String()
+	} else {
+		data, err := os.ReadFile(ref)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		if prog, err = bpf.Decode(data, abi.ByteOrder()); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+		if err := prog.Validate(); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+	}
+	vm := bpf.NewVM(abi.ByteOrder())
+	var path []int
+	vm.Trace = func(pc int) { path = append(path, pc) }
+	ret, executed, err := vm.Run(prog, d.Marshal(abi.ByteOrder()))
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+	}
+	res := emuResult{Arch: abi.String(), Syscall: name, Nr: nr, Args: vals, Ret: ret, Executed: executed,
+		Action: seccomp.ActionOf(ret).String(), Reference: reference}
+	if res.Args == nil {
+		res.Args = []uint64{}
+	}
+	lines := strings.Split(strings.TrimRight(bpf.Disassemble(prog, bpf.DisasmOptions{Notes: notes, NameSyscall: syscallNamer([]arch.Arch{abi})}), "\n"), "\n")
+	for _, pc := range path {
+		if pc < len(lines) {
+			res.Path = append(res.Path, lines[pc])
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else if o.quiet {
+		fmt.Fprintln(e.stdout, res.Action)
+	} else {
+		label := fmt.Sprint(nr)
+		if name != "" {
+			label = fmt.Sprintf("%s (%d)", name, nr)
+		}
+		fmt.Fprintf(e.stdout, "%s %s(%s) -> %s after %d instructions\n", abi, label, joinArgs(vals), res.Action, executed)
+		for _, l := range res.Path {
+			fmt.Fprintf(e.stdout, "  %s\n", l)
+		}
+	}
+	if reference != "" && reference != res.Action {
+		return withCode(ExitFailure, fmt.Errorf("compiler bug: the filter says %s but the profile says %s; please report this with the profile", res.Action, reference))
+	}
+	return nil
+}
+
+func joinArgs(v []uint64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%#x", x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// parseSyscallArg reads a system call given by name or number on a.
+func parseSyscallArg(a arch.Arch, s string) (uint32, string, error) {
+	if nr, ok := parseNumber(s); ok {
+		name, _ := a.SyscallName(nr)
+		return nr, name, nil
+	}
+	nr, ok := a.SyscallNumber(s)
+	if !ok {
+		if m, ok := a.Multiplexed(s); ok {
+			return 0, "", fmt.Errorf("%s is reached through %s(%d) on %s: emulate '%s %d'", s, m.Syscall, m.Nr, a, m.Syscall, m.Call)
+		}
+		return 0, "", fmt.Errorf("unknown system call %q on %s", s, a)
+	}
+	return nr, s, nil
+}
+
+// parseArgValue reads a 64-bit argument: decimal, 0x hex, or negative
+// (two's complement, as the kernel passes -1).
+func parseArgValue(s string) (uint64, error) {
+	if strings.HasPrefix(s, "-") {
+		v, err := strconv.ParseInt(s, 0, 64)
+		return uint64(v), err
+	}
+	return strconv.ParseUint(s, 0, 64)
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+// profileFlags are the flags shared by commands that read a profile.
+type profileFlags struct {
+	caps   []string
+	kernel string
+	strict bool
+}
+
+// loadProfile reads the profile named by ref, a file or a built-in name,
+// and resolves Docker's conditional rules for host.
+func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
+	var p *profile.Profile
+	data, err := os.ReadFile(ref)
+	switch {
+	case err == nil:
+		p, err = oci.Parse(ref, data)
+		if err != nil {
+			return nil, err
+		}
+	case errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref:
+		p, err = builtin.Get(ref)
+		if err != nil {
+			return nil, fmt.Errorf("%s: no such file, and not a built-in profile (built-ins: %v)", ref, builtin.Names())
+		}
+	default:
+		return nil, err
+	}
+	env := profile.Env{Arch: host, Caps: pf.caps, Kernel: pf.kernel}
+	if env.Kernel == "" {
+		env.Kernel = hostKernel()
+	}
+	if env.Caps == nil {
+		env.Caps = oci.DefaultCaps
+	}
+	return p.Resolve(env)
+}
+
+// writeOutput writes data to path atomically (a temporary file renamed
+// into place), or to stdout when path is "" or "-".
+func writeOutput(e *env, path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := e.stdout.Write(data)
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// hostKernel returns the running kernel's release, or "" when unknown.
+func hostKernel() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,265 @@
+package seccomp_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
+)
+
+func parse(t *testing.T, js string) *profile.Profile {
+	t.Helper()
+	p, err := oci.Parse("test.json", []byte(js))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return p
+}
+
+func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
+	t.Helper()
+	p, err := builtin.Get("docker-default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// inputs returns the system calls a filter is checked on for abi: every
+// number of the table and numbers beyond it, and for the numbers a rule
+// decides by arguments, the boundary values of every condition of p in
+// every argument.
+func inputs(p *profile.Profile, abi arch.Arch) []seccomp.Data {
+	// Boundary values per system-call name, from the conditions of the
+	// rules naming it; the multiplexers get every value.
+	byName := map[string][]uint64{}
+	var all []uint64
+	for _, r := range p.Rules {
+		var vs []uint64
+		for _, c := range r.Conds {
+			for _, v := range []uint64{c.Value, c.ValueTwo, c.ValueTwo & c.Value} {
+				vs = append(vs, v-1, v, v+1, v&0xffffffff, v&^0xffffffff, v|0xffffffff00000000, ^v)
+			}
+		}
+		for _, n := range r.Names {
+			byName[n] = append(byName[n], vs...)
+		}
+		all = append(all, vs...)
+	}
+	common := []uint64{0, 1, 0xffffffff, 0x100000000, ^uint64(0)}
+	byName["socketcall"] = append(byName["socketcall"], all...)
+	byName["ipc"] = append(byName["ipc"], all...)
+	conditional := map[uint32]bool{}
+	if t, err := p.Table(abi, profile.TableOptions{}); err == nil {
+		for _, e := range t.Syscalls {
+			conditional[e.Nr] = len(e.Rules) > 0
+		}
+	}
+	var nrs []uint32
+	for _, s := range abi.Syscalls() {
+		nrs = append(nrs, s.Nr)
+	}
+	m := abi.MaxSyscall()
+	nrs = append(nrs, m+1, m+100, 0x3fffffff, 0x40000000, 0x40000001, 0x4000ffff, 0xfffffffe, 0xffffffff, 0xf0001, 0xf0005)
+	var out []seccomp.Data
+	for _, nr := range nrs {
+		d := seccomp.DataFor(abi, nr)
+		out = append(out, d)
+		d.Args = [6]uint64{0xdeadbeefcafe, 1, 2, 3, 4, 5}
+		out = append(out, d)
+		if !conditional[nr] {
+			continue
+		}
+		name, _ := abi.SyscallName(nr)
+		vals := append(append([]uint64(nil), common...), byName[name]...)
+		for i := 0; i < 6; i++ {
+			for _, v := range vals {
+				d := seccomp.DataFor(abi, nr)
+				d.Args[i] = v
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// check compares the compiled filter with the reference on every input
+// of every ABI in abis.
+func check(t *testing.T, p *profile.Profile, host arch.Arch, o seccomp.Options, abis ...arch.Arch) *seccomp.Filter {
+	t.Helper()
+	f, err := seccomp.Compile(p, host, o)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	if err := f.Program.Validate(); err != nil {
+		t.Fatalf("the kernel would refuse the filter: %v", err)
+	}
+	bad := 0
+	for _, abi := range abis {
+		for _, d := range inputs(p, abi) {
+			want, err := seccomp.Expect(p, host, o, d)
+			if err != nil {
+				t.Fatalf("expect: %v", err)
+			}
+			got, _, err := f.Eval(abi, d)
+			if err != nil {
+				t.Fatalf("eval: %v", err)
+			}
+			if got != seccomp.RetOf(want) {
+				if bad == 0 {
+					t.Errorf("filter:\n%s", bpf.Disassemble(f.Program, bpf.DisasmOptions{Notes: f.Notes}))
+				}
+				t.Errorf("%s nr=%#x args=%#x: filter %s, profile %s", abi, uint32(d.Nr), d.Args, seccomp.ActionOf(got), want)
+				if bad++; bad > 20 {
+					t.FailNow()
+				}
+			}
+		}
+	}
+	return f
+}
+
+func TestCompileDockerDefault(t *testing.T) {
+	p := dockerDefault(t, arch.X86_64)
+	for _, o := range []seccomp.Options{{}, {NoENOSYS: true}} {
+		f := check(t, p, arch.X86_64, o, arch.X86_64, arch.X86, arch.X32, arch.AARCH64)
+		t.Logf("NoENOSYS=%v: %d instructions", o.NoENOSYS, len(f.Program))
+	}
+	pa := dockerDefault(t, arch.AARCH64)
+	check(t, pa, arch.AARCH64, seccomp.Options{}, arch.AARCH64, arch.ARM, arch.X86_64)
+	ps := dockerDefault(t, arch.S390X)
+	check(t, ps, arch.S390X, seccomp.Options{}, arch.S390X, arch.S390)
+}
+
+var operatorProfiles = map[string]string{
+	"every operator": `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[
+		{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":3,"op":"SCMP_CMP_NE"}]},
+		{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":4294967296,"op":"SCMP_CMP_LT"}]},
+		{"names":["close"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":18446744069414584321,"op":"SCMP_CMP_LE"}]},
+		{"names":["openat"],"action":"SCMP_ACT_ALLOW","args":[{"index":3,"value":4294967295,"op":"SCMP_CMP_EQ"}]},
+		{"names":["mmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":4,"value":4294967297,"op":"SCMP_CMP_GE"}]},
+		{"names":["munmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":5,"value":18446744073709551614,"op":"SCMP_CMP_GT"}]},
+		{"names":["mprotect"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":18446744069414584324,"valueTwo":4,"op":"SCMP_CMP_MASKED_EQ"}]},
+		{"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
+		{"names":["socket"],"action":"SCMP_ACT_ERRNO","errnoRet":97,"args":[{"index":0,"value":16,"op":"SCMP_CMP_EQ"},{"index":1,"value":3,"op":"SCMP_CMP_EQ"}]},
+		{"names":["getpid","getppid"],"action":"SCMP_ACT_ALLOW"}
+	]}`,
+	"every action": `{"defaultAction":"SCMP_ACT_KILL_PROCESS","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+		{"names":["read"],"action":"SCMP_ACT_ALLOW"},
+		{"names":["write"],"action":"SCMP_ACT_ERRNO","errnoRet":4094},
+		{"names":["close"],"action":"SCMP_ACT_TRACE","errnoRet":7},
+		{"names":["openat"],"action":"SCMP_ACT_TRAP"},
+		{"names":["mmap"],"action":"SCMP_ACT_LOG"},
+		{"names":["munmap"],"action":"SCMP_ACT_KILL_THREAD"},
+		{"names":["mprotect"],"action":"SCMP_ACT_KILL"},
+		{"names":["uname"],"action":"SCMP_ACT_NOTIFY"}
+	]}`,
+	"x32 alone": `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X32"],"syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"}]}`,
+	"big endian": `{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
+		{"names":["socket"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":10,"op":"SCMP_CMP_EQ"}]},
+		{"names":["mmap"],"action":"SCMP_ACT_ERRNO","args":[{"index":2,"value":4294967298,"op":"SCMP_CMP_GT"}]}]}`,
+}
+
+func TestCompileOperators(t *testing.T) {
+	for name, js := range operatorProfiles {
+		t.Run(name, func(t *testing.T) {
+			p := parse(t, js)
+			for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
+				check(t, p, host, seccomp.Options{}, append([]arch.Arch{host}, p.Arches...)...)
+			}
+		})
+	}
+}
+
+func TestCacheable(t *testing.T) {
+	p := dockerDefault(t, arch.X86_64)
+	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, abi := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
+		tab, err := p.Table(abi, profile.TableOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := 0
+		for _, e := range tab.Syscalls {
+			uncond := len(e.Rules) == 0 && e.Action.Kind == profile.ActAllow
+			if got := f.Cacheable(abi, e.Nr); got != uncond {
+				t.Errorf("%s %s: cacheable %v, want %v", abi, e.Name, got, uncond)
+			}
+			if uncond {
+				served++
+			}
+		}
+		t.Logf("%s: the action cache serves %d system calls", abi, served)
+		if served < 250 && abi == arch.X86_64 {
+			t.Errorf("%s: only %d cacheable", abi, served)
+		}
+	}
+}
+
+func TestCompileDeterministic(t *testing.T) {
+	p := dockerDefault(t, arch.X86_64)
+	a, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		b, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Encode(), b.Encode()) {
+			t.Fatal("two compilations of one profile differ")
+		}
+	}
+}
+
+// TestCompileFarJumps builds a filter whose shared returns are more than
+// 255 instructions away from the tree, so the linker must route jumps
+// through trampolines, and checks every verdict.
+func TestCompileFarJumps(t *testing.T) {
+	var rules []string
+	for i, s := range arch.X86_64.Syscalls() {
+		if i%2 == 0 && i < 300 {
+			rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[{"index":%d,"value":%d,"op":"SCMP_CMP_GT"}]}`, s.Name, i%6, i*1000003))
+		}
+	}
+	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)
+	if len(f.Program) < 600 {
+		t.Fatalf("only %d instructions: the test does not exercise far jumps", len(f.Program))
+	}
+}
+
+func TestCompileTooLarge(t *testing.T) {
+	var rules []string
+	for i, s := range arch.X86_64.Syscalls() {
+		var args []string
+		for j := 0; j < 6; j++ {
+			args = append(args, fmt.Sprintf(`{"index":%d,"value":%d,"op":"SCMP_CMP_LE"}`, j, i+j))
+		}
+		rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[%s]}`, s.Name, strings.Join(args, ",")))
+	}
+	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	_, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+	if !errors.Is(err, seccomp.ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+	if !strings.Contains(err.Error(), "4096") {
+		t.Errorf("error does not say the limit: %v", err)
+	}
+}
