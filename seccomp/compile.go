@@ -274,11 +274,15 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 // calls it holds (by name, from Options.Weights), or their count. Empty
 // ranges weigh a little so that the tree still balances them.
 func (c *compiler) weigh(segs []segment, blk block) {
+	tables := make([][]arch.Syscall, len(blk.abis))
+	for i, a := range blk.abis {
+		tables[i] = a.Syscalls()
+	}
 	for i := range segs {
 		s := &segs[i]
 		w := 0.0
-		for _, a := range blk.abis {
-			for _, sc := range syscallsIn(a, s.lo, s.hi) {
+		for _, t := range tables {
+			for _, sc := range syscallsIn(t, s.lo, s.hi) {
 				if c.o.Weights != nil {
 					w += c.o.Weights[sc.Name]
 				} else {
@@ -290,9 +294,9 @@ func (c *compiler) weigh(segs []segment, blk block) {
 	}
 }
 
-// syscallsIn returns the table entries of a numbered lo..hi.
-func syscallsIn(a arch.Arch, lo, hi uint32) []arch.Syscall {
-	t := a.Syscalls()
+// syscallsIn returns the entries of table t (sorted by number) numbered
+// lo..hi.
+func syscallsIn(t []arch.Syscall, lo, hi uint32) []arch.Syscall {
 	i := sort.Search(len(t), func(i int) bool { return t[i].Nr >= lo })
 	j := sort.Search(len(t), func(i int) bool { return t[i].Nr > hi })
 	return t[i:j]
