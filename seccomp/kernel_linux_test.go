@@ -1,0 +1,272 @@
+package seccomp_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Filters are never installed in the test process: each kernel test
+// re-executes the test binary as a child that runs one of the helpers
+// below (selected by helperEnv), installs a filter on itself, makes system
+// calls and prints what happened as JSON for the parent to check.
+const helperEnv = "SYSCAGE_SECCOMP_TEST_HELPER"
+
+var helpers = map[string]func() map[string]string{
+	"docker-default": helperDockerDefault,
+	"threads":        helperThreads,
+	"log-flag":       helperLogFlag,
+	"invalid":        helperInvalid,
+}
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(helperEnv); name != "" {
+		res := helpers[name]()
+		json.NewEncoder(os.Stdout).Encode(res)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runHelper runs helper name in a child and returns its report.
+func runHelper(t *testing.T, name string) map[string]string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("helper %s: %v\n%s", name, err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var res map[string]string
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("helper %s output %q: %v", name, out, err)
+	}
+	if res["error"] != "" {
+		t.Fatalf("helper %s: %s", name, res["error"])
+	}
+	return res
+}
+
+func call(nr uintptr, a ...uintptr) string {
+	args := make([]uintptr, 6)
+	copy(args, a)
+	_, _, e := syscall.Syscall6(nr, args[0], args[1], args[2], args[3], args[4], args[5])
+	if e == 0 {
+		return "ok"
+	}
+	return e.Error()
+}
+
+func helperDockerDefault() map[string]string {
+	host, _ := arch.Native()
+	p, err := builtinResolved(host)
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	f, err := seccomp.Compile(p, host, seccomp.Options{})
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	return map[string]string{
+		"getppid":           call(syscall.SYS_GETPPID),
+		"acct":              call(syscall.SYS_ACCT, 0),                                         // needs CAP_SYS_PACCT: denied
+		"clone3":            call(435, 0, 0),                                                   // no CAP_SYS_ADMIN: ENOSYS so glibc falls back
+		"personality-query": call(syscall.SYS_PERSONALITY, 0xffffffff),                         // allowed by argument
+		"personality-set":   call(syscall.SYS_PERSONALITY, 0x0040000),                          // ADDR_COMPAT_LAYOUT: denied by argument
+		"future":            call(uintptr(arch.X86_64.MaxSyscall() + 7)),                       // newer than the tables
+		"socket-netlink":    call(syscall.SYS_SOCKET, syscall.AF_NETLINK, syscall.SOCK_RAW, 0), // family 16 < 38: allowed
+		"socket-vsock":      call(syscall.SYS_SOCKET, 40, syscall.SOCK_STREAM, 0),              // AF_VSOCK = 40: denied
+	}
+}
+
+func builtinResolved(host arch.Arch) (*profile.Profile, error) {
+	p, err := builtin.Get("docker-default")
+	if err != nil {
+		return nil, err
+	}
+	return p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+}
+
+// TestKernelDockerDefault loads the compiled Docker default filter into
+// the real kernel and checks live verdicts.
+func TestKernelDockerDefault(t *testing.T) {
+	if host, _ := arch.Native(); host != arch.X86_64 {
+		t.Skipf("the expected verdicts are x86_64's; this is %s", host)
+	}
+	res := runHelper(t, "docker-default")
+	want := map[string]string{
+		"getppid":           "ok",
+		"acct":              syscall.EPERM.Error(),
+		"clone3":            syscall.ENOSYS.Error(),
+		"personality-query": "ok",
+		"personality-set":   syscall.EPERM.Error(),
+		"future":            syscall.ENOSYS.Error(),
+		"socket-vsock":      syscall.EPERM.Error(),
+	}
+	for k, w := range want {
+		if res[k] != w {
+			t.Errorf("%s under docker-default: got %q, want %q", k, res[k], w)
+		}
+	}
+	if res["socket-netlink"] == syscall.EPERM.Error() {
+		t.Errorf("socket(AF_NETLINK) denied under docker-default")
+	}
+}
+
+// denyUname is a small hand-made filter: uname gets EPERM, everything else
+// on the native ABI is allowed, other ABIs are killed.
+func denyUname() bpf.Program {
+	host, _ := arch.Native()
+	nr, _ := host.SyscallNumber("uname")
+	return bpf.Program{
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetArch},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: host.Audit(), Jt: 1},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_KILL_PROCESS},
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetNr},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: nr, Jf: 1},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ERRNO | 1},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ALLOW},
+	}
+}
+
+func filtersOfTasks() (map[string]string, error) {
+	tasks, err := filepath.Glob("/proc/self/task/*/status")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, st := range tasks {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue // the thread exited
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Seccomp_filters:"); ok {
+				out[filepath.Base(filepath.Dir(st))] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out, nil
+}
+
+func helperThreads() map[string]string {
+	// Start threads before installing: goroutines locked to their own
+	// OS threads, parked until the filter is in.
+	var ready, done sync.WaitGroup
+	release := make(chan struct{})
+	for i := 0; i < 8; i++ {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-release
+			done.Done()
+			<-make(chan struct{}) // keep the thread
+		}()
+	}
+	ready.Wait()
+	if _, err := seccomp.InstallProgram(denyUname(), seccomp.InstallOptions{}); err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	close(release)
+	done.Wait()
+	var u syscall.Utsname
+	res := map[string]string{"uname": fmt.Sprint(syscall.Uname(&u))}
+	tasks, err := filtersOfTasks()
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	res["tasks"] = fmt.Sprint(len(tasks))
+	unfiltered := 0
+	for _, n := range tasks {
+		if n != "1" {
+			unfiltered++
+		}
+	}
+	res["unfiltered"] = fmt.Sprint(unfiltered)
+	return res
+}
+
+func TestKernelInstallAllThreads(t *testing.T) {
+	res := runHelper(t, "threads")
+	if res["uname"] != syscall.EPERM.Error() {
+		t.Errorf("uname after install: %q, want EPERM", res["uname"])
+	}
+	if res["unfiltered"] != "0" {
+		t.Errorf("%s of %s threads lack the filter", res["unfiltered"], res["tasks"])
+	}
+	if n, _ := strconv.Atoi(res["tasks"]); n < 9 {
+		t.Errorf("only %s threads: the test did not start its threads", res["tasks"])
+	}
+}
+
+func helperLogFlag() map[string]string {
+	in, err := seccomp.InstallProgram(denyUname(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG})
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	var u syscall.Utsname
+	return map[string]string{"flags": in.Flags.String(), "uname": fmt.Sprint(syscall.Uname(&u))}
+}
+
+func TestKernelInstallLogFlag(t *testing.T) {
+	res := runHelper(t, "log-flag")
+	if !strings.Contains(res["flags"], "SECCOMP_FILTER_FLAG_LOG") || !strings.Contains(res["flags"], "TSYNC") {
+		t.Errorf("installed with %s", res["flags"])
+	}
+	if res["uname"] != syscall.EPERM.Error() {
+		t.Errorf("uname: %q, want EPERM", res["uname"])
+	}
+}
+
+func helperInvalid() map[string]string {
+	bad := bpf.Program{{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: 2}} // unaligned, no ret
+	_, err := seccomp.InstallProgram(bad, seccomp.InstallOptions{})
+	res := map[string]string{}
+	if err != nil {
+		res["install"] = err.Error()
+	}
+	mode, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(mode), "\n") {
+		if v, ok := strings.CutPrefix(line, "Seccomp:"); ok {
+			res["mode"] = strings.TrimSpace(v)
+		}
+	}
+	var u syscall.Utsname
+	res["uname"] = fmt.Sprint(syscall.Uname(&u))
+	return res
+}
+
+func TestKernelInstallRefusesInvalidProgram(t *testing.T) {
+	res := runHelper(t, "invalid")
+	if !strings.Contains(res["install"], "the kernel would refuse the program") {
+		t.Errorf("install error %q", res["install"])
+	}
+	if res["mode"] != "0" || res["uname"] != "<nil>" {
+		t.Errorf("after a refused install: seccomp mode %q, uname %q; want unfiltered", res["mode"], res["uname"])
+	}
+}
