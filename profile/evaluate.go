@@ -54,7 +54,9 @@ func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
 		// covered the x32 bit picks the table; with x86_64 alone, numbers
 		// with the bit are a bad architecture except -1 (which tracers use
 		// to skip a call); with x32 alone, numbers without it are.
-		x32 := d.Nr&arch.X32SyscallBit != 0
+		// libseccomp compares (jge 0x40000000), it does not test the bit:
+		// 0x80000000 counts as an x32 number.
+		x32 := d.Nr >= arch.X32SyscallBit
 		switch {
 		case covered[arch.X86_64] && covered[arch.X32]:
 			if x32 {

@@ -78,7 +78,12 @@ func Expect(p *profile.Profile, host arch.Arch, o Options, d Data) (profile.Acti
 		bad = profile.DefaultBadArch
 	}
 	nr := uint32(d.Nr)
-	a, ok := arch.FromAuditNr(d.Arch, nr)
+	// Which half of AUDIT_ARCH_X86_64 a number is in goes by comparison,
+	// as in libseccomp's filters (jge 0x40000000), not by the bit.
+	a, ok := arch.FromAudit(d.Arch)
+	if ok && a == arch.X86_64 && nr >= arch.X32SyscallBit {
+		a = arch.X32
+	}
 	if ok && a == arch.X32 && !covers(arches, arch.X32) && nr == 0xffffffff {
 		a = arch.X86_64 // libseccomp lets -1 through on x86_64
 	}
