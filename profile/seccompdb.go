@@ -15,9 +15,12 @@ import "errors"
 // comparisons coincide have different actions.
 var errExist = errors.New("EEXIST")
 
-// errLoop guards against reference-count states that would make
-// libseccomp itself loop; it is never expected.
-var errLoop = errors.New("internal error: the libseccomp rule model did not terminate")
+// ErrLibseccompLoop reports a rule that libseccomp never finishes adding:
+// its rule tree ends up in a reference-count state that makes it loop
+// (seen in the differential tests: libseccomp hangs on the same
+// profiles). The model counts its steps and stops with this error
+// instead, so the profile is refused rather than compiled.
+var ErrLibseccompLoop = errors.New("libseccomp does not finish building this rule (its rule tree loops), so runc would hang on this profile; split or simplify the rules for this system call")
 
 // lsRule is one rule as handed to libseccomp's seccomp_rule_add: at most
 // one condition per argument (runc guarantees it).
@@ -81,7 +84,7 @@ type sysDB struct {
 func (s *sysDB) step() error {
 	s.steps++
 	if s.steps > 1<<22 {
-		return errLoop
+		return ErrLibseccompLoop
 	}
 	return nil
 }
@@ -197,10 +200,16 @@ func (s *sysDB) treePut(p **node) (int, error) {
 // levelClean is _db_level_clean.
 func (s *sysDB) levelClean(n *node) (int, error) {
 	for n.prv != nil {
+		if err := s.step(); err != nil {
+			return 0, err
+		}
 		n = n.prv
 	}
 	start := n
 	for ; n != nil; n = n.nxt {
+		if err := s.step(); err != nil {
+			return 0, err
+		}
 		links := 0
 		if n.prv != nil {
 			links++
