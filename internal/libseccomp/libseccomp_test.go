@@ -1,0 +1,156 @@
+//go:build libseccomp && cgo
+
+package libseccomp_test
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/libseccomp"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+func parse(t *testing.T, js string) *profile.Profile {
+	t.Helper()
+	p, err := oci.Parse("test.json", []byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// run evaluates prog on one system call of abi and returns SECCOMP_RET_*.
+func run(t *testing.T, prog bpf.Program, abi arch.Arch, nr uint32, args ...uint64) uint32 {
+	t.Helper()
+	d := bpf.SeccompData{Nr: int32(nr), Arch: abi.Audit()}
+	copy(d.Args[:], args)
+	ret, _, err := bpf.NewVM(abi.ByteOrder()).Run(prog, d.Marshal(abi.ByteOrder()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ret
+}
+
+const (
+	retAllow = 0x7fff0000
+	retErrno = 0x00050000
+	retKill  = 0x00000000
+)
+
+func nr(t *testing.T, a arch.Arch, name string) uint32 {
+	t.Helper()
+	n, ok := a.SyscallNumber(name)
+	if !ok {
+		t.Fatalf("%s has no %s", a, name)
+	}
+	return n
+}
+
+func TestBuildDockerDefault(t *testing.T) {
+	b, err := os.ReadFile("../../profile/oci/testdata/docker-default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := oci.Parse("docker-default.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X} {
+		r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opt := range []int{1, 2} {
+			prog, err := libseccomp.Build(r, host, libseccomp.Options{Optimize: opt})
+			if err != nil {
+				t.Fatalf("%s -O%d: %v", host, opt, err)
+			}
+			if err := prog.Validate(); err != nil {
+				t.Fatalf("%s -O%d: %v", host, opt, err)
+			}
+			if got := run(t, prog, host, nr(t, host, "getppid")); got != retAllow {
+				t.Errorf("%s -O%d getppid: %#x", host, opt, got)
+			}
+			if got := run(t, prog, host, nr(t, host, "personality"), 0xffffffff); got != retAllow {
+				t.Errorf("%s -O%d personality(0xffffffff): %#x", host, opt, got)
+			}
+			if got := run(t, prog, host, nr(t, host, "personality"), 0x40000); got != retErrno|1 {
+				t.Errorf("%s -O%d personality(0x40000): %#x", host, opt, got)
+			}
+			t.Logf("%s -O%d: %d instructions", host, opt, len(prog))
+		}
+	}
+}
+
+func TestBuildConflict(t *testing.T) {
+	p := parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+		{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]},
+		{"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]}]}`)
+	_, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
+	if !errors.Is(err, syscall.EEXIST) {
+		t.Fatalf("got %v, want EEXIST", err)
+	}
+	t.Log(err)
+}
+
+func TestBuildBadErrno(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}, Rules: []profile.Rule{
+		{Names: []string{"read"}, Action: profile.Action{Kind: profile.ActErrno, Data: 4095}},
+	}}
+	if _, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{}); !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("got %v, want EINVAL", err)
+	}
+	p.Rules[0].Action.Data = 4094
+	if _, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBuildForeignHost builds a big-endian filter on this machine and
+// checks the byte order and the translation of names.
+func TestBuildForeignHost(t *testing.T) {
+	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
+		{"names":["getppid","socket"],"action":"SCMP_ACT_ALLOW"}]}`)
+	prog, err := libseccomp.Build(p, arch.S390X, libseccomp.Options{Optimize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, prog, arch.S390X, nr(t, arch.S390X, "getppid")); got != retAllow {
+		t.Errorf("s390x getppid: %#x", got)
+	}
+	if got := run(t, prog, arch.S390, 102, 1); got != retAllow {
+		t.Errorf("s390 socketcall(SYS_SOCKET): %#x", got)
+	}
+	if got := run(t, prog, arch.S390, 102, 2); got != retErrno|1 {
+		t.Errorf("s390 socketcall(SYS_BIND): %#x", got)
+	}
+	if got := run(t, prog, arch.S390X, nr(t, arch.S390X, "socket")); got != retAllow {
+		t.Errorf("s390x socket: %#x", got)
+	}
+	if got := run(t, prog, arch.X86_64, 0); got != retKill {
+		t.Errorf("x86_64 on an s390x filter: %#x", got)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	if maj, min, _ := libseccomp.Version(); maj < 2 || maj == 2 && min < 5 {
+		t.Skipf("libseccomp %d.%d is older than 2.5", maj, min)
+	}
+	for _, a := range []arch.Arch{arch.X86_64, arch.X32, arch.X86, arch.AARCH64, arch.S390X} {
+		n := nr(t, a, "read")
+		if name, ok := libseccomp.SyscallName(a, n); !ok || name != "read" {
+			t.Errorf("%s %d: %q %v", a, n, name, ok)
+		}
+		if got, ok := libseccomp.SyscallNumber(a, "read"); !ok || uint32(got) != n {
+			t.Errorf("%s read: %d %v", a, got, ok)
+		}
+	}
+	if !libseccomp.Supported(arch.RISCV64) {
+		t.Error("riscv64 unsupported")
+	}
+}
