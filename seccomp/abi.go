@@ -1,5 +1,10 @@
 package seccomp
 
+import (
+	"strconv"
+	"strings"
+)
+
 // The kernel's seccomp ABI, from <linux/seccomp.h>, in the kernel's
 // spelling.
 
@@ -58,6 +63,7 @@ const (
 // Flags is a set of SECCOMP_FILTER_FLAG_* values.
 type Flags uint
 
+// flagNames lists the filter flags in the kernel's (bit) order.
 var flagNames = []struct {
 	f    Flags
 	name string
@@ -70,38 +76,21 @@ var flagNames = []struct {
 	{SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
 }
 
-// String lists the flags by name, in the kernel's order, joined by "|".
+// String lists the flags by name in the kernel's bit order, joined by
+// "|", with bits syscage does not know last, in hex; the empty set is "0".
 func (f Flags) String() string {
 	if f == 0 {
 		return "0"
 	}
-	s := ""
+	var names []string
 	for _, n := range flagNames {
 		if f&n.f != 0 {
-			if s != "" {
-				s += "|"
-			}
-			s += n.name
+			names = append(names, n.name)
 			f &^= n.f
 		}
 	}
 	if f != 0 {
-		if s != "" {
-			s += "|"
-		}
-		s += "0x" + hex(uint(f))
+		names = append(names, "0x"+strconv.FormatUint(uint64(f), 16))
 	}
-	return s
-}
-
-func hex(v uint) string {
-	const digits = "0123456789abcdef"
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; v > 0; v >>= 4 {
-		b = append([]byte{digits[v&15]}, b...)
-	}
-	return string(b)
+	return strings.Join(names, "|")
 }

@@ -2,5 +2,9 @@
 
 package seccomp
 
-// Probe is not supported off Linux.
-func Probe() (*Features, error) { return nil, ErrNotSupported }
+import "fmt"
+
+// Probe needs Linux; elsewhere it returns ErrNotSupported.
+func Probe() (*Features, error) {
+	return nil, fmt.Errorf("probe: seccomp needs Linux: %w", ErrNotSupported)
+}

@@ -1,15 +1,15 @@
 package seccomp
 
-import "errors"
-
-// ErrNotSupported reports a feature this platform or kernel lacks.
-var ErrNotSupported = errors.New("not supported")
+import "fmt"
 
 // InstallOptions control InstallProgram.
 type InstallOptions struct {
-	// Flags are SECCOMP_FILTER_FLAG_* to request. TSYNC is always added
-	// unless NoTSync is set.
-	Flags   Flags
+	// Flags are the SECCOMP_FILTER_FLAG_* to request. TSYNC is added
+	// unless NoTSync is set; TSYNC_ESRCH is added when TSYNC and
+	// NEW_LISTENER meet, since the kernel refuses that pair without it.
+	Flags Flags
+	// NoTSync installs the filter on the calling thread only, and leaves
+	// the calling goroutine locked to that thread.
 	NoTSync bool
 	// SkipNoNewPrivs leaves no_new_privs alone; installing then needs
 	// CAP_SYS_ADMIN.
@@ -19,11 +19,27 @@ type InstallOptions struct {
 // Installed reports what InstallProgram did.
 type Installed struct {
 	Flags      Flags // the flags the filter was installed with
-	ListenerFD int   // the notification descriptor with NEW_LISTENER, else -1
+	ListenerFD int   // the notification descriptor with NEW_LISTENER (close-on-exec), else -1
 }
 
-// Install installs f on the calling process: every thread of it, with
-// TSYNC. See InstallProgram.
+// Install installs f on the calling process. See InstallProgram.
 func Install(f *Filter, o InstallOptions) (Installed, error) {
 	return InstallProgram(f.Program, o)
+}
+
+// SyncError reports that SECCOMP_FILTER_FLAG_TSYNC could not give the
+// filter to every thread of the process: a thread runs a filter that is
+// not an ancestor of the installing thread's (it installed one of its
+// own without TSYNC), or runs in strict mode. Nothing was installed.
+type SyncError struct {
+	// TID is the thread the kernel named, or 0 when it did not say (with
+	// SECCOMP_FILTER_FLAG_TSYNC_ESRCH the kernel returns ESRCH instead).
+	TID int
+}
+
+func (e *SyncError) Error() string {
+	if e.TID == 0 {
+		return "install filter: a thread of this process has a filter of its own (TSYNC failed with ESRCH); nothing was installed"
+	}
+	return fmt.Sprintf("install filter: thread %d has a filter of its own and cannot be synchronized (TSYNC); nothing was installed", e.TID)
 }

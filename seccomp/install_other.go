@@ -2,9 +2,13 @@
 
 package seccomp
 
-import "github.com/syscage/syscage/bpf"
+import (
+	"fmt"
 
-// InstallProgram is not supported off Linux.
+	"github.com/syscage/syscage/bpf"
+)
+
+// InstallProgram needs Linux; elsewhere it returns ErrNotSupported.
 func InstallProgram(p bpf.Program, o InstallOptions) (Installed, error) {
-	return Installed{ListenerFD: -1}, ErrNotSupported
+	return Installed{ListenerFD: -1}, fmt.Errorf("install filter: seccomp needs Linux: %w", ErrNotSupported)
 }

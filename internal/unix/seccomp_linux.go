@@ -12,15 +12,18 @@ type Errno = unix.Errno
 
 // Errors callers compare with.
 const (
-	EINVAL = unix.EINVAL
-	EFAULT = unix.EFAULT
-	EACCES = unix.EACCES
-	ENOSYS = unix.ENOSYS
-	ESRCH  = unix.ESRCH
-	EBUSY  = unix.EBUSY
+	EACCES     = unix.EACCES
+	EBUSY      = unix.EBUSY
+	EFAULT     = unix.EFAULT
+	EINVAL     = unix.EINVAL
+	ENOMEM     = unix.ENOMEM
+	ENOSYS     = unix.ENOSYS
+	EOPNOTSUPP = unix.EOPNOTSUPP
+	EPERM      = unix.EPERM
+	ESRCH      = unix.ESRCH
 )
 
-// SockFilter is struct sock_filter in native layout.
+// SockFilter is struct sock_filter in the native layout and byte order.
 type SockFilter = unix.SockFilter
 
 // SetNoNewPrivs sets PR_SET_NO_NEW_PRIVS on the calling thread.
@@ -34,41 +37,49 @@ func NoNewPrivs() (bool, error) {
 	return r == 1, err
 }
 
-// SeccompMode returns PR_GET_SECCOMP of the calling thread.
+// SeccompMode returns PR_GET_SECCOMP of the calling thread: 0 or 2 (a
+// thread in strict mode is killed by the call). It fails with EINVAL on a
+// kernel without CONFIG_SECCOMP.
 func SeccompMode() (int, error) {
 	return unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0)
 }
 
-// SetFilter calls seccomp(SECCOMP_SET_MODE_FILTER, flags, prog). The
-// result is the listener descriptor with SECCOMP_FILTER_FLAG_NEW_LISTENER,
-// the thread that could not be synchronized after a TSYNC failure, or 0.
+// SetFilter calls seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog) on the
+// calling thread. On success the result is the listener descriptor with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0 — or, with
+// SECCOMP_FILTER_FLAG_TSYNC and without TSYNC_ESRCH, the id of a thread
+// that could not be synchronized, in which case nothing was installed.
 func SetFilter(prog []SockFilter, flags uint) (int, error) {
 	fprog := unix.SockFprog{Len: uint16(len(prog))}
 	if len(prog) > 0 {
 		fprog.Filter = &prog[0]
 	}
-	r, _, e := unix.Syscall(unix.SYS_SECCOMP, 1 /* SECCOMP_SET_MODE_FILTER */, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+	r, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
 	runtime.KeepAlive(prog)
 	if e != 0 {
-		return int(r), e
+		return -1, e
 	}
 	return int(r), nil
 }
 
 // ProbeFlags calls seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL), which
-// installs nothing: the kernel checks the flags first (EINVAL for unknown
-// ones) and then fails to read the program (EFAULT).
+// never installs anything. kernel/seccomp.c checks the flags first
+// (EINVAL for unknown bits and for refused combinations) and then fails
+// to copy the program (EFAULT), before it looks at privileges, so EFAULT
+// means the kernel accepts flags, for any caller.
 func ProbeFlags(flags uint) error {
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, 1, uintptr(flags), 0)
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), 0)
 	if e != 0 {
 		return e
 	}
 	return nil
 }
 
-// ActionAvail calls seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action).
+// ActionAvail calls seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): nil
+// when the kernel knows the action, EOPNOTSUPP when it does not, EINVAL
+// before Linux 4.14, which lacks the operation.
 func ActionAvail(action uint32) error {
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, 2, 0, uintptr(unsafe.Pointer(&action)))
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&action)))
 	if e != 0 {
 		return e
 	}
@@ -80,10 +91,11 @@ type NotifSizes struct {
 	Notif, NotifResp, Data uint16
 }
 
-// GetNotifSizes calls seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sizes).
+// GetNotifSizes calls seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sizes); it
+// fails with EINVAL before Linux 5.0.
 func GetNotifSizes() (NotifSizes, error) {
 	var s NotifSizes
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, 3, 0, uintptr(unsafe.Pointer(&s)))
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_NOTIF_SIZES, 0, uintptr(unsafe.Pointer(&s)))
 	if e != 0 {
 		return s, e
 	}

@@ -1,0 +1,6 @@
+package seccomp
+
+import "errors"
+
+// ErrNotSupported reports a feature this platform or kernel lacks.
+var ErrNotSupported = errors.New("not supported")
