@@ -83,7 +83,7 @@ type sysDB struct {
 
 func (s *sysDB) step() error {
 	s.steps++
-	if s.steps > 1<<22 {
+	if s.steps > 1<<26 {
 		return ErrLibseccompLoop
 	}
 	return nil
@@ -199,16 +199,20 @@ func (s *sysDB) treePut(p **node) (int, error) {
 
 // levelClean is _db_level_clean.
 func (s *sysDB) levelClean(n *node) (int, error) {
-	for n.prv != nil {
-		if err := s.step(); err != nil {
-			return 0, err
+	// A level is a short list; walking it more often than any real level
+	// is long means its links form a cycle, the state in which libseccomp
+	// itself loops forever.
+	const maxLevel = 1 << 16
+	for i := 0; n.prv != nil; i++ {
+		if i > maxLevel {
+			return 0, ErrLibseccompLoop
 		}
 		n = n.prv
 	}
 	start := n
-	for ; n != nil; n = n.nxt {
-		if err := s.step(); err != nil {
-			return 0, err
+	for i := 0; n != nil; n, i = n.nxt, i+1 {
+		if i > maxLevel {
+			return 0, ErrLibseccompLoop
 		}
 		links := 0
 		if n.prv != nil {
