@@ -263,3 +263,19 @@ func TestCompileTooLarge(t *testing.T) {
 		t.Errorf("error does not say the limit: %v", err)
 	}
 }
+
+// TestCompileUnconditionalRuleAfterConditional: libseccomp's tree can
+// leave a rule without conditions behind conditional ones for one call; it
+// must decide the call, not fall through to the default (found by the
+// differential test: the filter trapped what the profile logs).
+func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
+	p := parse(t, `{"defaultAction":"SCMP_ACT_TRAP","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+		{"names":["epoll_ctl"],"action":"SCMP_ACT_LOG","args":[{"index":0,"value":2,"op":"SCMP_CMP_NE"},{"index":0,"value":5,"op":"SCMP_CMP_LE"}]},
+		{"names":["epoll_ctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":5,"value":10,"op":"SCMP_CMP_LE"}]}]}`)
+	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)
+	nr, _ := arch.X86_64.SyscallNumber("epoll_ctl")
+	got, _, _ := f.Eval(arch.X86_64, seccomp.DataFor(arch.X86_64, nr, 0, 0, 0, 0, 0, 11))
+	if got != seccomp.SECCOMP_RET_LOG {
+		t.Fatalf("epoll_ctl(0,0,0,0,0,11) = %s, want LOG", seccomp.ActionOf(got))
+	}
+}

@@ -26,8 +26,14 @@ func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
 	b := c.b
 	for i, r := range e.Rules {
 		b.SetNote(fmt.Sprintf("%s: %s rule %d", a, e.Name, r.Origin+1))
-		next := b.NewLabel()
 		pass := c.ret(r.Action)
+		if len(r.Conds) == 0 {
+			// A rule without conditions decides every call that reaches
+			// it; later rules are unreachable.
+			b.Goto(pass)
+			return
+		}
+		next := b.NewLabel()
 		for j, cond := range r.Conds {
 			ok := pass
 			if j < len(r.Conds)-1 {
