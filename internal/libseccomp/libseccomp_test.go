@@ -4,7 +4,6 @@ package libseccomp_test
 
 import (
 	"errors"
-	"os"
 	"syscall"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/libseccomp"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 )
 
@@ -52,11 +52,7 @@ func nr(t *testing.T, a arch.Arch, name string) uint32 {
 }
 
 func TestBuildDockerDefault(t *testing.T) {
-	b, err := os.ReadFile("../../profile/oci/testdata/docker-default.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := oci.Parse("docker-default.json", b)
+	p, err := builtin.Get("docker-default")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,11 @@
 //     rewrite), with a value whose low 32 bits no other rule uses, and no
 //     repeated argument index (runc would turn the rule into an OR).
 //
+// Names that no ABI of the profile has are left free: they cannot change a
+// verdict, but libseccomp still files their rules under its pseudo
+// numbers, where two of them can conflict and make both libseccomp and
+// syscage refuse the profile (-EEXIST), which checks the refusals.
+//
 // Config.AllowOverlap lifts the restriction; the verdicts are then only
 // comparable where libseccomp's database order is modelled exactly.
 package proftest
