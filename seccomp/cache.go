@@ -12,14 +12,17 @@ import (
 // whose every path to a verdict reads nothing else and returns ALLOW.
 // Such calls cost no BPF at all.
 func (f *Filter) Cacheable(abi arch.Arch, nr uint32) bool {
-	return constAllow(f.Program, abi.Audit(), nr)
+	return ConstAllow(f.Program, abi.Audit(), nr)
 }
 
-// constAllow follows the kernel's emulator: it knows the accumulator
+// ConstAllow reports whether the kernel's action cache emulation
+// (seccomp_is_const_allow) finds that program p allows system call nr of
+// the ABI with audit value audit whatever its arguments. It follows the
+// kernel's emulator: it knows the accumulator
 // after loads of nr and arch, conditional jumps against constants, ja and
 // and-with-constant; anything else (an argument load, X, ALU, memory)
 // makes the answer "not cacheable".
-func constAllow(p bpf.Program, audit, nr uint32) bool {
+func ConstAllow(p bpf.Program, audit, nr uint32) bool {
 	var a uint32
 	for pc := 0; pc < len(p); {
 		ins := p[pc]

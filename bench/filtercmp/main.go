@@ -137,57 +137,8 @@ func cacheSize(a arch.Arch) uint32 {
 	return 0
 }
 
-// constAllow is seccomp_is_const_allow: it runs prog on the classic
-// instructions the kernel's emulator knows, with the accumulator loaded
-// from nr or arch, and fails on anything else.
-func constAllow(prog bpf.Program, audit, nr uint32) bool {
-	var a uint32
-	for pc := 0; pc < len(prog); pc++ {
-		ins := prog[pc]
-		switch ins.Op {
-		case bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS:
-			switch ins.K {
-			case bpf.OffsetNr:
-				a = nr
-			case bpf.OffsetArch:
-				a = audit
-			default:
-				return false
-			}
-		case bpf.BPF_RET | bpf.BPF_K:
-			return ins.K == seccomp.SECCOMP_RET_ALLOW
-		case bpf.BPF_JMP | bpf.BPF_JA:
-			pc += int(ins.K)
-		case bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, bpf.BPF_JMP | bpf.BPF_JGE | bpf.BPF_K,
-			bpf.BPF_JMP | bpf.BPF_JGT | bpf.BPF_K, bpf.BPF_JMP | bpf.BPF_JSET | bpf.BPF_K:
-			var t bool
-			switch ins.Op & 0xf0 {
-			case bpf.BPF_JEQ:
-				t = a == ins.K
-			case bpf.BPF_JGE:
-				t = a >= ins.K
-			case bpf.BPF_JGT:
-				t = a > ins.K
-			case bpf.BPF_JSET:
-				t = a&ins.K != 0
-			}
-			if t {
-				pc += int(ins.Jt)
-			} else {
-				pc += int(ins.Jf)
-			}
-		case bpf.BPF_ALU | bpf.BPF_AND | bpf.BPF_K:
-			a &= ins.K
-		default:
-			return false
-		}
-	}
-	return false // ran off the end
-}
-
-// cached reports whether the kernel's action cache serves nr of abi.
 func cached(prog bpf.Program, abi arch.Arch, nr uint32) bool {
-	return nr < cacheSize(abi) && constAllow(prog, abi.Audit(), nr)
+	return nr < cacheSize(abi) && seccomp.ConstAllow(prog, abi.Audit(), nr)
 }
 
 func median(d []time.Duration) time.Duration {
