@@ -3,19 +3,12 @@ package seccomp_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
@@ -30,9 +23,6 @@ const helperEnv = "SYSCAGE_SECCOMP_TEST_HELPER"
 
 var helpers = map[string]func() map[string]string{
 	"docker-default": helperDockerDefault,
-	"threads":        helperThreads,
-	"log-flag":       helperLogFlag,
-	"invalid":        helperInvalid,
 }
 
 func TestMain(m *testing.M) {
@@ -133,140 +123,5 @@ func TestKernelDockerDefault(t *testing.T) {
 	}
 	if res["socket-netlink"] == syscall.EPERM.Error() {
 		t.Errorf("socket(AF_NETLINK) denied under docker-default")
-	}
-}
-
-// denyUname is a small hand-made filter: uname gets EPERM, everything else
-// on the native ABI is allowed, other ABIs are killed.
-func denyUname() bpf.Program {
-	host, _ := arch.Native()
-	nr, _ := host.SyscallNumber("uname")
-	return bpf.Program{
-		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetArch},
-		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: host.Audit(), Jt: 1},
-		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_KILL_PROCESS},
-		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetNr},
-		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: nr, Jf: 1},
-		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ERRNO | 1},
-		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ALLOW},
-	}
-}
-
-func filtersOfTasks() (map[string]string, error) {
-	tasks, err := filepath.Glob("/proc/self/task/*/status")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, st := range tasks {
-		b, err := os.ReadFile(st)
-		if err != nil {
-			continue // the thread exited
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "Seccomp_filters:"); ok {
-				out[filepath.Base(filepath.Dir(st))] = strings.TrimSpace(v)
-			}
-		}
-	}
-	return out, nil
-}
-
-func helperThreads() map[string]string {
-	// Start threads before installing: goroutines locked to their own
-	// OS threads, parked until the filter is in.
-	var ready, done sync.WaitGroup
-	release := make(chan struct{})
-	for i := 0; i < 8; i++ {
-		ready.Add(1)
-		done.Add(1)
-		go func() {
-			runtime.LockOSThread()
-			ready.Done()
-			<-release
-			done.Done()
-			<-make(chan struct{}) // keep the thread
-		}()
-	}
-	ready.Wait()
-	if _, err := seccomp.InstallProgram(denyUname(), seccomp.InstallOptions{}); err != nil {
-		return map[string]string{"error": err.Error()}
-	}
-	close(release)
-	done.Wait()
-	var u syscall.Utsname
-	res := map[string]string{"uname": fmt.Sprint(syscall.Uname(&u))}
-	tasks, err := filtersOfTasks()
-	if err != nil {
-		return map[string]string{"error": err.Error()}
-	}
-	res["tasks"] = fmt.Sprint(len(tasks))
-	unfiltered := 0
-	for _, n := range tasks {
-		if n != "1" {
-			unfiltered++
-		}
-	}
-	res["unfiltered"] = fmt.Sprint(unfiltered)
-	return res
-}
-
-func TestKernelInstallAllThreads(t *testing.T) {
-	res := runHelper(t, "threads")
-	if res["uname"] != syscall.EPERM.Error() {
-		t.Errorf("uname after install: %q, want EPERM", res["uname"])
-	}
-	if res["unfiltered"] != "0" {
-		t.Errorf("%s of %s threads lack the filter", res["unfiltered"], res["tasks"])
-	}
-	if n, _ := strconv.Atoi(res["tasks"]); n < 9 {
-		t.Errorf("only %s threads: the test did not start its threads", res["tasks"])
-	}
-}
-
-func helperLogFlag() map[string]string {
-	in, err := seccomp.InstallProgram(denyUname(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG})
-	if err != nil {
-		return map[string]string{"error": err.Error()}
-	}
-	var u syscall.Utsname
-	return map[string]string{"flags": in.Flags.String(), "uname": fmt.Sprint(syscall.Uname(&u))}
-}
-
-func TestKernelInstallLogFlag(t *testing.T) {
-	res := runHelper(t, "log-flag")
-	if !strings.Contains(res["flags"], "SECCOMP_FILTER_FLAG_LOG") || !strings.Contains(res["flags"], "TSYNC") {
-		t.Errorf("installed with %s", res["flags"])
-	}
-	if res["uname"] != syscall.EPERM.Error() {
-		t.Errorf("uname: %q, want EPERM", res["uname"])
-	}
-}
-
-func helperInvalid() map[string]string {
-	bad := bpf.Program{{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: 2}} // unaligned, no ret
-	_, err := seccomp.InstallProgram(bad, seccomp.InstallOptions{})
-	res := map[string]string{}
-	if err != nil {
-		res["install"] = err.Error()
-	}
-	mode, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(mode), "\n") {
-		if v, ok := strings.CutPrefix(line, "Seccomp:"); ok {
-			res["mode"] = strings.TrimSpace(v)
-		}
-	}
-	var u syscall.Utsname
-	res["uname"] = fmt.Sprint(syscall.Uname(&u))
-	return res
-}
-
-func TestKernelInstallRefusesInvalidProgram(t *testing.T) {
-	res := runHelper(t, "invalid")
-	if !strings.Contains(res["install"], "the kernel would refuse the program") {
-		t.Errorf("install error %q", res["install"])
-	}
-	if res["mode"] != "0" || res["uname"] != "<nil>" {
-		t.Errorf("after a refused install: seccomp mode %q, uname %q; want unfiltered", res["mode"], res["uname"])
 	}
 }
