@@ -7,10 +7,26 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need=""
-command -v scmp_sys_resolver >/dev/null 2>&1 || need="$need seccomp"
-[ -e /usr/include/seccomp.h ] || need="$need libseccomp-dev"
-command -v strace >/dev/null 2>&1 || need="$need strace"
-command -v gcc >/dev/null 2>&1 || need="$need gcc"
+# want FILE-OR-COMMAND PACKAGE: install PACKAGE unless the command is on
+# PATH or the file exists.
+want() {
+	case $1 in
+	/*) [ -e "$1" ] && return ;;
+	*) command -v "$1" >/dev/null 2>&1 && return ;;
+	esac
+	need="$need $2"
+}
+want scmp_sys_resolver seccomp                # differential tests: libseccomp's resolver
+want /usr/include/seccomp.h libseccomp-dev    # differential tests: cgo against libseccomp
+want gcc gcc
+want strace strace                            # record: completeness against strace -f -c
+want runc runc                                # real containers under converted profiles
+want /bin/busybox busybox-static              # the containers' rootfs
+want systemd-analyze systemd                  # groups against systemd-analyze syscall-filter
+want python3 python3
+# i386 programs for the int 0x80 tests: gcc -m32 -static needs both.
+want /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o gcc-multilib
+want /usr/lib32/libc.a libc6-dev-i386
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "test.sh: missing Debian packages:$need (run as root to install them)" >&2
