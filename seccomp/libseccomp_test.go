@@ -366,6 +366,7 @@ type built struct {
 // does not finish but syscage compiles p, the run has no libseccomp
 // filters and st counts it.
 func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun, *mismatch, bool) {
+	p = libKnownNames(p)
 	r := &diffRun{p: p, host: host}
 	ours, done := within(buildTimeout, func() compiled {
 		f, err := seccomp.Compile(p, host, noENOSYS)
@@ -417,6 +418,33 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 	}
 	r.ours = ours.f
 	return r, nil, true
+}
+
+// libKnownNames returns p without the names the installed libseccomp's
+// table lacks on every ABI. runc with that libseccomp skips them, while
+// syscage's model, whose tables are newer (see the profile package
+// documentation), may merge their rules into a pseudo-syscall's tree that
+// refuses conflicting rules (EEXIST): both builds get the names they would
+// agree on. Calls of the left-out names are not compared anyway (see
+// libComparable).
+func libKnownNames(p *profile.Profile) *profile.Profile {
+	native, _ := arch.Native()
+	unknown := func(name string) bool {
+		_, ok := libseccomp.SyscallNumber(native, name)
+		return !ok
+	}
+	if !slices.ContainsFunc(p.Rules, func(r profile.Rule) bool { return slices.ContainsFunc(r.Names, unknown) }) {
+		return p
+	}
+	q := *p
+	q.Rules = nil
+	for _, r := range p.Rules {
+		r.Names = slices.DeleteFunc(slices.Clone(r.Names), unknown)
+		if len(r.Names) > 0 {
+			q.Rules = append(q.Rules, r)
+		}
+	}
+	return &q
 }
 
 func profileText(p *profile.Profile) string {
