@@ -1,0 +1,223 @@
+package audit_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Filters are never installed in the test process: TestViolateHelper runs
+// in a re-executed copy of the test binary (SYSCAGE_AUDIT_HELPER set),
+// installs a filter and makes the system calls it logs and kills.
+const helperEnv = "SYSCAGE_AUDIT_HELPER"
+
+// violations is the filter of the helper, for x86_64 kernels: on x86_64,
+// uname and the x32 getpid are logged (LOG); on x86, uname is logged and
+// getppid kills the process; everything else is allowed. It is installed
+// with SECCOMP_FILTER_FLAG_LOG.
+func violations() bpf.Program {
+	ld := func(k uint32) bpf.Instruction { return bpf.Instruction{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: k} }
+	jeq := func(k uint32, jt, jf uint8) bpf.Instruction {
+		return bpf.Instruction{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: k, Jt: jt, Jf: jf}
+	}
+	ret := func(k uint32) bpf.Instruction { return bpf.Instruction{Op: bpf.BPF_RET | bpf.BPF_K, K: k} }
+	return bpf.Program{
+		/* 0 */ ld(seccomp.OffsetArch),
+		/* 1 */ jeq(arch.X86_64.Audit(), 0, 5),
+		/* 2 */ ld(seccomp.OffsetNr),
+		/* 3 */ jeq(63, 1, 0), // uname
+		/* 4 */ jeq(arch.X32SyscallBit|39, 0, 1), // x32 getpid
+		/* 5 */ ret(seccomp.SECCOMP_RET_LOG),
+		/* 6 */ ret(seccomp.SECCOMP_RET_ALLOW),
+		/* 7 */ jeq(arch.X86.Audit(), 0, 5),
+		/* 8 */ ld(seccomp.OffsetNr),
+		/* 9 */ jeq(122, 3, 0), // uname
+		/* 10 */ jeq(64, 0, 1), // getppid
+		/* 11 */ ret(seccomp.SECCOMP_RET_KILL_PROCESS),
+		/* 12 */ ret(seccomp.SECCOMP_RET_ALLOW),
+		/* 13 */ ret(seccomp.SECCOMP_RET_LOG),
+	}
+}
+
+// TestViolateHelper is the helper child; in the test process it does
+// nothing.
+func TestViolateHelper(t *testing.T) {
+	prog := os.Getenv(helperEnv)
+	if prog == "" {
+		t.Skip("runs only as a helper child of the kernel log tests")
+	}
+	if _, err := seccomp.InstallProgram(violations(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
+		fmt.Fprintln(os.Stderr, "install:", err)
+		os.Exit(3)
+	}
+	var u syscall.Utsname
+	syscall.Uname(&u)
+	syscall.RawSyscall(arch.X32SyscallBit|syscall.SYS_GETPID, 0, 0, 0) // ENOSYS without x32 support: logged all the same
+	if prog == "-" {
+		os.Exit(0)
+	}
+	// The 32-bit program inherits the filter.
+	err := syscall.Exec(prog, []string{prog}, os.Environ())
+	fmt.Fprintln(os.Stderr, "exec:", err)
+	os.Exit(4)
+}
+
+// build32 builds the 32-bit test program, or skips when the compiler
+// cannot (a failure when SYSCAGE_REQUIRE_TOOLS is set).
+func build32(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "uname 32") // a space: comm and exe are hex-encoded
+	b, err := exec.Command("gcc", "-m32", "-static", "-O2", "-o", out, "testdata/prog/uname32.c").CombinedOutput()
+	if err != nil {
+		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+			t.Fatalf("gcc -m32 (gcc-multilib): %v\n%s", err, b)
+		}
+		t.Skipf("no 32-bit x86 compiler (gcc-multilib): %v", err)
+	}
+	return out
+}
+
+func skipUnlessKmsg(t *testing.T) {
+	t.Helper()
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the helper's filter is for x86_64 kernels")
+	}
+	f, err := os.Open(audit.Kmsg)
+	if err != nil {
+		t.Skipf("cannot read the kernel log: %v", err)
+	}
+	f.Close()
+}
+
+// runViolator runs the helper child, which ends killed by SIGSYS after
+// exec'ing prog (or exits 0 with prog "-"), and returns its pid.
+func runViolator(t *testing.T, prog string) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestViolateHelper$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+prog)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if prog == "-" {
+		if err != nil {
+			t.Fatalf("helper: %v\n%s", err, out)
+		}
+	} else if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
+		t.Fatalf("helper: %v, want death by SIGSYS\n%s", err, out)
+	}
+	return cmd.Process.Pid
+}
+
+type want struct {
+	arch    arch.Arch
+	nr      uint32
+	name    string
+	action  string
+	compat  int // 0 or 1; -1 for either (x32 is compat only on kernels with x32 support)
+	sig     int
+	comm    string
+	exeBase string
+}
+
+// TestFollowKmsg follows the kernel log while a filtered child makes
+// logged and killed system calls on x86_64, x32 and x86, and checks the
+// records read back, then finds the same records in ReadKmsg's snapshot.
+func TestFollowKmsg(t *testing.T) {
+	skipUnlessKmsg(t)
+	prog := build32(t)
+	f, err := audit.Follow(audit.FollowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pid := runViolator(t, prog)
+	self := filepath.Base(os.Args[0])
+	if len(self) > 15 {
+		self = self[:15] // TASK_COMM_LEN
+	}
+	wants := []want{
+		{arch.X86_64, 63, "uname", "LOG", 0, 0, self, filepath.Base(os.Args[0])},
+		{arch.X32, arch.X32SyscallBit | 39, "getpid", "LOG", -1, 0, self, filepath.Base(os.Args[0])},
+		{arch.X86, 122, "uname", "LOG", 1, 0, "uname 32", "uname 32"},
+		{arch.X86, 64, "getppid", "KILL_PROCESS", 1, int(syscall.SIGSYS), "uname 32", "uname 32"},
+	}
+	got := collect(t, f, pid, len(wants), 10*time.Second)
+	check(t, got, wants)
+
+	snap, err := audit.ReadKmsg("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []audit.Event
+	for _, e := range snap {
+		if e.PID == pid {
+			mine = append(mine, e)
+		}
+	}
+	check(t, mine, wants)
+}
+
+// collect reads events of pid until it has n or the time is up.
+func collect(t *testing.T, f *audit.Follower, pid, n int, d time.Duration) []audit.Event {
+	t.Helper()
+	ch := make(chan audit.Event)
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			e, err := f.Next()
+			if err != nil {
+				errc <- err
+				return
+			}
+			if e.PID == pid {
+				ch <- e
+			}
+		}
+	}()
+	var got []audit.Event
+	timeout := time.After(d)
+	for len(got) < n {
+		select {
+		case e := <-ch:
+			got = append(got, e)
+		case err := <-errc:
+			t.Fatalf("Next: %v", err)
+		case <-timeout:
+			t.Fatalf("after %v: %d of %d records of pid %d: %+v (lost %d)", d, len(got), n, pid, got, f.Lost())
+		}
+	}
+	f.Close()
+	if err := <-errc; !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Next after Close: %v, want os.ErrClosed", err)
+	}
+	return got
+}
+
+func check(t *testing.T, got []audit.Event, wants []want) {
+	t.Helper()
+	if len(got) != len(wants) {
+		t.Fatalf("%d records, want %d: %+v", len(got), len(wants), got)
+	}
+	uid := uint32(os.Getuid())
+	for i, w := range wants {
+		e := got[i]
+		if e.Arch != w.arch || e.Nr != w.nr || e.Syscall != w.name || e.Action().String() != w.action ||
+			(w.compat >= 0 && e.Compat != (w.compat == 1)) || e.Sig != w.sig || e.Comm != w.comm || filepath.Base(e.Exe) != w.exeBase || e.UID != uid {
+			t.Errorf("record %d: %s\nwant %s %s (%d) %s compat=%d sig=%d comm=%q exe=.../%s uid=%d", i, e.Format(),
+				w.arch, w.name, w.nr, w.action, w.compat, w.sig, w.comm, w.exeBase, uid)
+		}
+		if e.Time.IsZero() || time.Since(e.Time) > time.Minute || e.Serial == 0 || e.IP == 0 {
+			t.Errorf("record %d: time %v, serial %d, ip %#x", i, e.Time, e.Serial, e.IP)
+		}
+	}
+}
