@@ -21,11 +21,20 @@ func argOffsets(a arch.Arch, i uint8) (lo, hi uint32) {
 
 // condCode emits the argument checks of a conditional system call: its
 // rules in order, the first whose conditions all hold deciding, and the
-// fallback when none does.
+// fallback when none does. A run of rules that each test one argument for
+// equality (Docker's personality values, say) shares its loads: see
+// eqRun.
 func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
 	b := c.b
-	for i, r := range e.Rules {
-		b.SetNote(fmt.Sprintf("%s: %s rule %d", a, e.Name, r.Origin+1))
+	for i := 0; i < len(e.Rules); {
+		if n := eqRunLen(e.Rules[i:]); n > 1 {
+			c.eqRun(a, e, e.Rules[i:i+n])
+			i += n
+			continue
+		}
+		r := e.Rules[i]
+		i++
+		c.ruleNote(a, e, r)
 		pass := c.ret(r.Action)
 		if len(r.Conds) == 0 {
 			// A rule without conditions decides every call that reaches
@@ -45,10 +54,108 @@ func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
 			}
 		}
 		b.Bind(next)
-		_ = i
 	}
 	b.SetNote(fmt.Sprintf("%s: %s no rule matched", a, e.Name))
 	b.Goto(c.ret(e.Fallback))
+}
+
+func (c *compiler) ruleNote(a arch.Arch, e profile.Entry, r profile.CondRule) {
+	c.b.SetNote(fmt.Sprintf("%s: %s rule %d", a, e.Name, r.Origin+1))
+}
+
+// eqRunLen returns how many rules from the first on test the same
+// argument for equality and nothing else.
+func eqRunLen(rules []profile.CondRule) int {
+	n := 0
+	for _, r := range rules {
+		if len(r.Conds) != 1 || r.Conds[0].Op != profile.OpEQ || r.Conds[0].Arg != rules[0].Conds[0].Arg {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// eqRun emits a run of rules that each test one argument for equality
+// with a value. At most one value can match, so only the first rule of
+// each value matters and the order of the tests does not: the high word
+// is loaded once and compared with each distinct high word, and under
+// each the low word is loaded once and compared with the values that have
+// it. A call that matches no value goes on to the rules after the run.
+// 32-bit ABIs compare the low word only.
+func (c *compiler) eqRun(a arch.Arch, e profile.Entry, rules []profile.CondRule) {
+	b := c.b
+	loOff, hiOff := argOffsets(a, rules[0].Conds[0].Arg)
+	wide := a.Bits() == 64
+	type eqGroup struct {
+		hi    uint32
+		rules []profile.CondRule
+	}
+	var groups []*eqGroup
+	seen := make(map[uint64]bool, len(rules))
+	for _, r := range rules {
+		v := r.Conds[0].Value
+		if !wide {
+			v &= 0xffffffff
+		}
+		if seen[v] {
+			continue // an earlier rule has decided this value
+		}
+		seen[v] = true
+		hi := uint32(v >> 32)
+		var g *eqGroup
+		for _, h := range groups {
+			if h.hi == hi {
+				g = h
+			}
+		}
+		if g == nil {
+			g = &eqGroup{hi: hi}
+			groups = append(groups, g)
+		}
+		g.rules = append(g.rules, r)
+	}
+	done := b.NewLabel()
+	lowChain := func(g *eqGroup) {
+		c.ruleNote(a, e, g.rules[0])
+		b.LoadAbs(loOff)
+		for i, r := range g.rules {
+			c.ruleNote(a, e, r)
+			next := done
+			if i < len(g.rules)-1 {
+				next = b.NewLabel()
+			}
+			b.JumpIf(bpf.BPF_JEQ, uint32(r.Conds[0].Value), c.ret(r.Action), next)
+			if i < len(g.rules)-1 {
+				b.Bind(next)
+			}
+		}
+	}
+	if !wide {
+		lowChain(groups[0])
+		b.Bind(done)
+		return
+	}
+	c.ruleNote(a, e, rules[0])
+	b.LoadAbs(hiOff)
+	bodies := make([]bpf.Label, len(groups))
+	for i, g := range groups {
+		bodies[i] = b.NewLabel()
+		c.ruleNote(a, e, g.rules[0])
+		next := done
+		if i < len(groups)-1 {
+			next = b.NewLabel()
+		}
+		b.JumpIf(bpf.BPF_JEQ, g.hi, bodies[i], next)
+		if i < len(groups)-1 {
+			b.Bind(next)
+		}
+	}
+	for i, g := range groups {
+		b.Bind(bodies[i])
+		lowChain(g)
+	}
+	b.Bind(done)
 }
 
 // cmp emits a comparison of one argument that jumps to pass when cond
