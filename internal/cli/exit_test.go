@@ -18,6 +18,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"resolve", "--no-such-flag"}, ExitUsage},
 		{[]string{"no-such-command"}, ExitUsage},
 		{[]string{"--version"}, ExitOK},
+		{[]string{"record"}, ExitUsage},
+		{[]string{"record", "--", "/nonexistent/program"}, ExitNotFound},
+		{[]string{"record", "--", "/"}, ExitNoExec},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/record"
+)
+
+func init() {
+	register(newRecordCmd)
+	register(newRecordHelperCmd)
+}
+
+type recordOptions struct {
+	out    string
+	format string
+	args   bool
+	def    string
+}
+
+func newRecordCmd(e *env) *cobra.Command {
+	var o recordOptions
+	c := &cobra.Command{
+		Use:   "record [-o OUT] [--format oci] [--args] [--default ACTION] -- CMD [ARG...]",
+		Short: "Run a program and write the least profile that lets it work",
+		Long: `Record runs CMD and every thread, fork, vfork, clone and program it executes
+under a recorder, and writes the least profile that allows what they did:
+an allowlist of the system calls made after CMD was executed (not
+syscage's own), on each ABI seen (an i386 program under x86_64 adds x86),
+with the default action ERRNO(EPERM) for everything else. System calls
+newer than syscage's tables get ENOSYS from the compiled filter.
+
+With --args, the integer arguments seccomp can check safely are recorded
+too, and the profile allows only the values seen: socket family and type,
+clone flags, ioctl requests, prctl options, fcntl commands, mmap and
+mprotect prot, personality. Pointer arguments are never checked.
+
+The recorder uses ptrace and a seccomp filter that stops the program at
+each system call (no root needed, one stop per call, no decoding). It fails
+if this process may not trace its children (a seccomp filter, a container
+or kernel.yama.ptrace_scope forbidding ptrace).
+
+Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
+profile once it has ended. If CMD crashes (a signal that dumps core), the
+profile of what it did is still written, marked partial in its comments,
+and syscage exits 1.`,
+		Example: `  syscage record -o app.json -- ./app --serve
+  syscage record --args -o curl.json -- curl -s https://example.org
+  syscage record --default KILL_PROCESS -- make test`,
+		Args: cmdArgs(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runRecord(e, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	f.StringVar(&o.format, "format", "oci", "profile format: oci")
+	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
+	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
+	f.SetInterspersed(false)
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// newRecordHelperCmd is the hidden command the recorder re-executes
+// syscage as: it installs the tracing filter and executes the target.
+func newRecordHelperCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:                record.HelperCommand,
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			return withCode(ExitFailure, record.ExecHelper(args))
+		},
+	}
+}
+
+func runRecord(e *env, o recordOptions, argv []string) error {
+	if err := checkProfileFormat(o.format); err != nil {
+		return err
+	}
+	var def profile.Action
+	if o.def != "" {
+		a, err := profile.ParseAction(o.def)
+		if err != nil {
+			return usagef("--default: %v", err)
+		}
+		def = a
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ro := record.Options{
+		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Args:   o.args,
+		Stdin:  fileOr(e.stdin, os.Stdin),
+		Stdout: fileOr(e.stdout, os.Stdout),
+		Stderr: fileOr(e.stderr, os.Stderr),
+	}
+	res, err := record.Run(ctx, argv, ro)
+	switch {
+	case errors.Is(err, record.ErrNotFound):
+		return withCode(ExitNotFound, err)
+	case errors.Is(err, record.ErrNoExec):
+		return withCode(ExitNoExec, err)
+	case err != nil:
+		return withCode(ExitFailure, err)
+	}
+	rec := res.Recording
+	comment := "recorded by syscage: " + strings.Join(argv, " ")
+	if rec.Partial {
+		comment += " (partial: " + rec.Reason + ")"
+	}
+	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
+	data, err := formatProfile(p, o.format)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if err := writeOutput(e, o.out, data); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	for _, u := range rec.Unknown {
+		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	}
+	switch {
+	case res.Signal != 0:
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %v\n", argv[0], res.Signal)
+	case res.ExitCode != 0:
+		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
+	}
+	if rec.Partial {
+		return withCode(ExitFinding, fmt.Errorf("the profile is partial: %s; it allows what the program did until then", rec.Reason))
+	}
+	return nil
+}
+
+// fileOr returns w when it is a file, else def.
+func fileOr(w any, def *os.File) *os.File {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return def
+}

@@ -1,0 +1,414 @@
+package record
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/unix"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// HelperCommand is the first argument with which a program that embeds
+// the recorder is re-executed as its helper; such a program must call
+// ExecHelper with the arguments that follow (see Options.Helper).
+const HelperCommand = "__record-exec"
+
+// Options control Run.
+type Options struct {
+	// Helper is the program and leading arguments (argv[0] first) that
+	// re-execute the calling program as the recording helper; the
+	// target's path and argv follow them. The program must call
+	// ExecHelper with those. Default: /proc/self/exe with os.Args[0] and
+	// HelperCommand.
+	Helper []string
+	// Args keeps the integer arguments seccomp can check (socket family
+	// and type, clone flags, ioctl requests, prctl options, fcntl
+	// commands, mmap and mprotect prot, personality).
+	Args bool
+	// Stdin, Stdout and Stderr of the program; nil means /dev/null.
+	Stdin, Stdout, Stderr *os.File
+	// Env of the program; nil means the caller's environment.
+	Env []string
+	// Dir is the program's working directory; "" means the caller's.
+	Dir string
+	// Stop is the signal sent to the program when the context ends;
+	// 0 means SIGTERM.
+	Stop syscall.Signal
+}
+
+// Result is how the recorded program ended.
+type Result struct {
+	Recording *Recording
+	// ExitCode is the program's exit status, or -1 when a signal ended it.
+	ExitCode int
+	// Signal is the signal that ended the program, or 0.
+	Signal syscall.Signal
+}
+
+// ErrNotFound and ErrNoExec report a target that cannot be started.
+var (
+	ErrNotFound = errors.New("program not found")
+	ErrNoExec   = errors.New("program cannot be executed")
+	// ErrAttach reports a recorder that could not trace the program.
+	ErrAttach = errors.New("cannot trace the program")
+)
+
+// Run starts argv under the recorder and returns what it and every
+// thread, fork, vfork, clone and exec'd program it started did, from the
+// moment argv[0] was executed until the last of them ended. It needs no
+// privileges beyond being allowed to ptrace its own children.
+//
+// How: the helper (a re-execution of the calling program) installs on its
+// thread a seccomp filter whose only instruction is RET TRACE and
+// executes the target. Each system call of the target then makes one
+// seccomp stop, at which the tracer reads the ABI, number and arguments
+// with PTRACE_GET_SYSCALL_INFO and continues, instead of strace's two
+// syscall stops and decoding per call. The filter is inherited by every
+// thread and child and kept across exec, and PTRACE_O_TRACECLONE, FORK,
+// VFORK and EXEC keep every task traced. Calls of the helper before the
+// exec are not recorded; the execve that starts the target is, because
+// an enforcing launcher makes it under the filter too. EXITKILL ends the
+// traced tasks if the recorder dies.
+//
+// A seccomp filter cannot be relaxed once installed (the kernel takes the
+// most severe action of all stacked filters), so every call stops, not
+// only the first of each kind.
+//
+// When ctx ends, Options.Stop is sent to the program and the recording
+// goes on until it has ended. A program killed by a signal that dumps core
+// (it crashed) yields a Partial recording.
+func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("record: %w: no command", ErrNotFound)
+	}
+	native, ok := arch.Native()
+	if !ok {
+		return nil, fmt.Errorf("record: unknown native architecture %s", runtime.GOARCH)
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR) {
+			return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNoExec)
+		}
+		return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNotFound)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("record: %s is a directory: %w", argv[0], ErrNoExec)
+	}
+	helper := o.Helper
+	if len(helper) == 0 {
+		helper = []string{"/proc/self/exe", os.Args[0], HelperCommand}
+	}
+	if len(helper) < 2 {
+		return nil, errors.New("record: Options.Helper needs a path and argv[0]")
+	}
+	if o.Stop == 0 {
+		o.Stop = syscall.SIGTERM
+	}
+	type out struct {
+		res *Result
+		err error
+	}
+	done := make(chan out, 1)
+	pidc := make(chan int, 1)
+	go func() {
+		// ptrace requests are accepted only from the thread that became
+		// the tracer, which for PTRACE_TRACEME is the thread that forked.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}}
+		res, err := t.run(helper, path, argv, o, pidc)
+		done <- out{res, err}
+	}()
+	var pid int
+	select {
+	case pid = <-pidc:
+	case r := <-done:
+		return r.res, r.err
+	}
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-ctx.Done():
+		_ = unix.Kill(pid, o.Stop)
+		r := <-done
+		return r.res, r.err
+	}
+}
+
+type task struct {
+	started bool // its first stop (the SIGSTOP of a new task) was seen
+	known   bool // its creator's clone/fork/vfork stop was seen
+}
+
+type tracer struct {
+	rec    *Recording
+	args   bool
+	tasks  map[int]*task
+	live   bool // the helper has executed the target
+	leader int
+}
+
+func (t *tracer) run(helper []string, path string, argv []string, o Options, pidc chan<- int) (*Result, error) {
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer statusR.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer null.Close()
+	orNull := func(f *os.File) uintptr {
+		if f == nil {
+			f = null
+		}
+		return f.Fd()
+	}
+	files := []uintptr{orNull(o.Stdin), orNull(o.Stdout), orNull(o.Stderr), statusW.Fd()}
+	hargv := append(append(append([]string(nil), helper[1:]...), path), argv...)
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	pid, err := syscall.ForkExec(helper[0], hargv, &syscall.ProcAttr{
+		Dir:   o.Dir,
+		Env:   env,
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Ptrace: true},
+	})
+	statusW.Close()
+	if err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			return nil, fmt.Errorf("record: %w: ptrace(PTRACE_TRACEME) was refused (%v)%s", ErrAttach, err, ptraceHint())
+		}
+		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper[0], err)
+	}
+	t.leader = pid
+	pidc <- pid
+	// The helper stops with SIGTRAP once it has executed (PTRACE_TRACEME).
+	_, ws, err := unix.WaitTraced()
+	if err != nil {
+		return nil, fmt.Errorf("record: wait for the helper: %w", err)
+	}
+	if !ws.Stopped() {
+		return nil, fmt.Errorf("record: %w: the helper ended before it could be traced (%s)", ErrAttach, describe(ws))
+	}
+	opts := unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
+		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_EXITKILL
+	if err := unix.PtraceSetOptions(pid, opts); err != nil {
+		_ = unix.Kill(pid, syscall.SIGKILL)
+		return nil, fmt.Errorf("record: %w: PTRACE_SETOPTIONS: %v", ErrAttach, err)
+	}
+	t.tasks[pid] = &task{started: true, known: true}
+	if err := unix.PtraceCont(pid, 0); err != nil {
+		return nil, fmt.Errorf("record: %w: %v", ErrAttach, err)
+	}
+	res := &Result{Recording: t.rec, ExitCode: -1}
+	if err := t.loop(res); err != nil {
+		return nil, err
+	}
+	if !t.live {
+		msg, _ := io.ReadAll(statusR)
+		reason := strings.TrimSpace(string(msg))
+		if reason == "" {
+			reason = "the helper " + describeResult(res)
+		}
+		return nil, fmt.Errorf("record: %s", reason)
+	}
+	if res.Signal != 0 && coreSignal(res.Signal) {
+		t.rec.Partial = true
+		t.rec.Reason = fmt.Sprintf("the program was killed by %s", sigName(res.Signal))
+	}
+	return res, nil
+}
+
+// loop handles stops until no traced task is left.
+func (t *tracer) loop(res *Result) error {
+	for {
+		tid, ws, err := unix.WaitTraced()
+		if err == unix.ECHILD {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("record: wait: %w", err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			delete(t.tasks, tid)
+			if tid == t.leader {
+				if ws.Exited() {
+					res.ExitCode = ws.ExitStatus()
+				} else {
+					res.Signal = ws.Signal()
+				}
+			}
+			continue
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		tk := t.tasks[tid]
+		sig := ws.StopSignal()
+		if sig == syscall.SIGTRAP && ws.TrapCause() > 0 {
+			t.event(tid, ws.TrapCause())
+			continue
+		}
+		if tk == nil || !tk.started {
+			// The first stop of a new task (auto-attached with a SIGSTOP).
+			// Keep it stopped until its creator's event says whose it is.
+			if tk == nil {
+				tk = &task{}
+				t.tasks[tid] = tk
+			}
+			tk.started = true
+			if tk.known {
+				t.cont(tid, 0)
+			}
+			continue
+		}
+		if (sig == syscall.SIGSTOP || sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU) && unix.PtraceGroupStop(tid) {
+			// A group stop: resuming it is all a tracer without
+			// PTRACE_SEIZE can do.
+			t.cont(tid, 0)
+			continue
+		}
+		t.cont(tid, int(sig))
+	}
+}
+
+func (t *tracer) event(tid, ev int) {
+	switch ev {
+	case unix.PTRACE_EVENT_SECCOMP:
+		if t.live {
+			if info, err := unix.PtraceSyscallInfo(tid); err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_SECCOMP {
+				if abi, ok := arch.FromAuditNr(info.Arch, uint32(info.Nr)); ok {
+					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
+				} else {
+					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
+					t.rec.Unknown = append(t.rec.Unknown, u)
+				}
+			}
+		}
+	case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
+		if msg, err := unix.PtraceEventMsg(tid); err == nil {
+			child := int(msg)
+			ct := t.tasks[child]
+			if ct == nil {
+				ct = &task{}
+				t.tasks[child] = ct
+			}
+			ct.known = true
+			if ct.started {
+				t.cont(child, 0)
+			}
+		}
+	case unix.PTRACE_EVENT_EXEC:
+		if msg, err := unix.PtraceEventMsg(tid); err == nil && int(msg) != tid {
+			delete(t.tasks, int(msg)) // the exec'ing thread took the leader's id
+		}
+		if !t.live {
+			t.live = true
+			t.rec.Add(t.rec.Native, execveNr(t.rec.Native), nil, false)
+		}
+	}
+	t.cont(tid, 0)
+}
+
+func (t *tracer) cont(tid, sig int) {
+	// ESRCH: the task was killed meanwhile; its exit is reported by wait.
+	_ = unix.PtraceCont(tid, sig)
+}
+
+func execveNr(a arch.Arch) uint32 {
+	nr, _ := a.SyscallNumber("execve")
+	return nr
+}
+
+func ptraceHint() string {
+	b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope")
+	if err == nil {
+		if s := strings.TrimSpace(string(b)); s == "3" {
+			return "; kernel.yama.ptrace_scope is 3, which forbids ptrace for everyone"
+		}
+	}
+	return "; ptrace may be forbidden by a seccomp filter, a container runtime or an LSM around syscage"
+}
+
+func describe(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return "killed by " + sigName(ws.Signal())
+	}
+	return fmt.Sprintf("wait status %#x", uint32(ws))
+}
+
+func describeResult(r *Result) string {
+	if r.Signal != 0 {
+		return "was killed by " + sigName(r.Signal)
+	}
+	return fmt.Sprintf("exited with status %d before executing the program", r.ExitCode)
+}
+
+// coreSignal reports whether sig's default action dumps core: the
+// program crashed.
+func coreSignal(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGABRT, syscall.SIGBUS,
+		syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGSYS:
+		return true
+	}
+	return false
+}
+
+func sigName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// tracerFilter is the helper's filter: every system call stops in the
+// tracer.
+var tracerFilter = bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_TRACE}}
+
+// ExecHelper is the recording helper: args are the target's path and
+// argv, as Run passes them. It installs the tracing filter on the calling
+// thread and executes the target; it returns only on failure, after
+// writing the reason to descriptor 3 for Run. The caller should then exit.
+func ExecHelper(args []string) error {
+	status := os.NewFile(3, "record-status")
+	fail := func(err error) error {
+		if status != nil {
+			fmt.Fprintf(status, "%v\n", err)
+		}
+		return err
+	}
+	if len(args) < 2 {
+		return fail(errors.New("record helper: want PATH ARGV0 [ARG...]"))
+	}
+	unix.SetCloseOnExec(3)
+	// With CAP_SYS_ADMIN the filter needs no no_new_privs, which would
+	// change what set-user-ID programs do; without, it does.
+	_, err := seccomp.InstallProgram(tracerFilter, seccomp.InstallOptions{NoTSync: true, SkipNoNewPrivs: true})
+	if errors.Is(err, unix.EACCES) {
+		_, err = seccomp.InstallProgram(tracerFilter, seccomp.InstallOptions{NoTSync: true})
+	}
+	if err != nil {
+		return fail(fmt.Errorf("%w: the recording filter could not be installed: %v", ErrAttach, err))
+	}
+	// InstallProgram left this goroutine locked to the filtered thread.
+	err = syscall.Exec(args[0], args[1:], os.Environ())
+	return fail(fmt.Errorf("execute %s: %w", args[0], err))
+}

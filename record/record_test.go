@@ -1,0 +1,384 @@
+package record
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+func native(t testing.TB) arch.Arch {
+	a, ok := arch.Native()
+	if !ok {
+		t.Skip("unknown native architecture")
+	}
+	return a
+}
+
+// straceCounts runs argv under strace -f -c and returns the system calls
+// it counted, per ABI.
+func straceCounts(t *testing.T, argv ...string) map[arch.Arch][]string {
+	strace := requireTool(t, "strace", "strace")
+	out := filepath.Join(t.TempDir(), "strace.txt")
+	cmd := exec.Command(strace, append([]string{"-f", "-c", "-o", out}, argv...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("strace: %v\n%s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got := map[arch.Arch][]string{}
+	abi := native(t)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.Contains(line, "for 32 bit mode"):
+			abi = arch.X86
+			continue
+		case strings.Contains(line, "for x32 mode"):
+			abi = arch.X32
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 5 || fields[0] == "%" || strings.HasPrefix(fields[0], "-") {
+			continue
+		}
+		if name := fields[len(fields)-1]; name != "total" {
+			got[abi] = append(got[abi], name)
+		}
+	}
+	return got
+}
+
+// TestRecordCompleteness records a C program with a thread, a vfork+exec
+// child, a fork child that never executes anything and an i386 child, and
+// checks that the recording has every system call strace -f -c counts on
+// the same workload, each under its ABI.
+func TestRecordCompleteness(t *testing.T) {
+	if native(t) != arch.X86_64 {
+		t.Skip("the workload's i386 child needs an x86_64 machine")
+	}
+	wl := buildC(t, "workload.c", "-pthread")
+	c32 := buildC(t, "compat32.c", "-m32", "-static")
+	res, err := Run(context.Background(), []string{wl, c32}, helperOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || res.Recording.Partial {
+		t.Fatalf("workload: exit %d, signal %v, partial %v", res.ExitCode, res.Signal, res.Recording.Partial)
+	}
+	rec := res.Recording
+	for _, c := range []struct {
+		abi  arch.Arch
+		name string
+		part string
+	}{
+		{arch.X86_64, "sysinfo", "a thread"},
+		{arch.X86_64, "vfork", "the parent"},
+		{arch.X86_64, "getrusage", "the program a vfork child executed"},
+		{arch.X86_64, "times", "a fork child that never executes"},
+		{arch.X86_64, "clone3", "pthread_create"},
+		{arch.X86, "getpgrp", "the i386 child"},
+		{arch.X86, "socket", "the i386 child's socketcall(SYS_SOCKET)"},
+	} {
+		if !rec.Has(c.abi, c.name) {
+			t.Errorf("%s %s (%s) not recorded", c.abi, c.name, c.part)
+		}
+	}
+	if rec.Has(arch.X86_64, "getpgrp") {
+		t.Errorf("the i386 child's getpgrp recorded as x86_64")
+	}
+	if rec.Has(arch.X86, "socketcall") {
+		t.Errorf("socketcall recorded as itself, not as its sub-call")
+	}
+	for abi, names := range straceCounts(t, wl, c32) {
+		for _, n := range names {
+			if !rec.Has(abi, n) {
+				t.Errorf("strace -f -c counted %s %s, the recording lacks it", abi, n)
+			}
+		}
+	}
+	p := rec.Profile(ProfileOptions{})
+	if len(p.Arches) != 2 || p.Arches[0] != arch.X86_64 || p.Arches[1] != arch.X86 {
+		t.Errorf("profile architectures %v, want [x86_64 x86]", p.Arches)
+	}
+}
+
+// TestRecordOnlyTarget checks that the helper's own system calls (a Go
+// program: sigaltstack, sched_getaffinity at start) are not recorded, and
+// that the execve that starts the target is.
+func TestRecordOnlyTarget(t *testing.T) {
+	res, err := Run(context.Background(), []string{"true"}, helperOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Recording
+	a := native(t)
+	for _, n := range []string{"sigaltstack", "sched_getaffinity", "seccomp"} {
+		if rec.Has(a, n) {
+			t.Errorf("%s recorded: it is the helper's, /bin/true does not make it", n)
+		}
+	}
+	for _, n := range []string{"execve", "exit_group"} {
+		if !rec.Has(a, n) {
+			t.Errorf("%s not recorded", n)
+		}
+	}
+}
+
+// TestRecordServiceThenEnforce records a real service, python3 -m
+// http.server, while a client drives it, then runs it under the recorded
+// profile with KILL_PROCESS as the default: the same requests succeed, and
+// a CGI script that runs /bin/sh -c id, which the service never ran while
+// recorded, is denied.
+func TestRecordServiceThenEnforce(t *testing.T) {
+	python := "/usr/bin/python3" // not a pyenv shim, which would be recorded too
+	if _, err := os.Stat(python); err != nil {
+		python = requireTool(t, "python3", "python3")
+	}
+	www := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(www, "index.html"), []byte("hello\n"), 0o644))
+	must(t, os.Mkdir(filepath.Join(www, "cgi-bin"), 0o755))
+	must(t, os.WriteFile(filepath.Join(www, "cgi-bin", "id.sh"), []byte("#!/bin/sh\necho Content-Type: text/plain\necho\n/bin/sh -c id\n"), 0o755))
+	server := []string{python, "-u", "-m", "http.server", "--cgi", "--bind", "127.0.0.1", "0"}
+	requests := []string{"/", "/index.html", "/missing", "/", "/index.html"}
+	drive := func(port string) error {
+		for _, r := range requests {
+			resp, err := http.Get("http://127.0.0.1:" + port + r)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if want := 200; r == "/missing" && resp.StatusCode != 404 || r != "/missing" && resp.StatusCode != want {
+				return errors.New(r + ": " + resp.Status)
+			}
+		}
+		return nil
+	}
+
+	// Record, then stop the service with SIGINT as a user would.
+	pr, pw, err := os.Pipe()
+	must(t, err)
+	o := helperOpts(t)
+	o.Stdout, o.Stderr, o.Dir, o.Stop = pw, pw, www, syscall.SIGINT
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		res *Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := Run(ctx, server, o)
+		done <- result{res, err}
+	}()
+	port, err := servingPort(pr)
+	if err != nil {
+		cancel()
+		t.Fatalf("recorded service: %v (%v)", err, <-done)
+	}
+	if err := drive(port); err != nil {
+		t.Fatalf("recorded service: %v", err)
+	}
+	cancel()
+	r := <-done
+	pw.Close()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.res.Recording.Partial {
+		t.Fatalf("recorded service: %s", r.res.Recording.Reason)
+	}
+	p := r.res.Recording.Profile(ProfileOptions{Default: profile.Action{Kind: profile.ActKillProcess}})
+	data, err := oci.Format(p)
+	must(t, err)
+	pf := filepath.Join(t.TempDir(), "service.json")
+	must(t, os.WriteFile(pf, data, 0o644))
+
+	// Enforce: the launcher installs the profile and executes the service.
+	cmd := exec.Command(self(t), append([]string{pf}, server...)...)
+	cmd.Env = workloadEnviron("enforce")
+	cmd.Dir = www
+	out, err := cmd.StdoutPipe()
+	must(t, err)
+	cmd.Stderr = cmd.Stdout
+	must(t, cmd.Start())
+	defer cmd.Process.Kill()
+	port, err = servingPort(out.(*os.File))
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("service under its recorded profile did not start: %v, %v", err, cmd.Wait())
+	}
+	if err := drive(port); err != nil {
+		t.Fatalf("service under its recorded profile: %v", err)
+	}
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get("http://127.0.0.1:" + port + "/cgi-bin/id.sh")
+	var body []byte
+	if err == nil {
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if strings.Contains(string(body), "uid=") {
+		t.Errorf("/bin/sh -c id ran under the recorded profile: %s", body)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	werr := cmd.Wait()
+	t.Logf("CGI /bin/sh -c id under the profile: response %q, error %v; service ended: %v", body, err, werr)
+	// The service's fork for the CGI script is the first thing it never
+	// did: KILL_PROCESS ends it with SIGSYS.
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
+		t.Errorf("service ended with %v, want SIGSYS from KILL_PROCESS", werr)
+	}
+}
+
+// servingPort reads http.server's "Serving HTTP on HOST port N" line.
+func servingPort(r *os.File) (string, error) {
+	r.SetReadDeadline(time.Now().Add(20 * time.Second))
+	line, err := readLine(r)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Fields(line)
+	for i := range f {
+		if f[i] == "port" && i+1 < len(f) {
+			return f[i+1], nil
+		}
+	}
+	return "", errors.New("no port in " + line)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRecordArgs records socket(AF_UNIX, ...) with --args and checks that
+// the profile allows that family and type and nothing else.
+func TestRecordArgs(t *testing.T) {
+	o := helperOpts(t)
+	o.Env = workloadEnviron("args")
+	o.Args = true
+	res, err := Run(context.Background(), []string{self(t)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Recording.Profile(ProfileOptions{})
+	var socketRules []profile.Rule
+	for _, r := range p.Rules {
+		for _, n := range r.Names {
+			if n == "socket" {
+				socketRules = append(socketRules, r)
+			}
+		}
+	}
+	want := []profile.Cond{
+		{Arg: 0, Op: profile.OpEQ, Value: syscall.AF_UNIX},
+		{Arg: 1, Op: profile.OpEQ, Value: syscall.SOCK_STREAM | syscall.SOCK_CLOEXEC},
+	}
+	if len(socketRules) != 1 || len(socketRules[0].Names) != 1 || !equalConds(socketRules[0].Conds, want) {
+		t.Fatalf("socket rules %+v, want one with %v", socketRules, want)
+	}
+	for _, r := range p.Rules {
+		for _, c := range r.Conds {
+			if c.Op != profile.OpEQ {
+				t.Errorf("rule %v: condition %v is not EQ", r.Names, c)
+			}
+		}
+	}
+	data, err := oci.Format(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(t.TempDir(), "args.json")
+	if err := os.WriteFile(pf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self(t), pf, self(t), "inet")
+	cmd.Env = append(workloadEnviron("enforce"), "SYSCAGE_RECORD_NEXT=args")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("under the recorded profile: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), "unix 3 <nil>") && !strings.Contains(string(b), " <nil>\ninet") {
+		t.Errorf("socket(AF_UNIX) failed under its own profile:\n%s", b)
+	}
+	if !strings.Contains(string(b), "inet -1 operation not permitted") {
+		t.Errorf("socket(AF_INET) was not denied with EPERM:\n%s", b)
+	}
+}
+
+func equalConds(a, b []profile.Cond) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRecordCrash: a program that crashes still yields what it did,
+// marked partial.
+func TestRecordCrash(t *testing.T) {
+	o := helperOpts(t)
+	o.Env = append(workloadEnviron("crash"), "GOTRACEBACK=crash") // die by the signal
+	o.Stderr = nil
+	res, err := Run(context.Background(), []string{self(t)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Go runtime turns the SIGSEGV into SIGABRT with GOTRACEBACK=crash.
+	if res.Signal != syscall.SIGABRT || !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "SIGABRT") {
+		t.Fatalf("signal %v, partial %v (%q), want SIGABRT and partial", res.Signal, res.Recording.Partial, res.Recording.Reason)
+	}
+	if !res.Recording.Has(native(t), "getppid") {
+		t.Errorf("getppid before the crash not recorded")
+	}
+}
+
+func TestRecordNotFound(t *testing.T) {
+	_, err := Run(context.Background(), []string{"/nonexistent/program"}, helperOpts(t))
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("got %v, want ErrNotFound", err)
+	}
+	_, err = Run(context.Background(), []string{t.TempDir()}, helperOpts(t))
+	if !errors.Is(err, ErrNoExec) {
+		t.Errorf("directory: got %v, want ErrNoExec", err)
+	}
+}
+
+// TestRecordCannotAttach runs the recorder in a child whose seccomp
+// filter refuses ptrace: it must fail with a clear reason.
+func TestRecordCannotAttach(t *testing.T) {
+	cmd := exec.Command(self(t))
+	cmd.Env = workloadEnviron("noptrace")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	s := string(b)
+	if !strings.Contains(s, "cannot trace the program") || !strings.Contains(s, "PTRACE_TRACEME") {
+		t.Errorf("recorder without ptrace said %q", s)
+	}
+}

@@ -1,0 +1,308 @@
+package record
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+)
+
+// maxValues bounds the distinct argument values kept for one system call;
+// beyond it the call is allowed with any arguments.
+const maxValues = 32
+
+// Recording is the set of system calls a program made, per ABI, with the
+// values of the arguments seccomp can check safely.
+type Recording struct {
+	// Native is the ABI of the kernel the program ran on (recorded) or
+	// of the trace (imported).
+	Native arch.Arch
+	// Partial reports that the program did not run to its end (it
+	// crashed), so the recording may lack what the rest of the run
+	// would have done. Reason says why.
+	Partial bool
+	Reason  string
+	// Unknown lists system calls no table names, as "abi:number".
+	Unknown []string
+
+	calls map[callKey]*callSet
+}
+
+type callKey struct {
+	abi  arch.Arch
+	name string
+}
+
+// callSet is what was seen of one system call on one ABI.
+type callSet struct {
+	count  uint64
+	values map[[2]uint64]bool // argument values at the indexes of argSpec
+	many   bool               // more than maxValues distinct values, or arguments not captured
+}
+
+// Call is one system call of a recording.
+type Call struct {
+	Arch  arch.Arch
+	Name  string
+	Count uint64
+	// Values are the distinct values of the checked arguments (ArgIndexes),
+	// sorted; nil when any value was seen or none was captured.
+	Values     [][]uint64
+	ArgIndexes []uint8
+}
+
+// New returns an empty recording for a kernel whose native ABI is native.
+func New(native arch.Arch) *Recording {
+	return &Recording{Native: native, calls: map[callKey]*callSet{}}
+}
+
+// argSpec returns the indexes of the integer arguments of name on abi
+// that seccomp can check without reading memory: flags, commands,
+// families, requests. Pointer arguments are never among them.
+func argSpec(abi arch.Arch, name string) []uint8 {
+	switch name {
+	case "socket":
+		return []uint8{0, 1} // family, type (with SOCK_CLOEXEC and SOCK_NONBLOCK)
+	case "clone":
+		if abi == arch.S390 || abi == arch.S390X {
+			return []uint8{1} // clone(stack, flags, ...) on s390
+		}
+		return []uint8{0}
+	case "ioctl", "fcntl", "fcntl64":
+		return []uint8{1} // request, command
+	case "prctl", "personality":
+		return []uint8{0} // option, persona
+	case "mprotect", "pkey_mprotect":
+		return []uint8{2} // prot
+	case "mmap":
+		if abi == arch.X86 || abi == arch.ARM || abi == arch.S390 || abi == arch.S390X || abi == arch.M68K {
+			return nil // old_mmap: one pointer to a struct
+		}
+		return []uint8{2}
+	case "mmap2":
+		return []uint8{2}
+	}
+	return nil
+}
+
+// Add records system call nr of ABI abi with its arguments. args may be
+// nil when they are not known; withArgs asks to keep the values argSpec
+// names. A socketcall(2) or ipc(2) is recorded as the sub-call its first
+// argument selects, which is how profiles name them.
+func (r *Recording) Add(abi arch.Arch, nr uint32, args *[6]uint64, withArgs bool) {
+	name, ok := abi.SyscallName(nr)
+	if !ok {
+		u := fmt.Sprintf("%s:%d", abi, nr)
+		if !slices.Contains(r.Unknown, u) {
+			r.Unknown = append(r.Unknown, u)
+		}
+		return
+	}
+	if (name == "socketcall" || name == "ipc") && args != nil {
+		call := uint32(args[0])
+		if name == "ipc" {
+			call &= 0xffff // the high half is the ipc version
+		}
+		if sub, ok := arch.SubcallName(name, call); ok {
+			name = sub
+			args, withArgs = nil, false // the sub-call's arguments are in memory
+		}
+	}
+	r.add(abi, name, args, withArgs)
+}
+
+// AddName records the system call name of ABI abi, whose arguments are not
+// known.
+func (r *Recording) AddName(abi arch.Arch, name string) {
+	r.add(abi, name, nil, false)
+}
+
+func (r *Recording) add(abi arch.Arch, name string, args *[6]uint64, withArgs bool) {
+	k := callKey{abi, name}
+	s := r.calls[k]
+	if s == nil {
+		s = &callSet{}
+		r.calls[k] = s
+	}
+	s.count++
+	if s.many {
+		return
+	}
+	spec := argSpec(abi, name)
+	if !withArgs || args == nil || len(spec) == 0 {
+		s.many, s.values = true, nil
+		return
+	}
+	var v [2]uint64
+	for i, a := range spec {
+		v[i] = args[a]
+		if abi.Bits() == 32 {
+			v[i] &= 0xffffffff
+		}
+	}
+	if s.values == nil {
+		s.values = map[[2]uint64]bool{}
+	}
+	s.values[v] = true
+	if len(s.values) > maxValues {
+		s.many, s.values = true, nil
+	}
+}
+
+// Len returns the number of distinct (ABI, system call) pairs recorded.
+func (r *Recording) Len() int { return len(r.calls) }
+
+// Merge adds the calls of o to r.
+func (r *Recording) Merge(o *Recording) {
+	for k, s := range o.calls {
+		t := r.calls[k]
+		if t == nil {
+			t = &callSet{}
+			r.calls[k] = t
+		}
+		t.count += s.count
+		if t.many || s.many {
+			t.many, t.values = true, nil
+			continue
+		}
+		if t.values == nil {
+			t.values = map[[2]uint64]bool{}
+		}
+		for v := range s.values {
+			t.values[v] = true
+		}
+		if len(t.values) > maxValues {
+			t.many, t.values = true, nil
+		}
+	}
+	for _, u := range o.Unknown {
+		if !slices.Contains(r.Unknown, u) {
+			r.Unknown = append(r.Unknown, u)
+		}
+	}
+	if o.Partial {
+		r.Partial = true
+		r.Reason = strings.TrimPrefix(r.Reason+"; "+o.Reason, "; ")
+	}
+}
+
+// Calls returns the recorded system calls sorted by ABI and name.
+func (r *Recording) Calls() []Call {
+	out := make([]Call, 0, len(r.calls))
+	for k, s := range r.calls {
+		c := Call{Arch: k.abi, Name: k.name, Count: s.count}
+		if !s.many && len(s.values) > 0 {
+			c.ArgIndexes = argSpec(k.abi, k.name)
+			for v := range s.values {
+				c.Values = append(c.Values, slices.Clone(v[:len(c.ArgIndexes)]))
+			}
+			slices.SortFunc(c.Values, slices.Compare)
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Call) int {
+		return cmp.Or(cmp.Compare(a.Arch, b.Arch), strings.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// Has reports whether the recording has system call name on abi.
+func (r *Recording) Has(abi arch.Arch, name string) bool {
+	_, ok := r.calls[callKey{abi, name}]
+	return ok
+}
+
+// ProfileOptions control Recording.Profile.
+type ProfileOptions struct {
+	// Default is the action for everything the program did not do; the
+	// zero value means ERRNO(EPERM).
+	Default profile.Action
+	// Comment is put on the rules, for instance the command recorded.
+	Comment string
+}
+
+// Profile returns the least profile that allows what r recorded: the
+// default action for everything else, the ABIs seen (and the native one),
+// one ALLOW rule for the calls allowed with any arguments and, for calls
+// whose checked arguments were captured, one ALLOW rule per distinct
+// value (EQ on each checked argument). System calls newer than the
+// tables get ENOSYS from the compiled filter, as with runc.
+//
+// Profiles name system calls, not numbers per ABI: a name seen on one
+// ABI is allowed on every ABI of the profile that has it.
+func (r *Recording) Profile(o ProfileOptions) *profile.Profile {
+	p := &profile.Profile{Default: o.Default}
+	if p.Default.Kind == 0 {
+		p.Default = profile.Action{Kind: profile.ActErrno, Data: profile.EPERM}
+	}
+	abis := map[arch.Arch]bool{}
+	if r.Native != arch.Invalid {
+		abis[r.Native] = true
+	}
+	type nameArgs struct {
+		many   bool
+		idx    []uint8
+		values map[string][]uint64
+	}
+	byName := map[string]*nameArgs{}
+	for _, c := range r.Calls() {
+		abis[c.Arch] = true
+		n := byName[c.Name]
+		if n == nil {
+			n = &nameArgs{values: map[string][]uint64{}}
+			byName[c.Name] = n
+		}
+		if c.Values == nil || (n.idx != nil && !slices.Equal(n.idx, c.ArgIndexes)) {
+			n.many = true
+			continue
+		}
+		n.idx = c.ArgIndexes
+		for _, v := range c.Values {
+			n.values[fmt.Sprint(v)] = v
+		}
+	}
+	for a := range abis {
+		if a != r.Native {
+			p.Arches = append(p.Arches, a)
+		}
+	}
+	slices.Sort(p.Arches)
+	if r.Native != arch.Invalid {
+		p.Arches = slices.Insert(p.Arches, 0, r.Native)
+	}
+	allow := profile.Action{Kind: profile.ActAllow}
+	var any []string
+	var conds []profile.Rule
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		n := byName[name]
+		if n.many || len(n.values) > maxValues {
+			any = append(any, name)
+			continue
+		}
+		vals := make([][]uint64, 0, len(n.values))
+		for _, v := range n.values {
+			vals = append(vals, v)
+		}
+		slices.SortFunc(vals, slices.Compare)
+		for _, v := range vals {
+			rule := profile.Rule{Names: []string{name}, Action: allow, Comment: o.Comment}
+			for i, a := range n.idx {
+				rule.Conds = append(rule.Conds, profile.Cond{Arg: a, Op: profile.OpEQ, Value: v[i]})
+			}
+			conds = append(conds, rule)
+		}
+	}
+	if len(any) > 0 {
+		p.Rules = append(p.Rules, profile.Rule{Names: any, Action: allow, Comment: o.Comment})
+	}
+	p.Rules = append(p.Rules, conds...)
+	return p
+}

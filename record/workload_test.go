@@ -1,0 +1,186 @@
+package record
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// workloadEnv names the workload a re-executed test binary runs.
+const workloadEnv = "SYSCAGE_RECORD_WORKLOAD"
+
+// runWorkload runs workload name in a re-executed test binary and returns
+// its exit code.
+func runWorkload(name string, args []string) int {
+	switch name {
+	case "enforce":
+		return enforce(args)
+	case "reads":
+		n, _ := strconv.Atoi(args[0])
+		return reads(n)
+	case "noptrace":
+		return noPtrace()
+	case "crash":
+		syscall.Getppid()
+		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+		select {}
+	case "args":
+		// socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC); with args[0] == "inet"
+		// also socket(AF_INET, ...), which a profile recorded without it
+		// must deny.
+		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		fmt.Printf("unix %d %v\n", fd, err)
+		if len(args) > 0 && args[0] == "inet" {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+			fmt.Printf("inet %d %v\n", fd, err)
+		}
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "no workload", name)
+	return 2
+}
+
+// enforce compiles the profile args[0] for this machine, installs it on
+// this thread and executes args[1:], with SYSCAGE_RECORD_WORKLOAD set to
+// SYSCAGE_RECORD_NEXT: a launcher like runc's, in a child of the test.
+// args[1] is looked up in PATH.
+func enforce(args []string) int {
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	p, err := oci.Parse(args[0], data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	native, _ := arch.Native()
+	f, err := seccomp.Compile(p, native, seccomp.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	os.Setenv(workloadEnv, os.Getenv("SYSCAGE_RECORD_NEXT"))
+	env := os.Environ()
+	path, err := exec.LookPath(args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 127
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{NoTSync: true}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	err = syscall.Exec(path, args[1:], env)
+	fmt.Fprintln(os.Stderr, err)
+	return 126
+}
+
+// reads makes n one-byte reads of /dev/zero.
+func reads(n int) int {
+	fd, err := syscall.Open("/dev/zero", syscall.O_RDONLY, 0)
+	if err != nil {
+		return 1
+	}
+	var b [1]byte
+	for i := 0; i < n; i++ {
+		if _, err := syscall.Read(fd, b[:]); err != nil {
+			return 1
+		}
+	}
+	return 0
+}
+
+// self is the test binary, which runs workloads when re-executed.
+func self(t testing.TB) string {
+	p, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// helperOpts re-executes the test binary as the recording helper.
+func helperOpts(t testing.TB) Options {
+	return Options{Helper: []string{self(t), os.Args[0], HelperCommand}, Stderr: os.Stderr}
+}
+
+func workloadEnviron(name string) []string {
+	return append(os.Environ(), workloadEnv+"="+name)
+}
+
+// requireTool returns the path of a program a test needs. The README's
+// test command sets SYSCAGE_REQUIRE_TOOLS=1 and installs the tools, so
+// there a missing tool fails the test; a plain `go test` skips.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
+	}
+	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
+	return ""
+}
+
+// buildC compiles testdata/src with gcc and flags into the test's
+// temporary directory.
+func buildC(t *testing.T, src string, flags ...string) string {
+	t.Helper()
+	gcc := requireTool(t, "gcc", "gcc")
+	out := filepath.Join(t.TempDir(), src[:len(src)-2])
+	args := append([]string{"-O1", "-o", out, filepath.Join("testdata", src)}, flags...)
+	if b, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
+		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") == "" && len(flags) > 0 && flags[0] == "-m32" {
+			t.Skipf("gcc -m32 -static: %v\n%s (Debian packages gcc-multilib, libc6-dev-i386)", err, b)
+		}
+		t.Fatalf("gcc %v: %v\n%s", args, err, b)
+	}
+	return out
+}
+
+// readLine reads the first line a program writes to r.
+func readLine(r *os.File) (string, error) {
+	s, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return s[:len(s)-1], nil
+}
+
+// noPtrace installs a filter that refuses ptrace with EPERM and then
+// tries to record /bin/true, printing the error.
+func noPtrace() int {
+	p := &profile.Profile{
+		Default: profile.Action{Kind: profile.ActAllow},
+		Rules:   []profile.Rule{{Names: []string{"ptrace"}, Action: profile.Action{Kind: profile.ActErrno, Data: 1}}},
+	}
+	native, _ := arch.Native()
+	f, err := seccomp.Compile(p, native, seccomp.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	self, _ := os.Executable()
+	_, err = Run(context.Background(), []string{"true"}, Options{Helper: []string{self, os.Args[0], HelperCommand}})
+	fmt.Println(err)
+	return 0
+}
