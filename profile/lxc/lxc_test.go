@@ -1,0 +1,356 @@
+package lxc_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/lxc"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestRoundTrip checks Format(Parse(x)) against testdata/x.golden, that
+// Format is stable on its own output, and Parse(Format(p)) == p.
+func TestRoundTrip(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.seccomp")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no testdata", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := lxc.Parse(filepath.Base(f), data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, losses, err := lxc.Format(p, lxc.Options{})
+			if err != nil || len(losses) > 0 {
+				t.Fatalf("Format: %v %v", err, losses)
+			}
+			golden := strings.TrimSuffix(f, ".seccomp") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(out, want) {
+				t.Errorf("Format(Parse(%s)) differs from %s:\n%s", f, golden, out)
+			}
+			q, err := lxc.Parse("formatted", out)
+			if err != nil {
+				t.Fatalf("Parse(Format(p)): %v", err)
+			}
+			if !reflect.DeepEqual(p, q) {
+				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
+			}
+			again, _, _ := lxc.Format(q, lxc.Options{})
+			if !bytes.Equal(again, out) {
+				t.Error("Format is not stable")
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	data, _ := os.ReadFile("testdata/sections.seccomp")
+	p, err := lxc.Parse("sections.seccomp", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Default != (profile.Action{Kind: profile.ActErrno, Data: 1}) {
+		t.Errorf("default %v, want ERRNO(1)", p.Default)
+	}
+	find := func(name string) []profile.Rule {
+		var out []profile.Rule
+		for _, r := range p.Rules {
+			if r.Names[0] == name {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		want profile.Rule
+	}{
+		{"read", profile.Rule{Names: []string{"read"}, Action: profile.Action{Kind: profile.ActAllow}, Comment: "basic I/O"}},
+		{"mknod", profile.Rule{Names: []string{"mknod"}, Action: profile.Action{Kind: profile.ActUserNotif},
+			Conds: []profile.Cond{{Arg: 1, Op: profile.OpMaskedEQ, Value: 61440, ValueTwo: 8192}}}},
+		{"mknodat", profile.Rule{Names: []string{"mknodat"}, Action: profile.Action{Kind: profile.ActUserNotif},
+			Conds: []profile.Cond{{Arg: 2, Op: profile.OpMaskedEQ, Value: 0xf000, ValueTwo: 0x2000}}}},
+		{"set_thread_area", profile.Rule{Names: []string{"set_thread_area"}, Action: profile.Action{Kind: profile.ActTrap},
+			Includes: profile.Filter{Arches: []arch.Arch{arch.X86, arch.X86_64}}}},
+		{"uselib", profile.Rule{Names: []string{"uselib"}, Action: profile.Action{Kind: profile.ActLog},
+			Includes: profile.Filter{Arches: []arch.Arch{arch.X86_64}}}},
+		{"mount", profile.Rule{Names: []string{"mount"}, Action: profile.Action{Kind: profile.ActErrno, Data: 13},
+			Includes: profile.Filter{Arches: []arch.Arch{arch.ARM, arch.AARCH64}}}},
+		{"mprotect", profile.Rule{Names: []string{"mprotect"}, Action: profile.Action{Kind: profile.ActAllow},
+			Conds: []profile.Cond{{Arg: 2, Op: profile.OpMaskedEQ, Value: 4, ValueTwo: 4}}}},
+	} {
+		got := find(tc.name)
+		if len(got) != 1 || !reflect.DeepEqual(got[0], tc.want) {
+			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if rs := find("personality"); len(rs) != 2 || rs[0].Comment != "a comment line\n\nthat spans three lines" || rs[1].Conds[0].Value != 8 {
+		t.Errorf("personality: %+v", rs)
+	}
+	if rs := find("socket"); len(rs) != 1 || len(rs[0].Conds) != 6 || rs[0].Conds[5] != (profile.Cond{Arg: 5, Op: profile.OpGT, Value: 6}) {
+		t.Errorf("socket: %+v", rs)
+	}
+
+	data, _ = os.ReadFile("testdata/common.seccomp")
+	p, err = lxc.Parse("common.seccomp", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := profile.Rule{Names: []string{"umount2"}, Action: profile.Action{Kind: profile.ActErrno, Data: 13},
+		Conds:   []profile.Cond{{Arg: 1, Op: profile.OpMaskedEQ, Value: 1, ValueTwo: 1}},
+		Comment: "comment this to allow umount -f;  not recommended"}
+	if p.Default.Kind != profile.ActAllow || !reflect.DeepEqual(p.Rules[0], want) {
+		t.Errorf("common.seccomp: default %v, first rule %+v", p.Default, p.Rules[0])
+	}
+}
+
+// TestVersion1 reads native numbers with the tables of this machine's ABI.
+func TestVersion1(t *testing.T) {
+	native, ok := arch.Native()
+	if !ok {
+		t.Fatal("unknown native ABI")
+	}
+	var b strings.Builder
+	b.WriteString("1\nallowlist\n")
+	names := []string{"read", "write", "exit_group"}
+	for _, n := range names {
+		nr, ok := native.SyscallNumber(n)
+		if !ok {
+			t.Fatalf("%s has no %s", native, n)
+		}
+		fmt.Fprintf(&b, "%d\n", nr)
+	}
+	p, err := lxc.Parse("v1", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Default.Kind != profile.ActKillThread || len(p.Rules) != 3 || p.ArchMap != nil {
+		t.Fatalf("v1: %+v", p)
+	}
+	for i, n := range names {
+		if p.Rules[i].Names[0] != n || p.Rules[i].Action.Kind != profile.ActAllow {
+			t.Errorf("rule %d: %+v, want allow %s", i, p.Rules[i], n)
+		}
+	}
+	if _, err := lxc.Parse("v1", []byte("1\ndenylist\n0\n")); err == nil || !strings.Contains(err.Error(), "v1:2:1: version 1 policies are allowlists only") {
+		t.Errorf("v1 denylist: %v", err)
+	}
+	if _, err := lxc.Parse("v1", []byte("1\nallowlist\n0\nread\n")); err == nil || !strings.Contains(err.Error(), `v1:4:1: "read" is not a system-call number`) {
+		t.Errorf("v1 name: %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", `p.seccomp:1:1: missing version line`},
+		{"3\nallowlist\n", `p.seccomp:1:1: unknown policy version "3" (want 1 or 2)`},
+		{"2\n", `p.seccomp:2:1: empty policy line`},
+		{"2", `p.seccomp:1: missing policy line`},
+		{"2\ngraylist\n", `p.seccomp:2:1: unknown policy "graylist"`},
+		{"2\nallowlist debug\n", `p.seccomp:2:11: debug is not implemented by LXC`},
+		{"2\nallowlist errno\n", `p.seccomp:2:16: errno needs a number`},
+		{"2\nallowlist errno 4095\n", `p.seccomp:2:17: errno "4095" must be a number 0..4094`},
+		{"2\nallowlist kill now\n", `p.seccomp:2:16: unexpected "now" after the default action`},
+		{"2\nallowlist\nread alow\n", `p.seccomp:3:6: unknown action "alow" (want kill, errno N, allow, trap, notify or log)`},
+		{"2\nallowlist\n[x86_65]\n", `p.seccomp:3:2: unknown architecture section [x86_65]`},
+		{"2\nallowlist\n[x86_64\n", `p.seccomp:3:1: malformed section "[x86_64"`},
+		{"2\ndenylist\nmount errno 1 [6,1,==]\n", `p.seccomp:3:16: argument index "6" must be 0..5`},
+		{"2\ndenylist\nmount errno 1 [0,x,==]\n", `p.seccomp:3:18: argument value "x" must be a number`},
+		{"2\ndenylist\nmount errno 1 [0,1,=~]\n", `p.seccomp:3:20: unknown operator "=~"`},
+		{"2\ndenylist\nmount errno 1 [0,1,==,3]\n", `p.seccomp:3:23: a mask goes only with SCMP_CMP_MASKED_EQ`},
+		{"2\ndenylist\nmount errno 1 [0,1]\n", `p.seccomp:3:15: argument condition [0,1] has 2 fields`},
+		{"2\ndenylist\nmount errno 1 [0,1,==] [0,2,==]\n", `p.seccomp:3:24: argument 0 is compared twice`},
+		{"2\ndenylist\nmount [0,1,==]\n", `p.seccomp:3:7: argument conditions need an action before them`},
+		{"2\ndenylist\nmount errno 1 0,1,==\n", `p.seccomp:3:15: "0,1,==" is not an argument condition`},
+		{"2\ndenylist\nread allow\n", `p.seccomp:3:1: rule for read has the default action allow`},
+		{"2\ndenylist\nreject_force_umount kill\n", `p.seccomp:3:21: reject_force_umount takes nothing after it`},
+	} {
+		p, err := lxc.Parse("p.seccomp", []byte(tc.in))
+		if p != nil || err == nil {
+			t.Errorf("%q: no error", tc.in)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q:\n got %s\nwant %s...", tc.in, err, tc.want)
+		}
+		var se *profile.SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.in, err)
+		}
+	}
+}
+
+// TestDockerDefault converts Docker's default profile, resolved for each
+// host of its archMap, to LXC and back to OCI JSON, and checks that the
+// result gives every system call of every covered ABI the same action.
+// Hosts where LXC covers other ABIs than Docker must fail with a loss.
+func TestDockerDefault(t *testing.T) {
+	d, err := builtin.Get("docker-default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, e := range d.ArchMap {
+		host := e.Arch
+		t.Run(host.String(), func(t *testing.T) {
+			r, err := d.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, losses, err := lxc.Format(r, lxc.Options{})
+			// The LXC host whose coverage is the resolved profile's.
+			lxcHost := arch.Invalid
+			for _, m := range lxc.ArchMap {
+				if slices.Equal(sorted(append([]arch.Arch{m.Arch}, m.Sub...)), sorted(r.Arches)) {
+					lxcHost = m.Arch
+				}
+			}
+			if lxcHost == arch.Invalid {
+				var le *profile.LossError
+				if !errors.As(err, &le) || len(losses) == 0 || !strings.Contains(losses[0].What, "LXC covers") {
+					t.Fatalf("host %s that LXC covers differently: err %v, losses %v", host, err, losses)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := lxc.Parse("docker.seccomp", out)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			js, err := oci.Format(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := oci.Parse("docker-lxc.json", js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err = q.Resolve(profile.Env{Arch: lxcHost})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := formattest.SameVerdicts(r, q, host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < 1000 {
+				t.Errorf("only %d system calls compared", n)
+			}
+			checked++
+		})
+	}
+	if checked < 3 {
+		t.Errorf("only %d hosts checked", checked)
+	}
+}
+
+func TestLosses(t *testing.T) {
+	p := &profile.Profile{
+		Default: profile.Action{Kind: profile.ActKillProcess},
+		Arches:  []arch.Arch{arch.X86_64, arch.X86, arch.X32},
+		Flags:   []string{"SECCOMP_FILTER_FLAG_LOG"},
+		Rules: []profile.Rule{
+			{Names: []string{"read", "write"}, Action: profile.Action{Kind: profile.ActAllow}},
+			{Names: []string{"ptrace"}, Action: profile.Action{Kind: profile.ActTrace, Data: 5}},
+			{Names: []string{"bpf"}, Action: profile.Action{Kind: profile.ActAllow}, Includes: profile.Filter{Caps: []string{"CAP_BPF"}}},
+			{Names: []string{"mount"}, Action: profile.Action{Kind: profile.ActKillProcess}, Excludes: profile.Filter{Caps: []string{"CAP_SYS_ADMIN"}}},
+		},
+	}
+	_, losses, err := lxc.Format(p, lxc.Options{})
+	var le *profile.LossError
+	if !errors.As(err, &le) || !errors.Is(err, profile.ErrNotExpressible) {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{
+		"LXC policies set no filter flags (SECCOMP_FILTER_FLAG_LOG); dropped",
+		"LXC has no KILL_PROCESS action; default written as kill",
+		"rule 2: LXC has no TRACE(5) action; written as errno 38",
+		"rule 3: LXC has no includes or excludes (includes.caps CAP_BPF); dropped, being more permissive than the default",
+		"rule 4: LXC has no KILL_PROCESS action; written as kill",
+	}
+	var got []string
+	for _, l := range losses {
+		got = append(got, l.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("losses:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	out, _, err := lxc.Format(p, lxc.Options{Lossy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOut := "2\nallowlist kill\nread allow\nwrite allow\nptrace errno 38\n"
+	if string(out) != wantOut {
+		t.Errorf("lossy output:\n%s\nwant:\n%s", out, wantOut)
+	}
+	// The lossy profile is never more permissive: no call it lets run is
+	// refused by the original, on any covered ABI, with or without the
+	// capabilities the rules name.
+	q, err := lxc.Parse("lossy", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ = q.Resolve(profile.Env{Arch: arch.X86_64})
+	for _, caps := range [][]string{nil, {"CAP_BPF", "CAP_SYS_ADMIN"}} {
+		orig, err := p.Resolve(profile.Env{Arch: arch.X86_64, Caps: caps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Arches {
+			for _, s := range a.Syscalls() {
+				d := profile.Data{Nr: s.Nr, Arch: a.Audit()}
+				x, _ := profile.Evaluate(orig, arch.X86_64, d)
+				y, _ := profile.Evaluate(q, arch.X86_64, d)
+				if runs(y) && !runs(x) {
+					t.Errorf("caps %v, %s %s: lossy %v is more permissive than %v", caps, a, s.Name, y, x)
+				}
+			}
+		}
+	}
+
+	// Covering fewer ABIs than LXC fails even when lossy.
+	p = &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}}
+	if _, _, err := lxc.Format(p, lxc.Options{Lossy: true}); err == nil || !strings.Contains(err.Error(), "native ABI only") {
+		t.Errorf("native only: %v", err)
+	}
+}
+
+// runs reports whether a lets the system call run without a tracer or
+// supervisor deciding.
+func runs(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+
+func sorted(as []arch.Arch) []arch.Arch {
+	s := slices.Clone(as)
+	slices.Sort(s)
+	return s
+}
