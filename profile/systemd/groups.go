@@ -1,0 +1,131 @@
+package systemd
+
+import (
+	_ "embed"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// groupsText is what systemd 252's `systemd-analyze syscall-filter`
+// prints; see data/SOURCE.
+//
+//go:embed data/syscall-groups.txt
+var groupsText string
+
+// Group is one of systemd's system-call groups.
+type Group struct {
+	Name        string   // with its "@", such as "@system-service"
+	Description string   // such as "General system service operations"
+	Members     []string // system calls and nested @groups, as systemd lists them
+}
+
+var (
+	groupsOnce sync.Once
+	groupList  []Group
+	groupIndex map[string]int
+	ungrouped  []string
+)
+
+func loadGroups() {
+	groupIndex = map[string]int{}
+	var cur *Group
+	inUngrouped := false
+	for _, line := range strings.Split(groupsText, "\n") {
+		switch {
+		case strings.HasPrefix(line, "@"):
+			groupList = append(groupList, Group{Name: strings.TrimSpace(line)})
+			cur = &groupList[len(groupList)-1]
+			inUngrouped = false
+		case strings.HasPrefix(line, "# Ungrouped"):
+			cur, inUngrouped = nil, true
+		case strings.HasPrefix(line, "#   ") && inUngrouped:
+			ungrouped = append(ungrouped, strings.TrimSpace(line[1:]))
+		case strings.HasPrefix(line, "#"):
+			cur, inUngrouped = nil, false
+		case strings.HasPrefix(line, "    # ") && cur != nil:
+			cur.Description = strings.TrimPrefix(line, "    # ")
+		case strings.HasPrefix(line, "    ") && cur != nil:
+			cur.Members = append(cur.Members, strings.TrimSpace(line))
+		}
+	}
+	for i, g := range groupList {
+		groupIndex[g.Name] = i
+	}
+}
+
+// Groups returns systemd 252's groups in the order systemd lists them.
+func Groups() []Group {
+	groupsOnce.Do(loadGroups)
+	out := make([]Group, len(groupList))
+	for i, g := range groupList {
+		out[i] = Group{Name: g.Name, Description: g.Description, Members: slices.Clone(g.Members)}
+	}
+	return out
+}
+
+// Ungrouped returns the system calls systemd 252 knows (@known) but puts
+// in no other group.
+func Ungrouped() []string {
+	groupsOnce.Do(loadGroups)
+	return slices.Clone(ungrouped)
+}
+
+// LookupGroup returns the group named name ("@aio" or "aio").
+func LookupGroup(name string) (Group, bool) {
+	groupsOnce.Do(loadGroups)
+	if !strings.HasPrefix(name, "@") {
+		name = "@" + name
+	}
+	i, ok := groupIndex[name]
+	if !ok {
+		return Group{}, false
+	}
+	g := groupList[i]
+	return Group{Name: g.Name, Description: g.Description, Members: slices.Clone(g.Members)}, true
+}
+
+// GroupNames returns the names of the groups, in systemd's order.
+func GroupNames() []string {
+	groupsOnce.Do(loadGroups)
+	var out []string
+	for _, g := range groupList {
+		out = append(out, g.Name)
+	}
+	return out
+}
+
+// Expand returns the system calls of a group ("@aio"), nested groups
+// expanded, sorted and without duplicates.
+func Expand(name string) ([]string, error) {
+	groupsOnce.Do(loadGroups)
+	if !strings.HasPrefix(name, "@") {
+		name = "@" + name
+	}
+	if _, ok := groupIndex[name]; !ok {
+		return nil, fmt.Errorf("unknown system-call group %q (want one of %s)", name, strings.Join(GroupNames(), ", "))
+	}
+	set := map[string]bool{}
+	expand(name, set, map[string]bool{})
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func expand(name string, set, seen map[string]bool) {
+	if seen[name] {
+		return
+	}
+	seen[name] = true
+	for _, m := range groupList[groupIndex[name]].Members {
+		if strings.HasPrefix(m, "@") {
+			expand(m, set, seen)
+		} else {
+			set[m] = true
+		}
+	}
+}

@@ -1,0 +1,882 @@
+package systemd
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+)
+
+// The settings Parse reads; other keys of a unit are ignored.
+const (
+	keyFilter = "SystemCallFilter"
+	keyErrno  = "SystemCallErrorNumber"
+	keyArches = "SystemCallArchitectures"
+	keyLog    = "SystemCallLog"
+)
+
+// killErrno is systemd's SECCOMP_ERROR_NUMBER_KILL: ":kill" and
+// SystemCallErrorNumber=kill.
+const killErrno = -2
+
+// enosys is what the kernel returns for TRACE without a tracer, and the
+// nearest action Format writes for TRACE and USER_NOTIF.
+const enosys = 38
+
+// archNames are systemd's spellings (seccomp_arch_to_string).
+var archNames = []struct {
+	name string
+	a    arch.Arch
+}{
+	{"x86", arch.X86}, {"x86-64", arch.X86_64}, {"x32", arch.X32},
+	{"arm", arch.ARM}, {"arm64", arch.AARCH64}, {"loongarch64", arch.LOONGARCH64},
+	{"mips", arch.MIPS}, {"mips64", arch.MIPS64}, {"mips64-n32", arch.MIPS64N32},
+	{"mips-le", arch.MIPSEL}, {"mips64-le", arch.MIPSEL64}, {"mips64-le-n32", arch.MIPSEL64N32},
+	{"parisc", arch.PARISC}, {"parisc64", arch.PARISC64},
+	{"ppc", arch.PPC}, {"ppc64", arch.PPC64}, {"ppc64-le", arch.PPC64LE},
+	{"riscv64", arch.RISCV64}, {"s390", arch.S390}, {"s390x", arch.S390X},
+}
+
+func archName(a arch.Arch) string {
+	for _, n := range archNames {
+		if n.a == a {
+			return n.name
+		}
+	}
+	return ""
+}
+
+// LocalArchMap is what systemd filters on each host when
+// SystemCallArchitectures= is not set: it installs the filter for every
+// ABI of seccomp_local_archs (src/shared/seccomp-util.c), the native one
+// and those the kernel can also run.
+var LocalArchMap = []profile.ArchMapEntry{
+	{Arch: arch.X86_64, Sub: []arch.Arch{arch.X86, arch.X32}},
+	{Arch: arch.X86},
+	{Arch: arch.AARCH64, Sub: []arch.Arch{arch.ARM}},
+	{Arch: arch.ARM},
+	{Arch: arch.LOONGARCH64},
+	{Arch: arch.MIPS64, Sub: []arch.Arch{arch.MIPS, arch.MIPSEL, arch.MIPS64N32, arch.MIPSEL64N32, arch.MIPSEL64}},
+	{Arch: arch.MIPSEL64, Sub: []arch.Arch{arch.MIPS, arch.MIPSEL, arch.MIPS64N32, arch.MIPSEL64N32, arch.MIPS64}},
+	{Arch: arch.MIPS, Sub: []arch.Arch{arch.MIPSEL}},
+	{Arch: arch.MIPSEL, Sub: []arch.Arch{arch.MIPS}},
+	{Arch: arch.PPC64, Sub: []arch.Arch{arch.PPC, arch.PPC64LE}},
+	{Arch: arch.PPC64LE, Sub: []arch.Arch{arch.PPC, arch.PPC64}},
+	{Arch: arch.PPC},
+	{Arch: arch.RISCV64},
+	{Arch: arch.S390X, Sub: []arch.Arch{arch.S390}},
+	{Arch: arch.S390},
+}
+
+func cloneArchMap(m []profile.ArchMapEntry) []profile.ArchMapEntry {
+	out := make([]profile.ArchMapEntry, len(m))
+	for i, e := range m {
+		out[i] = profile.ArchMapEntry{Arch: e.Arch, Sub: slices.Clone(e.Sub)}
+	}
+	return out
+}
+
+var (
+	knownOnce sync.Once
+	known     map[string]bool
+)
+
+// knownSyscall reports whether some ABI has a system call name, as
+// libseccomp's resolver, which systemd asks, would know it.
+func knownSyscall(name string) bool {
+	knownOnce.Do(func() {
+		known = map[string]bool{}
+		for _, a := range arch.All() {
+			for _, s := range a.Syscalls() {
+				known[s.Name] = true
+			}
+		}
+	})
+	return known[name]
+}
+
+// nameSet is one of systemd's syscall hashmaps: name -> errno, -1 for
+// none, killErrno for kill.
+type nameSet struct {
+	set   bool // an assignment was made since the last reset
+	allow bool // allow-list mode (for SystemCallLog: log the listed ones)
+	m     map[string]int
+}
+
+type settings struct {
+	filter, log nameSet
+	errno       int // 0 unset
+	arches      []arch.Arch
+	archSet     bool
+	native      bool
+}
+
+type parser struct {
+	file string
+	s    settings
+}
+
+func (p *parser) errAt(line, col int, format string, args ...any) error {
+	return &profile.SyntaxError{File: p.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...), Err: profile.ErrInvalid}
+}
+
+// word is a word of a value with its position.
+type word struct {
+	s         string
+	line, col int
+}
+
+func words(v string, line, col int) []word {
+	var out []word
+	start := -1
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == ' ' || v[i] == '\t' {
+			if start >= 0 {
+				out = append(out, word{v[start:i], line, col + start})
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// Parse reads the system-call settings of a systemd unit, a drop-in, or
+// a bare SystemCallFilter= value (a text without sections or
+// assignments), as systemd 252 reads them (config_parse_syscall_filter,
+// seccomp_parse_syscall_filter, apply_syscall_filter and
+// apply_syscall_log in src/core):
+//
+//   - SystemCallFilter= assignments are merged in order; the first one's
+//     polarity decides: without "~" only the listed calls and @default
+//     are allowed and the others get SystemCallErrorNumber= (kill the
+//     process when unset); with "~" the listed calls get it and the
+//     others are allowed. A later assignment of the other polarity takes
+//     its calls out of the list; "~name:ERRNO" in an allow list gives
+//     the call that errno. name:ERRNO (a name or number) and name:kill
+//     set the action of a denied call; an empty assignment resets the
+//     list and its polarity.
+//   - @groups expand to systemd 252's members (Groups), nested ones too;
+//     members no ABI has are skipped, as libseccomp's resolver skips them.
+//   - SystemCallLog= (same syntax, no errno) logs the listed calls, or
+//     all but the listed ones with "~"; systemd loads it as a second
+//     filter, so a logged call that the first allows gets LOG.
+//   - SystemCallArchitectures= gives Arches ("native" is the native ABI,
+//     which the model always covers); without it the profile gets
+//     LocalArchMap, the ABIs systemd filters on each host.
+//
+// The profile has one rule per action, sorted by action, with sorted
+// names. Errors are *profile.SyntaxError located at the offending word:
+// unknown groups, system calls, errno names and architectures, and an
+// errno on an allowed call, which systemd ignores with a warning.
+func Parse(name string, data []byte) (*profile.Profile, error) {
+	p := &parser{file: name}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if isBare(text) {
+		lines := strings.Split(text, "\n")
+		for i, l := range lines {
+			t := strings.TrimSpace(l)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			if err := p.assign(keyFilter, t, i+1, 1+strings.Index(l, t)); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := p.unit(text); err != nil {
+		return nil, err
+	}
+	return p.profile()
+}
+
+// isBare reports whether text is a bare SystemCallFilter= value.
+func isBare(text string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || t[0] == '#' || t[0] == ';' {
+			continue
+		}
+		if t[0] == '[' {
+			return false
+		}
+		if i := strings.IndexByte(t, '='); i > 0 && !strings.ContainsAny(t[:i], " \t~@:") {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) unit(text string) error {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		start := i
+		l := lines[i]
+		// A backslash at the end continues the line.
+		for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
+			i++
+			l = l[:len(l)-1] + " " + lines[i]
+		}
+		t := strings.TrimSpace(l)
+		if t == "" || t[0] == '#' || t[0] == ';' || t[0] == '[' {
+			continue
+		}
+		eq := strings.IndexByte(l, '=')
+		if eq < 0 {
+			return p.errAt(start+1, 1+strings.Index(l, t), "%q is not an assignment (want Key=value) or a [Section]", t)
+		}
+		key := strings.TrimSpace(l[:eq])
+		v := l[eq+1:]
+		vt := strings.TrimLeft(v, " \t")
+		col := eq + 2 + len(v) - len(vt)
+		vt = strings.TrimRight(vt, " \t")
+		switch key {
+		case keyFilter, keyErrno, keyArches, keyLog:
+			if err := p.assign(key, vt, start+1, col); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *parser) assign(key, v string, line, col int) error {
+	switch key {
+	case keyErrno:
+		if v == "" {
+			p.s.errno = 0
+			return nil
+		}
+		n, err := parseErrno(v)
+		if err != nil {
+			return p.errAt(line, col, "SystemCallErrorNumber=: %v", err)
+		}
+		p.s.errno = n
+		return nil
+	case keyArches:
+		if v == "" {
+			p.s.arches, p.s.archSet, p.s.native = nil, false, false
+			return nil
+		}
+		p.s.archSet = true
+		for _, w := range words(v, line, col) {
+			if w.s == "native" {
+				p.s.native = true
+				continue
+			}
+			a, ok := parseArch(w.s)
+			if !ok {
+				var valid []string
+				for _, n := range archNames {
+					valid = append(valid, n.name)
+				}
+				return p.errAt(w.line, w.col, "unknown architecture %q (want native, %s)", w.s, strings.Join(valid, ", "))
+			}
+			if !slices.Contains(p.s.arches, a) {
+				p.s.arches = append(p.s.arches, a)
+			}
+		}
+		return nil
+	}
+	ns := &p.s.filter
+	if key == keyLog {
+		ns = &p.s.log
+	}
+	if v == "" {
+		*ns = nameSet{}
+		return nil
+	}
+	invert := strings.HasPrefix(v, "~")
+	if invert {
+		v, col = v[1:], col+1
+	}
+	if !ns.set {
+		ns.set, ns.allow, ns.m = true, !invert, map[string]int{}
+		if ns.allow && key == keyFilter {
+			p.apply(ns, "@default", -1, false)
+		}
+	}
+	for _, w := range words(v, line, col) {
+		name, num := w.s, -1
+		if i := strings.IndexByte(w.s, ':'); i >= 0 {
+			if key == keyLog {
+				return p.errAt(w.line, w.col+i, "SystemCallLog= takes no errno, got %q", w.s)
+			}
+			name = w.s[:i]
+			n, err := parseErrno(w.s[i+1:])
+			if err != nil {
+				return p.errAt(w.line, w.col+i+1, "%v", err)
+			}
+			num = n
+			if !invert {
+				return p.errAt(w.line, w.col+i, "allowed system calls take no errno (systemd ignores %q): put it in a ~ assignment", w.s)
+			}
+		}
+		if strings.HasPrefix(name, "@") {
+			if _, ok := LookupGroup(name); !ok {
+				msg := fmt.Sprintf("unknown system-call group %q", name)
+				if s := suggest(name, GroupNames()); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				return p.errAt(w.line, w.col, "%s", msg)
+			}
+		} else if !knownSyscall(name) {
+			return p.errAt(w.line, w.col, "unknown system call %q", name)
+		}
+		p.apply(ns, name, num, invert)
+	}
+	return nil
+}
+
+// apply is seccomp_parse_syscall_filter: add or remove a name or group.
+func (p *parser) apply(ns *nameSet, name string, num int, invert bool) {
+	if strings.HasPrefix(name, "@") {
+		g, _ := LookupGroup(name)
+		for _, m := range g.Members {
+			if strings.HasPrefix(m, "@") || knownSyscall(m) {
+				p.apply(ns, m, num, invert)
+			}
+		}
+		return
+	}
+	// systemd's SECCOMP_ERROR_NUMBER_KILL is positive (INT_MAX-1), so
+	// "~name:kill" in an allow list is kept like an errno.
+	if !invert == ns.allow || (invert && ns.allow && (num >= 0 || num == killErrno)) {
+		ns.m[name] = num
+	} else {
+		delete(ns.m, name)
+	}
+}
+
+func parseErrno(s string) (int, error) {
+	if s == "kill" {
+		return killErrno, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n >= profile.MaxErrno {
+			return 0, fmt.Errorf("errno %d out of range 0..%d", n, profile.MaxErrno-1)
+		}
+		return n, nil
+	}
+	for i, n := range errnoNames {
+		if n != "" && n == s {
+			return i, nil
+		}
+	}
+	if n, ok := errnoAliases[s]; ok {
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown errno %q (want a name such as EPERM, a number, or kill)", s)
+}
+
+func errnoName(n uint16) string {
+	if int(n) < len(errnoNames) && errnoNames[n] != "" {
+		return errnoNames[n]
+	}
+	return strconv.Itoa(int(n))
+}
+
+func parseArch(s string) (arch.Arch, bool) {
+	for _, n := range archNames {
+		if n.name == s {
+			return n.a, true
+		}
+	}
+	return arch.Invalid, false
+}
+
+func suggest(key string, known []string) string {
+	for _, k := range known {
+		if strings.EqualFold(strings.TrimPrefix(k, "@"), strings.TrimPrefix(key, "@")) {
+			return k
+		}
+	}
+	for _, k := range known {
+		if strings.HasPrefix(k, key) || strings.HasPrefix(key, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// profile builds the model from the settings.
+func (p *parser) profile() (*profile.Profile, error) {
+	s := p.s
+	negative := profile.Action{Kind: profile.ActKillProcess}
+	if s.errno > 0 {
+		negative = profile.Action{Kind: profile.ActErrno, Data: uint16(s.errno)}
+	}
+	allow := profile.Action{Kind: profile.ActAllow}
+	logAct := profile.Action{Kind: profile.ActLog}
+	fDef, lDef := allow, allow
+	if s.filter.set && s.filter.allow {
+		fDef = negative
+	}
+	logOn := s.log.set && (s.log.allow || len(s.log.m) > 0)
+	if logOn && !s.log.allow {
+		lDef = logAct
+	}
+	out := &profile.Profile{Default: profile.Stricter(fDef, lDef)}
+	acts := map[string]profile.Action{}
+	if s.filter.set {
+		for n, v := range s.filter.m {
+			a := allow
+			switch {
+			case v >= 0:
+				a = profile.Action{Kind: profile.ActErrno, Data: uint16(v)}
+			case v == killErrno:
+				a = profile.Action{Kind: profile.ActKillProcess}
+			case !s.filter.allow:
+				a = negative
+			}
+			acts[n] = a
+		}
+	}
+	if logOn {
+		for n := range s.log.m {
+			f, ok := acts[n]
+			if !ok {
+				f = fDef
+			}
+			l := allow
+			if s.log.allow {
+				l = logAct
+			}
+			acts[n] = profile.Stricter(f, l)
+		}
+		for n, a := range acts {
+			if _, ok := s.log.m[n]; !ok {
+				acts[n] = profile.Stricter(a, lDef)
+			}
+		}
+	}
+	out.Rules = rulesFrom(acts, out.Default)
+	switch {
+	case !s.archSet:
+		out.ArchMap = cloneArchMap(LocalArchMap)
+	default:
+		out.Arches = slices.Clone(s.arches)
+	}
+	if err := out.Validate(); err != nil {
+		return nil, &profile.SyntaxError{File: p.file, Msg: err.Error(), Err: err}
+	}
+	return out, nil
+}
+
+// rulesFrom makes one rule per action other than def, sorted by action,
+// with sorted names.
+func rulesFrom(acts map[string]profile.Action, def profile.Action) []profile.Rule {
+	byAct := map[profile.Action][]string{}
+	for n, a := range acts {
+		if a != def {
+			byAct[a] = append(byAct[a], n)
+		}
+	}
+	var keys []profile.Action
+	for a := range byAct {
+		keys = append(keys, a)
+	}
+	slices.SortFunc(keys, func(a, b profile.Action) int {
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		return int(a.Data) - int(b.Data)
+	})
+	var rules []profile.Rule
+	for _, a := range keys {
+		names := byAct[a]
+		slices.Sort(names)
+		rules = append(rules, profile.Rule{Names: names, Action: a})
+	}
+	return rules
+}
+
+// Options control Format.
+type Options struct {
+	// Lossy writes the nearest settings that are never more permissive
+	// when the profile has parts systemd cannot express, instead of
+	// failing. The losses are returned either way.
+	Lossy bool
+	// Section is the unit section to write the settings in; "" writes
+	// [Service].
+	Section string
+}
+
+// Format writes p as the system-call settings of a unit drop-in: a
+// [Service] section with SystemCallArchitectures=, SystemCallErrorNumber=,
+// SystemCallFilter= and SystemCallLog= as needed. A profile whose default
+// allows (or logs) becomes a deny list, any other an allow list (whose
+// calls of @default that the profile denies are taken out again with a
+// "~" assignment). Names are compressed into the groups whose every
+// member the same assignment lists, which is exact.
+//
+// It lists what systemd cannot express: argument conditions, includes
+// and excludes, the actions KILL_THREAD, TRAP, TRACE and USER_NOTIF,
+// ERRNO(0) as the default, flags, a listener, and an archMap other than
+// LocalArchMap. Unless o.Lossy, any loss is a *profile.LossError and
+// nothing is written. With o.Lossy the nearest settings that are never
+// more permissive are written: a call with conditional rules gets the
+// strictest action it could get, KILL_THREAD and TRAP become kill,
+// TRACE and USER_NOTIF errno ENOSYS, ERRNO(0) as the default kill; an
+// unknown archMap becomes SystemCallArchitectures=native.
+func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
+	if err := p.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("format systemd: %w", err)
+	}
+	var losses []profile.Loss
+	loss := func(rule int, format string, args ...any) {
+		losses = append(losses, profile.Loss{Rule: rule, What: fmt.Sprintf(format, args...)})
+	}
+	if len(p.Flags) > 0 {
+		loss(0, "systemd sets no filter flags (%s); dropped", strings.Join(p.Flags, ", "))
+	}
+	if p.ListenerPath != "" || p.ListenerMetadata != "" {
+		loss(0, "systemd has no notification listener; dropped")
+	}
+
+	var archLine string
+	switch {
+	case len(p.ArchMap) > 0:
+		if !sameCoverage(p.ArchMap, LocalArchMap) {
+			loss(0, "systemd covers either the listed ABIs or every ABI of the host (LocalArchMap), not this archMap; written as SystemCallArchitectures=native")
+			archLine = "native"
+		}
+	case len(p.Arches) == 0:
+		archLine = "native"
+	default:
+		var ns []string
+		for _, a := range p.Arches {
+			n := archName(a)
+			if n == "" {
+				loss(0, "systemd has no architecture %s; dropped", a)
+				continue
+			}
+			ns = append(ns, n)
+		}
+		archLine = strings.Join(ns, " ")
+	}
+
+	// The default.
+	def := p.Default
+	switch def.Kind {
+	case profile.ActAllow, profile.ActLog, profile.ActKillProcess:
+	case profile.ActErrno:
+		if def.Data == 0 {
+			def = profile.Action{Kind: profile.ActKillProcess}
+			loss(0, "systemd cannot deny with errno 0 by default (SystemCallErrorNumber=0 means kill); written as kill")
+		}
+	default:
+		def = nearest(def)
+		loss(0, "systemd has no %s action; default written as %s", p.Default, def)
+	}
+
+	// Each name's action, as runc and libseccomp give it without
+	// arguments: the first unconditional rule decides; conditional rules
+	// before it make the outcome depend on arguments or the environment.
+	decided := map[string]profile.Action{}
+	possible := map[string][]profile.Action{}
+	condRules := map[string][]int{}
+	for i, r := range p.Rules {
+		if r.Action == p.Default {
+			continue
+		}
+		for _, n := range r.Names {
+			if _, ok := decided[n]; ok {
+				continue
+			}
+			if r.Conditional() {
+				possible[n] = append(possible[n], r.Action)
+				condRules[n] = append(condRules[n], i+1)
+			} else {
+				decided[n] = r.Action
+			}
+		}
+	}
+	reported := map[int]bool{}
+	var condNames []string
+	for n := range possible {
+		if _, ok := decided[n]; !ok {
+			condNames = append(condNames, n)
+		}
+	}
+	slices.Sort(condNames)
+	for _, n := range condNames {
+		a := p.Default
+		for _, x := range possible[n] {
+			a = profile.Stricter(a, x)
+		}
+		decided[n] = a
+		for _, i := range condRules[n] {
+			if !reported[i] {
+				reported[i] = true
+				loss(i, "systemd has no argument conditions, includes or excludes (%s); each call gets the strictest action it could get", describe(p.Rules[i-1]))
+			}
+		}
+	}
+
+	// Map the actions to what systemd has.
+	acts := map[string]profile.Action{}
+	lossyActs := map[int]bool{}
+	for i, r := range p.Rules {
+		for _, n := range r.Names {
+			a, ok := decided[n]
+			if !ok {
+				continue
+			}
+			switch a.Kind {
+			case profile.ActKillThread, profile.ActTrap, profile.ActTrace, profile.ActUserNotif:
+				b := nearest(a)
+				if !lossyActs[i] && a == r.Action {
+					lossyActs[i] = true
+					loss(i+1, "systemd has no %s action; written as %s", a, b)
+				}
+				a = b
+			}
+			acts[n] = a
+		}
+	}
+
+	var b bytes.Buffer
+	section := o.Section
+	if section == "" {
+		section = "Service"
+	}
+	fmt.Fprintf(&b, "[%s]\n", section)
+	if archLine != "" {
+		fmt.Fprintf(&b, "%s=%s\n", keyArches, archLine)
+	}
+	classes := map[profile.Action][]string{}
+	for n, a := range acts {
+		if a != def {
+			classes[a] = append(classes[a], n)
+		}
+	}
+	allowKind := profile.Action{Kind: profile.ActAllow}
+	logKind := profile.Action{Kind: profile.ActLog}
+	killKind := profile.Action{Kind: profile.ActKillProcess}
+	var filterLines, logLines []string
+	denyClasses := func(denyDefault profile.Action) {
+		var keys []profile.Action
+		for a := range classes {
+			if a.Kind == profile.ActErrno || a.Kind == profile.ActKillProcess {
+				keys = append(keys, a)
+			}
+		}
+		slices.SortFunc(keys, func(a, b profile.Action) int {
+			if a.Kind != b.Kind {
+				return int(a.Kind) - int(b.Kind)
+			}
+			return int(a.Data) - int(b.Data)
+		})
+		for _, a := range keys {
+			suffix := ""
+			switch {
+			case a == denyDefault:
+			case a.Kind == profile.ActKillProcess:
+				suffix = ":kill"
+			default:
+				suffix = ":" + errnoName(a.Data)
+			}
+			var ws []string
+			for _, w := range compress(classes[a], nil) {
+				ws = append(ws, w+suffix)
+			}
+			filterLines = append(filterLines, "~"+strings.Join(ws, " "))
+		}
+	}
+	switch def.Kind {
+	case profile.ActAllow, profile.ActLog:
+		// A deny list; unset SystemCallErrorNumber= kills.
+		denyClasses(killKind)
+		if def.Kind == profile.ActAllow {
+			if ns := classes[logKind]; len(ns) > 0 {
+				logLines = append(logLines, strings.Join(compress(ns, nil), " "))
+			}
+		} else {
+			ns := classes[allowKind]
+			if len(ns) == 0 {
+				loss(0, "systemd cannot log every call (SystemCallLog=~ with nothing listed logs nothing); logging dropped")
+			} else {
+				logLines = append(logLines, "~"+strings.Join(compress(ns, nil), " "))
+			}
+		}
+	default:
+		// An allow list.
+		if def.Kind == profile.ActErrno {
+			fmt.Fprintf(&b, "%s=%s\n", keyErrno, errnoName(def.Data))
+		}
+		allowed := append(slices.Clone(classes[allowKind]), classes[logKind]...)
+		dflt := knownMembers("@default")
+		var extra, removed []string
+		for _, n := range allowed {
+			if !slices.Contains(dflt, n) {
+				extra = append(extra, n)
+			}
+		}
+		for _, n := range dflt {
+			if a, ok := acts[n]; !ok || a == def {
+				removed = append(removed, n)
+			}
+		}
+		if len(extra) == 0 {
+			filterLines = append(filterLines, "@default")
+		} else {
+			filterLines = append(filterLines, strings.Join(compress(extra, nil), " "))
+		}
+		if len(removed) > 0 {
+			filterLines = append(filterLines, "~"+strings.Join(compress(removed, nil), " "))
+		}
+		denyClasses(def)
+		if ns := classes[logKind]; len(ns) > 0 {
+			logLines = append(logLines, strings.Join(compress(ns, nil), " "))
+		}
+	}
+	for _, l := range filterLines {
+		fmt.Fprintf(&b, "%s=%s\n", keyFilter, l)
+	}
+	for _, l := range logLines {
+		fmt.Fprintf(&b, "%s=%s\n", keyLog, l)
+	}
+	if len(losses) > 0 && !o.Lossy {
+		return nil, losses, &profile.LossError{Format: "systemd", Losses: losses}
+	}
+	return b.Bytes(), losses, nil
+}
+
+// nearest is the action systemd has that is closest to a and never more
+// permissive.
+func nearest(a profile.Action) profile.Action {
+	switch a.Kind {
+	case profile.ActKillThread, profile.ActTrap:
+		return profile.Action{Kind: profile.ActKillProcess}
+	case profile.ActTrace, profile.ActUserNotif:
+		return profile.Action{Kind: profile.ActErrno, Data: enosys}
+	}
+	return a
+}
+
+func describe(r profile.Rule) string {
+	var parts []string
+	for _, c := range r.Conds {
+		parts = append(parts, c.String())
+	}
+	if !r.Includes.IsZero() {
+		parts = append(parts, "includes")
+	}
+	if !r.Excludes.IsZero() {
+		parts = append(parts, "excludes")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// compress writes names as groups where a group's every (known) member is
+// among them, largest groups first, and the rest as names, sorted.
+func compress(names []string, _ []string) []string {
+	set := map[string]bool{}
+	for _, n := range names {
+		set[n] = true
+	}
+	type cand struct {
+		name    string
+		members []string
+	}
+	var cands []cand
+	for _, g := range GroupNames() {
+		if g == "@known" || g == "@default" {
+			continue
+		}
+		ms := knownMembers(g)
+		if len(ms) < 2 {
+			continue
+		}
+		cands = append(cands, cand{g, ms})
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return len(b.members) - len(a.members) })
+	covered := map[string]bool{}
+	var groups []string
+	for _, c := range cands {
+		all, fresh := true, 0
+		for _, m := range c.members {
+			if !set[m] {
+				all = false
+				break
+			}
+			if !covered[m] {
+				fresh++
+			}
+		}
+		if !all || fresh == 0 {
+			continue
+		}
+		groups = append(groups, c.name)
+		for _, m := range c.members {
+			covered[m] = true
+		}
+	}
+	// Systemd's order for the groups, then the names.
+	order := map[string]int{}
+	for i, g := range GroupNames() {
+		order[g] = i
+	}
+	slices.SortFunc(groups, func(a, b string) int { return order[a] - order[b] })
+	var rest []string
+	for n := range set {
+		if !covered[n] {
+			rest = append(rest, n)
+		}
+	}
+	slices.Sort(rest)
+	return append(groups, rest...)
+}
+
+var (
+	membersOnce sync.Once
+	members     map[string][]string
+)
+
+// knownMembers is a group's expansion without the names no ABI has.
+func knownMembers(g string) []string {
+	membersOnce.Do(func() {
+		members = map[string][]string{}
+		for _, name := range GroupNames() {
+			ms, _ := Expand(name)
+			out := ms[:0]
+			for _, m := range ms {
+				if knownSyscall(m) {
+					out = append(out, m)
+				}
+			}
+			members[name] = out
+		}
+	})
+	return members[g]
+}
+
+// sameCoverage reports whether two archMaps give every host the same
+// ABIs.
+func sameCoverage(a, b []profile.ArchMapEntry) bool {
+	for _, h := range arch.All() {
+		if !slices.Equal(coverage(a, h), coverage(b, h)) {
+			return false
+		}
+	}
+	return true
+}
+
+func coverage(m []profile.ArchMapEntry, host arch.Arch) []arch.Arch {
+	for _, e := range m {
+		if e.Arch == host {
+			s := append([]arch.Arch{host}, e.Sub...)
+			slices.Sort(s)
+			return slices.Compact(s)
+		}
+	}
+	return []arch.Arch{host}
+}
