@@ -142,7 +142,7 @@ func TestDecoding(t *testing.T) {
 		{"x32 by the number",
 			`type=SECCOMP msg=audit(1.000:9): auid=0 uid=1 gid=2 ses=3 pid=4 comm="a" exe="/a" sig=0 arch=c000003e syscall=1073741863 compat=1 ip=0x1 code=0x50001`,
 			func(e audit.Event) bool {
-				return e.Arch == arch.X32 && e.Syscall == "getpid" && e.Compat && e.Action().String() == "ERRNO(1)" && e.UID == 1 && e.GID == 2 && e.Ses == 3
+				return e.Arch == arch.X32 && e.Syscall == "getpid" && e.Compat && e.Action().Kind.String() == "ERRNO" && e.UID == 1 && e.GID == 2 && e.Ses == 3
 			}},
 		{"compat x86",
 			`audit: type=1326 audit(1795984513.139:10): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=12481 comm=756E616D65203332 exe=2F746D70 sig=31 arch=40000003 syscall=64 compat=1 ip=0xf7f745e9 code=0x80000000`,

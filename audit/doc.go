@@ -23,7 +23,8 @@
 // kernel/seccomp.c): KILL_PROCESS, KILL_THREAD and LOG are logged when
 // /proc/sys/kernel/seccomp/actions_logged lists them; TRAP, ERRNO, TRACE
 // and USER_NOTIF only from filters installed with SECCOMP_FILTER_FLAG_LOG;
-// ALLOW never. The kernel log is rate limited (printk_ratelimit), so a
+// ALLOW never. The record has the action without its data (code=0x50000
+// for any ERRNO), and no system-call arguments. The kernel log is rate limited (printk_ratelimit), so a
 // burst of violations may be summarized as "callbacks suppressed".
 //
 // Untrusted strings (comm, exe) are quoted when they are plain and

@@ -34,11 +34,12 @@ type Event struct {
 	Compat    bool      // the call went through the compat entry (x86 on x86_64, arm on aarch64, x32)
 	Sig       int       // the signal the action sends (SIGSYS for KILL_*), else 0
 	IP        uint64    // instruction pointer of the call
-	Code      uint32    // the filter's return value: SECCOMP_RET_* action and data
+	Code      uint32    // the action the filter returned (SECCOMP_RET_*), as logged: the kernel leaves out the data (errno)
 }
 
-// Action is the action the filter returned.
-func (e *Event) Action() profile.Action { return seccomp.ActionOf(e.Code) }
+// Action is the action the filter returned. The kernel logs the action
+// without its data, so an ERRNO action has no errno here.
+func (e *Event) Action() profile.Action { return seccomp.ActionOf(e.Code &^ seccomp.SECCOMP_RET_DATA) }
 
 // Killed reports whether the action ended the thread or process.
 func (e *Event) Killed() bool {
@@ -138,7 +139,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	j := eventJSON{Serial: e.Serial, PID: e.PID, Comm: e.Comm, Exe: e.Exe, UID: e.UID, GID: e.GID,
 		AUID: e.AUID, Ses: e.Ses, Subj: e.Subj, Arch: e.ArchName(), AuditArch: fmt.Sprintf("%08x", e.AuditArch),
 		Nr: e.Nr, Syscall: e.Syscall, Compat: e.Compat, Sig: e.Sig, IP: fmt.Sprintf("%#x", e.IP),
-		Action: e.Action().String(), Code: fmt.Sprintf("0x%08x", e.Code)}
+		Action: e.Action().Kind.String(), Code: fmt.Sprintf("0x%08x", e.Code)}
 	if !e.Time.IsZero() {
 		j.Time = e.Time.UTC().Format(time.RFC3339Nano)
 	}

@@ -1,0 +1,174 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Group is the events of one program, ABI, system call and action.
+type Group struct {
+	Arch        arch.Arch
+	AuditArch   uint32
+	Nr          uint32
+	Syscall     string
+	Action      profile.Action
+	Comm, Exe   string
+	Count       int
+	PIDs        []int // distinct, in order of appearance
+	First, Last time.Time
+}
+
+// Name returns the system call's name, or "syscall_N".
+func (g *Group) Name() string {
+	e := Event{Syscall: g.Syscall, Nr: g.Nr}
+	return e.Name()
+}
+
+// GroupEvents groups events by program (exe, comm), ABI, system call and
+// action, in order of first appearance.
+func GroupEvents(events []Event) []Group {
+	type key struct {
+		exe, comm string
+		audit, nr uint32
+		code      uint32
+	}
+	index := map[key]int{}
+	var out []Group
+	for _, e := range events {
+		k := key{e.Exe, e.Comm, e.AuditArch, e.Nr, e.Code}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, Group{Arch: e.Arch, AuditArch: e.AuditArch, Nr: e.Nr, Syscall: e.Syscall,
+				Action: e.Action(), Comm: e.Comm, Exe: e.Exe, First: e.Time})
+		}
+		g := &out[i]
+		g.Count++
+		if !slices.Contains(g.PIDs, e.PID) {
+			g.PIDs = append(g.PIDs, e.PID)
+		}
+		if g.First.IsZero() || (!e.Time.IsZero() && e.Time.Before(g.First)) {
+			g.First = e.Time
+		}
+		if e.Time.After(g.Last) {
+			g.Last = e.Time
+		}
+	}
+	return out
+}
+
+// How says what in a profile decides a system call.
+type How string
+
+const (
+	ByDefault     How = "default"     // no rule names it: the default action
+	ByRule        How = "rule"        // a rule without conditions
+	ByConditions  How = "conditional" // rules with argument conditions, then a fallback
+	ByArch        How = "arch"        // the filter does not cover the ABI: the bad-arch action
+	ByENOSYS      How = "enosys"      // a number above the ABI's table: ENOSYS
+	ByUnknownArch How = "unknown-arch"
+)
+
+// Decision is how a profile decides one system call of one ABI, and what
+// would allow it.
+type Decision struct {
+	How    How
+	Action profile.Action // the action; for ByConditions the fallback when no condition holds
+	// Rules are the indexes in the profile's Rules of the rules that name
+	// the system call, the deciding one first for ByRule.
+	Rules []int
+	// Conds are the conditional rules, in the order they are tried, for
+	// ByConditions.
+	Conds []profile.CondRule
+	// Fix is what would let the call through; nil when the profile
+	// already allows it.
+	Fix *Fix
+}
+
+// Fix is a change to a profile that allows a system call.
+type Fix struct {
+	AddArch arch.Arch    // an ABI to add to the profile's architectures, or arch.Invalid
+	Rule    profile.Rule // a rule to add
+	Systemd []string     // the same for a systemd unit
+}
+
+// Decide says how p, compiled for a kernel whose native ABI is host,
+// decides system call nr of ABI a (whatever its arguments, which audit
+// records do not carry). p must be resolved (profile.Resolve).
+func Decide(p *profile.Profile, host, a arch.Arch, nr uint32) (Decision, error) {
+	if a == arch.Invalid {
+		return Decision{How: ByUnknownArch, Action: profile.DefaultBadArch}, nil
+	}
+	d := Decision{}
+	name, known := a.SyscallName(nr)
+	covered := a == host || slices.Contains(p.Arches, a)
+	switch {
+	case !covered:
+		d.How, d.Action = ByArch, profile.DefaultBadArch
+	default:
+		t, err := p.Table(a, profile.TableOptions{})
+		if err != nil {
+			return Decision{}, fmt.Errorf("profile on %s: %w", a, err)
+		}
+		e, ok := t.Lookup(nr)
+		switch {
+		case !ok && nr > a.MaxSyscall():
+			d.How, d.Action = ByENOSYS, profile.Action{Kind: profile.ActErrno, Data: seccomp.ENOSYS}
+		case !ok:
+			d.How, d.Action = ByDefault, t.Default
+		case len(e.Rules) == 0:
+			d.How, d.Action = ByRule, e.Action
+		default:
+			d.How, d.Action, d.Conds = ByConditions, e.Fallback, e.Rules
+		}
+	}
+	if known {
+		for i, r := range p.Rules {
+			if slices.Contains(r.Names, name) {
+				if d.How == ByRule && len(r.Conds) == 0 && r.Action == d.Action {
+					d.Rules = append([]int{i}, d.Rules...)
+				} else {
+					d.Rules = append(d.Rules, i)
+				}
+			}
+		}
+	}
+	if d.Action.Kind == profile.ActAllow && d.How != ByConditions {
+		return d, nil
+	}
+	fix := &Fix{}
+	if !known {
+		name = fmt.Sprintf("%d", nr) // systemd and runc want names; say so
+	}
+	if d.How == ByArch {
+		fix.AddArch = a
+		fix.Systemd = append(fix.Systemd, "SystemCallArchitectures=native "+systemdArch(a))
+	}
+	fix.Rule = profile.Rule{Names: []string{name}, Action: profile.Action{Kind: profile.ActAllow}}
+	fix.Systemd = append(fix.Systemd, "SystemCallFilter="+name)
+	d.Fix = fix
+	return d, nil
+}
+
+// systemdArch is the name systemd's SystemCallArchitectures= uses.
+func systemdArch(a arch.Arch) string {
+	switch a {
+	case arch.X86_64:
+		return "x86-64"
+	case arch.MIPSEL64N32:
+		return "mips64-le-n32"
+	case arch.MIPS64N32:
+		return "mips64-n32"
+	case arch.MIPSEL64:
+		return "mips64-le"
+	case arch.MIPSEL:
+		return "mips-le"
+	}
+	return a.String()
+}

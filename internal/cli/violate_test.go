@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Filters are never installed in the test process. The scripts' violate
+// command runs seccomp-violator, a re-executed copy of the test binary,
+// which compiles a profile, installs it as syscage does (no_new_privs,
+// TSYNC) with SECCOMP_FILTER_FLAG_LOG so that denials are logged too, and
+// makes system calls with zero arguments.
+func init() {
+	testPrograms["seccomp-violator"] = violatorMain
+	scriptCmds["violate"] = cmdViolate
+	scriptConds["root"] = func() bool { return os.Geteuid() == 0 }
+	// kmsg: the kernel log can be read (root or CAP_SYSLOG).
+	scriptConds["kmsg"] = func() bool {
+		f, err := os.Open("/dev/kmsg")
+		if err == nil {
+			f.Close()
+		}
+		return err == nil
+	}
+}
+
+// violatorMain: seccomp-violator [-wait|-hold] PROFILE SYSCALL...
+// -wait waits for stdin to close after the calls, -hold reads a line
+// before it installs the filter.
+func violatorMain() {
+	args := os.Args[1:]
+	wait := len(args) > 0 && args[0] == "-wait"
+	hold := len(args) > 0 && args[0] == "-hold"
+	if wait || hold {
+		args = args[1:]
+	}
+	if hold {
+		fmt.Println("ready")
+		bufio.NewReader(os.Stdin).ReadString('\n')
+	}
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: seccomp-violator [-wait] PROFILE SYSCALL...")
+		os.Exit(2)
+	}
+	host, _ := arch.Native()
+	f, _, err := compileProfile(args[0], "", profileFlags{}, seccomp.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(125)
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(125)
+	}
+	for _, name := range args[1:] {
+		nr, ok := host.SyscallNumber(name)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "no system call %s on %s\n", name, host)
+			os.Exit(2)
+		}
+		_, _, e := syscall.RawSyscall(uintptr(nr), 0, 0, 0)
+		fmt.Printf("%s: %d\n", name, int(e))
+	}
+	if wait {
+		fmt.Println("ready")
+		io.Copy(io.Discard, os.Stdin)
+	}
+	os.Exit(0)
+}
+
+var (
+	bgMu sync.Mutex
+	bg   = map[*testscript.TestScript]*bgViolator{}
+)
+
+type bgViolator struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr *strings.Builder
+	done   chan struct{} // closed when stdout is read to the end
+	out    string
+}
+
+// reportExit writes the violator's output and "exit: 0" or "exit:
+// SIGNAL" to the script's stdout.
+func reportExit(ts *testscript.TestScript, err error, stderr string) {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		fmt.Fprintln(ts.Stdout(), "exit: 0")
+	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
+		fmt.Fprintln(ts.Stdout(), "exit:", ee.Sys().(syscall.WaitStatus).Signal())
+	default:
+		ts.Fatalf("seccomp-violator: %v\n%s", err, stderr)
+	}
+}
+
+// cmdViolate runs seccomp-violator:
+//
+//	violate PROFILE SYSCALL...      run it; its output goes to stdout;
+//	                                $VIOLATOR_PID is its pid, and a
+//	                                last line "exit: 0" or "exit: SIGNAL"
+//	violate -bg PROFILE SYSCALL...  start it; it waits after the calls
+//	violate -stop                   end the one started with -bg
+//	violate -start PROFILE SYSCALL... start it; it waits before it
+//	                                installs the filter
+//	violate -go                     let the one started with -start go
+//	                                on and wait for it, as above
+func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("violate does not fail")
+	}
+	if len(args) == 1 && args[0] == "-go" {
+		bgMu.Lock()
+		v := bg[ts]
+		delete(bg, ts)
+		bgMu.Unlock()
+		if v == nil {
+			ts.Fatalf("no violator started")
+		}
+		io.WriteString(v.stdin, "go\n")
+		v.stdin.Close()
+		<-v.done
+		ts.Stdout().Write([]byte(v.out))
+		reportExit(ts, v.cmd.Wait(), v.stderr.String())
+		return
+	}
+	if len(args) == 1 && args[0] == "-stop" {
+		bgMu.Lock()
+		v := bg[ts]
+		delete(bg, ts)
+		bgMu.Unlock()
+		if v == nil {
+			ts.Fatalf("no violator running")
+		}
+		v.stdin.Close()
+		ts.Check(v.cmd.Wait())
+		return
+	}
+	background := len(args) > 0 && (args[0] == "-bg" || args[0] == "-start")
+	if background {
+		mode := map[string]string{"-bg": "-wait", "-start": "-hold"}[args[0]]
+		args = append([]string{mode}, args[1:]...)
+	}
+	bin := lookPath(ts, "seccomp-violator")
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+	stderr := new(strings.Builder)
+	cmd.Stderr = stderr
+	if !background {
+		out, err := cmd.Output()
+		ts.Stdout().Write(out)
+		ts.Setenv("VIOLATOR_PID", strconv.Itoa(cmd.Process.Pid))
+		reportExit(ts, err, stderr.String())
+		return
+	}
+	stdin, err := cmd.StdinPipe()
+	ts.Check(err)
+	stdout, err := cmd.StdoutPipe()
+	ts.Check(err)
+	ts.Check(cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	ready := false
+	for sc.Scan() {
+		fmt.Fprintln(ts.Stdout(), sc.Text())
+		if sc.Text() == "ready" {
+			ready = true
+			break
+		}
+	}
+	if !ready {
+		cmd.Wait()
+		ts.Fatalf("seccomp-violator did not get ready\n%s", stderr.String())
+	}
+	v := &bgViolator{cmd: cmd, stdin: stdin, stderr: stderr, done: make(chan struct{})}
+	go func() {
+		// The output after "ready" goes to the script's stdout of -go.
+		var out strings.Builder
+		io.Copy(&out, stdout)
+		v.out = out.String()
+		close(v.done)
+	}()
+	ts.Setenv("VIOLATOR_PID", strconv.Itoa(cmd.Process.Pid))
+	bgMu.Lock()
+	bg[ts] = v
+	bgMu.Unlock()
+	ts.Defer(func() {
+		bgMu.Lock()
+		c := bg[ts]
+		delete(bg, ts)
+		bgMu.Unlock()
+		if c != nil {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+		}
+	})
+}
+
+func lookPath(ts *testscript.TestScript, name string) string {
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	ts.Fatalf("%s not found in $PATH", name)
+	return ""
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/audit"
+)
+
+func init() { register(newWatchCmd) }
+
+type watchOptions struct {
+	json      bool
+	hook      string
+	pid       int
+	comm      string
+	count     int
+	fromStart bool
+	timeout   time.Duration
+	device    string
+}
+
+func newWatchCmd(e *env) *cobra.Command {
+	var o watchOptions
+	c := &cobra.Command{
+		Use:   "watch [--json] [--exec HOOK] [--pid PID | --comm NAME]",
+		Short: "Print seccomp violations as they happen",
+		Long: `Watch follows the kernel log (/dev/kmsg; root or CAP_SYSLOG) and prints one
+line per seccomp record as the kernel logs it: a system call a filter
+killed, logged, or (for filters installed with SECCOMP_FILTER_FLAG_LOG)
+denied. With --json each line is a JSON object. This is an intrusion signal:
+a confined program asking for what its profile does not allow.
+
+--exec runs HOOK with "sh -c" for every event, with the event as JSON on its
+standard input and SYSCAGE_SYSCALL, SYSCAGE_PID, SYSCAGE_COMM and
+SYSCAGE_ACTION in its environment; watch waits for it and reports a failing
+hook on standard error without stopping.
+
+The kernel rate-limits its log (about ten records in a burst, then one per
+five seconds), and with an audit daemon running the records go to the
+daemon's log instead: read that with 'syscage why'. Records overwritten in
+the kernel's buffer before watch could read them are reported on standard
+error.
+
+Watch runs until interrupted, --count events were printed, or --timeout
+passed; it exits 0.`,
+		Example: `  syscage watch
+  syscage watch --json --comm nginx
+  syscage watch --exec 'logger -t seccomp "$SYSCAGE_COMM: $SYSCAGE_SYSCALL"'`,
+		Args: cmdArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runWatch(e, o)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.json, "json", false, "print each event as a JSON line")
+	f.StringVar(&o.hook, "exec", "", "run `HOOK` (sh -c) for each event, the event as JSON on stdin")
+	f.IntVar(&o.pid, "pid", 0, "only events of process `PID`")
+	f.StringVar(&o.comm, "comm", "", "only events of programs named `NAME` (comm or the base name of exe)")
+	f.IntVar(&o.count, "count", 0, "stop after `N` events")
+	f.BoolVar(&o.fromStart, "from-start", false, "begin with the records already in the kernel's buffer")
+	f.DurationVar(&o.timeout, "timeout", 0, "stop after `D` (such as 30s)")
+	f.StringVar(&o.device, "device", "", "the kernel log device (default /dev/kmsg)")
+	_ = f.MarkHidden("device")
+	return c
+}
+
+func runWatch(e *env, o watchOptions) error {
+	if o.count < 0 {
+		return usagef("--count %d: must not be negative", o.count)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	f, err := audit.Follow(audit.FollowOptions{Path: o.device, FromStart: o.fromStart})
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w (following the kernel log needs root or CAP_SYSLOG)", err)
+		}
+		return withCode(ExitFailure, err)
+	}
+	go func() {
+		<-ctx.Done()
+		f.Close()
+	}()
+	defer f.Close()
+	flt := eventFilter{pid: o.pid, comm: o.comm}
+	n := 0
+	var lost int64
+	for o.count == 0 || n < o.count {
+		ev, err := f.Next()
+		if l := f.Lost(); l > lost {
+			fmt.Fprintf(e.stderr, "syscage: %d kernel log records were overwritten before they could be read\n", l-lost)
+			lost = l
+		}
+		var se *audit.SyntaxError
+		switch {
+		case errors.Is(err, os.ErrClosed):
+			return nil
+		case errors.As(err, &se):
+			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+			continue
+		case err != nil:
+			return withCode(ExitFailure, err)
+		}
+		if !flt.match(&ev) {
+			continue
+		}
+		n++
+		js, err := json.Marshal(ev)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		if o.json {
+			fmt.Fprintf(e.stdout, "%s\n", js)
+		} else {
+			fmt.Fprintln(e.stdout, eventLine(&ev))
+		}
+		if o.hook != "" {
+			runHook(e, o.hook, &ev, js)
+		}
+	}
+	return nil
+}
+
+// eventLine is the text form of one event.
+func eventLine(ev *audit.Event) string {
+	when := "-"
+	if !ev.Time.IsZero() {
+		when = ev.Time.Format(time.RFC3339Nano)
+	}
+	who := ev.Comm
+	if ev.Exe != "" {
+		who += " (" + ev.Exe + ")"
+	}
+	return fmt.Sprintf("%s %s pid %d %s: %s %s(%d)", when, ev.Action().Kind, ev.PID, who, ev.ArchName(), ev.Name(), ev.Nr)
+}
+
+func runHook(e *env, hook string, ev *audit.Event, js []byte) {
+	cmd := exec.Command("/bin/sh", "-c", hook)
+	cmd.Stdin = bytes.NewReader(append(js, '\n'))
+	cmd.Stdout, cmd.Stderr = e.stdout, e.stderr
+	cmd.Env = append(os.Environ(),
+		"SYSCAGE_SYSCALL="+ev.Name(), fmt.Sprintf("SYSCAGE_PID=%d", ev.PID),
+		"SYSCAGE_COMM="+ev.Comm, "SYSCAGE_ACTION="+ev.Action().Kind.String(), "SYSCAGE_ARCH="+ev.ArchName())
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(e.stderr, "syscage: hook for %s of pid %d: %v\n", ev.Name(), ev.PID, err)
+	}
+}

@@ -1,0 +1,385 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/profile"
+)
+
+func init() { register(newWhyCmd) }
+
+type whyOptions struct {
+	profile string
+	host    string
+	pid     int
+	comm    string
+	since   string
+	json    bool
+	profileFlags
+}
+
+func newWhyCmd(e *env) *cobra.Command {
+	var o whyOptions
+	c := &cobra.Command{
+		Use:   "why [--profile P] [--pid PID | --comm NAME] [--since T] [LOGFILE]",
+		Short: "Say which system calls seccomp blocked or logged, and how to allow them",
+		Long: `Why reads seccomp records (audit type 1326) and says which system calls were
+blocked, killed or logged, for which program, grouped and counted.
+
+The records come from LOGFILE, in any of these forms: the kernel log (dmesg,
+/dev/kmsg, syslog's kern.log), auditd's audit.log (raw or enriched), or
+'journalctl -o json' ("-" reads standard input). Without LOGFILE why reads
+the kernel's log buffer now (/dev/kmsg, which needs root or CAP_SYSLOG);
+with an audit daemon running, the records are in its audit.log instead.
+
+With --profile, why also says what in the profile decided each call (a rule,
+the default action, an architecture the profile does not cover, or ENOSYS
+for numbers newer than the tables) and the change that would allow it, as a
+profile rule and as systemd lines. Audit records carry no arguments, so for
+calls with argument rules why lists the conditions.
+
+--since takes a duration (10m: the last ten minutes), a date (2026-11-29) or
+a time (2026-11-29T20:31:00Z, or "2026-11-29 20:31:00" in UTC).
+
+Exit status 1 when there were matching records, 0 when there were none.`,
+		Example: `  syscage why                                  # the kernel log, now
+  syscage why --profile app.json --comm app    # and what in app.json blocked it
+  syscage why --since 1h /var/log/audit/audit.log
+  journalctl -o json -k | syscage why -`,
+		Args: cmdArgs(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runWhy(e, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.profile, "profile", "p", "", "explain each call against `PROFILE` (a file or a built-in name)")
+	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile runs on (default: this binary's)")
+	f.IntVar(&o.pid, "pid", 0, "only records of process `PID`")
+	f.StringVar(&o.comm, "comm", "", "only records of programs named `NAME` (comm or the base name of exe)")
+	f.StringVar(&o.since, "since", "", "only records since `T` (a duration such as 10m, or a time)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("host", completeArch)
+	return c
+}
+
+// parseSince reads --since relative to now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			d = -d
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: neither a duration (10m, 2h) nor a time (2026-11-29, 2026-11-29T20:31:00Z)", s)
+}
+
+// readEvents reads the records of a log file, "-" for stdin, or the
+// kernel log when path is "".
+func readEvents(e *env, path string) ([]audit.Event, string, error) {
+	switch path {
+	case "":
+		ev, err := audit.ReadKmsg("")
+		if errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
+		}
+		return ev, "the kernel log", err
+	case "-":
+		ev, err := audit.ReadAll(e.stdin, "<stdin>")
+		return ev, "standard input", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, path, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
+	}
+	ev, err := audit.ReadAll(f, path)
+	return ev, path, err
+}
+
+// eventFilter is --pid, --comm and --since.
+type eventFilter struct {
+	pid   int
+	comm  string
+	since time.Time
+}
+
+func (f eventFilter) match(e *audit.Event) bool {
+	if f.pid != 0 && e.PID != f.pid {
+		return false
+	}
+	if f.comm != "" && e.Comm != f.comm && baseName(e.Exe) != f.comm {
+		return false
+	}
+	if !f.since.IsZero() && !e.Time.IsZero() && e.Time.Before(f.since) {
+		return false
+	}
+	return true
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+type whyGroup struct {
+	Arch     string      `json:"arch"`
+	Syscall  string      `json:"syscall"`
+	Nr       uint32      `json:"nr"`
+	Action   string      `json:"action"`
+	Comm     string      `json:"comm"`
+	Exe      string      `json:"exe,omitempty"`
+	Count    int         `json:"count"`
+	PIDs     []int       `json:"pids"`
+	First    string      `json:"first,omitempty"`
+	Last     string      `json:"last,omitempty"`
+	Decision *whyProfile `json:"profile,omitempty"`
+}
+
+type whyProfile struct {
+	How       string          `json:"decidedBy"`
+	Action    string          `json:"action"`
+	Rules     []string        `json:"rules,omitempty"`
+	Conds     []string        `json:"conditions,omitempty"`
+	AddArch   string          `json:"addArchitecture,omitempty"`
+	Patch     json.RawMessage `json:"patch,omitempty"`
+	Systemd   []string        `json:"systemd,omitempty"`
+	Allowed   bool            `json:"allowed"`
+	Statement string          `json:"statement"`
+}
+
+func runWhy(e *env, o whyOptions, args []string) error {
+	flt := eventFilter{pid: o.pid, comm: o.comm}
+	if o.since != "" {
+		t, err := parseSince(o.since, time.Now())
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		flt.since = t
+	}
+	var p *profile.Profile
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if o.profile != "" {
+		if p, err = loadProfile(o.profile, host, o.profileFlags); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	}
+	path := ""
+	if len(args) == 1 {
+		path = args[0]
+	}
+	events, source, err := readEvents(e, path)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	var kept []audit.Event
+	for i := range events {
+		if flt.match(&events[i]) {
+			kept = append(kept, events[i])
+		}
+	}
+	groups := audit.GroupEvents(kept)
+	out := make([]whyGroup, 0, len(groups))
+	for _, g := range groups {
+		wg := whyGroup{Arch: archName(g.Arch, g.AuditArch), Syscall: g.Name(), Nr: g.Nr, Action: g.Action.Kind.String(),
+			Comm: g.Comm, Exe: g.Exe, Count: g.Count, PIDs: g.PIDs}
+		if !g.First.IsZero() {
+			wg.First, wg.Last = g.First.Format(time.RFC3339Nano), g.Last.Format(time.RFC3339Nano)
+		}
+		if p != nil {
+			d, err := audit.Decide(p, host, g.Arch, g.Nr)
+			if err != nil {
+				return withCode(ExitFailure, err)
+			}
+			wg.Decision = describeDecision(p, d, g)
+		}
+		out = append(out, wg)
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		printWhy(e.stdout, out, len(kept), source)
+	}
+	if len(kept) == 0 {
+		if !o.json {
+			fmt.Fprintf(e.stderr, "no seccomp records in %s%s\n", source, filterNote(o))
+		}
+		return nil
+	}
+	return silentExit(ExitFinding)
+}
+
+func filterNote(o whyOptions) string {
+	var s []string
+	if o.pid != 0 {
+		s = append(s, "pid "+strconv.Itoa(o.pid))
+	}
+	if o.comm != "" {
+		s = append(s, "comm "+o.comm)
+	}
+	if o.since != "" {
+		s = append(s, "since "+o.since)
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return " for " + strings.Join(s, ", ")
+}
+
+func archName(a arch.Arch, audit uint32) string {
+	if a != arch.Invalid {
+		return a.String()
+	}
+	return fmt.Sprintf("arch %#x", audit)
+}
+
+// describeDecision puts a Decision in words and JSON.
+func describeDecision(p *profile.Profile, d audit.Decision, g audit.Group) *whyProfile {
+	w := &whyProfile{How: string(d.How), Action: d.Action.String(), Allowed: d.Fix == nil}
+	for _, i := range d.Rules {
+		w.Rules = append(w.Rules, ruleText(p, i))
+	}
+	for _, c := range d.Conds {
+		var cs []string
+		for _, x := range c.Conds {
+			cs = append(cs, x.String())
+		}
+		w.Conds = append(w.Conds, fmt.Sprintf("if %s: %s", strings.Join(cs, " && "), c.Action))
+	}
+	name := g.Name()
+	switch d.How {
+	case audit.ByDefault:
+		w.Statement = fmt.Sprintf("no rule names %s: the default action %s decides it", name, d.Action)
+	case audit.ByRule:
+		w.Statement = fmt.Sprintf("%s decides it: %s", w.Rules[0], d.Action)
+	case audit.ByConditions:
+		w.Statement = fmt.Sprintf("argument rules decide it; when none holds, %s (audit records carry no arguments)", d.Action)
+	case audit.ByArch:
+		w.Statement = fmt.Sprintf("the profile does not cover %s: every call of it gets %s", g.Arch, d.Action)
+	case audit.ByENOSYS:
+		w.Statement = fmt.Sprintf("%d is beyond the %s table and no rule names it: ENOSYS", g.Nr, g.Arch)
+	case audit.ByUnknownArch:
+		w.Statement = fmt.Sprintf("architecture %#x is unknown to syscage", g.AuditArch)
+	}
+	if d.Fix == nil {
+		w.Statement += "; the profile allows it, so the process ran under another filter"
+		return w
+	}
+	if d.How != audit.ByConditions && d.Action.Kind != g.Action.Kind {
+		w.Statement += fmt.Sprintf(" (the log says %s: the process ran under another filter or another version of the profile)", g.Action.Kind)
+	}
+	if d.Fix.AddArch != arch.Invalid {
+		w.AddArch = d.Fix.AddArch.SCMP()
+	}
+	patch, _ := json.Marshal(struct {
+		Architectures []string `json:"architectures,omitempty"`
+		Syscalls      []any    `json:"syscalls"`
+	}{Architectures: nonEmpty(w.AddArch), Syscalls: []any{map[string]any{"names": d.Fix.Rule.Names, "action": "SCMP_ACT_ALLOW"}}})
+	w.Patch = patch
+	w.Systemd = d.Fix.Systemd
+	return w
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// ruleText names rule i of p: its position and the start of its names.
+func ruleText(p *profile.Profile, i int) string {
+	r := p.Rules[i]
+	names := r.Names
+	more := ""
+	if len(names) > 3 {
+		names, more = names[:3], fmt.Sprintf(", ... %d more", len(r.Names)-3)
+	}
+	s := fmt.Sprintf("rule %d (%s%s: %s", i+1, strings.Join(names, ", "), more, r.Action.Kind.SCMP())
+	if r.Action.Kind.HasData() {
+		s += fmt.Sprintf(" %d", r.Action.Data)
+	}
+	if len(r.Conds) > 0 {
+		var cs []string
+		for _, c := range r.Conds {
+			cs = append(cs, c.String())
+		}
+		s += " if " + strings.Join(cs, " && ")
+	}
+	return s + ")"
+}
+
+func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
+	if records == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
+	for _, g := range groups {
+		who := g.Comm
+		if g.Exe != "" && baseName(g.Exe) != g.Comm {
+			who += " (" + g.Exe + ")"
+		} else if g.Exe != "" {
+			who = g.Exe
+		}
+		pids := make([]string, len(g.PIDs))
+		for i, p := range g.PIDs {
+			pids[i] = strconv.Itoa(p)
+		}
+		when := ""
+		if g.First != "" {
+			when = " at " + g.First
+			if g.Last != g.First {
+				when = " from " + g.First + " to " + g.Last
+			}
+		}
+		fmt.Fprintf(w, "\n%s %s %s(%d): %d time%s, %s, pid %s%s\n", g.Action, g.Arch, g.Syscall, g.Nr, g.Count, plural(g.Count), who, strings.Join(pids, ", "), when)
+		d := g.Decision
+		if d == nil {
+			continue
+		}
+		fmt.Fprintf(w, "  profile: %s\n", d.Statement)
+		for _, c := range d.Conds {
+			fmt.Fprintf(w, "           %s\n", c)
+		}
+		if d.Patch != nil {
+			fmt.Fprintf(w, "  fix:     profile %s\n", d.Patch)
+			for _, s := range d.Systemd {
+				fmt.Fprintf(w, "           systemd %s\n", s)
+			}
+		}
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
