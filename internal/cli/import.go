@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/record"
+	"github.com/syscage/syscage/record/strace"
+)
+
+func init() { register(newImportCmd) }
+
+// importOptions are the flags shared by the import commands, and by
+// record --from-log.
+type importOptions struct {
+	out    string
+	format string
+	into   string
+	def    string
+	arch   string
+	profileFlags
+}
+
+func addImportFlags(c *cobra.Command, o *importOptions) {
+	f := c.Flags()
+	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	f.StringVar(&o.format, "format", "oci", "profile format: oci")
+	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` instead of writing a new one")
+	f.StringVar(&o.def, "default", "", "default `ACTION` of a new profile (default ERRNO(EPERM))")
+	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the traced machine (default: this binary's)")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func newImportCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "import strace|audit ...",
+		Short: "Turn strace output or seccomp audit logs into a profile",
+		Long: `Import turns a record of what a program did into a profile: strace output
+(import strace) or the seccomp records of the kernel and audit logs (import
+audit). The profile allows the system calls found, on each ABI found, with
+ERRNO(EPERM) as the default; with --into PROFILE they are added to an
+existing profile instead (names the profile already allows are left alone,
+names it denies are taken out of the denying rule).
+
+Lines that look like input but cannot be read are reported with their file
+and line and skipped; the profile is still written, and syscage exits 1.`,
+		Args: cmdArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, args []string) error { return usagef("import what? (strace or audit)") },
+	}
+	c.AddCommand(newImportStraceCmd(e), newImportAuditCmd(e))
+	return c
+}
+
+func newImportStraceCmd(e *env) *cobra.Command {
+	var o importOptions
+	c := &cobra.Command{
+		Use:   "strace [-o OUT] [--into PROFILE] FILE...",
+		Short: "Turn strace output into a profile",
+		Long: `Import strace reads strace output: with or without -f, one file or the
+per-process files of -ff (give them all), with timestamps, -i, -k, -y,
+interrupted and resumed calls, and the tables of strace -c. A process's
+calls are filed under x86 (i386) when strace says it runs in 32 bit mode,
+or when it makes a call only the i386 table has (strace -o leaves the
+mode notices out unless run with -e quiet=none). "-" reads stdin.`,
+		Example: `  strace -f -o app.trace ./app && syscage import strace -o app.json app.trace
+  strace -ff -o trace ./app && syscage import strace --into app.json trace.*`,
+		Args: cmdArgs(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runImport(e, o, args, readStrace)
+		},
+	}
+	addImportFlags(c, &o)
+	return c
+}
+
+type importAuditOptions struct {
+	importOptions
+	pid  int
+	comm string
+	exe  string
+}
+
+func newImportAuditCmd(e *env) *cobra.Command {
+	var o importAuditOptions
+	c := &cobra.Command{
+		Use:   "audit [-o OUT] [--into PROFILE] [--exe PATH|--comm NAME|--pid PID] [FILE...]",
+		Short: "Turn seccomp audit records into a profile",
+		Long: `Import audit reads the seccomp records (type 1326) of the kernel log (dmesg,
+/dev/kmsg, kern.log, journalctl), of auditd's audit.log (raw and enriched)
+and of journalctl -o json, and allows each system call they name on its
+ABI. Without FILE it reads the kernel's log buffer now (/dev/kmsg; root or
+CAP_SYSLOG). --exe, --comm and --pid keep only one program's records.
+
+This is the harvest of complain mode: run a program under a profile whose
+default action is LOG (or with SECCOMP_FILTER_FLAG_LOG), then import what
+the kernel logged into that profile with --into.`,
+		Example: `  syscage import audit --into app.json --exe /usr/bin/app /var/log/audit/audit.log
+  journalctl -k -o json | syscage import audit --comm app -`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runImport(e, o.importOptions, args, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+				return readAudit(rec, name, r, o)
+			})
+		},
+	}
+	addImportFlags(c, &o.importOptions)
+	c.Flags().IntVar(&o.pid, "pid", 0, "keep only records of process `PID`")
+	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
+	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
+	return c
+}
+
+type readFunc func(rec *record.Recording, name string, r io.Reader) ([]error, error)
+
+func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+	return strace.Read(rec, name, r)
+}
+
+func readAudit(rec *record.Recording, name string, r io.Reader, o importAuditOptions) ([]error, error) {
+	var skipped []error
+	rd := audit.NewReader(r, name)
+	for {
+		ev, err := rd.Next()
+		if err == io.EOF {
+			return skipped, nil
+		}
+		var se *audit.SyntaxError
+		if errors.As(err, &se) {
+			skipped = append(skipped, err)
+			continue
+		}
+		if err != nil {
+			return skipped, err
+		}
+		addEvent(rec, ev, o)
+	}
+}
+
+func addEvent(rec *record.Recording, ev audit.Event, o importAuditOptions) {
+	if o.pid != 0 && ev.PID != o.pid || o.comm != "" && ev.Comm != o.comm || o.exe != "" && ev.Exe != o.exe {
+		return
+	}
+	if ev.Arch == arch.Invalid {
+		rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:%d", ev.ArchName(), ev.Nr))
+		return
+	}
+	rec.Add(ev.Arch, ev.Nr, nil, false)
+}
+
+func runImport(e *env, o importOptions, files []string, read readFunc) error {
+	if err := checkProfileFormat(o.format); err != nil {
+		return err
+	}
+	native, err := parseArchFlag(o.arch)
+	if err != nil {
+		return err
+	}
+	var def profile.Action
+	if o.def != "" {
+		if def, err = profile.ParseAction(o.def); err != nil {
+			return usagef("--default: %v", err)
+		}
+	}
+	rec := record.New(native)
+	var skipped []error
+	if len(files) == 0 {
+		// import audit without FILE: the kernel's log buffer.
+		evs, err := audit.ReadKmsg("")
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		for _, ev := range evs {
+			addEvent(rec, ev, importAuditOptions{})
+		}
+	}
+	for _, name := range files {
+		var r io.Reader = e.stdin
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				return withCode(ExitFailure, err)
+			}
+			defer f.Close()
+			r = f
+		}
+		s, err := read(rec, name, r)
+		skipped = append(skipped, s...)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+	}
+	return writeRecording(e, rec, o, def, "imported by syscage from "+strings.Join(files, " "), skipped)
+}
+
+// writeRecording writes the profile of rec, or adds rec to --into, and
+// reports skipped input and unknown calls (exit 1 when there are any).
+func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.Action, comment string, skipped []error) error {
+	native, err := parseArchFlag(o.arch)
+	if err != nil {
+		return err
+	}
+	var p *profile.Profile
+	if o.into != "" {
+		base, err := loadProfile(o.into, native, o.profileFlags)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		var adds []record.Addition
+		p, adds, err = rec.AddTo(base, native)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
+		}
+		for _, a := range adds {
+			msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
+			for _, i := range a.Undenied {
+				msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
+			}
+			fmt.Fprintln(e.stderr, msg)
+		}
+		if o.out == "" {
+			o.out = o.into
+		}
+	} else {
+		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
+	}
+	data, err := formatProfile(p, o.format)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if err := writeOutput(e, o.out, data); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	for _, u := range rec.Unknown {
+		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	}
+	if len(skipped) > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
+	}
+	return nil
+}

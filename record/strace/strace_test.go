@@ -1,0 +1,156 @@
+package strace
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/record"
+)
+
+func names(rec *record.Recording) []string {
+	var out []string
+	for _, c := range rec.Calls() {
+		out = append(out, c.Arch.String()+":"+c.Name)
+	}
+	return out
+}
+
+func TestReadMixed(t *testing.T) {
+	f, err := os.Open("testdata/mixed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec := record.New(arch.X86_64)
+	skipped, err := Read(rec, "mixed.txt", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(names(rec), " ")
+	want := "x86:_llseek x86:getpgrp x86:socket x86_64:brk x86_64:execve x86_64:exit_group x86_64:getcwd x86_64:set_robust_list x86_64:sysinfo x86_64:wait4"
+	if got != want {
+		t.Errorf("calls:\n got %s\nwant %s", got, want)
+	}
+	if len(rec.Unknown) != 1 || rec.Unknown[0] != "x86:999" {
+		t.Errorf("unknown %v, want [x86:999]", rec.Unknown)
+	}
+	var msgs []string
+	for _, e := range skipped {
+		var se *profile.SyntaxError
+		if !errors.As(e, &se) {
+			t.Errorf("skipped line error %T, want *profile.SyntaxError", e)
+		}
+		msgs = append(msgs, e.Error())
+	}
+	wantMsgs := []string{
+		`mixed.txt:17: not a system call line: "this is not strace output"`,
+		`mixed.txt:18: truncated system call line: "[pid  4243] openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY"`,
+		`mixed.txt:19: x86_64 has no system call "frobnicate"`,
+	}
+	if strings.Join(msgs, "\n") != strings.Join(wantMsgs, "\n") {
+		t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(wantMsgs, "\n"))
+	}
+}
+
+// requireTool returns the path of a program a test needs; with
+// SYSCAGE_REQUIRE_TOOLS set (the README's test command) a missing one
+// fails the test.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
+	}
+	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
+	return ""
+}
+
+func buildC(t *testing.T, src string, flags ...string) string {
+	t.Helper()
+	gcc := requireTool(t, "gcc", "gcc")
+	out := filepath.Join(t.TempDir(), strings.TrimSuffix(src, ".c"))
+	args := append([]string{"-O1", "-o", out, filepath.Join("..", "testdata", src)}, flags...)
+	if b, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("gcc %v: %v\n%s", args, err, b)
+	}
+	return out
+}
+
+// TestReadRealStrace traces record's completeness workload (a thread, a
+// vfork+exec child, a fork child, an i386 child) with strace in several
+// output modes and checks that each reads without a skipped line into
+// the set strace -f -c counts.
+func TestReadRealStrace(t *testing.T) {
+	if a, _ := arch.Native(); a != arch.X86_64 {
+		t.Skip("the workload's i386 child needs an x86_64 machine")
+	}
+	strace := requireTool(t, "strace", "strace")
+	wl := buildC(t, "workload.c", "-pthread")
+	c32 := buildC(t, "compat32.c", "-m32", "-static")
+	dir := t.TempDir()
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(strace, append(args, wl, c32)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("strace %v: %v\n%s", args, err, b)
+		}
+	}
+	read := func(files ...string) *record.Recording {
+		t.Helper()
+		rec := record.New(arch.X86_64)
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped, err := Read(rec, f, fh)
+			fh.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range skipped {
+				t.Errorf("%v", e)
+			}
+		}
+		return rec
+	}
+	run("-f", "-c", "-o", filepath.Join(dir, "c.txt"))
+	want := read(filepath.Join(dir, "c.txt"))
+	if !want.Has(arch.X86, "getpgrp") || !want.Has(arch.X86_64, "sysinfo") || !want.Has(arch.X86_64, "times") {
+		t.Fatalf("strace -c table read as %v", names(want))
+	}
+	for _, mode := range [][]string{
+		{"-f"},
+		{"-f", "-e", "quiet=none"},
+		{"-f", "-tt", "-i"},
+		{"-f", "-ttt", "-y"},
+		{"-f", "-r", "-k"},
+		{"-ff"},
+	} {
+		name := strings.ReplaceAll(strings.Join(mode, ""), "=", "")
+		out := filepath.Join(dir, name)
+		run(append(mode, "-o", out)...)
+		files := []string{out}
+		if mode[0] == "-ff" {
+			files, _ = filepath.Glob(out + ".*")
+		}
+		got := read(files...)
+		for _, c := range want.Calls() {
+			if !got.Has(c.Arch, c.Name) {
+				t.Errorf("strace %v: %s %s missing (strace -c counts it)", mode, c.Arch, c.Name)
+			}
+		}
+		if !got.Has(arch.X86, "socket") || got.Has(arch.X86_64, "getpgrp") {
+			t.Errorf("strace %v: the i386 child's calls not under x86: %v", mode, names(got))
+		}
+	}
+}
