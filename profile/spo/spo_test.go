@@ -1,0 +1,154 @@
+package spo_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/spo"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, _ := os.ReadFile(f)
+			p, meta, err := spo.Decode(filepath.Base(f), data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, losses, err := spo.Format(p, spo.Options{Meta: meta})
+			if err != nil || len(losses) > 0 {
+				t.Fatalf("Format: %v %v", err, losses)
+			}
+			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
+			if *update {
+				os.WriteFile(golden, out, 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(out, want) {
+				t.Errorf("Format(Parse(%s)) differs from %s:\n%s", f, golden, out)
+			}
+			q, meta2, err := spo.Decode("formatted", out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(p, q) || meta != meta2 {
+				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	data, _ := os.ReadFile("testdata/nginx.yaml")
+	p, meta, err := spo.Decode("nginx.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &profile.Profile{
+		Default: profile.Action{Kind: profile.ActErrno, Data: 1},
+		Arches:  []arch.Arch{arch.X86_64, arch.X86},
+		Flags:   []string{"SECCOMP_FILTER_FLAG_LOG"},
+		Rules: []profile.Rule{
+			{Names: []string{"accept4", "read", "write", "exit_group"}, Action: profile.Action{Kind: profile.ActAllow}},
+			{Names: []string{"mount"}, Action: profile.Action{Kind: profile.ActErrno, Data: 13}},
+			{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: []profile.Cond{
+				{Arg: 0, Op: profile.OpEQ, Value: 8}, {Arg: 1, Op: profile.OpMaskedEQ, Value: 255, ValueTwo: 16}}},
+		},
+	}
+	if !reflect.DeepEqual(p, want) || meta != (spo.Meta{Name: "nginx", Namespace: "web"}) {
+		t.Errorf("got %+v %+v\nwant %+v", p, meta, want)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	head := "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: x\nspec:\n"
+	for _, tc := range []struct{ in, want string }{
+		{head + "  defaultAction: SCMP_ACT_ALOW\n", `p.yaml:6:18: unknown action "SCMP_ACT_ALOW"`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscall: []\n", `p.yaml:7:3: unknown field "syscall" in spec (want one of`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  DefaultAction: SCMP_ACT_ERRNO\n", `p.yaml:7:3: unknown field "DefaultAction" in spec (did you mean "defaultAction"?)`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n    - index: 6\n      op: SCMP_CMP_EQ\n", `p.yaml:11:14: argument index 6 out of range 0..5`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    errnoRet: 1\n", `p.yaml:10:15: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n    - index: 0\n      op: SCMP_CMP_EQQ\n", `p.yaml:12:11: unknown operator "SCMP_CMP_EQQ"`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  architectures: [SCMP_ARCH_X86_65]\n", `p.yaml:7:19: unknown architecture "SCMP_ARCH_X86_65"`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: runc-v1.1.5\n", `p.yaml:7:20: baseProfileName: the operator merges`},
+		{head + "  architectures: []\n", `p.yaml:6:3: spec.defaultAction is missing`},
+		{"apiVersion: v1\nkind: Pod\n", `p.yaml:2:7: kind must be SeccompProfile`},
+		{"kind: SeccompProfile\napiVersion: security-profiles-operator.x-k8s.io/v1alpha1\n", `p.yaml:2:13: apiVersion must be security-profiles-operator.x-k8s.io/v1beta1`},
+		{head + "  defaultAction: [x\n", `p.yaml:5: did not find expected ',' or ']'`},
+		{"", `p.yaml:1:1: empty document`},
+	} {
+		p, err := spo.Parse("p.yaml", []byte(tc.in))
+		if p != nil || err == nil {
+			t.Errorf("%q: no error", tc.in)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q:\n got %s\nwant %s...", tc.in, err, tc.want)
+		}
+		var se *profile.SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%T is not a *profile.SyntaxError", err)
+		}
+	}
+}
+
+// TestDockerDefault: Docker's default profile resolved for x86_64 goes
+// through a SeccompProfile with the same verdicts (the resolved profile
+// has nothing the spec lacks but the default's errno, which is EPERM).
+func TestDockerDefault(t *testing.T) {
+	d, _ := builtin.Get("docker-default")
+	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, losses, err := spo.Format(r, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
+	if err != nil {
+		t.Fatal(err, losses)
+	}
+	q, err := spo.Parse("docker.yaml", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := formattest.SameVerdicts(r, q, arch.X86_64); err != nil || n < 1000 {
+		t.Fatalf("%d compared: %v", n, err)
+	}
+	// Unresolved, the includes and excludes are losses.
+	_, losses, err = spo.Format(d, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
+	if !errors.Is(err, profile.ErrNotExpressible) || len(losses) < 5 {
+		t.Errorf("unresolved docker-default: %v, %d losses", err, len(losses))
+	}
+}
+
+func TestPodSnippet(t *testing.T) {
+	got := string(spo.PodSnippet(spo.Meta{Name: "nginx", Namespace: "web"}))
+	want := `# Run the pod (or one container) under the SeccompProfile web/nginx;
+# the security-profiles-operator installs it on every node.
+securityContext:
+  seccompProfile:
+    type: Localhost
+    localhostProfile: operator/web/nginx.json
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
