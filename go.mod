@@ -3,6 +3,7 @@ module github.com/syscage/syscage
 go 1.26.8
 
 require (
+	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.4
