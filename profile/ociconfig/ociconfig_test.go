@@ -10,8 +10,8 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/ociconfig"
 )
 
 // TestPatch puts Docker's default profile, resolved for x86_64, into the
