@@ -2,6 +2,7 @@ package arch_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -231,4 +232,30 @@ func FuzzParseNumber(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSyscallsBetween(t *testing.T) {
+	for _, a := range arch.All() {
+		all := a.Syscalls()
+		if len(all) == 0 {
+			continue
+		}
+		if got := a.MinSyscall(); got != all[0].Nr {
+			t.Errorf("%s: MinSyscall = %d, want %d", a, got, all[0].Nr)
+		}
+		lo, hi := all[len(all)/3].Nr, all[2*len(all)/3].Nr
+		var want []arch.Syscall
+		for _, s := range all {
+			if s.Nr >= lo && s.Nr <= hi {
+				want = append(want, s)
+			}
+		}
+		got := slices.Collect(a.SyscallsBetween(lo, hi))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: SyscallsBetween(%d, %d) = %d entries, want %d", a, lo, hi, len(got), len(want))
+		}
+		if n := len(slices.Collect(a.SyscallsBetween(0, ^uint32(0)))); n != len(all) {
+			t.Errorf("%s: SyscallsBetween(0, max) = %d entries, want %d", a, n, len(all))
+		}
+	}
 }

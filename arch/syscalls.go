@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"iter"
 	"sort"
 	"sync"
 )
@@ -50,6 +51,29 @@ func TableRelease() string { return tableRelease }
 // Syscalls returns the system-call table of a, sorted by number. The
 // caller may modify the returned slice.
 func (a Arch) Syscalls() []Syscall { return append([]Syscall(nil), a.table().byNr...) }
+
+// MinSyscall returns the lowest system-call number of a's table (the
+// base of its numbers: 0, 4000 on mips o32, X32SyscallBit on x32).
+func (a Arch) MinSyscall() uint32 {
+	t := a.table().byNr
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0].Nr
+}
+
+// SyscallsBetween yields the entries of a's table numbered lo to hi
+// (inclusive), in order, without copying the table.
+func (a Arch) SyscallsBetween(lo, hi uint32) iter.Seq[Syscall] {
+	return func(yield func(Syscall) bool) {
+		t := a.table().byNr
+		for i := sort.Search(len(t), func(i int) bool { return t[i].Nr >= lo }); i < len(t) && t[i].Nr <= hi; i++ {
+			if !yield(t[i]) {
+				return
+			}
+		}
+	}
+}
 
 // SyscallNumber returns the number of the system call name on a. A name
 // that does not exist on a is reported absent; it is never guessed from

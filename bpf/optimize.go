@@ -57,41 +57,88 @@ func checkNodes(nodes []node) error {
 }
 
 // A pass is a pure function from a program to an equivalent one. It must
-// not modify its argument.
+// not modify its argument; it builds its result in the work's spare
+// buffer and may use the work's scratch space.
 type pass struct {
 	name string
-	run  func([]node) []node
+	run  func(*work, []node) []node
 }
 
 var passes = []pass{
-	{"thread jumps", threadJumps},
-	{"same targets", sameTargets},
-	{"remove nops", removeNops},
-	{"merge tails", mergeTails},
-	{"redundant loads", removeRedundantLoads},
-	{"unreachable", removeUnreachable},
+	{"thread jumps", (*work).threadJumps},
+	{"same targets", (*work).sameTargets},
+	{"remove nops", (*work).removeNops},
+	{"merge tails", (*work).mergeTails},
+	{"redundant loads", (*work).removeRedundantLoads},
+	{"unreachable", (*work).removeUnreachable},
 }
+
+// work is the optimizer's reusable memory: a run of passes allocates
+// little beyond its first round.
+type work struct {
+	spare   []node // where a pass builds its result
+	bools   []bool
+	ints    []int
+	classes map[[2]uint64]int32
+	int32s  [4][]int32
+}
+
+// clone returns a copy of nodes in the spare buffer.
+func (w *work) clone(nodes []node) []node {
+	return append(w.spare[:0], nodes...)
+}
+
+// boolsN returns a zeroed scratch []bool of length n.
+func (w *work) boolsN(n int) []bool {
+	w.bools = grown(w.bools, n)
+	clear(w.bools)
+	return w.bools
+}
+
+// grown returns s with length n, reallocated only when too small. The
+// contents are not defined.
+func grown[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// Single-pass forms, for tests.
+func threadJumps(nodes []node) []node          { return new(work).threadJumps(nodes) }
+func sameTargets(nodes []node) []node          { return new(work).sameTargets(nodes) }
+func removeNops(nodes []node) []node           { return new(work).removeNops(nodes) }
+func removeUnreachable(nodes []node) []node    { return new(work).removeUnreachable(nodes) }
+func mergeTails(nodes []node) []node           { return new(work).mergeTails(nodes) }
+func removeRedundantLoads(nodes []node) []node { return new(work).removeRedundantLoads(nodes) }
 
 // maxRounds bounds the fixpoint loop; every pass shrinks the program or
 // moves jumps forward, so it is never reached in practice.
 const maxRounds = 1000
 
 func optimize(nodes []node, ps []pass) []node {
-	for range maxRounds {
-		changed := false
-		for _, p := range ps {
-			out := p.run(nodes)
-			if slices.Equal(out, nodes) {
-				continue
-			}
-			if memOK(nodes) && !memOK(out) {
-				continue
-			}
-			nodes, changed = out, true
+	// Only a program that reads scratch memory can fail the kernel's
+	// memory check, and no pass adds such a read.
+	mem := slices.ContainsFunc(nodes, func(nd node) bool {
+		return nd.op == BPF_LD|BPF_MEM || nd.op == BPF_LDX|BPF_MEM
+	})
+	ok := !mem || memOK(nodes)
+	w := &work{}
+	nodes = w.clone(nodes) // the caller's slice is never a spare buffer
+	w.spare = nil
+	// Stop once every pass in a row has left the program as it is.
+	quiet := 0
+	for i := 0; quiet < len(ps) && i < maxRounds*len(ps); i++ {
+		out := ps[i%len(ps)].run(w, nodes)
+		quiet++
+		if slices.Equal(out, nodes) || mem && ok && !memOK(out) {
+			w.spare = out[:0]
+			continue
 		}
-		if !changed {
-			break
+		if mem && !ok {
+			ok = memOK(out)
 		}
+		w.spare, nodes, quiet = nodes[:0], out, 0
 	}
 	return nodes
 }
@@ -118,9 +165,10 @@ func succ(nodes []node, i int) (uint16, uint32, int, int) {
 
 // remove drops nodes. A jump to a dropped node goes to the next node kept,
 // so only nodes that do nothing, or that nothing reaches, may be dropped.
-func remove(nodes []node, drop []bool) []node {
+func (w *work) remove(nodes []node, drop []bool) []node {
 	n := len(nodes)
-	next := make([]int, n+1) // new index of the first kept node at or after i
+	w.ints = grown(w.ints, n+1)
+	next := w.ints // new index of the first kept node at or after i
 	kept := 0
 	for i := range n {
 		if !drop[i] {
@@ -134,7 +182,7 @@ func remove(nodes []node, drop []bool) []node {
 		}
 		next[i] = kept
 	}
-	out := make([]node, 0, next[n])
+	out := w.spare[:0]
 	for i, nd := range nodes {
 		if drop[i] {
 			continue
@@ -151,8 +199,8 @@ func remove(nodes []node, drop []bool) []node {
 }
 
 // threadJumps makes jumps skip what is already decided on the way.
-func threadJumps(nodes []node) []node {
-	out := slices.Clone(nodes)
+func (w *work) threadJumps(nodes []node) []node {
+	out := w.clone(nodes)
 	for i := range out {
 		nd := &out[i]
 		switch {
@@ -222,8 +270,8 @@ func decide(j node, taken bool, c node) (outcome, known bool) {
 }
 
 // sameTargets turns a conditional jump with one target into a ja.
-func sameTargets(nodes []node) []node {
-	out := slices.Clone(nodes)
+func (w *work) sameTargets(nodes []node) []node {
+	out := w.clone(nodes)
 	for i, nd := range out {
 		if isCond(nd.op) && nd.t == nd.f {
 			out[i] = node{op: BPF_JMP | BPF_JA, t: nd.t, f: -1, note: nd.note}
@@ -233,18 +281,18 @@ func sameTargets(nodes []node) []node {
 }
 
 // removeNops removes jas to the next instruction.
-func removeNops(nodes []node) []node {
-	drop := make([]bool, len(nodes))
+func (w *work) removeNops(nodes []node) []node {
+	drop := w.boolsN(len(nodes))
 	for i, nd := range nodes {
 		drop[i] = isJA(nd.op) && nd.t == i+1
 	}
-	return remove(nodes, drop)
+	return w.remove(nodes, drop)
 }
 
 // removeUnreachable removes the instructions no path from the first reaches.
-func removeUnreachable(nodes []node) []node {
+func (w *work) removeUnreachable(nodes []node) []node {
 	n := len(nodes)
-	reach := make([]bool, n)
+	reach := w.boolsN(n)
 	reach[0] = true
 	for i := range n {
 		if !reach[i] {
@@ -257,11 +305,10 @@ func removeUnreachable(nodes []node) []node {
 			}
 		}
 	}
-	drop := make([]bool, n)
-	for i := range drop {
-		drop[i] = !reach[i]
+	for i := range reach {
+		reach[i] = !reach[i] // now: drop
 	}
-	return remove(nodes, drop)
+	return w.remove(nodes, reach)
 }
 
 // mergeTails sends every jump to the last instruction equivalent to its
@@ -271,43 +318,63 @@ func removeUnreachable(nodes []node) []node {
 // skips at most 255 instructions, goes to the last equivalent within reach
 // if its target is (merging farther would only trade the copy for a
 // trampoline). Copies reached by falling through stay.
-func mergeTails(nodes []node) []node {
+func (w *work) mergeTails(nodes []node) []node {
 	n := len(nodes)
-	type key struct {
-		op     uint16
-		k      uint32
-		s1, s2 int
+	// A class is keyed by opcode, constant and the classes of the
+	// successors (-1: none), packed in two words.
+	if w.classes == nil {
+		w.classes = make(map[[2]uint64]int32, n)
 	}
-	classes := map[key]int{}
-	class := make([]int, n)
-	var members [][]int // members[c]: the instructions of class c, descending
+	classes := w.classes
+	clear(classes)
+	class := grown(w.int32s[0], n)
+	count := w.int32s[1][:0] // members per class
 	for i := n - 1; i >= 0; i-- {
 		nd := nodes[i]
 		if isJA(nd.op) {
 			class[i] = class[nd.t]
 			continue
 		}
-		kk := key{op: nd.op, k: nd.k, s1: -1, s2: -1}
+		c1, c2 := int32(-1), int32(-1)
 		_, _, s1, s2 := succ(nodes, i)
 		if s1 >= 0 && s1 < n {
-			kk.s1 = class[s1]
+			c1 = class[s1]
 		}
 		if s2 >= 0 && s2 < n {
-			kk.s2 = class[s2]
+			c2 = class[s2]
 		}
+		kk := [2]uint64{uint64(nd.op)<<32 | uint64(nd.k), uint64(uint32(c1))<<32 | uint64(uint32(c2))}
 		c, ok := classes[kk]
 		if !ok {
-			c = len(members)
+			c = int32(len(count))
 			classes[kk] = c
-			members = append(members, nil)
+			count = append(count, 0)
 		}
-		members[c] = append(members[c], i)
+		count[c]++
 		class[i] = c
 	}
-	out := slices.Clone(nodes)
-	mixed := make([]bool, n)
+	// members[start[c]:start[c+1]]: the instructions of class c, descending.
+	start := grown(w.int32s[2], len(count)+1)
+	start[0] = 0
+	for c, k := range count {
+		start[c+1] = start[c] + k
+	}
+	w.ints = grown(w.ints, int(start[len(count)]))
+	members := w.ints
+	fill := append(w.int32s[3][:0], start[:len(count)]...)
+	w.int32s = [4][]int32{class, count, start, fill}
+	for i := n - 1; i >= 0; i-- {
+		if !isJA(nodes[i].op) {
+			c := class[i]
+			members[fill[c]] = i
+			fill[c]++
+		}
+	}
+	out := w.clone(nodes)
+	mixed := w.boolsN(n)
 	retarget := func(from, t int, cond bool) int {
-		m := members[class[t]]
+		c := class[t]
+		m := members[start[c]:start[c+1]]
 		r := m[0]
 		if cond && t-from-1 <= 255 {
 			// The first (largest) member within reach: t itself, unless t is
@@ -344,11 +411,11 @@ func mergeTails(nodes []node) []node {
 }
 
 // removeRedundantLoads removes ld [k] where A holds that word already.
-func removeRedundantLoads(nodes []node) []node {
+func (w *work) removeRedundantLoads(nodes []node) []node {
 	state := loadState(len(nodes), func(i int) (uint16, uint32, int, int) { return succ(nodes, i) })
-	drop := make([]bool, len(nodes))
+	drop := w.boolsN(len(nodes))
 	for i, nd := range nodes {
 		drop[i] = nd.op == BPF_LD|BPF_W|BPF_ABS && state[i] == int(nd.k)
 	}
-	return remove(nodes, drop)
+	return w.remove(nodes, drop)
 }

@@ -3,6 +3,8 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -106,8 +108,8 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	}
 	t := &Table{Arch: a, Default: p.Default}
 	wide := a.Bits() == 64
-	dbs := &dbSet{m: make(map[uint32]*sysDB, 512), slab: make([]sysDB, 0, 512)}
-	phantoms := make(map[string]*sysDB, 64)
+	dbs := newDBSet(a, p.Rules)
+	var phantoms map[string]*sysDB
 	var unknown []string
 	_, sockABI := a.Socketcall()
 	_, ipcABI := a.IPC()
@@ -131,6 +133,9 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 				if !muxABI && knownNames()[name] {
 					db := phantoms[name]
 					if db == nil {
+						if phantoms == nil {
+							phantoms = make(map[string]*sysDB)
+						}
 						db = dbs.alloc()
 						phantoms[name] = db
 					}
@@ -162,21 +167,15 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	if o.Strict && len(t.Unknown) > 0 {
 		return nil, fmt.Errorf("%w on %s: %s", ErrUnknownSyscall, a, strings.Join(t.Unknown, ", "))
 	}
-	nrs := make([]uint32, 0, len(dbs.m))
-	for nr := range dbs.m {
-		nrs = append(nrs, nr)
-	}
-	slices.Sort(nrs)
-	t.Syscalls = make([]Entry, 0, len(nrs))
-	for _, nr := range nrs {
-		db := dbs.m[nr]
-		name, _ := a.SyscallName(nr)
-		e := Entry{Nr: nr, Name: name, Fallback: p.Default}
+	t.Syscalls = make([]Entry, 0, dbs.n)
+	for nr, db := range dbs.all() {
+		e := Entry{Nr: nr, Fallback: p.Default}
 		if db.chains == nil {
 			e.Action = db.action
 		} else {
 			flat, err := flatten(db.chains, wide)
 			if err != nil {
+				name, _ := a.SyscallName(nr)
 				return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
 			}
 			flat = simplify(flat, p.Default)
@@ -191,6 +190,18 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 		}
 		t.Syscalls = append(t.Syscalls, e)
 	}
+	// Name the entries in one walk over the table: both are sorted.
+	if n := len(t.Syscalls); n > 0 {
+		i := 0
+		for s := range a.SyscallsBetween(t.Syscalls[0].Nr, t.Syscalls[n-1].Nr) {
+			for i < n && t.Syscalls[i].Nr < s.Nr {
+				i++
+			}
+			if i < n && t.Syscalls[i].Nr == s.Nr && t.Syscalls[i].Name == "" {
+				t.Syscalls[i].Name = s.Name
+			}
+		}
+	}
 	return t, nil
 }
 
@@ -204,19 +215,72 @@ var knownNames = sync.OnceValue(func() map[string]bool {
 	return m
 })
 
-// dbSet holds the per-number databases of one ABI, allocated in slabs.
+// dbSet holds the per-number databases of one ABI: indexed densely over
+// the ABI's main range of numbers, in a map beyond it (arm's private
+// calls), and allocated in slabs.
 type dbSet struct {
-	m    map[uint32]*sysDB
-	slab []sysDB
+	base  uint32
+	dense []*sysDB // dense[nr-base]
+	other map[uint32]*sysDB
+	n     int // databases of real numbers
+	slab  []sysDB
+}
+
+func newDBSet(a arch.Arch, rules []Rule) *dbSet {
+	base, max := a.MinSyscall(), a.MaxSyscall()
+	if max < base {
+		max = base
+	}
+	n := 0
+	for _, r := range rules {
+		n += len(r.Names)
+	}
+	size := int(max-base) + 1
+	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8)}
 }
 
 func (s *dbSet) add(nr uint32, r lsRule, wide bool) error {
-	db := s.m[nr]
-	if db == nil {
-		db = s.alloc()
-		s.m[nr] = db
+	return s.get(nr).add(r, wide)
+}
+
+// get returns the database of nr, made when missing.
+func (s *dbSet) get(nr uint32) *sysDB {
+	if nr >= s.base && uint64(nr-s.base) < uint64(len(s.dense)) {
+		db := s.dense[nr-s.base]
+		if db == nil {
+			db = s.alloc()
+			s.dense[nr-s.base] = db
+			s.n++
+		}
+		return db
 	}
-	return db.add(r, wide)
+	db := s.other[nr]
+	if db == nil {
+		if s.other == nil {
+			s.other = make(map[uint32]*sysDB)
+		}
+		db = s.alloc()
+		s.other[nr] = db
+		s.n++
+	}
+	return db
+}
+
+// all yields the databases of real numbers in ascending order.
+func (s *dbSet) all() iter.Seq2[uint32, *sysDB] {
+	return func(yield func(uint32, *sysDB) bool) {
+		for i, db := range s.dense {
+			if db != nil && !yield(s.base+uint32(i), db) {
+				return
+			}
+		}
+		nrs := slices.Sorted(maps.Keys(s.other))
+		for _, nr := range nrs {
+			if !yield(nr, s.other[nr]) {
+				return
+			}
+		}
+	}
 }
 
 func (s *dbSet) alloc() *sysDB {

@@ -9,26 +9,8 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
-	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
-
-// resolvedDockerDefault returns the Docker default profile resolved for
-// host with Docker's default capabilities on a 6.18 kernel.
-func resolvedDockerDefault(tb testing.TB, host arch.Arch) *profile.Profile {
-	tb.Helper()
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
 
 // syscallMix reads testdata/syscall-mix-x86_64.txt: system calls of x86_64
 // with their relative frequency.
@@ -60,7 +42,7 @@ func syscallMix(tb testing.TB) (names []string, counts []float64) {
 }
 
 func BenchmarkCompileDockerDefault(b *testing.B) {
-	p := resolvedDockerDefault(b, arch.X86_64)
+	p := dockerDefault(b, arch.X86_64)
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
@@ -79,7 +61,7 @@ func BenchmarkCompileDockerDefault(b *testing.B) {
 // API; "VM" runs a loaded VM on marshalled data, the BPF execution alone.
 // Both report the mean instructions executed per call.
 func BenchmarkEvalDockerDefault(b *testing.B) {
-	p := resolvedDockerDefault(b, arch.X86_64)
+	p := dockerDefault(b, arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		b.Fatal(err)

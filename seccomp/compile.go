@@ -1,9 +1,11 @@
 package seccomp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/syscage/syscage/arch"
@@ -227,7 +229,11 @@ func (c *compiler) background(blk block, def profile.Action) []segment {
 func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []segment {
 	def := tables[blk.abis[0]].Default
 	bg := c.background(blk, def)
-	var points []segment
+	n := 0
+	for _, a := range blk.abis {
+		n += len(tables[a].Syscalls)
+	}
+	points := make([]segment, 0, n)
 	for _, a := range blk.abis {
 		t := tables[a]
 		for i := range t.Syscalls {
@@ -239,8 +245,12 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 			points = append(points, s)
 		}
 	}
-	sort.Slice(points, func(i, j int) bool { return points[i].lo < points[j].lo })
-	var out []segment
+	// Each table is sorted; the ABIs of a block usually follow each other.
+	byLo := func(a, b segment) int { return cmp.Compare(a.lo, b.lo) }
+	if !slices.IsSortedFunc(points, byLo) {
+		slices.SortStableFunc(points, byLo)
+	}
+	out := make([]segment, 0, 2*len(points)+len(bg))
 	push := func(lo, hi uint64, s segment) {
 		if lo > hi {
 			return
@@ -274,32 +284,32 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 // calls it holds (by name, from Options.Weights), or their count. Empty
 // ranges weigh a little so that the tree still balances them.
 func (c *compiler) weigh(segs []segment, blk block) {
-	tables := make([][]arch.Syscall, len(blk.abis))
-	for i, a := range blk.abis {
-		tables[i] = a.Syscalls()
-	}
 	for i := range segs {
-		s := &segs[i]
-		w := 0.0
-		for _, t := range tables {
-			for _, sc := range syscallsIn(t, s.lo, s.hi) {
-				if c.o.Weights != nil {
-					w += c.o.Weights[sc.Name]
-				} else {
-					w++
-				}
+		segs[i].weight = 0
+	}
+	// segs are sorted and disjoint: one walk over each ABI's table.
+	for _, a := range blk.abis {
+		i := 0
+		for sc := range a.SyscallsBetween(segs[0].lo, segs[len(segs)-1].hi) {
+			for i < len(segs) && segs[i].hi < sc.Nr {
+				i++
+			}
+			if i == len(segs) {
+				break
+			}
+			if sc.Nr < segs[i].lo {
+				continue
+			}
+			if c.o.Weights != nil {
+				segs[i].weight += c.o.Weights[sc.Name]
+			} else {
+				segs[i].weight++
 			}
 		}
-		s.weight = w + 1e-3
 	}
-}
-
-// syscallsIn returns the entries of table t (sorted by number) numbered
-// lo..hi.
-func syscallsIn(t []arch.Syscall, lo, hi uint32) []arch.Syscall {
-	i := sort.Search(len(t), func(i int) bool { return t[i].Nr >= lo })
-	j := sort.Search(len(t), func(i int) bool { return t[i].Nr > hi })
-	return t[i:j]
+	for i := range segs {
+		segs[i].weight += 1e-3
+	}
 }
 
 func (c *compiler) block(blk block, tables map[arch.Arch]*profile.Table) error {

@@ -24,17 +24,23 @@ func parse(t *testing.T, js string) *profile.Profile {
 	return p
 }
 
+// dockerDefault returns the Docker default profile resolved for host with
+// Docker's default capabilities on a 6.18 kernel.
 func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
 	t.Helper()
+	p, err := builtinResolved(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func builtinResolved(host arch.Arch) (*profile.Profile, error) {
 	p, err := builtin.Get("docker-default")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
 }
 
 // inputs returns the system calls a filter is checked on for abi: every

@@ -9,9 +9,6 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -90,14 +87,6 @@ func helperDockerDefault() map[string]string {
 		"socket-netlink":    call(syscall.SYS_SOCKET, syscall.AF_NETLINK, syscall.SOCK_RAW, 0), // family 16 < 38: allowed
 		"socket-vsock":      call(syscall.SYS_SOCKET, 40, syscall.SOCK_STREAM, 0),              // AF_VSOCK = 40: denied
 	}
-}
-
-func builtinResolved(host arch.Arch) (*profile.Profile, error) {
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		return nil, err
-	}
-	return p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
 }
 
 // TestKernelDockerDefault loads the compiled Docker default filter into
