@@ -3,6 +3,7 @@
 package audit
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -15,13 +16,55 @@ type kmsgFile = *os.File
 
 // kmsgRecord is enough for one /dev/kmsg record (the kernel refuses
 // reads shorter than the record with EINVAL; records are at most 8 KiB
-// of text plus the prefix and dictionary).
+// of text plus the prefix and dictionary) and for one audit netlink
+// message (MAX_AUDIT_MESSAGE_LENGTH, 8970 bytes).
 const kmsgRecord = 16 << 10
 
-// Follow opens the kernel log (/dev/kmsg) for following. Reading it needs
-// CAP_SYSLOG, or kernel.dmesg_restrict=0. Close the Follower to stop a
-// Next that is waiting.
+// Netlink audit constants from <linux/netlink.h> and <linux/audit.h>.
+const (
+	netlinkAudit      = 9    // NETLINK_AUDIT
+	auditNlgrpReadlog = 1    // AUDIT_NLGRP_READLOG
+	auditSeccomp      = 1326 // AUDIT_SECCOMP
+)
+
+// Follow opens the kernel log (/dev/kmsg) or the audit netlink group for
+// following. Reading /dev/kmsg needs CAP_SYSLOG (or
+// kernel.dmesg_restrict=0), the netlink group CAP_AUDIT_READ. Close the
+// Follower to stop a Next that is waiting.
 func Follow(o FollowOptions) (*Follower, error) {
+	src := o.Source
+	var f *os.File
+	if src == SourceNetlink || src == SourceAuto {
+		var err error
+		f, err = openNetlink()
+		switch {
+		case err == nil:
+			src = SourceNetlink
+		case src == SourceNetlink:
+			return nil, fmt.Errorf("follow the audit netlink group: %w", err)
+		default:
+			src = SourceKmsg
+		}
+	}
+	fl := &Follower{source: src, buf: make([]byte, kmsgRecord)}
+	if src == SourceNetlink {
+		fl.f = f
+		if o.FromStart {
+			// Joined first, read the buffer second: nothing falls in
+			// between; what is in both is returned once.
+			ev, err := ReadKmsg(o.Path)
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			fl.pending = ev
+			fl.seen = map[uint64]bool{}
+			for _, e := range ev {
+				fl.seen[e.Serial] = true
+			}
+		}
+		return fl, nil
+	}
 	path := o.Path
 	if path == "" {
 		path = Kmsg
@@ -37,26 +80,57 @@ func Follow(o FollowOptions) (*Follower, error) {
 			return nil, fmt.Errorf("follow the kernel log %s: seek to the end: %w", path, err)
 		}
 	}
-	return &Follower{f: f, buf: make([]byte, kmsgRecord)}, nil
+	fl.f = f
+	return fl, nil
+}
+
+// openNetlink joins the audit netlink multicast group.
+func openNetlink() (*os.File, error) {
+	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, netlinkAudit)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	// Audit records come in bursts; a larger buffer loses fewer (ENOBUFS).
+	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1<<20)
+	if err := syscall.Bind(fd, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: 1 << (auditNlgrpReadlog - 1)}); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("bind", err)
+	}
+	return os.NewFile(uintptr(fd), "audit netlink"), nil
 }
 
 // Next waits for the next seccomp record and returns it. After Close it
 // returns an error wrapping os.ErrClosed. A record the parser cannot read
-// is returned as a *SyntaxError (File is the device, Line 0); Next can be
+// is returned as a *SyntaxError (File is the source, Line 0); Next can be
 // called again after it.
 func (f *Follower) Next() (Event, error) {
+	for len(f.pending) > 0 {
+		e := f.pending[0]
+		f.pending = f.pending[1:]
+		return e, nil
+	}
 	for {
 		n, err := f.f.Read(f.buf)
-		if errors.Is(err, syscall.EPIPE) {
-			// The kernel overwrote records we had not read yet; the
-			// next read continues with the oldest one left.
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ENOBUFS) {
+			// kmsg: the kernel overwrote records we had not read yet;
+			// netlink: the socket's buffer overflowed.
 			f.lost.Add(1)
 			continue
 		}
 		if err != nil {
-			return Event{}, fmt.Errorf("read the kernel log: %w", err)
+			return Event{}, fmt.Errorf("read the %s: %w", f.what(), err)
 		}
-		e, ok, perr := parseKmsg(f.buf[:n])
+		var e Event
+		var ok bool
+		var perr *SyntaxError
+		if f.source == SourceNetlink {
+			e, ok, perr = parseNetlink(f.buf[:n])
+			if ok && f.seen[e.Serial] {
+				continue
+			}
+		} else {
+			e, ok, perr = parseKmsg(f.buf[:n])
+		}
 		if perr != nil {
 			perr.File = f.f.Name()
 			return Event{}, perr
@@ -65,6 +139,13 @@ func (f *Follower) Next() (Event, error) {
 			return e, nil
 		}
 	}
+}
+
+func (f *Follower) what() string {
+	if f.source == SourceNetlink {
+		return "audit netlink group"
+	}
+	return "kernel log"
 }
 
 // Close stops following; a waiting Next returns.
@@ -114,4 +195,23 @@ func parseKmsg(rec []byte) (Event, bool, *SyntaxError) {
 		s = s[:i]
 	}
 	return parseText(s, 0)
+}
+
+// parseNetlink reads one audit netlink datagram: netlink messages whose
+// type is the record type and whose payload is the record's text after
+// "type=N ": "audit(1795984285.335:2): auid=...".
+func parseNetlink(b []byte) (Event, bool, *SyntaxError) {
+	for len(b) >= syscall.NLMSG_HDRLEN {
+		n := int(binary.NativeEndian.Uint32(b[0:4]))
+		typ := binary.NativeEndian.Uint16(b[4:6])
+		if n < syscall.NLMSG_HDRLEN || n > len(b) {
+			return Event{}, false, &SyntaxError{Msg: fmt.Sprintf("netlink message of %d bytes in a datagram of %d", n, len(b))}
+		}
+		if typ == auditSeccomp {
+			text := strings.TrimRight(string(b[syscall.NLMSG_HDRLEN:n]), "\x00\n")
+			return parseText("type=1326 "+text, -len("type=1326 "))
+		}
+		b = b[min(len(b), (n+3)&^3):]
+	}
+	return Event{}, false, nil
 }

@@ -12,9 +12,11 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -110,7 +112,11 @@ func reportExit(ts *testscript.TestScript, err error, stderr string) {
 
 // cmdViolate runs seccomp-violator:
 //
-//	violate PROFILE SYSCALL...      run it; its output goes to stdout;
+//	violate [-logged N] PROFILE SYSCALL...
+//	                                run it; its output goes to stdout;
+//	                                with -logged, run it again (up to
+//	                                three times) until the kernel log has
+//	                                N records of it;
 //	                                $VIOLATOR_PID is its pid, and a
 //	                                last line "exit: 0" or "exit: SIGNAL"
 //	violate -bg PROFILE SYSCALL...  start it; it waits after the calls
@@ -150,6 +156,12 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(v.cmd.Wait())
 		return
 	}
+	logged := -1
+	if len(args) > 1 && args[0] == "-logged" {
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		logged, args = n, args[2:]
+	}
 	background := len(args) > 0 && (args[0] == "-bg" || args[0] == "-start")
 	if background {
 		mode := map[string]string{"-bg": "-wait", "-start": "-hold"}[args[0]]
@@ -162,11 +174,26 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 	stderr := new(strings.Builder)
 	cmd.Stderr = stderr
 	if !background {
-		out, err := cmd.Output()
-		ts.Stdout().Write(out)
-		ts.Setenv("VIOLATOR_PID", strconv.Itoa(cmd.Process.Pid))
-		reportExit(ts, err, stderr.String())
-		return
+		for attempt := 1; ; attempt++ {
+			cmd := exec.Command(bin, args...)
+			cmd.Dir, cmd.Env = ts.Getenv("WORK"), append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+			stderr.Reset()
+			cmd.Stderr = stderr
+			out, err := cmd.Output()
+			pid := cmd.Process.Pid
+			if logged >= 0 && attempt < 3 && kmsgRecords(pid, logged) < logged {
+				// The kernel log is rate-limited (printk_ratelimit,
+				// shared with every test that kills or logs): try
+				// again once its interval has passed.
+				ts.Logf("attempt %d: the kernel log has fewer than %d records of pid %d; trying again", attempt, logged, pid)
+				time.Sleep(6 * time.Second)
+				continue
+			}
+			ts.Stdout().Write(out)
+			ts.Setenv("VIOLATOR_PID", strconv.Itoa(pid))
+			reportExit(ts, err, stderr.String())
+			return
+		}
 	}
 	stdin, err := cmd.StdinPipe()
 	ts.Check(err)
@@ -208,6 +235,24 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 			c.cmd.Wait()
 		}
 	})
+}
+
+// kmsgRecords waits up to two seconds for want records of pid in the
+// kernel log and returns how many there are.
+func kmsgRecords(pid, want int) int {
+	n := 0
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ev, _ := audit.ReadKmsg("")
+		n = 0
+		for _, e := range ev {
+			if e.PID == pid {
+				n++
+			}
+		}
+		if n >= want || time.Now().After(deadline) {
+			return n
+		}
+	}
 }
 
 func lookPath(ts *testscript.TestScript, name string) string {

@@ -27,6 +27,7 @@ type watchOptions struct {
 	fromStart bool
 	timeout   time.Duration
 	device    string
+	source    string
 }
 
 func newWatchCmd(e *env) *cobra.Command {
@@ -34,10 +35,11 @@ func newWatchCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "watch [--json] [--exec HOOK] [--pid PID | --comm NAME]",
 		Short: "Print seccomp violations as they happen",
-		Long: `Watch follows the kernel log (/dev/kmsg; root or CAP_SYSLOG) and prints one
-line per seccomp record as the kernel logs it: a system call a filter
-killed, logged, or (for filters installed with SECCOMP_FILTER_FLAG_LOG)
-denied. With --json each line is a JSON object. This is an intrusion signal:
+		Long: `Watch prints one line per seccomp record as the kernel logs it: a system call
+a filter killed, logged, or (for filters installed with
+SECCOMP_FILTER_FLAG_LOG) denied. It reads the audit netlink multicast group
+(CAP_AUDIT_READ), which gets every record whether or not an audit daemon
+runs, or else follows the kernel log (/dev/kmsg; root or CAP_SYSLOG). With --json each line is a JSON object. This is an intrusion signal:
 a confined program asking for what its profile does not allow.
 
 --exec runs HOOK with "sh -c" for every event, with the event as JSON on its
@@ -45,11 +47,11 @@ standard input and SYSCAGE_SYSCALL, SYSCAGE_PID, SYSCAGE_COMM and
 SYSCAGE_ACTION in its environment; watch waits for it and reports a failing
 hook on standard error without stopping.
 
-The kernel rate-limits its log (about ten records in a burst, then one per
-five seconds), and with an audit daemon running the records go to the
-daemon's log instead: read that with 'syscage why'. Records overwritten in
-the kernel's buffer before watch could read them are reported on standard
-error.
+The kernel rate-limits its log (about ten records in a burst, then more
+after five seconds), and with an audit daemon running the records go to the
+daemon's log instead of the kernel log; the netlink group has neither
+problem. Records lost before watch could read them are reported on
+standard error.
 
 Watch runs until interrupted, --count events were printed, or --timeout
 passed; it exits 0.`,
@@ -69,6 +71,7 @@ passed; it exits 0.`,
 	f.IntVar(&o.count, "count", 0, "stop after `N` events")
 	f.BoolVar(&o.fromStart, "from-start", false, "begin with the records already in the kernel's buffer")
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after `D` (such as 30s)")
+	f.StringVar(&o.source, "source", "auto", "where to read: netlink (the audit multicast group), kmsg (the kernel log) or auto")
 	f.StringVar(&o.device, "device", "", "the kernel log device (default /dev/kmsg)")
 	_ = f.MarkHidden("device")
 	return c
@@ -85,10 +88,14 @@ func runWatch(e *env, o watchOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	f, err := audit.Follow(audit.FollowOptions{Path: o.device, FromStart: o.fromStart})
+	src, ok := map[string]audit.Source{"auto": audit.SourceAuto, "kmsg": audit.SourceKmsg, "netlink": audit.SourceNetlink}[o.source]
+	if !ok {
+		return usagef("--source %q: want auto, netlink or kmsg", o.source)
+	}
+	f, err := audit.Follow(audit.FollowOptions{Source: src, Path: o.device, FromStart: o.fromStart})
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) {
-			err = fmt.Errorf("%w (following the kernel log needs root or CAP_SYSLOG)", err)
+			err = fmt.Errorf("%w (following the kernel log needs root or CAP_SYSLOG, the audit netlink group CAP_AUDIT_READ)", err)
 		}
 		return withCode(ExitFailure, err)
 	}
