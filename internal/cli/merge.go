@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile"
+)
+
+func init() { register(newMergeCmd) }
+
+type mergeOptions struct {
+	out    string
+	format string
+	arch   string
+	check  bool
+	profileFlags
+}
+
+func newMergeCmd(e *env) *cobra.Command {
+	var o mergeOptions
+	c := &cobra.Command{
+		Use:   "merge [-o OUT] [--check] PROFILE PROFILE...",
+		Short: "Unite profiles, or check that one already allows what others allow",
+		Long: `Merge writes the union of profiles: every system call (with its arguments)
+that one of them lets run (ALLOW or LOG) runs under the result, on the
+union of their architectures, and what no rule names gets the strictest of
+their default actions. Argument rules are kept; a name one profile allows
+unconditionally is allowed unconditionally. A call one profile denies with
+an action of its own and another allows is allowed. The result is checked
+against every input with the semantics of runc and libseccomp.
+
+With --check nothing is written: syscage exits 1 and lists what is
+missing unless the first profile already lets run everything the others
+let run, on every architecture they cover (arguments are compared at the
+boundary values of both profiles' conditions).
+
+Profiles are resolved for ARCH (Docker's includes, excludes, archMap) as
+compile does.`,
+		Example: `  syscage merge -o app.json test-run.json prod-run.json
+  syscage merge --check app.json new-run.json   # exit 1: app.json lacks something`,
+		Args: cmdArgs(cobra.MinimumNArgs(2)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runMerge(e, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	f.StringVar(&o.format, "format", "oci", "profile format: oci")
+	f.StringVarP(&o.arch, "arch", "a", "", "native ABI the profiles are for (default: this binary's)")
+	f.BoolVar(&o.check, "check", false, "exit 1 unless the first profile allows everything the others allow")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	return c
+}
+
+func runMerge(e *env, o mergeOptions, refs []string) error {
+	if err := checkProfileFormat(o.format); err != nil {
+		return err
+	}
+	host, err := parseArchFlag(o.arch)
+	if err != nil {
+		return err
+	}
+	ps := make([]*profile.Profile, len(refs))
+	for i, ref := range refs {
+		if ps[i], err = loadProfile(ref, host, o.profileFlags); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	}
+	if o.check {
+		missing := 0
+		for i, p := range ps[1:] {
+			gaps, err := profile.Covers(ps[0], p, host)
+			if err != nil {
+				return withCode(ExitFailure, fmt.Errorf("%s: %w", refs[i+1], err))
+			}
+			for j, g := range gaps {
+				if j == 20 {
+					fmt.Fprintf(e.stdout, "%s: ... %d more\n", refs[i+1], len(gaps)-j)
+					break
+				}
+				fmt.Fprintf(e.stdout, "%s allows %s in %s\n", refs[i+1], g, refs[0])
+			}
+			missing += len(gaps)
+		}
+		if missing > 0 {
+			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], missing))
+		}
+		return nil
+	}
+	m, err := profile.Merge(host, ps...)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	data, err := formatProfile(m, o.format)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if err := writeOutput(e, o.out, data); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	return nil
+}
