@@ -20,24 +20,23 @@ func init() { register(newImportCmd) }
 // importOptions are the flags shared by the import commands, and by
 // record --from-log.
 type importOptions struct {
-	out    string
-	format string
-	into   string
-	def    string
-	arch   string
+	out string
+	outFlags
+	into string
+	def  string
+	arch string
 	profileFlags
 }
 
 func addImportFlags(c *cobra.Command, o *importOptions) {
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
-	f.StringVar(&o.format, "format", "oci", "profile format: oci")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` instead of writing a new one")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of a new profile (default ERRNO(EPERM))")
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the traced machine (default: this binary's)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+	addOutFlags(c, &o.outFlags)
 }
 
 func newImportCmd(e *env) *cobra.Command {
@@ -231,7 +230,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	} else {
 		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	}
-	data, err := formatProfile(p, o.format)
+	data, err := formatProfile(e, p, o.outFlags, o.out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

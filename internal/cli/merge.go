@@ -10,10 +10,10 @@ import (
 func init() { register(newMergeCmd) }
 
 type mergeOptions struct {
-	out    string
-	format string
-	arch   string
-	check  bool
+	out  string
+	arch string
+	outFlags
+	check bool
 	profileFlags
 }
 
@@ -46,7 +46,7 @@ compile does.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
-	f.StringVar(&o.format, "format", "oci", "profile format: oci")
+	addOutFlags(c, &o.outFlags)
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI the profiles are for (default: this binary's)")
 	f.BoolVar(&o.check, "check", false, "exit 1 unless the first profile allows everything the others allow")
 	addProfileFlags(c, &o.profileFlags)
@@ -93,7 +93,7 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	data, err := formatProfile(m, o.format)
+	data, err := formatProfile(e, m, o.outFlags, o.out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

@@ -2,13 +2,34 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/spo"
+	"github.com/syscage/syscage/profile/systemd"
 )
 
 // profileFormats are the formats commands that write profiles accept.
-var profileFormats = []string{"oci"}
+var profileFormats = []string{"oci", "lxc", "systemd", "spo"}
+
+// outFlags are the flags of commands that write a profile.
+type outFlags struct {
+	format string
+	lossy  bool
+	name   string
+}
+
+func addOutFlags(c *cobra.Command, o *outFlags) {
+	f := c.Flags()
+	f.StringVar(&o.format, "format", "oci", "profile format: oci (Docker/OCI JSON), lxc, systemd (unit settings) or spo (security-profiles-operator YAML)")
+	f.BoolVar(&o.lossy, "lossy", false, "write the nearest never more permissive form when the format cannot express the profile")
+	f.StringVar(&o.name, "name", "", "metadata.name of an spo profile (default: from the output file name)")
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+}
 
 // checkProfileFormat reports an unknown --format (exit 2).
 func checkProfileFormat(format string) error {
@@ -17,14 +38,59 @@ func checkProfileFormat(format string) error {
 			return nil
 		}
 	}
-	return usagef("unknown profile format %q (want one of %v)", format, profileFormats)
+	return usagef("unknown profile format %q (want one of %s)", format, strings.Join(profileFormats, ", "))
 }
 
-// formatProfile writes p in format.
-func formatProfile(p *profile.Profile, format string) ([]byte, error) {
-	switch format {
+// formatProfile writes p in the format of o; out is the output file, for
+// a default spo name. Losses of a lossy conversion are reported on
+// stderr.
+func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, error) {
+	var data []byte
+	var losses []profile.Loss
+	var err error
+	switch o.format {
 	case "oci":
-		return oci.Format(p)
+		data, err = oci.Format(p)
+	case "lxc":
+		data, losses, err = lxc.Format(p, lxc.Options{Lossy: o.lossy})
+	case "systemd":
+		data, losses, err = systemd.Format(p, systemd.Options{Lossy: o.lossy})
+	case "spo":
+		name := o.name
+		if name == "" {
+			name = dnsName(out)
+		}
+		data, losses, err = spo.Format(p, spo.Options{Meta: spo.Meta{Name: name}, Lossy: o.lossy})
+	default:
+		return nil, fmt.Errorf("unknown profile format %q", o.format)
 	}
-	return nil, fmt.Errorf("unknown profile format %q", format)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range losses {
+		fmt.Fprintf(e.stderr, "syscage: warning: %s cannot express %s\n", o.format, l)
+	}
+	return data, nil
+}
+
+// dnsName makes a Kubernetes object name from a file name.
+func dnsName(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	var b strings.Builder
+	for _, c := range strings.ToLower(base) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case b.Len() > 0:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if s == "" || path == "" || path == "-" {
+		return "syscage-profile"
+	}
+	if len(s) > 63 {
+		s = strings.Trim(s[:63], "-")
+	}
+	return s
 }

@@ -20,16 +20,16 @@ func init() {
 }
 
 type recordOptions struct {
-	out    string
-	format string
-	args   bool
-	def    string
+	out  string
+	args bool
+	def  string
+	outFlags
 }
 
 func newRecordCmd(e *env) *cobra.Command {
 	var o recordOptions
 	c := &cobra.Command{
-		Use:   "record [-o OUT] [--format oci] [--args] [--default ACTION] -- CMD [ARG...]",
+		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] -- CMD [ARG...]",
 		Short: "Run a program and write the least profile that lets it work",
 		Long: `Record runs CMD and every thread, fork, vfork, clone and program it executes
 under a recorder, and writes the least profile that allows what they did:
@@ -62,11 +62,10 @@ and syscage exits 1.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
-	f.StringVar(&o.format, "format", "oci", "profile format: oci")
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
 	f.SetInterspersed(false)
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+	addOutFlags(c, &o.outFlags)
 	return c
 }
 
@@ -119,7 +118,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		comment += " (partial: " + rec.Reason + ")"
 	}
 	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
-	data, err := formatProfile(p, o.format)
+	data, err := formatProfile(e, p, o.outFlags, o.out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
