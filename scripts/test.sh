@@ -62,6 +62,6 @@ echo "== go test (race detector on)"
 # and a smaller size with it.
 go test -race -tags libseccomp -timeout 30m -skip 'TestLibseccompRandom' ./...
 go test -race -tags libseccomp -timeout 20m -run 'TestLibseccompRandom' ./seccomp/ -libseccomp.n=300
-echo "== differential test against libseccomp: 10,000 random profiles"
+echo "== differential tests against libseccomp: 10,000 random profiles, then 10,000 with overlapping rules"
 go test -tags libseccomp -timeout 30m -run 'TestLibseccompRandom' ./seccomp/ -libseccomp.n=10000
 echo "test.sh: all passed"

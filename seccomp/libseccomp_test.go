@@ -49,7 +49,6 @@ var (
 	libN         = flag.Int("libseccomp.n", 10000, "random profiles the libseccomp differential tests check")
 	libSeed      = flag.Uint64("libseccomp.seed", 0, "seed of the first random profile; 0 picks one from the clock")
 	libO1Every   = flag.Int("libseccomp.o1every", 5, "also check libseccomp's optimize-1 filter on every n-th random profile")
-	libOverlap   = flag.Bool("libseccomp.overlap", false, "also run TestLibseccompOverlap (random profiles with overlapping rules of different actions)")
 	libFullEvery = flag.Int("libseccomp.fullevery", 10, "ask Expect about the whole profile on every input of every n-th random profile (1: all)")
 )
 
@@ -852,15 +851,12 @@ func bugMarks(prog bpf.Program) map[int]string {
 	return out
 }
 
-// TestLibseccompOverlap lifts proftest's restriction: rules for one system
-// call may overlap with different actions, where libseccomp's verdict (or
-// its -EEXIST) depends on how its rule database merged them, which
-// syscage's model of that database must follow. It runs only with
-// -libseccomp.overlap.
-func TestLibseccompOverlap(t *testing.T) {
-	if !*libOverlap {
-		t.Skip("run with -libseccomp.overlap")
-	}
+// TestLibseccompRandomOverlap lifts proftest's restriction: rules for one
+// system call may overlap with different actions, where libseccomp's
+// verdict (or its -EEXIST) depends on how its rule database merged them,
+// which syscage's model of that database must follow. It checks
+// -libseccomp.n profiles, as TestLibseccompRandom does.
+func TestLibseccompRandomOverlap(t *testing.T) {
 	res := runRandom(t, proftest.Config{AllowOverlap: true})
 	st := res.st
 	res.verdicts.report(t, "the verdicts or refusals disagree", res.n)
