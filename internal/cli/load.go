@@ -10,6 +10,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
 )
 
@@ -20,25 +21,37 @@ type profileFlags struct {
 	strict bool
 }
 
-// loadProfile reads the profile named by ref, a file or a built-in name,
-// and resolves Docker's conditional rules for host.
-func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
-	var p *profile.Profile
+// readProfile reads the profile named by ref, a file in any format
+// (from, or told from its content when from is "") or a built-in name.
+func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
 	data, err := os.ReadFile(ref)
 	switch {
 	case err == nil:
-		p, err = oci.Parse(ref, data)
-		if err != nil {
-			return nil, err
-		}
+		return formats.Parse(ref, data, from)
 	case errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref:
-		p, err = builtin.Get(ref)
+		p, err := builtin.Get(ref)
 		if err != nil {
-			return nil, fmt.Errorf("%s: no such file, and not a built-in profile (built-ins: %v)", ref, builtin.Names())
+			return nil, "", fmt.Errorf("%s: no such file, and not a built-in profile (built-ins: %v)", ref, builtin.Names())
 		}
+		return p, formats.OCI, nil
 	default:
+		return nil, "", err
+	}
+}
+
+// loadProfile reads the profile named by ref, a file in any format or a
+// built-in name, and resolves Docker's conditional rules for host.
+func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
+	p, _, err := readProfile(ref, "")
+	if err != nil {
 		return nil, err
 	}
+	return resolveFor(p, host, pf)
+}
+
+// resolveFor resolves p for host with the capabilities and kernel of pf
+// (default: Docker's capabilities and this host's kernel).
+func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
 	env := profile.Env{Arch: host, Caps: pf.caps, Kernel: pf.kernel}
 	if env.Kernel == "" {
 		env.Kernel = hostKernel()

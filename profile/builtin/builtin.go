@@ -10,13 +10,24 @@ import (
 	"github.com/syscage/syscage/profile/oci"
 )
 
-//go:embed docker-default.json unconfined.json
+//go:embed docker-default.json unconfined.json strict.json
 var files embed.FS
 
 var sources = map[string]string{
 	"docker-default": "docker-default.json",
 	"unconfined":     "unconfined.json",
+	"strict":         "strict.json",
 }
+
+var descriptions = map[string]string{
+	"docker-default": "Docker's default profile (moby's profiles/seccomp/default.json): allows what containers commonly need, by capability, architecture and kernel",
+	"unconfined":     "allows every system call",
+	"strict":         "a default-deny starter: EPERM for everything but starting, exiting, signals, time, identity and I/O on open descriptors and files; native ABI only",
+}
+
+// Describe returns a one-line description of the built-in profile name,
+// or "".
+func Describe(name string) string { return descriptions[name] }
 
 // Names returns the names of the built-in profiles, sorted.
 func Names() []string {

@@ -1,4 +1,8 @@
 // Package builtin holds the profiles syscage ships: Docker's default
 // profile ("docker-default", moby's profiles/seccomp/default.json; see
-// SOURCE) and "unconfined" (allow everything).
+// SOURCE), "unconfined" (allow everything) and "strict", a default-deny
+// starter to grow a profile from: every call gets EPERM but those a
+// program needs to start, exit, handle signals, read the time and its
+// identity, and read and write files and descriptors, on the native ABI
+// only.
 package builtin

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/formats"
+	"github.com/syscage/syscage/profile/ociconfig"
+	"github.com/syscage/syscage/profile/spo"
+)
+
+func init() { register(newConvertCmd) }
+
+type convertOptions struct {
+	to         string
+	from       string
+	out        string
+	lossy      bool
+	arch       string
+	ociConfig  string
+	name       string
+	namespace  string
+	podSnippet bool
+	profileFlags
+}
+
+func newConvertCmd(e *env) *cobra.Command {
+	var o convertOptions
+	c := &cobra.Command{
+		Use:   "convert --to oci|lxc|systemd|spo [-o FILE] [--lossy] PROFILE",
+		Short: "Convert a profile between Docker/OCI, LXC, systemd and Kubernetes formats",
+		Long: `Convert reads PROFILE in any format syscage knows (Docker/OCI JSON or an OCI
+config.json, an LXC policy, a systemd unit, drop-in or bare SystemCallFilter=
+value, a security-profiles-operator SeccompProfile; the format is told from
+the content, or given with --from) and writes it in the format --to names.
+
+When the target cannot express the profile exactly (argument conditions in
+systemd, an action the format lacks, Docker's capability conditions, other
+ABIs than the format covers), convert lists every loss and exits 1 without
+writing anything. --lossy writes the nearest form that is never more
+permissive instead, and still lists the losses. Docker's includes,
+excludes and archMap are resolved for --arch (default: this machine), the
+capabilities of --cap (default: Docker's) and --kernel (default: this
+host's) when the target cannot hold them.
+
+--oci-config FILE puts the profile into an OCI runtime bundle's
+config.json, keeping everything else, in place (or into -o). --to spo
+writes a SeccompProfile named --name in --namespace; --pod-snippet writes
+the pod securityContext that uses it instead.
+
+Output is written atomically: on any error nothing is written.`,
+		Example: `  syscage convert --to lxc docker-default
+  syscage convert --to systemd -o seccomp.conf app.json
+  syscage convert --to systemd --lossy app.json      # arguments dropped, never more permissive
+  syscage convert --to oci --oci-config bundle/config.json app.seccomp
+  syscage convert --to spo --name app --namespace web app.json
+  syscage convert --to spo --name app --namespace web --pod-snippet app.json`,
+		Args: cmdArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runConvert(e, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.to, "to", "", "target format: oci, lxc, systemd or spo")
+	f.StringVar(&o.from, "from", "", "input format (default: told from the content)")
+	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
+	f.BoolVar(&o.lossy, "lossy", false, "write the nearest form that is never more permissive when the target cannot express the profile")
+	f.StringVarP(&o.arch, "arch", "a", "", "host architecture to resolve Docker's conditions for (default: this machine's)")
+	f.StringVar(&o.ociConfig, "oci-config", "", "patch linux.seccomp of this OCI config.json `FILE` (in place unless -o)")
+	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
+	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
+	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	return c
+}
+
+func runConvert(e *env, o convertOptions, ref string) error {
+	if o.to == "" {
+		return usagef("convert needs --to (%s)", strings.Join(formats.Names(), ", "))
+	}
+	to, err := formats.ParseFormat(o.to)
+	if err != nil {
+		return usagef("--to: %v", err)
+	}
+	var from formats.Format
+	if o.from != "" {
+		if from, err = formats.ParseFormat(o.from); err != nil {
+			return usagef("--from: %v", err)
+		}
+	}
+	if o.ociConfig != "" && to != formats.OCI {
+		return usagef("--oci-config goes with --to oci")
+	}
+	if o.podSnippet && to != formats.SPO {
+		return usagef("--pod-snippet goes with --to spo")
+	}
+	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
+	if meta.Name == "" {
+		base := filepath.Base(ref)
+		meta.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if o.podSnippet {
+		return writeOrFail(e, o.out, spo.PodSnippet(meta))
+	}
+	host, err := parseArchFlag(o.arch)
+	if err != nil {
+		return err
+	}
+	p, _, err := readProfile(ref, from)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if needsResolve(p, to, o.ociConfig != "") {
+		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+	}
+	if o.ociConfig != "" {
+		config, err := os.ReadFile(o.ociConfig)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		out, err := ociconfig.Patch(o.ociConfig, config, p)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		dest := o.out
+		if dest == "" {
+			dest = o.ociConfig
+		}
+		return writeOrFail(e, dest, out)
+	}
+	out, losses, err := formats.Write(p, to, formats.Options{Lossy: o.lossy, Meta: meta})
+	var le *profile.LossError
+	if errors.As(err, &le) {
+		fmt.Fprintf(e.stderr, "syscage: %s: %s cannot express %d part(s) of the profile:\n", ref, to, len(le.Losses))
+		printLosses(e, le.Losses)
+		if !o.lossy {
+			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy writes the nearest form that is never more permissive\n")
+		}
+		return silentExit(ExitFinding)
+	}
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+	}
+	if len(losses) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: %s: written for %s with %d loss(es), never more permissive:\n", ref, to, len(losses))
+		printLosses(e, losses)
+	}
+	return writeOrFail(e, o.out, out)
+}
+
+func printLosses(e *env, ls []profile.Loss) {
+	for _, l := range ls {
+		fmt.Fprintf(e.stderr, "  %s\n", l)
+	}
+}
+
+func writeOrFail(e *env, path string, data []byte) error {
+	if err := writeOutput(e, path, data); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	return nil
+}
+
+// needsResolve tells whether p must be resolved for the host before
+// writing it: OCI JSON holds Docker's conditions, a runtime config.json
+// and the other formats do not, except the archMap a format gives every
+// profile it reads itself.
+func needsResolve(p *profile.Profile, to formats.Format, config bool) bool {
+	if !p.Conditional() {
+		return false
+	}
+	if to == formats.OCI && !config {
+		return false
+	}
+	for _, r := range p.Rules {
+		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
+			return true
+		}
+	}
+	native := formats.NativeArchMap(to)
+	return !slices.EqualFunc(p.ArchMap, native, func(a, b profile.ArchMapEntry) bool {
+		return a.Arch == b.Arch && slices.Equal(a.Sub, b.Sub)
+	})
+}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile/systemd"
+)
+
+func init() { register(newGroupsCmd) }
+
+func newGroupsCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "groups [--json] [@SET...]",
+		Short: "List systemd's system-call groups (@system-service, @privileged, ...)",
+		Long: `Groups prints systemd 252's system-call groups as 'systemd-analyze
+syscall-filter' does: each group with its description and members, nested
+groups as @name. Without arguments it prints every group and the calls
+systemd knows but groups nowhere. --json adds each group's full expansion.
+An unknown group exits 1.`,
+		Example: `  syscage groups @system-service
+  syscage groups --json @privileged @mount`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runGroups(e, args, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON with each group's expansion")
+	c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return systemd.GroupNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+	return c
+}
+
+type groupJSON struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Members     []string `json:"members"`
+	Syscalls    []string `json:"syscalls"`
+}
+
+func runGroups(e *env, names []string, asJSON bool) error {
+	all := len(names) == 0
+	if all {
+		names = systemd.GroupNames()
+	}
+	var groups []systemd.Group
+	unknown := 0
+	for _, n := range names {
+		g, ok := systemd.LookupGroup(n)
+		if !ok {
+			fmt.Fprintf(e.stderr, "syscage: unknown system-call group %q (want one of %s)\n", n, strings.Join(systemd.GroupNames(), ", "))
+			unknown++
+			continue
+		}
+		groups = append(groups, g)
+	}
+	if asJSON {
+		out := []groupJSON{}
+		for _, g := range groups {
+			exp, _ := systemd.Expand(g.Name)
+			out = append(out, groupJSON{Name: g.Name, Description: g.Description, Members: g.Members, Syscalls: exp})
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	} else {
+		for i, g := range groups {
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			fmt.Fprintf(e.stdout, "%s\n    # %s\n", g.Name, g.Description)
+			for _, m := range g.Members {
+				fmt.Fprintf(e.stdout, "    %s\n", m)
+			}
+		}
+		if all {
+			fmt.Fprintf(e.stdout, "\n# Ungrouped System Calls (known but not included in any of the groups except @known):\n")
+			for _, n := range systemd.Ungrouped() {
+				fmt.Fprintf(e.stdout, "#   %s\n", n)
+			}
+		}
+	}
+	if unknown > 0 {
+		return silentExit(ExitFinding)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/formats"
+	"github.com/syscage/syscage/profile/spo"
+)
+
+func init() { register(newProfileCmd) }
+
+func newProfileCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "profile list | show NAME",
+		Short: "List and print the built-in profiles",
+		Long: `Profile lists the built-in profiles (docker-default, unconfined and strict, a
+default-deny starter) and prints one, as shipped or in another format with
+--format (the conversion fails, listing what the format lacks, unless
+--lossy). Every command that takes a PROFILE also takes a built-in name.`,
+		Example: `  syscage profile list
+  syscage profile show strict > app.json
+  syscage profile show --format systemd strict`,
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the built-in profiles",
+		Args:  cmdArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, args []string) error {
+			for _, n := range builtin.Names() {
+				fmt.Fprintf(e.stdout, "%-15s %s\n", n, builtin.Describe(n))
+			}
+			return nil
+		},
+	})
+	var format string
+	var lossy bool
+	show := &cobra.Command{
+		Use:   "show [--format oci|lxc|systemd|spo] NAME",
+		Short: "Print a built-in profile",
+		Args:  cmdArgs(cobra.ExactArgs(1)),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return builtin.Names(), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			return runProfileShow(e, args[0], format, lossy)
+		},
+	}
+	show.Flags().StringVar(&format, "format", "", "print in this format instead of the shipped JSON")
+	show.Flags().BoolVar(&lossy, "lossy", false, "with --format, write the nearest form that is never more permissive")
+	c.AddCommand(show)
+	return c
+}
+
+func runProfileShow(e *env, name, format string, lossy bool) error {
+	data, err := builtin.JSON(name)
+	if err != nil {
+		return withCode(ExitFinding, fmt.Errorf("no built-in profile %q (want one of %s)", name, strings.Join(builtin.Names(), ", ")))
+	}
+	if format == "" {
+		_, err := e.stdout.Write(append(data, '\n'))
+		return err
+	}
+	f, err := formats.ParseFormat(format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	p, _ := builtin.Get(name)
+	out, losses, err := formats.Write(p, f, formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syscage: %s: %v\n", name, err)
+		return silentExit(ExitFinding)
+	}
+	for _, l := range losses {
+		fmt.Fprintf(e.stderr, "syscage: lossy: %s\n", l)
+	}
+	_, err = e.stdout.Write(out)
+	return err
+}

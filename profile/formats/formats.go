@@ -1,0 +1,136 @@
+// Package formats reads a profile in any format syscage knows, telling
+// the format from the content, and writes profiles in any of them,
+// listing what a format cannot express.
+package formats
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/lxc"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/spo"
+	"github.com/syscage/syscage/profile/systemd"
+)
+
+// Format names a profile format.
+type Format string
+
+// The formats.
+const (
+	OCI     Format = "oci"     // Docker/OCI seccomp JSON (moby's superset), or an OCI config.json
+	LXC     Format = "lxc"     // LXC seccomp policy, version 1 or 2
+	Systemd Format = "systemd" // systemd unit, drop-in or bare SystemCallFilter= value
+	SPO     Format = "spo"     // security-profiles-operator SeccompProfile YAML
+)
+
+// Names returns the format names.
+func Names() []string { return []string{string(OCI), string(LXC), string(Systemd), string(SPO)} }
+
+// ParseFormat checks a format name.
+func ParseFormat(s string) (Format, error) {
+	for _, n := range Names() {
+		if s == n {
+			return Format(n), nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(Names(), ", "))
+}
+
+// Detect tells the format of a profile from its content: JSON is OCI, a
+// YAML document of kind SeccompProfile is SPO, a first line "1" or "2"
+// is LXC, and anything else is read as systemd settings.
+func Detect(data []byte) Format {
+	t := bytes.TrimPrefix(data, []byte{0xef, 0xbb, 0xbf})
+	t = bytes.TrimSpace(t)
+	if bytes.HasPrefix(t, []byte("{")) {
+		return OCI
+	}
+	first := ""
+	for _, l := range strings.Split(string(t), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		first = l
+		break
+	}
+	if first == "1" || first == "2" {
+		return LXC
+	}
+	for _, l := range strings.Split(string(t), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "kind:") && strings.TrimSpace(strings.TrimPrefix(l, "kind:")) == spo.Kind ||
+			strings.HasPrefix(l, "apiVersion:") && strings.Contains(l, "security-profiles-operator") {
+			return SPO
+		}
+	}
+	return Systemd
+}
+
+// Parse reads a profile in format f, or in the format Detect tells when
+// f is "". name is used in errors.
+func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error) {
+	if f == "" {
+		f = Detect(data)
+	}
+	var p *profile.Profile
+	var err error
+	switch f {
+	case OCI:
+		p, err = oci.Parse(name, data)
+	case LXC:
+		p, err = lxc.Parse(name, data)
+	case Systemd:
+		p, err = systemd.Parse(name, data)
+	case SPO:
+		p, err = spo.Parse(name, data)
+	default:
+		return nil, f, fmt.Errorf("unknown format %q", f)
+	}
+	return p, f, err
+}
+
+// Options control Write.
+type Options struct {
+	// Lossy writes the nearest form that is never more permissive when
+	// the format cannot express the profile exactly.
+	Lossy bool
+	// Meta names the SeccompProfile (SPO only).
+	Meta spo.Meta
+}
+
+// Write writes p in format f. The losses are what f cannot express; when
+// there are any and o.Lossy is false, nothing is written and the error
+// is a *profile.LossError. OCI JSON holds every profile.
+func Write(p *profile.Profile, f Format, o Options) ([]byte, []profile.Loss, error) {
+	switch f {
+	case OCI:
+		out, err := oci.Format(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append(out, '\n'), nil, nil
+	case LXC:
+		return lxc.Format(p, lxc.Options{Lossy: o.Lossy})
+	case Systemd:
+		return systemd.Format(p, systemd.Options{Lossy: o.Lossy})
+	case SPO:
+		return spo.Format(p, spo.Options{Lossy: o.Lossy, Meta: o.Meta})
+	}
+	return nil, nil, fmt.Errorf("unknown format %q", f)
+}
+
+// NativeArchMap returns the archMap a format gives every profile it
+// reads (LXC's and systemd's coverage of each host), or nil.
+func NativeArchMap(f Format) []profile.ArchMapEntry {
+	switch f {
+	case LXC:
+		return lxc.ArchMap
+	case Systemd:
+		return systemd.LocalArchMap
+	}
+	return nil
+}
