@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,10 +21,15 @@ func init() {
 }
 
 type recordOptions struct {
-	out  string
-	args bool
-	def  string
+	out     string
+	args    bool
+	def     string
+	fromLog []string
+	into    string
+	exe     string
+	comm    string
 	outFlags
+	profileFlags
 }
 
 func newRecordCmd(e *env) *cobra.Command {
@@ -54,9 +60,31 @@ profile of what it did is still written, marked partial in its comments,
 and syscage exits 1.`,
 		Example: `  syscage record -o app.json -- ./app --serve
   syscage record --args -o curl.json -- curl -s https://example.org
-  syscage record --default KILL_PROCESS -- make test`,
-		Args: cmdArgs(cobra.MinimumNArgs(1)),
+  syscage record --default KILL_PROCESS -- make test
+  syscage record --from-log /var/log/audit/audit.log --exe /usr/bin/app --into app.json`,
+		Args: cmdArgs(func(c *cobra.Command, args []string) error {
+			if len(o.fromLog) > 0 {
+				if len(args) > 0 {
+					return fmt.Errorf("--from-log runs no program; drop %q", args[0])
+				}
+				return nil
+			}
+			if o.into != "" || o.exe != "" || o.comm != "" {
+				return errors.New("--into, --exe and --comm go with --from-log")
+			}
+			return cobra.MinimumNArgs(1)(c, args)
+		}),
 		RunE: func(c *cobra.Command, args []string) error {
+			if len(o.fromLog) > 0 {
+				ia := importAuditOptions{
+					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, profileFlags: o.profileFlags},
+					exe:           o.exe,
+					comm:          o.comm,
+				}
+				return runImport(e, ia.importOptions, o.fromLog, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+					return readAudit(rec, name, r, ia)
+				})
+			}
 			return runRecord(e, o, args)
 		},
 	}
@@ -64,8 +92,13 @@ and syscage exits 1.`,
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
+	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
+	f.StringVar(&o.into, "into", "", "with --from-log: add to the existing `PROFILE`")
+	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
+	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
+	addProfileFlags(c, &o.profileFlags)
 	return c
 }
 

@@ -23,6 +23,14 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* reap waits for child p and reports whether it exited with status 0. */
+static int reap(pid_t p)
+{
+	int status;
+
+	return p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th;
@@ -40,7 +48,7 @@ int main(int argc, char **argv)
 		execl("/proc/self/exe", argv[0], "exec-child", (char *)0);
 		_exit(127);
 	}
-	if (p < 0 || waitpid(p, NULL, 0) != p)
+	if (!reap(p))
 		return 2;
 	p = fork();
 	if (p == 0) {
@@ -48,7 +56,7 @@ int main(int argc, char **argv)
 		times(&t);
 		_exit(0);
 	}
-	if (p < 0 || waitpid(p, NULL, 0) != p)
+	if (!reap(p))
 		return 3;
 	if (argc > 1) {
 		p = fork();
@@ -56,7 +64,7 @@ int main(int argc, char **argv)
 			execl(argv[1], argv[1], (char *)0);
 			_exit(127);
 		}
-		if (p < 0 || waitpid(p, NULL, 0) != p)
+		if (!reap(p))
 			return 4;
 	}
 	return 0;

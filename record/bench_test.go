@@ -1,0 +1,66 @@
+package record
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+)
+
+var benchReads = flag.Int("record.reads", 100000, "one-byte reads of /dev/zero per run in BenchmarkRecordSlowdown")
+
+// BenchmarkRecordSlowdown runs a syscall-heavy workload (one-byte reads
+// of /dev/zero, -record.reads of them) three ways in each iteration —
+// unrecorded, under the recorder, under strace -f writing to /dev/null —
+// and reports each run's time per read and the slowdowns against the
+// unrecorded run, measured side by side in one run:
+//
+//	go test -run - -bench RecordSlowdown -benchtime 3x ./record -record.reads 1000000
+func BenchmarkRecordSlowdown(b *testing.B) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+			b.Fatal("strace not found (Debian package strace)")
+		}
+		b.Skip("strace not found (Debian package strace)")
+	}
+	n := *benchReads
+	arg := strconv.Itoa(n)
+	env := workloadEnviron("reads")
+	var bare, rec, st time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		cmd := exec.Command(self(b), arg)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("workload: %v\n%s", err, out)
+		}
+		t1 := time.Now()
+		o := helperOpts(b)
+		o.Env = env
+		res, err := Run(context.Background(), []string{self(b), arg}, o)
+		if err != nil || res.ExitCode != 0 {
+			b.Fatalf("recorded workload: %v %+v", err, res)
+		}
+		t2 := time.Now()
+		cmd = exec.Command(strace, "-f", "-o", os.DevNull, self(b), arg)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("strace: %v\n%s", err, out)
+		}
+		t3 := time.Now()
+		bare += t1.Sub(t0)
+		rec += t2.Sub(t1)
+		st += t3.Sub(t2)
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) / float64(n) }
+	b.ReportMetric(per(bare), "ns/read-bare")
+	b.ReportMetric(per(rec), "ns/read-record")
+	b.ReportMetric(per(st), "ns/read-strace")
+	b.ReportMetric(float64(rec)/float64(bare), "record/bare")
+	b.ReportMetric(float64(st)/float64(bare), "strace/bare")
+	b.ReportMetric(float64(rec)/float64(st), "record/strace")
+}

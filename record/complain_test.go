@@ -1,0 +1,113 @@
+package record
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+// TestComplainLoop is the complain-then-enforce loop: record a program,
+// run it where it does more (here it also starts an i386 child) under
+// the recorded profile with LOG as the default (complain mode), harvest
+// what the kernel logged into the profile, and the program then runs
+// under the profile with KILL_PROCESS as the default.
+func TestComplainLoop(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the workload's i386 child needs an x86_64 machine")
+	}
+	wl := buildC(t, "workload.c", "-pthread")
+	c32 := buildC(t, "compat32.c", "-m32", "-static")
+	res, err := Run(context.Background(), []string{wl}, helperOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := res.Recording.Profile(ProfileOptions{})
+
+	// Without the harvest, the i386 child is killed.
+	strict := recorded.Clone()
+	strict.Default = profile.Action{Kind: profile.ActKillProcess}
+	strict.Arches = []arch.Arch{arch.X86_64, arch.X86}
+	if err := enforceRun(t, strict, wl, c32); err == nil {
+		t.Fatal("the i386 child ran under a profile recorded without it")
+	}
+
+	// Complain mode: the same profile, LOG for everything else, on every
+	// ABI the program might use. Harvest the records of its processes.
+	f, err := audit.Follow(audit.FollowOptions{Source: audit.SourceNetlink})
+	if err != nil {
+		if os.Getuid() != 0 {
+			t.Skipf("reading audit records needs root: %v", err)
+		}
+		t.Fatal(err)
+	}
+	complain := recorded.Clone()
+	complain.Default = profile.Action{Kind: profile.ActLog}
+	complain.Arches = []arch.Arch{arch.X86_64, arch.X86, arch.X32}
+	if err := enforceRun(t, complain, wl, c32); err != nil {
+		f.Close()
+		t.Fatalf("under complain mode: %v", err)
+	}
+	harvest := New(arch.X86_64)
+	timer := time.AfterFunc(3*time.Second, func() { f.Close() })
+	defer timer.Stop()
+	for {
+		ev, err := f.Next()
+		if errors.Is(err, os.ErrClosed) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Comm == "workload" || ev.Comm == "compat32" {
+			harvest.Add(ev.Arch, ev.Nr, nil, false)
+		}
+	}
+	if !harvest.Has(arch.X86, "getpgrp") {
+		t.Fatalf("harvest %v lacks the i386 child's getpgrp", harvest.Calls())
+	}
+	fixed, adds, err := harvest.AddTo(strict, arch.X86_64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("harvested %d additions: %v", len(adds), adds)
+	if err := enforceRun(t, fixed, wl, c32); err != nil {
+		t.Fatalf("under the harvested profile with KILL_PROCESS: %v", err)
+	}
+}
+
+// enforceRun runs argv under p through the enforce workload.
+func enforceRun(t *testing.T, p *profile.Profile, argv ...string) error {
+	t.Helper()
+	data, err := oci.Format(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(t.TempDir(), "p.json")
+	if err := os.WriteFile(pf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self(t), append([]string{pf}, argv...)...)
+	cmd.Env = workloadEnviron("enforce")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if st := ee.Sys().(syscall.WaitStatus); st.Signaled() {
+			return errors.New("killed by " + st.Signal().String() + ": " + string(out))
+		}
+	}
+	if err != nil {
+		return errors.New(err.Error() + ": " + string(out))
+	}
+	return nil
+}
