@@ -14,6 +14,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/ociconfig"
 )
@@ -93,12 +94,55 @@ func TestRunc(t *testing.T) {
 	}
 }
 
+// TestRuncStrict runs busybox under the built-in strict starter: its
+// shell starts, echoes and writes a file, and mkdir, which the starter
+// does not allow, fails with EPERM.
+func TestRuncStrict(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+			t.Fatal("runc containers need root")
+		}
+		t.Skip("runc containers need root")
+	}
+	runc := need(t, "runc", "runc")
+	busybox := need(t, "/bin/busybox", "busybox-static")
+	p, err := builtin.Get("strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The starter allows no new processes, so each command is the
+	// container's process itself.
+	out, err := runArgs(t, runc, busybox, p, "/bin/busybox", "mkdir", "/tmp/d")
+	if err == nil || !strings.Contains(out, "mkdir: can't create directory '/tmp/d': Operation not permitted") {
+		t.Errorf("mkdir under strict: %v\n%s", err, out)
+	}
+	out, err = runArgs(t, runc, busybox, p, "/bin/busybox", "cat", "/etc/hostname-test")
+	if err != nil || out != "written before\n" {
+		t.Errorf("cat under strict: %v\n%q", err, out)
+	}
+	out, err = runArgs(t, runc, busybox, p, "/bin/busybox", "sh", "-c", "/bin/busybox true; echo done")
+	if err == nil || !strings.Contains(out, "can't fork: Operation not permitted") {
+		t.Errorf("a shell forking under strict: %v\n%s", err, out)
+	}
+}
+
 var containers int
 
-// runContainer makes a bundle with a busybox rootfs, writes runc's
-// default config.json patched with p and the script as the process, runs
-// it with runc and returns its output.
+// runContainer runs the shell script in a container under p and returns
+// its output; the container must succeed.
 func runContainer(t *testing.T, runc, busybox string, p *profile.Profile, script string) string {
+	t.Helper()
+	out, err := runArgs(t, runc, busybox, p, "/bin/busybox", "sh", "-c", script)
+	if err != nil {
+		t.Fatalf("runc run: %v\n%s", err, out)
+	}
+	return out
+}
+
+// runArgs makes a bundle with a busybox rootfs, writes runc's default
+// config.json patched with p and args as the process, runs it with runc
+// and returns its output and how it ended.
+func runArgs(t *testing.T, runc, busybox string, p *profile.Profile, args ...string) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle")
@@ -113,6 +157,12 @@ func runContainer(t *testing.T, runc, busybox string, p *profile.Profile, script
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "etc", "hostname-test"), []byte("written before\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(runc, "spec", "--bundle", bundle).CombinedOutput(); err != nil {
@@ -131,7 +181,7 @@ func runContainer(t *testing.T, runc, busybox string, p *profile.Profile, script
 	}
 	proc := m["process"].(map[string]any)
 	proc["terminal"] = false
-	proc["args"] = []string{"/bin/busybox", "sh", "-c", script}
+	proc["args"] = args
 	m["root"].(map[string]any)["readonly"] = false
 	if cfg, err = json.Marshal(m); err != nil {
 		t.Fatal(err)
@@ -153,8 +203,5 @@ func runContainer(t *testing.T, runc, busybox string, p *profile.Profile, script
 	err = cmd.Run()
 	// The container is gone after run returns; delete in case it is not.
 	_ = exec.Command(runc, "--root", filepath.Join(dir, "state"), "delete", "--force", id).Run()
-	if err != nil {
-		t.Fatalf("runc run: %v\n%s", err, outb.String())
-	}
-	return outb.String()
+	return outb.String(), err
 }
