@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/syscage/syscage/profile"
@@ -102,18 +104,20 @@ func locate(name string, data []byte, err error) error {
 		off = int(te.Offset)
 	}
 	e := &profile.SyntaxError{File: name, Msg: err.Error(), Err: profile.ErrInvalid}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		e.Msg = err.Error() + ": the OCI runtime spec does not define it, and patching would drop it"
+		// encoding/json gives no offset for an unknown field: the first
+		// member of that name is the likely one.
+		if m := regexp.MustCompile(regexp.QuoteMeta(field) + `\s*:`).FindIndex(data); m != nil && off < 0 {
+			off = m[0]
+		}
+	}
 	if off >= 0 {
 		if off > len(data) {
 			off = len(data)
 		}
 		e.Line = 1 + bytes.Count(data[:off], []byte{'\n'})
 		e.Col = off - bytes.LastIndexByte(data[:off], '\n')
-		if e.Col < 1 {
-			e.Col = 1
-		}
-	}
-	if bytes.HasPrefix([]byte(err.Error()), []byte("json: unknown field")) {
-		e.Msg = err.Error() + ": the OCI runtime spec does not define it, and patching would drop it"
 	}
 	return e
 }

@@ -55,7 +55,7 @@ func TestPatch(t *testing.T) {
 		t.Errorf("unresolved: %v", err)
 	}
 	bad := strings.Replace(string(config), `"ociVersion"`, `"ociVersoin": "x", "ociVersion"`, 1)
-	if _, err := ociconfig.Patch("config.json", []byte(bad), p); err == nil || !strings.Contains(err.Error(), `config.json: json: unknown field "ociVersoin"`) {
+	if _, err := ociconfig.Patch("config.json", []byte(bad), p); err == nil || !strings.Contains(err.Error(), `config.json:2:2: json: unknown field "ociVersoin"`) {
 		t.Errorf("unknown field: %v", err)
 	}
 	if _, err := ociconfig.Patch("config.json", []byte("{\n\t\"ociVersion\": 1\n}"), p); err == nil || !strings.HasPrefix(err.Error(), "config.json:2:") {
