@@ -1,0 +1,78 @@
+package inspect
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/unix"
+)
+
+// Dump returns the seccomp filters process pid runs under, oldest first,
+// as the kernel holds them (PTRACE_SECCOMP_GET_FILTER). It stops the
+// process for the time it takes. The caller needs CAP_SYS_ADMIN and
+// ptrace access to pid, and must itself run without a filter.
+func Dump(pid int) ([]Filter, error) {
+	if pid <= 0 {
+		return nil, fmt.Errorf("dump pid %d: not a process id", pid)
+	}
+	mode, err := seccompMode(pid)
+	if err != nil {
+		return nil, err
+	}
+	if mode == 0 {
+		return nil, fmt.Errorf("dump pid %d: %w: the process runs unfiltered", pid, ErrNoFilter)
+	}
+	if mode == 1 {
+		return nil, fmt.Errorf("dump pid %d: the process runs in seccomp strict mode, which has no filter", pid)
+	}
+	live, err := unix.SeccompFilters(pid)
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return nil, fmt.Errorf("dump pid %d: no such process", pid)
+	case errors.Is(err, unix.EPERM):
+		return nil, fmt.Errorf("dump pid %d: %w (reading filters needs CAP_SYS_ADMIN and the right to ptrace the process: root, and no other tracer attached)", pid, err)
+	case errors.Is(err, unix.EACCES):
+		return nil, fmt.Errorf("dump pid %d: %w (syscage runs under a seccomp filter itself or lacks CAP_SYS_ADMIN; the kernel refuses both)", pid, err)
+	case errors.Is(err, unix.EINVAL):
+		return nil, fmt.Errorf("dump pid %d: %w: the kernel says the process has no filter", pid, ErrNoFilter)
+	case errors.Is(err, unix.ENOSYS):
+		return nil, fmt.Errorf("dump pid %d: %w (the kernel lacks PTRACE_SECCOMP_GET_FILTER: CONFIG_CHECKPOINT_RESTORE)", pid, ErrNotSupported)
+	case err != nil:
+		return nil, fmt.Errorf("dump pid %d: %w", pid, err)
+	}
+	out := make([]Filter, len(live))
+	for i, f := range live {
+		p := make(bpf.Program, len(f.Prog))
+		for j, ins := range f.Prog {
+			p[j] = bpf.Instruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+		}
+		out[i] = Filter{Index: i, Program: p, Log: f.Flags&2 != 0} // SECCOMP_FILTER_FLAG_LOG
+	}
+	return out, nil
+}
+
+// seccompMode reads the Seccomp: line of /proc/PID/status.
+func seccompMode(pid int) (int, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("dump pid %d: no such process", pid)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("dump pid %d: %w", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Seccomp:"); ok {
+			var m int
+			if _, err := fmt.Sscan(strings.TrimSpace(v), &m); err == nil {
+				return m, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("dump pid %d: %w (no Seccomp: line in /proc/%d/status: a kernel without CONFIG_SECCOMP)", pid, ErrNotSupported, pid)
+}

@@ -1,0 +1,162 @@
+package inspect_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Filters are never installed in the test process: TestDumpHelper runs in
+// a re-executed copy of the test binary, installs docker-default as
+// syscage compiles it (twice with SYSCAGE_DUMP_HELPER=2, the second with
+// SECCOMP_FILTER_FLAG_LOG) and waits on stdin while the test reads its
+// filters.
+const dumpHelperEnv = "SYSCAGE_DUMP_HELPER"
+
+func TestDumpHelper(t *testing.T) {
+	n := os.Getenv(dumpHelperEnv)
+	if n == "" {
+		t.Skip("runs only as a helper child of the dump tests")
+	}
+	host, _ := arch.Native()
+	f, err := seccomp.Compile(dockerDefault(t, host), host, seccomp.Options{})
+	if err != nil {
+		fmt.Println("compile:", err)
+		os.Exit(3)
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
+		fmt.Println("install:", err)
+		os.Exit(3)
+	}
+	if n == "2" {
+		if _, err := seccomp.Install(f, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
+			fmt.Println("install:", err)
+			os.Exit(3)
+		}
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+// startHelper starts the helper and returns its pid; the helper ends
+// with the test.
+func startHelper(t *testing.T, mode string) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDumpHelper$")
+	cmd.Env = append(os.Environ(), dumpHelperEnv+"="+mode)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		t.Fatalf("helper: %q", line)
+	}
+	return cmd.Process.Pid
+}
+
+func skipUnlessDump(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("reading filters needs CAP_SYS_ADMIN (run as root)")
+	}
+	if _, ok := arch.Native(); !ok {
+		t.Skip("unknown native architecture")
+	}
+}
+
+// TestDump reads the filters of a live process back and checks them
+// against what was installed: byte for byte, and by meaning against the
+// profile compiled without optimization and against another profile.
+func TestDump(t *testing.T) {
+	skipUnlessDump(t)
+	host, _ := arch.Native()
+	p := dockerDefault(t, host)
+	want := compile(t, p, host, seccomp.Options{})
+
+	fs, err := inspect.Dump(startHelper(t, "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].Log || !fs[1].Log || fs[0].Index != 0 || fs[1].Index != 1 {
+		t.Fatalf("%d filters: %+v", len(fs), fs)
+	}
+	for _, f := range fs {
+		if !slices.Equal(f.Program, want[0]) {
+			t.Errorf("filter %d differs from the installed program:\n%s", f.Index, bpf.Disassemble(f.Program, bpf.DisasmOptions{}))
+		}
+	}
+	live := inspect.StackOf(fs)
+	plain := compile(t, p, host, seccomp.Options{NoOptimize: true})
+	if ds, _, err := inspect.Compare(live, plain, inspect.CompareOptions{}); err != nil || len(ds) != 0 {
+		t.Errorf("live against the profile: %v, %v", diffNames(ds), err)
+	}
+	q := p.Clone()
+	for i, r := range q.Rules {
+		if j := slices.Index(r.Names, "getppid"); j >= 0 {
+			q.Rules[i].Names = slices.Delete(slices.Clone(r.Names), j, j+1)
+		}
+	}
+	ds, _, err := inspect.Compare(live, compile(t, q, host, seccomp.Options{}), inspect.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantNames []string
+	for _, a := range append([]arch.Arch{host}, p.Arches...) {
+		if _, ok := a.SyscallNumber("getppid"); ok {
+			wantNames = append(wantNames, a.String()+" getppid")
+		}
+	}
+	slices.SortFunc(wantNames, func(x, y string) int {
+		a, _ := arch.Parse(strings.Fields(x)[0])
+		b, _ := arch.Parse(strings.Fields(y)[0])
+		return int(a) - int(b)
+	})
+	wantNames = slices.Compact(wantNames)
+	if got := diffNames(ds); !slices.Equal(got, wantNames) {
+		t.Errorf("live against docker-default without getppid: %v, want %v", got, wantNames)
+	}
+}
+
+// TestDumpErrors: a process that does not exist, one without a filter.
+func TestDumpErrors(t *testing.T) {
+	skipUnlessDump(t)
+	_, err := inspect.Dump(1 << 30)
+	if err == nil || !strings.Contains(err.Error(), "no such process") {
+		t.Errorf("no process: %v", err)
+	}
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	time.Sleep(10 * time.Millisecond)
+	_, err = inspect.Dump(cmd.Process.Pid)
+	if !errors.Is(err, inspect.ErrNoFilter) {
+		t.Errorf("unfiltered process: %v", err)
+	}
+	if _, err := inspect.Dump(0); err == nil {
+		t.Error("pid 0: no error")
+	}
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/inspect"
+)
+
+func init() {
+	register(newVerifyCmd)
+	register(newDiffCmd)
+}
+
+type compareFlags struct {
+	host string
+	json bool
+	profileFlags
+}
+
+func (cf *compareFlags) add(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&cf.host, "host", "", "native ABI of the kernel (default: this binary's); profiles are compiled for it, raw filters read in its byte order")
+	f.BoolVar(&cf.json, "json", false, "print JSON")
+	addProfileFlags(c, &cf.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("host", completeArch)
+}
+
+type verifyOptions struct {
+	pid int
+	compareFlags
+}
+
+func newVerifyCmd(e *env) *cobra.Command {
+	var o verifyOptions
+	c := &cobra.Command{
+		Use:   "verify --pid PID PROFILE | verify FILTERS PROFILE",
+		Short: "Check that a process's live filters mean what a profile means",
+		Long: `Verify reads the seccomp filters a running process really has (as 'syscage
+dump' does) and checks that they decide every system call the way PROFILE
+compiled here does: a comparison by meaning in the BPF emulator, not of
+bytes, over every ABI syscage knows, every system-call number of each table
+and those beyond it, and argument values at the boundaries of every
+comparison either filter makes. Stacked filters are combined as the kernel
+combines them. FILTERS instead of --pid is a directory written by 'syscage
+dump -o' or a raw BPF file.
+
+Exit status 0 when they agree, 1 listing every system call that differs
+(and, where arguments matter, the values), 125 when the filters or the
+profile cannot be read. This is drift detection: run it on every host of a
+fleet against the profile the service should have.`,
+		Example: `  syscage verify --pid $(pidof nginx) docker-default
+  syscage dump --pid 1234 -o live && syscage verify live app.json`,
+		Args: cmdArgs(cobra.RangeArgs(1, 2)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runVerify(e, o, args)
+		},
+	}
+	c.Flags().IntVar(&o.pid, "pid", 0, "the process `PID`")
+	o.compareFlags.add(c)
+	return c
+}
+
+func runVerify(e *env, o verifyOptions, args []string) error {
+	if (o.pid == 0) == (len(args) == 1) {
+		return usagef("verify takes --pid PID PROFILE, or FILTERS PROFILE")
+	}
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	var live inspect.Stack
+	what := ""
+	if o.pid != 0 {
+		fs, err := inspect.Dump(o.pid)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		live = inspect.StackOf(fs)
+		what = fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
+	} else {
+		if live, err = loadStack(args[0], host, o.profileFlags); err != nil {
+			return withCode(ExitFailure, err)
+		}
+		what = args[0]
+		args = args[1:]
+	}
+	want, err := loadStack(args[0], host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	ds, st, err := inspect.Compare(live, want, inspect.CompareOptions{})
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Same        bool       `json:"same"`
+			Differences []diffJSON `json:"differences"`
+			Stats       any        `json:"compared"`
+		}{len(ds) == 0, toJSON(ds), st}); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else if len(ds) == 0 {
+		fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
+			what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
+	} else {
+		fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", what, args[0], len(ds), plural(len(ds)))
+		printDiffs(e.stdout, ds, "live", "profile")
+	}
+	if len(ds) > 0 {
+		return silentExit(ExitFinding)
+	}
+	return nil
+}
+
+func verbS(singular bool) string {
+	if singular {
+		return "s"
+	}
+	return ""
+}
+
+func newDiffCmd(e *env) *cobra.Command {
+	var o compareFlags
+	c := &cobra.Command{
+		Use:   "diff A B",
+		Short: "Show where two profiles or filters decide system calls differently",
+		Long: `Diff compares two profiles or filters by meaning: A and B are each a profile
+(a file or a built-in name, compiled for --host), a raw BPF file (FILE.bpf)
+or a directory written by 'syscage dump -o'. It runs both in the BPF
+emulator over every ABI syscage knows, every system-call number of each
+table and beyond, and argument values at the boundaries of every
+comparison either makes, and lists per ABI and system call the verdicts
+that differ, with the argument values where they change.
+
+Exit status 0 when A and B mean the same, 1 when they differ.`,
+		Example: `  syscage diff docker-default my-profile.json
+  syscage diff old.bpf new.bpf`,
+		Args: cmdArgs(cobra.ExactArgs(2)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runDiff(e, o, args)
+		},
+	}
+	o.add(c)
+	return c
+}
+
+func runDiff(e *env, o compareFlags, args []string) error {
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	a, err := loadStack(args[0], host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	b, err := loadStack(args[1], host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	ds, st, err := inspect.Compare(a, b, inspect.CompareOptions{})
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			A, B        string     `json:"-"`
+			Same        bool       `json:"same"`
+			Differences []diffJSON `json:"differences"`
+			Stats       any        `json:"compared"`
+		}{Same: len(ds) == 0, Differences: toJSON(ds), Stats: st}); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else if len(ds) > 0 {
+		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
+		printDiffs(e.stdout, ds, "A", "B")
+	}
+	if len(ds) > 0 {
+		return silentExit(ExitFinding)
+	}
+	return nil
+}
