@@ -15,7 +15,9 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/systemd"
 )
@@ -402,3 +404,49 @@ func TestGroupsMatchSystemdAnalyze(t *testing.T) {
 		t.Errorf("%d groups, systemd 252 has 29", len(systemd.Groups()))
 	}
 }
+
+// TestDockerDefaultLossy writes Docker's default profile, resolved for
+// x86_64, as systemd settings with --lossy (it has argument conditions)
+// and checks on every system call of every covered ABI, with argument
+// values around every condition, that the result never lets a call run
+// that Docker's profile refuses.
+func TestDockerDefaultLossy(t *testing.T) {
+	d, err := builtin.Get("docker-default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, losses, err := systemd.Format(r, systemd.Options{Lossy: true})
+	if err != nil || len(losses) == 0 {
+		t.Fatalf("lossy Format: %v, %d losses", err, len(losses))
+	}
+	q, err := systemd.Parse("docker.conf", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, changed := 0, 0
+	for _, a := range formattest.Covered(r, arch.X86_64) {
+		for _, in := range proftest.Inputs(r, a) {
+			dat := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
+			x, errx := profile.Evaluate(r, arch.X86_64, dat)
+			y, erry := profile.Evaluate(q, arch.X86_64, dat)
+			if errx != nil || erry != nil {
+				t.Fatalf("%v %v", errx, erry)
+			}
+			n++
+			if x != y {
+				changed++
+			}
+			if runs(y) && !runs(x) {
+				name, _ := a.SyscallName(dat.Nr)
+				t.Errorf("%s %s %#x: lossy %v lets the call run, Docker's profile gives %v", a, name, dat.Args, y, x)
+			}
+		}
+	}
+	t.Logf("%d losses; %d of %d calls changed, none more permissive", len(losses), changed, n)
+}
+
+func runs(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
