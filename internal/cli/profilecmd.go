@@ -18,7 +18,8 @@ func newProfileCmd(e *env) *cobra.Command {
 		Short: "List and print the built-in profiles",
 		Long: `Profile lists the built-in profiles (docker-default, unconfined and strict, a
 default-deny starter) and prints one, as shipped or in another format with
---format (the conversion fails, listing what the format lacks, unless
+--format (resolved for this host where the format cannot hold Docker's
+conditions; the conversion fails, listing what the format lacks, unless
 --lossy). Every command that takes a PROFILE also takes a built-in name.`,
 		Example: `  syscage profile list
   syscage profile show strict > app.json
@@ -68,6 +69,15 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 		return usagef("--format: %v", err)
 	}
 	p, _ := builtin.Get(name)
+	if needsResolve(p, f, false) {
+		host, err := parseArchFlag("")
+		if err != nil {
+			return err
+		}
+		if p, err = resolveFor(p, host, profileFlags{}); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	}
 	out, losses, err := formats.Write(p, f, formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syscage: %s: %v\n", name, err)

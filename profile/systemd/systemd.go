@@ -131,13 +131,21 @@ type word struct {
 	line, col int
 }
 
-func words(v string, line, col int) []word {
+// posFn maps an offset in a value to its line and column in the input.
+type posFn func(off int) (line, col int)
+
+func linePos(line, col int) posFn {
+	return func(off int) (int, int) { return line, col + off }
+}
+
+func words(v string, pos posFn) []word {
 	var out []word
 	start := -1
 	for i := 0; i <= len(v); i++ {
 		if i == len(v) || v[i] == ' ' || v[i] == '\t' {
 			if start >= 0 {
-				out = append(out, word{v[start:i], line, col + start})
+				l, c := pos(start)
+				out = append(out, word{v[start:i], l, c})
 				start = -1
 			}
 			continue
@@ -187,7 +195,7 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 			if t == "" || strings.HasPrefix(t, "#") {
 				continue
 			}
-			if err := p.assign(keyFilter, t, i+1, 1+strings.Index(l, t)); err != nil {
+			if err := p.assign(keyFilter, t, linePos(i+1, 1+strings.Index(l, t))); err != nil {
 				return nil, err
 			}
 		}
@@ -216,13 +224,17 @@ func isBare(text string) bool {
 
 func (p *parser) unit(text string) error {
 	lines := strings.Split(text, "\n")
+	type seg struct{ off, line int } // where a physical line starts in the joined one
 	for i := 0; i < len(lines); i++ {
 		start := i
 		l := lines[i]
+		segs := []seg{{0, i + 1}}
 		// A backslash at the end continues the line.
 		for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
 			i++
-			l = l[:len(l)-1] + " " + lines[i]
+			l = l[:len(l)-1] + " "
+			segs = append(segs, seg{len(l), i + 1})
+			l += lines[i]
 		}
 		t := strings.TrimSpace(l)
 		if t == "" || t[0] == '#' || t[0] == ';' || t[0] == '[' {
@@ -235,11 +247,21 @@ func (p *parser) unit(text string) error {
 		key := strings.TrimSpace(l[:eq])
 		v := l[eq+1:]
 		vt := strings.TrimLeft(v, " \t")
-		col := eq + 2 + len(v) - len(vt)
+		vstart := eq + 1 + len(v) - len(vt)
 		vt = strings.TrimRight(vt, " \t")
+		pos := func(off int) (int, int) {
+			o := vstart + off
+			s := segs[0]
+			for _, x := range segs {
+				if x.off <= o {
+					s = x
+				}
+			}
+			return s.line, o - s.off + 1
+		}
 		switch key {
 		case keyFilter, keyErrno, keyArches, keyLog:
-			if err := p.assign(key, vt, start+1, col); err != nil {
+			if err := p.assign(key, vt, pos); err != nil {
 				return err
 			}
 		}
@@ -247,7 +269,8 @@ func (p *parser) unit(text string) error {
 	return nil
 }
 
-func (p *parser) assign(key, v string, line, col int) error {
+func (p *parser) assign(key, v string, pos posFn) error {
+	line, col := pos(0)
 	switch key {
 	case keyErrno:
 		if v == "" {
@@ -266,7 +289,7 @@ func (p *parser) assign(key, v string, line, col int) error {
 			return nil
 		}
 		p.s.archSet = true
-		for _, w := range words(v, line, col) {
+		for _, w := range words(v, pos) {
 			if w.s == "native" {
 				p.s.native = true
 				continue
@@ -295,7 +318,9 @@ func (p *parser) assign(key, v string, line, col int) error {
 	}
 	invert := strings.HasPrefix(v, "~")
 	if invert {
-		v, col = v[1:], col+1
+		v = v[1:]
+		inner := pos
+		pos = func(off int) (int, int) { return inner(off + 1) }
 	}
 	if !ns.set {
 		ns.set, ns.allow, ns.m = true, !invert, map[string]int{}
@@ -303,7 +328,7 @@ func (p *parser) assign(key, v string, line, col int) error {
 			p.apply(ns, "@default", -1, false)
 		}
 	}
-	for _, w := range words(v, line, col) {
+	for _, w := range words(v, pos) {
 		name, num := w.s, -1
 		if i := strings.IndexByte(w.s, ':'); i >= 0 {
 			if key == keyLog {

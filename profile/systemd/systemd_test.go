@@ -195,6 +195,8 @@ func TestErrors(t *testing.T) {
 		{"[Service]\nSystemCallArchitectures=native amd64\n", `u:2:32: unknown architecture "amd64"`},
 		{"[Service]\nSystemCallLog=read:EPERM\n", `u:2:19: SystemCallLog= takes no errno`},
 		{"[Service]\nSystemCallFilter\n", `u:2:1: "SystemCallFilter" is not an assignment`},
+		{"[Service]\nSystemCallFilter=~read \\\n  write \\\n\tmout:EPERM\n", `u:4:2: unknown system call "mout"`},
+		{"[Service]\nSystemCallFilter=~read \\\n  write:EPEM\n", `u:3:9: unknown errno "EPEM"`},
 		{"@system-service\n~@privleged\n", `u:2:2: unknown system-call group "@privleged"`},
 	} {
 		p, err := systemd.Parse("u", []byte(tc.in))
