@@ -111,3 +111,45 @@ func enforceRun(t *testing.T, p *profile.Profile, argv ...string) error {
 	}
 	return nil
 }
+
+// TestRecordKnown records again with the profile of a first recording:
+// the calls it allows run without a stop (they are not in the second
+// recording), the new ones (an i386 child) are recorded, and the first
+// profile with them added runs the program under KILL_PROCESS.
+func TestRecordKnown(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the workload's i386 child needs an x86_64 machine")
+	}
+	wl := buildC(t, "workload.c", "-pthread")
+	c32 := buildC(t, "compat32.c", "-m32", "-static")
+	res, err := Run(context.Background(), []string{wl}, helperOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := res.Recording.Profile(ProfileOptions{Default: profile.Action{Kind: profile.ActKillProcess}})
+	o := helperOpts(t)
+	o.Known = first
+	res, err = Run(context.Background(), []string{wl, c32}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("second run: exit %d, signal %v", res.ExitCode, res.Signal)
+	}
+	second := res.Recording
+	for _, n := range []string{"mmap", "sysinfo", "times", "getrusage"} {
+		if second.Has(arch.X86_64, n) {
+			t.Errorf("%s is in the known profile but stopped and was recorded again", n)
+		}
+	}
+	if !second.Has(arch.X86, "getpgrp") || !second.Has(arch.X86, "socket") {
+		t.Fatalf("the i386 child's calls were not recorded: %v", second.Calls())
+	}
+	both, _, err := second.AddTo(first, arch.X86_64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enforceRun(t, both, wl, c32); err != nil {
+		t.Fatalf("under the first profile with the second run's additions: %v", err)
+	}
+}

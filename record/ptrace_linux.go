@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/unix"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -43,6 +45,13 @@ type Options struct {
 	// Stop is the signal sent to the program when the context ends;
 	// 0 means SIGTERM.
 	Stop syscall.Signal
+	// Known is a profile (resolved, default not ALLOW) whose
+	// unconditionally allowed system calls are already known: the
+	// recording filter lets them run without a stop, and they are not
+	// recorded. Recording again with the profile of a first run costs a
+	// stop only for what the first run did not do; Recording.AddTo then
+	// adds that to the profile.
+	Known *profile.Profile
 }
 
 // Result is how the recorded program ended.
@@ -114,6 +123,13 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
+	filter := tracerFilter
+	if o.Known != nil {
+		var err error
+		if filter, err = seededFilter(o.Known, native); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+	}
 	type out struct {
 		res *Result
 		err error
@@ -126,7 +142,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}}
-		res, err := t.run(helper, path, argv, o, pidc)
+		res, err := t.run(helper, path, argv, o, filter, pidc)
 		done <- out{res, err}
 	}()
 	var pid int
@@ -158,12 +174,28 @@ type tracer struct {
 	leader int
 }
 
-func (t *tracer) run(helper []string, path string, argv []string, o Options, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer statusR.Close()
+	// The helper reads its filter from descriptor 4; a pipe holds it.
+	progR, progW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer progR.Close()
+	prog := filter.Encode(binary.NativeEndian)
+	if len(prog) > 60000 {
+		progW.Close()
+		return nil, fmt.Errorf("record: the recording filter is too large (%d bytes)", len(prog))
+	}
+	_, err = progW.Write(prog)
+	progW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -175,7 +207,7 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, pid
 		}
 		return f.Fd()
 	}
-	files := []uintptr{orNull(o.Stdin), orNull(o.Stdout), orNull(o.Stderr), statusW.Fd()}
+	files := []uintptr{orNull(o.Stdin), orNull(o.Stdout), orNull(o.Stderr), statusW.Fd(), progR.Fd()}
 	hargv := append(append(append([]string(nil), helper[1:]...), path), argv...)
 	env := o.Env
 	if env == nil {
@@ -383,10 +415,40 @@ func sigName(sig syscall.Signal) string {
 // tracer.
 var tracerFilter = bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_TRACE}}
 
+// seededFilter lets the system calls known allows unconditionally on
+// native run and hands every other one, of every ABI, to the tracer.
+func seededFilter(known *profile.Profile, native arch.Arch) (bpf.Program, error) {
+	if known.Default.Kind == profile.ActAllow || known.Default.Kind == profile.ActLog {
+		return nil, errors.New("the known profile lets every call it does not name run; give an allowlist")
+	}
+	t, err := known.Table(native, profile.TableOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("known profile: %w", err)
+	}
+	trace := profile.Action{Kind: profile.ActTrace}
+	allow := profile.Action{Kind: profile.ActAllow}
+	f := &profile.Profile{Default: trace, Arches: append([]arch.Arch{native}, native.Compat()...)}
+	var names []string
+	for _, e := range t.Syscalls {
+		if len(e.Rules) == 0 && e.Action == allow {
+			names = append(names, e.Name)
+		}
+	}
+	if len(names) > 0 {
+		f.Rules = []profile.Rule{{Names: names, Action: allow}}
+	}
+	c, err := seccomp.Compile(f, native, seccomp.Options{NoENOSYS: true, BadArch: trace})
+	if err != nil {
+		return nil, fmt.Errorf("compile the recording filter: %w", err)
+	}
+	return c.Program, nil
+}
+
 // ExecHelper is the recording helper: args are the target's path and
-// argv, as Run passes them. It installs the tracing filter on the calling
-// thread and executes the target; it returns only on failure, after
-// writing the reason to descriptor 3 for Run. The caller should then exit.
+// argv, as Run passes them. It installs the tracing filter (read from
+// descriptor 4; RET TRACE when it is empty) on the calling thread and
+// executes the target; it returns only on failure, after writing the
+// reason to descriptor 3 for Run. The caller should then exit.
 func ExecHelper(args []string) error {
 	status := os.NewFile(3, "record-status")
 	fail := func(err error) error {
@@ -399,11 +461,24 @@ func ExecHelper(args []string) error {
 		return fail(errors.New("record helper: want PATH ARGV0 [ARG...]"))
 	}
 	unix.SetCloseOnExec(3)
+	filter := tracerFilter
+	if pf := os.NewFile(4, "record-filter"); pf != nil {
+		b, err := io.ReadAll(pf)
+		pf.Close()
+		if err != nil {
+			return fail(fmt.Errorf("%w: read the recording filter: %v", ErrAttach, err))
+		}
+		if len(b) > 0 {
+			if filter, err = bpf.Decode(b, binary.NativeEndian); err != nil {
+				return fail(fmt.Errorf("%w: the recording filter: %v", ErrAttach, err))
+			}
+		}
+	}
 	// With CAP_SYS_ADMIN the filter needs no no_new_privs, which would
 	// change what set-user-ID programs do; without, it does.
-	_, err := seccomp.InstallProgram(tracerFilter, seccomp.InstallOptions{NoTSync: true, SkipNoNewPrivs: true})
+	_, err := seccomp.InstallProgram(filter, seccomp.InstallOptions{NoTSync: true, SkipNoNewPrivs: true})
 	if errors.Is(err, unix.EACCES) {
-		_, err = seccomp.InstallProgram(tracerFilter, seccomp.InstallOptions{NoTSync: true})
+		_, err = seccomp.InstallProgram(filter, seccomp.InstallOptions{NoTSync: true})
 	}
 	if err != nil {
 		return fail(fmt.Errorf("%w: the recording filter could not be installed: %v", ErrAttach, err))

@@ -69,8 +69,8 @@ and syscage exits 1.`,
 				}
 				return nil
 			}
-			if o.into != "" || o.exe != "" || o.comm != "" {
-				return errors.New("--into, --exe and --comm go with --from-log")
+			if o.exe != "" || o.comm != "" {
+				return errors.New("--exe and --comm go with --from-log")
 			}
 			return cobra.MinimumNArgs(1)(c, args)
 		}),
@@ -93,7 +93,7 @@ and syscage exits 1.`,
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
-	f.StringVar(&o.into, "into", "", "with --from-log: add to the existing `PROFILE`")
+	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.SetInterspersed(false)
@@ -129,7 +129,17 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	var known *profile.Profile
+	if o.into != "" {
+		host, _ := parseArchFlag("")
+		p, err := loadProfile(o.into, host, o.profileFlags)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		known = p
+	}
 	ro := record.Options{
+		Known:  known,
 		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Args:   o.args,
 		Stdin:  fileOr(e.stdin, os.Stdin),
@@ -151,11 +161,24 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		comment += " (partial: " + rec.Reason + ")"
 	}
 	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
-	data, err := formatProfile(e, p, o.outFlags, o.out)
+	out := o.out
+	if known != nil {
+		var adds []record.Addition
+		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
+		}
+		for _, a := range adds {
+			fmt.Fprintf(e.stderr, "syscage: added %s %s\n", a.Arch, a.Name)
+		}
+		if out == "" {
+			out = o.into
+		}
+	}
+	data, err := formatProfile(e, p, o.outFlags, out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if err := writeOutput(e, o.out, data); err != nil {
+	if err := writeOutput(e, out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
 	for _, u := range rec.Unknown {

@@ -1,0 +1,84 @@
+package record
+
+import (
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+)
+
+func TestRecordingProfile(t *testing.T) {
+	r := New(arch.X86_64)
+	nr := func(a arch.Arch, n string) uint32 {
+		v, ok := a.SyscallNumber(n)
+		if !ok {
+			t.Fatalf("%s has no %s", a, n)
+		}
+		return v
+	}
+	r.Add(arch.X86_64, nr(arch.X86_64, "read"), &[6]uint64{3}, true)
+	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{1, 0x80001}, true)
+	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{1, 0x80001, 7}, true) // same checked values
+	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{10, 2}, true)
+	for i := uint64(0); i <= maxValues; i++ { // one value too many: any value
+		r.Add(arch.X86_64, nr(arch.X86_64, "ioctl"), &[6]uint64{1, i}, true)
+	}
+	r.Add(arch.X86, 102, &[6]uint64{3, 0xffd0}, true)                     // socketcall(SYS_CONNECT, ptr)
+	r.Add(arch.X86, 117, &[6]uint64{1<<16 | 23}, true)                    // ipc(SHMGET with version 1)
+	r.Add(arch.X32, arch.X32SyscallBit|nr(arch.X32, "getpid"), nil, true) // x32 numbers carry the bit
+	r.Add(arch.X86_64, 5000, nil, false)
+
+	p := r.Profile(ProfileOptions{})
+	if p.Default != (profile.Action{Kind: profile.ActErrno, Data: profile.EPERM}) {
+		t.Errorf("default %v", p.Default)
+	}
+	if len(p.Arches) != 3 || p.Arches[0] != arch.X86_64 {
+		t.Errorf("arches %v, want x86_64 first, then x86 and x32", p.Arches)
+	}
+	if len(r.Unknown) != 1 || r.Unknown[0] != "x86_64:5000" {
+		t.Errorf("unknown %v", r.Unknown)
+	}
+	// read has no checked argument; ioctl overflowed; connect and shmget
+	// come from the multiplexers.
+	want := "connect getpid ioctl read shmget"
+	var got string
+	var socketRules int
+	for _, rule := range p.Rules {
+		if len(rule.Conds) == 0 {
+			for i, n := range rule.Names {
+				if i > 0 {
+					got += " "
+				}
+				got += n
+			}
+			continue
+		}
+		if rule.Names[0] != "socket" || len(rule.Conds) != 2 {
+			t.Errorf("unexpected argument rule %+v", rule)
+		}
+		socketRules++
+	}
+	if got != want {
+		t.Errorf("unconditional names %q, want %q", got, want)
+	}
+	if socketRules != 2 {
+		t.Errorf("%d socket rules, want 2 (one per family and type seen)", socketRules)
+	}
+	// The profile allows what was recorded and denies the rest.
+	for _, c := range []struct {
+		name string
+		args [6]uint64
+		want profile.ActionKind
+	}{
+		{"socket", [6]uint64{1, 0x80001}, profile.ActAllow},
+		{"socket", [6]uint64{10, 2}, profile.ActAllow},
+		{"socket", [6]uint64{2, 1}, profile.ActErrno},
+		{"ioctl", [6]uint64{9, 0x5401}, profile.ActAllow},
+		{"write", [6]uint64{}, profile.ActErrno},
+	} {
+		a, err := profile.Evaluate(p, arch.X86_64, profile.Data{Nr: nr(arch.X86_64, c.name), Arch: arch.X86_64.Audit(), Args: c.args})
+		if err != nil || a.Kind != c.want {
+			t.Errorf("%s%v: %v %v, want %v", c.name, c.args[:2], a, err, c.want)
+		}
+	}
+}
