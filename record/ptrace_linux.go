@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -327,7 +328,9 @@ func (t *tracer) event(tid, ev int) {
 					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
 				} else {
 					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
-					t.rec.Unknown = append(t.rec.Unknown, u)
+					if !slices.Contains(t.rec.Unknown, u) {
+						t.rec.Unknown = append(t.rec.Unknown, u)
+					}
 				}
 			}
 		}

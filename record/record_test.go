@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -380,5 +381,45 @@ func TestRecordCannotAttach(t *testing.T) {
 	s := string(b)
 	if !strings.Contains(s, "cannot trace the program") || !strings.Contains(s, "PTRACE_TRACEME") {
 		t.Errorf("recorder without ptrace said %q", s)
+	}
+}
+
+// TestRecordX32 records a call made through the x32 table under x32,
+// named by the x32 table.
+func TestRecordX32(t *testing.T) {
+	if native(t) != arch.X86_64 {
+		t.Skip("x32 is an x86_64 ABI")
+	}
+	o := helperOpts(t)
+	o.Env = workloadEnviron("x32")
+	res, err := Run(context.Background(), []string{self(t)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Recording.Has(arch.X32, "getpid") {
+		t.Errorf("x32 getpid not recorded: %v", res.Recording.Calls())
+	}
+	p := res.Recording.Profile(ProfileOptions{})
+	if !slices.Contains(p.Arches, arch.X32) {
+		t.Errorf("profile architectures %v lack x32", p.Arches)
+	}
+}
+
+// TestRecordExecFromThread: a program whose second thread executes
+// another program; the new program's calls are recorded and its exit
+// status is the recording's.
+func TestRecordExecFromThread(t *testing.T) {
+	wl := buildC(t, "workload.c", "-pthread")
+	o := helperOpts(t)
+	o.Env = workloadEnviron("execthread")
+	res, err := Run(context.Background(), []string{self(t), wl, "exec-child"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || res.Signal != 0 {
+		t.Errorf("exit %d, signal %v; want 0 from the executed program", res.ExitCode, res.Signal)
+	}
+	if !res.Recording.Has(native(t), "getrusage") {
+		t.Errorf("the executed program's getrusage not recorded: %v", res.Recording.Calls())
 	}
 }

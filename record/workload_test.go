@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -29,6 +30,28 @@ func runWorkload(name string, args []string) int {
 	case "reads":
 		n, _ := strconv.Atoi(args[0])
 		return reads(n)
+	case "x32":
+		// getpid through the x32 table: the filter sees it even on a
+		// kernel without x32 support, which then answers ENOSYS.
+		syscall.RawSyscall(0x40000000|syscall.SYS_GETPID, 0, 0, 0)
+		return 0
+	case "execthread":
+		// execve from a thread that is not the leader: the kernel gives
+		// the exec'ing thread the leader's id.
+		// The main goroutine holds the thread it runs on (the leader, as a
+		// rule); the goroutine that executes checks it runs on another.
+		runtime.LockOSThread()
+		done := make(chan error)
+		go func() {
+			runtime.LockOSThread()
+			if syscall.Gettid() == os.Getpid() {
+				done <- fmt.Errorf("the exec'ing goroutine runs on the leader thread")
+				return
+			}
+			done <- syscall.Exec(args[0], args, os.Environ())
+		}()
+		fmt.Fprintln(os.Stderr, <-done)
+		return 1
 	case "noptrace":
 		return noPtrace()
 	case "crash":
