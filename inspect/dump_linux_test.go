@@ -139,7 +139,8 @@ func TestDump(t *testing.T) {
 	}
 }
 
-// TestDumpErrors: a process that does not exist, one without a filter.
+// TestDumpErrors: a process that does not exist, one without a filter,
+// one that cannot be traced.
 func TestDumpErrors(t *testing.T) {
 	skipUnlessDump(t)
 	_, err := inspect.Dump(1 << 30)
@@ -159,4 +160,35 @@ func TestDumpErrors(t *testing.T) {
 	if _, err := inspect.Dump(0); err == nil {
 		t.Error("pid 0: no error")
 	}
+
+	// A process that another tracer holds cannot be traced.
+	strace := requireTool(t, "strace")
+	pid := startHelper(t, "1")
+	tracer := exec.Command(strace, "-o", "/dev/null", "-p", fmt.Sprint(pid))
+	if err := tracer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tracer.Process.Kill(); tracer.Wait() }()
+	for deadline := time.Now().Add(5 * time.Second); tracerPid(pid) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("strace did not attach")
+		}
+	}
+	_, err = inspect.Dump(pid)
+	if err == nil || !strings.Contains(err.Error(), "operation not permitted") || !strings.Contains(err.Error(), "no other tracer attached") {
+		t.Errorf("traced process: %v", err)
+	}
+}
+
+// tracerPid reads TracerPid: of /proc/PID/status.
+func tracerPid(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "TracerPid:"); ok {
+			var n int
+			fmt.Sscan(strings.TrimSpace(v), &n)
+			return n
+		}
+	}
+	return 0
 }
