@@ -25,16 +25,39 @@ type Data struct {
 // for system calls newer than its tables); see seccomp.Expect. An error
 // means libseccomp would refuse a rule for d's system call.
 func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
+	v, err := Explain(p, native, d)
+	return v.Action, err
+}
+
+// Verdict is what a profile does with one system call, and why.
+type Verdict struct {
+	Action Action
+	// Rule is the index in Profile.Rules of the rule that decided, or
+	// one of DecidedByDefault and DecidedByBadArch.
+	Rule int
+}
+
+// Values of Verdict.Rule that name no rule.
+const (
+	DecidedByDefault = -1 // the profile's default action
+	DecidedByBadArch = -2 // the ABI is not covered: DefaultBadArch
+)
+
+// Explain is Evaluate, and names the rule that decided (the first rule
+// whose libseccomp rule matched; for a rule split into several, the
+// first of those).
+func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
+	bad := Verdict{Action: DefaultBadArch, Rule: DecidedByBadArch}
 	if err := p.Validate(); err != nil {
-		return Action{}, err
+		return Verdict{}, err
 	}
 	if p.Conditional() {
-		return Action{}, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
+		return Verdict{}, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
 	}
 	covered := map[arch.Arch]bool{}
 	if native != arch.Invalid {
 		if !validArch(native) {
-			return Action{}, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, native)
+			return Verdict{}, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, native)
 		}
 		covered[native] = true
 	}
@@ -42,12 +65,12 @@ func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
 		covered[a] = true
 	}
 	if len(covered) == 0 {
-		return Action{}, fmt.Errorf("%w: no architecture: give the native one", ErrInvalid)
+		return Verdict{}, fmt.Errorf("%w: no architecture: give the native one", ErrInvalid)
 	}
 
 	abi, ok := arch.FromAudit(d.Arch)
 	if !ok {
-		return DefaultBadArch, nil
+		return bad, nil
 	}
 	if abi == arch.X86_64 {
 		// x86_64 and x32 share the audit value (_gen_bpf_arch): with both
@@ -64,18 +87,18 @@ func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
 			}
 		case covered[arch.X86_64]:
 			if x32 && d.Nr != 0xffffffff {
-				return DefaultBadArch, nil
+				return bad, nil
 			}
 		case covered[arch.X32]:
 			if !x32 {
-				return DefaultBadArch, nil
+				return bad, nil
 			}
 			abi = arch.X32
 		default:
-			return DefaultBadArch, nil
+			return bad, nil
 		}
 	} else if !covered[abi] {
-		return DefaultBadArch, nil
+		return bad, nil
 	}
 
 	// The seccomp_rule_add calls that reach d.Nr on abi, in runc's order.
@@ -101,16 +124,16 @@ func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
 					err = db.add(newLSRule(r.Action, i, g), wide)
 				}
 				if err != nil {
-					return Action{}, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
+					return Verdict{}, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
 				}
 			}
 		}
 	}
 	switch {
 	case !db.exists:
-		return p.Default, nil
+		return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
 	case db.chains == nil:
-		return db.action, nil
+		return Verdict{Action: db.action, Rule: db.origin}, nil
 	}
 	args := d.Args
 	if !wide {
@@ -118,8 +141,8 @@ func Evaluate(p *Profile, native arch.Arch, d Data) (Action, error) {
 			args[i] &= 0xffffffff
 		}
 	}
-	if a, _, ok := eval(db.chains, &args); ok {
-		return a, nil
+	if a, o, ok := eval(db.chains, &args); ok {
+		return Verdict{Action: a, Rule: o}, nil
 	}
-	return p.Default, nil
+	return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
 }

@@ -14,6 +14,12 @@ type InstallOptions struct {
 	// SkipNoNewPrivs leaves no_new_privs alone; installing then needs
 	// CAP_SYS_ADMIN.
 	SkipNoNewPrivs bool
+	// CallingThread installs on the calling thread, which the caller has
+	// locked with runtime.LockOSThread, instead of a thread locked for the
+	// purpose; TSYNC still applies. A launcher that calls execve next uses
+	// it so that no other Go code runs between the two. If the install
+	// fails after no_new_privs was set, the calling thread keeps it.
+	CallingThread bool
 }
 
 // Installed reports what InstallProgram did.

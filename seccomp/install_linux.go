@@ -49,8 +49,10 @@ func installRaw(prog []unix.SockFilter, o InstallOptions) (Installed, error) {
 	if err != nil {
 		return Installed{ListenerFD: -1}, err
 	}
-	if flags&SECCOMP_FILTER_FLAG_TSYNC == 0 {
-		runtime.LockOSThread() // for good: see InstallProgram
+	if flags&SECCOMP_FILTER_FLAG_TSYNC == 0 || o.CallingThread {
+		if !o.CallingThread {
+			runtime.LockOSThread() // for good: see InstallProgram
+		}
 		in, _, err := installOnThread(prog, flags, o)
 		return in, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/launch"
 )
 
 // Exit codes shared by every command. They follow the docker/env
@@ -59,6 +60,9 @@ type env struct {
 // Main runs syscage with args (without the program name) and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == launch.StageArg {
+		launch.RunStage(args[1:]) // syscage run's child: does not return
+	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
 	root.SetArgs(args)

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/seccomp"
+)
+
+func init() { register(newRunCmd) }
+
+type runOptions struct {
+	profile  string
+	keepFDs  []int
+	clearEnv bool
+	env      []string
+	dropCaps bool
+	log      bool
+	profileFlags
+}
+
+func newRunCmd(e *env) *cobra.Command {
+	var o runOptions
+	c := &cobra.Command{
+		Use:   "run [-p PROFILE] [options] -- CMD [ARG...]",
+		Short: "Run a program under a seccomp profile",
+		Long: `Run starts CMD under PROFILE (a Docker/OCI seccomp JSON file or a built-in
+name; default docker-default). The child that becomes CMD marks every
+inherited descriptor but stdin, stdout, stderr and those kept with
+--keep-fd close-on-exec, optionally clears the environment and drops
+capabilities, sets no_new_privs, installs the compiled filter on all its
+threads (TSYNC; with --log also SECCOMP_FILTER_FLAG_LOG) and executes
+CMD. The filter survives exec: CMD and everything it starts stay inside.
+
+Fail closed: if the profile cannot be read, compiled or installed, or
+denies execve itself, CMD never runs and the error says why.
+
+Exit status: CMD's own; 128+N when signal N ended it. When seccomp ended
+it with SIGSYS (159), one line on stderr names the system call, its number
+and ABI, the action and the rule or default that decided it: from the
+siginfo for TRAP. 125 when syscage failed, 126 when CMD cannot be
+executed, 127 when it was not found.
+
+With --drop-caps the capabilities given with --cap are kept and all
+others dropped; --cap also gives the capability set Docker's includes and
+excludes are resolved for (default: Docker's default set, or none with
+--drop-caps).`,
+		Example: `  syscage run -- ./app --serve
+  syscage run -p app.json --clear-env --env PATH=/usr/bin -- ./app
+  syscage run -p app.json --drop-caps --cap CAP_NET_BIND_SERVICE -- ./server
+  syscage run --keep-fd 3 -- ./worker 3<socket`,
+		Args: cmdArgs(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runRun(e, o, args)
+		},
+	}
+	f := c.Flags()
+	f.SetInterspersed(false)
+	f.StringVarP(&o.profile, "profile", "p", "docker-default", "profile `FILE` or built-in name")
+	f.IntSliceVar(&o.keepFDs, "keep-fd", nil, "keep descriptor `N` open in CMD (repeatable)")
+	f.BoolVar(&o.clearEnv, "clear-env", false, "start CMD with an empty environment (plus --env)")
+	f.StringArrayVar(&o.env, "env", nil, "set `K=V` in CMD's environment (repeatable)")
+	f.BoolVar(&o.dropCaps, "drop-caps", false, "drop every capability but those given with --cap")
+	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
+	addProfileFlags(c, &o.profileFlags)
+	return c
+}
+
+func runRun(e *env, o runOptions, args []string) error {
+	host, err := parseArchFlag("")
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	pf := o.profileFlags
+	if o.dropCaps && pf.caps == nil {
+		pf.caps = []string{}
+	}
+	p, err := loadProfile(o.profile, host, pf)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	f, err := seccomp.Compile(p, host, seccomp.Options{Strict: pf.strict})
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+	}
+	warnSkipped(e, f, false)
+
+	cmd := launch.Command(p, args[0], args[1:]...)
+	cmd.Filter = f
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	if o.log {
+		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
+	}
+	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	for _, c := range pf.caps {
+		if _, err := launch.ParseCap(c); err != nil {
+			return usagef("--cap: %v", err)
+		}
+	}
+	cmd.Env = os.Environ()
+	if o.clearEnv {
+		cmd.Env = []string{}
+	}
+	for _, kv := range o.env {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usagef("--env %q: want K=V", kv)
+		}
+		cmd.Env = setEnv(cmd.Env, kv)
+	}
+	for _, fd := range o.keepFDs {
+		if fd < 3 {
+			continue // stdin, stdout and stderr are always kept
+		}
+		f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
+		if _, err := f.Stat(); err != nil {
+			return usagef("--keep-fd %d: not an open descriptor", fd)
+		}
+		for len(cmd.ExtraFiles) <= fd-3 {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
+		}
+		cmd.ExtraFiles[fd-3] = f
+	}
+
+	err = cmd.Run()
+	var se *launch.StartError
+	if errors.As(err, &se) {
+		return withCode(se.ExitCode(), se)
+	}
+	st := cmd.Status
+	if st.Seccomp || st.Violation != nil {
+		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)
+	}
+	if code := st.ExitCode(); code != 0 {
+		return silentExit(code)
+	}
+	return nil
+}
+
+// setEnv sets kv (K=V) in env, replacing an earlier K.
+func setEnv(env []string, kv string) []string {
+	k, _, _ := strings.Cut(kv, "=")
+	out := env[:0:0]
+	for _, x := range env {
+		if xk, _, _ := strings.Cut(x, "="); xk != k {
+			out = append(out, x)
+		}
+	}
+	return append(out, kv)
+}

@@ -1,0 +1,219 @@
+package unix
+
+import (
+	"encoding/binary"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// WaitStatus is the status wait4(2) reports.
+type WaitStatus = unix.WaitStatus
+
+// Signals and ptrace events the launcher handles.
+const (
+	SIGSYS  = unix.SIGSYS
+	SIGTRAP = unix.SIGTRAP
+	SIGSTOP = unix.SIGSTOP
+	SIGTSTP = unix.SIGTSTP
+	SIGTTIN = unix.SIGTTIN
+	SIGTTOU = unix.SIGTTOU
+
+	PTRACE_EVENT_EXEC = unix.PTRACE_EVENT_EXEC
+	PTRACE_EVENT_STOP = unix.PTRACE_EVENT_STOP
+
+	SYS_SECCOMP = 1 // si_code of a SIGSYS sent by a seccomp TRAP or KILL
+)
+
+// CapLast returns the highest capability number the kernel knows.
+func CapLast() (int, error) {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// DropCaps removes every capability not in keep (a bit per capability
+// number, up to last) from the calling thread's bounding set, and makes
+// keep its permitted, effective, inheritable and ambient sets, so that the
+// kept capabilities survive execve for any user and the others are gone
+// for good. Dropping from the bounding set needs CAP_SETPCAP.
+func DropCaps(keep uint64, last int) error {
+	for c := 0; c <= last; c++ {
+		if keep&(1<<c) != 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+			return err
+		}
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	for i := range data {
+		set := uint32(keep >> (32 * i))
+		data[i] = unix.CapUserData{Effective: set, Permitted: set, Inheritable: set}
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
+		return err
+	}
+	for c := 0; c <= last; c++ {
+		if keep&(1<<c) != 0 {
+			if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CloseOnExecExcept marks every descriptor of the process from 3 up
+// close-on-exec, except those in keep, so that execve closes them.
+// Marking rather than closing leaves the Go runtime's own descriptors
+// working until then. It uses close_range(2) (Linux 5.11) and falls back
+// to /proc/self/fd.
+func CloseOnExecExcept(keep []int) error {
+	keep = slices.Clone(keep)
+	slices.Sort(keep)
+	first := uint(3)
+	ranges := [][2]uint{}
+	for _, k := range keep {
+		if k < int(first) {
+			continue
+		}
+		if uint(k) > first {
+			ranges = append(ranges, [2]uint{first, uint(k) - 1})
+		}
+		first = uint(k) + 1
+	}
+	ranges = append(ranges, [2]uint{first, ^uint(0)})
+	ok := true
+	for _, r := range ranges {
+		if err := unix.CloseRange(r[0], r[1], unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd < 3 || slices.Contains(keep, fd) {
+			continue
+		}
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && err != unix.EBADF {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetCloseOnExec marks fd close-on-exec.
+func SetCloseOnExec(fd int) error {
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+	return err
+}
+
+// PtraceSeizeExec attaches to pid with PTRACE_SEIZE, asking for a stop
+// at its next execve (PTRACE_O_TRACEEXEC). The calling thread becomes the
+// tracer: every later ptrace request must come from it.
+func PtraceSeizeExec(pid int) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, unix.PTRACE_O_TRACEEXEC, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// PtraceCont resumes a stopped tracee, delivering sig unless it is 0.
+func PtraceCont(tid, sig int) error { return unix.PtraceCont(tid, sig) }
+
+// PtraceListen resumes a tracee in group-stop without ending the stop.
+func PtraceListen(tid int) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_LISTEN, uintptr(tid), 0, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// WaitStop waits for pid's next stop or its end, without reaping an end:
+// exited reports the end (the process is left for the caller to reap),
+// otherwise ws is the stop, consumed.
+func WaitStop(pid int) (ws WaitStatus, exited bool, err error) {
+	var info unix.Siginfo
+	for {
+		err = unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WNOWAIT|unix.WALL, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	switch info.Code {
+	case 1, 2, 3: // CLD_EXITED, CLD_KILLED, CLD_DUMPED
+		return 0, true, nil
+	}
+	for {
+		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if ws.Exited() || ws.Signaled() {
+		// Not possible after the peek, as no one else waits for pid.
+		return ws, true, nil
+	}
+	return ws, false, nil
+}
+
+// Sigsys is the part of a SIGSYS siginfo seccomp fills in.
+type Sigsys struct {
+	Code    int32  // SYS_SECCOMP when seccomp sent it
+	Data    uint16 // SECCOMP_RET_DATA of the action (si_errno)
+	Syscall uint32 // the system-call number
+	Arch    uint32 // its AUDIT_ARCH_*
+	Args    [6]uint64
+	HasArgs bool // Args were read from the tracee's registers
+}
+
+// PtraceSigsys reads the siginfo of a tracee in a signal-delivery-stop
+// for SIGSYS, and the arguments of the call where the architecture
+// allows.
+func PtraceSigsys(tid int) (Sigsys, error) {
+	var buf [128]byte
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(&buf[0])), 0, 0)
+	if e != 0 {
+		return Sigsys{}, e
+	}
+	// struct siginfo: si_signo, si_errno, si_code, then the union,
+	// aligned to a pointer; _sigsys is { void *_call_addr; int _syscall;
+	// unsigned int _arch; }.
+	ptr := int(unsafe.Sizeof(uintptr(0)))
+	union := (12 + ptr - 1) / ptr * ptr
+	ne := binary.NativeEndian
+	s := Sigsys{
+		Data:    uint16(ne.Uint32(buf[4:])),
+		Code:    int32(ne.Uint32(buf[8:])),
+		Syscall: ne.Uint32(buf[union+ptr:]),
+		Arch:    ne.Uint32(buf[union+ptr+4:]),
+	}
+	s.Args, s.HasArgs = syscallArgs(tid, s.Arch)
+	return s, nil
+}

@@ -1,0 +1,106 @@
+package launch_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/profile"
+)
+
+// i386Uname is an i386 program that calls uname through int 0x80 (122 is
+// uname on i386) and exits with the errno it got, 0 on success.
+const i386Uname = `
+	.globl _start
+	.text
+_start:
+	movl $122, %eax
+	movl $buf, %ebx
+	int $0x80
+	negl %eax
+	movl %eax, %ebx
+	movl $1, %eax
+	int $0x80
+	.bss
+buf:
+	.space 512
+`
+
+// requireTool returns the path of name, or fails (with
+// SYSCAGE_REQUIRE_TOOLS set, as the README's test command does) or skips.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
+	}
+	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
+	return ""
+}
+
+// buildI386 assembles and links src as a static i386 program.
+func buildI386(t *testing.T, src string) string {
+	t.Helper()
+	as := requireTool(t, "as", "binutils")
+	ld := requireTool(t, "ld", "binutils")
+	dir := t.TempDir()
+	s, o, bin := filepath.Join(dir, "p.s"), filepath.Join(dir, "p.o"), filepath.Join(dir, "p")
+	if err := os.WriteFile(s, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{as, "--32", "-o", o, s}, {ld, "-m", "elf_i386", "-static", "-o", bin, o}} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	return bin
+}
+
+func TestI386IntX80(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("i386 programs run on x86_64 kernels only")
+	}
+	bin := buildI386(t, i386Uname)
+	// Unfiltered, the program runs and uname succeeds (the kernel has
+	// IA32 emulation).
+	if err := exec.Command(bin).Run(); err != nil {
+		t.Fatalf("the i386 program does not run unfiltered: %v (kernel without CONFIG_IA32_EMULATION?)", err)
+	}
+	for _, c := range []struct {
+		name, profile string
+		code          int
+		report        string
+	}{
+		{"x86_64 only: bad arch", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+			"syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}`, 159, ""},
+		{"x86 listed: its rule", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+			"syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}`, 13, ""},
+		{"x86 listed, allowed", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}`, 0, ""},
+		{"x86 listed: trap", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+			"syscalls": [{"names": ["uname"], "action": "SCMP_ACT_TRAP"}]}`, 159, "uname (122 on x86) got TRAP from rule 1 of the profile (uname)"},
+		{"bad arch trap", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}`, 159, "uname (122 on x86) got TRAP as a bad architecture: the profile does not cover x86"},
+	} {
+		cmd := launch.Command(parse(t, c.profile), bin)
+		if c.name == "bad arch trap" {
+			cmd.Compile.BadArch = profile.Action{Kind: profile.ActTrap}
+		}
+		cmd.Run()
+		st := cmd.Status
+		if st.ExitCode() != c.code {
+			t.Errorf("%s: %s (exit %d), want exit %d", c.name, st, st.ExitCode(), c.code)
+		}
+		got := ""
+		if st.Violation != nil {
+			got = st.Violation.String()
+		}
+		if got != c.report {
+			t.Errorf("%s: report %q, want %q", c.name, got, c.report)
+		}
+	}
+}

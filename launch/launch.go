@@ -1,0 +1,233 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// Errors of Start. A *StartError wraps one of them.
+var (
+	// ErrNotFound reports a program that does not exist (exit 127 by the
+	// docker/env convention).
+	ErrNotFound = errors.New("program not found")
+	// ErrNoExec reports a program that exists but cannot be executed (126).
+	ErrNoExec = errors.New("program cannot be executed")
+	// ErrFilter reports a filter that could not be built or installed, or
+	// that denies what the launch itself needs (125).
+	ErrFilter = errors.New("filter not installed")
+	// ErrSetup reports any other failure of the launcher (125).
+	ErrSetup = errors.New("launch failed")
+)
+
+// StartError reports why the program was not started. The program never
+// ran: no code of it executed, filtered or not.
+type StartError struct {
+	Kind error // ErrNotFound, ErrNoExec, ErrFilter or ErrSetup
+	Msg  string
+}
+
+func (e *StartError) Error() string { return e.Msg }
+func (e *StartError) Unwrap() error { return e.Kind }
+
+// ExitCode is the docker/env exit code of the failure: 127, 126 or 125.
+func (e *StartError) ExitCode() int {
+	switch e.Kind {
+	case ErrNotFound:
+		return 127
+	case ErrNoExec:
+		return 126
+	}
+	return 125
+}
+
+// Cmd is a program to run under a seccomp filter.
+type Cmd struct {
+	Path string   // the program; looked up in PATH when it has no slash
+	Args []string // argv, including argv[0]; Path alone when empty
+	// Env is the program's environment; nil means the launcher's own.
+	Env []string
+	Dir string // working directory; "" for the launcher's
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// ExtraFiles are given to the program as descriptors 3, 4, ...; a nil
+	// entry leaves its number closed. Every other inherited descriptor
+	// beyond stderr is closed at execve.
+	ExtraFiles []*os.File
+
+	// Profile is the resolved profile (see profile.Profile.Resolve). The
+	// filter is compiled from it for the native ABI with Compile, unless
+	// Filter is set; it also names the rule that decided a violation.
+	Profile *profile.Profile
+	Compile seccomp.Options
+	// Filter is the compiled filter to install, if not compiled from
+	// Profile.
+	Filter *seccomp.Filter
+	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...);
+	// TSYNC is always used.
+	Flags seccomp.Flags
+
+	// DropCaps drops every capability but KeepCaps from the bounding,
+	// permitted, effective and inheritable sets before the filter is
+	// installed; kept ones are made ambient so they survive execve.
+	DropCaps bool
+	KeepCaps []string // capability names, such as CAP_NET_BIND_SERVICE
+
+	// KernelRecord, if set, is asked after the program died of SIGSYS
+	// without a siginfo the launcher saw (a KILL action): it returns the
+	// kernel's seccomp record of the death of pid, from the kernel log or
+	// the audit log, if it finds one.
+	KernelRecord func(pid int) (Record, bool)
+
+	// Stage is the program that runs the stage, and must call Init; the
+	// default is the running executable (os.Executable).
+	Stage string
+
+	Process *os.Process
+	// Status is how the program ended, after Wait.
+	Status Status
+
+	sys *sysCmd
+}
+
+// Command returns a Cmd for name with args, under profile p.
+func Command(p *profile.Profile, name string, args ...string) *Cmd {
+	return &Cmd{Path: name, Args: append([]string{name}, args...), Profile: p}
+}
+
+// Record is the kernel's account of a seccomp action it took.
+type Record struct {
+	Arch arch.Arch // the ABI of the call
+	Nr   uint32    // the system-call number
+	Ret  uint32    // the filter's SECCOMP_RET_* value
+	Args [6]uint64
+	// HasArgs reports whether Args are known (from the registers of a
+	// traced TRAP), which decides conditional rules.
+	HasArgs bool
+}
+
+// Violation is a system call the filter ended the program for.
+type Violation struct {
+	Record
+	Name   string         // the system call's name on Arch, or "" when unknown
+	Action profile.Action // the filter's action
+	// Rule is the index in the profile's rules of the rule that decided,
+	// or profile.DecidedByDefault or profile.DecidedByBadArch; RuleKnown
+	// is false when there was no profile to ask, or the decision hung on
+	// arguments the record lacks.
+	Rule      int
+	RuleKnown bool
+	RuleNames []string // the names of the deciding rule
+	Source    string   // "siginfo", or what KernelRecord read
+}
+
+// String is the one-line report, such as
+// "uname (63 on x86_64) got KILL_PROCESS from the profile's default action".
+func (v *Violation) String() string {
+	name := v.Name
+	if name == "" {
+		name = "system call"
+	}
+	s := fmt.Sprintf("%s (%d on %s) got %s", name, v.Nr, v.Arch, v.Action)
+	switch {
+	case !v.RuleKnown:
+	case v.Rule == profile.DecidedByDefault:
+		s += " from the profile's default action"
+	case v.Rule == profile.DecidedByBadArch:
+		s += fmt.Sprintf(" as a bad architecture: the profile does not cover %s", v.Arch)
+	default:
+		s += fmt.Sprintf(" from rule %d of the profile (%s)", v.Rule+1, strings.Join(v.RuleNames, ", "))
+	}
+	return s
+}
+
+// Status is how a program ended.
+type Status struct {
+	Exited bool           // it exited by itself, with Code
+	Code   int            // its exit code
+	Signal syscall.Signal // the signal that ended it, if not Exited
+	// Violation is set when seccomp's SIGSYS ended it and the launcher
+	// could tell which system call, or when the program caught the
+	// SIGSYS of a TRAP and then exited; Seccomp is set whenever SIGSYS
+	// ended it.
+	Seccomp   bool
+	Violation *Violation
+}
+
+// ExitCode is the code a shell would report: the program's own, or
+// 128+N when signal N ended it (159 for SIGSYS).
+func (s Status) ExitCode() int {
+	if s.Exited {
+		return s.Code
+	}
+	return 128 + int(s.Signal)
+}
+
+// String describes the end in words.
+func (s Status) String() string {
+	switch {
+	case s.Exited && s.Violation != nil:
+		return fmt.Sprintf("exit status %d after seccomp trapped %s", s.Code, s.Violation)
+	case s.Exited:
+		return fmt.Sprintf("exit status %d", s.Code)
+	case s.Violation != nil:
+		return "killed by seccomp: " + s.Violation.String()
+	case s.Seccomp:
+		return "killed by SIGSYS from seccomp (system call unknown)"
+	}
+	return "killed by signal " + s.Signal.String()
+}
+
+// ExitError is the error of Wait and Run when the program did not exit 0.
+type ExitError struct{ Status Status }
+
+func (e *ExitError) Error() string { return e.Status.String() }
+
+// explain completes a record into a violation with p.
+// badArch is the filter's action for ABIs it does not cover.
+func explain(p *profile.Profile, native arch.Arch, badArch profile.Action, r Record, source string) *Violation {
+	v := &Violation{Record: r, Action: seccomp.ActionOf(r.Ret), Source: source}
+	if n, ok := r.Arch.SyscallName(r.Nr); ok {
+		v.Name = n
+	}
+	if p == nil {
+		return v
+	}
+	ver, err := profile.Explain(p, native, profile.Data{Nr: r.Nr, Arch: r.Arch.Audit(), Args: r.Args})
+	if ver.Rule == profile.DecidedByBadArch && badArch.Kind != 0 {
+		ver.Action = badArch
+	}
+	if err != nil || ver.Action != v.Action {
+		// The profile does not say this (an ENOSYS stub, a bad-arch
+		// override, an argument the record lacks).
+		return v
+	}
+	if !r.HasArgs && hasConditions(p, v.Name) {
+		return v
+	}
+	v.Rule, v.RuleKnown = ver.Rule, true
+	if ver.Rule >= 0 {
+		v.RuleNames = p.Rules[ver.Rule].Names
+	}
+	return v
+}
+
+// hasConditions reports whether a rule of p for name has argument
+// conditions.
+func hasConditions(p *profile.Profile, name string) bool {
+	for _, r := range p.Rules {
+		if len(r.Conds) > 0 && slices.Contains(r.Names, name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,433 @@
+package launch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/unix"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// StageArg is the first argument with which Start runs the stage.
+const StageArg = "__syscage-launch-stage"
+
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == StageArg {
+		// The stage calls execve on the main thread, the one a tracing
+		// launcher attached to: if another thread called it, the kernel
+		// would hand the process to that thread and the trace would end.
+		// Locking in init keeps main on the main thread.
+		runtime.LockOSThread()
+	}
+}
+
+// Init runs the stage and does not return when the program was started
+// as one by Start; otherwise it does nothing. Call it first in main, or
+// in TestMain, of any program that uses Cmd.
+func Init() {
+	if len(os.Args) > 1 && os.Args[1] == StageArg {
+		RunStage(os.Args[2:])
+	}
+}
+
+// stageConfig is what Start sends the stage on a pipe.
+type stageConfig struct {
+	Path     string
+	Args     []string
+	Env      []string
+	Keep     []int // descriptors to keep open beyond 0, 1, 2
+	DropCaps bool
+	KeepCaps uint64
+	Program  bpf.Program
+	Flags    seccomp.Flags
+	Status   int // descriptor of the status pipe
+}
+
+// stageResult is what the stage reports when it cannot exec.
+type stageResult struct {
+	Kind string // "notfound", "noexec", "filter", "setup"
+	Msg  string
+}
+
+// RunStage is the stage: args are what follow StageArg. It never
+// returns. Programs that call Init need not call it.
+func RunStage(args []string) {
+	runtime.LockOSThread()
+	if len(args) != 1 {
+		fmt.Fprintf(os.Stderr, "syscage launch stage: want one argument, the configuration descriptor\n")
+		os.Exit(125)
+	}
+	fd, err := strconv.Atoi(args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "syscage launch stage: %v\n", err)
+		os.Exit(125)
+	}
+	cf := os.NewFile(uintptr(fd), "config")
+	var c stageConfig
+	err = json.NewDecoder(cf).Decode(&c)
+	cf.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "syscage launch stage: read configuration: %v\n", err)
+		os.Exit(125)
+	}
+	status := os.NewFile(uintptr(c.Status), "status")
+	fail := func(kind, format string, a ...any) {
+		json.NewEncoder(status).Encode(stageResult{Kind: kind, Msg: fmt.Sprintf(format, a...)})
+		os.Exit(125)
+	}
+	if err := unix.SetCloseOnExec(c.Status); err != nil {
+		fail("setup", "status pipe: %v", err)
+	}
+	if err := unix.CloseOnExecExcept(c.Keep); err != nil {
+		fail("setup", "close inherited descriptors: %v", err)
+	}
+	if c.DropCaps {
+		last, err := unix.CapLast()
+		if err != nil {
+			fail("setup", "drop capabilities: %v", err)
+		}
+		if err := unix.DropCaps(c.KeepCaps, last); err != nil {
+			fail("setup", "drop capabilities: %v", err)
+		}
+	}
+	// Nothing but the install and execve from here on: the filter
+	// applies to the stage itself until execve replaces it.
+	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, CallingThread: true}); err != nil {
+		fail("filter", "%v", err)
+	}
+	err = syscall.Exec(c.Path, c.Args, c.Env)
+	kind := "noexec"
+	if errors.Is(err, syscall.ENOENT) {
+		kind = "notfound"
+	}
+	fail(kind, "exec %s: %v", c.Path, err)
+}
+
+// sysCmd is the state of a started Cmd.
+type sysCmd struct {
+	cmd     *exec.Cmd
+	native  arch.Arch
+	badArch profile.Action
+	traced  bool
+	trace   chan traceResult // the tracer's findings, when traced
+}
+
+// traceResult is what the tracer saw.
+type traceResult struct {
+	sigsys *unix.Sigsys // the last seccomp SIGSYS delivered
+	execs  int
+}
+
+// Run starts the program and waits for it.
+func (c *Cmd) Run() error {
+	if err := c.Start(); err != nil {
+		return err
+	}
+	return c.Wait()
+}
+
+func startErr(kind error, format string, a ...any) error {
+	return &StartError{Kind: kind, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Start starts the program under the filter. It returns once the program
+// runs (the stage called execve) or failed to start, in which case the
+// error is a *StartError and the program never ran.
+func (c *Cmd) Start() error {
+	if c.sys != nil {
+		return errors.New("launch: already started")
+	}
+	native, ok := arch.Native()
+	if !ok {
+		return startErr(ErrSetup, "launch: unknown native architecture: %v", seccomp.ErrNotSupported)
+	}
+	path, err := lookPath(c.Path)
+	if err != nil {
+		return err
+	}
+	f := c.Filter
+	if f == nil {
+		if c.Profile == nil {
+			return startErr(ErrSetup, "launch %s: no profile and no filter", c.Path)
+		}
+		f, err = seccomp.Compile(c.Profile, native, c.Compile)
+		if err != nil {
+			return startErr(ErrFilter, "compile the profile: %v", err)
+		}
+	}
+	if err := c.checkExecve(f, native); err != nil {
+		return err
+	}
+	caps, err := capMask(c.KeepCaps)
+	if err != nil {
+		return startErr(ErrSetup, "keep capabilities: %v", err)
+	}
+	stage := c.Stage
+	if stage == "" {
+		if stage, err = os.Executable(); err != nil {
+			return startErr(ErrSetup, "launch: find the stage: %v", err)
+		}
+	}
+	args := c.Args
+	if len(args) == 0 {
+		args = []string{c.Path}
+	}
+	env := c.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cfg := stageConfig{
+		Path: path, Args: args, Env: env,
+		DropCaps: c.DropCaps, KeepCaps: caps,
+		Program: f.Program, Flags: c.Flags,
+	}
+	for i, x := range c.ExtraFiles {
+		if x != nil {
+			cfg.Keep = append(cfg.Keep, 3+i)
+		}
+	}
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return startErr(ErrSetup, "launch: %v", err)
+	}
+	defer cfgW.Close()
+	stR, stW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		return startErr(ErrSetup, "launch: %v", err)
+	}
+	defer stR.Close()
+	cfgFD := 3 + len(c.ExtraFiles)
+	cfg.Status = cfgFD + 1
+
+	cmd := exec.Command(stage, StageArg, strconv.Itoa(cfgFD))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	cmd.ExtraFiles = append(slices.Clone(c.ExtraFiles), cfgR, stW)
+	cmd.Env = []string{} // the stage needs none; the program gets cfg.Env
+	cmd.Dir = c.Dir
+	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program)}
+	if s.traced {
+		err = s.startTraced()
+	} else {
+		err = cmd.Start()
+	}
+	cfgR.Close()
+	stW.Close()
+	if err != nil {
+		return startErr(ErrSetup, "launch: start the stage %s: %v", stage, err)
+	}
+	c.sys = s
+	c.Process = cmd.Process
+	js, _ := json.Marshal(cfg)
+	_, werr := cfgW.Write(js)
+	cfgW.Close()
+	msg, rerr := io.ReadAll(stR)
+	if len(bytes.TrimSpace(msg)) == 0 && werr == nil && rerr == nil {
+		return nil // execve closed the status pipe
+	}
+	c.wait()
+	var r stageResult
+	if err := json.Unmarshal(msg, &r); err != nil {
+		r = stageResult{Kind: "setup", Msg: fmt.Sprintf("launch: the stage ended without starting %s (%s)", c.Path, c.Status)}
+	}
+	kind := map[string]error{"notfound": ErrNotFound, "noexec": ErrNoExec, "filter": ErrFilter}[r.Kind]
+	if kind == nil {
+		kind = ErrSetup
+	}
+	return &StartError{Kind: kind, Msg: r.Msg}
+}
+
+// lookPath finds the program as execve will, and tells a missing one
+// from one that cannot run before anything starts.
+func lookPath(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		if !filepath.IsAbs(path) {
+			// exec.ErrDot is refused above; make relative paths explicit.
+			path, _ = filepath.Abs(path)
+		}
+		return path, nil
+	}
+	fi, serr := os.Stat(name)
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(serr, os.ErrNotExist):
+		return "", startErr(ErrNotFound, "%s: %v", name, ErrNotFound)
+	case serr == nil && fi.IsDir():
+		return "", startErr(ErrNoExec, "%s: is a directory", name)
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	return "", startErr(ErrNoExec, "%s: cannot execute: %v", name, err)
+}
+
+// checkExecve refuses a filter that denies the execve the stage makes.
+func (c *Cmd) checkExecve(f *seccomp.Filter, native arch.Arch) error {
+	nr, ok := native.SyscallNumber("execve")
+	if !ok {
+		return nil
+	}
+	ret, _, err := f.Eval(native, seccomp.DataFor(native, nr))
+	if err != nil {
+		return startErr(ErrFilter, "evaluate the filter: %v", err)
+	}
+	a := seccomp.ActionOf(ret)
+	if a.Kind == profile.ActAllow || a.Kind == profile.ActLog {
+		return nil
+	}
+	v := explain(c.Profile, native, f.BadArch, Record{Arch: native, Nr: nr, Ret: ret}, "")
+	return startErr(ErrFilter, "the profile denies execve itself: %s; %s could never start (allow execve in the profile)", v, c.Path)
+}
+
+// canTrap reports whether prog can return SECCOMP_RET_TRAP.
+func canTrap(prog bpf.Program) bool {
+	for _, ins := range prog {
+		if ins.Op == bpf.BPF_RET|bpf.BPF_K && ins.K&seccomp.SECCOMP_RET_ACTION_FULL == seccomp.SECCOMP_RET_TRAP {
+			return true
+		}
+	}
+	return false
+}
+
+// startTraced starts the stage and attaches to it, from a goroutine
+// locked to its thread for good (ptrace requests must come from the
+// thread that attached), which then follows the stops until the end.
+func (s *sysCmd) startTraced() error {
+	started := make(chan error, 1)
+	s.trace = make(chan traceResult, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := s.cmd.Start(); err != nil {
+			started <- err
+			close(s.trace)
+			return
+		}
+		pid := s.cmd.Process.Pid
+		if err := unix.PtraceSeizeExec(pid); err != nil {
+			// No report of TRAP, but the filter is the same.
+			s.traced = false
+			started <- nil
+			close(s.trace)
+			return
+		}
+		started <- nil
+		s.trace <- follow(pid)
+	}()
+	return <-started
+}
+
+// follow passes every stop of the traced pid on until it ends, and keeps
+// the siginfo of the last seccomp SIGSYS.
+func follow(pid int) traceResult {
+	var r traceResult
+	for {
+		ws, exited, err := unix.WaitStop(pid)
+		if err != nil || exited {
+			return r
+		}
+		sig := ws.StopSignal()
+		event := int(ws>>16) & 0xff
+		switch {
+		case event == unix.PTRACE_EVENT_EXEC:
+			r.execs++
+			err = unix.PtraceCont(pid, 0)
+		case event == unix.PTRACE_EVENT_STOP:
+			if sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU {
+				err = unix.PtraceListen(pid) // group-stop: stay stopped
+			} else {
+				err = unix.PtraceCont(pid, 0)
+			}
+		default: // signal-delivery-stop: deliver it
+			if sig == unix.SIGSYS {
+				if si, err := unix.PtraceSigsys(pid); err == nil && si.Code == unix.SYS_SECCOMP {
+					r.sigsys = &si
+				}
+			}
+			err = unix.PtraceCont(pid, int(sig))
+		}
+		if err != nil && !errors.Is(err, syscall.ESRCH) {
+			return r
+		}
+	}
+}
+
+// Wait waits for the program to end and sets Status. The error is nil
+// for exit status 0, else an *ExitError.
+func (c *Cmd) Wait() error {
+	if c.sys == nil {
+		return errors.New("launch: not started")
+	}
+	c.wait()
+	if c.Status.Exited && c.Status.Code == 0 {
+		return nil
+	}
+	return &ExitError{Status: c.Status}
+}
+
+func (c *Cmd) wait() {
+	s := c.sys
+	var tr traceResult
+	if s.trace != nil {
+		tr = <-s.trace
+	}
+	s.cmd.Wait()
+	ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok {
+		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}
+		return
+	}
+	switch {
+	case ws.Exited():
+		c.Status = Status{Exited: true, Code: ws.ExitStatus()}
+		if tr.sigsys != nil {
+			// The program caught the SIGSYS of a TRAP and exited.
+			c.Status.Violation = c.trapViolation(tr.sigsys)
+		}
+		return
+	case ws.Signaled():
+		c.Status = Status{Signal: ws.Signal()}
+	default:
+		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}
+		return
+	}
+	if c.Status.Signal != syscall.SIGSYS {
+		return
+	}
+	c.Status.Seccomp = true
+	if tr.sigsys != nil {
+		if c.Status.Violation = c.trapViolation(tr.sigsys); c.Status.Violation != nil {
+			return
+		}
+	}
+	if c.KernelRecord != nil {
+		if r, ok := c.KernelRecord(c.Process.Pid); ok {
+			c.Status.Violation = explain(c.Profile, s.native, s.badArch, r, "kernel log")
+		}
+	}
+}
+
+// trapViolation explains the siginfo of a TRAP.
+func (c *Cmd) trapViolation(si *unix.Sigsys) *Violation {
+	a, ok := arch.FromAuditNr(si.Arch, si.Syscall)
+	if !ok {
+		return nil
+	}
+	ret := seccomp.SECCOMP_RET_TRAP | uint32(si.Data)
+	r := Record{Arch: a, Nr: si.Syscall, Ret: ret, Args: si.Args, HasArgs: si.HasArgs}
+	return explain(c.Profile, c.sys.native, c.sys.badArch, r, "siginfo")
+}

@@ -1,0 +1,139 @@
+package launch_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/syscage/syscage/launch"
+)
+
+// The test binary plays two parts besides the tests: the launcher's stage
+// (launch.Init, for every Cmd the tests start) and the target programs
+// below, chosen by targetEnv. Filters are only ever installed in those
+// children, never in the test process.
+const targetEnv = "SYSCAGE_LAUNCH_TEST_TARGET"
+
+func TestMain(m *testing.M) {
+	launch.Init()
+	if name := os.Getenv(targetEnv); name != "" {
+		t, ok := targets[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "no target %q\n", name)
+			os.Exit(100)
+		}
+		t()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var targets = map[string]func(){
+	"uname":   targetUname,
+	"threads": targetThreads,
+	"state":   targetState,
+}
+
+// targetUname calls uname(2) and prints its errno.
+func targetUname() {
+	var u syscall.Utsname
+	err := syscall.Uname(&u)
+	errno := 0
+	if e, ok := err.(syscall.Errno); ok {
+		errno = int(e)
+	}
+	fmt.Printf("uname errno %d\n", errno)
+}
+
+// targetThreads starts threads, then prints Seccomp_filters of each.
+func targetThreads() {
+	const n = 8
+	var ready, done sync.WaitGroup
+	stop := make(chan struct{})
+	for range n {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			runtime.LockOSThread() // a thread of its own each
+			ready.Done()
+			<-stop
+		}()
+	}
+	ready.Wait()
+	tasks, _ := os.ReadDir("/proc/self/task")
+	out := map[string]string{}
+	for _, t := range tasks {
+		b, _ := os.ReadFile("/proc/self/task/" + t.Name() + "/status")
+		out[t.Name()] = statusField(string(b), "Seccomp_filters")
+	}
+	close(stop)
+	done.Wait()
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// state is what the state target prints.
+type state struct {
+	FDs        []int
+	Links      map[int]string // readlink of each descriptor
+	Env        []string
+	Caps       map[string]string
+	NoNewPrivs string
+	Seccomp    string
+	Read3      string // what descriptor 3 reads, if open
+}
+
+func targetState() {
+	var s state
+	// Raw system calls: the os package would open the runtime's poller
+	// descriptors first.
+	dfd, err := syscall.Open("/proc/self/fd", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		panic(err)
+	}
+	buf := make([]byte, 4096)
+	n, _ := syscall.ReadDirent(dfd, buf)
+	var names []string
+	_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	syscall.Close(dfd)
+	for _, name := range names {
+		if fd, _ := strconv.Atoi(name); fd != dfd {
+			s.FDs = append(s.FDs, fd)
+		}
+	}
+	slices.Sort(s.FDs)
+	s.Links = map[int]string{}
+	for _, fd := range s.FDs {
+		s.Links[fd], _ = os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	}
+	s.Env = os.Environ()
+	b, _ := os.ReadFile("/proc/self/status")
+	s.Caps = map[string]string{}
+	for _, k := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
+		s.Caps[k] = statusField(string(b), k)
+	}
+	s.NoNewPrivs = statusField(string(b), "NoNewPrivs")
+	s.Seccomp = statusField(string(b), "Seccomp")
+	if slices.Contains(s.FDs, 3) {
+		buf := make([]byte, 64)
+		n, _ := syscall.Read(3, buf)
+		s.Read3 = string(buf[:max(n, 0)])
+	}
+	json.NewEncoder(os.Stdout).Encode(s)
+}
+
+func statusField(status, key string) string {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
