@@ -88,9 +88,7 @@ func RunStage(args []string) {
 		json.NewEncoder(status).Encode(stageResult{Kind: kind, Msg: fmt.Sprintf(format, a...)})
 		os.Exit(125)
 	}
-	if err := unix.SetCloseOnExec(c.Status); err != nil {
-		fail("setup", "status pipe: %v", err)
-	}
+	unix.SetCloseOnExec(c.Status)
 	if err := unix.CloseOnExecExcept(c.Keep); err != nil {
 		fail("setup", "close inherited descriptors: %v", err)
 	}

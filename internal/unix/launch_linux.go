@@ -11,9 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WaitStatus is the status wait4(2) reports.
-type WaitStatus = unix.WaitStatus
-
 // Signals and ptrace events the launcher handles.
 const (
 	SIGSYS  = unix.SIGSYS
@@ -22,9 +19,6 @@ const (
 	SIGTSTP = unix.SIGTSTP
 	SIGTTIN = unix.SIGTTIN
 	SIGTTOU = unix.SIGTTOU
-
-	PTRACE_EVENT_EXEC = unix.PTRACE_EVENT_EXEC
-	PTRACE_EVENT_STOP = unix.PTRACE_EVENT_STOP
 
 	SYS_SECCOMP = 1 // si_code of a SIGSYS sent by a seccomp TRAP or KILL
 )
@@ -120,12 +114,6 @@ func CloseOnExecExcept(keep []int) error {
 	return nil
 }
 
-// SetCloseOnExec marks fd close-on-exec.
-func SetCloseOnExec(fd int) error {
-	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
-	return err
-}
-
 // PtraceSeizeExec attaches to pid with PTRACE_SEIZE, asking for a stop
 // at its next execve (PTRACE_O_TRACEEXEC). The calling thread becomes the
 // tracer: every later ptrace request must come from it.
@@ -136,9 +124,6 @@ func PtraceSeizeExec(pid int) error {
 	}
 	return nil
 }
-
-// PtraceCont resumes a stopped tracee, delivering sig unless it is 0.
-func PtraceCont(tid, sig int) error { return unix.PtraceCont(tid, sig) }
 
 // PtraceListen resumes a tracee in group-stop without ending the stop.
 func PtraceListen(tid int) error {
