@@ -16,6 +16,7 @@
 // its ABI, the action and the rule or default that decided it. For a TRAP
 // the launcher reads the siginfo itself (it attaches to the child with
 // PTRACE_SEIZE when the filter can return TRAP, only to see SIGSYS); for
-// a KILL the kernel sends no signal anyone can observe, and the caller can
-// supply the kernel's seccomp record through Cmd.KernelRecord.
+// a KILL the kernel sends no signal anyone can observe, and the launcher
+// reads the kernel's seccomp record from /dev/kmsg (package audit) where
+// it may, or asks Cmd.KernelRecord.
 package launch

@@ -13,8 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
@@ -119,6 +121,7 @@ type sysCmd struct {
 	cmd     *exec.Cmd
 	native  arch.Arch
 	badArch profile.Action
+	kmsg    *audit.Follower // the kernel log, followed from before the start
 	traced  bool
 	trace   chan traceResult // the tracer's findings, when traced
 }
@@ -217,6 +220,13 @@ func (c *Cmd) Start() error {
 	cmd.Env = []string{} // the stage needs none; the program gets cfg.Env
 	cmd.Dir = c.Dir
 	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program)}
+	if c.KernelRecord == nil && canKill(f.Program) {
+		// Follow the kernel log from before the start, for the record of
+		// a KILL. Without the right to read it there is no report.
+		if fol, err := audit.Follow(audit.FollowOptions{}); err == nil {
+			s.kmsg = fol
+		}
+	}
 	if s.traced {
 		err = s.startTraced()
 	} else {
@@ -225,6 +235,9 @@ func (c *Cmd) Start() error {
 	cfgR.Close()
 	stW.Close()
 	if err != nil {
+		if s.kmsg != nil {
+			s.kmsg.Close()
+		}
 		return startErr(ErrSetup, "launch: start the stage %s: %v", stage, err)
 	}
 	c.sys = s
@@ -379,6 +392,9 @@ func (c *Cmd) Wait() error {
 
 func (c *Cmd) wait() {
 	s := c.sys
+	if s.kmsg != nil {
+		defer s.kmsg.Close()
+	}
 	var tr traceResult
 	if s.trace != nil {
 		tr = <-s.trace
@@ -412,11 +428,53 @@ func (c *Cmd) wait() {
 			return
 		}
 	}
-	if c.KernelRecord != nil {
-		if r, ok := c.KernelRecord(c.Process.Pid); ok {
+	find := c.KernelRecord
+	if find == nil && s.kmsg != nil {
+		find = func(pid int) (Record, bool) { return killRecord(s.kmsg, pid, kernelLogWait) }
+	}
+	if find != nil {
+		if r, ok := find(c.Process.Pid); ok {
 			c.Status.Violation = explain(c.Profile, s.native, s.badArch, r, "kernel log")
 		}
 	}
+}
+
+// kernelLogWait is how long Wait waits for the kernel's record of a KILL
+// to reach the kernel log (the audit subsystem writes it from a thread of
+// its own, after the process died).
+const kernelLogWait = 2 * time.Second
+
+// killRecord returns the record of the seccomp KILL that ended process
+// pid, waiting for it at most timeout.
+func killRecord(f *audit.Follower, pid int, timeout time.Duration) (Record, bool) {
+	t := time.AfterFunc(timeout, func() { f.Close() })
+	defer t.Stop()
+	for {
+		e, err := f.Next()
+		var se *audit.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			continue
+		case err != nil:
+			return Record{}, false
+		case e.PID == pid && e.Killed() && e.Arch != arch.Invalid:
+			return Record{Arch: e.Arch, Nr: e.Nr, Ret: e.Code}, true
+		}
+	}
+}
+
+// canKill reports whether prog can return a KILL action.
+func canKill(prog bpf.Program) bool {
+	for _, ins := range prog {
+		if ins.Op != bpf.BPF_RET|bpf.BPF_K {
+			continue
+		}
+		switch ins.K & seccomp.SECCOMP_RET_ACTION_FULL {
+		case seccomp.SECCOMP_RET_KILL_PROCESS, seccomp.SECCOMP_RET_KILL_THREAD:
+			return true
+		}
+	}
+	return false
 }
 
 // trapViolation explains the siginfo of a TRAP.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -333,4 +334,34 @@ func TestFailClosed(t *testing.T) {
 		cmd.DropCaps, cmd.KeepCaps = true, []string{"CAP_FLY"}
 		startFails(t, cmd, launch.ErrSetup, "CAP_FLY")
 	})
+}
+
+func TestKillReport(t *testing.T) {
+	if _, err := os.Open("/dev/kmsg"); err != nil {
+		t.Skipf("the kernel log is not readable (%v): KILL reports need it", err)
+	}
+	p := denyUname(t, `"SCMP_ACT_KILL_PROCESS"`)
+	// The kernel log is rate-limited (printk); a record lost to it is
+	// retried after the limit's interval.
+	for try := 0; ; try++ {
+		cmd, stdout, _ := selfCmd(t, p, "uname")
+		cmd.Run()
+		st := cmd.Status
+		if st.ExitCode() != 159 || !st.Seccomp {
+			t.Fatalf("status %s (exit %d), want 159 from SIGSYS", st, st.ExitCode())
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("the target went on: %s", stdout)
+		}
+		if st.Violation == nil && try < 2 {
+			t.Logf("no kernel record of the kill; the kernel log may be rate-limited, retrying in 5s")
+			time.Sleep(5 * time.Second)
+			continue
+		}
+		want := "uname (63 on x86_64) got KILL_PROCESS from rule 2 of the profile (uname)"
+		if st.Violation == nil || st.Violation.String() != want || st.Violation.Source != "kernel log" {
+			t.Errorf("violation %+v, want %q from the kernel log", st.Violation, want)
+		}
+		break
+	}
 }
