@@ -87,11 +87,13 @@ func TestI386IntX80(t *testing.T) {
 			"syscalls": [{"names": ["uname"], "action": "SCMP_ACT_TRAP"}]}`, 159, "uname (122 on x86) got TRAP from rule 1 of the profile (uname)"},
 		{"bad arch trap", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}`, 159, "uname (122 on x86) got TRAP as a bad architecture: the profile does not cover x86"},
 	} {
-		cmd := launch.Command(parse(t, c.profile), bin)
-		if c.name == "bad arch trap" {
-			cmd.Compile.BadArch = profile.Action{Kind: profile.ActTrap}
-		}
-		cmd.Run()
+		cmd := runKilled(t, func() *launch.Cmd {
+			cmd := launch.Command(parse(t, c.profile), bin)
+			if c.name == "bad arch trap" {
+				cmd.Compile.BadArch = profile.Action{Kind: profile.ActTrap}
+			}
+			return cmd
+		})
 		st := cmd.Status
 		if st.ExitCode() != c.code {
 			t.Errorf("%s: %s (exit %d), want exit %d", c.name, st, st.ExitCode(), c.code)

@@ -336,32 +336,43 @@ func TestFailClosed(t *testing.T) {
 	})
 }
 
+// runKilled runs the command mk makes; when seccomp killed it and the
+// kernel's record did not come (the kernel log is rate-limited, about
+// ten records per five seconds for every process on the host), it runs
+// it again after the limit's interval, a few times.
+func runKilled(t *testing.T, mk func() *launch.Cmd) *launch.Cmd {
+	t.Helper()
+	for try := 0; ; try++ {
+		cmd := mk()
+		cmd.Run()
+		if st := cmd.Status; !st.Seccomp || st.Violation != nil || try == 5 {
+			return cmd
+		}
+		t.Logf("no kernel record of the kill (rate limit?); again in 5s")
+		time.Sleep(5 * time.Second)
+	}
+}
+
 func TestKillReport(t *testing.T) {
 	if _, err := os.Open("/dev/kmsg"); err != nil {
 		t.Skipf("the kernel log is not readable (%v): KILL reports need it", err)
 	}
 	p := denyUname(t, `"SCMP_ACT_KILL_PROCESS"`)
-	// The kernel log is rate-limited (printk); a record lost to it is
-	// retried after the limit's interval.
-	for try := 0; ; try++ {
-		cmd, stdout, _ := selfCmd(t, p, "uname")
-		cmd.Run()
-		st := cmd.Status
-		if st.ExitCode() != 159 || !st.Seccomp {
-			t.Fatalf("status %s (exit %d), want 159 from SIGSYS", st, st.ExitCode())
-		}
-		if stdout.Len() > 0 {
-			t.Errorf("the target went on: %s", stdout)
-		}
-		if st.Violation == nil && try < 2 {
-			t.Logf("no kernel record of the kill; the kernel log may be rate-limited, retrying in 5s")
-			time.Sleep(5 * time.Second)
-			continue
-		}
-		want := "uname (63 on x86_64) got KILL_PROCESS from rule 2 of the profile (uname)"
-		if st.Violation == nil || st.Violation.String() != want || st.Violation.Source != "kernel log" {
-			t.Errorf("violation %+v, want %q from the kernel log", st.Violation, want)
-		}
-		break
+	var stdout *bytes.Buffer
+	cmd := runKilled(t, func() *launch.Cmd {
+		cmd, out, _ := selfCmd(t, p, "uname")
+		stdout = out
+		return cmd
+	})
+	st := cmd.Status
+	if st.ExitCode() != 159 || !st.Seccomp {
+		t.Fatalf("status %s (exit %d), want 159 from SIGSYS", st, st.ExitCode())
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("the target went on: %s", stdout)
+	}
+	want := "uname (63 on x86_64) got KILL_PROCESS from rule 2 of the profile (uname)"
+	if st.Violation == nil || st.Violation.String() != want || st.Violation.Source != "kernel log" {
+		t.Errorf("violation %+v, want %q from the kernel log", st.Violation, want)
 	}
 }
