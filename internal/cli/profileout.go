@@ -3,9 +3,11 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/oci"
@@ -52,7 +54,7 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 	case "oci":
 		data, err = oci.Format(p)
 	case "lxc":
-		data, losses, err = lxc.Format(p, lxc.Options{Lossy: o.lossy})
+		data, losses, err = lxc.Format(lxcCoverage(e, p), lxc.Options{Lossy: o.lossy})
 	case "systemd":
 		data, losses, err = systemd.Format(p, systemd.Options{Lossy: o.lossy})
 	case "spo":
@@ -93,4 +95,39 @@ func dnsName(path string) string {
 		s = strings.Trim(s[:63], "-")
 	}
 	return s
+}
+
+// lxcCoverage widens the architectures of p to what an LXC policy covers
+// on the host p is for (x86_64 with x86 and x32, ...), when p covers part
+// of it: LXC applies a policy to all of them, so the names p allows are
+// then allowed on the others too, which is said on stderr.
+func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
+	if len(p.Arches) == 0 {
+		return p
+	}
+	for _, m := range lxc.ArchMap {
+		if m.Arch != p.Arches[0] {
+			continue
+		}
+		all := append([]arch.Arch{m.Arch}, m.Sub...)
+		var extra []string
+		for _, a := range p.Arches {
+			if !slices.Contains(all, a) {
+				return p
+			}
+		}
+		for _, a := range all {
+			if !slices.Contains(p.Arches, a) {
+				extra = append(extra, a.String())
+			}
+		}
+		if len(extra) == 0 {
+			return p
+		}
+		q := p.Clone()
+		q.Arches = all
+		fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", strings.Join(extra, " and "))
+		return q
+	}
+	return p
 }
