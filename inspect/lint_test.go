@@ -1,0 +1,126 @@
+package inspect_test
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+// seeded returns testdata/lint/clean.json changed by edit.
+func seeded(t *testing.T, edit func(m map[string]any)) *profile.Profile {
+	t.Helper()
+	b, err := os.ReadFile("testdata/lint/clean.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(m)
+	}
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	p, err := oci.Parse("seeded.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func addRule(m map[string]any, r string) {
+	var v any
+	if err := json.Unmarshal([]byte(r), &v); err != nil {
+		panic(err)
+	}
+	m["syscalls"] = append(m["syscalls"].([]any), v)
+}
+
+// TestLint: each problem seeded into a clean profile is flagged by its
+// check, and by no other; the clean profile gets no finding.
+func TestLint(t *testing.T) {
+	host := arch.X86_64
+	for _, tc := range []struct {
+		name  string
+		edit  func(m map[string]any)
+		check string   // the check that must fire ("" for none), alone unless also says otherwise
+		names []string // the system calls it must name
+	}{
+		{"clean", nil, "", nil},
+		{"bpf allowed", func(m map[string]any) { addRule(m, `{"names": ["bpf"], "action": "SCMP_ACT_ALLOW"}`) }, "dangerous-syscall", []string{"bpf"}},
+		{"io_uring allowed", func(m map[string]any) {
+			addRule(m, `{"names": ["io_uring_setup", "io_uring_enter"], "action": "SCMP_ACT_ALLOW"}`)
+		}, "dangerous-syscall", []string{"io_uring_setup", "io_uring_enter"}},
+		{"ptrace for some arguments", func(m map[string]any) {
+			addRule(m, `{"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}]}`)
+		}, "dangerous-syscall", []string{"ptrace"}},
+		{"clone3 EPERM", func(m map[string]any) {
+			m["syscalls"].([]any)[1].(map[string]any)["errnoRet"] = 13
+		}, "errno-not-enosys", []string{"clone3"}},
+		{"openat2 by the default", func(m map[string]any) {
+			r := m["syscalls"].([]any)[0].(map[string]any)
+			r["names"] = slices.DeleteFunc(r["names"].([]any), func(n any) bool { return n == "openat2" })
+		}, "errno-not-enosys", []string{"openat2"}},
+		{"a name no architecture has", func(m map[string]any) { addRule(m, `{"names": ["get_pid"], "action": "SCMP_ACT_LOG"}`) }, "unknown-name", []string{"get_pid"}},
+		{"x86_64 only", func(m map[string]any) { m["architectures"] = []string{"SCMP_ARCH_X86_64"} }, "compat-not-covered", nil},
+		{"read twice", func(m map[string]any) { addRule(m, `{"names": ["read", "pread64"], "action": "SCMP_ACT_LOG"}`) }, "shadowed", []string{"read"}},
+		{"a rule with the default action", func(m map[string]any) { addRule(m, `{"names": ["acct"], "action": "SCMP_ACT_ERRNO"}`) }, "no-effect", []string{"acct"}},
+		// The unconditional allow also makes the conditional ones dead.
+		{"mprotect without W^X", func(m map[string]any) { addRule(m, `{"names": ["mprotect"], "action": "SCMP_ACT_ALLOW"}`) }, "write-execute+shadowed", []string{"mprotect"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, err := inspect.Lint(seeded(t, tc.edit), host, inspect.LintOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var checks []string
+			var names []string
+			for _, f := range fs {
+				checks = append(checks, f.Check)
+				names = append(names, f.Names...)
+				if f.Message == "" || f.Fix == "" || f.Severity == 0 {
+					t.Errorf("incomplete finding %+v", f)
+				}
+			}
+			slices.Sort(checks)
+			checks = slices.Compact(checks)
+			if tc.check == "" {
+				if len(fs) != 0 {
+					t.Fatalf("findings on the clean profile: %+v", fs)
+				}
+				return
+			}
+			want := strings.Split(tc.check, "+")
+			slices.Sort(want)
+			if !slices.Equal(checks, want) {
+				t.Fatalf("checks %v, want only %s: %+v", checks, tc.check, fs)
+			}
+			for _, n := range tc.names {
+				if !slices.Contains(names, n) {
+					t.Errorf("%s not named: %+v", n, fs)
+				}
+			}
+		})
+	}
+
+	// A default that allows is flagged with the dangerous calls it leaves
+	// open.
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}, Arches: []arch.Arch{arch.X86_64, arch.X86, arch.X32},
+		Rules: []profile.Rule{{Names: []string{"reboot"}, Action: profile.Action{Kind: profile.ActErrno, Data: 1}}}}
+	fs, err := inspect.Lint(p, host, inspect.LintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Check != "default-allow" || fs[0].Severity != inspect.High || !slices.Contains(fs[0].Names, "bpf") || slices.Contains(fs[0].Names, "reboot") {
+		t.Errorf("default allow: %+v", fs)
+	}
+}

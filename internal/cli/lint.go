@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/profile"
+)
+
+func init() { register(newLintCmd) }
+
+type lintOptions struct {
+	host string
+	json bool
+	profileFlags
+}
+
+func newLintCmd(e *env) *cobra.Command {
+	var o lintOptions
+	c := &cobra.Command{
+		Use:   "lint [--json] PROFILE",
+		Short: "Find weaknesses and mistakes in a profile",
+		Long: `Lint checks a profile, resolved for --host as runc would load it, for:
+
+  default-allow       a default action that allows (a deny-list: new system
+                      calls and io_uring get through)
+  dangerous-syscall   dangerous system calls allowed by a rule: ptrace, bpf,
+                      kexec_load, init_module, mount, userfaultfd,
+                      perf_event_open, keyctl, io_uring_* (a filter bypass),
+                      open_by_handle_at, setns, unshare, ...
+  errno-not-enosys    EPERM (or another errno) for system calls that glibc,
+                      systemd and runc fall back from only on ENOSYS:
+                      clone3, faccessat2, fchmodat2, openat2, statx,
+                      close_range
+  unknown-name        names no covered architecture has (runc skips them)
+  compat-not-covered  compat ABIs of the host (x86 and x32 on x86_64) the
+                      profile does not cover: their programs are killed
+  shadowed, no-effect rules, or names in rules, that change nothing
+  write-execute       mmap/mprotect allowed with PROT_WRITE|PROT_EXEC (no W^X)
+
+Each finding has a severity (high, medium, low) and a fix. Exit status 1
+when there are findings, 0 when there are none.`,
+		Example: `  syscage lint app.json
+  syscage lint --json docker-default`,
+		Args: cmdArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runLint(e, o, args[0])
+		},
+	}
+	c.Flags().StringVar(&o.host, "host", "", "native ABI of the kernel (default: this binary's)")
+	c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("host", completeArch)
+	return c
+}
+
+type findingJSON struct {
+	Severity string   `json:"severity"`
+	Check    string   `json:"check"`
+	Rule     int      `json:"rule,omitempty"` // 1-based; 0 for the whole profile
+	Syscalls []string `json:"syscalls,omitempty"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix"`
+}
+
+func runLint(e *env, o lintOptions, ref string) error {
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	raw, _, err := readProfile(ref, "")
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	p, err := resolveFor(raw, host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	fs, err := inspect.Lint(p, host, inspect.LintOptions{Origins: ruleOrigins(raw, p)})
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	if o.json {
+		out := make([]findingJSON, 0, len(fs))
+		for _, f := range fs {
+			out = append(out, findingJSON{Severity: f.Severity.String(), Check: f.Check, Rule: f.Rule + 1, Syscalls: f.Names, Message: f.Message, Fix: f.Fix})
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		for _, f := range fs {
+			fmt.Fprintf(e.stdout, "%-6s %s: %s\n", f.Severity, f.Check, f.Message)
+			fmt.Fprintf(e.stdout, "       fix: %s\n", f.Fix)
+		}
+		if len(fs) > 0 {
+			counts := map[inspect.Severity]int{}
+			for _, f := range fs {
+				counts[f.Severity]++
+			}
+			var s []string
+			for _, sev := range []inspect.Severity{inspect.High, inspect.Medium, inspect.Low} {
+				if counts[sev] > 0 {
+					s = append(s, fmt.Sprintf("%d %s", counts[sev], sev))
+				}
+			}
+			fmt.Fprintf(e.stdout, "%d finding%s (%s)\n", len(fs), plural(len(fs)), strings.Join(s, ", "))
+		}
+	}
+	if len(fs) > 0 {
+		return silentExit(ExitFinding)
+	}
+	return nil
+}
+
+// ruleOrigins maps the rules of resolved to the rules of raw they come
+// from: Resolve keeps the order and drops rules.
+func ruleOrigins(raw, resolved *profile.Profile) []int {
+	out := make([]int, len(resolved.Rules))
+	j := 0
+	for i, r := range resolved.Rules {
+		for j < len(raw.Rules) && !sameRule(raw.Rules[j], r) {
+			j++
+		}
+		if j == len(raw.Rules) {
+			out[i] = -1
+			continue
+		}
+		out[i] = j
+		j++
+	}
+	return out
+}
+
+func sameRule(a, b profile.Rule) bool {
+	return slices.Equal(a.Names, b.Names) && a.Action == b.Action && slices.Equal(a.Conds, b.Conds)
+}
