@@ -6,8 +6,11 @@
 // thing in main, or in TestMain); the stage, now the child, marks every
 // inherited descriptor but stdin, stdout, stderr and the kept ones
 // close-on-exec, optionally drops capabilities, sets no_new_privs,
-// installs the filter with TSYNC on its main thread and calls execve
-// right after. The filter survives execve: the program and everything it
+// installs the filter on its main thread and calls execve right after
+// from that thread. (Not with TSYNC: execve ends the stage's other
+// threads anyway, and until then they run the Go runtime, which a strict
+// profile would kill. A Go program that confines itself and goes on
+// running uses seccomp.Install, which synchronizes every thread.) The filter survives execve: the program and everything it
 // starts stay inside it. Any failure before execve ends the stage with a
 // message on a close-on-exec status pipe, and the program never runs.
 //

@@ -72,8 +72,7 @@ type Cmd struct {
 	// Filter is the compiled filter to install, if not compiled from
 	// Profile.
 	Filter *seccomp.Filter
-	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...);
-	// TSYNC is always used.
+	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...).
 	Flags seccomp.Flags
 
 	// DropCaps drops every capability but KeepCaps from the bounding,

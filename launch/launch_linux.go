@@ -103,9 +103,13 @@ func RunStage(args []string) {
 			fail("setup", "drop capabilities: %v", err)
 		}
 	}
-	// Nothing but the install and execve from here on: the filter
-	// applies to the stage itself until execve replaces it.
-	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, CallingThread: true}); err != nil {
+	// Nothing but the install and execve from here on. The filter goes on
+	// this thread only, the one that calls execve: the program inherits
+	// it from this thread, and execve ends the stage's other threads. With
+	// TSYNC the Go runtime's other threads (sysmon sleeping in nanosleep,
+	// ...) would run under the profile until then, and a strict profile
+	// would kill the stage before the program started.
+	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
 	}
 	err = syscall.Exec(c.Path, c.Args, c.Env)

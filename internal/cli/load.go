@@ -52,6 +52,12 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 // resolveFor resolves p for host with the capabilities and kernel of pf
 // (default: Docker's capabilities and this host's kernel).
 func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
+	return p.Resolve(profileEnv(host, pf))
+}
+
+// profileEnv is the environment Docker's conditional rules are resolved
+// for.
+func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
 	env := profile.Env{Arch: host, Caps: pf.caps, Kernel: pf.kernel}
 	if env.Kernel == "" {
 		env.Kernel = hostKernel()
@@ -59,7 +65,7 @@ func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.P
 	if env.Caps == nil {
 		env.Caps = oci.DefaultCaps
 	}
-	return p.Resolve(env)
+	return env
 }
 
 // writeOutput writes data to path atomically (a temporary file renamed

@@ -7,7 +7,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -20,6 +23,8 @@ type runOptions struct {
 	env      []string
 	dropCaps bool
 	log      bool
+	complain bool
+	patch    string
 	profileFlags
 }
 
@@ -32,9 +37,8 @@ func newRunCmd(e *env) *cobra.Command {
 name; default docker-default). The child that becomes CMD marks every
 inherited descriptor but stdin, stdout, stderr and those kept with
 --keep-fd close-on-exec, optionally clears the environment and drops
-capabilities, sets no_new_privs, installs the compiled filter on all its
-threads (TSYNC; with --log also SECCOMP_FILTER_FLAG_LOG) and executes
-CMD. The filter survives exec: CMD and everything it starts stay inside.
+capabilities, sets no_new_privs, installs the compiled filter (with --log
+with SECCOMP_FILTER_FLAG_LOG) on the thread that then executes CMD. The filter survives exec: CMD and everything it starts stay inside.
 
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
@@ -45,6 +49,13 @@ and ABI, the action and the rule or default that decided it: from the
 siginfo for TRAP. 125 when syscage failed, 126 when CMD cannot be
 executed, 127 when it was not found.
 
+With --complain the profile's denials (and other ABIs) become LOG: CMD
+runs as if allowed, the kernel logs each call the profile would have
+denied, and at exit syscage prints them with a patch that adds a rule
+allowing them (a unified diff of the profile file; --patch FILE writes it
+there). It reads the kernel log (/dev/kmsg, needs CAP_SYSLOG), which the
+kernel rate-limits: apply the patch and run again until nothing is left.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -52,7 +63,8 @@ excludes are resolved for (default: Docker's default set, or none with
 		Example: `  syscage run -- ./app --serve
   syscage run -p app.json --clear-env --env PATH=/usr/bin -- ./app
   syscage run -p app.json --drop-caps --cap CAP_NET_BIND_SERVICE -- ./server
-  syscage run --keep-fd 3 -- ./worker 3<socket`,
+  syscage run --keep-fd 3 -- ./worker 3<socket
+  syscage run -p app.json --complain --patch app.patch -- ./app && patch -p0 < app.patch`,
 		Args: cmdArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runRun(e, o, args)
@@ -66,6 +78,8 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.StringArrayVar(&o.env, "env", nil, "set `K=V` in CMD's environment (repeatable)")
 	f.BoolVar(&o.dropCaps, "drop-caps", false, "drop every capability but those given with --cap")
 	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
+	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
+	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -83,13 +97,27 @@ func runRun(e *env, o runOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	f, err := seccomp.Compile(p, host, seccomp.Options{Strict: pf.strict})
+	so := seccomp.Options{Strict: pf.strict}
+	run := p
+	if o.complain {
+		run = launch.Complain(p)
+		so.BadArch = profile.Action{Kind: profile.ActLog}
+	} else if o.patch != "" {
+		return usagef("--patch needs --complain")
+	}
+	f, err := seccomp.Compile(run, host, so)
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
 	warnSkipped(e, f, false)
+	var complaints *complainLog
+	if o.complain {
+		if complaints, err = followComplaints(); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	}
 
-	cmd := launch.Command(p, args[0], args[1:]...)
+	cmd := launch.Command(run, args[0], args[1:]...)
 	cmd.Filter = f
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	if o.log {
@@ -127,9 +155,25 @@ func runRun(e *env, o runOptions, args []string) error {
 	}
 
 	err = cmd.Run()
+	var events []audit.Event
+	if complaints != nil {
+		events = complaints.stop()
+	}
 	var se *launch.StartError
 	if errors.As(err, &se) {
 		return withCode(se.ExitCode(), se)
+	}
+	if complaints != nil {
+		reload := func(name string, data []byte) (*profile.Profile, error) {
+			q, err := oci.Parse(name, data)
+			if err != nil {
+				return nil, err
+			}
+			return q.Resolve(profileEnv(host, pf))
+		}
+		if err := complainReport(e, o.profile, p, host, events, o.patch, reload); err != nil {
+			return withCode(ExitFailure, err)
+		}
 	}
 	st := cmd.Status
 	if st.Seccomp || st.Violation != nil {
