@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/profile"
+)
+
+func init() { register(newExplainCmd) }
+
+type explainOptions struct {
+	host string
+	arch string
+	json bool
+	profileFlags
+}
+
+func newExplainCmd(e *env) *cobra.Command {
+	var o explainOptions
+	c := &cobra.Command{
+		Use:   "explain [--arch ARCH] PROFILE",
+		Short: "Say which system calls a profile allows, denies or logs, per architecture",
+		Long: `Explain reads a profile as runc and libseccomp would load it on a kernel whose
+native ABI is --host, and says per covered architecture and per action which
+system calls get it, and under which argument conditions; then what every
+other system call gets (the default), what numbers above the table get
+(ENOSYS, so that glibc falls back), and what calls of architectures the
+profile does not cover get. --arch shows one architecture.`,
+		Example: `  syscage explain docker-default
+  syscage explain --arch x86 --json app.json`,
+		Args: cmdArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runExplain(e, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.host, "host", "", "native ABI of the kernel (default: this binary's)")
+	f.StringVarP(&o.arch, "arch", "a", "", "show only `ARCH`")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("host", completeArch)
+	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
+	return c
+}
+
+type explainJSON struct {
+	Arch    string            `json:"arch"`
+	Default string            `json:"default"`
+	Groups  []actionGroupJSON `json:"actions"`
+	Others  int               `json:"others"`
+	Beyond  uint32            `json:"enosysFrom"`
+	Skipped []string          `json:"skipped,omitempty"`
+}
+
+type actionGroupJSON struct {
+	Action   string   `json:"action"`
+	When     string   `json:"when,omitempty"`
+	Syscalls []string `json:"syscalls"`
+}
+
+func runExplain(e *env, o explainOptions, ref string) error {
+	host, err := parseArchFlag(o.host)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	only := arch.Invalid
+	if o.arch != "" {
+		if only, err = arch.Parse(o.arch); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	p, err := loadProfile(ref, host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	exs, err := inspect.Explain(p, host)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	var shown []inspect.Explanation
+	for _, ex := range exs {
+		if only == arch.Invalid || ex.Arch == only {
+			shown = append(shown, ex)
+		}
+	}
+	if only != arch.Invalid && len(shown) == 0 {
+		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s: every %s system call gets %s", ref, only, only, profile.DefaultBadArch))
+	}
+	if o.json {
+		out := make([]explainJSON, 0, len(shown))
+		for _, ex := range shown {
+			j := explainJSON{Arch: ex.Arch.String(), Default: ex.Default.String(), Others: ex.Others, Beyond: ex.Beyond, Skipped: ex.Skipped}
+			for _, g := range ex.Groups {
+				j.Groups = append(j.Groups, actionGroupJSON{Action: g.Action.String(), When: g.When, Syscalls: g.Names})
+			}
+			out = append(out, j)
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // conditions have & and <
+		if err := enc.Encode(out); err != nil {
+			return withCode(ExitFailure, err)
+		}
+		return nil
+	}
+	for i, ex := range shown {
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		printExplanation(e.stdout, ex, ex.Arch == host)
+	}
+	if only == arch.Invalid {
+		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
+	}
+	return nil
+}
+
+func printExplanation(w io.Writer, ex inspect.Explanation, native bool) {
+	label := ex.Arch.String()
+	if native {
+		label += " (native)"
+	}
+	fmt.Fprintf(w, "%s:\n", label)
+	for _, g := range ex.Groups {
+		head := g.Action.String()
+		switch g.When {
+		case "":
+		case "otherwise":
+			head += " otherwise"
+		default:
+			head += " if " + g.When
+		}
+		fmt.Fprintf(w, "  %s (%d): %s\n", head, len(g.Names), wrapNames(g.Names))
+	}
+	fmt.Fprintf(w, "  %s: the %d other system calls of the table\n", ex.Default, ex.Others)
+	fmt.Fprintf(w, "  ERRNO(%d): numbers from %d that no rule names (newer than the table)\n", inspect.ENOSYS, ex.Beyond)
+	if len(ex.Skipped) > 0 {
+		fmt.Fprintf(w, "  names %s lacks (skipped): %s\n", ex.Arch, wrapNames(ex.Skipped))
+	}
+}
+
+// wrapNames joins names, wrapped at about 100 columns.
+func wrapNames(names []string) string {
+	var b strings.Builder
+	col := 0
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(",")
+			col++
+			if col+len(n) > 90 {
+				b.WriteString("\n      ")
+				col = 0
+			} else {
+				b.WriteString(" ")
+				col++
+			}
+		}
+		b.WriteString(n)
+		col += len(n)
+	}
+	return b.String()
+}
