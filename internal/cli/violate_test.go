@@ -28,6 +28,7 @@ import (
 func init() {
 	testPrograms["seccomp-violator"] = violatorMain
 	scriptCmds["violate"] = cmdViolate
+	scriptCmds["findpid"] = cmdFindPID
 	scriptConds["root"] = func() bool { return os.Geteuid() == 0 }
 	// kmsg: the kernel log can be read (root or CAP_SYSLOG).
 	scriptConds["kmsg"] = func() bool {
@@ -264,4 +265,27 @@ func lookPath(ts *testscript.TestScript, name string) string {
 	}
 	ts.Fatalf("%s not found in $PATH", name)
 	return ""
+}
+
+// cmdFindPID: findpid VAR ARG... waits up to ten seconds for a process
+// whose command line is ARG... and sets $VAR to its pid.
+func cmdFindPID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: findpid VAR ARG...")
+	}
+	want := strings.Join(args[1:], "\x00") + "\x00"
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		dirs, _ := os.ReadDir("/proc")
+		for _, d := range dirs {
+			pid, err := strconv.Atoi(d.Name())
+			if err != nil {
+				continue
+			}
+			if b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline")); err == nil && string(b) == want {
+				ts.Setenv(args[0], strconv.Itoa(pid))
+				return
+			}
+		}
+	}
+	ts.Fatalf("no process runs %q", args[1:])
 }
