@@ -68,24 +68,69 @@ func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
 	return env
 }
 
-// writeOutput writes data to path atomically (a temporary file renamed
-// into place), or to stdout when path is "" or "-".
+// writeOutput writes data to path atomically (a temporary file next to
+// the target renamed into place, keeping an existing file's mode and
+// replacing the file a symbolic link points to rather than the link), or
+// to stdout when path is "" or "-". A path that is not a regular file, such
+// as /dev/stdout, a FIFO or a terminal, is written in place: renaming over
+// it would replace the device node or the link with a file. Errors name
+// path, never the temporary file.
 func writeOutput(e *env, path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := e.stdout.Write(data)
 		return err
 	}
+	mode := os.FileMode(0o644)
+	target := path
+	switch fi, err := os.Stat(path); {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("write %s: is a directory; give a file name", path)
+	case err == nil && !fi.Mode().IsRegular():
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+		}
+		return nil
+	case err == nil:
+		mode = fi.Mode().Perm()
+		if t, err := filepath.EvalSymlinks(path); err == nil {
+			target = t
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	}
+	if err := writeAtomic(target, mode, data); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+// writeAtomic writes data to a temporary file in path's directory and
+// renames it to path.
+func writeAtomic(path string, mode os.FileMode, data []byte) error {
 	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
+	} else if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -93,6 +138,20 @@ func writeOutput(e *env, path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// unwrapPath drops the operation and path of a *PathError or
+// *LinkError, which the caller names itself.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // hostKernel returns the running kernel's release, or "" when unknown.
