@@ -119,6 +119,7 @@ type settings struct {
 type parser struct {
 	file string
 	s    settings
+	seen bool // a seccomp setting was assigned
 }
 
 func (p *parser) errAt(line, col int, format string, args ...any) error {
@@ -180,6 +181,9 @@ func words(v string, pos posFn) []word {
 //   - SystemCallArchitectures= gives Arches ("native" is the native ABI,
 //     which the model always covers); without it the profile gets
 //     LocalArchMap, the ABIs systemd filters on each host.
+//   - A text with none of these settings (an empty file, a unit without
+//     a filter) is an error, not a profile that allows everything; an
+//     empty SystemCallFilter= says that on purpose.
 //
 // The profile has one rule per action, sorted by action, with sorted
 // names. Errors are *profile.SyntaxError located at the offending word:
@@ -201,6 +205,14 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 		}
 	} else if err := p.unit(text); err != nil {
 		return nil, err
+	}
+	if !p.seen {
+		// Read as systemd would, a text without seccomp settings allows
+		// every system call; as a profile it is a mistake (an empty
+		// file, the wrong unit, a file in no format syscage reads), and
+		// reading it so would fail open.
+		return nil, &profile.SyntaxError{File: p.file, Line: 1, Col: 1, Err: profile.ErrInvalid,
+			Msg: "no SystemCallFilter=, SystemCallArchitectures=, SystemCallErrorNumber= or SystemCallLog= setting: not a seccomp profile (an empty SystemCallFilter= allows every system call)"}
 	}
 	return p.profile()
 }
@@ -270,6 +282,7 @@ func (p *parser) unit(text string) error {
 }
 
 func (p *parser) assign(key, v string, pos posFn) error {
+	p.seen = true
 	line, col := pos(0)
 	switch key {
 	case keyErrno:
@@ -768,6 +781,11 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	}
 	for _, l := range logLines {
 		fmt.Fprintf(&b, "%s=%s\n", keyLog, l)
+	}
+	if archLine == "" && len(filterLines) == 0 && len(logLines) == 0 {
+		// No filter at all, said explicitly: Parse refuses a unit
+		// without seccomp settings.
+		fmt.Fprintf(&b, "%s=\n", keyFilter)
 	}
 	if len(losses) > 0 && !o.Lossy {
 		return nil, losses, &profile.LossError{Format: "systemd", Losses: losses}

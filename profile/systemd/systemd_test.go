@@ -198,6 +198,10 @@ func TestErrors(t *testing.T) {
 		{"[Service]\nSystemCallFilter=~read \\\n  write \\\n\tmout:EPERM\n", `u:4:2: unknown system call "mout"`},
 		{"[Service]\nSystemCallFilter=~read \\\n  write:EPEM\n", `u:3:9: unknown errno "EPEM"`},
 		{"@system-service\n~@privleged\n", `u:2:2: unknown system-call group "@privleged"`},
+		{"", `u:1:1: no SystemCallFilter=`},
+		{" \n\n# a comment\n", `u:1:1: no SystemCallFilter=`},
+		{"[]\n", `u:1:1: no SystemCallFilter=`},
+		{"[Service]\nExecStart=/bin/true\n", `u:1:1: no SystemCallFilter=`},
 	} {
 		p, err := systemd.Parse("u", []byte(tc.in))
 		if p != nil || err == nil {
@@ -452,3 +456,27 @@ func TestDockerDefaultLossy(t *testing.T) {
 }
 
 func runs(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+
+// TestNoFilter: a profile that allows everything on the ABIs systemd
+// covers is written as an explicit empty SystemCallFilter=, which reads
+// back as the same profile (a unit without settings is refused).
+func TestNoFilter(t *testing.T) {
+	p, err := systemd.Parse("reset", []byte("SystemCallFilter=\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, losses, err := systemd.Format(p, systemd.Options{})
+	if err != nil || len(losses) > 0 {
+		t.Fatalf("Format: %v %v", losses, err)
+	}
+	if want := "[Service]\nSystemCallFilter=\n"; string(out) != want {
+		t.Fatalf("Format:\n got %q\nwant %q", out, want)
+	}
+	q, err := systemd.Parse("formatted", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, q) {
+		t.Fatalf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
+	}
+}
