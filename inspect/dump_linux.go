@@ -76,3 +76,42 @@ func seccompMode(pid int) (int, error) {
 	}
 	return 0, fmt.Errorf("dump pid %d: %w (no Seccomp: line in /proc/%d/status: a kernel without CONFIG_SECCOMP)", pid, ErrNotSupported, pid)
 }
+
+// Task is the filters of one thread.
+type Task struct {
+	TID     int
+	Filters []Filter
+}
+
+// DumpTasks returns the filters of every thread of process pid, the
+// thread group leader first. Threads may differ: a thread that installed
+// a filter without SECCOMP_FILTER_FLAG_TSYNC has its own. A thread that
+// ends while it is read is left out.
+func DumpTasks(pid int) ([]Task, error) {
+	lead, err := Dump(pid)
+	if err != nil && !errors.Is(err, ErrNoFilter) {
+		return nil, err
+	}
+	out := []Task{{TID: pid, Filters: lead}}
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return nil, fmt.Errorf("dump pid %d: %w", pid, err)
+	}
+	for _, e := range ents {
+		var tid int
+		if _, err := fmt.Sscan(e.Name(), &tid); err != nil || tid == pid {
+			continue
+		}
+		fs, err := Dump(tid)
+		switch {
+		case errors.Is(err, ErrNoFilter):
+			fs = nil
+		case err != nil && strings.Contains(err.Error(), "no such process"):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, Task{TID: tid, Filters: fs})
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
@@ -43,8 +44,10 @@ compiled here does: a comparison by meaning in the BPF emulator, not of
 bytes, over every ABI syscage knows, every system-call number of each table
 and those beyond it, and argument values at the boundaries of every
 comparison either filter makes. Stacked filters are combined as the kernel
-combines them. FILTERS instead of --pid is a directory written by 'syscage
-dump -o' or a raw BPF file.
+combines them. With --pid every thread is read: threads whose filters differ
+(a thread that installed one without TSYNC) are checked and reported apart.
+FILTERS instead of --pid is a directory written by 'syscage dump -o' or a
+raw BPF file.
 
 Exit status 0 when they agree, 1 listing every system call that differs
 (and, where arguments matter, the values), 125 when the filters or the
@@ -70,51 +73,105 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var live inspect.Stack
-	what := ""
+	type subject struct {
+		what  string
+		stack inspect.Stack
+	}
+	var subjects []subject
 	if o.pid != 0 {
-		fs, err := inspect.Dump(o.pid)
+		tasks, err := inspect.DumpTasks(o.pid)
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		live = inspect.StackOf(fs)
-		what = fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
+		// Threads with the same filters are one subject.
+		var keys []string
+		tids := map[string][]int{}
+		stacks := map[string][]inspect.Filter{}
+		for _, t := range tasks {
+			k := fmt.Sprint(inspect.StackOf(t.Filters))
+			if _, ok := tids[k]; !ok {
+				keys = append(keys, k)
+				stacks[k] = t.Filters
+			}
+			tids[k] = append(tids[k], t.TID)
+		}
+		for _, k := range keys {
+			fs := stacks[k]
+			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
+			if len(keys) > 1 {
+				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
+			}
+			if len(fs) == 0 {
+				what = fmt.Sprintf("thread%s %s of pid %d, unfiltered,", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+			}
+			subjects = append(subjects, subject{what, inspect.StackOf(fs)})
+		}
 	} else {
-		if live, err = loadStack(args[0], host, o.profileFlags); err != nil {
+		live, err := loadStack(args[0], host, o.profileFlags)
+		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		what = args[0]
+		subjects = append(subjects, subject{args[0], live})
 		args = args[1:]
 	}
 	want, err := loadStack(args[0], host, o.profileFlags)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	ds, st, err := inspect.Compare(live, want, inspect.CompareOptions{})
-	if err != nil {
-		return withCode(ExitFailure, err)
+	differ := false
+	type result struct {
+		What        string     `json:"subject"`
+		Same        bool       `json:"same"`
+		Differences []diffJSON `json:"differences"`
+		Stats       any        `json:"compared"`
+	}
+	var results []result
+	for i, sub := range subjects {
+		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		differ = differ || len(ds) > 0
+		results = append(results, result{sub.what, len(ds) == 0, toJSON(ds), st})
+		if o.json {
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		if len(ds) == 0 {
+			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
+				sub.what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
+		} else {
+			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
+			printDiffs(e.stdout, ds, "live", "profile")
+		}
 	}
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Same        bool       `json:"same"`
-			Differences []diffJSON `json:"differences"`
-			Stats       any        `json:"compared"`
-		}{len(ds) == 0, toJSON(ds), st}); err != nil {
+		var err error
+		if len(results) == 1 {
+			err = enc.Encode(results[0])
+		} else {
+			err = enc.Encode(results)
+		}
+		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-	} else if len(ds) == 0 {
-		fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
-			what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
-	} else {
-		fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", what, args[0], len(ds), plural(len(ds)))
-		printDiffs(e.stdout, ds, "live", "profile")
 	}
-	if len(ds) > 0 {
+	if differ {
 		return silentExit(ExitFinding)
 	}
 	return nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 func verbS(singular bool) string {

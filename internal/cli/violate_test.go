@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -40,14 +42,22 @@ func init() {
 	}
 }
 
-// violatorMain: seccomp-violator [-wait|-hold] PROFILE SYSCALL...
+// violatorMain: seccomp-violator [-wait|-hold] [-thread] PROFILE SYSCALL...
 // -wait waits for stdin to close after the calls, -hold reads a line
-// before it installs the filter.
+// before it installs the filter; -thread then gives one thread a second
+// filter of its own (no TSYNC) that denies uname with EPERM.
 func violatorMain() {
 	args := os.Args[1:]
-	wait := len(args) > 0 && args[0] == "-wait"
-	hold := len(args) > 0 && args[0] == "-hold"
-	if wait || hold {
+	var wait, hold, thread bool
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-wait":
+			wait = true
+		case "-hold":
+			hold = true
+		case "-thread":
+			thread = true
+		}
 		args = args[1:]
 	}
 	if hold {
@@ -55,7 +65,7 @@ func violatorMain() {
 		bufio.NewReader(os.Stdin).ReadString('\n')
 	}
 	if len(args) < 1 {
-		fmt.Fprintln(os.Stderr, "usage: seccomp-violator [-wait] PROFILE SYSCALL...")
+		fmt.Fprintln(os.Stderr, "usage: seccomp-violator [-wait|-hold] [-thread] PROFILE SYSCALL...")
 		os.Exit(2)
 	}
 	host, _ := arch.Native()
@@ -67,6 +77,27 @@ func violatorMain() {
 	if _, err := seccomp.Install(f, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(125)
+	}
+	if thread {
+		installed := make(chan error)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread keeps its own filter
+			un, _ := host.SyscallNumber("uname")
+			p := bpf.Program{
+				{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetNr},
+				{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: un, Jf: 1},
+				{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ERRNO | 1},
+				{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ALLOW},
+			}
+			_, err := seccomp.InstallProgram(p, seccomp.InstallOptions{NoTSync: true})
+			installed <- err
+			select {}
+		}()
+		if err := <-installed; err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(125)
+		}
+		fmt.Printf("thread filtered\n")
 	}
 	for _, name := range args[1:] {
 		nr, ok := host.SyscallNumber(name)
@@ -168,6 +199,7 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 		mode := map[string]string{"-bg": "-wait", "-start": "-hold"}[args[0]]
 		args = append([]string{mode}, args[1:]...)
 	}
+	// -thread goes through to the violator.
 	bin := lookPath(ts, "seccomp-violator")
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = ts.Getenv("WORK")
