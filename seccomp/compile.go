@@ -250,7 +250,7 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 	if !slices.IsSortedFunc(points, byLo) {
 		slices.SortStableFunc(points, byLo)
 	}
-	out := make([]segment, 0, 2*len(points)+len(bg))
+	out := make([]segment, 0, len(points)/4+len(bg)+8) // neighbours mostly merge
 	push := func(lo, hi uint64, s segment) {
 		if lo > hi {
 			return
