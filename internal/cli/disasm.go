@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,7 +78,12 @@ nothing is written. FILE "-" reads stdin.`,
 			}
 			p, err := bpf.Assemble(string(text))
 			if err != nil {
-				return withCode(ExitFailure, fmt.Errorf("%s:%w", args[0], err))
+				var se *bpf.SyntaxError
+				if errors.As(err, &se) {
+					// file:line: msg, as every other located error.
+					return withCode(ExitFailure, fmt.Errorf("%s:%d: %s", args[0], se.Line, se.Msg))
+				}
+				return withCode(ExitFailure, fmt.Errorf("%s: %w", args[0], err))
 			}
 			if err := p.Validate(); err != nil {
 				return withCode(ExitFailure, fmt.Errorf("%s: %w", args[0], err))

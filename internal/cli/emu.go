@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -32,17 +33,18 @@ func newEmuCmd(e *env) *cobra.Command {
 		Long: `Emu runs a filter in syscage's BPF emulator on one system call, as a task of
 ABI ARCH would make it, and prints the action and every instruction
 executed. The filter is a profile (compiled here for --host) or a raw BPF
-file (FILE.bpf, or any file that is not a profile). SYSCALL is a name or a
-number; ARGs are numbers (decimal, 0x hex, or negative).
+file (a name ending in .bpf). SYSCALL is a name or a number; ARGs are
+numbers (decimal, 0x hex, or negative after "--", as in the example).
 
-For a profile, emu also states the profile's reference verdict (plain-Go
-semantics, independent of the compiler) and fails with exit 125 if the
-compiled filter disagrees.`,
+For a profile, emu also checks the verdict against the profile's reference
+verdict (plain-Go semantics, independent of the compiler; "reference" in
+--json) and fails with exit 125 if the compiled filter disagrees.`,
 		Example: `  syscage emu docker-default uname
   syscage emu docker-default personality 0xffffffff
   syscage emu -a x86 docker-default socketcall 1
   syscage emu -a aarch64 --host aarch64 profile.json clone3
-  syscage emu filter.bpf 59`,
+  syscage emu filter.bpf 59
+  syscage emu docker-default personality -- -1`,
 		Args: cmdArgs(cobra.RangeArgs(2, 8)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runEmu(e, o, args)
@@ -199,9 +201,20 @@ func parseSyscallArg(a arch.Arch, s string) (uint32, string, error) {
 // parseArgValue reads a 64-bit argument: decimal, 0x hex, or negative
 // (two's complement, as the kernel passes -1).
 func parseArgValue(s string) (uint64, error) {
+	var v uint64
+	var err error
 	if strings.HasPrefix(s, "-") {
-		v, err := strconv.ParseInt(s, 0, 64)
-		return uint64(v), err
+		var n int64
+		n, err = strconv.ParseInt(s, 0, 64)
+		v = uint64(n)
+	} else {
+		v, err = strconv.ParseUint(s, 0, 64)
 	}
-	return strconv.ParseUint(s, 0, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, errors.New("out of the range of a 64-bit argument")
+	}
+	if err != nil {
+		return 0, errors.New("not a number (want decimal, 0x hex, or negative)")
+	}
+	return v, nil
 }

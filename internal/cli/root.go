@@ -44,8 +44,15 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// withCode wraps err so that Main exits with code.
-func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+// withCode wraps err so that Main exits with code. A usage error (a bad
+// flag value, such as an unknown --arch) keeps exit code 2 whatever code
+// the command gives its failures.
+func withCode(code int, err error) error {
+	if isUsageError(err) {
+		code = ExitUsage
+	}
+	return &exitError{code: code, err: err}
+}
 
 // silentExit makes Main exit with code without printing anything more.
 func silentExit(code int) error { return &exitError{code: code} }
@@ -69,7 +76,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return ExitOK
 	}
@@ -84,7 +91,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// and anything a command returned unwrapped.
 	fmt.Fprintf(stderr, "syscage: %v\n", err)
 	if isUsageError(err) || strings.HasPrefix(err.Error(), "unknown command ") {
-		fmt.Fprintf(stderr, "Run 'syscage --help' for usage.\n")
+		path := "syscage"
+		if cmd != nil && cmd != root {
+			path = cmd.CommandPath()
+			fmt.Fprintf(stderr, "Usage: %s\n", cmd.UseLine())
+		}
+		fmt.Fprintf(stderr, "Run '%s --help' for the flags and examples.\n", path)
 		return ExitUsage
 	}
 	return ExitFailure
