@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"os"
 	"strings"
 
@@ -31,8 +32,10 @@ func newCompileCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "compile [-a ARCH] [-o FILE] [--format raw|text|c|go] PROFILE",
 		Short: "Compile a profile to a seccomp BPF filter",
-		Long: `Compile turns a profile (a Docker/OCI seccomp JSON file, or a built-in name
-such as docker-default) into a seccomp classic-BPF filter for a kernel whose
+		Long: `Compile turns a profile (a file in any format syscage reads: Docker/OCI
+seccomp JSON or an OCI config.json, an LXC policy, a systemd unit, drop-in
+or SystemCallFilter= value, a SeccompProfile; or a built-in name such as
+docker-default) into a seccomp classic-BPF filter for a kernel whose
 native ABI is ARCH (default: this binary's). The filter covers ARCH and the
 profile's architectures; Docker's archMap, includes and excludes are
 resolved for ARCH, the capabilities given with --cap (default: Docker's
@@ -196,6 +199,11 @@ func formatGo(f *seccomp.Filter, ref string) []byte {
 		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "}\n")
+	// gofmt aligns the comments, so that the generated file passes
+	// gofmt -l in the project that commits it.
+	if out, err := format.Source(b.Bytes()); err == nil {
+		return out
+	}
 	return b.Bytes()
 }
 

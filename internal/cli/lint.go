@@ -39,7 +39,8 @@ func newLintCmd(e *env) *cobra.Command {
   unknown-name        names no covered architecture has (runc skips them)
   compat-not-covered  compat ABIs of the host (x86 and x32 on x86_64) the
                       profile does not cover: their programs are killed
-  shadowed, no-effect rules, or names in rules, that change nothing
+  shadowed            names in a rule that an earlier rule already decides
+  no-effect           rules that give the default action, changing nothing
   write-execute       mmap/mprotect allowed with PROT_WRITE|PROT_EXEC (no W^X)
 
 Each finding has a severity (high, medium, low) and a fix. Exit status 1

@@ -36,7 +36,7 @@ On ABIs that multiplex socket and System V IPC calls (x86, s390, ppc, ...)
 a name reached only through socketcall(2) or ipc(2) prints as
 "ipc(117) call 1"; --json gives the parts.
 
-The tables come from Linux ` + arch.TableRelease() + `; a name missing on an
+The tables come from ` + arch.TableRelease() + `; a name missing on an
 architecture is reported unknown, never guessed.`,
 		Example: `  syscage resolve execve                  # 59 on x86_64
   syscage resolve -a aarch64 57           # close

@@ -33,8 +33,8 @@ func newRunCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run [-p PROFILE] [options] -- CMD [ARG...]",
 		Short: "Run a program under a seccomp profile",
-		Long: `Run starts CMD under PROFILE (a Docker/OCI seccomp JSON file or a built-in
-name; default docker-default). The child that becomes CMD marks every
+		Long: `Run starts CMD under PROFILE (a file in any format syscage reads, as
+compile takes it, or a built-in name; default docker-default). The child that becomes CMD marks every
 inherited descriptor but stdin, stdout, stderr and those kept with
 --keep-fd close-on-exec, optionally clears the environment and drops
 capabilities, sets no_new_privs, installs the compiled filter (with --log

@@ -39,8 +39,9 @@ func newWatchCmd(e *env) *cobra.Command {
 a filter killed, logged, or (for filters installed with
 SECCOMP_FILTER_FLAG_LOG) denied. It reads the audit netlink multicast group
 (CAP_AUDIT_READ), which gets every record whether or not an audit daemon
-runs, or else follows the kernel log (/dev/kmsg; root or CAP_SYSLOG). With --json each line is a JSON object. This is an intrusion signal:
-a confined program asking for what its profile does not allow.
+runs, or else follows the kernel log (/dev/kmsg; root or CAP_SYSLOG).
+With --json each line is a JSON object. This is an intrusion signal: a
+confined program asking for what its profile does not allow.
 
 --exec runs HOOK with "sh -c" for every event, with the event as JSON on its
 standard input and SYSCAGE_SYSCALL, SYSCAGE_PID, SYSCAGE_COMM and
