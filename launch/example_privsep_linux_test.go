@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"github.com/syscage/syscage/launch"
 )
@@ -44,8 +45,12 @@ func greeter(files []*os.File) {
 	if _, err := os.Open("/etc/passwd"); err != nil {
 		fmt.Fprintf(conn, "greeter: %v\n", err)
 	}
-	err = syscall.Exec("/bin/sh", []string{"sh", "-c", "echo a shell"}, nil)
-	fmt.Fprintf(conn, "greeter: exec /bin/sh: %v\n", err)
+	// execve(2) itself (syscall.Exec would first prepare the runtime for
+	// the exec, which it then undoes).
+	sh, _ := syscall.BytePtrFromString("/bin/sh")
+	argv := []*byte{sh, nil}
+	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(sh)), uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&argv[1])))
+	fmt.Fprintf(conn, "greeter: exec /bin/sh: %v\n", errno)
 	if _, err := net.Dial("tcp", "127.0.0.1:9"); err != nil {
 		fmt.Fprintf(conn, "greeter: a new socket: %v\n", err)
 	}
@@ -60,8 +65,9 @@ func Example_privilegeSeparation() {
 	if err != nil {
 		panic(err)
 	}
-	defer ln.Close()
+	addr := ln.Addr().String()
 	lnFile, _ := ln.(*net.TCPListener).File()
+	ln.Close() // the worker's copy listens on
 	tmp, _ := os.CreateTemp("", "greeting")
 	defer os.Remove(tmp.Name())
 	tmp.WriteString("a file only the supervisor could open")
@@ -79,7 +85,7 @@ func Example_privilegeSeparation() {
 	lnFile.Close()
 	data.Close()
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		panic(err)
 	}

@@ -50,16 +50,18 @@ func WorkerMain() (name string, files []*os.File, ok bool) {
 }
 
 // GoRuntime are the system calls a Go program's runtime makes once it
-// runs: memory, threads, signals, timers, the network poller. A worker's
-// profile allows them (WorkerProfile) and adds what the worker's own work
-// needs.
+// runs: memory, threads, signals, timers, the network poller, the cgroup
+// CPU limit it re-reads, and, in a program linked with cgo, glibc's start
+// of a thread (rseq and set_robust_list: glibc aborts the program,
+// silently, when rseq registration fails). A worker's profile allows them
+// (WorkerProfile) and adds what the worker's own work needs.
 var GoRuntime = []string{
 	"brk", "mmap", "munmap", "madvise", "mprotect", "mremap",
 	"futex", "nanosleep", "sched_yield", "sched_getaffinity", "getpid", "gettid", "tgkill",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
-	"clone", "clone3", "exit", "exit_group", "restart_syscall",
+	"clone", "clone3", "exit", "exit_group", "restart_syscall", "rseq", "set_robust_list",
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2",
-	"read", "write", "close", "fcntl", "getrandom", "clock_gettime", "clock_nanosleep",
+	"read", "write", "writev", "pread64", "close", "fcntl", "getrandom", "clock_gettime", "clock_nanosleep",
 	"timer_create", "timer_settime", "timer_delete", "setitimer",
 }
 
