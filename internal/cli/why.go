@@ -230,6 +230,9 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	if len(kept) == 0 {
 		if !o.json {
 			fmt.Fprintf(e.stderr, "no seccomp records in %s%s\n", source, filterNote(o))
+			if path == "" && auditdRunning() {
+				fmt.Fprintf(e.stderr, "an audit daemon runs: the kernel sends the records to it instead of its log; try 'syscage why /var/log/audit/audit.log'\n")
+			}
 		}
 		return nil
 	}
@@ -382,4 +385,23 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// auditdRunning reports whether an audit daemon seems to run (its pid
+// file names a live process).
+func auditdRunning() bool {
+	for _, f := range []string{"/run/auditd.pid", "/var/run/auditd.pid"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			return true
+		}
+	}
+	return false
 }
