@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
@@ -52,13 +53,36 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 // resolveFor resolves p for host with the capabilities and kernel of pf
 // (default: Docker's capabilities and this host's kernel).
 func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
+	for _, c := range pf.caps {
+		if _, err := launch.ParseCap(c); err != nil {
+			return nil, usageError{fmt.Errorf("--cap: %v", err)}
+		}
+	}
+	if pf.kernel != "" {
+		if _, err := profile.ParseKernelRelease(pf.kernel); err != nil {
+			return nil, usageError{fmt.Errorf("--kernel %q: not a kernel release (want one such as 6.1 or 6.18.0-rc4)", pf.kernel)}
+		}
+	}
 	return p.Resolve(profileEnv(host, pf))
 }
 
 // profileEnv is the environment Docker's conditional rules are resolved
-// for.
+// for. Capabilities are spelled as Docker's includes and excludes spell
+// them (CAP_SYS_ADMIN) whatever the case and prefix of --cap, so that
+// "--cap sys_admin" matches the profile's rules instead of none.
 func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
-	env := profile.Env{Arch: host, Caps: pf.caps, Kernel: pf.kernel}
+	var caps []string
+	if pf.caps != nil {
+		caps = make([]string, 0, len(pf.caps))
+		for _, c := range pf.caps {
+			c = strings.ToUpper(strings.TrimSpace(c))
+			if !strings.HasPrefix(c, "CAP_") {
+				c = "CAP_" + c
+			}
+			caps = append(caps, c)
+		}
+	}
+	env := profile.Env{Arch: host, Caps: caps, Kernel: pf.kernel}
 	if env.Kernel == "" {
 		env.Kernel = hostKernel()
 	}
