@@ -139,24 +139,47 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		}
 		return writeOrFail(e, dest, out)
 	}
-	out, losses, err := formats.Write(p, to, formats.Options{Lossy: o.lossy, Meta: meta})
+	opts := formats.Options{Lossy: o.lossy, Meta: meta}
+	out, losses, err := formats.Write(p, to, opts)
 	var le *profile.LossError
 	if errors.As(err, &le) {
-		fmt.Fprintf(e.stderr, "syscage: %s: %s cannot express %d part(s) of the profile:\n", ref, to, len(le.Losses))
-		printLosses(e, le.Losses)
-		if !o.lossy {
-			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy writes the nearest form that is never more permissive\n")
-		}
+		reportUnwritten(e, ref, p, to, opts, le)
 		return silentExit(ExitFinding)
 	}
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 	}
-	if len(losses) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: %s: written for %s with %d loss(es), never more permissive:\n", ref, to, len(losses))
-		printLosses(e, losses)
-	}
+	reportLosses(e, ref, string(to), losses)
 	return writeOrFail(e, o.out, out)
+}
+
+// reportUnwritten lists what format to cannot express of p (ref), and
+// says whether --lossy would write it: for some losses (ABIs an LXC
+// policy covers beyond the profile's) no form is never more permissive.
+func reportUnwritten(e *env, ref string, p *profile.Profile, to formats.Format, o formats.Options, le *profile.LossError) {
+	fmt.Fprintf(e.stderr, "syscage: %s: %s cannot express %d part(s) of the profile:\n", ref, to, len(le.Losses))
+	printLosses(e, le.Losses)
+	switch {
+	case o.Lossy:
+		fmt.Fprintf(e.stderr, "syscage: nothing written, not even with --lossy\n")
+	default:
+		o.Lossy = true
+		if _, _, err := formats.Write(p, to, o); err != nil {
+			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy cannot help here\n")
+		} else {
+			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy writes the nearest form that is never more permissive\n")
+		}
+	}
+}
+
+// reportLosses lists the losses of a profile written with --lossy, the
+// same way for every command that writes profiles.
+func reportLosses(e *env, ref, to string, losses []profile.Loss) {
+	if len(losses) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stderr, "syscage: %s: written for %s with %d loss(es), never more permissive:\n", ref, to, len(losses))
+	printLosses(e, losses)
 }
 
 func printLosses(e *env, ls []profile.Loss) {

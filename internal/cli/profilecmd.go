@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/spo"
@@ -78,14 +80,18 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 			return withCode(ExitFailure, err)
 		}
 	}
-	out, losses, err := formats.Write(p, f, formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}})
+	opts := formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}}
+	out, losses, err := formats.Write(p, f, opts)
+	var le *profile.LossError
+	if errors.As(err, &le) {
+		reportUnwritten(e, name, p, f, opts, le)
+		return silentExit(ExitFinding)
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syscage: %s: %v\n", name, err)
 		return silentExit(ExitFinding)
 	}
-	for _, l := range losses {
-		fmt.Fprintf(e.stderr, "syscage: lossy: %s\n", l)
-	}
+	reportLosses(e, name, string(f), losses)
 	_, err = e.stdout.Write(out)
 	return err
 }

@@ -69,9 +69,11 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range losses {
-		fmt.Fprintf(e.stderr, "syscage: warning: %s cannot express %s\n", o.format, l)
+	ref := out
+	if ref == "" || ref == "-" {
+		ref = "the profile"
 	}
+	reportLosses(e, ref, o.format, losses)
 	return data, nil
 }
 

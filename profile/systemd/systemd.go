@@ -787,6 +787,8 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		// without seccomp settings.
 		fmt.Fprintf(&b, "%s=\n", keyFilter)
 	}
+	// In the profile's order: the whole profile first, then by rule.
+	slices.SortStableFunc(losses, func(a, b profile.Loss) int { return a.Rule - b.Rule })
 	if len(losses) > 0 && !o.Lossy {
 		return nil, losses, &profile.LossError{Format: "systemd", Losses: losses}
 	}
