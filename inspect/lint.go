@@ -345,3 +345,67 @@ func them(n int) string {
 	}
 	return "them"
 }
+
+// LintStack looks for ways around a compiled filter stack on a kernel
+// whose native ABI is host: system calls the stack denies on host (with
+// zero arguments) that it allows, under the same name, through a compat
+// ABI the kernel also runs (x86 and x32 on x86_64, arm on aarch64). A
+// filter that tests the number without testing seccomp_data.arch (and,
+// on x86_64, the x32 bit) has them.
+func LintStack(s Stack, host arch.Arch) ([]Finding, error) {
+	allows := func(ret uint32) bool {
+		k := seccomp.ActionOf(ret).Kind
+		return k == profile.ActAllow || k == profile.ActLog
+	}
+	var out []Finding
+	for _, c := range host.Compat() {
+		var open []string
+		for _, sc := range host.Syscalls() {
+			vh, err := s.Eval(host.ByteOrder(), seccomp.DataFor(host, sc.Nr))
+			if err != nil {
+				return nil, err
+			}
+			if allows(vh) {
+				continue
+			}
+			nc, ok := c.SyscallNumber(sc.Name)
+			if !ok {
+				continue
+			}
+			vc, err := s.Eval(c.ByteOrder(), seccomp.DataFor(c, nc))
+			if err != nil {
+				return nil, err
+			}
+			if allows(vc) {
+				open = append(open, sc.Name)
+			}
+		}
+		if len(open) > 0 {
+			out = append(out, Finding{Severity: High, Check: "compat-bypass", Rule: -1, Names: open,
+				Message: fmt.Sprintf("%d system call%s the filter denies on %s %s allowed through %s: %s", len(open), plural(len(open)), host, isAre(len(open)), c, strings.Join(open, ", ")),
+				Fix:     fmt.Sprintf("test seccomp_data.arch before the number and kill ABIs the filter does not handle%s, or compile the filter from a profile ('syscage compile')", x32Note(host, c))})
+		}
+	}
+	return out, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+func x32Note(host, c arch.Arch) string {
+	if host == arch.X86_64 && c == arch.X32 {
+		return " (on x86_64 also numbers with the x32 bit, 0x40000000, which share x86_64's arch value)"
+	}
+	return ""
+}

@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
 )
 
 // seeded returns testdata/lint/clean.json changed by edit.
@@ -122,5 +124,29 @@ func TestLint(t *testing.T) {
 	}
 	if len(fs) == 0 || fs[0].Check != "default-allow" || fs[0].Severity != inspect.High || !slices.Contains(fs[0].Names, "bpf") || slices.Contains(fs[0].Names, "reboot") {
 		t.Errorf("default allow: %+v", fs)
+	}
+}
+
+// TestLintStack: a filter that tests only the number is bypassed through
+// x86 and x32; docker-default as syscage compiles it is not.
+func TestLintStack(t *testing.T) {
+	host := arch.X86_64
+	naive := inspect.Stack{bpf.Program{
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: seccomp.OffsetNr},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: 101, Jf: 1}, // ptrace on x86_64
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ERRNO | 1},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ALLOW},
+	}}
+	fs, err := inspect.LintStack(naive, host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].Check != "compat-bypass" || !slices.Equal(fs[0].Names, []string{"ptrace"}) || !slices.Equal(fs[1].Names, []string{"ptrace"}) ||
+		!strings.Contains(fs[0].Message, "through x86") || !strings.Contains(fs[1].Message, "through x32") {
+		t.Errorf("naive filter: %+v", fs)
+	}
+	fs, err = inspect.LintStack(compile(t, dockerDefault(t, host), host, seccomp.Options{}), host)
+	if err != nil || len(fs) != 0 {
+		t.Errorf("docker-default: %+v, %v", fs, err)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -22,7 +23,7 @@ type lintOptions struct {
 func newLintCmd(e *env) *cobra.Command {
 	var o lintOptions
 	c := &cobra.Command{
-		Use:   "lint [--json] PROFILE",
+		Use:   "lint [--json] PROFILE|FILE.bpf|DUMPDIR",
 		Short: "Find weaknesses and mistakes in a profile",
 		Long: `Lint checks a profile, resolved for --host as runc would load it, for:
 
@@ -42,6 +43,14 @@ func newLintCmd(e *env) *cobra.Command {
   shadowed            names in a rule that an earlier rule already decides
   no-effect           rules that give the default action, changing nothing
   write-execute       mmap/mprotect allowed with PROT_WRITE|PROT_EXEC (no W^X)
+
+A compiled filter (FILE.bpf, or a directory written by 'syscage dump -o') is
+checked for ways around it instead:
+
+  compat-bypass       system calls denied on the host ABI but allowed under
+                      the same name through a compat ABI (x86 or x32 on
+                      x86_64): the filter does not test the architecture, or
+                      not the x32 bit
 
 Each finding has a severity (high, medium, low) and a fix. Exit status 1
 when there are findings, 0 when there are none.`,
@@ -73,17 +82,28 @@ func runLint(e *env, o lintOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	raw, _, err := readProfile(ref, "")
-	if err != nil {
-		return withCode(ExitFailure, err)
-	}
-	p, err := resolveFor(raw, host, o.profileFlags)
-	if err != nil {
-		return withCode(ExitFailure, err)
-	}
-	fs, err := inspect.Lint(p, host, inspect.LintOptions{Origins: ruleOrigins(raw, p)})
-	if err != nil {
-		return withCode(ExitFailure, err)
+	var fs []inspect.Finding
+	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir()) {
+		// A compiled filter or a dump: look for ways around it.
+		s, err := loadStack(ref, host, o.profileFlags)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		if fs, err = inspect.LintStack(s, host); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		raw, _, err := readProfile(ref, "")
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		p, err := resolveFor(raw, host, o.profileFlags)
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		if fs, err = inspect.Lint(p, host, inspect.LintOptions{Origins: ruleOrigins(raw, p)}); err != nil {
+			return withCode(ExitFailure, err)
+		}
 	}
 	if o.json {
 		out := make([]findingJSON, 0, len(fs))
