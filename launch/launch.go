@@ -84,9 +84,10 @@ type Cmd struct {
 	// KernelRecord, if set, is asked after the program died of SIGSYS
 	// without a siginfo the launcher saw (a KILL action): it returns the
 	// kernel's seccomp record of the death of pid, if it finds one. By
-	// default the launcher follows the kernel log (/dev/kmsg, package
-	// audit) from before the start when the filter can kill and the
-	// process may read it (CAP_SYSLOG or kernel.dmesg_restrict=0).
+	// default the launcher follows the audit records (package audit: the
+	// audit netlink group with CAP_AUDIT_READ, else the rate-limited
+	// /dev/kmsg with CAP_SYSLOG or kernel.dmesg_restrict=0) from before
+	// the start when the filter can kill.
 	KernelRecord func(pid int) (Record, bool)
 
 	// Stage is the program that runs the stage, and must call Init; the

@@ -227,7 +227,7 @@ func (c *Cmd) Start() error {
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
-		if fol, err := audit.Follow(audit.FollowOptions{}); err == nil {
+		if fol, err := audit.Follow(audit.FollowOptions{Source: audit.SourceAuto}); err == nil {
 			s.kmsg = fol
 		}
 	}

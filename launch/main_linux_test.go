@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syscage/syscage/launch"
 )
@@ -45,6 +46,7 @@ var targets = map[string]func(){
 	"uname":   targetUname,
 	"threads": targetThreads,
 	"state":   targetState,
+	"calls":   targetCalls,
 }
 
 // targetUname calls uname(2) and prints its errno.
@@ -142,4 +144,24 @@ func statusField(status, key string) string {
 		}
 	}
 	return ""
+}
+
+// targetCalls times system calls in a loop and prints ns per call: getppid
+// (which docker-default allows unconditionally: the kernel's action cache
+// answers it without running the filter) and personality(0xffffffff)
+// (allowed by argument rules: the filter runs).
+func targetCalls() {
+	const n = 200000
+	time1 := func(nr, arg uintptr) float64 {
+		start := time.Now()
+		for range n {
+			syscall.RawSyscall(nr, arg, 0, 0)
+		}
+		return float64(time.Since(start).Nanoseconds()) / n
+	}
+	out := map[string]float64{
+		"getppid":     time1(syscall.SYS_GETPPID, 0),
+		"personality": time1(syscall.SYS_PERSONALITY, 0xffffffff),
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
 }

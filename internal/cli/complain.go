@@ -27,7 +27,7 @@ type complainLog struct {
 }
 
 func followComplaints() (*complainLog, error) {
-	f, err := audit.Follow(audit.FollowOptions{})
+	f, err := audit.Follow(audit.FollowOptions{Source: audit.SourceAuto})
 	if err != nil {
 		return nil, fmt.Errorf("--complain reads the kernel log: %w", err)
 	}
@@ -58,6 +58,10 @@ func followComplaints() (*complainLog, error) {
 	}()
 	return l, nil
 }
+
+// limited reports whether the records come from the rate-limited kernel
+// log rather than the audit netlink group.
+func (l *complainLog) limited() bool { return l.f.Source() == audit.SourceKmsg }
 
 // stop waits until the kernel log has been quiet for a moment (the audit
 // thread writes records after the calls), then returns what it read from
@@ -99,7 +103,7 @@ loop:
 
 // complainReport prints the system calls the profile would have denied,
 // and a patch that allows them.
-func complainReport(e *env, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string, reload func(name string, data []byte) (*profile.Profile, error)) error {
+func complainReport(e *env, limited bool, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string, reload func(name string, data []byte) (*profile.Profile, error)) error {
 	covered := append([]arch.Arch{host}, p.Arches...)
 	var names []string
 	var other []string
@@ -131,7 +135,9 @@ func complainReport(e *env, ref string, p *profile.Profile, host arch.Arch, even
 		return nil
 	}
 	fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied %d system call(s): %s\n", len(names), strings.Join(names, " "))
-	fmt.Fprintf(e.stderr, "syscage: complain: the kernel log is rate-limited; apply the patch and run again until nothing is left\n")
+	if limited {
+		fmt.Fprintf(e.stderr, "syscage: complain: the kernel log is rate-limited (no CAP_AUDIT_READ for the audit netlink group); apply the patch and run again until nothing is left\n")
+	}
 	data, err := os.ReadFile(ref)
 	if err != nil {
 		rule, _ := json.Marshal(allowRule(names))

@@ -171,7 +171,7 @@ func runRun(e *env, o runOptions, args []string) error {
 			}
 			return q.Resolve(profileEnv(host, pf))
 		}
-		if err := complainReport(e, o.profile, p, host, events, o.patch, reload); err != nil {
+		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch, reload); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
