@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,9 +131,16 @@ func TestRecordKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := res.Recording.Profile(ProfileOptions{Default: profile.Action{Kind: profile.ActKillProcess}})
+	for _, stops := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) { recordKnown(t, first, stops, wl, c32) })
+	}
+}
+
+func recordKnown(t *testing.T, first *profile.Profile, stops bool, wl, c32 string) {
 	o := helperOpts(t)
 	o.Known = first
-	res, err = Run(context.Background(), []string{wl, c32}, o)
+	o.Stops = stops
+	res, err := Run(context.Background(), []string{wl, c32}, o)
 	if err != nil {
 		t.Fatal(err)
 	}

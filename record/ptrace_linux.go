@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
@@ -46,6 +47,14 @@ type Options struct {
 	// Stop is the signal sent to the program when the context ends;
 	// 0 means SIGTERM.
 	Stop syscall.Signal
+	// Stops records with one ptrace stop per system call (the filter
+	// returns SECCOMP_RET_TRACE) instead of through a seccomp listener
+	// (SECCOMP_RET_USER_NOTIF, answered with CONTINUE), which costs about
+	// half as much. Run uses stops anyway on kernels without
+	// USER_NOTIF, its CONTINUE flag or pidfd_getfd (before 5.6). A
+	// program that installs a listener filter of its own needs stops
+	// (the kernel refuses a second listener in one filter chain).
+	Stops bool
 	// Known is a profile (resolved, default not ALLOW) whose
 	// unconditionally allowed system calls are already known: the
 	// recording filter lets them run without a stop, and they are not
@@ -62,6 +71,9 @@ type Result struct {
 	ExitCode int
 	// Signal is the signal that ended the program, or 0.
 	Signal syscall.Signal
+	// Listener reports that the calls came through a seccomp listener,
+	// not ptrace stops (see Options.Stops).
+	Listener bool
 }
 
 // ErrNotFound and ErrNoExec report a target that cannot be started.
@@ -124,10 +136,15 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	filter := tracerFilter
+	notify := !o.Stops && unix.ActionAvail(seccomp.SECCOMP_RET_USER_NOTIF) == nil && unix.HasPidfdGetfd()
+	ret := uint32(seccomp.SECCOMP_RET_TRACE)
+	if notify {
+		ret = seccomp.SECCOMP_RET_USER_NOTIF
+	}
+	filter := bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: ret}}
 	if o.Known != nil {
 		var err error
-		if filter, err = seededFilter(o.Known, native); err != nil {
+		if filter, err = seededFilter(o.Known, native, seccomp.ActionOf(ret)); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
 	}
@@ -142,7 +159,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		// the tracer, which for PTRACE_TRACEME is the thread that forked.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}}
+		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, notify: notify}
 		res, err := t.run(helper, path, argv, o, filter, pidc)
 		done <- out{res, err}
 	}()
@@ -173,6 +190,7 @@ type tracer struct {
 	tasks  map[int]*task
 	live   bool // the helper has executed the target
 	leader int
+	notify bool // calls come through the seccomp listener, not stops
 }
 
 func (t *tracer) run(helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
@@ -187,7 +205,11 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, fil
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer progR.Close()
-	prog := filter.Encode(binary.NativeEndian)
+	mode := byte(0)
+	if t.notify {
+		mode = 1
+	}
+	prog := append([]byte{mode}, filter.Encode(binary.NativeEndian)...)
 	if len(prog) > 60000 {
 		progW.Close()
 		return nil, fmt.Errorf("record: the recording filter is too large (%d bytes)", len(prog))
@@ -247,8 +269,18 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, fil
 	if err := unix.PtraceCont(pid, 0); err != nil {
 		return nil, fmt.Errorf("record: %w: %v", ErrAttach, err)
 	}
-	res := &Result{Recording: t.rec, ExitCode: -1}
-	if err := t.loop(res); err != nil {
+	res := &Result{Recording: t.rec, ExitCode: -1, Listener: t.notify}
+	var nl *notifLoop
+	if t.notify {
+		nl = startNotifLoop(pid, t.rec, t.args)
+	}
+	err = t.loop(res)
+	if nl != nil {
+		if nerr := nl.wait(); err == nil && nerr != nil {
+			err = nerr
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if !t.live {
@@ -353,7 +385,10 @@ func (t *tracer) event(tid, ev int) {
 		}
 		if !t.live {
 			t.live = true
-			t.rec.Add(t.rec.Native, execveNr(t.rec.Native), nil, false)
+			if !t.notify {
+				// The helper's execve stopped before the target existed.
+				t.rec.Add(t.rec.Native, execveNr(t.rec.Native), nil, false)
+			}
 		}
 	}
 	t.cont(tid, 0)
@@ -419,8 +454,9 @@ func sigName(sig syscall.Signal) string {
 var tracerFilter = bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_TRACE}}
 
 // seededFilter lets the system calls known allows unconditionally on
-// native run and hands every other one, of every ABI, to the tracer.
-func seededFilter(known *profile.Profile, native arch.Arch) (bpf.Program, error) {
+// native run and hands every other one, of every ABI, to the recorder
+// with action hand (TRACE or USER_NOTIF).
+func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action) (bpf.Program, error) {
 	if known.Default.Kind == profile.ActAllow || known.Default.Kind == profile.ActLog {
 		return nil, errors.New("the known profile lets every call it does not name run; give an allowlist")
 	}
@@ -428,12 +464,14 @@ func seededFilter(known *profile.Profile, native arch.Arch) (bpf.Program, error)
 	if err != nil {
 		return nil, fmt.Errorf("known profile: %w", err)
 	}
-	trace := profile.Action{Kind: profile.ActTrace}
+	trace := hand
 	allow := profile.Action{Kind: profile.ActAllow}
 	f := &profile.Profile{Default: trace, Arches: append([]arch.Arch{native}, native.Compat()...)}
 	var names []string
 	for _, e := range t.Syscalls {
-		if len(e.Rules) == 0 && e.Action == allow {
+		// execve always reaches the recorder: the helper's starts the
+		// target, which is when recording begins.
+		if len(e.Rules) == 0 && e.Action == allow && e.Name != "execve" && e.Name != "execveat" {
 			names = append(names, e.Name)
 		}
 	}
@@ -465,6 +503,7 @@ func ExecHelper(args []string) error {
 	}
 	unix.SetCloseOnExec(3)
 	filter := tracerFilter
+	var flags seccomp.Flags
 	if pf := os.NewFile(4, "record-filter"); pf != nil {
 		b, err := io.ReadAll(pf)
 		pf.Close()
@@ -472,16 +511,21 @@ func ExecHelper(args []string) error {
 			return fail(fmt.Errorf("%w: read the recording filter: %v", ErrAttach, err))
 		}
 		if len(b) > 0 {
-			if filter, err = bpf.Decode(b, binary.NativeEndian); err != nil {
+			if b[0] == 1 {
+				flags = seccomp.SECCOMP_FILTER_FLAG_NEW_LISTENER
+			}
+			if filter, err = bpf.Decode(b[1:], binary.NativeEndian); err != nil {
 				return fail(fmt.Errorf("%w: the recording filter: %v", ErrAttach, err))
 			}
 		}
 	}
 	// With CAP_SYS_ADMIN the filter needs no no_new_privs, which would
 	// change what set-user-ID programs do; without, it does.
-	_, err := seccomp.InstallProgram(filter, seccomp.InstallOptions{NoTSync: true, SkipNoNewPrivs: true})
+	// With a listener, the recorder finds its descriptor in
+	// /proc/PID/fd; this thread's next system call waits for it.
+	_, err := seccomp.InstallProgram(filter, seccomp.InstallOptions{Flags: flags, NoTSync: true, SkipNoNewPrivs: true})
 	if errors.Is(err, unix.EACCES) {
-		_, err = seccomp.InstallProgram(filter, seccomp.InstallOptions{NoTSync: true})
+		_, err = seccomp.InstallProgram(filter, seccomp.InstallOptions{Flags: flags, NoTSync: true})
 	}
 	if err != nil {
 		return fail(fmt.Errorf("%w: the recording filter could not be installed: %v", ErrAttach, err))
@@ -489,4 +533,90 @@ func ExecHelper(args []string) error {
 	// InstallProgram left this goroutine locked to the filtered thread.
 	err = syscall.Exec(args[0], args[1:], os.Environ())
 	return fail(fmt.Errorf("execute %s: %w", args[0], err))
+}
+
+// notifLoop answers the seccomp listener of a recorded program: it
+// records each notified call and lets it run (CONTINUE).
+type notifLoop struct {
+	stop chan struct{}
+	done chan error
+}
+
+// startNotifLoop finds the listener of process pid (the helper, which
+// waits in its first notified call) and serves it until no task uses the
+// filter any more.
+func startNotifLoop(pid int, rec *Recording, withArgs bool) *notifLoop {
+	l := &notifLoop{stop: make(chan struct{}), done: make(chan error, 1)}
+	go func() { l.done <- l.serve(pid, rec, withArgs) }()
+	return l
+}
+
+func (l *notifLoop) stopped() bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
+	fd := -1
+	for fd < 0 {
+		var err error
+		fd, err = unix.FindListener(pid)
+		if err != nil || l.stopped() {
+			// The helper is gone: its own error is reported by Run.
+			return nil
+		}
+		if fd < 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	defer unix.Close(fd)
+	live := false
+	for {
+		ready, hup, err := unix.PollIn(fd, 100)
+		if err != nil {
+			return fmt.Errorf("record: poll the seccomp listener: %w", err)
+		}
+		if !ready {
+			if hup || l.stopped() {
+				return nil
+			}
+			continue
+		}
+		n, err := unix.NotifRecv(fd)
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
+				continue // the task was interrupted or died
+			}
+			return fmt.Errorf("record: read the seccomp listener: %w", err)
+		}
+		abi, ok := arch.FromAuditNr(n.Arch, uint32(n.Nr))
+		switch {
+		case live && ok:
+			rec.Add(abi, uint32(n.Nr), &n.Args, withArgs)
+		case live:
+			u := fmt.Sprintf("audit-arch-%#x:%d", n.Arch, uint32(n.Nr))
+			if !slices.Contains(rec.Unknown, u) {
+				rec.Unknown = append(rec.Unknown, u)
+			}
+		case ok:
+			// Before the target: only the helper's filtered thread makes
+			// calls here, and its execve starts the target, which is
+			// recorded (an enforcing launcher makes it under the filter).
+			if name, _ := abi.SyscallName(uint32(n.Nr)); name == "execve" || name == "execveat" {
+				live = true
+				rec.Add(abi, uint32(n.Nr), nil, false)
+			}
+		}
+		_ = unix.NotifContinue(fd, n.ID)
+	}
+}
+
+// wait ends the loop once the traced tasks are gone and returns its error.
+func (l *notifLoop) wait() error {
+	close(l.stop)
+	return <-l.done
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"syscall"
+
+	"github.com/syscage/syscage/profile"
 )
 
 // HelperCommand is the first argument of the recording helper.
@@ -30,6 +32,8 @@ type Options struct {
 	Env                   []string
 	Dir                   string
 	Stop                  syscall.Signal
+	Stops                 bool
+	Known                 *profile.Profile
 }
 
 // Result is how the recorded program ended.
@@ -37,6 +41,7 @@ type Result struct {
 	Recording *Recording
 	ExitCode  int
 	Signal    syscall.Signal
+	Listener  bool
 }
 
 // Run needs Linux.

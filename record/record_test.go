@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -76,10 +77,24 @@ func TestRecordCompleteness(t *testing.T) {
 	}
 	wl := buildC(t, "workload.c", "-pthread")
 	c32 := buildC(t, "compat32.c", "-m32", "-static")
-	res, err := Run(context.Background(), []string{wl, c32}, helperOpts(t))
-	if err != nil {
-		t.Fatal(err)
+	counted := straceCounts(t, wl, c32)
+	for _, stops := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) {
+			o := helperOpts(t)
+			o.Stops = stops
+			res, err := Run(context.Background(), []string{wl, c32}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Listener == stops {
+				t.Errorf("Stops %v, but calls came through a listener: %v", stops, res.Listener)
+			}
+			checkCompleteness(t, res, counted)
+		})
 	}
+}
+
+func checkCompleteness(t *testing.T, res *Result, counted map[arch.Arch][]string) {
 	if res.ExitCode != 0 || res.Recording.Partial {
 		t.Fatalf("workload: exit %d, signal %v, partial %v", res.ExitCode, res.Signal, res.Recording.Partial)
 	}
@@ -107,7 +122,7 @@ func TestRecordCompleteness(t *testing.T) {
 	if rec.Has(arch.X86, "socketcall") {
 		t.Errorf("socketcall recorded as itself, not as its sub-call")
 	}
-	for abi, names := range straceCounts(t, wl, c32) {
+	for abi, names := range counted {
 		for _, n := range names {
 			if !rec.Has(abi, n) {
 				t.Errorf("strace -f -c counted %s %s, the recording lacks it", abi, n)

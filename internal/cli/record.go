@@ -24,6 +24,7 @@ type recordOptions struct {
 	out     string
 	args    bool
 	def     string
+	stops   bool
 	fromLog []string
 	into    string
 	exe     string
@@ -49,10 +50,13 @@ too, and the profile allows only the values seen: socket family and type,
 clone flags, ioctl requests, prctl options, fcntl commands, mmap and
 mprotect prot, personality. Pointer arguments are never checked.
 
-The recorder uses ptrace and a seccomp filter that stops the program at
-each system call (no root needed, one stop per call, no decoding). It fails
-if this process may not trace its children (a seccomp filter, a container
-or kernel.yama.ptrace_scope forbidding ptrace).
+The recorder follows the program with ptrace and learns its system calls
+from a seccomp filter installed just before CMD is executed: through the
+filter's listener (SECCOMP_RET_USER_NOTIF, each call let through with
+CONTINUE; Linux 5.6 and later), or with --stops (and on older kernels)
+through one ptrace stop per call. No root is needed and nothing is
+decoded. It fails if this process may not trace its children (a seccomp
+filter, a container or kernel.yama.ptrace_scope forbidding ptrace).
 
 Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
 profile once it has ended. If CMD crashes (a signal that dumps core), the
@@ -92,6 +96,7 @@ and syscage exits 1.`,
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
+	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
@@ -140,6 +145,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	}
 	ro := record.Options{
 		Known:  known,
+		Stops:  o.stops,
 		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Args:   o.args,
 		Stdin:  fileOr(e.stdin, os.Stdin),

@@ -6,13 +6,17 @@
  * run makes the same calls every time, so that a recording and a run
  * under strace -f -c can be compared. */
 #define _GNU_SOURCE
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int futex_word;
 
 static void *thread_main(void *arg)
 {
@@ -43,6 +47,9 @@ int main(int argc, char **argv)
 	}
 	if (pthread_create(&th, NULL, thread_main, NULL) != 0 || pthread_join(th, NULL) != 0)
 		return 1;
+	/* pthread_join waits with futex only when the thread has not ended
+	 * yet, which depends on timing; make the call either way. */
+	syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	p = vfork();
 	if (p == 0) {
 		execl("/proc/self/exe", argv[0], "exec-child", (char *)0);

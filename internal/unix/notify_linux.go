@@ -1,0 +1,112 @@
+package unix
+
+import (
+	"os"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Notif is struct seccomp_notif: a system call a SECCOMP_RET_USER_NOTIF
+// filter holds until the listener answers.
+type Notif struct {
+	ID    uint64
+	PID   uint32 // thread id, in the listener's pid namespace
+	Flags uint32
+	Nr    int32
+	Arch  uint32
+	IP    uint64
+	Args  [6]uint64
+}
+
+type notifResp struct {
+	ID    uint64
+	Val   int64
+	Error int32
+	Flags uint32
+}
+
+// NotifRecv waits for the next notification on listener fd
+// (SECCOMP_IOCTL_NOTIF_RECV).
+func NotifRecv(fd int) (Notif, error) {
+	var n Notif // must be zeroed
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n)))
+	if e != 0 {
+		return Notif{}, e
+	}
+	return n, nil
+}
+
+// NotifContinue lets the notified system call run as if the filter had
+// allowed it (SECCOMP_USER_NOTIF_FLAG_CONTINUE, Linux 5.5). ENOENT means
+// the call is gone (the task was interrupted or killed).
+func NotifContinue(fd int, id uint64) error {
+	r := notifResp{ID: id, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&r)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// PollIn waits up to timeoutMs for fd to be readable; hup reports that
+// the other side is gone (for a seccomp listener: no task uses the
+// filter any more).
+func PollIn(fd, timeoutMs int) (ready, hup bool, err error) {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(p, timeoutMs)
+	if err == unix.EINTR {
+		return false, false, nil
+	}
+	if err != nil || n == 0 {
+		return false, false, err
+	}
+	return p[0].Revents&unix.POLLIN != 0, p[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0, nil
+}
+
+// FindListener looks for a seccomp notification descriptor among the open
+// descriptors of process pid and returns a duplicate of it in the calling
+// process (pidfd_getfd, Linux 5.6; needs the right to ptrace pid), or -1
+// when there is none yet.
+func FindListener(pid int) (int, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return -1, err
+	}
+	for _, e := range ents {
+		link, err := os.Readlink(dir + "/" + e.Name())
+		if err != nil || link != "anon_inode:seccomp notify" {
+			continue
+		}
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		pfd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			return -1, err
+		}
+		fd, err := unix.PidfdGetfd(pfd, n, 0)
+		unix.Close(pfd)
+		if err != nil {
+			return -1, err
+		}
+		unix.CloseOnExec(fd)
+		return fd, nil
+	}
+	return -1, nil
+}
+
+// Close closes fd.
+func Close(fd int) error { return unix.Close(fd) }
+
+// ENOENT: a notification whose task is gone.
+const ENOENT = unix.ENOENT
+
+// HasPidfdGetfd reports whether the kernel has pidfd_getfd (Linux 5.6).
+func HasPidfdGetfd() bool {
+	_, err := unix.PidfdGetfd(-1, 0, 0)
+	return err != unix.ENOSYS
+}
