@@ -6,6 +6,7 @@ package formats
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/syscage/syscage/profile"
@@ -40,8 +41,11 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // Detect tells the format of a profile from its content: JSON is OCI, a
-// YAML document of kind SeccompProfile is SPO, a first line "1" or "2"
-// is LXC, and anything else is read as systemd settings.
+// YAML document with a top-level apiVersion or kind is SPO, a first line
+// that is a number (the policy version, "1" or "2") is LXC, and anything
+// else is read as systemd settings. A Kubernetes object of another kind
+// or an LXC policy of an unknown version is thus refused by the parser
+// of its own format, with an error that says so.
 func Detect(data []byte) Format {
 	t := bytes.TrimPrefix(data, []byte{0xef, 0xbb, 0xbf})
 	t = bytes.TrimSpace(t)
@@ -57,13 +61,13 @@ func Detect(data []byte) Format {
 		first = l
 		break
 	}
-	if first == "1" || first == "2" {
+	if _, err := strconv.ParseUint(first, 10, 32); err == nil {
 		return LXC
 	}
 	for _, l := range strings.Split(string(t), "\n") {
-		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "kind:") && strings.TrimSpace(strings.TrimPrefix(l, "kind:")) == spo.Kind ||
-			strings.HasPrefix(l, "apiVersion:") && strings.Contains(l, "security-profiles-operator") {
+		// Top-level keys only: YAML at column 0 (after the trimmed
+		// document start).
+		if strings.HasPrefix(l, "kind:") || strings.HasPrefix(l, "apiVersion:") {
 			return SPO
 		}
 	}

@@ -20,6 +20,9 @@ func TestDetect(t *testing.T) {
 		{"[Service]\nSystemCallFilter=@system-service\n", formats.Systemd},
 		{"@system-service\n~@privileged\n", formats.Systemd},
 		{"SystemCallFilter=~mount\n", formats.Systemd},
+		// Refused by their own parser, with an error that names them.
+		{"apiVersion: v1\nkind: ConfigMap\n", formats.SPO},
+		{"3\nallowlist\n", formats.LXC},
 	} {
 		if got := formats.Detect([]byte(tc.in)); got != tc.want {
 			t.Errorf("Detect(%q) = %s, want %s", tc.in, got, tc.want)
