@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -68,6 +69,11 @@ func Patch(name string, config []byte, p *profile.Profile) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&spec); err != nil {
+		if errors.Is(err, io.EOF) {
+			// encoding/json says only "EOF".
+			return nil, &profile.SyntaxError{File: name, Line: 1, Col: 1, Err: profile.ErrInvalid,
+				Msg: "empty: not an OCI runtime config ('runc spec' writes one)"}
+		}
 		return nil, locate(name, config, err)
 	}
 	if dec.More() {
