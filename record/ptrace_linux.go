@@ -565,9 +565,14 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	for fd < 0 {
 		var err error
 		fd, err = unix.FindListener(pid)
-		if err != nil || l.stopped() {
+		if errors.Is(err, os.ErrNotExist) || l.stopped() {
 			// The helper is gone: its own error is reported by Run.
 			return nil
+		}
+		if err != nil {
+			// The helper waits for an answer that cannot come.
+			_ = unix.Kill(pid, syscall.SIGKILL)
+			return fmt.Errorf("record: %w: cannot take the recording filter's listener from the helper (%v); record with --stops (Options.Stops)", ErrAttach, err)
 		}
 		if fd < 0 {
 			time.Sleep(100 * time.Microsecond)

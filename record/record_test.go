@@ -438,3 +438,20 @@ func TestRecordExecFromThread(t *testing.T) {
 		t.Errorf("the executed program's getrusage not recorded: %v", res.Recording.Calls())
 	}
 }
+
+// TestRecordNoListener runs the recorder in a child whose seccomp filter
+// refuses pidfd_getfd: the helper, waiting for its listener to be
+// answered, is killed and the error says to record with stops.
+func TestRecordNoListener(t *testing.T) {
+	cmd := exec.Command(self(t))
+	cmd.Env = workloadEnviron("nogetfd")
+	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() }) // a hang is the bug
+	defer timer.Stop()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if s := string(b); !strings.Contains(s, "cannot take the recording filter's listener") || !strings.Contains(s, "--stops") {
+		t.Errorf("recorder without pidfd_getfd said %q", s)
+	}
+}

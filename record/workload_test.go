@@ -53,7 +53,9 @@ func runWorkload(name string, args []string) int {
 		fmt.Fprintln(os.Stderr, <-done)
 		return 1
 	case "noptrace":
-		return noPtrace()
+		return denyThenRecord("ptrace")
+	case "nogetfd":
+		return denyThenRecord("pidfd_getfd")
 	case "crash":
 		syscall.Getppid()
 		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
@@ -185,12 +187,12 @@ func readLine(r *os.File) (string, error) {
 	return s[:len(s)-1], nil
 }
 
-// noPtrace installs a filter that refuses ptrace with EPERM and then
-// tries to record /bin/true, printing the error.
-func noPtrace() int {
+// denyThenRecord installs a filter that refuses the system call name
+// with EPERM and then tries to record /bin/true, printing the error.
+func denyThenRecord(name string) int {
 	p := &profile.Profile{
 		Default: profile.Action{Kind: profile.ActAllow},
-		Rules:   []profile.Rule{{Names: []string{"ptrace"}, Action: profile.Action{Kind: profile.ActErrno, Data: 1}}},
+		Rules:   []profile.Rule{{Names: []string{name}, Action: profile.Action{Kind: profile.ActErrno, Data: 1}}},
 	}
 	native, _ := arch.Native()
 	f, err := seccomp.Compile(p, native, seccomp.Options{})
