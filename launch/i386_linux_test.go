@@ -107,3 +107,46 @@ func TestI386IntX80(t *testing.T) {
 		}
 	}
 }
+
+// i386UnameC is the same program in C, built with gcc -m32 -static: glibc's
+// start-up makes its own i386 system calls first.
+const i386UnameC = `
+#include <sys/utsname.h>
+static struct utsname u;
+int main(void) {
+	int r;
+	__asm__ volatile ("int $0x80" : "=a"(r) : "a"(122), "b"(&u) : "memory");
+	return r < 0 ? -r : 0;
+}
+`
+
+func TestI386GCC(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("i386 programs run on x86_64 kernels only")
+	}
+	gcc := requireTool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "u.c"), filepath.Join(dir, "u")
+	os.WriteFile(src, []byte(i386UnameC), 0o644)
+	if out, err := exec.Command(gcc, "-m32", "-static", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
+			t.Fatalf("gcc -m32 -static: %v\n%s(Debian packages gcc-multilib and libc6-dev-i386; the test command installs them)", err, out)
+		}
+		t.Skipf("gcc -m32 -static: %v\n%s(needs gcc-multilib and libc6-dev-i386)", err, out)
+	}
+	for _, c := range []struct {
+		profile string
+		code    int
+	}{
+		{`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}`, 159},
+		{`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}`, 13},
+		{`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}`, 0},
+	} {
+		cmd := launch.Command(parse(t, c.profile), bin)
+		cmd.KernelRecord = func(int) (launch.Record, bool) { return launch.Record{}, false } // the exit code is the point here
+		cmd.Run()
+		if got := cmd.Status.ExitCode(); got != c.code {
+			t.Errorf("%s: %s (exit %d), want exit %d", c.profile, cmd.Status, got, c.code)
+		}
+	}
+}

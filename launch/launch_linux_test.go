@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
@@ -374,5 +375,33 @@ func TestKillReport(t *testing.T) {
 	want := "uname (63 on x86_64) got KILL_PROCESS from rule 2 of the profile (uname)"
 	if st.Violation == nil || st.Violation.String() != want || st.Violation.Source != "kernel log" {
 		t.Errorf("violation %+v, want %q from the kernel log", st.Violation, want)
+	}
+}
+
+// With SECCOMP_FILTER_FLAG_LOG the kernel logs the ERRNO it returns.
+func TestLogFlag(t *testing.T) {
+	f, err := audit.Follow(audit.FollowOptions{Source: audit.SourceAuto})
+	if err != nil {
+		t.Skipf("cannot read audit records (%v): the test needs root", err)
+	}
+	defer f.Close()
+	cmd, stdout, stderr := selfCmd(t, denyUname(t, `"SCMP_ACT_ERRNO"`), "uname")
+	cmd.Flags = seccomp.SECCOMP_FILTER_FLAG_LOG
+	if err := cmd.Run(); err != nil || stdout.String() != "uname errno 1\n" {
+		t.Fatalf("%v: %s %s", err, stdout, stderr)
+	}
+	timer := time.AfterFunc(10*time.Second, func() { f.Close() })
+	defer timer.Stop()
+	for {
+		ev, err := f.Next()
+		if err != nil {
+			t.Fatalf("no ERRNO record of uname from pid %d (%v); with kmsg the log is rate-limited", cmd.Process.Pid, err)
+		}
+		if ev.PID == cmd.Process.Pid && ev.Syscall == "uname" {
+			if k := ev.Action().Kind; k != profile.ActErrno {
+				t.Errorf("record %s, want ERRNO", ev.Format())
+			}
+			return
+		}
 	}
 }
