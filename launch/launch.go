@@ -90,6 +90,17 @@ type Cmd struct {
 	// the start when the filter can kill.
 	KernelRecord func(pid int) (Record, bool)
 
+	// AuditSession starts the program in an audit session of its own (the
+	// stage writes its uid to /proc/self/loginuid, which needs
+	// CAP_AUDIT_CONTROL or an unset login uid), so that the audit records
+	// of the program and everything it starts carry a session id no other
+	// process has: Session, after Start. Where the kernel refuses, the
+	// program runs all the same and Session is 0.
+	AuditSession bool
+	// Session is the program's audit session id (ses= in its audit
+	// records) with AuditSession, or 0.
+	Session uint32
+
 	// Stage is the program that runs the stage, and must call Init; the
 	// default is the running executable (os.Executable).
 	Stage string

@@ -55,7 +55,8 @@ type stageConfig struct {
 	KeepCaps uint64
 	Program  bpf.Program
 	Flags    seccomp.Flags
-	Status   int // descriptor of the status pipe
+	Status   int  // descriptor of the status pipe
+	Session  bool // start a new audit session
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -93,6 +94,11 @@ func RunStage(args []string) {
 	unix.SetCloseOnExec(c.Status)
 	if err := unix.CloseOnExecExcept(c.Keep); err != nil {
 		fail("setup", "close inherited descriptors: %v", err)
+	}
+	if c.Session {
+		// A new audit session for the program's tree; refused without
+		// CAP_AUDIT_CONTROL, and then the parent reads no session.
+		os.WriteFile("/proc/self/loginuid", []byte(strconv.Itoa(os.Getuid())), 0)
 	}
 	if c.DropCaps {
 		last, err := unix.CapLast()
@@ -198,6 +204,7 @@ func (c *Cmd) Start() error {
 		Path: path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
 		Program: f.Program, Flags: c.Flags,
+		Session: c.AuditSession,
 	}
 	for i, x := range c.ExtraFiles {
 		if x != nil {
@@ -251,7 +258,11 @@ func (c *Cmd) Start() error {
 	cfgW.Close()
 	msg, rerr := io.ReadAll(stR)
 	if len(bytes.TrimSpace(msg)) == 0 && werr == nil && rerr == nil {
-		return nil // execve closed the status pipe
+		// execve closed the status pipe.
+		if c.AuditSession {
+			c.Session = auditSession(cmd.Process.Pid)
+		}
+		return nil
 	}
 	c.wait()
 	var r stageResult
@@ -490,4 +501,21 @@ func (c *Cmd) trapViolation(si *unix.Sigsys) *Violation {
 	ret := seccomp.SECCOMP_RET_TRAP | uint32(si.Data)
 	r := Record{Arch: a, Nr: si.Syscall, Ret: ret, Args: si.Args, HasArgs: si.HasArgs}
 	return explain(c.Profile, c.sys.native, c.sys.badArch, r, "siginfo")
+}
+
+// auditSession returns the audit session id of process pid, or 0 when it
+// has none of its own.
+func auditSession(pid int) uint32 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/sessionid", pid))
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 32)
+	if err != nil || n == 0xffffffff {
+		return 0
+	}
+	if self, err := os.ReadFile("/proc/self/sessionid"); err == nil && bytes.Equal(bytes.TrimSpace(self), bytes.TrimSpace(b)) {
+		return 0 // the launcher's own: the write was refused
+	}
+	return uint32(n)
 }

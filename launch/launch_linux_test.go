@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -403,5 +404,23 @@ func TestLogFlag(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+func TestAuditSession(t *testing.T) {
+	self, _ := os.ReadFile("/proc/self/sessionid")
+	cmd := launch.Command(parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`), "sh", "-c", "cat /proc/self/sessionid")
+	cmd.AuditSession = true
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if cmd.Session == 0 {
+		t.Skipf("no audit session of its own (needs CAP_AUDIT_CONTROL); the launcher's is %s", self)
+	}
+	// The program's child (cat) has it too.
+	if got := strings.TrimSpace(out.String()); got != fmt.Sprint(cmd.Session) || got == strings.TrimSpace(string(self)) {
+		t.Errorf("session %s in the program, Session %d, the launcher's %s", got, cmd.Session, self)
 	}
 }

@@ -65,10 +65,11 @@ func (l *complainLog) limited() bool { return l.f.Source() == audit.SourceKmsg }
 
 // stop waits until the kernel log has been quiet for a moment (the audit
 // thread writes records after the calls), then returns what it read from
+// the program's audit session, or, without one (session 0), from
 // processes that did not run before the program (the records do not say
 // which process started which: the program's own, and those of others
 // that started while it ran, remain).
-func (l *complainLog) stop() []audit.Event {
+func (l *complainLog) stop(session uint32) []audit.Event {
 	var out []audit.Event
 	quiet := time.NewTimer(300 * time.Millisecond)
 	limit := time.After(3 * time.Second)
@@ -94,7 +95,7 @@ loop:
 	<-l.done
 	ours := out[:0]
 	for _, ev := range out {
-		if !l.before[ev.PID] {
+		if session != 0 && ev.Ses == session || session == 0 && !l.before[ev.PID] {
 			ours = append(ours, ev)
 		}
 	}

@@ -124,6 +124,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
 	}
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	cmd.AuditSession = o.complain
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
 			return usagef("--cap: %v", err)
@@ -157,7 +158,10 @@ func runRun(e *env, o runOptions, args []string) error {
 	err = cmd.Run()
 	var events []audit.Event
 	if complaints != nil {
-		events = complaints.stop()
+		events = complaints.stop(cmd.Session)
+		if cmd.Session == 0 {
+			fmt.Fprintf(e.stderr, "syscage: complain: no audit session of its own for CMD (needs CAP_AUDIT_CONTROL): the records of processes started while it ran count too\n")
+		}
 	}
 	var se *launch.StartError
 	if errors.As(err, &se) {
