@@ -8,7 +8,8 @@
 // turns it into an allowlist profile.
 //
 // Run records a program with ptrace and a seccomp filter that hands each
-// system call to the tracer (no root needed), following every thread,
-// fork, vfork, clone and exec. Package record/strace reads strace output
-// into a Recording.
+// system call to the recorder (no root needed), following every thread,
+// fork, vfork, clone and exec. Recording.AddTo adds a recording to an
+// existing profile. Package record/strace reads strace output into a
+// Recording.
 package record

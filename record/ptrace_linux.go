@@ -89,21 +89,27 @@ var (
 // moment argv[0] was executed until the last of them ended. It needs no
 // privileges beyond being allowed to ptrace its own children.
 //
-// How: the helper (a re-execution of the calling program) installs on its
-// thread a seccomp filter whose only instruction is RET TRACE and
-// executes the target. Each system call of the target then makes one
-// seccomp stop, at which the tracer reads the ABI, number and arguments
-// with PTRACE_GET_SYSCALL_INFO and continues, instead of strace's two
-// syscall stops and decoding per call. The filter is inherited by every
-// thread and child and kept across exec, and PTRACE_O_TRACECLONE, FORK,
-// VFORK and EXEC keep every task traced. Calls of the helper before the
-// exec are not recorded; the execve that starts the target is, because
-// an enforcing launcher makes it under the filter too. EXITKILL ends the
-// traced tasks if the recorder dies.
+// How: the helper (a re-execution of the calling program, traced with
+// PTRACE_TRACEME) installs on its thread a seccomp filter whose only
+// instruction is RET USER_NOTIF and executes the target. The recorder
+// takes the filter's listener from the helper (pidfd_getfd) and, for each
+// system call, notes the ABI, number and arguments and lets it run
+// (SECCOMP_USER_NOTIF_FLAG_CONTINUE): one round trip per call, instead of
+// strace's two syscall stops and decoding. With Options.Stops, or on a
+// kernel without USER_NOTIF, CONTINUE or pidfd_getfd, the filter is RET
+// TRACE and each call makes one seccomp stop, read with
+// PTRACE_GET_SYSCALL_INFO. The filter is inherited by every thread and
+// child and kept across exec; ptrace (PTRACE_O_TRACECLONE, FORK, VFORK
+// and EXEC) follows every task for exits, signals and the moment the
+// target is executed. Calls of the helper before the exec are not
+// recorded; the execve that starts the target is, because an enforcing
+// launcher makes it under the filter too. EXITKILL ends the traced tasks
+// if the recorder dies.
 //
 // A seccomp filter cannot be relaxed once installed (the kernel takes the
-// most severe action of all stacked filters), so every call stops, not
-// only the first of each kind.
+// most severe action of all stacked filters), so every call reaches the
+// recorder, not only the first of each kind; Options.Known lets the
+// calls of an earlier recording through.
 //
 // When ctx ends, Options.Stop is sent to the program and the recording
 // goes on until it has ended. A program killed by a signal that dumps core
