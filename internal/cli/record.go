@@ -57,6 +57,10 @@ CONTINUE; Linux 5.6 and later), or with --stops (and on older kernels)
 through one ptrace stop per call. No root is needed and nothing is
 decoded. It fails if this process may not trace its children (a seccomp
 filter, a container or kernel.yama.ptrace_scope forbidding ptrace).
+Without CAP_SYS_ADMIN the filter needs no_new_privs, so set-user-ID
+programs run without their privileges while recorded; a program that
+traces others (gdb, strace) or installs a listener filter of its own
+cannot be recorded as it is (use --stops for the latter).
 
 Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
 profile once it has ended. If CMD crashes (a signal that dumps core), the
