@@ -195,7 +195,7 @@ func (s Status) String() string {
 	case s.Violation != nil:
 		return "killed by seccomp: " + s.Violation.String()
 	case s.Seccomp:
-		return "killed by SIGSYS from seccomp (system call unknown)"
+		return "killed by SIGSYS from seccomp (no kernel record of the call found; reading them needs CAP_AUDIT_READ or CAP_SYSLOG)"
 	}
 	return "killed by signal " + s.Signal.String()
 }

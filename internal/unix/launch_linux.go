@@ -2,6 +2,7 @@ package unix
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -36,18 +37,31 @@ func CapLast() (int, error) {
 // number, up to last) from the calling thread's bounding set, and makes
 // keep its permitted, effective, inheritable and ambient sets, so that the
 // kept capabilities survive execve for any user and the others are gone
-// for good. Dropping from the bounding set needs CAP_SETPCAP.
+// for good. Dropping from the bounding set needs CAP_SETPCAP; a thread
+// without it and without permitted capabilities keeps its bounding set
+// (it has nothing to drop, and with no_new_privs execve cannot add any).
 func DropCaps(keep uint64, last int) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	permitted := uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
 	for c := 0; c <= last; c++ {
 		if keep&(1<<c) != 0 {
 			continue
 		}
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0)
+		if err == unix.EPERM && permitted == 0 && keep == 0 {
+			break
+		}
+		if err == unix.EPERM {
+			return fmt.Errorf("drop %d from the bounding set: %w (needs CAP_SETPCAP)", c, err)
+		}
+		if err != nil && err != unix.EINVAL {
 			return err
 		}
 	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
 	for i := range data {
 		set := uint32(keep >> (32 * i))
 		data[i] = unix.CapUserData{Effective: set, Permitted: set, Inheritable: set}
