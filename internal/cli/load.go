@@ -136,6 +136,35 @@ func writeOutput(e *env, path string, data []byte) error {
 	return nil
 }
 
+// checkOutput reports early, before any work, that writeOutput could not
+// write path: its directory is missing or not writable, or path is a
+// directory. Commands whose work cannot be repeated cheaply (running a
+// program under the recorder) call it first.
+func checkOutput(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("write %s: is a directory; give a file name", path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil // written in place
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	}
+	if t, err := filepath.EvalSymlinks(path); err == nil {
+		path = t
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: directory %s: %w", path, dir, unwrapPath(err))
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
 // writeAtomic writes data to a temporary file in path's directory and
 // renames it to path.
 func writeAtomic(path string, mode os.FileMode, data []byte) error {

@@ -136,6 +136,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		}
 		def = a
 	}
+	if err := checkOutput(o.out); err != nil {
+		return withCode(ExitFailure, err) // before the program runs, not after
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var known *profile.Profile
