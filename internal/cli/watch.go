@@ -55,7 +55,9 @@ problem. Records lost before watch could read them are reported on
 standard error.
 
 Watch runs until interrupted, --count events were printed, or --timeout
-passed; it exits 0.`,
+passed; it exits 0. Started by systemd as a Type=notify service, it reports
+ready (sd_notify READY=1) once it follows the log, so units ordered after it
+start only when no record of theirs can be missed.`,
 		Example: `  syscage watch
   syscage watch --json --comm nginx
   syscage watch --exec 'logger -t seccomp "$SYSCAGE_COMM: $SYSCAGE_SYSCALL"'`,
@@ -105,6 +107,11 @@ func runWatch(e *env, o watchOptions) error {
 		f.Close()
 	}()
 	defer f.Close()
+	// Joined: from here on no record is missed (a service manager can
+	// start what watch is meant to watch).
+	if err := sdNotify("READY=1"); err != nil {
+		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+	}
 	flt := eventFilter{pid: o.pid, comm: o.comm}
 	n := 0
 	var lost int64
