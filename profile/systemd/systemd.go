@@ -211,10 +211,23 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 		// every system call; as a profile it is a mistake (an empty
 		// file, the wrong unit, a file in no format syscage reads), and
 		// reading it so would fail open.
-		return nil, &profile.SyntaxError{File: p.file, Line: 1, Col: 1, Err: profile.ErrInvalid,
-			Msg: "no SystemCallFilter=, SystemCallArchitectures=, SystemCallErrorNumber= or SystemCallLog= setting: not a seccomp profile (an empty SystemCallFilter= allows every system call)"}
+		msg := "no SystemCallFilter=, SystemCallArchitectures=, SystemCallErrorNumber= or SystemCallLog= setting: not a seccomp profile (an empty SystemCallFilter= allows every system call)"
+		if isBlank(text) {
+			msg = "empty (only blank lines and comments): not a seccomp profile in any format"
+		}
+		return nil, &profile.SyntaxError{File: p.file, Line: 1, Col: 1, Err: profile.ErrInvalid, Msg: msg}
 	}
 	return p.profile()
+}
+
+// isBlank reports whether text has nothing but blank lines and comments.
+func isBlank(text string) bool {
+	for _, l := range strings.Split(strings.TrimPrefix(text, "\ufeff"), "\n") {
+		if t := strings.TrimSpace(l); t != "" && t[0] != '#' && t[0] != ';' {
+			return false
+		}
+	}
+	return true
 }
 
 // isBare reports whether text is a bare SystemCallFilter= value.

@@ -198,8 +198,8 @@ func TestErrors(t *testing.T) {
 		{"[Service]\nSystemCallFilter=~read \\\n  write \\\n\tmout:EPERM\n", `u:4:2: unknown system call "mout"`},
 		{"[Service]\nSystemCallFilter=~read \\\n  write:EPEM\n", `u:3:9: unknown errno "EPEM"`},
 		{"@system-service\n~@privleged\n", `u:2:2: unknown system-call group "@privleged"`},
-		{"", `u:1:1: no SystemCallFilter=`},
-		{" \n\n# a comment\n", `u:1:1: no SystemCallFilter=`},
+		{"", `u:1:1: empty (only blank lines and comments): not a seccomp profile`},
+		{" \n\n# a comment\n", `u:1:1: empty (only blank lines and comments)`},
 		{"[]\n", `u:1:1: no SystemCallFilter=`},
 		{"[Service]\nExecStart=/bin/true\n", `u:1:1: no SystemCallFilter=`},
 	} {
