@@ -32,7 +32,7 @@ func readProfile(ref string, from formats.Format) (*profile.Profile, formats.For
 	case errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref:
 		p, err := builtin.Get(ref)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: no such file, and not a built-in profile (built-ins: %v)", ref, builtin.Names())
+			return nil, "", fmt.Errorf("%s: no such file, and not a built-in profile (%s)", ref, strings.Join(builtin.Names(), ", "))
 		}
 		return p, formats.OCI, nil
 	default:
