@@ -90,7 +90,7 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		}
 	}
 	if only != arch.Invalid && len(shown) == 0 {
-		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s: every %s system call gets %s", ref, only, only, profile.DefaultBadArch))
+		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s on %s kernels: every %s system call gets %s (--host names another kernel)", ref, only, host, only, profile.DefaultBadArch))
 	}
 	if o.json {
 		out := make([]explainJSON, 0, len(shown))
