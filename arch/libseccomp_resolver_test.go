@@ -13,26 +13,10 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-// requireTool returns the path of an external program a test compares
-// against. The README's test command sets SYSCAGE_REQUIRE_TOOLS=1 and
-// installs the tools, so there a missing tool fails the test; a plain `go
-// test` on a developer machine skips with the reason.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
-	}
-	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
-	return ""
-}
 
 // resolverArches are the ABIs the foundation issue compares against
 // Debian's scmp_sys_resolver (libseccomp 2.5.4).
@@ -122,7 +106,7 @@ func libseccompTable(t *testing.T, r *resolverRun, a arch.Arch) map[string]int64
 // difference that is not listed fails, and so does a listed one that no
 // longer occurs.
 func TestResolverMatchesLibseccomp(t *testing.T) {
-	bin := requireTool(t, "scmp_sys_resolver", "seccomp")
+	bin := testenv.Tool(t, "scmp_sys_resolver", "seccomp")
 	r := &resolverRun{bin: bin, sem: make(chan struct{}, 16)}
 	var found []string
 	for _, a := range resolverArches {

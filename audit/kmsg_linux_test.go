@@ -14,6 +14,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -80,10 +81,7 @@ func build32(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "uname 32") // a space: comm and exe are hex-encoded
 	b, err := exec.Command("gcc", "-m32", "-static", "-O2", "-o", out, "testdata/prog/uname32.c").CombinedOutput()
 	if err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatalf("gcc -m32 (gcc-multilib): %v\n%s", err, b)
-		}
-		t.Skipf("no 32-bit x86 compiler (gcc-multilib): %v", err)
+		testenv.Missing(t, "gcc -m32 (gcc-multilib): %v\n%s", err, b)
 	}
 	return out
 }

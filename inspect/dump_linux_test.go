@@ -15,6 +15,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -162,7 +163,7 @@ func TestDumpErrors(t *testing.T) {
 	}
 
 	// A process that another tracer holds cannot be traced.
-	strace := requireTool(t, "strace")
+	strace := testenv.Tool(t, "strace", "strace")
 	pid := startHelper(t, "1")
 	tracer := exec.Command(strace, "-o", "/dev/null", "-p", fmt.Sprint(pid))
 	if err := tracer.Start(); err != nil {

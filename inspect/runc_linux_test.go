@@ -12,26 +12,13 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/seccomp"
 )
-
-// requireTool returns the path of a program the test needs, or skips
-// (fails when SYSCAGE_REQUIRE_TOOLS is set).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is needed: %v", name, err)
-		}
-		t.Skipf("no %s: %v", name, err)
-	}
-	return p
-}
 
 // addedNames reads the system calls syscage's tables have and
 // libseccomp 2.5.4's lack ("ARCH NAME"), from the arch package's list of
@@ -64,8 +51,8 @@ func addedNames(t *testing.T) map[string]bool {
 // without uname, uname on every covered ABI differs in addition.
 func TestDumpRuncContainer(t *testing.T) {
 	skipUnlessDump(t)
-	runc := requireTool(t, "runc")
-	busybox := requireTool(t, "busybox")
+	runc := testenv.Tool(t, "runc", "runc")
+	busybox := testenv.Tool(t, "busybox", "busybox-static")
 	host, _ := arch.Native()
 	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
 	if err != nil {

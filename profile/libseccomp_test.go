@@ -23,6 +23,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 )
@@ -52,10 +53,7 @@ func libseccompHelper(t *testing.T) string {
 		}
 	})
 	if helper.err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatalf("cannot build the libseccomp helper (Debian packages gcc, libseccomp-dev): %v", helper.err)
-		}
-		t.Skipf("cannot build the libseccomp helper (Debian packages gcc, libseccomp-dev): %v", helper.err)
+		testenv.Missing(t, "cannot build the libseccomp helper (Debian packages gcc, libseccomp-dev): %v", helper.err)
 	}
 	return helper.path
 }

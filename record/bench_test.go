@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 var benchReads = flag.Int("record.reads", 100000, "one-byte reads of /dev/zero per run in BenchmarkRecordSlowdown")
@@ -23,13 +25,7 @@ var benchReads = flag.Int("record.reads", 100000, "one-byte reads of /dev/zero p
 //
 //	go test -run - -bench RecordSlowdown -benchtime 3x ./record -record.reads 1000000
 func BenchmarkRecordSlowdown(b *testing.B) {
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			b.Fatal("strace not found (Debian package strace)")
-		}
-		b.Skip("strace not found (Debian package strace)")
-	}
+	strace := testenv.Tool(b, "strace", "strace")
 	n := *benchReads
 	arg := strconv.Itoa(n)
 	env := workloadEnviron("reads")

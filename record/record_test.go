@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 )
@@ -32,7 +33,7 @@ func native(t testing.TB) arch.Arch {
 // straceCounts runs argv under strace -f -c and returns the system calls
 // it counted, per ABI.
 func straceCounts(t *testing.T, argv ...string) map[arch.Arch][]string {
-	strace := requireTool(t, "strace", "strace")
+	strace := testenv.Tool(t, "strace", "strace")
 	out := filepath.Join(t.TempDir(), "strace.txt")
 	cmd := exec.Command(strace, append([]string{"-f", "-c", "-o", out}, argv...)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -165,7 +166,7 @@ func TestRecordOnlyTarget(t *testing.T) {
 func TestRecordServiceThenEnforce(t *testing.T) {
 	python := "/usr/bin/python3" // not a pyenv shim, which would be recorded too
 	if _, err := os.Stat(python); err != nil {
-		python = requireTool(t, "python3", "python3")
+		python = testenv.Tool(t, "python3", "python3")
 	}
 	www := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(www, "index.html"), []byte("hello\n"), 0o644))

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
@@ -146,32 +147,16 @@ func workloadEnviron(name string) []string {
 	return append(os.Environ(), workloadEnv+"="+name)
 }
 
-// requireTool returns the path of a program a test needs. The README's
-// test command sets SYSCAGE_REQUIRE_TOOLS=1 and installs the tools, so
-// there a missing tool fails the test; a plain `go test` skips.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
-	}
-	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
-	return ""
-}
-
 // buildC compiles testdata/src with gcc and flags into the test's
 // temporary directory.
 func buildC(t *testing.T, src string, flags ...string) string {
 	t.Helper()
-	gcc := requireTool(t, "gcc", "gcc")
+	gcc := testenv.Tool(t, "gcc", "gcc")
 	out := filepath.Join(t.TempDir(), src[:len(src)-2])
 	args := append([]string{"-O1", "-o", out, filepath.Join("testdata", src)}, flags...)
 	if b, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") == "" && len(flags) > 0 && flags[0] == "-m32" {
-			t.Skipf("gcc -m32 -static: %v\n%s (Debian packages gcc-multilib, libc6-dev-i386)", err, b)
+		if len(flags) > 0 && flags[0] == "-m32" {
+			testenv.Missing(t, "gcc -m32 -static: %v\n%s (Debian packages gcc-multilib, libc6-dev-i386)", err, b)
 		}
 		t.Fatalf("gcc %v: %v\n%s", args, err, b)
 	}

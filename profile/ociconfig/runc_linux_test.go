@@ -13,29 +13,12 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/ociconfig"
 )
-
-// need returns the path of a tool the test needs, or skips (fails when
-// SYSCAGE_REQUIRE_TOOLS is set, as the test script sets it).
-func need(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if _, serr := os.Stat(name); serr == nil {
-		return name
-	}
-	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s not installed (apt-get install %s)", name, pkg)
-	}
-	t.Skipf("%s not installed (apt-get install %s)", name, pkg)
-	return ""
-}
 
 // The profile the containers run under: an LXC denylist that refuses
 // mkdir with EDQUOT (122, "Disk quota exceeded", which nothing else
@@ -51,14 +34,9 @@ mkdirat errno 122
 // configured errno inside the container, and writing and reading a file
 // works. The same container without the rule creates the directory.
 func TestRunc(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatal("runc containers need root")
-		}
-		t.Skip("runc containers need root")
-	}
-	runc := need(t, "runc", "runc")
-	busybox := need(t, "/bin/busybox", "busybox-static")
+	testenv.Root(t, "a runc container")
+	runc := testenv.Tool(t, "runc", "runc")
+	busybox := testenv.Tool(t, "/bin/busybox", "busybox-static")
 	host, ok := arch.Native()
 	if !ok {
 		t.Fatal("unknown native ABI")
@@ -98,14 +76,9 @@ func TestRunc(t *testing.T) {
 // shell starts, echoes and writes a file, and mkdir, which the starter
 // does not allow, fails with EPERM.
 func TestRuncStrict(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatal("runc containers need root")
-		}
-		t.Skip("runc containers need root")
-	}
-	runc := need(t, "runc", "runc")
-	busybox := need(t, "/bin/busybox", "busybox-static")
+	testenv.Root(t, "a runc container")
+	runc := testenv.Tool(t, "runc", "runc")
+	busybox := testenv.Tool(t, "/bin/busybox", "busybox-static")
 	p, err := builtin.Get("strict")
 	if err != nil {
 		t.Fatal(err)

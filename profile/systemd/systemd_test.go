@@ -16,6 +16,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
 	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
@@ -348,13 +349,7 @@ func TestLosses(t *testing.T) {
 // TestGroupsMatchSystemdAnalyze compares every group with what the
 // installed systemd-analyze prints for it (systemd 252, Debian 12).
 func TestGroupsMatchSystemdAnalyze(t *testing.T) {
-	path, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatal("systemd-analyze not installed (apt-get install systemd)")
-		}
-		t.Skip("systemd-analyze not installed")
-	}
+	path := testenv.Tool(t, "systemd-analyze", "systemd")
 	ver, _ := exec.Command(path, "--version").Output()
 	if !strings.HasPrefix(string(ver), "systemd 252 ") {
 		t.Fatalf("the groups are systemd 252's; systemd-analyze is %q", strings.SplitN(string(ver), "\n", 2)[0])

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 )
@@ -58,25 +59,9 @@ func TestReadMixed(t *testing.T) {
 	}
 }
 
-// requireTool returns the path of a program a test needs; with
-// SYSCAGE_REQUIRE_TOOLS set (the README's test command) a missing one
-// fails the test.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
-	}
-	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
-	return ""
-}
-
 func buildC(t *testing.T, src string, flags ...string) string {
 	t.Helper()
-	gcc := requireTool(t, "gcc", "gcc")
+	gcc := testenv.Tool(t, "gcc", "gcc")
 	out := filepath.Join(t.TempDir(), strings.TrimSuffix(src, ".c"))
 	args := append([]string{"-O1", "-o", out, filepath.Join("..", "testdata", src)}, flags...)
 	if b, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
@@ -93,7 +78,7 @@ func TestReadRealStrace(t *testing.T) {
 	if a, _ := arch.Native(); a != arch.X86_64 {
 		t.Skip("the workload's i386 child needs an x86_64 machine")
 	}
-	strace := requireTool(t, "strace", "strace")
+	strace := testenv.Tool(t, "strace", "strace")
 	wl := buildC(t, "workload.c", "-pthread")
 	c32 := buildC(t, "compat32.c", "-m32", "-static")
 	dir := t.TempDir()
