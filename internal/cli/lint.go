@@ -101,6 +101,9 @@ func runLint(e *env, o lintOptions, ref string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
+		if err := checkStrict(ref, p, host, o.profileFlags); err != nil {
+			return withCode(ExitFailure, err)
+		}
 		if fs, err = inspect.Lint(p, host, inspect.LintOptions{Origins: ruleOrigins(raw, p)}); err != nil {
 			return withCode(ExitFailure, err)
 		}

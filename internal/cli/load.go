@@ -41,13 +41,38 @@ func readProfile(ref string, from formats.Format) (*profile.Profile, formats.For
 }
 
 // loadProfile reads the profile named by ref, a file in any format or a
-// built-in name, and resolves Docker's conditional rules for host.
+// built-in name, and resolves Docker's conditional rules for host. With
+// --strict, a name unknown on an architecture the profile covers is an
+// error, in every command as in compile.
 func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
 	p, _, err := readProfile(ref, "")
 	if err != nil {
 		return nil, err
 	}
-	return resolveFor(p, host, pf)
+	if p, err = resolveFor(p, host, pf); err != nil {
+		return nil, err
+	}
+	return p, checkStrict(ref, p, host, pf)
+}
+
+// checkStrict implements --strict for a resolved profile: every name must
+// exist on host and on each architecture the profile lists, as
+// seccomp.Compile checks it with Options.Strict.
+func checkStrict(ref string, p *profile.Profile, host arch.Arch, pf profileFlags) error {
+	if !pf.strict {
+		return nil
+	}
+	seen := map[arch.Arch]bool{}
+	for _, a := range append([]arch.Arch{host}, p.Arches...) {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		if _, err := p.Table(a, profile.TableOptions{Strict: true}); err != nil {
+			return fmt.Errorf("%s: --strict: %w", ref, err)
+		}
+	}
+	return nil
 }
 
 // resolveFor resolves p for host with the capabilities and kernel of pf
