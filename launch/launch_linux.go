@@ -344,7 +344,7 @@ func (s *sysCmd) startTraced() error {
 			return
 		}
 		pid := s.cmd.Process.Pid
-		if err := unix.PtraceSeizeExec(pid); err != nil {
+		if err := unix.PtraceSeizeProcess(pid); err != nil {
 			// No report of TRAP, but the filter is the same.
 			s.traced = false
 			started <- nil
@@ -357,34 +357,41 @@ func (s *sysCmd) startTraced() error {
 	return <-started
 }
 
-// follow passes every stop of the traced pid on until it ends, and keeps
-// the siginfo of the last seccomp SIGSYS.
+// follow passes every stop of the traced process pid and its threads on
+// until pid ends, and keeps the siginfo of the last seccomp SIGSYS.
 func follow(pid int) traceResult {
 	var r traceResult
 	for {
-		ws, exited, err := unix.WaitStop(pid)
-		if err != nil || exited {
+		tid, ws, mainExited, err := unix.WaitTracee(pid)
+		if err != nil || mainExited {
 			return r
+		}
+		if ws.Exited() || ws.Signaled() {
+			continue // a thread ended
 		}
 		sig := ws.StopSignal()
 		event := int(ws>>16) & 0xff
 		switch {
 		case event == unix.PTRACE_EVENT_EXEC:
-			r.execs++
-			err = unix.PtraceCont(pid, 0)
+			if tid == pid {
+				r.execs++
+			}
+			err = unix.PtraceCont(tid, 0)
 		case event == unix.PTRACE_EVENT_STOP:
 			if sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU {
-				err = unix.PtraceListen(pid) // group-stop: stay stopped
+				err = unix.PtraceListen(tid) // group-stop: stay stopped
 			} else {
-				err = unix.PtraceCont(pid, 0)
+				err = unix.PtraceCont(tid, 0) // a new thread's first stop
 			}
+		case event != 0: // PTRACE_EVENT_CLONE
+			err = unix.PtraceCont(tid, 0)
 		default: // signal-delivery-stop: deliver it
 			if sig == unix.SIGSYS {
-				if si, err := unix.PtraceSigsys(pid); err == nil && si.Code == unix.SYS_SECCOMP {
+				if si, err := unix.PtraceSigsys(tid); err == nil && si.Code == unix.SYS_SECCOMP {
 					r.sigsys = &si
 				}
 			}
-			err = unix.PtraceCont(pid, int(sig))
+			err = unix.PtraceCont(tid, int(sig))
 		}
 		if err != nil && !errors.Is(err, syscall.ESRCH) {
 			return r

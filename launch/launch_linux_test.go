@@ -424,3 +424,34 @@ func TestAuditSession(t *testing.T) {
 		t.Errorf("session %s in the program, Session %d, the launcher's %s", got, cmd.Session, self)
 	}
 }
+
+// threadUname calls uname(2) from a second thread.
+const threadUname = `
+#include <pthread.h>
+#include <sys/utsname.h>
+static void *run(void *arg) { static struct utsname u; uname(&u); return 0; }
+int main(void) {
+	pthread_t t;
+	pthread_create(&t, 0, run, 0);
+	pthread_join(t, 0);
+	return 0;
+}
+`
+
+// A TRAP in a thread other than the main one is reported too: the
+// launcher follows the program's threads.
+func TestTrapInThread(t *testing.T) {
+	gcc := requireTool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "t.c"), filepath.Join(dir, "t")
+	os.WriteFile(src, []byte(threadUname), 0o644)
+	if out, err := exec.Command(gcc, "-O2", "-pthread", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := launch.Command(denyUname(t, `"SCMP_ACT_TRAP"`), bin)
+	cmd.Run()
+	st := cmd.Status
+	if st.ExitCode() != 159 || st.Violation == nil || st.Violation.Name != "uname" || st.Violation.Source != "siginfo" {
+		t.Errorf("status %s, violation %+v; want 159 and uname from the siginfo", st, st.Violation)
+	}
+}

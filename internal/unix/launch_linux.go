@@ -128,11 +128,12 @@ func CloseOnExecExcept(keep []int) error {
 	return nil
 }
 
-// PtraceSeizeExec attaches to pid with PTRACE_SEIZE, asking for a stop
-// at its next execve (PTRACE_O_TRACEEXEC). The calling thread becomes the
+// PtraceSeizeProcess attaches to pid with PTRACE_SEIZE, asking for a stop
+// at its next execve (PTRACE_O_TRACEEXEC) and for every thread it starts
+// to be traced too (PTRACE_O_TRACECLONE). The calling thread becomes the
 // tracer: every later ptrace request must come from it.
-func PtraceSeizeExec(pid int) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, unix.PTRACE_O_TRACEEXEC, 0, 0)
+func PtraceSeizeProcess(pid int) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, unix.PTRACE_O_TRACEEXEC|unix.PTRACE_O_TRACECLONE, 0, 0)
 	if e != 0 {
 		return e
 	}
@@ -148,38 +149,38 @@ func PtraceListen(tid int) error {
 	return nil
 }
 
-// WaitStop waits for pid's next stop or its end, without reaping an end:
-// exited reports the end (the process is left for the caller to reap),
-// otherwise ws is the stop, consumed.
-func WaitStop(pid int) (ws WaitStatus, exited bool, err error) {
-	var info unix.Siginfo
+// WaitTracee waits, on the tracer thread, for the next stop or end of a
+// tracee of process pid (its threads included) and returns it, consumed,
+// with the thread's id; or reports the end of pid itself, which it leaves
+// for the caller to reap (mainExited).
+func WaitTracee(pid int) (tid int, ws WaitStatus, mainExited bool, err error) {
+	// struct siginfo for SIGCHLD: si_signo, si_errno, si_code, then
+	// si_pid at the start of the union.
+	var info [128]byte
 	for {
-		err = unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WNOWAIT|unix.WALL, nil)
+		_, _, e := unix.Syscall6(unix.SYS_WAITID, unix.P_ALL, 0, uintptr(unsafe.Pointer(&info[0])), unix.WEXITED|unix.WSTOPPED|unix.WNOWAIT|unix.WALL|unix.WNOTHREAD, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, 0, false, e
+		}
+		break
+	}
+	ptr := int(unsafe.Sizeof(uintptr(0)))
+	union := (12 + ptr - 1) / ptr * ptr
+	code := int32(binary.NativeEndian.Uint32(info[8:]))
+	tid = int(int32(binary.NativeEndian.Uint32(info[union:])))
+	if tid == pid && (code == 1 || code == 2 || code == 3) { // CLD_EXITED, CLD_KILLED, CLD_DUMPED
+		return tid, 0, true, nil
+	}
+	for {
+		_, err = unix.Wait4(tid, &ws, unix.WALL, nil)
 		if err != unix.EINTR {
 			break
 		}
 	}
-	if err != nil {
-		return 0, false, err
-	}
-	switch info.Code {
-	case 1, 2, 3: // CLD_EXITED, CLD_KILLED, CLD_DUMPED
-		return 0, true, nil
-	}
-	for {
-		_, err = unix.Wait4(pid, &ws, unix.WALL, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	if ws.Exited() || ws.Signaled() {
-		// Not possible after the peek, as no one else waits for pid.
-		return ws, true, nil
-	}
-	return ws, false, nil
+	return tid, ws, false, err
 }
 
 // Sigsys is the part of a SIGSYS siginfo seccomp fills in.
