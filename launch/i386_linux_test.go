@@ -150,3 +150,32 @@ func TestI386GCC(t *testing.T) {
 		}
 	}
 }
+
+// The stage runs nothing but execve after the install: under a profile
+// that allows only execve and exit_group and kills everything else, a
+// program that makes no other call starts every time (a futex for the
+// scheduler or an rt_sigreturn after a preemption signal in the stage
+// would kill it now and then).
+func TestStageMakesNoCallAfterInstall(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the program is x86_64 assembly")
+	}
+	as := requireTool(t, "as", "binutils")
+	ld := requireTool(t, "ld", "binutils")
+	dir := t.TempDir()
+	s, o, bin := filepath.Join(dir, "e.s"), filepath.Join(dir, "e.o"), filepath.Join(dir, "e")
+	os.WriteFile(s, []byte(".globl _start\n_start:\n\tmovl $231, %eax\n\txorl %edi, %edi\n\tsyscall\n"), 0o644)
+	for _, args := range [][]string{{as, "-o", o, s}, {ld, "-static", "-o", bin, o}} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	p := parse(t, `{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}`)
+	for i := range 200 {
+		cmd := launch.Command(p, bin)
+		cmd.KernelRecord = func(int) (launch.Record, bool) { return launch.Record{}, false }
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+}

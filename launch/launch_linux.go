@@ -10,10 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
@@ -114,16 +116,49 @@ func RunStage(args []string) {
 	// it from this thread, and execve ends the stage's other threads. With
 	// TSYNC the Go runtime's other threads (sysmon sleeping in nanosleep,
 	// ...) would run under the profile until then, and a strict profile
-	// would kill the stage before the program started.
+	// would kill the stage before the program started. This thread must
+	// not wait either (a futex while the garbage collector stops the
+	// world, or for its P after a system call) nor take a signal (its
+	// handler returns with rt_sigreturn): execve's arguments are made
+	// first, the collector is off, the stage runs without preemption
+	// signals (Start sets GODEBUG=asyncpreemptoff=1), seccomp(2) and
+	// execve are raw system calls, and execve comes right after.
+	path, err := syscall.BytePtrFromString(c.Path)
+	if err != nil {
+		fail("setup", "exec %s: %v", c.Path, err)
+	}
+	argv, err := cStrings(c.Args)
+	if err != nil {
+		fail("setup", "exec %s: arguments: %v", c.Path, err)
+	}
+	envv, err := cStrings(c.Env)
+	if err != nil {
+		fail("setup", "exec %s: environment: %v", c.Path, err)
+	}
+	debug.SetGCPercent(-1)
+	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
 	}
-	err = syscall.Exec(c.Path, c.Args, c.Env)
+	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	kind := "noexec"
-	if errors.Is(err, syscall.ENOENT) {
+	if errno == syscall.ENOENT {
 		kind = "notfound"
 	}
-	fail(kind, "exec %s: %v", c.Path, err)
+	fail(kind, "exec %s: %v", c.Path, errno)
+}
+
+// cStrings returns ss as a NULL-terminated array of C strings.
+func cStrings(ss []string) ([]*byte, error) {
+	out := make([]*byte, len(ss)+1)
+	for i, s := range ss {
+		p, err := syscall.BytePtrFromString(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 // sysCmd is the state of a started Cmd.
@@ -228,7 +263,10 @@ func (c *Cmd) Start() error {
 	cmd := exec.Command(stage, StageArg, strconv.Itoa(cfgFD))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.ExtraFiles = append(slices.Clone(c.ExtraFiles), cfgR, stW)
-	cmd.Env = []string{} // the stage needs none; the program gets cfg.Env
+	// The program gets cfg.Env. The stage's own: no preemption signals,
+	// which would make the thread that installed the filter run
+	// rt_sigreturn before its execve.
+	cmd.Env = []string{"GODEBUG=asyncpreemptoff=1"}
 	cmd.Dir = c.Dir
 	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program)}
 	if c.KernelRecord == nil && canKill(f.Program) {

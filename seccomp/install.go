@@ -17,8 +17,11 @@ type InstallOptions struct {
 	// CallingThread installs on the calling thread, which the caller has
 	// locked with runtime.LockOSThread, instead of a thread locked for the
 	// purpose; TSYNC still applies. A launcher that calls execve next uses
-	// it so that no other Go code runs between the two. If the install
-	// fails after no_new_privs was set, the calling thread keeps it.
+	// it so that no other Go code runs between the two; the seccomp(2)
+	// call is then made without telling the scheduler (RawSyscall), so
+	// that the thread does not wait on a futex for its P afterwards, under
+	// a filter that may deny futex. If the install fails after
+	// no_new_privs was set, the calling thread keeps it.
 	CallingThread bool
 }
 

@@ -111,7 +111,11 @@ func installOnThread(prog []unix.SockFilter, flags Flags, o InstallOptions) (in 
 			setNNP = true
 		}
 	}
-	r, err := unix.SetFilter(prog, uint(flags))
+	set := unix.SetFilter
+	if o.CallingThread {
+		set = unix.SetFilterRaw // see InstallOptions.CallingThread
+	}
+	r, err := set(prog, uint(flags))
 	if err != nil {
 		return in, setNNP, installError(err, flags, o)
 	}

@@ -62,6 +62,23 @@ func SetFilter(prog []SockFilter, flags uint) (int, error) {
 	return int(r), nil
 }
 
+// SetFilterRaw is SetFilter without telling the Go scheduler about the
+// system call (RawSyscall): the thread keeps its P, and does not park on
+// a futex to get one back afterwards, which a filter that denies futex
+// would punish. For a launcher that calls execve next.
+func SetFilterRaw(prog []SockFilter, flags uint) (int, error) {
+	fprog := unix.SockFprog{Len: uint16(len(prog))}
+	if len(prog) > 0 {
+		fprog.Filter = &prog[0]
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+	runtime.KeepAlive(prog)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
 // ProbeFlags calls seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL), which
 // never installs anything. kernel/seccomp.c checks the flags first
 // (EINVAL for unknown bits and for refused combinations) and then fails
