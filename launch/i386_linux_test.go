@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 )
@@ -29,26 +30,11 @@ buf:
 	.space 512
 `
 
-// requireTool returns the path of name, or fails (with
-// SYSCAGE_REQUIRE_TOOLS set, as the README's test command does) or skips.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s not found (Debian package %s); the test command installs it", name, pkg)
-	}
-	t.Skipf("%s not found (Debian package %s); run the README's test command", name, pkg)
-	return ""
-}
-
 // buildI386 assembles and links src as a static i386 program.
 func buildI386(t *testing.T, src string) string {
 	t.Helper()
-	as := requireTool(t, "as", "binutils")
-	ld := requireTool(t, "ld", "binutils")
+	as := testenv.Tool(t, "as", "binutils")
+	ld := testenv.Tool(t, "ld", "binutils")
 	dir := t.TempDir()
 	s, o, bin := filepath.Join(dir, "p.s"), filepath.Join(dir, "p.o"), filepath.Join(dir, "p")
 	if err := os.WriteFile(s, []byte(src), 0o644); err != nil {
@@ -124,15 +110,12 @@ func TestI386GCC(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("i386 programs run on x86_64 kernels only")
 	}
-	gcc := requireTool(t, "gcc", "gcc")
+	gcc := testenv.Tool(t, "gcc", "gcc")
 	dir := t.TempDir()
 	src, bin := filepath.Join(dir, "u.c"), filepath.Join(dir, "u")
 	os.WriteFile(src, []byte(i386UnameC), 0o644)
 	if out, err := exec.Command(gcc, "-m32", "-static", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
-		if os.Getenv("SYSCAGE_REQUIRE_TOOLS") != "" {
-			t.Fatalf("gcc -m32 -static: %v\n%s(Debian packages gcc-multilib and libc6-dev-i386; the test command installs them)", err, out)
-		}
-		t.Skipf("gcc -m32 -static: %v\n%s(needs gcc-multilib and libc6-dev-i386)", err, out)
+		testenv.Missing(t, "gcc -m32 -static: %v\n%s(Debian packages gcc-multilib and libc6-dev-i386)", err, out)
 	}
 	for _, c := range []struct {
 		profile string
@@ -160,8 +143,8 @@ func TestStageMakesNoCallAfterInstall(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the program is x86_64 assembly")
 	}
-	as := requireTool(t, "as", "binutils")
-	ld := requireTool(t, "ld", "binutils")
+	as := testenv.Tool(t, "as", "binutils")
+	ld := testenv.Tool(t, "ld", "binutils")
 	dir := t.TempDir()
 	s, o, bin := filepath.Join(dir, "e.s"), filepath.Join(dir, "e.o"), filepath.Join(dir, "e")
 	os.WriteFile(s, []byte(".globl _start\n_start:\n\tmovl $231, %eax\n\txorl %edi, %edi\n\tsyscall\n"), 0o644)

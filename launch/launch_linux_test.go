@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
@@ -441,7 +442,7 @@ int main(void) {
 // A TRAP in a thread other than the main one is reported too: the
 // launcher follows the program's threads.
 func TestTrapInThread(t *testing.T) {
-	gcc := requireTool(t, "gcc", "gcc")
+	gcc := testenv.Tool(t, "gcc", "gcc")
 	dir := t.TempDir()
 	src, bin := filepath.Join(dir, "t.c"), filepath.Join(dir, "t")
 	os.WriteFile(src, []byte(threadUname), 0o644)
