@@ -566,7 +566,8 @@ type Options struct {
 // allows (or logs) becomes a deny list, any other an allow list (whose
 // calls of @default that the profile denies are taken out again with a
 // "~" assignment). Names are compressed into the groups whose every
-// member the same assignment lists, which is exact.
+// member the same assignment lists, which is exact. Names no architecture
+// has are left out: they decide nothing, and Parse refuses them.
 //
 // It lists what systemd cannot express: argument conditions, includes
 // and excludes, the actions KILL_THREAD, TRAP, TRACE and USER_NOTIF,
@@ -678,7 +679,9 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	for i, r := range p.Rules {
 		for _, n := range r.Names {
 			a, ok := decided[n]
-			if !ok {
+			if !ok || !knownSyscall(n) {
+				// A name no architecture has decides nothing (runc and
+				// libseccomp skip it) and Parse refuses it: left out.
 				continue
 			}
 			switch a.Kind {
