@@ -1,12 +1,10 @@
 package lxc_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -25,50 +23,14 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // TestRoundTrip checks Format(Parse(x)) against testdata/x.golden, that
 // Format is stable on its own output, and Parse(Format(p)) == p.
 func TestRoundTrip(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.seccomp")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no testdata", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := lxc.Parse(filepath.Base(f), data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, losses, err := lxc.Format(p, lxc.Options{})
-			if err != nil || len(losses) > 0 {
-				t.Fatalf("Format: %v %v", err, losses)
-			}
-			golden := strings.TrimSuffix(f, ".seccomp") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("Format(Parse(%s)) differs from %s:\n%s", f, golden, out)
-			}
-			q, err := lxc.Parse("formatted", out)
-			if err != nil {
-				t.Fatalf("Parse(Format(p)): %v", err)
-			}
-			if !reflect.DeepEqual(p, q) {
-				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
-			}
-			again, _, _ := lxc.Format(q, lxc.Options{})
-			if !bytes.Equal(again, out) {
-				t.Error("Format is not stable")
-			}
+	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.seccomp"),
+		func(f string) string { return strings.TrimSuffix(f, ".seccomp") + ".golden" }, *update, 1,
+		formattest.Codec[struct{}]{
+			Parse: formattest.NoMeta(lxc.Parse),
+			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
+				return formattest.Lossless(lxc.Format(p, lxc.Options{}))
+			},
 		})
-	}
 }
 
 func TestParse(t *testing.T) {

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/formattest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 )
@@ -19,46 +18,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // TestRoundTrip checks Format(Parse(x)) against testdata/x.golden and
 // Parse(Format(p)) == p.
 func TestRoundTrip(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no testdata", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := oci.Parse(filepath.Base(f), data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := oci.Format(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(f, ".json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("Format(Parse(%s)) differs from %s (run go test -update and review the diff)", f, golden)
-			}
-			q, err := oci.Parse("formatted", out)
-			if err != nil {
-				t.Fatalf("Parse(Format(p)): %v", err)
-			}
-			if !reflect.DeepEqual(p, q) {
-				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
-			}
+	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.json"),
+		func(f string) string { return strings.TrimSuffix(f, ".json") + ".golden" }, *update, 1,
+		formattest.Codec[struct{}]{
+			Parse:  formattest.NoMeta(oci.Parse),
+			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) { return oci.Format(p) },
 		})
-	}
 }
 
 // TestDockerDefaultVerbatim checks that Format reproduces moby's own file

@@ -1,11 +1,9 @@
 package spo_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,41 +19,14 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.yaml")
-	if len(files) == 0 {
-		t.Fatal("no testdata")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, _ := os.ReadFile(f)
-			p, meta, err := spo.Decode(filepath.Base(f), data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, losses, err := spo.Format(p, spo.Options{Meta: meta})
-			if err != nil || len(losses) > 0 {
-				t.Fatalf("Format: %v %v", err, losses)
-			}
-			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
-			if *update {
-				os.WriteFile(golden, out, 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("Format(Parse(%s)) differs from %s:\n%s", f, golden, out)
-			}
-			q, meta2, err := spo.Decode("formatted", out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(p, q) || meta != meta2 {
-				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
-			}
+	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.yaml"),
+		func(f string) string { return strings.TrimSuffix(f, ".yaml") + ".golden" }, *update, 1,
+		formattest.Codec[spo.Meta]{
+			Parse: spo.Decode,
+			Format: func(p *profile.Profile, m spo.Meta) ([]byte, error) {
+				return formattest.Lossless(spo.Format(p, spo.Options{Meta: m}))
+			},
 		})
-	}
 }
 
 func TestParse(t *testing.T) {

@@ -1,7 +1,6 @@
 package systemd_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"math/rand/v2"
@@ -28,58 +27,14 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // TestRoundTrip checks Format(Parse(x)) against testdata/x.golden, that
 // Format is stable on its own output, and Parse(Format(p)) == p.
 func TestRoundTrip(t *testing.T) {
-	files, err := filepath.Glob("testdata/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".golden") {
-			continue
-		}
-		n++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := systemd.Parse(filepath.Base(f), data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, losses, err := systemd.Format(p, systemd.Options{})
-			if err != nil || len(losses) > 0 {
-				t.Fatalf("Format: %v %v", err, losses)
-			}
-			golden := f + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("Format(Parse(%s)) differs from %s:\n%s", f, golden, out)
-			}
-			q, err := systemd.Parse("formatted", out)
-			if err != nil {
-				t.Fatalf("Parse(Format(p)): %v", err)
-			}
-			if !reflect.DeepEqual(p, q) {
-				t.Errorf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
-			}
-			again, _, _ := systemd.Format(q, systemd.Options{})
-			if !bytes.Equal(again, out) {
-				t.Error("Format is not stable")
-			}
+	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*"),
+		func(f string) string { return f + ".golden" }, *update, 4,
+		formattest.Codec[struct{}]{
+			Parse: formattest.NoMeta(systemd.Parse),
+			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
+				return formattest.Lossless(systemd.Format(p, systemd.Options{}))
+			},
 		})
-	}
-	if n < 4 {
-		t.Errorf("only %d inputs", n)
-	}
 }
 
 func action(t *testing.T, p *profile.Profile, name string) profile.Action {

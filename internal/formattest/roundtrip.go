@@ -1,0 +1,105 @@
+package formattest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/syscage/syscage/profile"
+)
+
+// Codec is one profile format's reader and writer. M is what the format
+// carries beside the profile (a SeccompProfile's name and namespace, say;
+// struct{} when nothing). Format reports a loss as an error: the inputs of
+// a round trip are expressible.
+type Codec[M comparable] struct {
+	Parse  func(name string, data []byte) (*profile.Profile, M, error)
+	Format func(p *profile.Profile, meta M) ([]byte, error)
+}
+
+// RoundTrip checks every input file: Format(Parse(x)) equals the golden
+// file golden(x) (rewritten first when update is set), Format is stable
+// on its own output, and Parse(Format(p)) is p with the same M. It fails
+// when there are fewer than min inputs.
+func RoundTrip[M comparable](t *testing.T, inputs []string, golden func(string) string, update bool, min int, c Codec[M]) {
+	t.Helper()
+	if len(inputs) < min {
+		t.Fatalf("%d round-trip inputs, want at least %d", len(inputs), min)
+	}
+	for _, f := range inputs {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, meta, err := c.Parse(filepath.Base(f), data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.Format(p, meta)
+			if err != nil {
+				t.Fatalf("Format: %v", err)
+			}
+			g := golden(f)
+			if update {
+				if err := os.WriteFile(g, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(g)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(out, want) {
+				t.Errorf("Format(Parse(%s)) differs from %s (run go test -update and review the diff):\n%s", f, g, out)
+			}
+			q, meta2, err := c.Parse("formatted", out)
+			if err != nil {
+				t.Fatalf("Parse(Format(p)): %v", err)
+			}
+			if !reflect.DeepEqual(p, q) || meta != meta2 {
+				t.Errorf("Parse(Format(p)) != p:\n%+v %+v\n%+v %+v", p, meta, q, meta2)
+			}
+			again, err := c.Format(q, meta2)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Errorf("Format is not stable on its own output (%v):\n%s", err, again)
+			}
+		})
+	}
+}
+
+// Glob returns the files matching pattern that do not end in ".golden".
+func Glob(t *testing.T, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if filepath.Ext(f) != ".golden" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// NoMeta adapts a Parse of a format that carries nothing beside the
+// profile.
+func NoMeta(parse func(string, []byte) (*profile.Profile, error)) func(string, []byte) (*profile.Profile, struct{}, error) {
+	return func(name string, data []byte) (*profile.Profile, struct{}, error) {
+		p, err := parse(name, data)
+		return p, struct{}{}, err
+	}
+}
+
+// Lossless turns a Format's losses into an error.
+func Lossless(out []byte, losses []profile.Loss, err error) ([]byte, error) {
+	if err == nil && len(losses) > 0 {
+		err = fmt.Errorf("losses: %v", losses)
+	}
+	return out, err
+}
