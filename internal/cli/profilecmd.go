@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,17 +28,33 @@ conditions; the conversion fails, listing what the format lacks, unless
   syscage profile show strict > app.json
   syscage profile show --format systemd strict`,
 	}
-	c.AddCommand(&cobra.Command{
-		Use:   "list",
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list [--json]",
 		Short: "List the built-in profiles",
 		Args:  cmdArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, args []string) error {
+			if listJSON {
+				type entry struct {
+					Name        string `json:"name"`
+					Description string `json:"description"`
+				}
+				out := []entry{}
+				for _, n := range builtin.Names() {
+					out = append(out, entry{n, builtin.Describe(n)})
+				}
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
 			for _, n := range builtin.Names() {
 				fmt.Fprintf(e.stdout, "%-15s %s\n", n, builtin.Describe(n))
 			}
 			return nil
 		},
-	})
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+	c.AddCommand(list)
 	var format string
 	var lossy bool
 	show := &cobra.Command{

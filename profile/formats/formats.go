@@ -5,6 +5,7 @@ package formats
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -77,7 +78,8 @@ func Detect(data []byte) Format {
 // Parse reads a profile in format f, or in the format Detect tells when
 // f is "". name is used in errors.
 func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error) {
-	if f == "" {
+	detected := f == ""
+	if detected {
 		f = Detect(data)
 	}
 	var p *profile.Profile
@@ -89,6 +91,11 @@ func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error)
 		p, err = lxc.Parse(name, data)
 	case Systemd:
 		p, err = systemd.Parse(name, data)
+		var se *profile.SyntaxError
+		if detected && errors.As(err, &se) && strings.HasPrefix(se.Msg, "unknown ") && !bytes.Contains(data, []byte("SystemCall")) && !bytes.Contains(data, []byte("@")) {
+			// Text in no format: say how it was read.
+			se.Msg += " (read as a bare SystemCallFilter= value: not JSON, an LXC policy or a SeccompProfile)"
+		}
 	case SPO:
 		p, err = spo.Parse(name, data)
 	default:
