@@ -158,6 +158,9 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
+		return err
+	}
 	native, err := parseArchFlag(o.arch)
 	if err != nil {
 		return err

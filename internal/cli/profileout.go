@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/spo"
@@ -27,7 +32,7 @@ type outFlags struct {
 
 func addOutFlags(c *cobra.Command, o *outFlags) {
 	f := c.Flags()
-	f.StringVar(&o.format, "format", "oci", "profile format: oci (Docker/OCI JSON), lxc, systemd (unit settings) or spo (security-profiles-operator YAML)")
+	f.StringVar(&o.format, "format", "", "profile format: oci (Docker/OCI JSON, the default), lxc, systemd (unit settings) or spo (security-profiles-operator YAML); --into without -o keeps the file's")
 	f.BoolVar(&o.lossy, "lossy", false, "write the nearest never more permissive form when the format cannot express the profile")
 	f.StringVar(&o.name, "name", "", "metadata.name of an spo profile (default: from the output file name)")
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -35,6 +40,9 @@ func addOutFlags(c *cobra.Command, o *outFlags) {
 
 // checkProfileFormat reports an unknown --format (exit 2).
 func checkProfileFormat(format string) error {
+	if format == "" {
+		return nil // oci, or the --into file's
+	}
 	for _, f := range profileFormats {
 		if f == format {
 			return nil
@@ -50,6 +58,9 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 	var data []byte
 	var losses []profile.Loss
 	var err error
+	if o.format == "" {
+		o.format = "oci"
+	}
 	switch o.format {
 	case "oci":
 		data, err = oci.Format(p)
@@ -132,4 +143,49 @@ func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
 		return q
 	}
 	return p
+}
+
+// checkInto makes sure that adding to the --into profile ref in place
+// (no -o) keeps what the file holds, and otherwise refuses (exit 2) before
+// any work is done. Only a plain Docker/OCI seccomp JSON file is rewritten
+// in place: a built-in cannot be; includes, excludes and archMap (and an
+// LXC policy's per-host sections) would be resolved away for this host; a
+// runtime config.json, a systemd unit and a SeccompProfile hold more than
+// the profile; and another --format would change the file's format.
+func checkInto(ref string, o *outFlags, out string) error {
+	if ref == "" || out != "" {
+		return nil
+	}
+	refuse := func(why string) error {
+		return usagef("--into %s without -o: %s; write the result elsewhere with -o OUT", ref, why)
+	}
+	data, err := os.ReadFile(ref)
+	if errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref {
+		if _, berr := builtin.Get(ref); berr == nil {
+			return refuse("a built-in profile cannot be changed")
+		}
+	}
+	if err != nil {
+		return err // loading it reports this
+	}
+	f := formats.Detect(data)
+	p, _, err := formats.Parse(ref, data, f)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f == formats.OCI && bytes.Contains(data, []byte(`"ociVersion"`)):
+		return refuse("an OCI runtime config holds more than the profile, and would be replaced by the profile alone (convert --oci-config patches one)")
+	case f == formats.Systemd:
+		return refuse("a systemd unit or drop-in holds other settings, and would be rewritten as its seccomp settings alone")
+	case f == formats.SPO:
+		return refuse("a SeccompProfile's object metadata would be rewritten")
+	case f == formats.LXC:
+		return refuse("an LXC policy's per-host sections would be resolved for this host")
+	case p.Conditional():
+		return refuse("the profile's includes, excludes or archMap would be resolved for this host")
+	case o.format != "" && o.format != string(f):
+		return refuse(fmt.Sprintf("the %s file would be rewritten as %s", f, o.format))
+	}
+	return nil
 }

@@ -128,6 +128,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
+		return err
+	}
 	var def profile.Action
 	if o.def != "" {
 		a, err := profile.ParseAction(o.def)
