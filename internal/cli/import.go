@@ -209,6 +209,13 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	if err != nil {
 		return err
 	}
+	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
+		// A profile of nothing would deny everything: say so instead.
+		for _, s := range skipped {
+			fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+		}
+		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
+	}
 	var p *profile.Profile
 	if o.into != "" {
 		base, err := loadProfile(o.into, native, o.profileFlags)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
 )
 
@@ -192,6 +193,13 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	}
 	data, err := formatProfile(e, p, o.outFlags, out)
 	if err != nil {
+		// The run cannot be repeated at will: keep what it recorded.
+		if js, jerr := oci.Format(p); jerr == nil && out != "" && out != "-" {
+			saved := out + ".oci.json"
+			if werr := writeOutput(e, saved, append(js, '\n')); werr == nil {
+				err = fmt.Errorf("%w\nsyscage: the recording is saved as %s; convert it with syscage convert --to %s --lossy, or record with --lossy", err, saved, o.format)
+			}
+		}
 		return withCode(ExitFailure, err)
 	}
 	if err := writeOutput(e, out, data); err != nil {
