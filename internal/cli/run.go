@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
@@ -180,13 +181,28 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	st := cmd.Status
-	if st.Seccomp || st.Violation != nil {
+	switch {
+	case st.Seccomp || st.Violation != nil:
 		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)
+	case !st.Exited && complaints == nil && crashSignal(st.Signal):
+		// A program that crashes when a call it needs fails (ld.so on
+		// an mmap, say) gives no hint that the profile denied it.
+		fmt.Fprintf(e.stderr, "syscage: %s: killed by %v; if the profile denies a call it needs, syscage run --complain names it\n", args[0], st.Signal)
 	}
 	if code := st.ExitCode(); code != 0 {
 		return silentExit(code)
 	}
 	return nil
+}
+
+// crashSignal reports whether sig is one a program dies of when it
+// crashes (not one sent to end it).
+func crashSignal(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGILL, syscall.SIGFPE:
+		return true
+	}
+	return false
 }
 
 // setEnv sets kv (K=V) in env, replacing an earlier K.
