@@ -154,6 +154,27 @@ func ParseAction(s string) (Action, error) {
 	return a, nil
 }
 
+// TokenAction returns the kind of action an SCMP_ACT_* token of an OCI,
+// Docker or SeccompProfile file names, spelled exactly as runc accepts it
+// (libcontainer/seccomp config.go; see ActionNames). SCMP_ACT_KILL is
+// KILL_THREAD. ERRNO and TRACE take their value from errnoRet.
+func TokenAction(token string) (ActionKind, bool) {
+	k, ok := tokenActions[token]
+	return k, ok
+}
+
+var tokenActions = map[string]ActionKind{
+	"SCMP_ACT_KILL":         ActKillThread,
+	"SCMP_ACT_KILL_THREAD":  ActKillThread,
+	"SCMP_ACT_KILL_PROCESS": ActKillProcess,
+	"SCMP_ACT_TRAP":         ActTrap,
+	"SCMP_ACT_ERRNO":        ActErrno,
+	"SCMP_ACT_TRACE":        ActTrace,
+	"SCMP_ACT_ALLOW":        ActAllow,
+	"SCMP_ACT_LOG":          ActLog,
+	"SCMP_ACT_NOTIFY":       ActUserNotif,
+}
+
 // ActionNames returns the SCMP_ACT_* tokens OCI profiles accept, in the
 // order runc lists them.
 func ActionNames() []string {

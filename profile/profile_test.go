@@ -529,3 +529,18 @@ func TestRandomConsistent(t *testing.T) {
 	}
 	t.Logf("%d of %d random profiles built", built, n)
 }
+
+func TestTokenAction(t *testing.T) {
+	for _, tok := range profile.ActionNames() {
+		k, ok := profile.TokenAction(tok)
+		a, err := profile.ParseAction(tok)
+		if !ok || err != nil || a.Kind != k {
+			t.Errorf("TokenAction(%q) = %v, %v; ParseAction: %v, %v", tok, k, ok, a, err)
+		}
+	}
+	for _, tok := range []string{"scmp_act_allow", "ALLOW", "SCMP_ACT_ERRNO(1)", ""} {
+		if _, ok := profile.TokenAction(tok); ok {
+			t.Errorf("TokenAction(%q) accepted a token runc refuses", tok)
+		}
+	}
+}

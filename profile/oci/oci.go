@@ -33,20 +33,6 @@ var DefaultCaps = []string{
 	"CAP_AUDIT_WRITE",
 }
 
-// actions are the SCMP_ACT_* tokens runc accepts (libcontainer/seccomp
-// config.go), with their meaning; ERRNO and TRACE take errnoRet.
-var actions = map[string]profile.ActionKind{
-	"SCMP_ACT_KILL":         profile.ActKillThread,
-	"SCMP_ACT_KILL_THREAD":  profile.ActKillThread,
-	"SCMP_ACT_KILL_PROCESS": profile.ActKillProcess,
-	"SCMP_ACT_TRAP":         profile.ActTrap,
-	"SCMP_ACT_ERRNO":        profile.ActErrno,
-	"SCMP_ACT_TRACE":        profile.ActTrace,
-	"SCMP_ACT_ALLOW":        profile.ActAllow,
-	"SCMP_ACT_LOG":          profile.ActLog,
-	"SCMP_ACT_NOTIFY":       profile.ActUserNotif,
-}
-
 var ops = map[string]profile.Op{
 	"SCMP_CMP_NE":        profile.OpNE,
 	"SCMP_CMP_LT":        profile.OpLT,
@@ -295,7 +281,7 @@ func (d *decoder) action(v value) (profile.ActionKind, error) {
 	if err != nil {
 		return 0, err
 	}
-	k, ok := actions[s]
+	k, ok := profile.TokenAction(s)
 	if !ok {
 		msg := fmt.Sprintf("unknown action %q (want one of %s)", s, strings.Join(profile.ActionNames(), ", "))
 		return 0, d.errAt(v.off, profile.ErrInvalid, "%s", msg)

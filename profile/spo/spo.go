@@ -40,18 +40,6 @@ type Meta struct {
 	Namespace string
 }
 
-var actions = map[string]profile.ActionKind{
-	"SCMP_ACT_KILL":         profile.ActKillThread,
-	"SCMP_ACT_KILL_THREAD":  profile.ActKillThread,
-	"SCMP_ACT_KILL_PROCESS": profile.ActKillProcess,
-	"SCMP_ACT_TRAP":         profile.ActTrap,
-	"SCMP_ACT_ERRNO":        profile.ActErrno,
-	"SCMP_ACT_TRACE":        profile.ActTrace,
-	"SCMP_ACT_ALLOW":        profile.ActAllow,
-	"SCMP_ACT_LOG":          profile.ActLog,
-	"SCMP_ACT_NOTIFY":       profile.ActUserNotif,
-}
-
 type decoder struct{ file string }
 
 func (d *decoder) errAt(n *yaml3.Node, format string, args ...any) error {
@@ -242,7 +230,7 @@ func (d *decoder) action(n *yaml3.Node, what string) (profile.ActionKind, error)
 	if err != nil {
 		return 0, err
 	}
-	k, ok := actions[s]
+	k, ok := profile.TokenAction(s)
 	if !ok {
 		return 0, d.errAt(n, "unknown action %q (want one of %s)", s, strings.Join(profile.ActionNames(), ", "))
 	}
