@@ -21,69 +21,6 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// HelperCommand is the first argument with which a program that embeds
-// the recorder is re-executed as its helper; such a program must call
-// ExecHelper with the arguments that follow (see Options.Helper).
-const HelperCommand = "__record-exec"
-
-// Options control Run.
-type Options struct {
-	// Helper is the program and leading arguments (argv[0] first) that
-	// re-execute the calling program as the recording helper; the
-	// target's path and argv follow them. The program must call
-	// ExecHelper with those. Default: /proc/self/exe with os.Args[0] and
-	// HelperCommand.
-	Helper []string
-	// Args keeps the integer arguments seccomp can check (socket family
-	// and type, clone flags, ioctl requests, prctl options, fcntl
-	// commands, mmap and mprotect prot, personality).
-	Args bool
-	// Stdin, Stdout and Stderr of the program; nil means /dev/null.
-	Stdin, Stdout, Stderr *os.File
-	// Env of the program; nil means the caller's environment.
-	Env []string
-	// Dir is the program's working directory; "" means the caller's.
-	Dir string
-	// Stop is the signal sent to the program when the context ends;
-	// 0 means SIGTERM.
-	Stop syscall.Signal
-	// Stops records with one ptrace stop per system call (the filter
-	// returns SECCOMP_RET_TRACE) instead of through a seccomp listener
-	// (SECCOMP_RET_USER_NOTIF, answered with CONTINUE), which costs about
-	// half as much. Run uses stops anyway on kernels without
-	// USER_NOTIF, its CONTINUE flag or pidfd_getfd (before 5.6). A
-	// program that installs a listener filter of its own needs stops
-	// (the kernel refuses a second listener in one filter chain).
-	Stops bool
-	// Known is a profile (resolved, default not ALLOW) whose
-	// unconditionally allowed system calls are already known: the
-	// recording filter lets them run without a stop, and they are not
-	// recorded. Recording again with the profile of a first run costs a
-	// stop only for what the first run did not do; Recording.AddTo then
-	// adds that to the profile.
-	Known *profile.Profile
-}
-
-// Result is how the recorded program ended.
-type Result struct {
-	Recording *Recording
-	// ExitCode is the program's exit status, or -1 when a signal ended it.
-	ExitCode int
-	// Signal is the signal that ended the program, or 0.
-	Signal syscall.Signal
-	// Listener reports that the calls came through a seccomp listener,
-	// not ptrace stops (see Options.Stops).
-	Listener bool
-}
-
-// ErrNotFound and ErrNoExec report a target that cannot be started.
-var (
-	ErrNotFound = errors.New("program not found")
-	ErrNoExec   = errors.New("program cannot be executed")
-	// ErrAttach reports a recorder that could not trace the program.
-	ErrAttach = errors.New("cannot trace the program")
-)
-
 // Run starts argv under the recorder and returns what it and every
 // thread, fork, vfork, clone and exec'd program it started did, from the
 // moment argv[0] was executed until the last of them ended. It needs no
