@@ -30,6 +30,9 @@ func TestSamples(t *testing.T) {
 		"journal-short.txt":  21,
 		"audit.log":          15,
 		"audit-enriched.log": 15,
+		// Written by auditd 3.0.9 itself (see testdata/SOURCE).
+		"auditd-daemon.log":          2,
+		"auditd-daemon-enriched.log": 2,
 	}
 	for name, n := range samples {
 		t.Run(name, func(t *testing.T) {
