@@ -454,6 +454,17 @@ func profileText(p *profile.Profile) string {
 	return string(js)
 }
 
+// audits returns the audit values of the ABIs libseccomp's filters test
+// for: the host's and the profile's. (A system-call number can equal
+// another ABI's audit value: parisc's is 15.)
+func (r *diffRun) audits() map[uint32]bool {
+	m := map[uint32]bool{r.host.Audit(): true}
+	for _, a := range r.p.Arches {
+		m[a.Audit()] = true
+	}
+	return m
+}
+
 // check runs every input of every ABI of the profile through the three
 // verdicts and returns the first mismatch.
 func (r *diffRun) check(st *diffStats) *mismatch {
@@ -525,7 +536,7 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 				if lr == got {
 					continue
 				}
-				if at, bug := libseccompBug(r.libs[i].prog, raw, order); at >= 0 {
+				if at, bug := libseccompBug(r.libs[i].prog, raw, order, r.audits()); at >= 0 {
 					if st.libBugs == nil {
 						st.libBugs = map[string]int{}
 						st.bugExamples = map[string]string{}
@@ -759,16 +770,17 @@ func TestLibseccompValidate(t *testing.T) {
 //     restores the accumulator only for the first block that jumps to a
 //     shared block, so a comparison of one argument word can run on the
 //     word an earlier comparison left behind;
-//   - a jump that compares the arch field with a value that is no audit
-//     architecture: the load of nr is missing. libseccomp's optimize-1
+//   - a jump that compares the arch field with a value that is the audit
+//     value of none of the filter's ABIs (a system-call number can be
+//     another ABI's: parisc's is 15): the load of nr is missing. libseccomp's optimize-1
 //     code drops it, for example, for an aarch64 filter with a rule for
 //     fcntl64 (which aarch64 lacks) and a conditional rule for read;
 //     x86_64 and x32 filters reload nr for their x32 check and escape.
 //
 // The program then does not compute libseccomp's own rule tree, and its
 // verdict on data says nothing about the profile.
-func libseccompBug(prog bpf.Program, data []byte, order binary.ByteOrder) (int, string) {
-	marks := bugMarks(prog)
+func libseccompBug(prog bpf.Program, data []byte, order binary.ByteOrder, audits map[uint32]bool) (int, string) {
+	marks := bugMarks(prog, audits)
 	var acc uint32
 	for pc := 0; pc < len(prog); {
 		ins := prog[pc]
@@ -810,7 +822,7 @@ func libseccompBug(prog bpf.Program, data []byte, order binary.ByteOrder) (int, 
 
 // bugMarks finds the jumps of prog that libseccompBug looks for, by the
 // seccomp_data offsets the accumulator may hold at each instruction.
-func bugMarks(prog bpf.Program) map[int]string {
+func bugMarks(prog bpf.Program, audits map[uint32]bool) map[int]string {
 	offs := make([]map[uint32]bool, len(prog)+1)
 	flow := func(i int, s map[uint32]bool) {
 		if i >= len(offs) {
@@ -838,7 +850,7 @@ func bugMarks(prog bpf.Program) map[int]string {
 		case ins.Op&0x07 == bpf.BPF_JMP:
 			if len(s) > 1 {
 				out[i] = "a stale accumulator"
-			} else if _, isArch := arch.FromAudit(ins.K); s[bpf.OffsetArch] && !isArch {
+			} else if s[bpf.OffsetArch] && !audits[ins.K] {
 				out[i] = "the arch field with a system-call number (a missing load of nr)"
 			}
 			flow(i+1+int(ins.Jt), s)
