@@ -1,0 +1,112 @@
+package launch_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
+)
+
+func init() {
+	targets["faked"] = targetFaked
+}
+
+// outerArg names the system calls the faked target's outer filter
+// answers with 0.
+const outerArg = "SYSCAGE_LAUNCH_TEST_OUTER"
+
+// targetFaked installs a filter that answers the system calls named in
+// outerArg with 0 without running them (ERRNO with errno 0, as a nested
+// sandbox may), then launches sh under a profile that allows everything
+// but uname, and prints what Run returned.
+func targetFaked() {
+	host, _ := arch.Native()
+	names := strings.Split(os.Getenv(outerArg), ",")
+	p := bpf.Program{{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: bpf.OffsetNr}}
+	for i, n := range names {
+		nr, _ := host.SyscallNumber(n)
+		p = append(p, bpf.Instruction{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: nr, Jt: uint8(len(names) - i)})
+	}
+	p = append(p,
+		bpf.Instruction{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ALLOW},
+		bpf.Instruction{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_ERRNO})
+	if _, err := seccomp.InstallProgram(p, seccomp.InstallOptions{SkipNoNewPrivs: true}); err != nil {
+		fmt.Printf("outer: %v\n", err)
+		os.Exit(1)
+	}
+	cmd := launch.Command(denyUnameProfile(), "sh", "-c", "echo ran")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var se *launch.StartError
+	r := map[string]any{"err": fmt.Sprint(err), "out": out.String(), "filter": errors.Is(err, launch.ErrFilter), "start": errors.As(err, &se)}
+	if se != nil {
+		r["code"] = se.ExitCode()
+	}
+	json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// A filter this process runs under that answers seccomp(2) (or prctl(2))
+// with 0 must not let the program run unfiltered: Start fails with
+// ErrFilter (125), and the program never runs.
+func TestFakedInstall(t *testing.T) {
+	if !hasCapSysAdmin() {
+		t.Skip("needs CAP_SYS_ADMIN: the outer filter is installed without no_new_privs")
+	}
+	for _, calls := range []string{"seccomp", "prctl", "seccomp,prctl"} {
+		t.Run(calls, func(t *testing.T) {
+			c := exec.Command(os.Args[0])
+			c.Env = append(os.Environ(), targetEnv+"=faked", outerArg+"="+calls)
+			out, err := c.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			var r struct {
+				Err, Out      string
+				Filter, Start bool
+				Code          int
+			}
+			if err := json.Unmarshal(out, &r); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if !r.Start || !r.Filter || r.Code != 125 || !strings.Contains(r.Err, seccomp.ErrFaked.Error()) {
+				t.Errorf("Run under a filter that fakes %s: %q (filter %v, code %d); want ErrFilter, 125, %q", calls, r.Err, r.Filter, r.Code, seccomp.ErrFaked)
+			}
+			if r.Out != "" {
+				t.Errorf("the program ran: %q", r.Out)
+			}
+		})
+	}
+}
+
+func hasCapSysAdmin() bool {
+	b, _ := os.ReadFile("/proc/self/status")
+	var caps uint64
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			fmt.Sscanf(strings.TrimSpace(v), "%x", &caps)
+		}
+	}
+	return caps&(1<<21) != 0
+}
+
+// denyUnameProfile allows everything but uname (EPERM).
+func denyUnameProfile() *profile.Profile {
+	p, err := oci.Parse("test.json", []byte(`{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}`))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
