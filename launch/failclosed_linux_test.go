@@ -12,6 +12,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
@@ -109,4 +110,36 @@ func denyUnameProfile() *profile.Profile {
 		panic(err)
 	}
 	return p
+}
+
+// The profile's flags are applied (the kernel records LOG in the filter's
+// metadata) or refused; never ignored.
+func TestProfileFlags(t *testing.T) {
+	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}`)
+	cmd := launch.Command(p, "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	flags, err := unix.FilterFlags(cmd.Process.Pid, 0)
+	if err != nil {
+		t.Skipf("cannot read the filter's metadata (needs CAP_SYS_ADMIN and CONFIG_CHECKPOINT_RESTORE): %v", err)
+	}
+	if seccomp.Flags(flags)&seccomp.SECCOMP_FILTER_FLAG_LOG == 0 {
+		t.Errorf("the program's filter has flags %s, want SECCOMP_FILTER_FLAG_LOG from the profile", seccomp.Flags(flags))
+	}
+
+	for _, c := range []struct{ extra, msg string }{
+		{`"listenerPath": "/run/agent.sock"`, "listenerPath"},
+		{`"listenerMetadata": "x"`, "listenerPath"},
+		{`"flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]`, "WAIT_KILLABLE_RECV needs a notification listener"},
+		{`"flags": ["SECCOMP_FILTER_FLAG_NEW_LISTENER"]`, "NEW_LISTENER needs a notification listener"},
+		{`"flags": ["SECCOMP_FILTER_FLAG_TSYNC_ESRCH"]`, "TSYNC_ESRCH is not one the launcher can apply"},
+	} {
+		t.Run(c.msg, func(t *testing.T) {
+			p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", `+c.extra+`}`)
+			startFails(t, launch.Command(p, "echo", "ran"), launch.ErrFilter, c.msg)
+		})
+	}
 }

@@ -72,7 +72,11 @@ type Cmd struct {
 	// Filter is the compiled filter to install, if not compiled from
 	// Profile.
 	Filter *seccomp.Filter
-	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...).
+	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...), to
+	// those of the profile's flags: LOG and SPEC_ALLOW are applied, TSYNC
+	// is met by the launch itself, and a profile with listenerPath,
+	// listenerMetadata or a flag that needs a seccomp agent is refused
+	// (ErrFilter) rather than run without it.
 	Flags seccomp.Flags
 
 	// DropCaps drops every capability but KeepCaps from the bounding,
@@ -243,4 +247,36 @@ func hasConditions(p *profile.Profile, name string) bool {
 		}
 	}
 	return false
+}
+
+// profileFlags returns the SECCOMP_FILTER_FLAG_* of p's flags as the
+// launcher applies them, as runc does: TSYNC is met already (the filter
+// is on the one thread that survives execve), LOG and SPEC_ALLOW are
+// added to the install, where a kernel that lacks one refuses the start.
+// What needs a seccomp agent (listenerPath and listenerMetadata,
+// NEW_LISTENER, WAIT_KILLABLE_RECV) and TSYNC_ESRCH, which is runc's to
+// refuse as well, are refused: the launcher never drops part of a
+// profile.
+func profileFlags(p *profile.Profile) (seccomp.Flags, error) {
+	if p == nil {
+		return 0, nil
+	}
+	if p.ListenerPath != "" || p.ListenerMetadata != "" {
+		return 0, fmt.Errorf("the profile sets listenerPath %q: the launcher cannot hand the notification descriptor to a seccomp agent (remove listenerPath and listenerMetadata, or run the profile with runc and the agent)", p.ListenerPath)
+	}
+	var f seccomp.Flags
+	for _, name := range p.Flags {
+		switch name {
+		case "SECCOMP_FILTER_FLAG_TSYNC":
+		case "SECCOMP_FILTER_FLAG_LOG":
+			f |= seccomp.SECCOMP_FILTER_FLAG_LOG
+		case "SECCOMP_FILTER_FLAG_SPEC_ALLOW":
+			f |= seccomp.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+		case "SECCOMP_FILTER_FLAG_NEW_LISTENER", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV":
+			return 0, fmt.Errorf("the profile's flag %s needs a notification listener and a seccomp agent, which the launcher does not provide (remove the flag)", name)
+		default:
+			return 0, fmt.Errorf("the profile's flag %s is not one the launcher can apply (runc applies TSYNC, LOG, SPEC_ALLOW and WAIT_KILLABLE_RECV)", name)
+		}
+	}
+	return f, nil
 }

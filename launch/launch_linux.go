@@ -214,6 +214,10 @@ func (c *Cmd) Start() error {
 			return startErr(ErrFilter, "compile the profile: %v", err)
 		}
 	}
+	pflags, err := profileFlags(c.Profile)
+	if err != nil {
+		return startErr(ErrFilter, "%v", err)
+	}
 	if err := c.checkExecve(f, native); err != nil {
 		return err
 	}
@@ -238,7 +242,7 @@ func (c *Cmd) Start() error {
 	cfg := stageConfig{
 		Path: path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
-		Program: f.Program, Flags: c.Flags,
+		Program: f.Program, Flags: c.Flags | pflags,
 		Session: c.AuditSession,
 	}
 	for i, x := range c.ExtraFiles {

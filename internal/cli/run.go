@@ -40,6 +40,9 @@ inherited descriptor but stdin, stdout, stderr and those kept with
 --keep-fd close-on-exec, optionally clears the environment and drops
 capabilities, sets no_new_privs, installs the compiled filter (with --log
 with SECCOMP_FILTER_FLAG_LOG) on the thread that then executes CMD. The filter survives exec: CMD and everything it starts stay inside.
+The profile's flags are applied as runc applies them (LOG, SPEC_ALLOW;
+TSYNC holds anyway); a profile with listenerPath or a flag that needs a
+seccomp agent is refused.
 
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
