@@ -21,6 +21,7 @@ import (
 
 func init() {
 	targets["faked"] = targetFaked
+	targets["inherited"] = targetInherited
 }
 
 // outerArg names the system calls the faked target's outer filter
@@ -141,5 +142,73 @@ func TestProfileFlags(t *testing.T) {
 			p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", `+c.extra+`}`)
 			startFails(t, launch.Command(p, "echo", "ran"), launch.ErrFilter, c.msg)
 		})
+	}
+}
+
+// targetInherited opens descriptors of its own (a pipe, which starts the
+// runtime's poller), then prints which of its open descriptors Inherited
+// accepts.
+func targetInherited() {
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	ents, _ := os.ReadDir("/proc/self/fd")
+	out := map[string]string{}
+	for _, e := range ents {
+		var fd int
+		fmt.Sscan(e.Name(), &fd)
+		link, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err != nil {
+			continue // the directory's own descriptor
+		}
+		if _, err := launch.Inherited(fd); err == nil {
+			out[e.Name()] = "inherited " + link
+		} else {
+			out[e.Name()] = "refused " + link
+		}
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// Inherited accepts exactly the descriptors the process was started with.
+func TestInherited(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	c := exec.Command(os.Args[0])
+	c.Env = append(os.Environ(), targetEnv+"=inherited")
+	c.ExtraFiles = []*os.File{nil, r} // 4; 3 stays closed
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var fds map[string]string
+	if err := json.Unmarshal(out, &fds); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	own := 0
+	for fd, what := range fds {
+		want := "refused"
+		var n int
+		fmt.Sscan(fd, &n)
+		switch _, err := launch.Inherited(n); {
+		case fd == "0", fd == "1", fd == "2", fd == "4":
+			want = "inherited"
+		case err == nil && n != 3:
+			// This process inherited it without close-on-exec, and so
+			// did the target.
+			want = "inherited"
+		default:
+			own++
+		}
+		if !strings.HasPrefix(what, want) {
+			t.Errorf("descriptor %s: %s, want %s", fd, what, want)
+		}
+	}
+	if own < 4 { // the pipe, the poller's epoll and eventfd at least
+		t.Errorf("only %d descriptors of the target's own: %v", own, fds)
 	}
 }

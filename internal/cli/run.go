@@ -149,9 +149,11 @@ func runRun(e *env, o runOptions, args []string) error {
 		if fd < 3 {
 			continue // stdin, stdout and stderr are always kept
 		}
-		f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
-		if _, err := f.Stat(); err != nil {
-			return usagef("--keep-fd %d: not an open descriptor", fd)
+		// Only what syscage inherited: its own descriptors (the Go
+		// runtime's, opened at start) are not the caller's to hand on.
+		f, err := launch.Inherited(fd)
+		if err != nil {
+			return usagef("--keep-fd %d: %v", fd, err)
 		}
 		for len(cmd.ExtraFiles) <= fd-3 {
 			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
