@@ -105,6 +105,13 @@ type Cmd struct {
 	// records) with AuditSession, or 0.
 	Session uint32
 
+	// ForwardSignals passes every signal the launcher process receives
+	// (ForwardedSignals) on to the program's process group, from Start
+	// until the program ended, as an init process does: a supervisor or
+	// a terminal that signals the launcher reaches the program. Signals
+	// that come before the program runs are passed on once it runs.
+	ForwardSignals bool
+
 	// Stage is the program that runs the stage, and must call Init; the
 	// default is the running executable (os.Executable).
 	Stage string

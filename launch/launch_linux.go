@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -169,6 +171,9 @@ type sysCmd struct {
 	kmsg    *audit.Follower // the kernel log, followed from before the start
 	traced  bool
 	trace   chan traceResult // the tracer's findings, when traced
+	ended   chan struct{}    // closed when the program has been waited for
+	signals chan os.Signal   // the signals to forward, with ForwardSignals
+	waited  sync.Once
 }
 
 // traceResult is what the tracer saw.
@@ -272,7 +277,16 @@ func (c *Cmd) Start() error {
 	// rt_sigreturn before its execve.
 	cmd.Env = []string{"GODEBUG=asyncpreemptoff=1"}
 	cmd.Dir = c.Dir
-	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program)}
+	// A session of its own: the program has no controlling terminal, so
+	// it cannot push input into the caller's terminal with TIOCSTI (the
+	// kernel allows that only on the caller's controlling terminal,
+	// unless it has CAP_SYS_ADMIN), nor get its signals; see the package
+	// documentation. It dies with the launcher: SIGKILL when the thread
+	// that started it ends (startLocked keeps that thread until the
+	// program ended); the child checks after setting it that the launcher
+	// is still its parent, and kills itself if not.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
@@ -280,17 +294,20 @@ func (c *Cmd) Start() error {
 			s.kmsg = fol
 		}
 	}
-	if s.traced {
-		err = s.startTraced()
-	} else {
-		err = cmd.Start()
+	if c.ForwardSignals {
+		// From before the start: a signal that comes while the stage
+		// runs is passed on once the program runs.
+		s.signals = make(chan os.Signal, 64)
+		signal.Notify(s.signals, ForwardedSignals()...)
 	}
+	err = s.startLocked()
 	cfgR.Close()
 	stW.Close()
 	if err != nil {
 		if s.kmsg != nil {
 			s.kmsg.Close()
 		}
+		s.stopForwarding()
 		return startErr(ErrSetup, "launch: start the stage %s: %v", stage, err)
 	}
 	c.sys = s
@@ -303,6 +320,9 @@ func (c *Cmd) Start() error {
 		// execve closed the status pipe.
 		if c.AuditSession {
 			c.Session = auditSession(cmd.Process.Pid)
+		}
+		if s.signals != nil {
+			go s.forward(cmd.Process.Pid)
 		}
 		return nil
 	}
@@ -371,18 +391,30 @@ func canTrap(prog bpf.Program) bool {
 	return false
 }
 
-// startTraced starts the stage and attaches to it, from a goroutine
-// locked to its thread for good (ptrace requests must come from the
-// thread that attached), which then follows the stops until the end.
-func (s *sysCmd) startTraced() error {
+// startLocked starts the stage from a goroutine locked to its thread
+// until the program ended: the kernel sends the parent-death signal when
+// the thread that forked ends, not the process, and the Go runtime ends a
+// thread whose goroutine exits locked. When traced, the same thread
+// attaches to the stage (ptrace requests must come from the thread that
+// attached) and follows the stops until the end.
+func (s *sysCmd) startLocked() error {
 	started := make(chan error, 1)
-	s.trace = make(chan traceResult, 1)
+	if s.traced {
+		s.trace = make(chan traceResult, 1)
+	}
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		if err := s.cmd.Start(); err != nil {
 			started <- err
-			close(s.trace)
+			if s.trace != nil {
+				close(s.trace)
+			}
+			return
+		}
+		if !s.traced {
+			started <- nil
+			<-s.ended
 			return
 		}
 		pid := s.cmd.Process.Pid
@@ -391,10 +423,12 @@ func (s *sysCmd) startTraced() error {
 			s.traced = false
 			started <- nil
 			close(s.trace)
+			<-s.ended
 			return
 		}
 		started <- nil
 		s.trace <- follow(pid)
+		<-s.ended
 	}()
 	return <-started
 }
@@ -464,6 +498,10 @@ func (c *Cmd) wait() {
 		tr = <-s.trace
 	}
 	s.cmd.Wait()
+	s.waited.Do(func() {
+		close(s.ended)
+		s.stopForwarding()
+	})
 	ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if !ok {
 		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}

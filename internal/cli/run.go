@@ -44,6 +44,12 @@ The profile's flags are applied as runc applies them (LOG, SPEC_ALLOW;
 TSYNC holds anyway); a profile with listenerPath or a flag that needs a
 seccomp agent is refused.
 
+CMD runs in a session of its own, without a controlling terminal, so
+that it cannot push input into the caller's terminal (TIOCSTI; as root,
+CAP_SYS_ADMIN still can: use --drop-caps or a profile that denies it).
+Every catchable signal syscage receives (from a terminal's ^C, from a
+supervisor) is passed on to CMD's process group; CMD dies with syscage.
+
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
 
@@ -128,6 +134,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
 	}
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	cmd.ForwardSignals = true
 	cmd.AuditSession = o.complain
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
