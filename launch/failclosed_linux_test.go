@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -210,5 +213,100 @@ func TestInherited(t *testing.T) {
 	}
 	if own < 4 { // the pipe, the poller's epoll and eventfd at least
 		t.Errorf("only %d descriptors of the target's own: %v", own, fds)
+	}
+}
+
+// The filter is asked about the stage's execve with its real arguments:
+// a profile that denies execve only for some arguments is refused (125)
+// when it denies the stage's, instead of the program's "not found" (127)
+// or "killed by seccomp" (159); and one that denies only other execve
+// calls runs.
+func TestExecveArguments(t *testing.T) {
+	for _, c := range []struct {
+		name, rule string
+	}{
+		{"errno ENOENT", `"action": "SCMP_ACT_ERRNO", "errnoRet": 2, "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_NE"}]`},
+		{"kill", `"action": "SCMP_ACT_KILL_PROCESS", "args": [{"index": 1, "value": 4096, "op": "SCMP_CMP_GT"}]`},
+		{"trap", `"action": "SCMP_ACT_TRAP", "args": [{"index": 2, "value": 0, "op": "SCMP_CMP_NE"}]`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], `+c.rule+`}]}`)
+			cmd := launch.Command(p, "echo", "ran")
+			startFails(t, cmd, launch.ErrFilter, "the profile denies the execve that starts echo: execve (59 on x86_64) got")
+		})
+	}
+	// Denied only for a NULL path, which the stage never passes.
+	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]}`)
+	cmd := launch.Command(p, "echo", "ran")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil || out.String() != "ran\n" {
+		t.Errorf("execve denied only for a NULL path: %v, output %q; want it to run", err, out.String())
+	}
+}
+
+// forgeSigsys sends itself the siginfo of a seccomp TRAP of uname with
+// rt_sigqueueinfo(2), which any process may do to itself: at once, or
+// blocked first and delivered when rt_sigprocmask unblocks it, claiming
+// rt_sigprocmask was trapped.
+const forgeSigsys = `
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+	siginfo_t si;
+	sigset_t set;
+	memset(&si, 0, sizeof si);
+	si.si_signo = SIGSYS;
+	si.si_code = 1; /* SYS_SECCOMP */
+	si.si_call_addr = (void *)0x401000;
+	si.si_syscall = SYS_uname;
+	si.si_arch = 0xc000003e; /* AUDIT_ARCH_X86_64 */
+	if (argc > 1) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGSYS);
+		sigprocmask(SIG_BLOCK, &set, 0);
+		si.si_syscall = SYS_rt_sigprocmask;
+	}
+	syscall(SYS_rt_sigqueueinfo, getpid(), SIGSYS, &si);
+	if (argc > 1)
+		sigprocmask(SIG_UNBLOCK, &set, 0);
+	return 0;
+}
+`
+
+// A SIGSYS the program forged is not reported as a seccomp trap; a real
+// one still is.
+func TestForgedSigsys(t *testing.T) {
+	if _, ok := arch.Native(); !ok || runtime.GOARCH != "amd64" {
+		t.Skip("the forged siginfo is x86_64's")
+	}
+	gcc := testenv.Tool(t, "gcc", "gcc")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "f.c"), filepath.Join(dir, "f")
+	os.WriteFile(src, []byte(forgeSigsys), 0o644)
+	if out, err := exec.Command(gcc, "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	// uname traps, and the launcher follows the program.
+	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_TRAP"}]}`)
+	for _, args := range [][]string{nil, {"blocked"}} {
+		cmd := launch.Command(p, bin, args...)
+		cmd.Run()
+		st := cmd.Status
+		if st.ExitCode() != 159 {
+			t.Fatalf("%v: status %s, want 159 from the forged SIGSYS", args, st)
+		}
+		if st.Seccomp || st.Violation != nil {
+			t.Errorf("%v: a SIGSYS the program sent itself is reported as seccomp's: %s", args, st)
+		}
+	}
+	// The real trap, from the same program's uname(1) neighbour.
+	cmd := launch.Command(p, "uname")
+	cmd.Run()
+	if st := cmd.Status; !st.Seccomp || st.Violation == nil || st.Violation.Name != "uname" {
+		t.Errorf("a real trap: %s, want it reported", st)
 	}
 }

@@ -180,9 +180,14 @@ type Status struct {
 	Code   int            // its exit code
 	Signal syscall.Signal // the signal that ended it, if not Exited
 	// Violation is set when seccomp's SIGSYS ended it and the launcher
-	// could tell which system call, or when the program caught the
-	// SIGSYS of a TRAP and then exited; Seccomp is set whenever SIGSYS
-	// ended it.
+	// could prove which system call (from a siginfo the thread's
+	// registers and the filter agree with, or from the kernel's record
+	// of a KILL), or when the program caught the SIGSYS of a TRAP and
+	// then exited. Seccomp is set when SIGSYS ended it and seccomp
+	// did, or may have: always with a Violation; without one when the
+	// filter can KILL, or TRAP where the launcher could not follow, and
+	// nothing showed the SIGSYS came from elsewhere (kill(2), or a
+	// siginfo the program forged with rt_sigqueueinfo(2)).
 	Seccomp   bool
 	Violation *Violation
 }
@@ -206,7 +211,7 @@ func (s Status) String() string {
 	case s.Violation != nil:
 		return "killed by seccomp: " + s.Violation.String()
 	case s.Seccomp:
-		return "killed by SIGSYS from seccomp (no kernel record of the call found; reading them needs CAP_AUDIT_READ or CAP_SYSLOG)"
+		return "killed by SIGSYS, which the filter may have sent, but no record of a seccomp kill or trap was found (the kernel's records need CAP_AUDIT_READ or CAP_SYSLOG)"
 	}
 	return "killed by signal " + s.Signal.String()
 }
