@@ -129,8 +129,15 @@ func installOnThread(prog []unix.SockFilter, flags Flags, o InstallOptions) (in 
 		chk.close()
 		return in, setNNP, &SyncError{TID: r}
 	}
-	if err := chk.after(); err != nil {
-		return in, setNNP, err
+	if chk.st != nil {
+		// Only when the check is on: on the stage's thread, between the
+		// install and execve, a call is a point where the scheduler
+		// may park the thread on a futex the filter may deny (see
+		// InstallOptions.CallingThread); after and what it calls are
+		// nosplit, so that they are not such points.
+		if err := chk.after(); err != nil {
+			return in, setNNP, err
+		}
 	}
 	in.Flags = flags
 	if flags&SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
@@ -221,8 +228,8 @@ func newInstallCheck(prog []unix.SockFilter, o InstallOptions) (*installCheck, e
 	if err != nil {
 		return &installCheck{}, nil
 	}
-	b, err := st.Read()
-	if err != nil {
+	b, ok := st.Read()
+	if !ok {
 		st.Close()
 		return &installCheck{}, nil
 	}
@@ -238,21 +245,25 @@ func newInstallCheck(prog []unix.SockFilter, o InstallOptions) (*installCheck, e
 	return &installCheck{st: st, before: n}, nil
 }
 
-// after checks that the install added exactly one filter.
+// after checks that the install added exactly one filter, and closes the
+// status file. It makes no call that can be preempted, but on failure.
+//
+//go:nosplit
 func (c *installCheck) after() error {
-	if c.st == nil {
-		return nil
-	}
-	defer c.st.Close()
-	b, err := c.st.Read()
-	if err != nil {
+	b, ok := c.st.Read()
+	c.st.Close()
+	if !ok {
 		return nil // allowed in the VM, but an earlier filter may deny it
 	}
 	n, ok := unix.StatusField(b, keyFilters)
 	if ok && n != c.before+1 {
-		return fmt.Errorf("install filter: seccomp(2) reported success but the thread's Seccomp_filters went from %d to %d: %w", c.before, n, ErrFaked)
+		return fakedCount(c.before, n)
 	}
 	return nil
+}
+
+func fakedCount(before, after int) error {
+	return fmt.Errorf("install filter: seccomp(2) reported success but the thread's Seccomp_filters went from %d to %d: %w", before, after, ErrFaked)
 }
 
 func (c *installCheck) close() {

@@ -32,28 +32,37 @@ func OpenThreadStatus() (*ThreadStatus, error) {
 
 // ReadCall is the system call Read makes: its number and arguments, as a
 // seccomp filter sees them.
+//
+//go:nosplit
 func (s *ThreadStatus) ReadCall() (nr uint32, args [6]uint64) {
 	return unix.SYS_PREAD64, [6]uint64{uint64(s.fd), uint64(uintptr(unsafe.Pointer(&s.buf[0]))), uint64(len(s.buf))}
 }
 
 // CloseCall is the system call Close makes.
+//
+//go:nosplit
 func (s *ThreadStatus) CloseCall() (nr uint32, args [6]uint64) {
 	return unix.SYS_CLOSE, [6]uint64{uint64(s.fd)}
 }
 
 // Read reads the file from its start (the kernel writes it anew for each
 // read from offset 0) into the ThreadStatus's own buffer, which it
-// returns; the next Read overwrites it.
-func (s *ThreadStatus) Read() ([]byte, error) {
+// returns; the next Read overwrites it. ok is false when the read
+// failed.
+//
+//go:nosplit
+func (s *ThreadStatus) Read() (b []byte, ok bool) {
 	nr, a := s.ReadCall()
 	n, _, e := unix.RawSyscall6(uintptr(nr), uintptr(a[0]), uintptr(a[1]), uintptr(a[2]), uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
 	if e != 0 {
-		return nil, e
+		return nil, false
 	}
-	return s.buf[:n], nil
+	return s.buf[:n], true
 }
 
 // Close closes the file with a raw system call.
+//
+//go:nosplit
 func (s *ThreadStatus) Close() {
 	nr, a := s.CloseCall()
 	unix.RawSyscall(uintptr(nr), uintptr(a[0]), 0, 0)
@@ -62,6 +71,8 @@ func (s *ThreadStatus) Close() {
 // StatusField returns the decimal number of field key ("Seccomp_filters",
 // "NoNewPrivs") in the text of a status file, without allocating; ok is
 // false when the field is missing.
+//
+//go:nosplit
 func StatusField(status []byte, key []byte) (n int, ok bool) {
 	for len(status) > 0 {
 		line := status
