@@ -44,6 +44,7 @@ type ttyReport struct {
 	Err    string // Run's error
 	Queued int    // bytes waiting in the terminal's input afterwards
 	Code   int    // the program's exit code
+	Pid    int    // the program's process id
 }
 
 // targetTTYLauncher runs with a terminal as stdin and as the controlling
@@ -72,7 +73,7 @@ func targetTTYLauncher() {
 		report.Encode(ttyReport{Step: "start", Err: err.Error()})
 		return
 	}
-	report.Encode(ttyReport{Step: "started"})
+	report.Encode(ttyReport{Step: "started", Pid: cmd.Process.Pid})
 	err = cmd.Wait()
 	report.Encode(ttyReport{Step: "interrupted", Err: fmt.Sprint(err), Code: cmd.Status.ExitCode()})
 }
@@ -156,14 +157,47 @@ func TestTerminal(t *testing.T) {
 	if rep = next(); rep.Step != "started" {
 		t.Fatalf("sleep: %+v", rep)
 	}
+	// ^Z: the terminal stops its foreground process group, the
+	// launcher's; the launcher stops the program's (which the kernel
+	// would not stop with SIGTSTP: no parent in its session), then
+	// itself. SIGCONT to the launcher, as the shell's fg sends, resumes
+	// both.
+	if _, err := master.Write([]byte{26}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, rep.Pid, "T", true)
+	waitState(t, c.Process.Pid, "T", true)
+	if err := c.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, rep.Pid, "T", false)
+	waitState(t, c.Process.Pid, "T", false)
+
 	// ^C: the terminal sends SIGINT to its foreground process group, the
 	// launcher's; the program, in a session of its own, gets it from the
 	// launcher.
-	time.Sleep(100 * time.Millisecond)
 	if _, err := master.Write([]byte{3}); err != nil {
 		t.Fatal(err)
 	}
 	if rep = next(); rep.Code != 128+int(syscall.SIGINT) {
 		t.Errorf("after ^C: %+v, want the program killed by SIGINT (130)", rep)
 	}
+}
+
+// waitState waits until process pid is (or, with is false, is no longer)
+// in state (the third field of /proc/PID/stat).
+func waitState(t *testing.T, pid int, state string, is bool) {
+	t.Helper()
+	var got string
+	for range 200 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 {
+			got = strings.Fields(string(b[i+1:]))[0]
+		}
+		if (got == state) == is {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("process %d is in state %q; want state %q: %v", pid, got, state, is)
 }
