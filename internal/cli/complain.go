@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -44,11 +43,10 @@ func followComplaints() (*complainLog, error) {
 		defer close(l.events)
 		for {
 			ev, err := f.Next()
+			if audit.Skippable(err) {
+				continue
+			}
 			if err != nil {
-				var se *audit.SyntaxError
-				if errors.As(err, &se) {
-					continue
-				}
 				return
 			}
 			if ev.Action().Kind == profile.ActLog {

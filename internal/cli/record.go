@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -90,9 +89,7 @@ and syscage exits 1.`,
 					exe:           o.exe,
 					comm:          o.comm,
 				}
-				return runImport(e, ia.importOptions, o.fromLog, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-					return readAudit(rec, name, r, ia)
-				})
+				return runImportAudit(e, ia, o.fromLog)
 			}
 			return runRecord(e, o, args)
 		},
