@@ -259,6 +259,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
 	var p *profile.Profile
+	refused := 0
 	if o.into != "" {
 		base, err := loadProfile(o.into, native, o.profileFlags)
 		if err != nil {
@@ -269,13 +270,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
-			for _, i := range a.Undenied {
-				msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
-			}
-			fmt.Fprintln(e.stderr, msg)
-		}
+		refused = reportAdditions(e, adds, "")
 		if o.out == "" {
 			o.out = o.into
 		}
@@ -297,6 +292,9 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	}
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
+	}
+	if refused > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
 	}
 	return nil
 }

@@ -181,9 +181,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			fmt.Fprintf(e.stderr, "syscage: added %s %s\n", a.Arch, a.Name)
-		}
+		reportAdditions(e, adds, "")
 		if out == "" {
 			out = o.into
 		}
