@@ -79,7 +79,7 @@ func (h *hardener) multiplexers() {
 			ownAction = h.p.Rules[own].Action
 			h.removeName(m.name)
 		}
-		var denied, kept []string
+		var denied, kept, masked []string
 		for _, c := range m.calls {
 			name, _ := arch.SubcallName(m.name, c)
 			s := h.decideSubcall(name)
@@ -97,6 +97,9 @@ func (h *hardener) multiplexers() {
 				}
 			case s.fixed:
 				a = s.action
+				if own < 0 && !allowing(a) && a != h.p.Default {
+					masked = append(masked, name)
+				}
 			case own >= 0:
 				a = ownAction
 			default:
@@ -115,6 +118,10 @@ func (h *hardener) multiplexers() {
 		if len(denied) > 0 {
 			h.changes = append(h.changes, Change{Check: "multiplexer", Rule: -1, Names: append([]string{m.name}, denied...),
 				Message: fmt.Sprintf("%s is denied for %s: %s rules have argument conditions, which a filter cannot check through %s (the arguments are behind a pointer)", m.name, strings.Join(denied, ", "), them(denied), m.name)})
+		}
+		if len(masked) > 0 {
+			h.changes = append(h.changes, Change{Check: "multiplexer", Rule: -1, Names: append([]string{m.name}, masked...),
+				Message: fmt.Sprintf("%s's denial of %s compares the bits of the call the kernel decodes (mask %#x), so that other bits (ipc's version) do not slip past it", m.name, strings.Join(masked, ", "), m.mask)})
 		}
 		if own >= 0 {
 			h.changes = append(h.changes, Change{Check: "multiplexer", Rule: -1, Names: []string{m.name},
