@@ -11,10 +11,42 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// TestDockerDefault checks the three holes of Docker's default profile
-// on x86_64 (with x86 and x32, as its archMap gives them), before and
-// after hardening, through the compiled filter.
-func TestDockerDefault(t *testing.T) {
+const (
+	allow  = "ALLOW"
+	eperm  = "ERRNO(1)"
+	eacces = "ERRNO(13)"
+)
+
+// dockerCases are calls with what Docker's default profile (plain) and
+// its hardened form (hard) decide, on x86_64 with x86 and x32.
+var dockerCases = []struct {
+	a           arch.Arch
+	name        string
+	args        []uint64
+	plain, hard string
+}{
+	{arch.X86_64, "socket", []uint64{40, 1}, eperm, eperm},                   // AF_VSOCK
+	{arch.X86_64, "socket", []uint64{0x100000028, 1}, allow, eperm},          // AF_VSOCK with a high bit
+	{arch.X86_64, "socket", []uint64{0xffffffff00000026, 1}, allow, eperm},   // AF_ALG
+	{arch.X86_64, "socket", []uint64{2, 1}, allow, allow},                    // AF_INET
+	{arch.X86_64, "socket", []uint64{0x100000002, 1}, allow, allow},          // the kernel sees AF_INET
+	{arch.X86, "socketcall", []uint64{1, 0x1000}, allow, eacces},             // socket(), arguments unseen
+	{arch.X86, "socketcall", []uint64{3, 0x1000}, allow, allow},              // connect()
+	{arch.X86, "ipc", []uint64{0x10001}, allow, allow},                       // semop, version 1
+	{arch.X86_64, "ioctl", []uint64{0, 0x5412}, allow, eperm},                // TIOCSTI
+	{arch.X86_64, "ioctl", []uint64{0, 0x100005412}, allow, eperm},           // TIOCSTI with a high bit
+	{arch.X86_64, "ioctl", []uint64{0, 0x541c}, allow, eperm},                // TIOCLINUX
+	{arch.X86, "ioctl", []uint64{0, 0x5412}, allow, eperm},                   // TIOCSTI on x86
+	{arch.X86_64, "ioctl", []uint64{0, 0x5401}, allow, allow},                // TCGETS
+	{arch.X86_64, "personality", []uint64{0x100000000}, eperm, allow},        // PER_LINUX as the kernel sees it
+	{arch.X86_64, "personality", []uint64{0x100400000}, eperm, eperm},        // READ_IMPLIES_EXEC
+	{arch.X86_64, "personality", []uint64{0xffffffffffffffff}, eperm, allow}, // the query 0xffffffff
+}
+
+// dockerDefault returns Docker's default profile resolved for x86_64 with
+// Docker's capabilities, and its hardened form.
+func dockerDefault(t *testing.T) (plain, hard *profile.Profile) {
+	t.Helper()
 	raw, err := builtin.Get("docker-default")
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +59,14 @@ func TestDockerDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p, h
+}
+
+// TestDockerDefault checks the three holes of Docker's default profile
+// on x86_64 (with x86 and x32, as its archMap gives them), before and
+// after hardening, through the compiled filter.
+func TestDockerDefault(t *testing.T) {
+	p, h := dockerDefault(t)
 	plain, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,34 +75,7 @@ func TestDockerDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const (
-		allow  = "ALLOW"
-		eperm  = "ERRNO(1)"
-		eacces = "ERRNO(13)"
-	)
-	for _, c := range []struct {
-		a           arch.Arch
-		name        string
-		args        []uint64
-		plain, hard string
-	}{
-		{arch.X86_64, "socket", []uint64{40, 1}, eperm, eperm},                   // AF_VSOCK
-		{arch.X86_64, "socket", []uint64{0x100000028, 1}, allow, eperm},          // AF_VSOCK with a high bit
-		{arch.X86_64, "socket", []uint64{0xffffffff00000026, 1}, allow, eperm},   // AF_ALG
-		{arch.X86_64, "socket", []uint64{2, 1}, allow, allow},                    // AF_INET
-		{arch.X86_64, "socket", []uint64{0x100000002, 1}, allow, allow},          // the kernel sees AF_INET
-		{arch.X86, "socketcall", []uint64{1, 0x1000}, allow, eacces},             // socket(), arguments unseen
-		{arch.X86, "socketcall", []uint64{3, 0x1000}, allow, allow},              // connect()
-		{arch.X86, "ipc", []uint64{0x10001}, allow, allow},                       // semop, version 1
-		{arch.X86_64, "ioctl", []uint64{0, 0x5412}, allow, eperm},                // TIOCSTI
-		{arch.X86_64, "ioctl", []uint64{0, 0x100005412}, allow, eperm},           // TIOCSTI with a high bit
-		{arch.X86_64, "ioctl", []uint64{0, 0x541c}, allow, eperm},                // TIOCLINUX
-		{arch.X86, "ioctl", []uint64{0, 0x5412}, allow, eperm},                   // TIOCSTI on x86
-		{arch.X86_64, "ioctl", []uint64{0, 0x5401}, allow, allow},                // TCGETS
-		{arch.X86_64, "personality", []uint64{0x100000000}, eperm, allow},        // PER_LINUX as the kernel sees it
-		{arch.X86_64, "personality", []uint64{0x100400000}, eperm, eperm},        // READ_IMPLIES_EXEC
-		{arch.X86_64, "personality", []uint64{0xffffffffffffffff}, eperm, allow}, // the query 0xffffffff
-	} {
+	for _, c := range dockerCases {
 		nr, ok := c.a.SyscallNumber(c.name)
 		if !ok {
 			t.Fatalf("%s has no %s", c.a, c.name)
