@@ -26,7 +26,10 @@ func TestArgBits(t *testing.T) {
 		{S390X, "mmap", 0, 64, true},          // old_mmap: a pointer
 		{S390X, "mmap", 2, 0, false},
 		{S390X, "ipc", 0, 32, true},
-		{X86, "ipc", 2, 32, true}, // a 32-bit ABI: longs are 32 bits too
+		{X86, "ipc", 2, 32, true},       // a 32-bit ABI: longs are 32 bits too
+		{X86, "setuid", 0, 16, true},    // setuid16: old_uid_t
+		{X86, "setuid32", 0, 32, true},  // uid_t
+		{X86_64, "setuid", 0, 32, true}, // uid_t
 		{X86_64, "socket", 3, 0, false},
 		{X86_64, "nosuchcall", 0, 0, false},
 	} {

@@ -30,15 +30,18 @@ func lintIntArgs(p *profile.Profile, host arch.Arch, o LintOptions) []Finding {
 		sev := Medium
 		for _, n := range r.Names {
 			for _, c := range r.Conds {
-				w := harden.Width(host, p.Arches, n, c.Arg)
+				lo, w := harden.Widths(host, p.Arches, n, c.Arg)
 				if w >= 64 {
 					continue
 				}
 				m := uint64(1)<<w - 1
-				if c.Op == profile.OpMaskedEQ && c.Value&^m == 0 {
-					continue // compares the bits the kernel uses only
+				if c.Op == profile.OpMaskedEQ && c.Value&^(uint64(1)<<lo-1) == 0 {
+					continue // compares the bits every kernel uses only
 				}
 				desc := fmt.Sprintf("%s: %s", argName(host, p.Arches, n, c.Arg, w), c)
+				if lo != w {
+					desc = fmt.Sprintf("%s: %s (%d bits on some of the ABIs)", argName(host, p.Arches, n, c.Arg, w), c, lo)
+				}
 				if !slices.Contains(bad, desc) {
 					bad = append(bad, desc)
 				}

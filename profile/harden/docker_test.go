@@ -1,6 +1,7 @@
 package harden_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -94,5 +95,37 @@ func TestDockerDefault(t *testing.T) {
 				t.Errorf("%s: %s %s(%#x): %s, want %s", f.name, c.a, c.name, c.args, got, f.want)
 			}
 		}
+	}
+}
+
+// TestUID16 checks the 16-bit ids of x86's setuid (setuid16): a rule
+// that denies setuid(0) also denies setuid(0x10000), which that kernel
+// runs as setuid(0); with x86_64 covered too, whose setuid takes 32 bits,
+// no single comparison fits both and hardening refuses the profile.
+func TestUID16(t *testing.T) {
+	deny := profile.Rule{Names: []string{"setuid"}, Action: profile.Action{Kind: profile.ActErrno, Data: 1},
+		Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 0}}}
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}, Rules: []profile.Rule{deny}}
+	h, _, err := harden.Profile(p, arch.X86)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := arch.X86.SyscallNumber("setuid")
+	for _, c := range []struct {
+		p    *profile.Profile
+		uid  uint64
+		want string
+	}{{p, 0, eperm}, {p, 0x10000, allow}, {h, 0, eperm}, {h, 0x10000, eperm}, {h, 1000, allow}} {
+		got, err := seccomp.Expect(c.p, arch.X86, seccomp.Options{}, seccomp.DataFor(arch.X86, nr, c.uid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != c.want {
+			t.Errorf("setuid(%#x): %s, want %s", c.uid, got, c.want)
+		}
+	}
+	p.Arches = []arch.Arch{arch.X86}
+	if _, _, err := harden.Profile(p, arch.X86_64); !errors.Is(err, harden.ErrWidth) {
+		t.Errorf("x86_64 with x86: %v, want ErrWidth", err)
 	}
 }

@@ -10,6 +10,12 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
+// ErrWidth reports a comparison of an argument that the kernel truncates
+// to different widths on the ABIs the profile covers (setuid's id is 16
+// bits on x86, 32 on x86_64), which no single comparison decides on both
+// as their kernels do.
+var ErrWidth = errors.New("argument truncated to different widths on the covered ABIs")
+
 // ErrOverlap reports rules for one system call whose argument conditions
 // can both hold while their actions differ: their precedence follows
 // libseccomp's rule tree, which orders comparisons by operator, so
@@ -72,8 +78,9 @@ const (
 // cannot have the default action, since runc skips such rules: it gets
 // the nearest other denial (EACCES instead of EPERM, KILL_THREAD instead
 // of KILL_PROCESS). The error wraps ErrOverlap when rules with different
-// actions on a rewritten argument may overlap, and profile.ErrInvalid
-// when a rule would need more than MaxRules rules.
+// actions on a rewritten argument may overlap, ErrWidth when the covered
+// ABIs truncate a compared argument to different widths, and
+// profile.ErrInvalid when a rule would need more than MaxRules rules.
 func Profile(p *profile.Profile, host arch.Arch) (*profile.Profile, []Change, error) {
 	if p.Conditional() {
 		return nil, nil, fmt.Errorf("%w: harden: the profile has includes, excludes or archMap; resolve it first", profile.ErrInvalid)
@@ -148,7 +155,14 @@ func (h *hardener) denial() profile.Action {
 // on the ABIs the profile covers: the widest of them, 64 when any ABI
 // uses the whole register or the prototype is unknown everywhere.
 func (h *hardener) width(name string, i uint8) int {
-	w := 0
+	_, hi := h.widths(name, i)
+	return hi
+}
+
+// widths returns the narrowest and the widest of the widths of argument
+// i of name on the ABIs the profile covers (both 64 when unknown).
+func (h *hardener) widths(name string, i uint8) (lo, hi int) {
+	lo, hi = 64, 0
 	for _, a := range h.arches {
 		if _, ok := a.SyscallNumber(name); !ok {
 			if _, ok := a.Multiplexed(name); !ok {
@@ -157,22 +171,49 @@ func (h *hardener) width(name string, i uint8) int {
 		}
 		b, ok := a.ArgBits(name, int(i))
 		if !ok {
-			return 64
+			return 64, 64
 		}
-		w = max(w, b)
+		lo, hi = min(lo, b), max(hi, b)
 	}
-	if w == 0 {
-		return 64
+	if hi == 0 {
+		return 64, 64
 	}
-	return w
+	return lo, hi
+}
+
+// extremes names the ABI on which argument i of name is narrowest, and
+// the one on which it is widest.
+func (h *hardener) extremes(name string, i uint8) (narrow, wide arch.Arch) {
+	lo, hi := 65, -1
+	for _, a := range h.arches {
+		if b, ok := a.ArgBits(name, int(i)); ok {
+			if _, ok := a.SyscallNumber(name); !ok {
+				continue
+			}
+			if b < lo {
+				lo, narrow = b, a
+			}
+			if b > hi {
+				hi, wide = b, a
+			}
+		}
+	}
+	return narrow, wide
 }
 
 // Width is the number of low bits of argument i of system call name that
 // the kernel uses on the ABIs a profile for host covers (host and
 // arches): 64 unless every one of them truncates it.
 func Width(host arch.Arch, arches []arch.Arch, name string, i uint8) int {
+	_, hi := Widths(host, arches, name, i)
+	return hi
+}
+
+// Widths is Width's narrowest and widest: they differ when the ABIs
+// disagree (setuid takes a 16-bit id on x86, a 32-bit one on x86_64).
+func Widths(host arch.Arch, arches []arch.Arch, name string, i uint8) (lo, hi int) {
 	h := &hardener{p: &profile.Profile{Arches: arches}, arches: coveredArches(&profile.Profile{Arches: arches}, host)}
-	return h.width(name, i)
+	return h.widths(name, i)
 }
 
 // runcGroups splits conditions as runc does: together (ANDed) when no
@@ -260,13 +301,19 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 					choices[k] = []option{{&c}}
 					continue
 				}
-				cubes, all := cubesOf(c, w)
-				if c.Op == profile.OpMaskedEQ && c.Value&^lowMask(w) == 0 {
+				lo, _ := h.widths(g.names[0], c.Arg)
+				if c.Op == profile.OpMaskedEQ && c.Value&^lowMask(lo) == 0 {
 					// Already a comparison of the bits the kernel uses.
 					c := c
 					choices[k] = []option{{&c}}
 					continue
 				}
+				if lo != w {
+					narrow, wide := h.extremes(g.names[0], c.Arg)
+					return nil, false, fmt.Errorf("%w: harden: rule %d (%s): %s: argument %d is %d bits on %s and %d on %s, so no comparison decides both as their kernels do; cover one of them per profile, or compare with MASKED_EQ on the low %d bits",
+						ErrWidth, i+1, strings.Join(r.Names, ", "), c, c.Arg, lo, narrow, w, wide, lo)
+				}
+				cubes, all := cubesOf(c, w)
 				changed = true
 				msgs = append(msgs, fmt.Sprintf("%s (%s)", c, argDesc(h.arches, g.names[0], c.Arg, w)))
 				switch {

@@ -51,8 +51,8 @@ var typeBits = map[string]int{
 	"int": 32, "unsigned int": 32, "unsigned": 32, "u32": 32, "__u32": 32, "s32": 32, "__s32": 32,
 	"pid_t": 32, "uid_t": 32, "gid_t": 32, "key_serial_t": 32, "key_t": 32, "qid_t": 32,
 	"clockid_t": 32, "timer_t": 32, "rwf_t": 32, "mqd_t": 32, "enum landlock_rule_type": 32,
-	"umode_t": 16,
-	"long":    64, "unsigned long": 64, "size_t": 64, "loff_t": 64, "off_t": 64, "u64": 64, "__u64": 64,
+	"umode_t": 16, "old_uid_t": 16, "old_gid_t": 16,
+	"long": 64, "unsigned long": 64, "size_t": 64, "loff_t": 64, "off_t": 64, "u64": 64, "__u64": 64,
 	"aio_context_t": 64, "uintptr_t": 64, "old_sigset_t": 64,
 	// Pointer types behind a typedef.
 	"cap_user_header_t": 64, "cap_user_data_t": 64, "__sighandler_t": 64,
