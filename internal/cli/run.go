@@ -12,7 +12,6 @@ import (
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -112,6 +111,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
+	loaded := p // as the file has it, for --complain's patch
 	if o.harden {
 		if p, _, err = harden.Profile(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
@@ -188,14 +188,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		reload := func(name string, data []byte) (*profile.Profile, error) {
-			q, err := oci.Parse(name, data)
-			if err != nil {
-				return nil, err
-			}
-			return q.Resolve(profileEnv(host, pf))
-		}
-		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch, reload); err != nil {
+		if err := complainReport(e, complaints.limited(), o.profile, loaded, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
