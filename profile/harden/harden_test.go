@@ -25,9 +25,9 @@ import (
 //     the multiplexer, twin and terminal rewrites leave alone, and
 //     conditions whose data are such values too).
 func TestHardenRandom(t *testing.T) {
-	n := 80
+	n := 40
 	if testing.Short() {
-		n = 25
+		n = 15
 	}
 	hardened, refused := 0, 0
 	for seed := uint64(1); seed <= uint64(n); seed++ {
