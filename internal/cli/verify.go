@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -49,9 +50,15 @@ combines them. With --pid every thread is read: threads whose filters differ
 FILTERS instead of --pid is a directory written by 'syscage dump -o' or a
 raw BPF file.
 
+The agreement is proven, not sampled: values computed from the input (by
+ALU operations, X, scratch memory) are followed exactly, and a filter that
+leaves what syscage can follow exactly (two input words combined, a
+verdict computed from the input) is reported as "cannot prove", naming the
+instruction.
+
 Exit status 0 when they agree, 1 listing every system call that differs
-(and, where arguments matter, the values), 125 when the filters or the
-profile cannot be read. This is drift detection: run it on every host of a
+(and, where arguments matter, the values) or when agreement cannot be
+proven, 125 when the filters or the profile cannot be read. This is drift detection: run it on every host of a
 fleet against the profile the service should have.`,
 		Example: `  syscage verify --pid $(pidof nginx) docker-default
   syscage dump --pid 1234 -o live && syscage verify live app.json`,
@@ -122,29 +129,37 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	type result struct {
 		What        string     `json:"subject"`
 		Same        bool       `json:"same"`
+		Unproven    string     `json:"unproven,omitempty"`
 		Differences []diffJSON `json:"differences"`
-		Stats       any        `json:"compared"`
+		Stats       statsJSON  `json:"compared"`
 	}
 	var results []result
 	for i, sub := range subjects {
 		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
+		np, err := notProven(err, [2]string{"live", "profile"})
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		differ = differ || len(ds) > 0
-		results = append(results, result{sub.what, len(ds) == 0, toJSON(ds), st})
+		differ = differ || len(ds) > 0 || np != ""
+		results = append(results, result{sub.what, len(ds) == 0 && np == "", np, toJSON(ds), toStatsJSON(st)})
 		if o.json {
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		if len(ds) == 0 {
+		switch {
+		case len(ds) == 0 && np == "":
 			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
 				sub.what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
-		} else {
+		case len(ds) == 0:
+			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", sub.what, verbS(o.pid == 0), args[0], np)
+		default:
 			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
 			printDiffs(e.stdout, ds, "live", "profile")
+			if np != "" {
+				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
+			}
 		}
 	}
 	if o.json {
@@ -220,6 +235,7 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	ds, st, err := inspect.Compare(a, b, inspect.CompareOptions{})
+	np, err := notProven(err, [2]string{"A's", "B's"})
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -227,19 +243,50 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			A, B        string     `json:"-"`
 			Same        bool       `json:"same"`
+			Unproven    string     `json:"unproven,omitempty"`
 			Differences []diffJSON `json:"differences"`
-			Stats       any        `json:"compared"`
-		}{Same: len(ds) == 0, Differences: toJSON(ds), Stats: st}); err != nil {
+			Stats       statsJSON  `json:"compared"`
+		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: toStatsJSON(st)}); err != nil {
 			return withCode(ExitFailure, err)
 		}
-	} else if len(ds) > 0 {
+	} else if len(ds) > 0 || np != "" {
 		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
 		printDiffs(e.stdout, ds, "A", "B")
+		switch {
+		case len(ds) == 0:
+			fmt.Fprintf(e.stdout, "cannot prove A and B equal: %s\n", np)
+		case np != "":
+			fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
+		}
 	}
-	if len(ds) > 0 {
+	if len(ds) > 0 || np != "" {
 		return silentExit(ExitFinding)
 	}
 	return nil
+}
+
+// notProven splits Compare's error: the text of a *NotProvenError, with
+// the stacks named by names (for "... of live filter 0"), or any other
+// error.
+func notProven(err error, names [2]string) (string, error) {
+	var np *inspect.NotProvenError
+	if !errors.As(err, &np) {
+		return "", err
+	}
+	if np.PC < 0 {
+		return np.Reason, nil
+	}
+	return fmt.Sprintf("instruction %d (%s) of %s filter %d: %s", np.PC, np.Instruction, names[np.Stack], np.Filter, np.Reason), nil
+}
+
+// statsJSON is inspect.Stats in JSON.
+type statsJSON struct {
+	Arches   int `json:"abis"`
+	Syscalls int `json:"numbers"`
+	Inputs   int `json:"inputs"`
+}
+
+func toStatsJSON(s inspect.Stats) statsJSON {
+	return statsJSON{Arches: s.Arches, Syscalls: s.Syscalls, Inputs: s.Inputs}
 }
