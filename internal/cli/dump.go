@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,7 +36,10 @@ and 'diff' read it).
 The process is stopped for the moment it takes. Dump needs root
 (CAP_SYS_ADMIN and the right to ptrace the process) and must not run under
 a seccomp filter itself; the kernel needs CONFIG_CHECKPOINT_RESTORE. A
-process in a container is dumped from the host by its host pid.`,
+process in a container is dumped from the host by its host pid.
+
+Exit status 0 when the filters were read, 1 when the process has none,
+125 when they cannot be read.`,
 		Example: `  syscage dump --pid 1234
   syscage dump --pid $(pidof nginx) -o nginx-filters
   syscage verify nginx-filters docker-default`,
@@ -60,6 +64,15 @@ func runDump(e *env, o dumpOptions) error {
 		return withCode(ExitFailure, err)
 	}
 	fs, err := inspect.Dump(o.pid)
+	if errors.Is(err, inspect.ErrNoFilter) {
+		// Not a failure: the answer is that there is nothing to dump.
+		if o.json {
+			fmt.Fprintln(e.stdout, "[]")
+		} else {
+			fmt.Fprintf(e.stdout, "pid %d has no seccomp filter\n", o.pid)
+		}
+		return silentExit(ExitFinding)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

@@ -81,8 +81,10 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		return withCode(ExitUsage, err)
 	}
 	type subject struct {
-		what  string
-		stack inspect.Stack
+		what       string
+		stack      inspect.Stack
+		unfiltered bool // threads without a filter: nothing to compare
+		many       bool // what is several threads
 	}
 	var subjects []subject
 	if o.pid != 0 {
@@ -109,16 +111,19 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
 			}
 			if len(fs) == 0 {
-				what = fmt.Sprintf("thread%s %s of pid %d, unfiltered,", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+				what = fmt.Sprintf("pid %d", o.pid)
+				if len(keys) > 1 {
+					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+				}
 			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs)})
+			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, len(keys) > 1 && len(tids[k]) > 1})
 		}
 	} else {
 		live, err := loadStack(args[0], host, o.profileFlags)
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		subjects = append(subjects, subject{args[0], live})
+		subjects = append(subjects, subject{what: args[0], stack: live})
 		args = args[1:]
 	}
 	want, err := loadStack(args[0], host, o.profileFlags)
@@ -129,19 +134,36 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	type result struct {
 		What        string     `json:"subject"`
 		Same        bool       `json:"same"`
+		Unfiltered  bool       `json:"unfiltered,omitempty"`
 		Unproven    string     `json:"unproven,omitempty"`
 		Differences []diffJSON `json:"differences"`
-		Stats       statsJSON  `json:"compared"`
+		Stats       *statsJSON `json:"compared,omitempty"`
 	}
 	var results []result
 	for i, sub := range subjects {
+		if sub.unfiltered {
+			// Every system call differs from a profile; one line says it.
+			differ = true
+			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []diffJSON{}})
+			if !o.json {
+				if i > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				verb := "has"
+				if sub.many {
+					verb = "have"
+				}
+				fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", sub.what, verb)
+			}
+			continue
+		}
 		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
 		np, err := notProven(err, [2]string{"live", "profile"})
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
 		differ = differ || len(ds) > 0 || np != ""
-		results = append(results, result{sub.what, len(ds) == 0 && np == "", np, toJSON(ds), toStatsJSON(st)})
+		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))})
 		if o.json {
 			continue
 		}
@@ -246,8 +268,8 @@ func runDiff(e *env, o compareFlags, args []string) error {
 			Same        bool       `json:"same"`
 			Unproven    string     `json:"unproven,omitempty"`
 			Differences []diffJSON `json:"differences"`
-			Stats       statsJSON  `json:"compared"`
-		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: toStatsJSON(st)}); err != nil {
+			Stats       *statsJSON `json:"compared"`
+		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))}); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else if len(ds) > 0 || np != "" {
