@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
@@ -17,9 +18,10 @@ import (
 func init() { register(newDumpCmd) }
 
 type dumpOptions struct {
-	pid  int
-	out  string
-	json bool
+	pid     int
+	out     string
+	json    bool
+	timeout time.Duration
 }
 
 func newDumpCmd(e *env) *cobra.Command {
@@ -52,6 +54,7 @@ Exit status 0 when the filters were read, 1 when the process has none,
 	f.IntVar(&o.pid, "pid", 0, "the process `PID` (required)")
 	f.StringVarP(&o.out, "output", "o", "", "write raw filters to `DIR`")
 	f.BoolVar(&o.json, "json", false, "print JSON: each filter's flags and instructions")
+	f.DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "how long to wait for the process to stop (one in uninterruptible sleep, such as a vfork parent, does not)")
 	return c
 }
 
@@ -63,7 +66,7 @@ func runDump(e *env, o dumpOptions) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	fs, err := inspect.Dump(o.pid)
+	fs, err := inspect.Dump(o.pid, inspect.DumpOptions{Timeout: o.timeout})
 	if errors.Is(err, inspect.ErrNoFilter) {
 		// Not a failure: the answer is that there is nothing to dump.
 		if o.json {

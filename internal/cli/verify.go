@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
@@ -30,7 +31,8 @@ func (cf *compareFlags) add(c *cobra.Command) {
 }
 
 type verifyOptions struct {
-	pid int
+	pid     int
+	timeout time.Duration
 	compareFlags
 }
 
@@ -58,7 +60,9 @@ instruction.
 
 Exit status 0 when they agree, 1 listing every system call that differs
 (and, where arguments matter, the values) or when agreement cannot be
-proven, 125 when the filters or the profile cannot be read. This is drift detection: run it on every host of a
+proven, 125 when the filters or the profile cannot be read (also when a
+thread does not stop within --timeout to have its filters read: the
+threads that could be read are reported, and the others named). This is drift detection: run it on every host of a
 fleet against the profile the service should have.`,
 		Example: `  syscage verify --pid $(pidof nginx) docker-default
   syscage dump --pid 1234 -o live && syscage verify live app.json`,
@@ -68,6 +72,7 @@ fleet against the profile the service should have.`,
 		},
 	}
 	c.Flags().IntVar(&o.pid, "pid", 0, "the process `PID`")
+	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for each thread to stop (a thread in uninterruptible sleep, such as a vfork parent, does not)")
 	o.compareFlags.add(c)
 	return c
 }
@@ -87,8 +92,9 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		many       bool // what is several threads
 	}
 	var subjects []subject
+	var unread []error // threads whose filters could not be read
 	if o.pid != 0 {
-		tasks, err := inspect.DumpTasks(o.pid)
+		tasks, err := inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
@@ -97,6 +103,10 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		tids := map[string][]int{}
 		stacks := map[string][]inspect.Filter{}
 		for _, t := range tasks {
+			if t.Err != nil {
+				unread = append(unread, t.Err)
+				continue
+			}
 			k := fmt.Sprint(inspect.StackOf(t.Filters))
 			if _, ok := tids[k]; !ok {
 				keys = append(keys, k)
@@ -107,16 +117,17 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		for _, k := range keys {
 			fs := stacks[k]
 			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
-			if len(keys) > 1 {
+			byThread := len(keys) > 1 || len(unread) > 0
+			if byThread {
 				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
 			}
 			if len(fs) == 0 {
 				what = fmt.Sprintf("pid %d", o.pid)
-				if len(keys) > 1 {
+				if byThread {
 					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(tids[k])), joinInts(tids[k]), o.pid)
 				}
 			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, len(keys) > 1 && len(tids[k]) > 1})
+			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(tids[k]) > 1})
 		}
 	} else {
 		live, err := loadStack(args[0], host, o.profileFlags)
@@ -196,6 +207,13 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
+	}
+	if len(unread) > 0 {
+		// What was read is reported; the whole cannot be vouched for.
+		for _, err := range unread[:len(unread)-1] {
+			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+		}
+		return withCode(ExitFailure, unread[len(unread)-1])
 	}
 	if differ {
 		return silentExit(ExitFinding)
