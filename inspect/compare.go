@@ -169,7 +169,7 @@ func prove(a, b Stack, cands *[16][]uint32, withUnknown bool, unknowns *[]uint32
 	p := newProver()
 	known := bddFalse
 	for _, x := range arch.All() {
-		known = p.b.or(known, p.b.eq(p.id, p.b.constVec(x.Audit())))
+		known = p.b.or(known, p.b.eq(*p.id, p.b.constVec(x.Audit())))
 	}
 	for si, s := range []Stack{a, b} {
 		for fi, prog := range s {

@@ -64,7 +64,7 @@ const (
 // made at instruction pc for reason why).
 type sval struct {
 	word int8
-	bits vec
+	bits *vec // interned: equal functions, equal pointers
 	pc   int
 	why  string
 }
@@ -136,13 +136,23 @@ type prover struct {
 	// preds are the other predicates on a word.
 	preds [16][]bddRef
 	seen  [16]map[bddRef]bool
-	id    vec
+	id    *vec
+	vecs  map[vec]*vec
 	limit *NotProvenError
 }
 
+func (p *prover) intern(v vec) *vec {
+	if q, ok := p.vecs[v]; ok {
+		return q
+	}
+	q := &v
+	p.vecs[v] = q
+	return q
+}
+
 func newProver() *prover {
-	p := &prover{b: newBDD(maxNodes)}
-	p.id = p.b.identity()
+	p := &prover{b: newBDD(maxNodes), vecs: map[vec]*vec{}}
+	p.id = p.intern(p.b.identity())
 	for i := range p.splits {
 		p.splits[i] = map[uint32]bool{0: true}
 		p.seen[i] = map[bddRef]bool{}
@@ -197,16 +207,17 @@ func (p *prover) analyze(stack, filter int, prog bpf.Program) (ok bool) {
 		}
 	}()
 	b := p.b
-	zero := sval{word: wConst, bits: b.constVec(0)}
+	zero := sval{word: wConst, bits: p.intern(b.constVec(0))}
 	states := make([]astate, len(prog))
 	states[0] = astate{live: true, a: vset{zero}, x: vset{zero}}
 	for i := range states[0].m {
 		states[0].m[i] = vset{zero}
 	}
-	constant := func(k uint32) vset { return vset{{word: wConst, bits: b.constVec(k)}} }
+	constant := func(k uint32) vset { return vset{{word: wConst, bits: p.intern(b.constVec(k))}} }
 	for pc, ins := range prog {
 		at = pc
 		st := states[pc]
+		states[pc] = astate{} // jumps go forward: no longer needed
 		if !st.live {
 			continue
 		}
@@ -254,7 +265,7 @@ func (p *prover) analyze(stack, filter int, prog bpf.Program) (ok bool) {
 			next.a = nil
 			for _, v := range st.a {
 				if v.word != wTop {
-					v.bits = b.neg(v.bits)
+					v.bits = p.intern(b.neg(*v.bits))
 				}
 				next.a = next.a.add(v, pc)
 			}
@@ -272,7 +283,7 @@ func (p *prover) analyze(stack, filter int, prog bpf.Program) (ok bool) {
 					case y.word == wTop:
 						return bad(fmt.Sprintf("divides by %s (at instruction %d)", y.why, y.pc))
 					case y.word >= 0:
-						p.pred(y.word, b.eq(y.bits, b.constVec(0)))
+						p.pred(y.word, b.eq(*y.bits, b.constVec(0)))
 					}
 				}
 			}
@@ -353,33 +364,34 @@ func (p *prover) alu(op uint16, x, y sval, pc int) sval {
 		return sval{word: wTop, pc: pc, why: fmt.Sprintf("a value computed from two different input words (%s and %s)", wordName(x.word), wordName(y.word))}
 	}
 	b := p.b
+	xb, yb := *x.bits, *y.bits
 	var r vec
 	switch op {
 	case bpf.BPF_ADD:
-		r = b.add(x.bits, y.bits, bddFalse)
+		r = b.add(xb, yb, bddFalse)
 	case bpf.BPF_SUB:
-		r = b.sub(x.bits, y.bits)
+		r = b.sub(xb, yb)
 	case bpf.BPF_MUL:
-		r = b.mul(x.bits, y.bits)
+		r = b.mul(xb, yb)
 	case bpf.BPF_DIV:
-		r = b.div(x.bits, y.bits)
+		r = b.div(xb, yb)
 	case bpf.BPF_AND:
-		r = b.bitwise(opAnd, x.bits, y.bits)
+		r = b.bitwise(opAnd, xb, yb)
 	case bpf.BPF_OR:
-		r = b.bitwise(opOr, x.bits, y.bits)
+		r = b.bitwise(opOr, xb, yb)
 	case bpf.BPF_XOR:
-		r = b.bitwise(opXor, x.bits, y.bits)
+		r = b.bitwise(opXor, xb, yb)
 	case bpf.BPF_LSH:
-		if k, ok := isConst(y.bits); ok {
-			r = shlConst(x.bits, uint(k&31))
+		if k, ok := isConst(yb); ok {
+			r = shlConst(xb, uint(k&31))
 		} else {
-			r = b.shift(x.bits, y.bits, true)
+			r = b.shift(xb, yb, true)
 		}
 	case bpf.BPF_RSH:
-		if k, ok := isConst(y.bits); ok {
-			r = shrConst(x.bits, uint(k&31))
+		if k, ok := isConst(yb); ok {
+			r = shrConst(xb, uint(k&31))
 		} else {
-			r = b.shift(x.bits, y.bits, false)
+			r = b.shift(xb, yb, false)
 		}
 	default: // BPF_MOD, refused by the kernel and by Validate
 		return sval{word: wTop, pc: pc, why: fmt.Sprintf("ALU operation %#x", op)}
@@ -387,7 +399,7 @@ func (p *prover) alu(op uint16, x, y sval, pc int) sval {
 	if _, ok := isConst(r); ok {
 		w = wConst
 	}
-	return sval{word: w, bits: r}
+	return sval{word: w, bits: p.intern(r)}
 }
 
 // jump records the predicate of a conditional jump of kind op between x
@@ -408,7 +420,7 @@ func (p *prover) jump(op uint16, x, y sval) bool {
 	// the architecture, whose values are few and whose classes must be
 	// exact: every class of values no ABI has is tried on its own.)
 	if op != bpf.BPF_JSET && w != 1 {
-		if k, ok := isConst(y.bits); ok && x.bits == p.id {
+		if k, ok := isConst(*y.bits); ok && x.bits == p.id {
 			switch op {
 			case bpf.BPF_JEQ:
 				p.splits[w][k], p.splits[w][k+1] = true, true
@@ -419,7 +431,7 @@ func (p *prover) jump(op uint16, x, y sval) bool {
 			}
 			return true
 		}
-		if k, ok := isConst(x.bits); ok && y.bits == p.id {
+		if k, ok := isConst(*x.bits); ok && y.bits == p.id {
 			switch op {
 			case bpf.BPF_JEQ:
 				p.splits[w][k], p.splits[w][k+1] = true, true
@@ -435,13 +447,13 @@ func (p *prover) jump(op uint16, x, y sval) bool {
 	var f bddRef
 	switch op {
 	case bpf.BPF_JEQ:
-		f = b.eq(x.bits, y.bits)
+		f = b.eq(*x.bits, *y.bits)
 	case bpf.BPF_JGT:
-		f = b.gt(x.bits, y.bits)
+		f = b.gt(*x.bits, *y.bits)
 	case bpf.BPF_JGE:
-		f = b.ge(x.bits, y.bits)
+		f = b.ge(*x.bits, *y.bits)
 	case bpf.BPF_JSET:
-		f = b.jset(x.bits, y.bits)
+		f = b.jset(*x.bits, *y.bits)
 	}
 	p.pred(w, f)
 	return true
