@@ -159,6 +159,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Stdin:  fileOr(e.stdin, os.Stdin),
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
+		OnUntraced: func(tids []int) {
+			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
+		},
 	}
 	res, err := record.Run(ctx, argv, ro)
 	switch {
