@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func (e *NotProvenError) Unwrap() error { return ErrNotProven }
 
 const (
 	maxValues  = 32      // functions a register may hold at one instruction
-	maxNodes   = 1 << 18 // decision diagram nodes in all
+	maxNodes   = 1 << 16 // decision diagram nodes in all
 	maxClasses = 4096    // classes of one word that are not intervals
 	maxAtoms   = 1 << 16 // class×interval pairs examined for one word
 )
@@ -372,9 +373,17 @@ func (p *prover) alu(op uint16, x, y sval, pc int) sval {
 	case bpf.BPF_SUB:
 		r = b.sub(xb, yb)
 	case bpf.BPF_MUL:
-		r = b.mul(xb, yb)
+		if k, ok := isConst(yb); ok && k&(k-1) == 0 && k != 0 {
+			r = shlConst(xb, uint(bits.TrailingZeros32(k)))
+		} else {
+			r = b.mul(xb, yb)
+		}
 	case bpf.BPF_DIV:
-		r = b.div(xb, yb)
+		if k, ok := isConst(yb); ok && k&(k-1) == 0 && k != 0 {
+			r = shrConst(xb, uint(bits.TrailingZeros32(k)))
+		} else {
+			r = b.div(xb, yb)
+		}
 	case bpf.BPF_AND:
 		r = b.bitwise(opAnd, xb, yb)
 	case bpf.BPF_OR:

@@ -3,6 +3,7 @@ package inspect_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -169,5 +170,111 @@ func TestCompareInputBound(t *testing.T) {
 	}
 	if want := fmt.Sprintf("more than %d argument inputs", 2); !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not say %q", err, want)
+	}
+}
+
+// TestCompareRandomTriggers: random chains of ALU operations on one
+// argument word, ending in a comparison that a random secret value
+// satisfies, put in front of a small filter. The secret makes the trigger
+// reachable, so Compare must find a difference (and its example must
+// really differ) or say it cannot prove the two equal; never call them
+// equal.
+func TestCompareRandomTriggers(t *testing.T) {
+	host := arch.X86_64
+	base := bpf.Program{
+		ins(ldAbs, 4),
+		{Op: jmp | bpf.BPF_JEQ | bpf.BPF_K, K: host.Audit(), Jt: 0, Jf: 3},
+		ins(ldAbs, 0),
+		{Op: jmp | bpf.BPF_JEQ | bpf.BPF_K, K: 169, Jt: 0, Jf: 1},
+		ins(bpf.BPF_RET|bpf.BPF_K, seccomp.SECCOMP_RET_KILL_PROCESS),
+		ins(bpf.BPF_RET|bpf.BPF_K, seccomp.SECCOMP_RET_ALLOW),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	ops := []uint16{bpf.BPF_ADD, bpf.BPF_SUB, bpf.BPF_MUL, bpf.BPF_DIV, bpf.BPF_OR, bpf.BPF_AND, bpf.BPF_LSH, bpf.BPF_RSH, bpf.BPF_XOR, bpf.BPF_NEG}
+	found, unproven := 0, 0
+	const n = 100
+	for i := range n {
+		word := uint32(8 + 4*rng.IntN(14)) // the instruction pointer or an argument word
+		secret := rng.Uint32()
+		pre := []bpf.Instruction{ins(ldAbs, word)}
+		v := secret
+		for range 1 + rng.IntN(4) {
+			op := ops[rng.IntN(len(ops))]
+			k := rng.Uint32()
+			switch op {
+			case bpf.BPF_DIV:
+				k = 1 + k%0x10000
+				v /= k
+			case bpf.BPF_LSH:
+				k %= 32
+				v <<= k
+			case bpf.BPF_RSH:
+				k %= 32
+				v >>= k
+			case bpf.BPF_ADD:
+				v += k
+			case bpf.BPF_SUB:
+				v -= k
+			case bpf.BPF_MUL:
+				v *= k
+			case bpf.BPF_OR:
+				v |= k
+			case bpf.BPF_AND:
+				k |= rng.Uint32() // keep some bits
+				v &= k
+			case bpf.BPF_XOR:
+				v ^= k
+			case bpf.BPF_NEG:
+				v = -v
+			}
+			if op == bpf.BPF_NEG {
+				pre = append(pre, ins(alu|bpf.BPF_NEG, 0))
+			} else {
+				pre = append(pre, ins(alu|op|bpf.BPF_K, k))
+			}
+		}
+		var cond bpf.Instruction
+		switch rng.IntN(4) {
+		case 0:
+			cond = ins(jmp|bpf.BPF_JEQ|bpf.BPF_K, v)
+		case 1: // v > v-1, unless v is 0
+			if v == 0 {
+				cond = ins(jmp|bpf.BPF_JEQ|bpf.BPF_K, 0)
+			} else {
+				cond = ins(jmp|bpf.BPF_JGT|bpf.BPF_K, v-1)
+			}
+		case 2:
+			cond = ins(jmp|bpf.BPF_JGE|bpf.BPF_K, v)
+		case 3:
+			if v == 0 {
+				cond = ins(jmp|bpf.BPF_JEQ|bpf.BPF_K, 0)
+			} else {
+				cond = ins(jmp|bpf.BPF_JSET|bpf.BPF_K, v)
+			}
+		}
+		b := backdoor(base, cond, false, pre...)
+		b[len(pre)+1].K = seccomp.SECCOMP_RET_ERRNO | 5 // a verdict base never gives
+		if err := b.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		ds, _, err := inspect.Compare(inspect.Stack{base}, inspect.Stack{b}, inspect.CompareOptions{Arches: []arch.Arch{host}})
+		switch {
+		case errors.Is(err, inspect.ErrNotProven):
+			unproven++
+		case err != nil:
+			t.Fatal(err)
+		case len(ds) == 0:
+			t.Fatalf("case %d: Compare calls a filter with a reachable trigger (secret %#x) equal:\n%s", i, secret, bpf.Disassemble(b, bpf.DisasmOptions{}))
+		default:
+			found++
+			e := ds[0].Examples[0]
+			if got, _ := (inspect.Stack{b}).Eval(host.ByteOrder(), e.Data); got != e.B || e.B != seccomp.SECCOMP_RET_ERRNO|5 {
+				t.Fatalf("case %d: the example %+v gives %#x, said %#x", i, e.Data, got, e.B)
+			}
+		}
+	}
+	t.Logf("%d triggers found, %d cannot be proven either way", found, unproven)
+	if found < n/2 {
+		t.Errorf("only %d of %d triggers found", found, n)
 	}
 }
