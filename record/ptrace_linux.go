@@ -455,6 +455,13 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action)
 	return c.Program, nil
 }
 
+// HelperNoFilter, as the first byte the helper reads from descriptor 4,
+// asks ExecHelper to execute the target without a filter. The helper
+// reads until the writer closes the descriptor, so a recorder that
+// watches from outside (the eBPF engine) starts following the helper
+// first and then lets it execute the target.
+const HelperNoFilter = 2
+
 // ExecHelper is the recording helper: args are the target's path and
 // argv, as Run passes them. It installs the tracing filter (read from
 // descriptor 4; RET TRACE when it is empty) on the calling thread and
@@ -479,6 +486,12 @@ func ExecHelper(args []string) error {
 		pf.Close()
 		if err != nil {
 			return fail(fmt.Errorf("%w: read the recording filter: %v", ErrAttach, err))
+		}
+		if len(b) > 0 && b[0] == HelperNoFilter {
+			// A recorder that watches from outside (the eBPF engine)
+			// closes the pipe once it follows this process.
+			err := syscall.Exec(args[0], args[1:], os.Environ())
+			return fail(fmt.Errorf("execute %s: %w", args[0], err))
 		}
 		if len(b) > 0 {
 			if b[0] == 1 {

@@ -114,6 +114,25 @@ func (r *Recording) Add(abi arch.Arch, nr uint32, args *[6]uint64, withArgs bool
 	r.add(abi, name, args, withArgs)
 }
 
+// AddCount records n calls of system call nr of ABI abi whose arguments
+// are not known, as an engine that counts calls reports them. A
+// socketcall(2) or ipc(2) is recorded under its own name.
+func (r *Recording) AddCount(abi arch.Arch, nr uint32, n uint64) {
+	if n == 0 {
+		return
+	}
+	name, ok := abi.SyscallName(nr)
+	if !ok {
+		u := fmt.Sprintf("%s:%d", abi, nr)
+		if !slices.Contains(r.Unknown, u) {
+			r.Unknown = append(r.Unknown, u)
+		}
+		return
+	}
+	r.add(abi, name, nil, false)
+	r.calls[callKey{abi, name}].count += n - 1
+}
+
 // AddName records the system call name of ABI abi, whose arguments are not
 // known.
 func (r *Recording) AddName(abi arch.Arch, name string) {

@@ -1,0 +1,94 @@
+//go:build linux && amd64
+
+package ebpf
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+// offsets are the byte offsets of the kernel fields the programs read.
+type offsets struct {
+	tgid   int32 // task_struct.tgid
+	signal int32 // task_struct.signal
+	live   int32 // signal_struct.live (atomic_t, its counter first)
+	status int32 // task_struct.thread_info.status
+}
+
+// kernelOffsets reads the offsets from the running kernel's BTF.
+func kernelOffsets() (offsets, error) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, btf.ErrNotSupported) {
+			return offsets{}, fmt.Errorf("%w: the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): %v", ErrNotSupported, err)
+		}
+		return offsets{}, fmt.Errorf("%w: read the kernel's BTF: %v", ErrNotSupported, err)
+	}
+	return offsetsFrom(spec)
+}
+
+func offsetsFrom(spec *btf.Spec) (offsets, error) {
+	var o offsets
+	var task, signal *btf.Struct
+	if err := spec.TypeByName("task_struct", &task); err != nil {
+		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+	}
+	if err := spec.TypeByName("signal_struct", &signal); err != nil {
+		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+	}
+	var err error
+	field := func(s *btf.Struct, path ...string) int32 {
+		if err != nil {
+			return 0
+		}
+		var off uint32
+		var typ btf.Type = s
+		for _, name := range path {
+			m, moff, ok := member(typ, name)
+			if !ok {
+				err = fmt.Errorf("%w: BTF: struct %s has no field %v (CONFIG_THREAD_INFO_IN_TASK?)", ErrNotSupported, s.Name, path)
+				return 0
+			}
+			off += moff
+			typ = btf.UnderlyingType(m.Type)
+		}
+		return int32(off)
+	}
+	o.tgid = field(task, "tgid")
+	o.signal = field(task, "signal")
+	o.live = field(signal, "live")
+	o.status = field(task, "thread_info", "status")
+	return o, err
+}
+
+// member finds the field name of a struct or union, also inside its
+// anonymous members (randomized_struct_fields_start makes one of most of
+// task_struct), and returns it with its byte offset.
+func member(t btf.Type, name string) (btf.Member, uint32, bool) {
+	var ms []btf.Member
+	switch t := t.(type) {
+	case *btf.Struct:
+		ms = t.Members
+	case *btf.Union:
+		ms = t.Members
+	default:
+		return btf.Member{}, 0, false
+	}
+	for _, m := range ms {
+		if m.Name == name && m.BitfieldSize == 0 {
+			return m, m.Offset.Bytes(), true
+		}
+	}
+	for _, m := range ms {
+		if m.Name != "" {
+			continue
+		}
+		if in, off, ok := member(btf.UnderlyingType(m.Type), name); ok {
+			return in, m.Offset.Bytes() + off, true
+		}
+	}
+	return btf.Member{}, 0, false
+}

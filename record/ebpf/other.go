@@ -1,0 +1,21 @@
+//go:build !linux || !amd64
+
+package ebpf
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/syscage/syscage/record"
+)
+
+// Available reports why the engine cannot run here.
+func Available() error {
+	return fmt.Errorf("%w: the eBPF engine runs on linux/amd64, not %s/%s", ErrNotSupported, runtime.GOOS, runtime.GOARCH)
+}
+
+// Run is not supported here; see Available.
+func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
+	return nil, Available()
+}
