@@ -6,7 +6,8 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -73,5 +74,54 @@ func TestNotFound(t *testing.T) {
 	if !errors.Is(err, record.ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
-	_ = exec.ErrNotFound
+}
+
+// TestHelperThreadsNotRecorded: the calls other threads of the helper make
+// while it executes the target are not the target's.
+func TestHelperThreadsNotRecorded(t *testing.T) {
+	needEngine(t)
+	// The window is short: several tries catch the other thread in it.
+	for range 20 {
+		res := recordCmd(t, []string{"true"}, noiseEnv+"=1")
+		if res.Recording.Has(arch.X86_64, "getpriority") {
+			t.Fatalf("the helper's getpriority was recorded: %v", res.Recording.Calls())
+		}
+		if !res.Recording.Has(arch.X86_64, "execve") {
+			t.Fatalf("no execve: %v", res.Recording.Calls())
+		}
+	}
+}
+
+func TestABIs(t *testing.T) {
+	needEngine(t)
+	res := recordCmd(t, []string{os.Args[0]}, workloadEnv+"=x32")
+	for _, c := range res.Recording.Calls() {
+		if c.Arch == arch.X32 && (c.Name != "getpid" || c.Count != 1) {
+			t.Errorf("x32 %s %d times, want only getpid once", c.Name, c.Count)
+		}
+	}
+	if !res.Recording.Has(arch.X32, "getpid") {
+		t.Errorf("x32 getpid not recorded: %v", res.Recording.Calls())
+	}
+	res = recordCmd(t, []string{os.Args[0]}, workloadEnv+"=beyond")
+	if !slices.Contains(res.Recording.Unknown, "x86_64:>1023") {
+		t.Errorf("syscall 5000 not in Unknown %v", res.Recording.Unknown)
+	}
+}
+
+// TestLossMarksPartial: forks the tgid map has no room for make the
+// recording partial.
+func TestLossMarksPartial(t *testing.T) {
+	needEngine(t)
+	defer func(n uint32) { maxTgids = n }(maxTgids)
+	maxTgids = 2
+	res, err := Run(context.Background(), []string{"sh", "-c", "true & true & true & wait"}, record.Options{
+		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "forks were not followed") {
+		t.Errorf("partial %v (%q), want partial for lost forks", res.Recording.Partial, res.Recording.Reason)
+	}
 }

@@ -23,7 +23,7 @@ import (
 
 // maxTgids bounds the thread groups of one recorded tree alive at once; a
 // fork beyond it is a loss.
-const maxTgids = 65536
+var maxTgids uint32 = 65536
 
 // engine is the loaded maps and programs.
 type engine struct {
