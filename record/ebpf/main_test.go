@@ -5,8 +5,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/syscage/syscage/record"
 )
