@@ -13,6 +13,7 @@ import (
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
+	recebpf "github.com/syscage/syscage/record/ebpf"
 )
 
 func init() {
@@ -29,6 +30,7 @@ type recordOptions struct {
 	into    string
 	exe     string
 	comm    string
+	engine  string
 	outFlags
 	profileFlags
 }
@@ -101,6 +103,7 @@ and syscage exits 1.`,
 	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
+	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --args or --stops), auto (ebpf when the kernel allows it, else ptrace)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.SetInterspersed(false)
@@ -163,7 +166,11 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
 		},
 	}
-	res, err := record.Run(ctx, argv, ro)
+	run, err := recordEngine(e, o)
+	if err != nil {
+		return err
+	}
+	res, err := run(ctx, argv, ro)
 	switch {
 	case errors.Is(err, record.ErrNotFound):
 		return withCode(ExitNotFound, err)
@@ -224,4 +231,36 @@ func fileOr(w any, def *os.File) *os.File {
 		return f
 	}
 	return def
+}
+
+// recordEngine picks the engine --engine names; with auto, it says on
+// stderr why it falls back to ptrace.
+func recordEngine(e *env, o recordOptions) (func(context.Context, []string, record.Options) (*record.Result, error), error) {
+	need := ""
+	switch {
+	case o.args:
+		need = "--args"
+	case o.stops:
+		need = "--stops"
+	}
+	switch o.engine {
+	case "ptrace":
+		return record.Run, nil
+	case "ebpf":
+		if need != "" {
+			return nil, usagef("--engine ebpf: %s needs the ptrace engine", need)
+		}
+		return recebpf.Run, nil
+	case "auto":
+		if need != "" {
+			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine (%s needs it)\n", need)
+			return record.Run, nil
+		}
+		if err := recebpf.Available(); err != nil {
+			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine: %v\n", err)
+			return record.Run, nil
+		}
+		return recebpf.Run, nil
+	}
+	return nil, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
 }

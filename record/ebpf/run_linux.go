@@ -18,6 +18,7 @@ import (
 	"github.com/cilium/ebpf/link"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/record"
 )
 
@@ -321,7 +322,7 @@ wait:
 	}
 	if res.Signal != 0 && coreSignal(res.Signal) {
 		rec.Partial = true
-		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + res.Signal.String()
+		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + sigName(res.Signal)
 	}
 	res.Recording = rec
 	return res, nil
@@ -395,4 +396,11 @@ func coreSignal(sig syscall.Signal) bool {
 		return true
 	}
 	return false
+}
+
+func sigName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
 }
