@@ -89,7 +89,9 @@ func loadError(what string, err error) error {
 		if mode := lockdown(); mode == "confidentiality" {
 			return fmt.Errorf("%w (lockdown=%s): %s: %v", ErrLockdown, mode, what, err)
 		}
-		return fmt.Errorf("%w (needs root, or CAP_BPF and CAP_PERFMON): %s: %v", ErrPermission, what, err)
+		// cilium/ebpf's text suggests RLIMIT_MEMLOCK, which kernels
+		// since 5.11 do not charge: the cause is the capability.
+		return fmt.Errorf("%w (needs root, or CAP_BPF and CAP_PERFMON): %s: %v", ErrPermission, what, syscall.EPERM)
 	}
 	if mode := lockdown(); mode == "confidentiality" {
 		return fmt.Errorf("%w (lockdown=%s): %s: %v", ErrLockdown, mode, what, firstLine(err))

@@ -1,0 +1,96 @@
+//go:build linux && amd64
+
+package ebpf
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/record"
+)
+
+var benchCount = flag.Int("ebpf.count", 200000, "bytes dd copies one at a time per run in BenchmarkEngines")
+
+// ddTime matches the time dd reports for its copy loop ("..., 0.25 s, ...").
+var ddTime = regexp.MustCompile(`, ([0-9.e-]+) s, `)
+
+// BenchmarkEngines runs dd bs=1 (two system calls per byte) four ways in
+// each iteration, side by side: unrecorded, under the eBPF engine, under
+// the ptrace engine (its seccomp listener), under strace -f. It reports
+// the time of the copy loop as dd measures it (the recorder's setup
+// excluded) and the wall time of the whole run, per run, and their
+// ratios to the unrecorded run:
+//
+//	go test -run - -bench Engines -benchtime 3x ./record/ebpf
+func BenchmarkEngines(b *testing.B) {
+	needEngine(b)
+	strace := testenv.Tool(b, "strace", "strace")
+	dd := testenv.Tool(b, "dd", "coreutils")
+	argv := []string{dd, "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + strconv.Itoa(*benchCount)}
+	helper := []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
+	var wall, loop [4]time.Duration
+	run := func(i int, f func(stderr *os.File) error) {
+		errf, err := os.CreateTemp(b.TempDir(), "stderr")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer errf.Close()
+		t0 := time.Now()
+		if err := f(errf); err != nil {
+			b.Fatal(err)
+		}
+		wall[i] += time.Since(t0)
+		out, _ := os.ReadFile(errf.Name())
+		m := ddTime.FindSubmatch(out)
+		if m == nil {
+			b.Fatalf("no time in dd's output %q", out)
+		}
+		s, err := strconv.ParseFloat(string(m[1]), 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		loop[i] += time.Duration(s * float64(time.Second))
+	}
+	engine := func(rec func(context.Context, []string, record.Options) (*record.Result, error)) func(*os.File) error {
+		return func(stderr *os.File) error {
+			res, err := rec(context.Background(), argv, record.Options{Helper: helper, Stderr: stderr})
+			if err == nil && !res.Recording.Has(res.Recording.Native, "read") {
+				b.Fatalf("read not recorded: %v", res.Recording.Calls())
+			}
+			return err
+		}
+	}
+	command := func(args ...string) func(*os.File) error {
+		return func(stderr *os.File) error {
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Stderr = stderr
+			var out bytes.Buffer
+			cmd.Stdout = &out
+			return cmd.Run()
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		run(0, command(argv...))
+		run(1, engine(Run))
+		run(2, engine(record.Run))
+		run(3, command(append([]string{strace, "-f", "-o", os.DevNull}, argv...)...))
+	}
+	names := []string{"bare", "ebpf", "ptrace", "strace"}
+	for i, name := range names {
+		b.ReportMetric(float64(loop[i].Milliseconds())/float64(b.N), "ms-loop-"+name)
+		b.ReportMetric(float64(wall[i].Milliseconds())/float64(b.N), "ms-wall-"+name)
+		if i > 0 {
+			b.ReportMetric(float64(loop[i])/float64(loop[0]), "loop-"+name+"/bare")
+			b.ReportMetric(float64(wall[i])/float64(wall[0]), "wall-"+name+"/bare")
+		}
+	}
+}
