@@ -47,7 +47,16 @@ func Available() error {
 	return nil
 }
 
+// initPidNS is the inode of the initial PID namespace (PROC_PID_INIT_INO).
+const initPidNS = 0xeffffffc
+
 func load() (_ *engine, err error) {
+	// The programs see the host's process ids; a recorder in another PID
+	// namespace knows the tree by other ones.
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS {
+		return nil, fmt.Errorf("%w: syscage runs in a PID namespace of its own (the engine follows the host's process ids)", ErrNotSupported)
+	}
 	off, err := kernelOffsets()
 	if err != nil {
 		return nil, err
