@@ -64,6 +64,11 @@ programs run without their privileges while recorded; a program that
 traces others (gdb, strace) or installs a listener filter of its own
 cannot be recorded as it is (use --stops for the latter).
 
+With --engine ebpf (root, or CAP_BPF and CAP_PERFMON; BTF; x86_64), eBPF
+programs on kernel tracepoints count the calls instead and the program is
+never stopped; argument values (--args) need the ptrace engine. --engine
+auto uses eBPF when the kernel allows it, else ptrace, saying why.
+
 Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
 profile once it has ended. If CMD crashes (a signal that dumps core), the
 profile of what it did is still written, marked partial in its comments,

@@ -22,9 +22,11 @@ var benchCount = flag.Int("ebpf.count", 200000, "bytes dd copies one at a time p
 // ddTime matches the time dd reports for its copy loop ("..., 0.25 s, ...").
 var ddTime = regexp.MustCompile(`, ([0-9.e-]+) s, `)
 
-// BenchmarkEngines runs dd bs=1 (two system calls per byte) four ways in
+// BenchmarkEngines runs dd bs=1 (two system calls per byte) five ways in
 // each iteration, side by side: unrecorded, under the eBPF engine, under
-// the ptrace engine (its seccomp listener), under strace -f. It reports
+// the ptrace engine (its seccomp listener), under strace -f, and
+// unrecorded while the eBPF engine records another program ("host": what
+// the attached tracepoints cost every other process). It reports
 // the time of the copy loop as dd measures it (the recorder's setup
 // excluded) and the wall time of the whole run, per run, and their
 // ratios to the unrecorded run:
@@ -36,7 +38,7 @@ func BenchmarkEngines(b *testing.B) {
 	dd := testenv.Tool(b, "dd", "coreutils")
 	argv := []string{dd, "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + strconv.Itoa(*benchCount)}
 	helper := []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
-	var wall, loop [4]time.Duration
+	var wall, loop [5]time.Duration
 	run := func(i int, f func(stderr *os.File) error) {
 		errf, err := os.CreateTemp(b.TempDir(), "stderr")
 		if err != nil {
@@ -77,14 +79,40 @@ func BenchmarkEngines(b *testing.B) {
 			return cmd.Run()
 		}
 	}
+	// host: dd unrecorded while the eBPF engine records another program.
+	host := func(stderr *os.File) error {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := Run(ctx, []string{"sh", "-c", "echo ready; exec sleep 1000"}, record.Options{Helper: helper, Stdout: w})
+			done <- err
+		}()
+		buf := make([]byte, 6)
+		_, err = r.Read(buf)
+		w.Close()
+		if err == nil {
+			err = command(argv...)(stderr)
+		}
+		cancel()
+		if rerr := <-done; err == nil {
+			err = rerr
+		}
+		return err
+	}
 	b.ResetTimer()
 	for range b.N {
 		run(0, command(argv...))
 		run(1, engine(Run))
 		run(2, engine(record.Run))
 		run(3, command(append([]string{strace, "-f", "-o", os.DevNull}, argv...)...))
+		run(4, host)
 	}
-	names := []string{"bare", "ebpf", "ptrace", "strace"}
+	names := []string{"bare", "ebpf", "ptrace", "strace", "host"}
 	for i, name := range names {
 		b.ReportMetric(float64(loop[i].Milliseconds())/float64(b.N), "ms-loop-"+name)
 		b.ReportMetric(float64(wall[i].Milliseconds())/float64(b.N), "ms-wall-"+name)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
@@ -123,5 +125,29 @@ func TestLossMarksPartial(t *testing.T) {
 	}
 	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "forks were not followed") {
 		t.Errorf("partial %v (%q), want partial for lost forks", res.Recording.Partial, res.Recording.Reason)
+	}
+}
+
+// TestStop: when the context ends, the tree gets Options.Stop, also a
+// process that outlived the program, and the recording ends.
+func TestStop(t *testing.T) {
+	needEngine(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Run(ctx, []string{"sh", "-c", "sleep 30 & exec sleep 30"}, record.Options{
+		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the recording took %v after the context ended", d)
+	}
+	if res.Signal != syscall.SIGTERM {
+		t.Errorf("signal %v, want SIGTERM", res.Signal)
+	}
+	if !res.Recording.Has(arch.X86_64, "clock_nanosleep") && !res.Recording.Has(arch.X86_64, "nanosleep") {
+		t.Errorf("no sleep recorded: %v", res.Recording.Calls())
 	}
 }
