@@ -132,22 +132,44 @@ func TestLossMarksPartial(t *testing.T) {
 // process that outlived the program, and the recording ends.
 func TestStop(t *testing.T) {
 	needEngine(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	res, err := Run(ctx, []string{"sh", "-c", "sleep 30 & exec sleep 30"}, record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-	})
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		res *record.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := Run(ctx, []string{"sh", "-c", "sleep 30 & echo ready; exec sleep 30"}, record.Options{
+			Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+			Stdout: w,
+		})
+		done <- result{res, err}
+	}()
+	if _, err := r.Read(make([]byte, 6)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	start := time.Now()
+	cancel()
+	got := <-done
+	if got.err != nil {
+		t.Fatal(got.err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the recording took %v after the context ended", d)
 	}
-	if res.Signal != syscall.SIGTERM {
-		t.Errorf("signal %v, want SIGTERM", res.Signal)
+	if got.res.Signal != syscall.SIGTERM {
+		t.Errorf("signal %v, want SIGTERM", got.res.Signal)
 	}
-	if !res.Recording.Has(arch.X86_64, "clock_nanosleep") && !res.Recording.Has(arch.X86_64, "nanosleep") {
-		t.Errorf("no sleep recorded: %v", res.Recording.Calls())
+	for _, name := range []string{"execve", "write"} { // before "ready" was read
+		if !got.res.Recording.Has(arch.X86_64, name) {
+			t.Errorf("no %s recorded: %v", name, got.res.Recording.Calls())
+		}
 	}
 }
