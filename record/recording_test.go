@@ -82,3 +82,19 @@ func TestRecordingProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestAddCount(t *testing.T) {
+	r := New(arch.X86_64)
+	read, _ := arch.X86_64.SyscallNumber("read")
+	r.AddCount(arch.X86_64, read, 5)
+	r.AddCount(arch.X86_64, read, 2)
+	r.AddCount(arch.X86, 1, 0)
+	r.AddCount(arch.X86_64, 999, 3)
+	got := r.Calls()
+	if len(got) != 1 || got[0].Name != "read" || got[0].Count != 7 || got[0].Values != nil {
+		t.Errorf("calls %+v, want read 7 times with any arguments", got)
+	}
+	if len(r.Unknown) != 1 || r.Unknown[0] != "x86_64:999" {
+		t.Errorf("unknown %v, want [x86_64:999]", r.Unknown)
+	}
+}
