@@ -191,7 +191,7 @@ func words(v string, pos posFn) []word {
 // errno on an allowed call, which systemd ignores with a warning.
 func Parse(name string, data []byte) (*profile.Profile, error) {
 	p := &parser{file: name}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text := splitLines(data)
 	if isBare(text) {
 		lines := strings.Split(text, "\n")
 		for i, l := range lines {
