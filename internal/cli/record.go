@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -63,6 +64,13 @@ programs run without their privileges while recorded; a program that
 traces others (gdb, strace) or installs a listener filter of its own
 cannot be recorded as it is (use --stops for the latter).
 
+The program's standard output is its own: the profile goes to the file
+-o names, and without -o to PROG.seccomp.json in the current directory
+(PROG being CMD's base name; .yaml for spo, .conf for systemd, .lxc for
+lxc), whose name is printed on stderr. With --into it goes back to the
+--into file. -o - writes it to stdout, after whatever the program wrote
+there.
+
 Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
 profile once it has ended. If CMD crashes (a signal that dumps core), the
 profile of what it did is still written, marked partial in its comments,
@@ -98,7 +106,7 @@ and syscage exits 1.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` (- for stdout; default PROG.seccomp.json, or the --into file)")
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
 	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
@@ -139,6 +147,10 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			return usagef("--default: %v", err)
 		}
 		def = a
+	}
+	if o.out == "" && o.into == "" {
+		// The program's stdout is its own: never mix the profile into it.
+		o.out = defaultRecordOutput(argv[0], o.format)
 	}
 	if err := checkOutput(o.out); err != nil {
 		return withCode(ExitFailure, err) // before the program runs, not after
@@ -205,6 +217,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := writeOutput(e, out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	if out != "-" {
+		fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
+	}
 	for _, u := range rec.Unknown {
 		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
 	}
@@ -218,6 +233,21 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFinding, fmt.Errorf("the profile is partial: %s; it allows what the program did until then", rec.Reason))
 	}
 	return nil
+}
+
+// defaultRecordOutput is the file record writes the profile of program
+// to when no -o is given: its base name with .seccomp and the format's
+// extension, in the current directory.
+func defaultRecordOutput(program, format string) string {
+	ext := map[string]string{"lxc": ".lxc", "systemd": ".conf", "spo": ".yaml"}[format]
+	if ext == "" {
+		ext = ".json"
+	}
+	base := filepath.Base(program)
+	if base == "." || base == "/" {
+		base = "program"
+	}
+	return base + ".seccomp" + ext
 }
 
 // fileOr returns w when it is a file, else def.
