@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -197,7 +198,10 @@ func (s Status) String() string {
 	case s.Seccomp:
 		return "killed by SIGSYS from seccomp (no kernel record of the call found; reading them needs CAP_AUDIT_READ or CAP_SYSLOG)"
 	}
-	return "killed by signal " + s.Signal.String()
+	if n := unix.SignalName(s.Signal); n != "" {
+		return "killed by " + n
+	}
+	return fmt.Sprintf("killed by signal %d", int(s.Signal))
 }
 
 // ExitError is the error of Wait and Run when the program did not exit 0.

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -71,10 +70,15 @@ lxc), whose name is printed on stderr. With --into it goes back to the
 --into file. -o - writes it to stdout, after whatever the program wrote
 there.
 
-Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
-profile once it has ended. If CMD crashes (a signal that dumps core), the
-profile of what it did is still written, marked partial in its comments,
-and syscage exits 1.`,
+Signals that end or poke a program (HUP, INT, QUIT, TERM, USR1, USR2,
+WINCH, ALRM) sent to syscage are passed on to CMD, and the profile is
+written once it has ended. If CMD crashes (a signal that dumps core and
+that syscage did not pass on), the profile of what it did is still
+written, marked partial in its comments.
+
+Exit status: CMD's own, as strace returns it; 128+N when signal N ended
+it. 125 when syscage failed, 126 when CMD cannot be executed, 127 when it
+was not found.`,
 		Example: `  syscage record -o app.json -- ./app --serve
   syscage record --args -o curl.json -- curl -s https://example.org
   syscage record --default KILL_PROCESS -- make test
@@ -128,7 +132,9 @@ func newRecordHelperCmd(e *env) *cobra.Command {
 		Hidden:             true,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
-			return withCode(ExitFailure, record.ExecHelper(args))
+			// syscage record reports the reason, which it reads from the
+			// helper: say nothing here, or it is said twice.
+			return silentExit(record.HelperExitCode(record.ExecHelper(args)))
 		},
 	}
 }
@@ -155,8 +161,12 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkOutput(o.out); err != nil {
 		return withCode(ExitFailure, err) // before the program runs, not after
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	// Every signal that ends a process by default and that a terminal or
+	// a supervisor sends goes to the program; syscage records until it
+	// has ended and writes the profile.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, record.ForwardSignals...)
+	defer signal.Stop(sigs)
 	var known *profile.Profile
 	if o.into != "" {
 		host, _ := parseArchFlag("")
@@ -167,15 +177,16 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		known = p
 	}
 	ro := record.Options{
-		Known:  known,
-		Stops:  o.stops,
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-		Args:   o.args,
-		Stdin:  fileOr(e.stdin, os.Stdin),
-		Stdout: fileOr(e.stdout, os.Stdout),
-		Stderr: fileOr(e.stderr, os.Stderr),
+		Known:   known,
+		Stops:   o.stops,
+		Helper:  []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Args:    o.args,
+		Stdin:   fileOr(e.stdin, os.Stdin),
+		Stdout:  fileOr(e.stdout, os.Stdout),
+		Stderr:  fileOr(e.stderr, os.Stderr),
+		Signals: sigs,
 	}
-	res, err := record.Run(ctx, argv, ro)
+	res, err := record.Run(context.Background(), argv, ro)
 	switch {
 	case errors.Is(err, record.ErrNotFound):
 		return withCode(ExitNotFound, err)
@@ -223,14 +234,19 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	for _, u := range rec.Unknown {
 		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
 	}
+	code := res.ExitCode
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %v\n", argv[0], res.Signal)
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
+		code = 128 + int(res.Signal)
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
 	}
 	if rec.Partial {
-		return withCode(ExitFinding, fmt.Errorf("the profile is partial: %s; it allows what the program did until then", rec.Reason))
+		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what the program did until then\n", rec.Reason)
+	}
+	if code != 0 {
+		return silentExit(code) // the program's status, as strace exits
 	}
 	return nil
 }
