@@ -45,7 +45,7 @@ process in a container is dumped from the host by its host pid.`,
 		},
 	}
 	f := c.Flags()
-	f.IntVar(&o.pid, "pid", 0, "the process `PID` (required)")
+	pidVar(f, &o.pid, "the process `PID` (required)")
 	f.StringVarP(&o.out, "output", "o", "", "write raw filters to `DIR`")
 	f.BoolVar(&o.json, "json", false, "print JSON: each filter's flags and instructions")
 	return c

@@ -111,7 +111,7 @@ the kernel logged into that profile with --into.`,
 		},
 	}
 	addImportFlags(c, &o.importOptions)
-	c.Flags().IntVar(&o.pid, "pid", 0, "keep only records of process `PID`")
+	pidVar(c.Flags(), &o.pid, "keep only records of process `PID`")
 	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
 	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
 	return c
@@ -211,9 +211,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
-		for _, s := range skipped {
-			fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-		}
+		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
 	var p *profile.Profile
@@ -250,11 +248,25 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	for _, u := range rec.Unknown {
 		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
 	}
-	for _, s := range skipped {
-		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-	}
+	reportSkipped(e, skipped)
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
 	}
 	return nil
+}
+
+// maxSkipped is how many skipped lines are shown one by one: input that is
+// not what it should be (a binary file) would print one per line.
+const maxSkipped = 10
+
+// reportSkipped prints the first maxSkipped skipped lines and how many
+// more there are.
+func reportSkipped(e *env, skipped []error) {
+	for i, s := range skipped {
+		if i == maxSkipped {
+			fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", len(skipped)-i)
+			break
+		}
+		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	}
 }

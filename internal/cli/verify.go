@@ -60,7 +60,7 @@ fleet against the profile the service should have.`,
 			return runVerify(e, o, args)
 		},
 	}
-	c.Flags().IntVar(&o.pid, "pid", 0, "the process `PID`")
+	pidVar(c.Flags(), &o.pid, "the process `PID`")
 	o.compareFlags.add(c)
 	return c
 }

@@ -69,7 +69,7 @@ start only when no record of theirs can be missed.`,
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print each event as a JSON line")
 	f.StringVar(&o.hook, "exec", "", "run `HOOK` (sh -c) for each event, the event as JSON on stdin")
-	f.IntVar(&o.pid, "pid", 0, "only events of process `PID`")
+	pidVar(f, &o.pid, "only events of process `PID`")
 	f.StringVar(&o.comm, "comm", "", "only events of programs named `NAME` (comm or the base name of exe)")
 	f.IntVar(&o.count, "count", 0, "stop after `N` events")
 	f.BoolVar(&o.fromStart, "from-start", false, "begin with the records already in the kernel's buffer")
