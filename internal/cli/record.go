@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -196,7 +195,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	rec := res.Recording
-	comment := "recorded by syscage: " + strings.Join(argv, " ")
+	// The program's name, not its arguments: they may hold secrets
+	// (tokens, passwords), and the profile is shared.
+	comment := "recorded by syscage: " + argv[0]
 	if rec.Partial {
 		comment += " (partial: " + rec.Reason + ")"
 	}
