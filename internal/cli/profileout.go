@@ -145,6 +145,28 @@ func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
 	return p
 }
 
+// newInto turns an --into file that does not exist yet into the output
+// (unless -o names another): there is nothing to add to, so the command
+// writes a new profile there, as it would without --into.
+func newInto(e *env, into, out *string) {
+	if *into == "" {
+		return
+	}
+	if _, err := os.Lstat(*into); !errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if filepath.Base(*into) == *into {
+		if _, err := builtin.Get(*into); err == nil {
+			return // a built-in name: checkInto refuses to change it
+		}
+	}
+	if *out == "" {
+		*out = *into
+	}
+	fmt.Fprintf(e.stderr, "syscage: %s does not exist yet: writing a new profile\n", *into)
+	*into = ""
+}
+
 // checkInto makes sure that adding to the --into profile ref in place
 // (no -o) keeps what the file holds, and otherwise refuses (exit 2) before
 // any work is done. Only a plain Docker/OCI seccomp JSON file is rewritten
