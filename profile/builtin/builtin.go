@@ -21,7 +21,7 @@ var sources = map[string]string{
 
 var descriptions = map[string]string{
 	"docker-default": "Docker's default profile (moby's profiles/seccomp/default.json): allows what containers commonly need, by capability, architecture and kernel",
-	"unconfined":     "allows every system call",
+	"unconfined":     "allows every system call, on every ABI of the host (x86 and x32 beside x86_64, ...)",
 	"strict":         "a default-deny starter: EPERM for everything but starting (runc's last steps included), exiting, signals, time, identity and I/O on descriptors and files; no new processes or threads; native ABI only",
 }
 
