@@ -304,5 +304,30 @@ func (r *Recording) Profile(o ProfileOptions) *profile.Profile {
 		p.Rules = append(p.Rules, profile.Rule{Names: any, Action: allow, Comment: o.Comment})
 	}
 	p.Rules = append(p.Rules, conds...)
+	if p.Default.Kind != profile.ActAllow && p.Default.Kind != profile.ActLog &&
+		(p.Default.Kind != profile.ActErrno || p.Default.Data != enosys) {
+		// What the program did not call, a newer glibc or kernel may
+		// try first: give those that have a fallback the ENOSYS it takes
+		// as "not here", not the default, which it would take as the
+		// call's own failure (or be killed by).
+		var fb []string
+		for _, name := range enosysFallbacks {
+			if byName[name] == nil {
+				fb = append(fb, name)
+			}
+		}
+		if len(fb) > 0 {
+			p.Rules = append(p.Rules, profile.Rule{Names: fb, Action: profile.Action{Kind: profile.ActErrno, Data: enosys},
+				Comment: "not called; ENOSYS so that glibc, systemd and runc fall back to the older calls"})
+		}
+	}
 	return p
 }
+
+// enosys is ENOSYS, the errno that tells "no such system call".
+const enosys = 38
+
+// enosysFallbacks are the system calls that glibc, systemd and runc try
+// first and fall back from only on ENOSYS (the calls lint's
+// errno-not-enosys check names).
+var enosysFallbacks = []string{"clone3", "close_range", "faccessat2", "fchmodat2", "openat2", "statx"}
