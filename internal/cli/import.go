@@ -158,7 +158,9 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
-	newInto(e, &o.into, &o.out)
+	if err := newInto(e, &o.into, &o.out); err != nil {
+		return err
+	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
 	}

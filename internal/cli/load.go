@@ -26,6 +26,9 @@ type profileFlags struct {
 // readProfile reads the profile named by ref, a file in any format
 // (from, or told from its content when from is "") or a built-in name.
 func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
+	if ref == "-" {
+		return readStdinProfile(from)
+	}
 	data, err := os.ReadFile(ref)
 	switch {
 	case err == nil:

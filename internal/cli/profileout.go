@@ -148,16 +148,19 @@ func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
 // newInto turns an --into file that does not exist yet into the output
 // (unless -o names another): there is nothing to add to, so the command
 // writes a new profile there, as it would without --into.
-func newInto(e *env, into, out *string) {
+func newInto(e *env, into, out *string) error {
 	if *into == "" {
-		return
+		return nil
 	}
-	if _, err := os.Lstat(*into); !errors.Is(err, os.ErrNotExist) {
-		return
+	if *into == "-" && (*out == "" || *out == "-") {
+		return usagef("--into -: the profile read from stdin cannot be written back there; write the result with -o OUT")
+	}
+	if _, err := os.Lstat(*into); !errors.Is(err, os.ErrNotExist) || *into == "-" {
+		return nil
 	}
 	if filepath.Base(*into) == *into {
 		if _, err := builtin.Get(*into); err == nil {
-			return // a built-in name: checkInto refuses to change it
+			return nil // a built-in name: checkInto refuses to change it
 		}
 	}
 	if *out == "" {
@@ -165,6 +168,7 @@ func newInto(e *env, into, out *string) {
 	}
 	fmt.Fprintf(e.stderr, "syscage: %s does not exist yet: writing a new profile\n", *into)
 	*into = ""
+	return nil
 }
 
 // checkInto makes sure that adding to the --into profile ref in place

@@ -142,7 +142,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
-	newInto(e, &o.into, &o.out)
+	if err := newInto(e, &o.into, &o.out); err != nil {
+		return err
+	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
 	}
