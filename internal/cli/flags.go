@@ -44,5 +44,6 @@ func pidVar(f *pflag.FlagSet, p *int, usage string) {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

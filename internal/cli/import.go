@@ -25,6 +25,7 @@ type importOptions struct {
 	into string
 	def  string
 	arch string
+	json bool
 	profileFlags
 }
 
@@ -34,6 +35,7 @@ func addImportFlags(c *cobra.Command, o *importOptions) {
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` instead of writing a new one")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of a new profile (default ERRNO(EPERM))")
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the traced machine (default: this binary's)")
+	f.BoolVar(&o.json, "json", false, "print the calls added (--into), unknown and skipped as JSON on stdout (the profile goes to -o or --into)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
 	addOutFlags(c, &o.outFlags)
@@ -164,6 +166,9 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
 	}
+	if o.json && o.into == "" && (o.out == "" || o.out == "-") {
+		return usagef("--json prints the report on stdout: write the profile with -o FILE or --into")
+	}
 	native, err := parseArchFlag(o.arch)
 	if err != nil {
 		return err
@@ -217,6 +222,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
+	report := additionReport{Added: []additionJSON{}, Unknown: []string{}}
 	var p *profile.Profile
 	if o.into != "" {
 		base, err := loadProfile(o.into, native, o.profileFlags)
@@ -228,12 +234,9 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
-			for _, i := range a.Undenied {
-				msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
-			}
-			fmt.Fprintln(e.stderr, msg)
+		report.Added = additionsJSON(adds)
+		if !o.json {
+			printAdditions(e, adds)
 		}
 		if o.out == "" {
 			o.out = o.into
@@ -248,10 +251,22 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	if err := writeOutput(e, o.out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
-	for _, u := range rec.Unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	if o.json {
+		report.Written = o.out
+		report.Unknown = append(report.Unknown, rec.Unknown...)
+		report.SkippedCount = len(skipped)
+		for _, s := range skipped[:min(len(skipped), maxSkipped)] {
+			report.Skipped = append(report.Skipped, s.Error())
+		}
+		if err := writeJSON(e.stdout, report); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		for _, u := range rec.Unknown {
+			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+		}
+		reportSkipped(e, skipped)
 	}
-	reportSkipped(e, skipped)
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
 	}
@@ -271,5 +286,46 @@ func reportSkipped(e *env, skipped []error) {
 			break
 		}
 		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	}
+}
+
+// additionReport is the --json report of import and record: the file
+// written, the calls added to the --into profile, the calls in no table
+// and the input lines skipped.
+type additionReport struct {
+	Written string         `json:"written"`
+	Added   []additionJSON `json:"added"`
+	Unknown []string       `json:"unknown"`
+	Skipped []string       `json:"skipped,omitempty"` // the first lines skipped
+	// SkippedCount is how many lines were skipped in all.
+	SkippedCount int `json:"skipped_count"`
+}
+
+type additionJSON struct {
+	Arch     string `json:"arch"`
+	Name     string `json:"name"`
+	Undenied []int  `json:"undenied,omitempty"` // 1-based rules the name was taken out of
+}
+
+func additionsJSON(adds []record.Addition) []additionJSON {
+	out := make([]additionJSON, 0, len(adds))
+	for _, a := range adds {
+		j := additionJSON{Arch: a.Arch.String(), Name: a.Name}
+		for _, i := range a.Undenied {
+			j.Undenied = append(j.Undenied, i+1)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// printAdditions says on stderr what was added to an --into profile.
+func printAdditions(e *env, adds []record.Addition) {
+	for _, a := range adds {
+		msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
+		for _, i := range a.Undenied {
+			msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
+		}
+		fmt.Fprintln(e.stderr, msg)
 	}
 }

@@ -29,6 +29,7 @@ type recordOptions struct {
 	into    string
 	exe     string
 	comm    string
+	json    bool
 	outFlags
 	profileFlags
 }
@@ -97,7 +98,7 @@ was not found.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(o.fromLog) > 0 {
 				ia := importAuditOptions{
-					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, profileFlags: o.profileFlags},
+					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
 					exe:           o.exe,
 					comm:          o.comm,
 				}
@@ -117,6 +118,7 @@ was not found.`,
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
+	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
 	addProfileFlags(c, &o.profileFlags)
@@ -206,13 +208,13 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	}
 	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	out := o.out
+	var adds []record.Addition
 	if known != nil {
-		var adds []record.Addition
 		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			fmt.Fprintf(e.stderr, "syscage: added %s %s\n", a.Arch, a.Name)
+		if !o.json {
+			printAdditions(e, adds)
 		}
 		if out == "" {
 			out = o.into
@@ -232,11 +234,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := writeOutput(e, out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if out != "-" {
-		fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
-	}
-	for _, u := range rec.Unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	if o.json {
+		r := additionReport{Written: out, Added: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		if err := writeJSON(e.stderr, r); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		if out != "-" {
+			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
+		}
+		for _, u := range rec.Unknown {
+			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+		}
 	}
 	code := res.ExitCode
 	switch {
