@@ -146,6 +146,7 @@ Exit codes:
 	for _, add := range commands {
 		root.AddCommand(add(e))
 	}
+	completeProfiles(root)
 	return root
 }
 
