@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -102,9 +101,7 @@ was not found.`,
 					exe:           o.exe,
 					comm:          o.comm,
 				}
-				return runImport(e, ia.importOptions, o.fromLog, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-					return readAudit(rec, name, r, ia)
-				})
+				return runImportAudit(e, ia, o.fromLog)
 			}
 			return runRecord(e, o, args)
 		},
@@ -214,7 +211,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
 		if !o.json {
-			printAdditions(e, adds)
+			reportAdditions(e, adds, "")
 		}
 		if out == "" {
 			out = o.into
@@ -235,7 +232,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Added: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
 		if err := writeJSON(e.stderr, r); err != nil {
 			return withCode(ExitFailure, err)
 		}
