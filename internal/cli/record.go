@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -165,9 +166,32 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	// Every signal that ends a process by default and that a terminal or
 	// a supervisor sends goes to the program; syscage records until it
 	// has ended and writes the profile.
+	// Once the program has ended and only tasks outside the trace
+	// remain, a signal ends the recording instead.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, record.ForwardSignals...)
 	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var untraced atomic.Bool
+	fwd := make(chan os.Signal, 8)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if untraced.Load() {
+					cancel()
+					continue
+				}
+				select {
+				case fwd <- s:
+				default:
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var known *profile.Profile
 	if o.into != "" {
 		host, _ := parseArchFlag("")
@@ -185,9 +209,13 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Stdin:   fileOr(e.stdin, os.Stdin),
 		Stdout:  fileOr(e.stdout, os.Stdout),
 		Stderr:  fileOr(e.stderr, os.Stderr),
-		Signals: sigs,
+		Signals: fwd,
+		OnUntraced: func(tids []int) {
+			untraced.Store(true)
+			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
+		},
 	}
-	res, err := record.Run(context.Background(), argv, ro)
+	res, err := record.Run(ctx, argv, ro)
 	switch {
 	case errors.Is(err, record.ErrNotFound):
 		return withCode(ExitNotFound, err)
