@@ -383,6 +383,51 @@ func TestRecordNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNoExec) {
 		t.Errorf("directory: got %v, want ErrNoExec", err)
 	}
+	// Files that exist but that execve refuses, told by the helper.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(script, []byte("#!/nonexistent/interp\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(garbage, []byte("garbage\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{script, "its #! interpreter /nonexistent/interp does not exist"},
+		{garbage, "exec format error"},
+	} {
+		_, err = Run(context.Background(), []string{tc.path}, helperOpts(t))
+		if !errors.Is(err, ErrNoExec) || !strings.Contains(fmt.Sprint(err), tc.want) {
+			t.Errorf("%s: got %v, want ErrNoExec saying %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestRecordSignals: signals given in Options.Signals reach the program,
+// and one that ends it of a signal that dumps core (QUIT) was sent, not a
+// crash: the recording is complete.
+func TestRecordSignals(t *testing.T) {
+	o := helperOpts(t)
+	sigs := make(chan os.Signal, 1)
+	o.Signals = sigs
+	ready := filepath.Join(t.TempDir(), "ready")
+	go func() {
+		for {
+			if _, err := os.Stat(ready); err == nil {
+				sigs <- syscall.SIGQUIT
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	res, err := Run(context.Background(), []string{"sh", "-c", "echo > " + ready + "; exec sleep 30"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Signal != syscall.SIGQUIT || res.Recording.Partial {
+		t.Fatalf("signal %v, partial %v (%q), want SIGQUIT and complete", res.Signal, res.Recording.Partial, res.Recording.Reason)
+	}
 }
 
 // TestRecordCannotAttach runs the recorder in a child whose seccomp
