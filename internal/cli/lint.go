@@ -83,7 +83,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 		return withCode(ExitUsage, err)
 	}
 	var fs []inspect.Finding
-	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir()) {
+	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir() && !isBuiltinName(ref)) {
 		// A compiled filter or a dump: look for ways around it.
 		s, err := loadStack(ref, host, o.profileFlags)
 		if err != nil {
