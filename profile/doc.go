@@ -116,9 +116,18 @@
 //     is lost when the first system call in priority order is a
 //     pseudo-syscall. The model gives the meaning libseccomp's rule tree
 //     intends; the differential tests detect and skip such filters.
-//   - the ENOSYS stub runc's patchbpf prepends for numbers above the
-//     largest one the profile names; seccomp.Expect adds the stub syscage
-//     compiles.
+//   - the ENOSYS stub runc's patchbpf prepends (generatePatch); package
+//     seccomp compiles the same stub and seccomp.Expect adds it: unless
+//     the default action is ALLOW, LOG or TRACE, a number above the
+//     largest one the profile names on the ABI (any rule, any action;
+//     names an ABI only multiplexes do not count; arm's private calls
+//     and the x32 and mips bases included) gets ERRNO(ENOSYS) before the
+//     filter proper, as does 0 on s390 and s390x; an ABI where no name
+//     has a number above 0 gets no stub; under AUDIT_ARCH_X86_64 bit 30
+//     of the number picks x32 or x86_64, and an ABI the filter does not
+//     cover has no stub. runc's check that skips the stub when the
+//     default errno is ENOSYS compares the errno with SCMP_ACT_ERRNO
+//     (ENOSYS) and never holds; the verdicts are the same either way.
 //   - the kernel and libseccomp version checks (KILL_PROCESS, LOG and
 //     NOTIFY need newer kernels), runc's refusal of NOTIFY as the default
 //     action or for write(2), and its architecture list, which lacks

@@ -228,8 +228,9 @@ type ProfileOptions struct {
 // default action for everything else, the ABIs seen (and the native one),
 // one ALLOW rule for the calls allowed with any arguments and, for calls
 // whose checked arguments were captured, one ALLOW rule per distinct
-// value (EQ on each checked argument). System calls newer than the
-// tables get ENOSYS from the compiled filter, as with runc.
+// value (EQ on each checked argument). System calls numbered above the
+// largest one the profile names get ENOSYS from the compiled filter, as
+// with runc.
 //
 // Profiles name system calls, not numbers per ABI: a name seen on one
 // ABI is allowed on every ABI of the profile that has it.
