@@ -23,6 +23,18 @@
 // only, as moby's kernelGreaterEqualThan does. Table and Evaluate refuse
 // unresolved profiles.
 //
+// moby compares includes and excludes arches as exact strings with its
+// own name of the host (goToNative: amd64, x86, arm64, mipsel,
+// loongarch64, mips3l64n32, ...), so Filter.Arches holds the hosts
+// those names match; package oci refuses other spellings, which would
+// never match ("x86_64", "mipsle", "loong64"), and names of hosts moby
+// has none for ("mips"). "x32", which moby's default profile writes,
+// matches no host. moby applies no archMap entry on hosts whose name its
+// nativeToSeccomp map spells otherwise (mipsel, loongarch64): package
+// oci refuses such entries with sub-architectures. Resolve drops
+// archMap sub-architectures of the other byte order than the host's (a
+// kernel never runs them; systemd filters each ABI apart).
+//
 // # Architectures
 //
 // The filter covers the kernel's native ABI (libseccomp's seccomp_init
@@ -143,6 +155,14 @@
 // more (libseccomp's sys_chk_seccomp_action accepts errno < MAX_ERRNO),
 // data on an action that takes none, a rule without names, both
 // architectures and archMap, an unknown filter flag, a malformed
-// minKernel. Profile parsers (package oci) report the same problems
-// located in their input, as *SyntaxError.
+// minKernel, architectures of both byte orders (seccomp_arch_add fails
+// with EDOM; Resolve and seccomp.Compile also check the host's native
+// ABI, which the filter always holds). It also refuses what runc, LXC
+// and libseccomp would read otherwise than Go does: a system-call name
+// with a NUL byte ("ptrace\x00x" is ptrace to a C string, and the rule
+// would allow ptrace where a Go reader sees an unknown name). Profile
+// parsers report the same problems located in their input, as
+// *SyntaxError; the text formats (LXC, systemd) refuse a NUL byte
+// anywhere, and LXC policies a carriage return (LXC strips only the
+// newline) and sections with blanks around them.
 package profile

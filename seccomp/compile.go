@@ -71,6 +71,9 @@ func Compile(p *profile.Profile, host arch.Arch, o Options) (*Filter, error) {
 		arches = append([]arch.Arch{host}, p.Arches...)
 	}
 	arches = uniqueArches(arches)
+	if err := profile.SameByteOrder(arches...); err != nil {
+		return nil, fmt.Errorf("compile for %s: %w", host, err)
+	}
 	bad := o.BadArch
 	if bad.Kind == 0 {
 		bad = profile.DefaultBadArch

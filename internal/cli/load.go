@@ -76,7 +76,11 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 		return nil, err
 	}
 	if p, err = resolveFor(p, host, pf); err != nil {
-		return nil, err
+		var ue usageError
+		if errors.As(err, &ue) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	return p, checkStrict(ref, p, host, pf)
 }
