@@ -11,7 +11,6 @@ import (
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -169,14 +168,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		reload := func(name string, data []byte) (*profile.Profile, error) {
-			q, err := oci.Parse(name, data)
-			if err != nil {
-				return nil, err
-			}
-			return q.Resolve(profileEnv(host, pf))
-		}
-		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch, reload); err != nil {
+		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}

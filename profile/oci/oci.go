@@ -735,28 +735,37 @@ func Format(p *profile.Profile) ([]byte, error) {
 		j.ArchMap = append(j.ArchMap, e)
 	}
 	for i, r := range p.Rules {
-		in, err := filter(r.Includes)
+		s, err := syscallOf(r)
 		if err != nil {
-			return nil, fmt.Errorf("format rule %d includes: %w", i+1, err)
-		}
-		ex, err := filter(r.Excludes)
-		if err != nil {
-			return nil, fmt.Errorf("format rule %d excludes: %w", i+1, err)
-		}
-		s := jsonSyscall{
-			Names:    r.Names,
-			Action:   r.Action.Kind.SCMP(),
-			ErrnoRet: data(r.Action),
-			Comment:  r.Comment,
-			Includes: in,
-			Excludes: ex,
-		}
-		for _, c := range r.Conds {
-			s.Args = append(s.Args, jsonArg{Index: c.Arg, Value: c.Value, ValueTwo: c.ValueTwo, Op: c.Op.SCMP()})
+			return nil, fmt.Errorf("format rule %d: %w", i+1, err)
 		}
 		j.Syscalls = append(j.Syscalls, s)
 	}
 	return json.MarshalIndent(j, "", "\t")
+}
+
+// syscallOf is the JSON form of one rule.
+func syscallOf(r profile.Rule) (jsonSyscall, error) {
+	in, err := filter(r.Includes)
+	if err != nil {
+		return jsonSyscall{}, fmt.Errorf("includes: %w", err)
+	}
+	ex, err := filter(r.Excludes)
+	if err != nil {
+		return jsonSyscall{}, fmt.Errorf("excludes: %w", err)
+	}
+	s := jsonSyscall{
+		Names:    r.Names,
+		Action:   r.Action.Kind.SCMP(),
+		ErrnoRet: data(r.Action),
+		Comment:  r.Comment,
+		Includes: in,
+		Excludes: ex,
+	}
+	for _, c := range r.Conds {
+		s.Args = append(s.Args, jsonArg{Index: c.Arg, Value: c.Value, ValueTwo: c.ValueTwo, Op: c.Op.SCMP()})
+	}
+	return s, nil
 }
 
 func data(a profile.Action) *uint16 {
