@@ -160,7 +160,10 @@
 // ABI, which the filter always holds). It also refuses what runc, LXC
 // and libseccomp would read otherwise than Go does: a system-call name
 // with a NUL byte ("ptrace\x00x" is ptrace to a C string, and the rule
-// would allow ptrace where a Go reader sees an unknown name). Profile
+// would allow ptrace where a Go reader sees an unknown name). Other
+// oddities read alike in C and Go: libseccomp compares names exactly
+// (seccomp_syscall_resolve_name), so blanks or another case make a name
+// unknown to both, and runc skips it as Table does. Profile
 // parsers report the same problems located in their input, as
 // *SyntaxError; the text formats (LXC, systemd) refuse a NUL byte
 // anywhere, and LXC policies a carriage return (LXC strips only the
