@@ -41,6 +41,15 @@ inherited descriptor but stdin, stdout, stderr and those kept with
 --keep-fd close-on-exec, optionally clears the environment and drops
 capabilities, sets no_new_privs, installs the compiled filter (with --log
 with SECCOMP_FILTER_FLAG_LOG) on the thread that then executes CMD. The filter survives exec: CMD and everything it starts stay inside.
+The profile's flags are applied as runc applies them (LOG, SPEC_ALLOW;
+TSYNC holds anyway); a profile with listenerPath or a flag that needs a
+seccomp agent is refused.
+
+CMD runs in a session of its own, without a controlling terminal, so
+that it cannot push input into the caller's terminal (TIOCSTI; as root,
+CAP_SYS_ADMIN still can: use --drop-caps or a profile that denies it).
+Every catchable signal syscage receives (from a terminal's ^C, from a
+supervisor) is passed on to CMD's process group; CMD dies with syscage.
 
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
@@ -144,6 +153,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
 	}
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	cmd.ForwardSignals = true
 	cmd.AuditSession = o.complain
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
@@ -165,9 +175,11 @@ func runRun(e *env, o runOptions, args []string) error {
 		if fd < 3 {
 			continue // stdin, stdout and stderr are always kept
 		}
-		f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
-		if _, err := f.Stat(); err != nil {
-			return usagef("--keep-fd %d: not an open descriptor", fd)
+		// Only what syscage inherited: its own descriptors (the Go
+		// runtime's, opened at start) are not the caller's to hand on.
+		f, err := launch.Inherited(fd)
+		if err != nil {
+			return usagef("--keep-fd %d: %v", fd, err)
 		}
 		for len(cmd.ExtraFiles) <= fd-3 {
 			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)

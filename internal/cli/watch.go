@@ -138,6 +138,7 @@ func runWatch(e *env, o watchOptions) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
+		js = safeJSON(js)
 		if o.json {
 			fmt.Fprintf(e.stdout, "%s\n", js)
 		} else {
@@ -156,9 +157,9 @@ func eventLine(ev *audit.Event) string {
 	if !ev.Time.IsZero() {
 		when = ev.Time.Format(time.RFC3339Nano)
 	}
-	who := ev.Comm
+	who := untrusted(ev.Comm)
 	if ev.Exe != "" {
-		who += " (" + ev.Exe + ")"
+		who += " (" + untrusted(ev.Exe) + ")"
 	}
 	return fmt.Sprintf("%s %s pid %d %s: %s %s(%d)", when, ev.Action().Kind, ev.PID, who, ev.ArchName(), ev.Name(), ev.Nr)
 }

@@ -3,6 +3,8 @@ package unix
 import (
 	"os"
 	"strconv"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,4 +53,64 @@ func CloseInherited(from int) error {
 		}
 	}
 	return nil
+}
+
+// FileID identifies an open file: its device and inode.
+type FileID struct{ Dev, Ino uint64 }
+
+// FDID returns the FileID of descriptor fd.
+func FDID(fd int) (FileID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return FileID{}, err
+	}
+	return FileID{Dev: st.Dev, Ino: st.Ino}, nil
+}
+
+// InheritedFDs returns the descriptors of the process that are open
+// without close-on-exec, by their FileID: those it inherited through
+// execve, when called before the process opened any of its own without
+// close-on-exec (the Go runtime and the standard library open every
+// descriptor close-on-exec, and execve closed the close-on-exec ones the
+// parent had). It reads /proc/self/fd with raw system calls, so as not to
+// start the runtime's poller.
+func InheritedFDs() (map[int]FileID, error) {
+	path, err := unix.BytePtrFromString("/proc/self/fd")
+	if err != nil {
+		return nil, err
+	}
+	dirfd := unix.AT_FDCWD
+	r, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0, 0, 0)
+	if e != 0 {
+		return nil, e
+	}
+	dfd := int(r)
+	defer unix.Close(dfd)
+	var names []string
+	buf := make([]byte, 4096)
+	for {
+		n, err := syscall.ReadDirent(dfd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+	out := map[int]FileID{}
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd == dfd {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			continue
+		}
+		if id, err := FDID(fd); err == nil {
+			out[fd] = id
+		}
+	}
+	return out, nil
 }
