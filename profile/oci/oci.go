@@ -81,6 +81,20 @@ var mobyArchMap = map[arch.Arch]bool{
 	arch.PPC: true, arch.PPC64: true, arch.PPC64LE: true, arch.RISCV64: true, arch.S390: true, arch.S390X: true,
 }
 
+// Unapplied returns the archMap entries of p with sub-architectures on
+// hosts moby has no name for (mips, mipsel, loongarch64, ...), which
+// Format cannot write: moby never applies them, so the sub-architectures
+// would not be covered there.
+func Unapplied(p *profile.Profile) []arch.Arch {
+	var out []arch.Arch
+	for _, m := range p.ArchMap {
+		if len(m.Sub) > 0 && !mobyArchMap[m.Arch] {
+			out = append(out, m.Arch)
+		}
+	}
+	return out
+}
+
 // MobyArch returns the spelling of a in includes and excludes: the name
 // moby compares with on an a host, or "" when moby has none.
 func MobyArch(a arch.Arch) string { return mobyArch[a] }
