@@ -2,7 +2,9 @@
 # The whole test suite, as the README gives it and CI runs it.
 # Installs what the tests need when it is missing (as root, with apt-get),
 # then runs the generated-files check, gofmt, go vet, staticcheck and the
-# tests, including the differential tests against libseccomp.
+# tests, including the differential tests against libseccomp. Every step
+# runs even when an earlier one fails; the failed steps are listed at the
+# end, and the exit status is 1 if there is any.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -39,34 +41,64 @@ fi
 export PATH="$PATH:$(go env GOPATH)/bin"
 command -v staticcheck >/dev/null 2>&1 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-echo "== generated files"
-go generate ./...
-if ! git diff --quiet -- '*.go' 2>/dev/null; then
-	git --no-pager diff --stat -- '*.go'
-	echo "test.sh: regenerating changed committed files; run 'go generate ./...' and commit" >&2
-	exit 1
-fi
-echo "== gofmt"
-bad=$(gofmt -l $(git ls-files '*.go'))
-if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; exit 1; fi
-echo "== go vet"
-go vet ./...
-go vet -tags libseccomp ./...
-echo "== staticcheck"
-staticcheck ./...
-staticcheck -tags libseccomp ./...
+failed=""
+# step NAME COMMAND...: run one step, noting its failure.
+step() {
+	name=$1
+	shift
+	echo "== $name"
+	if ! "$@"; then
+		echo "test.sh: FAILED: $name" >&2
+		failed="$failed
+  $name"
+	fi
+}
+
+generated() {
+	go generate ./... || return
+	if ! git diff --quiet -- '*.go' 2>/dev/null; then
+		git --no-pager diff --stat -- '*.go'
+		echo "test.sh: regenerating changed committed files; run 'go generate ./...' and commit" >&2
+		return 1
+	fi
+}
+gofmtcheck() {
+	bad=$(gofmt -l $(git ls-files '*.go')) || return
+	if [ -n "$bad" ]; then echo "gofmt would change: $bad" >&2; return 1; fi
+}
+vet() {
+	rc=0
+	go vet ./... || rc=1
+	go vet -tags libseccomp ./... || rc=1
+	return $rc
+}
+staticchecks() {
+	rc=0
+	staticcheck ./... || rc=1
+	staticcheck -tags libseccomp ./... || rc=1
+	return $rc
+}
+
+step "generated files" generated
+step "gofmt" gofmtcheck
+step "go vet" vet
+step "staticcheck" staticchecks
 export SYSCAGE_REQUIRE_TOOLS=1
-echo "== go test (race detector on)"
 # The random differential test against libseccomp runs its full size
 # (10,000 profiles) without the race detector, which makes it ~10x slower,
 # and a smaller size with it.
-go test -race -tags libseccomp -timeout 30m -skip 'TestLibseccompRandom' ./...
-go test -race -tags libseccomp -timeout 20m -run 'TestLibseccompRandom$' ./seccomp/ -libseccomp.n=300
-echo "== differential test against libseccomp: 10,000 random profiles"
+step "go test (race detector on)" go test -race -tags libseccomp -timeout 30m -skip 'TestLibseccompRandom' ./...
+step "differential test against libseccomp, race detector on: 300 random profiles" \
+	go test -race -tags libseccomp -timeout 20m -run 'TestLibseccompRandom$' ./seccomp/ -libseccomp.n=300
 # TestLibseccompRandomOverlap (rules of different actions overlapping on
 # one system call) is run by hand for now (go test -tags libseccomp -run
 # TestLibseccompRandomOverlap ./seccomp): about one profile in 15,000
 # still disagrees, where the model of libseccomp's rule tree predicts a
 # loop that libseccomp 2.5.4 does not make (seed 183882343958885, s390x).
-go test -tags libseccomp -timeout 30m -run 'TestLibseccompRandom$' ./seccomp/ -libseccomp.n=10000
+step "differential test against libseccomp: 10,000 random profiles" \
+	go test -tags libseccomp -timeout 30m -run 'TestLibseccompRandom$' ./seccomp/ -libseccomp.n=10000
+if [ -n "$failed" ]; then
+	echo "test.sh: failed:$failed" >&2
+	exit 1
+fi
 echo "test.sh: all passed"
