@@ -49,6 +49,12 @@ type Options struct {
 	// stop only for what the first run did not do; Recording.AddTo then
 	// adds that to the profile.
 	Known *profile.Profile
+	// OnUntraced, if set, is called once (from another goroutine) when
+	// the program and the tasks traced with it have ended but tasks that
+	// left the trace (CLONE_UNTRACED) still run under the recording
+	// filter, with their ids. Run records their calls until they end or
+	// the context ends; in the latter case the recording is Partial.
+	OnUntraced func(tids []int)
 }
 
 // Result is how the recorded program ended.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -103,7 +104,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, notify: notify}
-		res, err := t.run(helper, path, argv, o, filter, pidc)
+		res, err := t.run(ctx, helper, path, argv, o, filter, pidc)
 		done <- out{res, err}
 	}()
 	var pid int
@@ -136,7 +137,7 @@ type tracer struct {
 	notify bool // calls come through the seccomp listener, not stops
 }
 
-func (t *tracer) run(helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -215,7 +216,7 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, fil
 	res := &Result{Recording: t.rec, ExitCode: -1, Listener: t.notify}
 	var nl *notifLoop
 	if t.notify {
-		nl = startNotifLoop(pid, t.rec, t.args)
+		nl = startNotifLoop(ctx, pid, t.rec, t.args, o.OnUntraced)
 	}
 	err = t.loop(res)
 	if nl != nil {
@@ -301,6 +302,7 @@ func (t *tracer) event(tid, ev int) {
 			if info, err := unix.PtraceSyscallInfo(tid); err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_SECCOMP {
 				if abi, ok := arch.FromAuditNr(info.Arch, uint32(info.Nr)); ok {
 					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
+					t.checkUntraced(abi, uint32(info.Nr), &info.Args)
 				} else {
 					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
 					if !slices.Contains(t.rec.Unknown, u) {
@@ -335,6 +337,31 @@ func (t *tracer) event(tid, ev int) {
 		}
 	}
 	t.cont(tid, 0)
+}
+
+// cloneUntraced is CLONE_UNTRACED: the new task is not traced.
+const cloneUntraced = 0x00800000
+
+// checkUntraced marks the recording partial when, with ptrace stops, the
+// program starts a task with clone(CLONE_UNTRACED): nobody traces that
+// task, so its calls get ENOSYS from the recording filter and are not
+// recorded. (With a listener, Run serves such tasks until they end. The
+// flags of clone3 are in memory, which this does not read.)
+func (t *tracer) checkUntraced(abi arch.Arch, nr uint32, args *[6]uint64) {
+	if t.notify {
+		return
+	}
+	if name, _ := abi.SyscallName(nr); name != "clone" {
+		return
+	}
+	flags := args[0]
+	if abi == arch.S390X || abi == arch.S390 {
+		flags = args[1] // CONFIG_CLONE_BACKWARDS2
+	}
+	if flags&cloneUntraced != 0 && !strings.Contains(t.rec.Reason, "CLONE_UNTRACED") {
+		t.rec.Partial = true
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + "the program started a task with CLONE_UNTRACED, whose calls are not recorded with ptrace stops (record without --stops)"
+	}
 }
 
 func (t *tracer) cont(tid, sig int) {
@@ -481,15 +508,20 @@ func ExecHelper(args []string) error {
 // notifLoop answers the seccomp listener of a recorded program: it
 // records each notified call and lets it run (CONTINUE).
 type notifLoop struct {
-	stop chan struct{}
-	done chan error
+	ctx        context.Context
+	onUntraced func(pids []int)
+	stop       chan struct{}
+	done       chan error
 }
 
 // startNotifLoop finds the listener of process pid (the helper, which
 // waits in its first notified call) and serves it until no task uses the
-// filter any more.
-func startNotifLoop(pid int, rec *Recording, withArgs bool) *notifLoop {
-	l := &notifLoop{stop: make(chan struct{}), done: make(chan error, 1)}
+// filter any more: the traced tasks, and processes that left the trace
+// (CLONE_UNTRACED) but keep the filter, whose calls would get ENOSYS
+// from a listener nobody answers. When only those are left, onUntraced
+// (if set) learns their pids; ctx ending stops the wait.
+func startNotifLoop(ctx context.Context, pid int, rec *Recording, withArgs bool, onUntraced func([]int)) *notifLoop {
+	l := &notifLoop{ctx: ctx, onUntraced: onUntraced, stop: make(chan struct{}), done: make(chan error, 1)}
 	go func() { l.done <- l.serve(pid, rec, withArgs) }()
 	return l
 }
@@ -523,13 +555,31 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	}
 	defer unix.Close(fd)
 	live := false
+	seen := map[int]bool{} // the tasks whose calls came through
+	announced := false
 	for {
 		ready, hup, err := unix.PollIn(fd, 100)
 		if err != nil {
 			return fmt.Errorf("record: poll the seccomp listener: %w", err)
 		}
 		if !ready {
-			if hup || l.stopped() {
+			if hup {
+				return nil
+			}
+			if !l.stopped() {
+				continue
+			}
+			// The traced tasks are gone, yet the filter has users: tasks
+			// that left the trace. Serve them until they end.
+			if !announced {
+				announced = true
+				if l.onUntraced != nil {
+					l.onUntraced(alive(seen))
+				}
+			}
+			if l.ctx.Err() != nil {
+				rec.Partial = true
+				rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("stopped while processes outside the trace (CLONE_UNTRACED) still ran (%v): their later calls are not recorded", alive(seen))
 				return nil
 			}
 			continue
@@ -541,6 +591,7 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 			}
 			return fmt.Errorf("record: read the seccomp listener: %w", err)
 		}
+		seen[int(n.PID)] = true
 		abi, ok := arch.FromAuditNr(n.Arch, uint32(n.Nr))
 		switch {
 		case live && ok:
@@ -563,7 +614,20 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	}
 }
 
-// wait ends the loop once the traced tasks are gone and returns its error.
+// alive returns the tasks of seen that still run, sorted.
+func alive(seen map[int]bool) []int {
+	var out []int
+	for tid := range seen {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(tid)); err == nil {
+			out = append(out, tid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wait tells the loop that the traced tasks are gone, and returns its
+// error once no task uses the filter (or its context ended).
 func (l *notifLoop) wait() error {
 	close(l.stop)
 	return <-l.done

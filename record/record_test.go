@@ -474,3 +474,50 @@ func TestRecordNoListener(t *testing.T) {
 		t.Errorf("recorder without pidfd_getfd said %q", s)
 	}
 }
+
+// TestRecordUntraced: a task the program starts with CLONE_UNTRACED
+// leaves the trace but keeps the recording filter. With a listener, Run
+// serves it until it ends, so its calls work and are recorded; with
+// ptrace stops they cannot be, and the recording says it is partial.
+func TestRecordUntraced(t *testing.T) {
+	prog := buildC(t, "untraced.c")
+	for _, stops := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			o := helperOpts(t)
+			o.Stops = stops
+			var told []int
+			o.OnUntraced = func(tids []int) { told = tids }
+			res, err := Run(context.Background(), []string{prog, out}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Listener {
+				if !stops {
+					t.Skip("no seccomp listener on this kernel (USER_NOTIF, pidfd_getfd)")
+				}
+				if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "CLONE_UNTRACED") {
+					t.Errorf("with stops: partial %v (%q), want partial naming CLONE_UNTRACED", res.Recording.Partial, res.Recording.Reason)
+				}
+				return
+			}
+			// Run returned only after the untraced child ended.
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatalf("the untraced child had not finished when Run returned: %v", err)
+			}
+			if string(b) != "sysinfo 0\n" {
+				t.Errorf("the untraced child says %q, want its sysinfo to work", b)
+			}
+			if !res.Recording.Has(arch.X86_64, "sysinfo") && !res.Recording.Has(res.Recording.Native, "sysinfo") {
+				t.Errorf("sysinfo of the untraced child is not recorded")
+			}
+			if len(told) != 1 {
+				t.Errorf("OnUntraced got %v, want the child's id", told)
+			}
+			if res.Recording.Partial {
+				t.Errorf("partial: %s", res.Recording.Reason)
+			}
+		})
+	}
+}

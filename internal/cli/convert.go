@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/profile/spo"
 )
@@ -27,6 +28,7 @@ type convertOptions struct {
 	name       string
 	namespace  string
 	podSnippet bool
+	harden     bool
 	profileFlags
 }
 
@@ -54,6 +56,12 @@ config.json, keeping everything else, in place (or into -o). --to spo
 writes a SeccompProfile named --name in --namespace; --pod-snippet writes
 the pod securityContext that uses it instead.
 
+--harden writes the profile as 'syscage compile --harden' compiles it
+(int arguments compared on the bits the kernel uses, socketcall and ipc
+decided per sub-call, denials extended to the 32-bit twins, TIOCSTI and
+TIOCLINUX denied), resolved for --arch: the hardened rules use only
+MASKED_EQ comparisons, which every format with argument conditions holds.
+
 Output is written atomically: on any error nothing is written.`,
 		Example: `  syscage convert --to lxc docker-default
   syscage convert --to systemd -o seccomp.conf app.json
@@ -76,6 +84,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
 	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
+	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -119,10 +128,18 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if needsResolve(p, to, o.ociConfig != "") {
+	if o.harden || needsResolve(p, to, o.ociConfig != "") {
 		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
+	}
+	if o.harden {
+		h, changes, err := harden.Profile(p, host)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+		reportHardened(e, ref, changes)
+		p = h
 	}
 	if o.ociConfig != "" {
 		config, err := os.ReadFile(o.ociConfig)

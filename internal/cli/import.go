@@ -88,6 +88,11 @@ type importAuditOptions struct {
 	exe  string
 }
 
+// filter is --pid, --comm and --exe.
+func (o importAuditOptions) filter() audit.Filter {
+	return audit.Filter{PID: o.pid, Comm: o.comm, Exe: o.exe}
+}
+
 func newImportAuditCmd(e *env) *cobra.Command {
 	var o importAuditOptions
 	c := &cobra.Command{
@@ -97,7 +102,13 @@ func newImportAuditCmd(e *env) *cobra.Command {
 /dev/kmsg, kern.log, journalctl), of auditd's audit.log (raw and enriched)
 and of journalctl -o json, and allows each system call they name on its
 ABI. Without FILE it reads the kernel's log buffer now (/dev/kmsg; root or
-CAP_SYSLOG). --exe, --comm and --pid keep only one program's records.
+CAP_SYSLOG). --exe, --comm and --pid keep only one program's records, from
+every source; the kernel log holds every program's records since boot, so
+reading it takes one of them.
+
+Only records the kernel wrote count: a line in which a program logged the
+text of a record (logger, an audit USER message, journald's syslog
+transport) is reported and skipped.
 
 This is the harvest of complain mode: run a program under a profile whose
 default action is LOG (or with SECCOMP_FILTER_FLAG_LOG), then import what
@@ -105,9 +116,7 @@ the kernel logged into that profile with --into.`,
 		Example: `  syscage import audit --into app.json --exe /usr/bin/app /var/log/audit/audit.log
   journalctl -k -o json | syscage import audit --comm app -`,
 		RunE: func(c *cobra.Command, args []string) error {
-			return runImport(e, o.importOptions, args, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-				return readAudit(rec, name, r, o)
-			})
+			return runImportAudit(e, o, args)
 		},
 	}
 	addImportFlags(c, &o.importOptions)
@@ -123,30 +132,65 @@ func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error
 	return strace.Read(rec, name, r)
 }
 
-func readAudit(rec *record.Recording, name string, r io.Reader, o importAuditOptions) ([]error, error) {
+// runImportAudit is import audit and record --from-log: the records of
+// the files, or of the kernel log without files, that o's filter keeps.
+func runImportAudit(e *env, o importAuditOptions, files []string) error {
+	flt := o.filter()
+	if o.pid < 0 {
+		return usagef("--pid %d: a process id is positive", o.pid)
+	}
+	if len(files) == 0 && flt.Empty() {
+		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
+	}
+	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+		return readAudit(rec, name, r, flt)
+	})
+}
+
+func readAudit(rec *record.Recording, name string, r io.Reader, flt audit.Filter) ([]error, error) {
 	var skipped []error
-	rd := audit.NewReader(r, name)
-	for {
-		ev, err := rd.Next()
-		if err == io.EOF {
-			return skipped, nil
-		}
-		var se *audit.SyntaxError
-		if errors.As(err, &se) {
-			skipped = append(skipped, err)
-			continue
-		}
+	more := 0
+	var evs []audit.Event
+	var err error
+	if r == nil {
+		// The kernel log.
+		evs, skipped, err = audit.ReadKmsg("")
 		if err != nil {
 			return skipped, err
 		}
-		addEvent(rec, ev, o)
+	} else {
+		rd := audit.NewReader(r, name)
+		for {
+			ev, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if audit.Skippable(err) {
+				if len(skipped) < audit.MaxSkipped {
+					skipped = append(skipped, err)
+				} else {
+					more++
+				}
+				continue
+			}
+			if err != nil {
+				return skipped, err
+			}
+			evs = append(evs, ev)
+		}
 	}
+	if more > 0 {
+		skipped = append(skipped, fmt.Errorf("%d more lines like these", more))
+	}
+	for i := range evs {
+		if flt.Match(&evs[i]) {
+			addEvent(rec, evs[i])
+		}
+	}
+	return skipped, nil
 }
 
-func addEvent(rec *record.Recording, ev audit.Event, o importAuditOptions) {
-	if o.pid != 0 && ev.PID != o.pid || o.comm != "" && ev.Comm != o.comm || o.exe != "" && ev.Exe != o.exe {
-		return
-	}
+func addEvent(rec *record.Recording, ev audit.Event) {
 	if ev.Arch == arch.Invalid {
 		rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:%d", ev.ArchName(), ev.Nr))
 		return
@@ -175,12 +219,10 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	var skipped []error
 	if len(files) == 0 {
 		// import audit without FILE: the kernel's log buffer.
-		evs, err := audit.ReadKmsg("")
+		s, err := read(rec, "", nil)
+		skipped = append(skipped, s...)
 		if err != nil {
 			return withCode(ExitFailure, err)
-		}
-		for _, ev := range evs {
-			addEvent(rec, ev, importAuditOptions{})
 		}
 	}
 	for _, name := range files {
@@ -217,6 +259,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
 	var p *profile.Profile
+	refused := 0
 	if o.into != "" {
 		base, err := loadProfile(o.into, native, o.profileFlags)
 		if err != nil {
@@ -227,13 +270,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
-			for _, i := range a.Undenied {
-				msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
-			}
-			fmt.Fprintln(e.stderr, msg)
-		}
+		refused = reportAdditions(e, adds, "")
 		if o.out == "" {
 			o.out = o.into
 		}
@@ -255,6 +292,9 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	}
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
+	}
+	if refused > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
 	}
 	return nil
 }

@@ -40,6 +40,17 @@ func newLintCmd(e *env) *cobra.Command {
   unknown-name        names no covered architecture has (runc skips them)
   compat-not-covered  compat ABIs of the host (x86 and x32 on x86_64) the
                       profile does not cover: their programs are killed
+  int-high-bits       conditions on int arguments (socket's family, ioctl's
+                      cmd, personality, ...) that compare all 64 bits while
+                      the kernel uses 32 (or 16): socket(0x100000028) is
+                      socket(AF_VSOCK) to the kernel
+  multiplexer         socketcall and ipc sub-calls the multiplexer allows
+                      although the sub-call's own rules compare arguments
+                      (a filter cannot see them through it), or only with
+                      the ipc version or high bits set
+  twin                a call denied under one name and allowed under its
+                      32-bit twin (setuid and setuid32, mmap and mmap2,
+                      clock_settime and clock_settime64, ...)
   shadowed            names in a rule that an earlier rule already decides
   no-effect           rules that give the default action, changing nothing
   write-execute       mmap/mprotect allowed with PROT_WRITE|PROT_EXEC (no W^X)

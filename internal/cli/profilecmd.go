@@ -26,7 +26,7 @@ conditions; the conversion fails, listing what the format lacks, unless
 --lossy). Every command that takes a PROFILE also takes a built-in name.`,
 		Example: `  syscage profile list
   syscage profile show strict > app.json
-  syscage profile show --format systemd strict`,
+  syscage profile show --format systemd --lossy strict`,
 	}
 	var listJSON bool
 	list := &cobra.Command{

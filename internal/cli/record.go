@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -90,9 +89,7 @@ and syscage exits 1.`,
 					exe:           o.exe,
 					comm:          o.comm,
 				}
-				return runImport(e, ia.importOptions, o.fromLog, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-					return readAudit(rec, name, r, ia)
-				})
+				return runImportAudit(e, ia, o.fromLog)
 			}
 			return runRecord(e, o, args)
 		},
@@ -162,6 +159,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Stdin:  fileOr(e.stdin, os.Stdin),
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
+		OnUntraced: func(tids []int) {
+			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
+		},
 	}
 	res, err := record.Run(ctx, argv, ro)
 	switch {
@@ -184,9 +184,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			fmt.Fprintf(e.stderr, "syscage: added %s %s\n", a.Arch, a.Name)
-		}
+		reportAdditions(e, adds, "")
 		if out == "" {
 			out = o.into
 		}

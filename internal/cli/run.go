@@ -11,7 +11,7 @@ import (
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -26,6 +26,7 @@ type runOptions struct {
 	log      bool
 	complain bool
 	patch    string
+	harden   bool
 	profileFlags
 }
 
@@ -57,6 +58,14 @@ allowing them (a unified diff of the profile file; --patch FILE writes it
 there). It reads the kernel log (/dev/kmsg, needs CAP_SYSLOG), which the
 kernel rate-limits: apply the patch and run again until nothing is left.
 
+The default profile is docker-default hardened as 'syscage compile
+--harden' hardens it: int arguments compared on the bits the kernel uses
+(socket(0x100000028) is denied as socket(AF_VSOCK) is), socketcall and ipc
+decided per sub-call, 32-bit twins denied with their names, and ioctl's
+TIOCSTI and TIOCLINUX denied (a program cannot type into the terminal it
+shares with its caller). --harden hardens a profile given with -p too;
+--harden=false runs the default as Docker ships it.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -68,6 +77,9 @@ excludes are resolved for (default: Docker's default set, or none with
   syscage run -p app.json --complain --patch app.patch -- ./app && patch -p0 < app.patch`,
 		Args: cmdArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !c.Flags().Changed("profile") && !c.Flags().Changed("harden") {
+				o.harden = true // the default profile runs hardened
+			}
 			return runRun(e, o, args)
 		},
 	}
@@ -81,6 +93,7 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
+	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -97,6 +110,12 @@ func runRun(e *env, o runOptions, args []string) error {
 	p, err := loadProfile(o.profile, host, pf)
 	if err != nil {
 		return withCode(ExitFailure, err)
+	}
+	loaded := p // as the file has it, for --complain's patch
+	if o.harden {
+		if p, _, err = harden.Profile(p, host); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+		}
 	}
 	so := seccomp.Options{Strict: pf.strict}
 	run := p
@@ -169,14 +188,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		reload := func(name string, data []byte) (*profile.Profile, error) {
-			q, err := oci.Parse(name, data)
-			if err != nil {
-				return nil, err
-			}
-			return q.Resolve(profileEnv(host, pf))
-		}
-		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch, reload); err != nil {
+		if err := complainReport(e, complaints.limited(), o.profile, loaded, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}

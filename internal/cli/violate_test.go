@@ -275,7 +275,7 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 func kmsgRecords(pid, want int) int {
 	n := 0
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ev, _ := audit.ReadKmsg("")
+		ev, _, _ := audit.ReadKmsg("")
 		n = 0
 		for _, e := range ev {
 			if e.PID == pid {

@@ -112,7 +112,7 @@ func runWatch(e *env, o watchOptions) error {
 	if err := sdNotify("READY=1"); err != nil {
 		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 	}
-	flt := eventFilter{pid: o.pid, comm: o.comm}
+	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	n := 0
 	var lost int64
 	for o.count == 0 || n < o.count {
@@ -121,17 +121,16 @@ func runWatch(e *env, o watchOptions) error {
 			fmt.Fprintf(e.stderr, "syscage: %d kernel log records were overwritten before they could be read\n", l-lost)
 			lost = l
 		}
-		var se *audit.SyntaxError
 		switch {
 		case errors.Is(err, os.ErrClosed):
 			return nil
-		case errors.As(err, &se):
+		case audit.Skippable(err):
 			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 			continue
 		case err != nil:
 			return withCode(ExitFailure, err)
 		}
-		if !flt.match(&ev) {
+		if !flt.Match(&ev) {
 			continue
 		}
 		n++

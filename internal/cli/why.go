@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -90,56 +91,38 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 // readEvents reads the records of a log file, "-" for stdin, or the
-// kernel log when path is "".
+// kernel log when path is "". Lines the kernel did not write are
+// reported on stderr and left out.
 func readEvents(e *env, path string) ([]audit.Event, string, error) {
+	var ev []audit.Event
+	var skipped []error
+	var err error
+	source := path
 	switch path {
 	case "":
-		ev, err := audit.ReadKmsg("")
+		source = "the kernel log"
+		ev, skipped, err = audit.ReadKmsg("")
 		if errors.Is(err, os.ErrPermission) {
 			err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
 		}
-		return ev, "the kernel log", err
 	case "-":
-		ev, err := audit.ReadAll(e.stdin, "<stdin>")
-		return ev, "standard input", err
+		source = "standard input"
+		ev, skipped, err = audit.ReadAll(e.stdin, "<stdin>")
+	default:
+		var f *os.File
+		if f, err = os.Open(path); err != nil {
+			return nil, path, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
+		}
+		ev, skipped, err = audit.ReadAll(f, path)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, path, err
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
-	}
-	ev, err := audit.ReadAll(f, path)
-	return ev, path, err
-}
-
-// eventFilter is --pid, --comm and --since.
-type eventFilter struct {
-	pid   int
-	comm  string
-	since time.Time
-}
-
-func (f eventFilter) match(e *audit.Event) bool {
-	if f.pid != 0 && e.PID != f.pid {
-		return false
-	}
-	if f.comm != "" && e.Comm != f.comm && baseName(e.Exe) != f.comm {
-		return false
-	}
-	if !f.since.IsZero() && !e.Time.IsZero() && e.Time.Before(f.since) {
-		return false
-	}
-	return true
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
+	return ev, source, err
 }
 
 type whyGroup struct {
@@ -169,13 +152,13 @@ type whyProfile struct {
 }
 
 func runWhy(e *env, o whyOptions, args []string) error {
-	flt := eventFilter{pid: o.pid, comm: o.comm}
+	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	if o.since != "" {
 		t, err := parseSince(o.since, time.Now())
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		flt.since = t
+		flt.Since = t
 	}
 	var p *profile.Profile
 	host, err := parseArchFlag(o.host)
@@ -197,7 +180,7 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	}
 	var kept []audit.Event
 	for i := range events {
-		if flt.match(&events[i]) {
+		if flt.Match(&events[i]) {
 			kept = append(kept, events[i])
 		}
 	}
@@ -346,7 +329,7 @@ func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
 	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
 	for _, g := range groups {
 		who := g.Comm
-		if g.Exe != "" && baseName(g.Exe) != g.Comm {
+		if g.Exe != "" && path.Base(g.Exe) != g.Comm {
 			who += " (" + g.Exe + ")"
 		} else if g.Exe != "" {
 			who = g.Exe
