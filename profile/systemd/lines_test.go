@@ -12,11 +12,12 @@ import (
 	"github.com/syscage/syscage/profile/systemd"
 )
 
-// Units end lines where systemd's read_line does: at "\n", "\r" and NUL,
-// with "\r\n" and "\n\r" one line end. A reset hidden behind a carriage
-// return or a NUL in a comment line is a reset, as systemd 252 applies it;
-// reading only "\n" as a line end showed ptrace denied where systemd
-// filters nothing. Each unit is also checked against systemd-analyze.
+// Units end lines where systemd's read_line does: at "\n" and "\r" (NUL
+// bytes are refused), with "\r\n" and "\n\r" one line end. A reset hidden
+// behind a carriage return in a comment line is a reset, as systemd 252
+// applies it; reading only "\n" as a line end showed ptrace denied where
+// systemd filters nothing. Each unit is also checked against
+// systemd-analyze.
 func TestLineEnds(t *testing.T) {
 	const head = "[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n"
 	for _, tc := range []struct {
@@ -24,14 +25,12 @@ func TestLineEnds(t *testing.T) {
 		filtered   bool // systemd filters ptrace
 	}{
 		{"cr-comment", "SystemCallFilter=~ptrace\n# comment\rSystemCallFilter=\n", false},
-		{"nul-comment", "SystemCallFilter=~ptrace\n# comment\x00SystemCallFilter=\n", false},
 		{"cr-reset", "SystemCallFilter=~ptrace\r\rSystemCallFilter=\r", false},
 		{"crlf", "SystemCallFilter=~ptrace\r\n# x\r\nSystemCallFilter=bpf\r\n", true},
 		// "\n\r" is one line end: the continued line goes on with mount.
 		{"lfcr-continued", "SystemCallFilter=~ptrace \\\n\rmount\n", true},
 		// "\n\n" is two: the continuation ends at the empty line.
 		{"lflf-continued", "SystemCallFilter=~ptrace \\\n\nSystemCallFilter=\n", false},
-		{"nul-nul", "SystemCallFilter=~ptrace\x00\x00# x\x00SystemCallFilter=\x00", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			unit := head + tc.body
