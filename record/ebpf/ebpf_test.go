@@ -173,3 +173,43 @@ func TestStop(t *testing.T) {
 		}
 	}
 }
+
+// TestSignals: Options.Signals reach the program; one that ends it of a
+// signal that dumps core, sent by the caller, is no crash.
+func TestSignals(t *testing.T) {
+	needEngine(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	sigs := make(chan os.Signal, 1)
+	type result struct {
+		res *record.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := Run(context.Background(), []string{"sh", "-c", "echo ready; exec sleep 30"}, record.Options{
+			Helper:  []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+			Stdout:  w,
+			Signals: sigs,
+		})
+		done <- result{res, err}
+	}()
+	if _, err := r.Read(make([]byte, 6)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	sigs <- syscall.SIGQUIT
+	got := <-done
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if got.res.Signal != syscall.SIGQUIT {
+		t.Errorf("signal %v, want SIGQUIT", got.res.Signal)
+	}
+	if got.res.Recording.Partial {
+		t.Errorf("partial (%s), but the signal was forwarded, not a crash", got.res.Recording.Reason)
+	}
+}

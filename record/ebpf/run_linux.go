@@ -167,7 +167,8 @@ func (e *engine) stat(i uint32) uint64 {
 // last thread group of the tree has ended, as record.Run does with
 // ptrace. Options.Args is not supported (ErrNotSupported); Known and
 // OnUntraced are ignored (every call is counted; no task leaves the
-// trace). The program is not stopped on any call.
+// trace). Options.Signals go to the program, and once it has ended to
+// the processes of the tree left. The program is not stopped on any call.
 //
 // How: the recording helper (Options.Helper, as for record.Run) is
 // started; its process id enters the tgid map as pending before it may
@@ -285,11 +286,26 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	res := &record.Result{ExitCode: -1}
 	var ws syscall.WaitStatus
 	done := ctx.Done()
+	sent := map[syscall.Signal]bool{}
+	// Until the program has ended, signals go to it, as with the ptrace
+	// engine; then to every process of the tree left.
+	leaderAlive := true
+	send := func(sig syscall.Signal) {
+		sent[sig] = true
+		if leaderAlive {
+			_ = syscall.Kill(pid, sig)
+			return
+		}
+		for _, t := range e.members() {
+			_ = syscall.Kill(int(t), sig)
+		}
+	}
 	stop := func() {
 		done = nil
 		for _, t := range e.members() {
 			_ = syscall.Kill(int(t), o.Stop)
 		}
+		sent[o.Stop] = true
 	}
 wait:
 	for {
@@ -298,8 +314,13 @@ wait:
 			break wait
 		case <-done:
 			stop()
+		case s := <-o.Signals:
+			if sig, ok := s.(syscall.Signal); ok {
+				send(sig)
+			}
 		}
 	}
+	leaderAlive = false
 	msg, _ := io.ReadAll(statusR)
 	if reason := strings.TrimSpace(string(msg)); reason != "" {
 		return nil, fmt.Errorf("record: %s", reason)
@@ -325,13 +346,17 @@ wait:
 		case <-tick.C:
 		case <-done:
 			stop()
+		case s := <-o.Signals:
+			if sig, ok := s.(syscall.Signal); ok {
+				send(sig)
+			}
 		}
 	}
 	rec, err := e.recording()
 	if err != nil {
 		return nil, err
 	}
-	if res.Signal != 0 && coreSignal(res.Signal) {
+	if res.Signal != 0 && coreSignal(res.Signal) && !sent[res.Signal] {
 		rec.Partial = true
 		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + sigName(res.Signal)
 	}
