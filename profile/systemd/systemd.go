@@ -3,6 +3,7 @@ package systemd
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -837,6 +838,82 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			if !reported[i] {
 				reported[i] = true
 				loss(i, "systemd has no argument conditions, includes or excludes (%s); each call gets the strictest action it could get", describe(p.Rules[i-1]))
+			}
+		}
+	}
+
+	// What libseccomp makes of the rules on each ABI can be stricter than
+	// that reading: on 32-bit ABIs a condition may compare nothing, and a
+	// conditional rule then decides the call before a later unconditional
+	// one. Take the strictest action the call can get on any ABI.
+	for _, a := range p.Arches {
+		if len(p.ArchMap) > 0 || p.Conditional() {
+			break
+		}
+		t, err := p.Table(a, profile.TableOptions{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("format systemd: %w", err)
+		}
+		// strictest is the strictest action entry nr gives calls whose
+		// first argument may be call (any, when call < 0).
+		strictest := func(nr uint32, call int64) (profile.Action, bool) {
+			e, ok := t.Lookup(nr)
+			if !ok {
+				return profile.Action{}, false
+			}
+			if len(e.Rules) == 0 {
+				return e.Action, true
+			}
+			// The rules are tried in order: those that may match, up to
+			// the first that surely does, then the fallback.
+			var x profile.Action
+			stricter := func(a profile.Action) {
+				if x.Kind == 0 {
+					x = a
+				} else {
+					x = profile.Stricter(x, a)
+				}
+			}
+			for _, r := range e.Rules {
+				applies, surely := true, call >= 0
+				for _, c := range r.Conds {
+					if c.Arg != 0 || call < 0 {
+						surely = false
+					} else if !c.Match(uint64(call)) {
+						applies = false
+					}
+				}
+				if applies {
+					stricter(r.Action)
+					if surely {
+						return x, true
+					}
+				}
+			}
+			stricter(e.Fallback)
+			return x, true
+		}
+		for _, n := range slices.Sorted(maps.Keys(decided)) {
+			d := decided[n]
+			var xs []profile.Action
+			if nr, ok := a.SyscallNumber(n); ok {
+				if x, ok := strictest(nr, -1); ok {
+					xs = append(xs, x)
+				}
+			}
+			// Through socketcall or ipc the call also meets the rules of
+			// the multiplexer and of the other calls it carries.
+			if mx, ok := a.Multiplexed(n); ok {
+				if x, ok := strictest(mx.Nr, int64(mx.Call)); ok {
+					xs = append(xs, x)
+				}
+			}
+			for _, x := range xs {
+				if s := profile.Stricter(d, x); s != d {
+					decided[n] = s
+					loss(0, "%s: on %s libseccomp gives it %v, stricter than the rules read without arguments (%v); written as %v", n, a, x, d, s)
+					d = s
+				}
 			}
 		}
 	}

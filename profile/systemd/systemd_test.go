@@ -483,3 +483,36 @@ func TestSections(t *testing.T) {
 		})
 	}
 }
+
+// TestLossyMultiplexed: systemd reads no arguments, so a call with
+// conditional rules gets the strictest action it could get; through
+// socketcall(2) a call also meets the multiplexer's own rules, which can
+// deny what the call's rules allow. The written unit must not let run
+// what the profile denies there.
+func TestLossyMultiplexed(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86}, Rules: []profile.Rule{
+		{Names: []string{"socketcall"}, Action: profile.Action{Kind: profile.ActErrno, Data: 13}, Conds: []profile.Cond{{Arg: 3, Op: profile.OpGE, Value: 5}}},
+		{Names: []string{"setsockopt"}, Action: profile.Action{Kind: profile.ActAllow}},
+	}}
+	out, _, err := systemd.Format(p, systemd.Options{Lossy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := systemd.Parse("x.service", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err = q.Resolve(profile.Env{Arch: arch.X86})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := arch.X86.SyscallNumber("socketcall")
+	for _, a3 := range []uint64{0, 5, 6} {
+		d := profile.Data{Nr: nr, Arch: arch.X86.Audit(), Args: [6]uint64{14, 0, 0, a3}}
+		want, _ := profile.Evaluate(p, arch.X86, d)
+		got, err := profile.Evaluate(q, arch.X86, d)
+		if err != nil || runs(got) && !runs(want) {
+			t.Errorf("socketcall(SYS_SETSOCKOPT, ..., %d): written %v, %v; the profile gives %v\n%s", a3, got, err, want, out)
+		}
+	}
+}
