@@ -112,7 +112,7 @@ func combine(acts []Action) Action {
 }
 
 // maxMergeRules bounds the rules Merge writes for one system call.
-const maxMergeRules = 256
+const maxMergeRules = 64
 
 type abiNr struct {
 	abi arch.Arch

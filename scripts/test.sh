@@ -62,6 +62,9 @@ echo "== go test (race detector on)"
 # and a smaller size with it.
 go test -race -tags libseccomp -timeout 30m -skip 'TestLibseccompRandom' ./...
 go test -race -tags libseccomp -timeout 20m -run 'TestLibseccompRandom$' ./seccomp/ -libseccomp.n=300
+echo "== property tests at full size: merge (2,000 pairs), lossy conversions (600 profiles)"
+# Under the race detector above they run a tenth of their size.
+go test -timeout 20m -run 'TestMergeRandom$|TestLossyNeverWider$' ./profile/ ./profile/formats/
 echo "== differential test against libseccomp: 10,000 random profiles"
 # TestLibseccompRandomOverlap (rules of different actions overlapping on
 # one system call) is run by hand for now (go test -tags libseccomp -run
