@@ -95,6 +95,17 @@ if [ "${1:-}" = --computing ]; then
 	step "go vet" vet
 	step "staticcheck" staticchecks
 	step "go test (packages without goroutines)" gotest "$*" -tags libseccomp -timeout 30m -skip "$random"
+	# The property tests of merge and lossy conversions run a tenth of
+	# their size under the race detector: at full size here when their
+	# packages run under it.
+	props=""
+	for p in profile profile/formats; do
+		case " $* " in *" $(go list -m)/$p "*) ;; *) props="$props ./$p/" ;; esac
+	done
+	if [ -n "$props" ]; then
+		step "property tests at full size: merge (2,000 pairs), lossy conversions (600 profiles)" \
+			go test -timeout 20m -run 'TestMergeRandom$|TestLossyNeverWider$' $props
+	fi
 	step "differential test against libseccomp, race detector on: 300 random profiles" \
 		go test -race -tags libseccomp -timeout 20m -run "^($random)\$" ./seccomp/ -libseccomp.n=300
 	step "differential test against libseccomp: 10,000 random profiles" \
