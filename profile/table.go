@@ -170,6 +170,10 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	t.Syscalls = make([]Entry, 0, dbs.n)
 	for nr, db := range dbs.all() {
 		e := Entry{Nr: nr, Fallback: p.Default}
+		if err := db.checkLevels(); err != nil {
+			name, _ := a.SyscallName(nr)
+			return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
+		}
 		if db.chains == nil {
 			e.Action = db.action
 		} else {
@@ -224,6 +228,7 @@ type dbSet struct {
 	other map[uint32]*sysDB
 	n     int // databases of real numbers
 	slab  []sysDB
+	work  *workBudget // shared by all databases
 }
 
 func newDBSet(a arch.Arch, rules []Rule) *dbSet {
@@ -236,7 +241,7 @@ func newDBSet(a arch.Arch, rules []Rule) *dbSet {
 		n += len(r.Names)
 	}
 	size := int(max-base) + 1
-	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8)}
+	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8), work: &workBudget{left: maxSteps}}
 }
 
 func (s *dbSet) add(nr uint32, r lsRule, wide bool) error {
@@ -287,7 +292,7 @@ func (s *dbSet) alloc() *sysDB {
 	if len(s.slab) == cap(s.slab) {
 		s.slab = make([]sysDB, 0, 128)
 	}
-	s.slab = append(s.slab, sysDB{})
+	s.slab = append(s.slab, sysDB{work: s.work})
 	return &s.slab[len(s.slab)-1]
 }
 
@@ -298,6 +303,9 @@ func ruleError(a arch.Arch, i int, name, target string, err error) error {
 	}
 	if errors.Is(err, errExist) {
 		return fmt.Errorf("%w: rule %d for %s%s on %s: libseccomp refuses it (EEXIST): its comparisons coincide with those of an earlier rule with another action", ErrInvalid, i+1, name, via, a)
+	}
+	if errors.Is(err, ErrTooComplex) {
+		return fmt.Errorf("%w: rule %d for %s%s on %s: building libseccomp's rule tree for the argument rules of this system call takes more than %d steps (its work grows exponentially with such rules); split the rules or use fewer argument conditions", err, i+1, name, via, a, maxSteps)
 	}
 	return fmt.Errorf("rule %d for %s%s on %s: %w", i+1, name, via, a, err)
 }
