@@ -1,14 +1,22 @@
 package profile
 
 import (
-	"errors"
 	"fmt"
 )
 
-// errTooComplex reports a tree with too many paths to flatten.
-var errTooComplex = errors.New("too many argument paths")
+// errTooManyPaths reports a tree with too many paths to flatten.
+var errTooManyPaths = fmt.Errorf("%w: more than %d argument paths", ErrTooComplex, maxPaths)
 
-const maxPaths = 1 << 14
+// maxPaths bounds the paths flatten lists, and maxFlatSteps the nodes it
+// walks to find them (paths that end in no action count too).
+const (
+	maxPaths     = 1 << 14
+	maxFlatSteps = 1 << 22
+)
+
+// maxSimplifySteps bounds the pairs of rules simplify tries to merge; past
+// it, simplify stops merging, which only leaves more rules.
+const maxSimplifySteps = 1 << 22
 
 // flatRule is one path of the tree: the values of each argument it
 // accepts (nil: any) and its action.
@@ -31,9 +39,13 @@ type step struct {
 func flatten(root *node, wide bool) ([]flatRule, error) {
 	var out []flatRule
 	var path []step
+	steps := 0
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		for n = first(n); n != nil; n = n.nxt {
+			if steps++; steps > maxFlatSteps {
+				return errTooManyPaths
+			}
 			for _, br := range [2]bool{true, false} {
 				next, has, act, orig := n.nxtT, n.hasT, n.actT, n.origT
 				if !br {
@@ -47,7 +59,7 @@ func flatten(root *node, wide bool) ([]flatRule, error) {
 					}
 				case has:
 					if len(out) >= maxPaths {
-						return errTooComplex
+						return errTooManyPaths
 					}
 					r, ok, err := pathRule(path, wide)
 					if err != nil {
@@ -215,10 +227,12 @@ func simplify(rs []flatRule, def Action) []flatRule {
 			oneAction = false
 		}
 	}
-	for changed := true; changed; {
+	steps := 0
+	for changed := true; changed && steps < maxSimplifySteps; {
 		changed = false
 		for i := 0; i < len(rs) && !changed; i++ {
-			for j := i + 1; j < len(rs) && !changed; j++ {
+			for j := i + 1; j < len(rs) && !changed && steps < maxSimplifySteps; j++ {
+				steps++
 				if !oneAction && j != i+1 {
 					break
 				}
@@ -306,7 +320,7 @@ func (r flatRule) within(o flatRule) bool {
 
 // condRules renders flat rules as CondRules; a rule whose set of some
 // argument is not one range becomes several rules with the same action.
-func condRules(rs []flatRule) []CondRule {
+func condRules(rs []flatRule) ([]CondRule, error) {
 	var out []CondRule
 	for _, r := range rs {
 		alts := [][]Cond{nil}
@@ -315,7 +329,11 @@ func condRules(rs []flatRule) []CondRule {
 				continue
 			}
 			var next [][]Cond
-			for _, c := range s.conds(uint8(k)) {
+			cs := s.conds(uint8(k))
+			if len(out)+len(alts)*len(cs) > maxPaths {
+				return nil, errTooManyPaths
+			}
+			for _, c := range cs {
 				for _, a := range alts {
 					next = append(next, append(append([]Cond(nil), a...), c...))
 				}
@@ -326,5 +344,5 @@ func condRules(rs []flatRule) []CondRule {
 			out = append(out, CondRule{Conds: a, Action: r.action, Origin: r.origin})
 		}
 	}
-	return out
+	return out, nil
 }

@@ -80,7 +80,7 @@ func Compile(p *profile.Profile, host arch.Arch, o Options) (*Filter, error) {
 
 	tables := map[arch.Arch]*profile.Table{}
 	for _, a := range arches {
-		t, err := p.Table(a, profile.TableOptions{Strict: o.Strict})
+		t, err := p.Table(a, profile.TableOptions{Strict: o.Strict, Decisions: true})
 		if err != nil {
 			return nil, fmt.Errorf("compile for %s: %w", a, err)
 		}
@@ -239,7 +239,7 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 		for i := range t.Syscalls {
 			e := &t.Syscalls[i]
 			s := segment{lo: e.Nr, hi: e.Nr, act: e.Action, abi: a}
-			if len(e.Rules) > 0 {
+			if e.Conditional() {
 				s.cond = e
 			}
 			points = append(points, s)
