@@ -78,7 +78,7 @@ func (d *Decision) Size() int {
 // maxDecision bounds the nodes of one system call's Decision. libseccomp's
 // BPF for one system call cannot be longer than the kernel's 4096
 // instructions either; this leaves room for what the optimizer removes.
-const maxDecision = 1 << 16
+const maxDecision = 1 << 14
 
 // errDecisionSize reports a Decision over maxDecision nodes.
 var errDecisionSize = fmt.Errorf("%w: the argument checks need more than %d comparisons", ErrTooComplex, maxDecision)

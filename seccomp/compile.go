@@ -40,6 +40,10 @@ type Options struct {
 	Weights map[string]float64
 	// NoOptimize skips the optimizer passes (for testing the optimizer).
 	NoOptimize bool
+
+	// decisions makes every conditional system call use its Decision
+	// (for testing decisionCode on every profile).
+	decisions bool
 }
 
 // Filter is a compiled seccomp filter.

@@ -31,7 +31,7 @@ func argOffsets(a arch.Arch, i uint8) (lo, hi uint32) {
 // shared parts of libseccomp's rule tree shared, the Decision is emitted
 // instead (decisionCode).
 func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
-	if e.Decision != nil && (len(e.Rules) == 0 || rulesCost(a, e.Rules) > 2*decisionCost(e.Decision)) {
+	if e.Decision != nil && (c.o.decisions || len(e.Rules) == 0 || rulesCost(a, e.Rules) > 2*decisionCost(e.Decision)) {
 		c.decisionCode(a, e)
 		return
 	}

@@ -877,3 +877,18 @@ func TestLibseccompRandomOverlap(t *testing.T) {
 		st.profiles, st.refused, st.inputs, st.libInputs, libVersion(), st.skipText())
 	st.logBugs(t)
 }
+
+// BenchmarkLibseccompHostile is BenchmarkCompileHostile with libseccomp
+// (optimize 2, as runc builds it).
+func BenchmarkLibseccompHostile(b *testing.B) {
+	p := hostileBenchProfile()
+	var n int
+	for b.Loop() {
+		prog, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(prog)
+	}
+	b.ReportMetric(float64(n), "insns")
+}
