@@ -27,6 +27,13 @@
 // for any ERRNO), and no system-call arguments. The kernel log is rate limited (printk_ratelimit), so a
 // burst of violations may be summarized as "callbacks suppressed".
 //
+// Only the kernel's own records count. Any program can log the text of a
+// record (logger, an audit USER message, journald's syslog transport), so
+// a record is taken only where the line's header shows the kernel wrote
+// it (see origin.go); the rest are *UntrustedError, which readers skip
+// and callers report. A Reader holds at most one line of bounded length,
+// whatever its input.
+//
 // Untrusted strings (comm, exe) are quoted when they are plain and
 // hex-encoded when they hold a space, a quote or a control character
 // (audit_log_n_untrustedstring); Events hold the decoded text.

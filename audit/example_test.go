@@ -12,7 +12,7 @@ func Example() {
 [  142.752762] EXT4-fs (vda): re-mounted
 [  142.752797] audit: type=1326 audit(1795984285.343:5): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5457 comm=6D792070726F67 exe=2F746D702F6D792070726F67 sig=31 arch=40000003 syscall=64 compat=1 ip=0xf7f745e9 code=0x80000000
 `
-	events, err := audit.ReadAll(strings.NewReader(log), "dmesg")
+	events, _, err := audit.ReadAll(strings.NewReader(log), "dmesg")
 	if err != nil {
 		fmt.Println(err)
 		return

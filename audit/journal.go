@@ -11,7 +11,7 @@ import (
 // come through the kernel transport (MESSAGE is the kernel's line) or the
 // audit transport (MESSAGE is "SECCOMP auid=...", the time and serial are
 // fields of their own).
-func parseJournal(line string) (Event, bool, *SyntaxError) {
+func parseJournal(line string) (Event, bool, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(line), &m); err != nil {
 		col := 0
@@ -24,18 +24,31 @@ func parseJournal(line string) (Event, bool, *SyntaxError) {
 	if !ok {
 		return Event{}, false, nil
 	}
-	if t, _ := journalString(m["_AUDIT_TYPE"]); t != "" && t != "1326" {
+	start, k, by := locate(msg)
+	if k == 0 && by == "" {
 		return Event{}, false, nil
 	}
-	e, ok, err := parseText(msg, 0)
+	// Fields that begin with "_" are journald's own: a client cannot
+	// set them.
+	transport, _ := journalString(m["_TRANSPORT"])
+	typ, _ := journalString(m["_AUDIT_TYPE"])
+	switch {
+	case transport == "kernel" && k == kindKernel && (start == len(kernelMarker) || start == len("audit: "+kernelMarker)):
+	case transport == "audit" && typ == "1326" && k == kindJournal:
+	case transport == "audit" && typ != "1326":
+		return Event{}, false, nil // another audit record quoting one
+	default:
+		if transport == "" {
+			transport = "none"
+		}
+		return Event{}, false, &UntrustedError{By: "journal entry of transport " + strconv.Quote(transport)}
+	}
+	e, err := parseRecord(msg, start, k, 0)
 	if err != nil {
 		// Columns of MESSAGE's value are not columns of the line.
 		err.Col = 0
 		err.Msg = "MESSAGE: " + err.Msg
 		return Event{}, false, err
-	}
-	if !ok {
-		return Event{}, false, nil
 	}
 	if e.Time.IsZero() {
 		for _, k := range []string{"_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP"} {

@@ -55,12 +55,13 @@ type FollowOptions struct {
 
 // Follower reads seccomp records as the kernel logs them.
 type Follower struct {
-	f       kmsgFile
-	source  Source
-	buf     []byte
-	pending []Event         // FromStart with netlink: the kernel log's records
-	seen    map[uint64]bool // their serials, not to return them twice
-	lost    atomic.Int64
+	f              kmsgFile
+	source         Source
+	buf            []byte
+	pending        []Event         // FromStart with netlink: the kernel log's records
+	pendingSkipped []error         // and the lines skipped there
+	seen           map[uint64]bool // their serials, not to return them twice
+	lost           atomic.Int64
 }
 
 // Source returns where the Follower reads: SourceKmsg or SourceNetlink.

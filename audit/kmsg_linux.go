@@ -52,12 +52,12 @@ func Follow(o FollowOptions) (*Follower, error) {
 		if o.FromStart {
 			// Joined first, read the buffer second: nothing falls in
 			// between; what is in both is returned once.
-			ev, err := ReadKmsg(o.Path)
+			ev, skipped, err := ReadKmsg(o.Path)
 			if err != nil {
 				f.Close()
 				return nil, err
 			}
-			fl.pending = ev
+			fl.pending, fl.pendingSkipped = ev, skipped
 			fl.seen = map[uint64]bool{}
 			for _, e := range ev {
 				fl.seen[e.Serial] = true
@@ -101,9 +101,15 @@ func openNetlink() (*os.File, error) {
 
 // Next waits for the next seccomp record and returns it. After Close it
 // returns an error wrapping os.ErrClosed. A record the parser cannot read
-// is returned as a *SyntaxError (File is the source, Line 0); Next can be
-// called again after it.
+// is returned as a *SyntaxError (File is the source, Line 0), the text of
+// a record that a program wrote to the kernel log as an *UntrustedError;
+// Next can be called again after either.
 func (f *Follower) Next() (Event, error) {
+	if len(f.pendingSkipped) > 0 {
+		err := f.pendingSkipped[0]
+		f.pendingSkipped = f.pendingSkipped[1:]
+		return Event{}, err
+	}
 	for len(f.pending) > 0 {
 		e := f.pending[0]
 		f.pending = f.pending[1:]
@@ -122,7 +128,7 @@ func (f *Follower) Next() (Event, error) {
 		}
 		var e Event
 		var ok bool
-		var perr *SyntaxError
+		var perr error
 		if f.source == SourceNetlink {
 			e, ok, perr = parseNetlink(f.buf[:n])
 			if ok && f.seen[e.Serial] {
@@ -132,8 +138,7 @@ func (f *Follower) Next() (Event, error) {
 			e, ok, perr = parseKmsg(f.buf[:n])
 		}
 		if perr != nil {
-			perr.File = f.f.Name()
-			return Event{}, perr
+			return Event{}, inFile(perr, f.f.Name())
 		}
 		if ok {
 			return e, nil
@@ -152,55 +157,63 @@ func (f *Follower) what() string {
 func (f *Follower) Close() error { return f.f.Close() }
 
 // ReadKmsg returns the seccomp records now in the kernel's log buffer,
-// oldest first, without waiting for more. path "" means Kmsg.
-func ReadKmsg(path string) ([]Event, error) {
+// oldest first, without waiting for more. path "" means Kmsg. Records of
+// the text of a seccomp record that a program wrote to the log are
+// skipped and returned as skipped, as ReadAll does.
+func ReadKmsg(path string) (events []Event, skipped []error, err error) {
 	if path == "" {
 		path = Kmsg
 	}
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the kernel log: %w", &os.PathError{Op: "open", Path: path, Err: err})
+		return nil, nil, fmt.Errorf("read the kernel log: %w", &os.PathError{Op: "open", Path: path, Err: err})
 	}
 	defer syscall.Close(fd)
 	buf := make([]byte, kmsgRecord)
-	var out []Event
+	var skip skipList
 	for {
 		n, err := syscall.Read(fd, buf)
 		switch {
 		case err == syscall.EINTR || err == syscall.EPIPE:
 			continue
 		case err == syscall.EAGAIN:
-			return out, nil
+			return events, skip.list(), nil
 		case err != nil:
-			return out, fmt.Errorf("read the kernel log %s: %w", path, err)
+			return events, skip.list(), fmt.Errorf("read the kernel log %s: %w", path, err)
 		case n == 0:
-			return out, nil
+			return events, skip.list(), nil
 		}
 		e, ok, perr := parseKmsg(buf[:n])
-		if perr != nil {
-			perr.File = path
-			return out, perr
-		}
-		if ok {
-			out = append(out, e)
+		var ue *UntrustedError
+		switch {
+		case errors.As(perr, &ue):
+			skip.add(inFile(perr, path))
+		case perr != nil:
+			return events, skip.list(), inFile(perr, path)
+		case ok:
+			events = append(events, e)
 		}
 	}
 }
 
 // parseKmsg reads one /dev/kmsg record: "prio,seq,usec,flags;message\n"
 // and continuation lines " KEY=value" that it ignores.
-func parseKmsg(rec []byte) (Event, bool, *SyntaxError) {
+func parseKmsg(rec []byte) (Event, bool, error) {
 	s := string(rec)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	return parseText(s, 0)
+	e, ok, err := ParseLine(s)
+	if err != nil {
+		return Event{}, false, err
+	}
+	return e, ok, nil
 }
 
 // parseNetlink reads one audit netlink datagram: netlink messages whose
 // type is the record type and whose payload is the record's text after
 // "type=N ": "audit(1795984285.335:2): auid=...".
-func parseNetlink(b []byte) (Event, bool, *SyntaxError) {
+func parseNetlink(b []byte) (Event, bool, error) {
 	for len(b) >= syscall.NLMSG_HDRLEN {
 		n := int(binary.NativeEndian.Uint32(b[0:4]))
 		typ := binary.NativeEndian.Uint16(b[4:6])
@@ -209,7 +222,16 @@ func parseNetlink(b []byte) (Event, bool, *SyntaxError) {
 		}
 		if typ == auditSeccomp {
 			text := strings.TrimRight(string(b[syscall.NLMSG_HDRLEN:n]), "\x00\n")
-			return parseText("type=1326 "+text, -len("type=1326 "))
+			// The message type is the kernel's: the text is the record.
+			line := "type=1326 " + text
+			if !strings.HasPrefix(line, kernelMarker) {
+				return Event{}, false, syntaxf(0, "seccomp record without its audit(...) stamp")
+			}
+			e, err := parseRecord(line, len(kernelMarker), kindKernel, -len("type=1326 "))
+			if err != nil {
+				return Event{}, false, err
+			}
+			return e, true, nil
 		}
 		b = b[min(len(b), (n+3)&^3):]
 	}

@@ -177,7 +177,7 @@ func TestFollow(t *testing.T) {
 				if src != audit.SourceKmsg {
 					return
 				}
-				snap, err := audit.ReadKmsg("")
+				snap, _, err := audit.ReadKmsg("")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -18,6 +18,6 @@ func (f *Follower) Next() (Event, error) { return Event{}, ErrNotSupported }
 func (f *Follower) Close() error { return nil }
 
 // ReadKmsg is not supported: the kernel log device is Linux's.
-func ReadKmsg(path string) ([]Event, error) {
-	return nil, fmt.Errorf("read the kernel log: %w", ErrNotSupported)
+func ReadKmsg(path string) (events []Event, skipped []error, err error) {
+	return nil, nil, fmt.Errorf("read the kernel log: %w", ErrNotSupported)
 }

@@ -31,6 +31,17 @@ func (e *SyntaxError) Error() string {
 	}
 }
 
+// inFile names the input of a *SyntaxError or *UntrustedError.
+func inFile(err error, file string) error {
+	switch e := err.(type) {
+	case *SyntaxError:
+		e.File = file
+	case *UntrustedError:
+		e.File = file
+	}
+	return err
+}
+
 func syntaxf(col int, format string, a ...any) *SyntaxError {
 	return &SyntaxError{Col: col, Msg: fmt.Sprintf(format, a...)}
 }
@@ -49,59 +60,58 @@ const (
 // auditd's audit.log (raw or ENRICHED) or `journalctl -o json`. ok is
 // false, with a nil error, when the line is not a seccomp record. A
 // seccomp record that cannot be read is an error (*SyntaxError with the
-// column) and ok is false.
+// column) and ok is false; so is the text of a record in a line the
+// kernel did not write (*UntrustedError, see origin.go).
 func ParseLine(line string) (e Event, ok bool, err error) {
 	line = strings.TrimRight(line, "\r\n")
 	if s := strings.TrimLeft(line, " \t"); strings.HasPrefix(s, "{") {
 		e, ok, err := parseJournal(s)
 		if err != nil {
-			err.Col += len(line) - len(s)
+			if se, isSyntax := err.(*SyntaxError); isSyntax {
+				se.Col += len(line) - len(s)
+			}
 			return Event{}, false, err
 		}
 		return e, ok, nil
 	}
-	e, ok, serr := parseText(line, 0)
+	start, k, by := locate(line)
+	if by != "" {
+		return Event{}, false, &UntrustedError{By: by}
+	}
+	if k == 0 {
+		return Event{}, false, nil
+	}
+	e, serr := parseRecord(line, start, k, 0)
 	if serr != nil {
 		return Event{}, false, serr
 	}
-	return e, ok, nil
+	return e, true, nil
 }
 
-// parseText reads a text record; base is added to columns.
-func parseText(line string, base int) (Event, bool, *SyntaxError) {
+// parseRecord reads a record whose fields (or stamp) begin at byte start
+// of line; base is added to columns.
+func parseRecord(line string, start int, k kind, base int) (Event, *SyntaxError) {
 	var e Event
 	enriched := ""
 	if i := strings.IndexByte(line, 0x1d); i >= 0 {
 		line, enriched = line[:i], line[i+1:]
 	}
-	var start int
-	if i := strings.Index(line, kernelMarker); i >= 0 {
-		start = i + len(kernelMarker)
-	} else if i := strings.Index(line, auditdMarker); i >= 0 {
-		start = i + len(auditdMarker)
-	} else if i := strings.Index(line, journalMarker); i >= 0 && (i == 0 || line[i-1] == ' ') {
-		start = i + len("SECCOMP ")
-		if err := e.fields(line, start, base); err != nil {
-			return Event{}, false, err
+	if k != kindJournal {
+		// audit(SECONDS.MILLIS:SERIAL):
+		end := strings.Index(line[start:], "):")
+		if end < 0 {
+			return Event{}, syntaxf(base+start+1, "audit record without the closing \"):\" of its time stamp")
 		}
-		e.enrich(enriched)
-		return e, true, nil
-	} else {
-		return Event{}, false, nil
+		if err := e.stamp(line[start:start+end], base+start+1); err != nil {
+			return Event{}, err
+		}
+		start += end + 2
 	}
-	// audit(SECONDS.MILLIS:SERIAL):
-	end := strings.Index(line[start:], "):")
-	if end < 0 {
-		return Event{}, false, syntaxf(base+start+1, "audit record without the closing \"):\" of its time stamp")
-	}
-	if err := e.stamp(line[start:start+end], base+start+1); err != nil {
-		return Event{}, false, err
-	}
-	if err := e.fields(line, start+end+2, base); err != nil {
-		return Event{}, false, err
+	if err := e.fields(line, start, base); err != nil {
+		return Event{}, err
 	}
 	e.enrich(enriched)
-	return e, true, nil
+	return e, nil
 }
 
 // maxUnix is the last second of year 9999, the last RFC 3339 can write.

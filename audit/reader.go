@@ -9,11 +9,14 @@ import (
 
 // Reader reads the seccomp records of a log: a kernel log, an audit.log
 // or `journalctl -o json` output, or a mix, one record per line. Lines
-// that are not seccomp records are skipped.
+// that are not seccomp records are skipped. A Reader holds at most one
+// line of maxLine bytes, whatever the input: a longer line is reported
+// and skipped, not kept.
 type Reader struct {
 	name string
-	sc   *bufio.Scanner
+	br   *bufio.Reader
 	line int
+	err  error // the read error that ended the input, returned again
 }
 
 // maxLine bounds one line; audit records are at most 8 KiB
@@ -22,22 +25,71 @@ const maxLine = 1 << 20
 
 // NewReader returns a Reader of r; name is used in errors.
 func NewReader(r io.Reader, name string) *Reader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	return &Reader{name: name, sc: sc}
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// readLine returns the next line without its newline. A line longer than
+// maxLine is read to its end and dropped: long is true and the text is
+// "". err is io.EOF at the end of the input.
+func (r *Reader) readLine() (text string, long bool, err error) {
+	var buf []byte
+	for {
+		frag, err := r.br.ReadSlice('\n')
+		if !long {
+			if len(buf)+len(frag) > maxLine+1 {
+				long, buf = true, nil
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && (len(buf) > 0 || long):
+			return string(buf), long, nil
+		case err != nil:
+			return "", false, err
+		}
+		if long {
+			return "", true, nil
+		}
+		return string(buf[:len(buf)-1]), false, nil
+	}
 }
 
 // Next returns the next seccomp record, or io.EOF at the end. A record
-// that cannot be read is a *SyntaxError naming the file and line; Next
-// can be called again after it to go on.
+// that cannot be read is a *SyntaxError naming the file and line, and a
+// line longer than any log's is one too; a record the kernel did not
+// write is an *UntrustedError. Next can be called again after either to
+// go on. Any other error ends the input: Next returns it again.
 func (r *Reader) Next() (Event, error) {
-	for r.sc.Scan() {
-		r.line++
-		e, ok, err := ParseLine(r.sc.Text())
+	if r.err != nil {
+		return Event{}, r.err
+	}
+	for {
+		text, long, err := r.readLine()
+		if err == io.EOF {
+			r.err = io.EOF
+			return Event{}, io.EOF
+		}
 		if err != nil {
+			r.err = fmt.Errorf("read %s: %w", r.name, err)
+			return Event{}, r.err
+		}
+		r.line++
+		if long {
+			return Event{}, &SyntaxError{File: r.name, Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
+		}
+		e, ok, err := ParseLine(text)
+		if err != nil {
+			locate := func(file *string, line *int) { *file, *line = r.name, r.line }
 			var se *SyntaxError
-			if errors.As(err, &se) {
-				se.File, se.Line = r.name, r.line
+			var ue *UntrustedError
+			switch {
+			case errors.As(err, &se):
+				locate(&se.File, &se.Line)
+			case errors.As(err, &ue):
+				locate(&ue.File, &ue.Line)
 			}
 			return Event{}, err
 		}
@@ -45,28 +97,61 @@ func (r *Reader) Next() (Event, error) {
 			return e, nil
 		}
 	}
-	if err := r.sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return Event{}, &SyntaxError{File: r.name, Line: r.line + 1, Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
-		}
-		return Event{}, fmt.Errorf("read %s: %w", r.name, err)
-	}
-	return Event{}, io.EOF
 }
 
-// ReadAll reads every seccomp record of r. It stops at the first record
-// that cannot be read.
-func ReadAll(r io.Reader, name string) ([]Event, error) {
+// MaxSkipped is how many skipped lines ReadAll and ReadKmsg return one
+// by one; the rest are counted in one last error.
+const MaxSkipped = 20
+
+// skipList keeps the first MaxSkipped errors and counts the others.
+type skipList struct {
+	errs []error
+	more int
+}
+
+func (s *skipList) add(err error) {
+	if len(s.errs) < MaxSkipped {
+		s.errs = append(s.errs, err)
+		return
+	}
+	s.more++
+}
+
+func (s *skipList) list() []error {
+	if s.more > 0 {
+		return append(s.errs, fmt.Errorf("%d more lines like these skipped", s.more))
+	}
+	return s.errs
+}
+
+// ReadAll reads every seccomp record of r. It skips the lines whose
+// record the kernel did not write and returns them as skipped
+// (*UntrustedError, at most MaxSkipped, then a count); it stops at the
+// first record that cannot be read.
+func ReadAll(r io.Reader, name string) (events []Event, skipped []error, err error) {
 	rd := NewReader(r, name)
-	var out []Event
+	var skip skipList
 	for {
 		e, err := rd.Next()
-		if err == io.EOF {
-			return out, nil
+		var ue *UntrustedError
+		switch {
+		case err == io.EOF:
+			return events, skip.list(), nil
+		case errors.As(err, &ue):
+			skip.add(err)
+		case err != nil:
+			return events, skip.list(), err
+		default:
+			events = append(events, e)
 		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, e)
 	}
+}
+
+// Skippable reports whether err, from Reader.Next or Follower.Next, is
+// about one line only (*SyntaxError, *UntrustedError): reading can go
+// on after it.
+func Skippable(err error) bool {
+	var se *SyntaxError
+	var ue *UntrustedError
+	return errors.As(err, &se) || errors.As(err, &ue)
 }

@@ -16,7 +16,8 @@ type CompareOptions struct {
 	// knows and an unknown audit value.
 	Arches []arch.Arch
 	// MaxInputs bounds the inputs tried per system call when the programs
-	// look at arguments; 0 means 4096.
+	// look at arguments; 0 means 4096. A call that needs more makes the
+	// comparison unproven (a *NotProvenError).
 	MaxInputs int
 	// MaxExamples bounds the differing inputs kept per system call; 0
 	// means 4.
@@ -56,7 +57,11 @@ const unknownAudit = 0x12345678
 
 // Compare reports every system call on which stacks a and b give
 // different verdicts (see the package documentation for the inputs it
-// tries), in order of ABI and number.
+// tries), in order of ABI and number. No difference and a nil error
+// proves that the stacks decide every input alike (on the ABIs compared).
+// When the stacks do something the proof does not cover, the error is a
+// *NotProvenError naming the instruction, and the differences and stats
+// are still those the search found.
 func Compare(a, b Stack, o CompareOptions) ([]Difference, Stats, error) {
 	if o.MaxInputs <= 0 {
 		o.MaxInputs = 4096
@@ -70,7 +75,15 @@ func Compare(a, b Stack, o CompareOptions) ([]Difference, Stats, error) {
 		arches = arch.All()
 	}
 	var st Stats
+	if _, err := a.load(binary.LittleEndian); err != nil {
+		return nil, st, fmt.Errorf("first filter: %w", err)
+	}
+	if _, err := b.load(binary.LittleEndian); err != nil {
+		return nil, st, fmt.Errorf("second filter: %w", err)
+	}
 	cands := wordConstants(append(slices.Clone(a), b...))
+	unknowns := []uint32{unknownAudit}
+	limit := prove(a, b, &cands, withUnknown, &unknowns)
 	var diffs []Difference
 	// ABIs that share an audit value (x86_64 and x32) are one input
 	// space: the number tells them apart.
@@ -91,7 +104,9 @@ func Compare(a, b Stack, o CompareOptions) ([]Difference, Stats, error) {
 		g.arches = append(g.arches, a)
 	}
 	if withUnknown {
-		groups = append(groups, &group{audit: unknownAudit, order: binary.LittleEndian})
+		for _, u := range unknowns {
+			groups = append(groups, &group{audit: u, order: binary.LittleEndian})
+		}
 	}
 	for _, g := range groups {
 		va, err := a.load(g.order)
@@ -112,8 +127,15 @@ func Compare(a, b Stack, o CompareOptions) ([]Difference, Stats, error) {
 					abi = x
 				}
 			}
-			d := compareCall(a, b, va, vb, g.order, abi, g.audit, nr, cands, o)
+			d, full := compareCall(a, b, va, vb, g.order, abi, g.audit, nr, cands, o)
 			st.Inputs += d.Inputs
+			if full && limit == nil {
+				name := d.Syscall
+				if name == "" {
+					name = fmt.Sprintf("number %d", nr)
+				}
+				limit = &NotProvenError{Filter: -1, PC: -1, Reason: fmt.Sprintf("%s of %s needs more than %d argument inputs (CompareOptions.MaxInputs)", name, archText(abi, g.audit), o.MaxInputs)}
+			}
 			if d.Differing > 0 {
 				diffs = append(diffs, d)
 			}
@@ -125,7 +147,63 @@ func Compare(a, b Stack, o CompareOptions) ([]Difference, Stats, error) {
 		}
 		return 0
 	})
+	if limit != nil {
+		return diffs, st, limit
+	}
 	return diffs, st, nil
+}
+
+func archText(a arch.Arch, audit uint32) string {
+	if a == arch.Invalid {
+		return fmt.Sprintf("architecture %#x", audit)
+	}
+	return a.String()
+}
+
+// prove runs the prover over every program of a and b and adds to cands
+// a value of every class of each word the programs tell apart that cands
+// lack, and to unknowns (when withUnknown) a value of every class of
+// architecture values no ABI has. It returns where the proof stops, or
+// nil.
+func prove(a, b Stack, cands *[16][]uint32, withUnknown bool, unknowns *[]uint32) *NotProvenError {
+	p := newProver()
+	known := bddFalse
+	for _, x := range arch.All() {
+		known = p.b.or(known, p.b.eq(*p.id, p.b.constVec(x.Audit())))
+	}
+	for si, s := range []Stack{a, b} {
+		for fi, prog := range s {
+			if !p.analyze(si, fi, prog) {
+				return p.limit
+			}
+		}
+	}
+	// Numbers: numbers() tries each constant and its neighbours.
+	have := []uint32{0, 0xffffffff}
+	for _, k := range cands[0] {
+		have = append(have, k-1, k, k+1)
+	}
+	more, ok := p.witnesses(0, have, bddFalse)
+	if !ok {
+		return p.limit
+	}
+	cands[0] = append(cands[0], more...)
+	for i := 2; i < 16; i++ {
+		more, ok := p.witnesses(i, cands[i], bddFalse)
+		if !ok {
+			return p.limit
+		}
+		cands[i] = append(cands[i], more...)
+		slices.Sort(cands[i])
+	}
+	if withUnknown {
+		more, ok := p.witnesses(1, *unknowns, known)
+		if !ok {
+			return p.limit
+		}
+		*unknowns = append(*unknowns, more...)
+	}
+	return nil
 }
 
 // numbers are the system-call numbers tried on ABIs of one audit value:
@@ -147,9 +225,10 @@ func numbers(abis []arch.Arch, consts []uint32) []uint32 {
 	return slices.Compact(out)
 }
 
-// compareCall explores the inputs of one system call.
-func compareCall(a, b Stack, va, vb []*bpf.VM, order binary.ByteOrder, abi arch.Arch, audit, nr uint32, cands [16][]uint32, o CompareOptions) Difference {
-	d := Difference{Arch: abi, Nr: nr}
+// compareCall explores the inputs of one system call. full reports that
+// it stopped at o.MaxInputs with inputs left to try.
+func compareCall(a, b Stack, va, vb []*bpf.VM, order binary.ByteOrder, abi arch.Arch, audit, nr uint32, cands [16][]uint32, o CompareOptions) (d Difference, full bool) {
+	d = Difference{Arch: abi, Nr: nr}
 	if abi != arch.Invalid {
 		d.Syscall, _ = abi.SyscallName(nr)
 	}
@@ -157,10 +236,15 @@ func compareCall(a, b Stack, va, vb []*bpf.VM, order binary.ByteOrder, abi arch.
 	var queue []words
 	seen := map[words]bool{}
 	push := func(w words) {
-		if !seen[w] && len(seen) < o.MaxInputs {
-			seen[w] = true
-			queue = append(queue, w)
+		if seen[w] {
+			return
 		}
+		if len(seen) >= o.MaxInputs {
+			full = true
+			return
+		}
+		seen[w] = true
+		queue = append(queue, w)
 	}
 	push(words{})
 	data := make([]byte, seccomp.SeccompDataSize)
@@ -218,7 +302,7 @@ func compareCall(a, b Stack, va, vb []*bpf.VM, order binary.ByteOrder, abi arch.
 			}
 		}
 	}
-	return d
+	return d, full
 }
 
 // wordConstants collects, per 32-bit word of seccomp_data, the constants

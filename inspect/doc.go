@@ -12,7 +12,19 @@
 // verdict is set in turn to every constant compared with that word, and
 // one above and below it (and, for masked tests, the mask), starting from
 // all-zero arguments and following the new paths this opens, so that
-// conditions on several arguments are reached. Two programs that compare
-// the same words with the same constants cannot differ between the values
-// tried; the search is bounded per system call (CompareOptions.MaxInputs).
+// conditions on several arguments are reached.
+//
+// That search is a proof, not a sample: before it, a prover interprets
+// every program abstractly and follows every value it computes from the
+// input (through every ALU operation, X, scratch memory and the length
+// loads) as an exact function of one 32-bit word of seccomp_data, kept as
+// binary decision diagrams. The predicates the jumps test on each word cut
+// its values into classes no program tells apart, and the search tries a
+// value of every class, of numbers, architectures and arguments alike, so
+// a trigger hidden behind an xor or a multiplication is found. Where a
+// program leaves what the prover follows exactly (a value computed from
+// two different words, a verdict computed from the input, budgets), or
+// the search needs more than CompareOptions.MaxInputs inputs for a call,
+// Compare returns a *NotProvenError that names the instruction: equality
+// is claimed only when it is proven.
 package inspect

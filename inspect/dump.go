@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"errors"
+	"time"
 
 	"github.com/syscage/syscage/bpf"
 )
@@ -19,7 +20,32 @@ var (
 	ErrNoFilter = errors.New("no seccomp filter")
 	// ErrNotSupported reports a system where filters cannot be read.
 	ErrNotSupported = errors.New("not supported on this system")
+	// ErrNotStopped reports a thread that did not stop within
+	// DumpOptions.Timeout to have its filters read: one in
+	// uninterruptible sleep (a vfork parent waiting for its child, a
+	// wait on a device or a file system) stops only when the wait ends.
+	ErrNotStopped = errors.New("did not stop")
 )
+
+// DumpOptions control Dump and DumpTasks.
+type DumpOptions struct {
+	// Timeout bounds the wait for each thread to stop; 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+// DefaultTimeout is the wait for a thread to stop when
+// DumpOptions.Timeout is 0.
+const DefaultTimeout = 3 * time.Second
+
+// Task is the filters of one thread.
+type Task struct {
+	TID     int
+	Filters []Filter
+	// Err is why the thread's filters could not be read (wrapping
+	// ErrNotStopped), or nil.
+	Err error
+}
 
 // StackOf returns the programs of fs, oldest first.
 func StackOf(fs []Filter) Stack {

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,7 +98,7 @@ func TestDump(t *testing.T) {
 	p := dockerDefault(t, host)
 	want := compile(t, p, host, seccomp.Options{})
 
-	fs, err := inspect.Dump(startHelper(t, "2"))
+	fs, err := inspect.Dump(startHelper(t, "2"), inspect.DumpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestDump(t *testing.T) {
 // one that cannot be traced.
 func TestDumpErrors(t *testing.T) {
 	skipUnlessDump(t)
-	_, err := inspect.Dump(1 << 30)
+	_, err := inspect.Dump(1<<30, inspect.DumpOptions{})
 	if err == nil || !strings.Contains(err.Error(), "no such process") {
 		t.Errorf("no process: %v", err)
 	}
@@ -154,11 +156,11 @@ func TestDumpErrors(t *testing.T) {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	time.Sleep(10 * time.Millisecond)
-	_, err = inspect.Dump(cmd.Process.Pid)
+	_, err = inspect.Dump(cmd.Process.Pid, inspect.DumpOptions{})
 	if !errors.Is(err, inspect.ErrNoFilter) {
 		t.Errorf("unfiltered process: %v", err)
 	}
-	if _, err := inspect.Dump(0); err == nil {
+	if _, err := inspect.Dump(0, inspect.DumpOptions{}); err == nil {
 		t.Error("pid 0: no error")
 	}
 
@@ -175,7 +177,7 @@ func TestDumpErrors(t *testing.T) {
 			t.Fatal("strace did not attach")
 		}
 	}
-	_, err = inspect.Dump(pid)
+	_, err = inspect.Dump(pid, inspect.DumpOptions{})
 	if err == nil || !strings.Contains(err.Error(), "operation not permitted") || !strings.Contains(err.Error(), "no other tracer attached") {
 		t.Errorf("traced process: %v", err)
 	}
@@ -192,4 +194,81 @@ func tracerPid(pid int) int {
 		}
 	}
 	return 0
+}
+
+// TestDumpVforkParent: a process waiting for its vfork child cannot be
+// stopped (it sleeps uninterruptibly in the kernel until the child execs
+// or exits). Dump gives up after its timeout with an error that names
+// the state, DumpTasks reports it for the thread, and the process is left
+// as it was: once the child is gone it goes on and exits normally.
+func TestDumpVforkParent(t *testing.T) {
+	skipUnlessDump(t)
+	gcc := testenv.Tool(t, "gcc", "gcc")
+	bin := filepath.Join(t.TempDir(), "vfork")
+	if out, err := exec.Command(gcc, "-o", bin, "testdata/vfork.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		select {
+		case l := <-lines:
+			return l
+		case <-time.After(10 * time.Second):
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+			t.Fatalf("the vfork helper printed nothing for 10s; its status:\n%s", b)
+			return ""
+		}
+	}
+	line := next()
+	var child int
+	if _, err := fmt.Sscanf(line, "ready %d", &child); err != nil {
+		t.Fatalf("vfork helper: %q", line)
+	}
+	defer syscall.Kill(child, syscall.SIGKILL)
+
+	const timeout = 300 * time.Millisecond
+	start := time.Now()
+	_, err = inspect.Dump(cmd.Process.Pid, inspect.DumpOptions{Timeout: timeout})
+	if d := time.Since(start); d > timeout+2*time.Second {
+		t.Errorf("Dump took %v with a timeout of %v", d, timeout)
+	}
+	if !errors.Is(err, inspect.ErrNotStopped) || !strings.Contains(err.Error(), "state D (uninterruptible sleep)") {
+		t.Fatalf("Dump of a vfork parent: %v", err)
+	}
+	t.Log(err)
+	tasks, err := inspect.DumpTasks(cmd.Process.Pid, inspect.DumpOptions{Timeout: timeout})
+	if err != nil || len(tasks) != 1 || tasks[0].TID != cmd.Process.Pid || !errors.Is(tasks[0].Err, inspect.ErrNotStopped) {
+		t.Fatalf("DumpTasks of a vfork parent: %+v, %v", tasks, err)
+	}
+
+	// Left as it was: not stopped, not traced, and it goes on.
+	time.Sleep(50 * time.Millisecond)
+	if n := tracerPid(cmd.Process.Pid); n != 0 {
+		t.Errorf("still traced by %d", n)
+	}
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if line := next(); line != "resumed" {
+		t.Errorf("after its child ended the parent printed %q", line)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the parent: %v", err)
+	}
 }

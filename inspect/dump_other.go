@@ -5,17 +5,11 @@ package inspect
 import "fmt"
 
 // Dump is not supported: reading a process's filters is Linux's.
-func Dump(pid int) ([]Filter, error) {
+func Dump(pid int, o DumpOptions) ([]Filter, error) {
 	return nil, fmt.Errorf("dump pid %d: %w", pid, ErrNotSupported)
 }
 
-// Task is the filters of one thread.
-type Task struct {
-	TID     int
-	Filters []Filter
-}
-
 // DumpTasks is not supported: reading a process's filters is Linux's.
-func DumpTasks(pid int) ([]Task, error) {
+func DumpTasks(pid int, o DumpOptions) ([]Task, error) {
 	return nil, fmt.Errorf("dump pid %d: %w", pid, ErrNotSupported)
 }

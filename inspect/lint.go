@@ -94,8 +94,11 @@ func (o LintOptions) origin(i int) int {
 // Lint looks for problems in p, resolved for a kernel whose native ABI is
 // host: a default that allows, dangerous system calls allowed, EPERM where
 // programs need ENOSYS to fall back, names no covered ABI has, compat ABIs
-// the profile does not cover, rules that change nothing, and memory that
-// can be made writable and executable. Findings come in the order of the
+// the profile does not cover, comparisons of int arguments that look at
+// bits the kernel ignores, sub-calls that socketcall and ipc let through,
+// calls denied under one name and allowed under their 32-bit twin, rules
+// that change nothing, and memory that can be made writable and
+// executable. Findings come in the order of the
 // checks, most severe check first.
 func Lint(p *profile.Profile, host arch.Arch, o LintOptions) ([]Finding, error) {
 	arches := append([]arch.Arch{host}, p.Arches...)
@@ -219,6 +222,20 @@ func Lint(p *profile.Profile, host arch.Arch, o LintOptions) ([]Finding, error) 
 				Fix:     fmt.Sprintf(`add "%s" to "architectures" (Docker: an archMap entry for %s) if such programs must run`, c.SCMP(), host.SCMP())})
 		}
 	}
+
+	// Holes the kernel's argument handling leaves: truncated int
+	// arguments, the multiplexers, the 32-bit twins.
+	out = append(out, lintIntArgs(p, host, o)...)
+	mux, err := lintMultiplexers(p, host, arches)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, mux...)
+	twins, err := lintTwins(p, host, arches)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, twins...)
 
 	// Rules that change nothing.
 	out = append(out, shadowed(p, host, t, o)...)

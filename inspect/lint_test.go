@@ -76,6 +76,23 @@ func TestLint(t *testing.T) {
 		{"x86_64 only", func(m map[string]any) { m["architectures"] = []string{"SCMP_ARCH_X86_64"} }, "compat-not-covered", nil},
 		{"read twice", func(m map[string]any) { addRule(m, `{"names": ["read", "pread64"], "action": "SCMP_ACT_LOG"}`) }, "shadowed", []string{"read"}},
 		{"a rule with the default action", func(m map[string]any) { addRule(m, `{"names": ["acct"], "action": "SCMP_ACT_ERRNO"}`) }, "no-effect", []string{"acct"}},
+		{"socket family compared on 64 bits", func(m map[string]any) {
+			addRule(m, `{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_GT"}]}`)
+		}, "int-high-bits+multiplexer", []string{"socket", "socketcall"}},
+		{"personality denied on 64 bits", func(m map[string]any) {
+			addRule(m, `{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22, "args": [{"index": 0, "value": 4194304, "op": "SCMP_CMP_EQ"}]}`)
+		}, "int-high-bits", []string{"personality"}},
+		{"socket through socketcall", func(m map[string]any) {
+			addRule(m, `{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 4294967295, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ"}]}`)
+		}, "multiplexer", []string{"socketcall", "socket"}},
+		{"semop through ipc", func(m map[string]any) {
+			addRule(m, `{"names": ["ipc"], "action": "SCMP_ACT_ALLOW"}`)
+			addRule(m, `{"names": ["semop"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}`)
+		}, "multiplexer", []string{"ipc", "semop"}},
+		{"setuid32 allowed", func(m map[string]any) {
+			addRule(m, `{"names": ["setuid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}`)
+			addRule(m, `{"names": ["setuid32"], "action": "SCMP_ACT_ALLOW"}`)
+		}, "twin", []string{"setuid", "setuid32"}},
 		// The unconditional allow also makes the conditional ones dead.
 		{"mprotect without W^X", func(m map[string]any) { addRule(m, `{"names": ["mprotect"], "action": "SCMP_ACT_ALLOW"}`) }, "write-execute+shadowed", []string{"mprotect"}},
 	} {

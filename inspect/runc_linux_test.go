@@ -127,7 +127,7 @@ func TestDumpRuncContainer(t *testing.T) {
 		t.Fatalf("runc state %s: %v", out, err)
 	}
 
-	fs, err := inspect.Dump(state.Pid)
+	fs, err := inspect.Dump(state.Pid, inspect.DumpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

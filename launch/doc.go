@@ -14,6 +14,33 @@
 // starts stay inside it. Any failure before execve ends the stage with a
 // message on a close-on-exec status pipe, and the program never runs.
 //
+// The program runs in a session and process group of its own (setsid),
+// like bwrap --new-session, and without a controlling terminal. A program
+// that shares the caller's terminal could push a command into its input
+// with ioctl(TIOCSTI), which the caller's shell then runs unconfined when
+// the program ends (bubblewrap's CVE-2017-5226); the kernel refuses
+// TIOCSTI on a terminal that is not the caller's controlling terminal
+// (EPERM), unless the caller has CAP_SYS_ADMIN, which is also enough to
+// push into any terminal it can open. So a program run as root keeps
+// that power: drop CAP_SYS_ADMIN (Cmd.DropCaps) or use a profile that
+// denies TIOCSTI and TIOCLINUX (checked on the low 32 bits). The launcher
+// does not put the program on a pseudo-terminal of its own that it
+// relays: that would not stop CAP_SYS_ADMIN either, and the program keeps
+// its descriptors to the caller's terminal, so it still reads and writes
+// it, and still changes its modes (job control, raw mode) as it would
+// without the launcher.
+//
+// Out of the terminal's session, the program no longer gets the signals
+// the terminal sends its foreground group (^C, ^\, a hangup, a window
+// change); nor does a supervisor that signals the launcher reach it. With
+// Cmd.ForwardSignals the launcher passes every catchable signal it
+// receives on to the program's process group, as tini -g and dumb-init
+// do; a terminal's stop (^Z) stops the program with SIGSTOP and then the
+// launcher, and SIGCONT resumes both. The program dies with the launcher:
+// the stage is started with the parent-death signal SIGKILL, set and then
+// checked against a parent that died in between, from a thread that
+// lives until the program ended.
+//
 // Wait reports how the program ended: its exit code, 128+N when signal N
 // ended it, and for a seccomp SIGSYS a Violation naming the system call,
 // its ABI, the action and the rule or default that decided it. For a TRAP

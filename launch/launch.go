@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -72,7 +73,11 @@ type Cmd struct {
 	// Filter is the compiled filter to install, if not compiled from
 	// Profile.
 	Filter *seccomp.Filter
-	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...).
+	// Flags are added to the install (SECCOMP_FILTER_FLAG_LOG, ...), to
+	// those of the profile's flags: LOG and SPEC_ALLOW are applied, TSYNC
+	// is met by the launch itself, and a profile with listenerPath,
+	// listenerMetadata or a flag that needs a seccomp agent is refused
+	// (ErrFilter) rather than run without it.
 	Flags seccomp.Flags
 
 	// DropCaps drops every capability but KeepCaps from the bounding,
@@ -100,6 +105,13 @@ type Cmd struct {
 	// Session is the program's audit session id (ses= in its audit
 	// records) with AuditSession, or 0.
 	Session uint32
+
+	// ForwardSignals passes every signal the launcher process receives
+	// (ForwardedSignals) on to the program's process group, from Start
+	// until the program ended, as an init process does: a supervisor or
+	// a terminal that signals the launcher reaches the program. Signals
+	// that come before the program runs are passed on once it runs.
+	ForwardSignals bool
 
 	// Stage is the program that runs the stage, and must call Init; the
 	// default is the running executable (os.Executable).
@@ -169,9 +181,14 @@ type Status struct {
 	Code   int            // its exit code
 	Signal syscall.Signal // the signal that ended it, if not Exited
 	// Violation is set when seccomp's SIGSYS ended it and the launcher
-	// could tell which system call, or when the program caught the
-	// SIGSYS of a TRAP and then exited; Seccomp is set whenever SIGSYS
-	// ended it.
+	// could prove which system call (from a siginfo the thread's
+	// registers and the filter agree with, or from the kernel's record
+	// of a KILL), or when the program caught the SIGSYS of a TRAP and
+	// then exited. Seccomp is set when SIGSYS ended it and seccomp
+	// did, or may have: always with a Violation; without one when the
+	// filter can KILL, or TRAP where the launcher could not follow, and
+	// nothing showed the SIGSYS came from elsewhere (kill(2), or a
+	// siginfo the program forged with rt_sigqueueinfo(2)).
 	Seccomp   bool
 	Violation *Violation
 }
@@ -195,9 +212,12 @@ func (s Status) String() string {
 	case s.Violation != nil:
 		return "killed by seccomp: " + s.Violation.String()
 	case s.Seccomp:
-		return "killed by SIGSYS from seccomp (no kernel record of the call found; reading them needs CAP_AUDIT_READ or CAP_SYSLOG)"
+		return "killed by SIGSYS, which the filter may have sent, but no record of a seccomp kill or trap was found (the kernel's records need CAP_AUDIT_READ or CAP_SYSLOG)"
 	}
-	return "killed by signal " + s.Signal.String()
+	if n := unix.SignalName(s.Signal); n != "" {
+		return "killed by " + n
+	}
+	return fmt.Sprintf("killed by signal %d", int(s.Signal))
 }
 
 // ExitError is the error of Wait and Run when the program did not exit 0.
@@ -243,4 +263,36 @@ func hasConditions(p *profile.Profile, name string) bool {
 		}
 	}
 	return false
+}
+
+// profileFlags returns the SECCOMP_FILTER_FLAG_* of p's flags as the
+// launcher applies them, as runc does: TSYNC is met already (the filter
+// is on the one thread that survives execve), LOG and SPEC_ALLOW are
+// added to the install, where a kernel that lacks one refuses the start.
+// What needs a seccomp agent (listenerPath and listenerMetadata,
+// NEW_LISTENER, WAIT_KILLABLE_RECV) and TSYNC_ESRCH, which is runc's to
+// refuse as well, are refused: the launcher never drops part of a
+// profile.
+func profileFlags(p *profile.Profile) (seccomp.Flags, error) {
+	if p == nil {
+		return 0, nil
+	}
+	if p.ListenerPath != "" || p.ListenerMetadata != "" {
+		return 0, fmt.Errorf("the profile sets listenerPath %q: the launcher cannot hand the notification descriptor to a seccomp agent (remove listenerPath and listenerMetadata, or run the profile with runc and the agent)", p.ListenerPath)
+	}
+	var f seccomp.Flags
+	for _, name := range p.Flags {
+		switch name {
+		case "SECCOMP_FILTER_FLAG_TSYNC":
+		case "SECCOMP_FILTER_FLAG_LOG":
+			f |= seccomp.SECCOMP_FILTER_FLAG_LOG
+		case "SECCOMP_FILTER_FLAG_SPEC_ALLOW":
+			f |= seccomp.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+		case "SECCOMP_FILTER_FLAG_NEW_LISTENER", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV":
+			return 0, fmt.Errorf("the profile's flag %s needs a notification listener and a seccomp agent, which the launcher does not provide (remove the flag)", name)
+		default:
+			return 0, fmt.Errorf("the profile's flag %s is not one the launcher can apply (runc applies TSYNC, LOG, SPEC_ALLOW and WAIT_KILLABLE_RECV)", name)
+		}
+	}
+	return f, nil
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -20,6 +22,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/interp"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -63,8 +66,12 @@ type stageConfig struct {
 
 // stageResult is what the stage reports when it cannot exec.
 type stageResult struct {
-	Kind string // "notfound", "noexec", "filter", "setup"
+	Kind string // "notfound", "noexec", "filter", "execve", "setup"
 	Msg  string
+	// With "execve": the filter's verdict on the stage's execve, and the
+	// arguments it was judged with.
+	Ret  uint32
+	Args [6]uint64
 }
 
 // RunStage is the stage: args are what follow StageArg. It never
@@ -135,12 +142,26 @@ func RunStage(args []string) {
 	if err != nil {
 		fail("setup", "exec %s: environment: %v", c.Path, err)
 	}
+	// The filter must allow this very execve, with these arguments, or
+	// the program would never run and its failure would read as the
+	// program's (ENOENT for "not found", a SIGSYS for "killed"): ask the
+	// filter in the VM with the exact seccomp_data the kernel will build.
+	execArgs := [6]uint64{uint64(uintptr(unsafe.Pointer(path))), uint64(uintptr(unsafe.Pointer(&argv[0]))), uint64(uintptr(unsafe.Pointer(&envv[0])))}
+	if ret, err := execveVerdict(c.Program, execArgs); err != nil {
+		fail("filter", "%v", err)
+	} else if a := ret & seccomp.SECCOMP_RET_ACTION_FULL; a != seccomp.SECCOMP_RET_ALLOW && a != seccomp.SECCOMP_RET_LOG {
+		json.NewEncoder(status).Encode(stageResult{Kind: "execve", Ret: ret, Args: execArgs})
+		os.Exit(125)
+	}
 	debug.SetGCPercent(-1)
 	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
 	}
-	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(execArgs[0]), uintptr(execArgs[1]), uintptr(execArgs[2]), 0, 0, 0)
+	runtime.KeepAlive(path)
+	runtime.KeepAlive(argv)
+	runtime.KeepAlive(envv)
 	kind := "noexec"
 	if errno == syscall.ENOENT {
 		kind = "notfound"
@@ -164,17 +185,27 @@ func cStrings(ss []string) ([]*byte, error) {
 // sysCmd is the state of a started Cmd.
 type sysCmd struct {
 	cmd     *exec.Cmd
+	prog    bpf.Program // the filter the program runs under
 	native  arch.Arch
 	badArch profile.Action
 	kmsg    *audit.Follower // the kernel log, followed from before the start
 	traced  bool
 	trace   chan traceResult // the tracer's findings, when traced
+	ended   chan struct{}    // closed when the program has been waited for
+	signals chan os.Signal   // the signals to forward, with ForwardSignals
+	waited  sync.Once
 }
 
 // traceResult is what the tracer saw.
 type traceResult struct {
-	sigsys *unix.Sigsys // the last seccomp SIGSYS delivered
-	execs  int
+	sigsys *unix.Sigsys // the last SIGSYS delivered that was a TRAP of the filter
+	// other is set when a SIGSYS that was not seccomp's (sent by kill(2),
+	// or forged by the program itself with rt_sigqueueinfo(2), which lets
+	// a process send itself any siginfo, si_code SYS_SECCOMP included)
+	// was delivered to a thread that does not catch or ignore it: that
+	// SIGSYS ended the program.
+	other bool
+	execs int
 }
 
 // Run starts the program and waits for it.
@@ -214,8 +245,9 @@ func (c *Cmd) Start() error {
 			return startErr(ErrFilter, "compile the profile: %v", err)
 		}
 	}
-	if err := c.checkExecve(f, native); err != nil {
-		return err
+	pflags, err := profileFlags(c.Profile)
+	if err != nil {
+		return startErr(ErrFilter, "%v", err)
 	}
 	caps, err := capMask(c.KeepCaps)
 	if err != nil {
@@ -238,7 +270,7 @@ func (c *Cmd) Start() error {
 	cfg := stageConfig{
 		Path: path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
-		Program: f.Program, Flags: c.Flags,
+		Program: f.Program, Flags: c.Flags | pflags,
 		Session: c.AuditSession,
 	}
 	for i, x := range c.ExtraFiles {
@@ -268,7 +300,16 @@ func (c *Cmd) Start() error {
 	// rt_sigreturn before its execve.
 	cmd.Env = []string{"GODEBUG=asyncpreemptoff=1"}
 	cmd.Dir = c.Dir
-	s := &sysCmd{cmd: cmd, native: native, badArch: f.BadArch, traced: canTrap(f.Program)}
+	// A session of its own: the program has no controlling terminal, so
+	// it cannot push input into the caller's terminal with TIOCSTI (the
+	// kernel allows that only on the caller's controlling terminal,
+	// unless it has CAP_SYS_ADMIN), nor get its signals; see the package
+	// documentation. It dies with the launcher: SIGKILL when the thread
+	// that started it ends (startLocked keeps that thread until the
+	// program ended); the child checks after setting it that the launcher
+	// is still its parent, and kills itself if not.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	s := &sysCmd{cmd: cmd, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
@@ -276,17 +317,20 @@ func (c *Cmd) Start() error {
 			s.kmsg = fol
 		}
 	}
-	if s.traced {
-		err = s.startTraced()
-	} else {
-		err = cmd.Start()
+	if c.ForwardSignals {
+		// From before the start: a signal that comes while the stage
+		// runs is passed on once the program runs.
+		s.signals = make(chan os.Signal, 64)
+		signal.Notify(s.signals, ForwardedSignals()...)
 	}
+	err = s.startLocked()
 	cfgR.Close()
 	stW.Close()
 	if err != nil {
 		if s.kmsg != nil {
 			s.kmsg.Close()
 		}
+		s.stopForwarding()
 		return startErr(ErrSetup, "launch: start the stage %s: %v", stage, err)
 	}
 	c.sys = s
@@ -300,6 +344,9 @@ func (c *Cmd) Start() error {
 		if c.AuditSession {
 			c.Session = auditSession(cmd.Process.Pid)
 		}
+		if s.signals != nil {
+			go s.forward(cmd.Process.Pid)
+		}
 		return nil
 	}
 	c.wait()
@@ -307,9 +354,18 @@ func (c *Cmd) Start() error {
 	if err := json.Unmarshal(msg, &r); err != nil {
 		r = stageResult{Kind: "setup", Msg: fmt.Sprintf("launch: the stage ended without starting %s (%s)", c.Path, c.Status)}
 	}
+	if r.Kind == "execve" {
+		return c.execveDenied(native, f.BadArch, r)
+	}
 	kind := map[string]error{"notfound": ErrNotFound, "noexec": ErrNoExec, "filter": ErrFilter}[r.Kind]
 	if kind == nil {
 		kind = ErrSetup
+	}
+	if kind == ErrNotFound {
+		// ENOENT for a file that exists: its interpreter is missing.
+		if why := interp.Missing(c.Path); why != "" {
+			kind, r.Msg = ErrNoExec, fmt.Sprintf("exec %s: %s", c.Path, why)
+		}
 	}
 	return &StartError{Kind: kind, Msg: r.Msg}
 }
@@ -339,22 +395,37 @@ func lookPath(name string) (string, error) {
 	return "", startErr(ErrNoExec, "%s: cannot execute: %v", name, err)
 }
 
-// checkExecve refuses a filter that denies the execve the stage makes.
-func (c *Cmd) checkExecve(f *seccomp.Filter, native arch.Arch) error {
-	nr, ok := native.SyscallNumber("execve")
+// execveVerdict runs prog in the VM on the stage's execve with args,
+// from the native ABI, as the kernel will. A program that reads the
+// instruction pointer is refused: the launcher cannot tell it.
+func execveVerdict(prog bpf.Program, args [6]uint64) (uint32, error) {
+	native, ok := arch.Native()
 	if !ok {
-		return nil
+		return 0, fmt.Errorf("unknown native architecture: %w", seccomp.ErrNotSupported)
 	}
-	ret, _, err := f.Eval(native, seccomp.DataFor(native, nr))
+	for _, ins := range prog {
+		if ins.Op == bpf.BPF_LD|bpf.BPF_W|bpf.BPF_ABS && ins.K >= bpf.OffsetInstructionPointer && ins.K < bpf.OffsetArgs {
+			return 0, errors.New("the filter reads the instruction pointer: the launcher cannot tell whether it allows its own execve")
+		}
+	}
+	d := bpf.SeccompData{Nr: int32(syscall.SYS_EXECVE), Arch: native.Audit(), Args: args}
+	order := native.ByteOrder()
+	ret, _, err := bpf.NewVM(order).Run(prog, d.Marshal(order))
 	if err != nil {
-		return startErr(ErrFilter, "evaluate the filter: %v", err)
+		return 0, fmt.Errorf("evaluate the filter on execve: %w", err)
 	}
-	a := seccomp.ActionOf(ret)
-	if a.Kind == profile.ActAllow || a.Kind == profile.ActLog {
-		return nil
+	return ret, nil
+}
+
+// execveDenied is the error for a filter that denies the stage's execve.
+func (c *Cmd) execveDenied(native arch.Arch, badArch profile.Action, r stageResult) error {
+	nr, _ := native.SyscallNumber("execve")
+	v := explain(c.Profile, native, badArch, Record{Arch: native, Nr: nr, Ret: r.Ret, Args: r.Args, HasArgs: true}, "")
+	msg := fmt.Sprintf("the profile denies execve itself: %s; %s could never start (allow execve in the profile)", v, c.Path)
+	if c.Profile != nil && hasConditions(c.Profile, "execve") {
+		msg = fmt.Sprintf("the profile denies the execve that starts %s: %s, judged on its arguments (the addresses of the path, argv and envp, which a filter cannot read; allow execve without conditions)", c.Path, v)
 	}
-	v := explain(c.Profile, native, f.BadArch, Record{Arch: native, Nr: nr, Ret: ret}, "")
-	return startErr(ErrFilter, "the profile denies execve itself: %s; %s could never start (allow execve in the profile)", v, c.Path)
+	return startErr(ErrFilter, "%s", msg)
 }
 
 // canTrap reports whether prog can return SECCOMP_RET_TRAP.
@@ -367,18 +438,30 @@ func canTrap(prog bpf.Program) bool {
 	return false
 }
 
-// startTraced starts the stage and attaches to it, from a goroutine
-// locked to its thread for good (ptrace requests must come from the
-// thread that attached), which then follows the stops until the end.
-func (s *sysCmd) startTraced() error {
+// startLocked starts the stage from a goroutine locked to its thread
+// until the program ended: the kernel sends the parent-death signal when
+// the thread that forked ends, not the process, and the Go runtime ends a
+// thread whose goroutine exits locked. When traced, the same thread
+// attaches to the stage (ptrace requests must come from the thread that
+// attached) and follows the stops until the end.
+func (s *sysCmd) startLocked() error {
 	started := make(chan error, 1)
-	s.trace = make(chan traceResult, 1)
+	if s.traced {
+		s.trace = make(chan traceResult, 1)
+	}
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		if err := s.cmd.Start(); err != nil {
 			started <- err
-			close(s.trace)
+			if s.trace != nil {
+				close(s.trace)
+			}
+			return
+		}
+		if !s.traced {
+			started <- nil
+			<-s.ended
 			return
 		}
 		pid := s.cmd.Process.Pid
@@ -387,17 +470,19 @@ func (s *sysCmd) startTraced() error {
 			s.traced = false
 			started <- nil
 			close(s.trace)
+			<-s.ended
 			return
 		}
 		started <- nil
-		s.trace <- follow(pid)
+		s.trace <- s.follow(pid)
+		<-s.ended
 	}()
 	return <-started
 }
 
 // follow passes every stop of the traced process pid and its threads on
 // until pid ends, and keeps the siginfo of the last seccomp SIGSYS.
-func follow(pid int) traceResult {
+func (s *sysCmd) follow(pid int) traceResult {
 	var r traceResult
 	for {
 		tid, ws, mainExited, err := unix.WaitTracee(pid)
@@ -425,8 +510,10 @@ func follow(pid int) traceResult {
 			err = unix.PtraceCont(tid, 0)
 		default: // signal-delivery-stop: deliver it
 			if sig == unix.SIGSYS {
-				if si, err := unix.PtraceSigsys(tid); err == nil && si.Code == unix.SYS_SECCOMP {
+				if si, err := unix.PtraceSigsys(tid); err == nil && isTrap(s.prog, si) {
 					r.sigsys = &si
+				} else if err == nil && si.HasRegs && sigsysFatal(tid) {
+					r.other = true
 				}
 			}
 			err = unix.PtraceCont(tid, int(sig))
@@ -435,6 +522,55 @@ func follow(pid int) traceResult {
 			return r
 		}
 	}
+}
+
+// isTrap reports whether si is the SIGSYS of a TRAP of prog: the kernel's
+// own siginfo (si_code SYS_SECCOMP) says a call was trapped, and the
+// thread's registers agree: its last system call is the one named, in
+// the ABI named, from the address named, and prog, run in the VM on that
+// call with the arguments in the registers, returns exactly that TRAP. A
+// SIGSYS the program sent itself is delivered on the way back from
+// another call (rt_sigqueueinfo, or one that unblocked it), which prog
+// allowed; or after a signal handler or an interrupt, when the thread's
+// last number is -1, which a trap of system call -1 would show too: such
+// a siginfo is not believed. Without the registers (on ABIs the launcher
+// cannot read them on) nothing is believed.
+func isTrap(prog bpf.Program, si unix.Sigsys) bool {
+	if si.Code != unix.SYS_SECCOMP || !si.HasRegs || !si.HasArgs {
+		return false
+	}
+	if si.RegNr == -1 || uint32(si.RegNr) != si.Syscall || si.RegArch != si.Arch || si.RegIP != si.CallAddr {
+		return false
+	}
+	a, ok := arch.FromAudit(si.Arch)
+	if !ok {
+		return false
+	}
+	d := bpf.SeccompData{Nr: int32(si.Syscall), Arch: si.Arch, InstructionPointer: si.CallAddr, Args: si.Args}
+	ret, _, err := bpf.NewVM(a.ByteOrder()).Run(prog, d.Marshal(a.ByteOrder()))
+	return err == nil && ret == seccomp.SECCOMP_RET_TRAP|uint32(si.Data)
+}
+
+// sigsysFatal reports whether delivering SIGSYS to thread tid, stopped
+// for it, ends the process: the thread neither catches nor ignores it
+// (the disposition cannot change while the thread is stopped).
+func sigsysFatal(tid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		return false
+	}
+	bit := uint64(1) << (syscall.SIGSYS - 1)
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok || (string(k) != "SigCgt" && string(k) != "SigIgn") {
+			continue
+		}
+		mask, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
+		if err != nil || mask&bit != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Wait waits for the program to end and sets Status. The error is nil
@@ -460,6 +596,10 @@ func (c *Cmd) wait() {
 		tr = <-s.trace
 	}
 	s.cmd.Wait()
+	s.waited.Do(func() {
+		close(s.ended)
+		s.stopForwarding()
+	})
 	ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if !ok {
 		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}
@@ -479,24 +619,31 @@ func (c *Cmd) wait() {
 		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}
 		return
 	}
-	if c.Status.Signal != syscall.SIGSYS {
+	if c.Status.Signal != syscall.SIGSYS || tr.other {
 		return
 	}
-	c.Status.Seccomp = true
 	if tr.sigsys != nil {
 		if c.Status.Violation = c.trapViolation(tr.sigsys); c.Status.Violation != nil {
+			c.Status.Seccomp = true
 			return
 		}
 	}
+	kill := canKill(s.prog)
 	find := c.KernelRecord
 	if find == nil && s.kmsg != nil {
 		find = func(pid int) (Record, bool) { return killRecord(s.kmsg, pid, kernelLogWait) }
 	}
 	if find != nil {
 		if r, ok := find(c.Process.Pid); ok {
+			c.Status.Seccomp = true
 			c.Status.Violation = explain(c.Profile, s.native, s.badArch, r, "kernel log")
+			return
 		}
 	}
+	// No proof either way: seccomp may have sent it if the filter can
+	// kill, or trap where the launcher could not follow; not when the
+	// tracer saw that the SIGSYS that ended it was not seccomp's.
+	c.Status.Seccomp = kill || (canTrap(s.prog) && !s.traced)
 }
 
 // kernelLogWait is how long Wait waits for the kernel's record of a KILL

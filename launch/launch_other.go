@@ -2,7 +2,11 @@
 
 package launch
 
-import "github.com/syscage/syscage/seccomp"
+import (
+	"os"
+
+	"github.com/syscage/syscage/seccomp"
+)
 
 // StageArg is the first argument with which Start runs the stage.
 const StageArg = "__syscage-launch-stage"
@@ -25,3 +29,6 @@ func (c *Cmd) Start() error {
 
 // Wait is not supported on this platform.
 func (c *Cmd) Wait() error { return c.Start() }
+
+// Inherited is not supported on this platform.
+func Inherited(fd int) (*os.File, error) { return nil, seccomp.ErrNotSupported }

@@ -24,9 +24,13 @@ const targetEnv = "SYSCAGE_LAUNCH_TEST_TARGET"
 
 func TestMain(m *testing.M) {
 	launch.Init()
-	if name, files, ok := launch.WorkerMain(); ok {
-		if name == "greeter" {
-			greeter(files)
+	if name, files, ok, err := launch.WorkerMain(); ok {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(100)
+		}
+		if w, ok := workers[name]; ok {
+			w(files)
 		}
 		os.Exit(0)
 	}

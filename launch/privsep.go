@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 
 	"github.com/syscage/syscage/arch"
@@ -20,9 +21,12 @@ import (
 const WorkerArg = "__syscage-worker"
 
 // Worker returns a command that runs the calling program again as the
-// worker name, with files as its descriptors 3, 4, ... (os/exec passes
-// no other descriptor). The program's main calls WorkerMain first to
-// find out it is the worker.
+// worker name, with files as its descriptors 3, 4, ... and nothing else
+// beyond 0-2: os/exec passes no other descriptor opened close-on-exec,
+// and WorkerMain closes the others the worker inherited (a descriptor
+// the supervisor opened without O_CLOEXEC, by a raw open(2), a C
+// library, or a program that started it). The program's main calls
+// WorkerMain first to find out it is the worker.
 func Worker(name string, files ...*os.File) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -34,46 +38,90 @@ func Worker(name string, files ...*os.File) (*exec.Cmd, error) {
 }
 
 // WorkerMain reports whether the program was started by Worker, with the
-// worker's name and the descriptors the supervisor passed.
-func WorkerMain() (name string, files []*os.File, ok bool) {
+// worker's name and the descriptors the supervisor passed. Before it
+// returns it closes every other descriptor the worker inherited, from
+// 3+len(files) up; the worker must not go on when err is set.
+func WorkerMain() (name string, files []*os.File, ok bool, err error) {
 	if len(os.Args) < 4 || os.Args[1] != WorkerArg {
-		return "", nil, false
+		return "", nil, false, nil
 	}
 	n, err := strconv.Atoi(os.Args[3])
-	if err != nil {
-		return "", nil, false
+	if err != nil || n < 0 {
+		return "", nil, false, nil
+	}
+	if err := closeInherited(3 + n); err != nil {
+		return os.Args[2], nil, true, fmt.Errorf("worker %s: close inherited descriptors: %w", os.Args[2], err)
 	}
 	for i := range n {
 		files = append(files, os.NewFile(uintptr(3+i), fmt.Sprintf("%s fd %d", os.Args[2], 3+i)))
 	}
-	return os.Args[2], files, true
+	return os.Args[2], files, true, nil
 }
 
 // GoRuntime are the system calls a Go program's runtime makes once it
-// runs: memory, threads, signals, timers, the network poller, the cgroup
-// CPU limit it re-reads, and, in a program linked with cgo, glibc's start
-// of a thread (rseq and set_robust_list: glibc aborts the program,
-// silently, when rseq registration fails). A worker's profile allows them
-// (WorkerProfile) and adds what the worker's own work needs.
+// runs that need no argument check: memory, signals, timers, the network
+// poller, the cgroup CPU limit it re-reads, and, in a program linked with
+// cgo, glibc's start of a thread (rseq and set_robust_list: glibc aborts
+// the program, silently, when rseq registration fails). Two more calls
+// the runtime needs are checked, which WorkerProfile adds (WorkerThreads):
+// clone, which starts the runtime's threads, and tgkill, which signals
+// them. A worker's profile allows them and adds what the worker's own
+// work needs.
 var GoRuntime = []string{
 	"brk", "mmap", "munmap", "madvise", "mprotect", "mremap",
-	"futex", "nanosleep", "sched_yield", "sched_getaffinity", "getpid", "gettid", "tgkill",
+	"futex", "nanosleep", "sched_yield", "sched_getaffinity", "getpid", "gettid",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
-	"clone", "clone3", "exit", "exit_group", "restart_syscall", "rseq", "set_robust_list",
+	"exit", "exit_group", "restart_syscall", "rseq", "set_robust_list",
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2",
 	"read", "write", "writev", "pread64", "close", "fcntl", "getrandom", "clock_gettime", "clock_nanosleep",
 	"timer_create", "timer_settime", "timer_delete", "setitimer",
 }
 
-// WorkerProfile returns a profile that allows GoRuntime and rules, and
-// denies everything else with EPERM (the Go runtime reports EPERM where a
-// kill would leave no trace).
+// The clone(2) flags of a new thread: what every thread of a process
+// shares, and what a thread library may add. The kernel reads the low
+// 32 bits of the flags only (and the low 8 are the exit signal, 0 for a
+// thread).
+const (
+	threadFlags   = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 // CLONE_VM, FS, FILES, SIGHAND, THREAD, SYSVSEM
+	threadOptions = 0x80000 | 0x100000 | 0x200000 | 0x1000000         // CLONE_SETTLS, PARENT_SETTID, CHILD_CLEARTID, CHILD_SETTID
+	threadMask    = 0xffffffff &^ threadOptions                       // every other flag and the exit signal must be as in threadFlags
+	enosys        = 38                                                // ENOSYS
+)
+
+// WorkerThreads returns the rules that let the process pid (the worker's
+// own, os.Getpid()) start threads and signal them, and nothing more:
+// clone only with the flags of a thread of this process (no fork, no new
+// namespace, no CLONE_PARENT or CLONE_PTRACE), clone3 answered with
+// ENOSYS (its flags are in memory, out of the filter's sight; glibc then
+// falls back to clone), and tgkill only to threads of pid, so a worker
+// cannot signal its supervisor or anyone else. goarch is the GOARCH the
+// worker runs on: s390x passes clone's flags second.
+func WorkerThreads(pid int, goarch string) []profile.Rule {
+	flagsArg := uint8(0)
+	if goarch == "s390x" {
+		flagsArg = 1 // CONFIG_CLONE_BACKWARDS2: clone(newsp, flags, ...)
+	}
+	allow := profile.Action{Kind: profile.ActAllow}
+	return []profile.Rule{
+		{Names: []string{"clone"}, Action: allow, Comment: "the Go runtime's threads",
+			Conds: []profile.Cond{{Arg: flagsArg, Op: profile.OpMaskedEQ, Value: threadMask, ValueTwo: threadFlags}}},
+		{Names: []string{"clone3"}, Action: profile.Action{Kind: profile.ActErrno, Data: enosys}, Comment: "flags out of sight: glibc falls back to clone"},
+		{Names: []string{"tgkill"}, Action: allow, Comment: "signals to the worker's own threads",
+			Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: uint64(pid)}}},
+	}
+}
+
+// WorkerProfile returns a profile that allows GoRuntime, the threads of
+// the calling process (WorkerThreads), and rules, and denies everything
+// else with EPERM (the Go runtime reports EPERM where a kill would leave
+// no trace). Build it in the worker, which it names by its process id.
 func WorkerProfile(rules ...profile.Rule) *profile.Profile {
 	allow := profile.Action{Kind: profile.ActAllow}
 	p := &profile.Profile{
 		Default: profile.Action{Kind: profile.ActErrno, Data: profile.EPERM},
 		Rules:   []profile.Rule{{Names: GoRuntime, Action: allow, Comment: "the Go runtime"}},
 	}
+	p.Rules = append(p.Rules, WorkerThreads(os.Getpid(), runtime.GOARCH)...)
 	p.Rules = append(p.Rules, rules...)
 	return p
 }

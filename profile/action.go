@@ -197,3 +197,7 @@ func (a Action) validate() error {
 	}
 	return nil
 }
+
+// Permits reports whether the action lets the system call run: ALLOW,
+// or LOG, which allows it and logs it.
+func (a Action) Permits() bool { return a.Kind == ActAllow || a.Kind == ActLog }

@@ -127,6 +127,19 @@
 // Evaluate reports libseccomp's refusal only for the system call it
 // evaluates; Table reports every refusal on its ABI.
 //
+// # Holes in these semantics
+//
+// The model states what runc and libseccomp enforce, holes included:
+// comparisons of int arguments look at all 64 bits of the register while
+// the kernel truncates the argument to its type (socket(0x100000028) is
+// socket(AF_VSOCK)); socketcall(2) and ipc(2) get the sub-call's rule
+// without its argument conditions, and compare the call with all its
+// bits (ipc ignores its version in the high 16); a denial of setuid
+// leaves setuid32 to the default. inspect.Lint reports them; package
+// harden rewrites a profile so that they are closed, and syscage run
+// uses docker-default hardened that way. The argument widths come from
+// the kernel's prototypes (arch.ArgBits).
+//
 // # Validation
 //
 // Validate reports what runc or libseccomp would refuse: an argument index

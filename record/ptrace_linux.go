@@ -10,12 +10,14 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/interp"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -61,13 +63,17 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR) {
-			return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNoExec)
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			err = ee.Err
 		}
-		return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNotFound)
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR) {
+			return nil, &startError{ErrNoExec, fmt.Sprintf("record: %s: cannot execute: %v", argv[0], err)}
+		}
+		return nil, &startError{ErrNotFound, fmt.Sprintf("record: %s: %v", argv[0], ErrNotFound)}
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("record: %s is a directory: %w", argv[0], ErrNoExec)
+		return nil, &startError{ErrNoExec, fmt.Sprintf("record: %s: is a directory", argv[0])}
 	}
 	helper := o.Helper
 	if len(helper) == 0 {
@@ -103,7 +109,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, notify: notify}
-		res, err := t.run(helper, path, argv, o, filter, pidc)
+		res, err := t.run(ctx, helper, path, argv, o, filter, pidc)
 		done <- out{res, err}
 	}()
 	var pid int
@@ -112,15 +118,44 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	case r := <-done:
 		return r.res, r.err
 	}
-	select {
-	case r := <-done:
-		return r.res, r.err
-	case <-ctx.Done():
-		_ = unix.Kill(pid, o.Stop)
-		r := <-done
-		return r.res, r.err
+	sent := map[syscall.Signal]bool{}
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case r := <-done:
+			if r.res != nil && r.res.Recording.Partial && sent[r.res.Signal] {
+				// It ended of what it was sent, not of a crash: only
+				// other reasons make the recording partial.
+				rec := r.res.Recording
+				var keep []string
+				for _, why := range strings.Split(rec.Reason, "; ") {
+					if why != crashReason(r.res.Signal) {
+						keep = append(keep, why)
+					}
+				}
+				rec.Reason = strings.Join(keep, "; ")
+				rec.Partial = rec.Reason != ""
+			}
+			return r.res, r.err
+		case <-ctxDone:
+			ctxDone = nil
+			sent[o.Stop] = true
+			_ = unix.Kill(pid, o.Stop)
+		case s := <-o.Signals:
+			if sig, ok := s.(syscall.Signal); ok {
+				sent[sig] = true
+				_ = unix.Kill(pid, sig)
+			}
+		}
 	}
 }
+
+// ForwardSignals are the signals a supervisor or a terminal sends to end
+// (or poke) a program; a caller of Run catches them and passes them on in
+// Options.Signals, so that the program gets them and the recording is
+// kept.
+var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM}
 
 type task struct {
 	started bool // its first stop (the SIGSTOP of a new task) was seen
@@ -136,7 +171,7 @@ type tracer struct {
 	notify bool // calls come through the seccomp listener, not stops
 }
 
-func (t *tracer) run(helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -215,7 +250,7 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, fil
 	res := &Result{Recording: t.rec, ExitCode: -1, Listener: t.notify}
 	var nl *notifLoop
 	if t.notify {
-		nl = startNotifLoop(pid, t.rec, t.args)
+		nl = startNotifLoop(ctx, pid, t.rec, t.args, o.OnUntraced)
 	}
 	err = t.loop(res)
 	if nl != nil {
@@ -232,13 +267,24 @@ func (t *tracer) run(helper []string, path string, argv []string, o Options, fil
 		if reason == "" {
 			reason = "the helper " + describeResult(res)
 		}
+		switch res.ExitCode {
+		case HelperExitCode(ErrNotFound):
+			return nil, &startError{ErrNotFound, "record: " + reason}
+		case HelperExitCode(ErrNoExec):
+			return nil, &startError{ErrNoExec, "record: " + reason}
+		}
 		return nil, fmt.Errorf("record: %s", reason)
 	}
 	if res.Signal != 0 && coreSignal(res.Signal) {
 		t.rec.Partial = true
-		t.rec.Reason = fmt.Sprintf("the program was killed by %s", sigName(res.Signal))
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + crashReason(res.Signal)
 	}
 	return res, nil
+}
+
+// crashReason is the Reason of a recording whose program died of sig.
+func crashReason(sig syscall.Signal) string {
+	return "the program was killed by " + sigName(sig)
 }
 
 // loop handles stops until no traced task is left.
@@ -301,6 +347,7 @@ func (t *tracer) event(tid, ev int) {
 			if info, err := unix.PtraceSyscallInfo(tid); err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_SECCOMP {
 				if abi, ok := arch.FromAuditNr(info.Arch, uint32(info.Nr)); ok {
 					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
+					t.checkUntraced(abi, uint32(info.Nr), &info.Args)
 				} else {
 					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
 					if !slices.Contains(t.rec.Unknown, u) {
@@ -335,6 +382,31 @@ func (t *tracer) event(tid, ev int) {
 		}
 	}
 	t.cont(tid, 0)
+}
+
+// cloneUntraced is CLONE_UNTRACED: the new task is not traced.
+const cloneUntraced = 0x00800000
+
+// checkUntraced marks the recording partial when, with ptrace stops, the
+// program starts a task with clone(CLONE_UNTRACED): nobody traces that
+// task, so its calls get ENOSYS from the recording filter and are not
+// recorded. (With a listener, Run serves such tasks until they end. The
+// flags of clone3 are in memory, which this does not read.)
+func (t *tracer) checkUntraced(abi arch.Arch, nr uint32, args *[6]uint64) {
+	if t.notify {
+		return
+	}
+	if name, _ := abi.SyscallName(nr); name != "clone" {
+		return
+	}
+	flags := args[0]
+	if abi == arch.S390X || abi == arch.S390 {
+		flags = args[1] // CONFIG_CLONE_BACKWARDS2
+	}
+	if flags&cloneUntraced != 0 && !strings.Contains(t.rec.Reason, "CLONE_UNTRACED") {
+		t.rec.Partial = true
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + "the program started a task with CLONE_UNTRACED, whose calls are not recorded with ptrace stops (record without --stops)"
+	}
 }
 
 func (t *tracer) cont(tid, sig int) {
@@ -432,7 +504,8 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action)
 // argv, as Run passes them. It installs the tracing filter (read from
 // descriptor 4; RET TRACE when it is empty) on the calling thread and
 // executes the target; it returns only on failure, after writing the
-// reason to descriptor 3 for Run. The caller should then exit.
+// reason to descriptor 3 for Run. The caller should then exit with
+// HelperExitCode(err) without printing the error: Run reports it.
 func ExecHelper(args []string) error {
 	status := os.NewFile(3, "record-status")
 	fail := func(err error) error {
@@ -475,21 +548,36 @@ func ExecHelper(args []string) error {
 	}
 	// InstallProgram left this goroutine locked to the filtered thread.
 	err = syscall.Exec(args[0], args[1:], os.Environ())
-	return fail(fmt.Errorf("execute %s: %w", args[0], err))
+	kind := ErrNoExec
+	msg := fmt.Sprintf("exec %s: %v", args[0], err)
+	if errors.Is(err, syscall.ENOENT) {
+		// ENOENT for a file that exists: its interpreter is missing.
+		if why := interp.Missing(args[0]); why != "" {
+			msg = fmt.Sprintf("exec %s: %s", args[0], why)
+		} else {
+			kind = ErrNotFound
+		}
+	}
+	return fail(&startError{kind, msg})
 }
 
 // notifLoop answers the seccomp listener of a recorded program: it
 // records each notified call and lets it run (CONTINUE).
 type notifLoop struct {
-	stop chan struct{}
-	done chan error
+	ctx        context.Context
+	onUntraced func(pids []int)
+	stop       chan struct{}
+	done       chan error
 }
 
 // startNotifLoop finds the listener of process pid (the helper, which
 // waits in its first notified call) and serves it until no task uses the
-// filter any more.
-func startNotifLoop(pid int, rec *Recording, withArgs bool) *notifLoop {
-	l := &notifLoop{stop: make(chan struct{}), done: make(chan error, 1)}
+// filter any more: the traced tasks, and processes that left the trace
+// (CLONE_UNTRACED) but keep the filter, whose calls would get ENOSYS
+// from a listener nobody answers. When only those are left, onUntraced
+// (if set) learns their pids; ctx ending stops the wait.
+func startNotifLoop(ctx context.Context, pid int, rec *Recording, withArgs bool, onUntraced func([]int)) *notifLoop {
+	l := &notifLoop{ctx: ctx, onUntraced: onUntraced, stop: make(chan struct{}), done: make(chan error, 1)}
 	go func() { l.done <- l.serve(pid, rec, withArgs) }()
 	return l
 }
@@ -523,13 +611,31 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	}
 	defer unix.Close(fd)
 	live := false
+	seen := map[int]bool{} // the tasks whose calls came through
+	announced := false
 	for {
 		ready, hup, err := unix.PollIn(fd, 100)
 		if err != nil {
 			return fmt.Errorf("record: poll the seccomp listener: %w", err)
 		}
 		if !ready {
-			if hup || l.stopped() {
+			if hup {
+				return nil
+			}
+			if !l.stopped() {
+				continue
+			}
+			// The traced tasks are gone, yet the filter has users: tasks
+			// that left the trace. Serve them until they end.
+			if !announced {
+				announced = true
+				if l.onUntraced != nil {
+					l.onUntraced(alive(seen))
+				}
+			}
+			if l.ctx.Err() != nil {
+				rec.Partial = true
+				rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("stopped while processes outside the trace (CLONE_UNTRACED) still ran (%v): their later calls are not recorded", alive(seen))
 				return nil
 			}
 			continue
@@ -541,6 +647,7 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 			}
 			return fmt.Errorf("record: read the seccomp listener: %w", err)
 		}
+		seen[int(n.PID)] = true
 		abi, ok := arch.FromAuditNr(n.Arch, uint32(n.Nr))
 		switch {
 		case live && ok:
@@ -563,7 +670,20 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	}
 }
 
-// wait ends the loop once the traced tasks are gone and returns its error.
+// alive returns the tasks of seen that still run, sorted.
+func alive(seen map[int]bool) []int {
+	var out []int
+	for tid := range seen {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(tid)); err == nil {
+			out = append(out, tid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wait tells the loop that the traced tasks are gone, and returns its
+// error once no task uses the filter (or its context ended).
 func (l *notifLoop) wait() error {
 	close(l.stop)
 	return <-l.done

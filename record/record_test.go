@@ -383,6 +383,51 @@ func TestRecordNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNoExec) {
 		t.Errorf("directory: got %v, want ErrNoExec", err)
 	}
+	// Files that exist but that execve refuses, told by the helper.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(script, []byte("#!/nonexistent/interp\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(garbage, []byte("garbage\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{script, "its #! interpreter /nonexistent/interp does not exist"},
+		{garbage, "exec format error"},
+	} {
+		_, err = Run(context.Background(), []string{tc.path}, helperOpts(t))
+		if !errors.Is(err, ErrNoExec) || !strings.Contains(fmt.Sprint(err), tc.want) {
+			t.Errorf("%s: got %v, want ErrNoExec saying %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestRecordSignals: signals given in Options.Signals reach the program,
+// and one that ends it of a signal that dumps core (QUIT) was sent, not a
+// crash: the recording is complete.
+func TestRecordSignals(t *testing.T) {
+	o := helperOpts(t)
+	sigs := make(chan os.Signal, 1)
+	o.Signals = sigs
+	ready := filepath.Join(t.TempDir(), "ready")
+	go func() {
+		for {
+			if _, err := os.Stat(ready); err == nil {
+				sigs <- syscall.SIGQUIT
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	res, err := Run(context.Background(), []string{"sh", "-c", "echo > " + ready + "; exec sleep 30"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Signal != syscall.SIGQUIT || res.Recording.Partial {
+		t.Fatalf("signal %v, partial %v (%q), want SIGQUIT and complete", res.Signal, res.Recording.Partial, res.Recording.Reason)
+	}
 }
 
 // TestRecordCannotAttach runs the recorder in a child whose seccomp
@@ -454,5 +499,52 @@ func TestRecordNoListener(t *testing.T) {
 	}
 	if s := string(b); !strings.Contains(s, "cannot take the recording filter's listener") || !strings.Contains(s, "--stops") {
 		t.Errorf("recorder without pidfd_getfd said %q", s)
+	}
+}
+
+// TestRecordUntraced: a task the program starts with CLONE_UNTRACED
+// leaves the trace but keeps the recording filter. With a listener, Run
+// serves it until it ends, so its calls work and are recorded; with
+// ptrace stops they cannot be, and the recording says it is partial.
+func TestRecordUntraced(t *testing.T) {
+	prog := buildC(t, "untraced.c")
+	for _, stops := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			o := helperOpts(t)
+			o.Stops = stops
+			var told []int
+			o.OnUntraced = func(tids []int) { told = tids }
+			res, err := Run(context.Background(), []string{prog, out}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Listener {
+				if !stops {
+					t.Skip("no seccomp listener on this kernel (USER_NOTIF, pidfd_getfd)")
+				}
+				if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "CLONE_UNTRACED") {
+					t.Errorf("with stops: partial %v (%q), want partial naming CLONE_UNTRACED", res.Recording.Partial, res.Recording.Reason)
+				}
+				return
+			}
+			// Run returned only after the untraced child ended.
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatalf("the untraced child had not finished when Run returned: %v", err)
+			}
+			if string(b) != "sysinfo 0\n" {
+				t.Errorf("the untraced child says %q, want its sysinfo to work", b)
+			}
+			if !res.Recording.Has(arch.X86_64, "sysinfo") && !res.Recording.Has(res.Recording.Native, "sysinfo") {
+				t.Errorf("sysinfo of the untraced child is not recorded")
+			}
+			if len(told) != 1 {
+				t.Errorf("OnUntraced got %v, want the child's id", told)
+			}
+			if res.Recording.Partial {
+				t.Errorf("partial: %s", res.Recording.Reason)
+			}
+		})
 	}
 }

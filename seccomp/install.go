@@ -1,6 +1,15 @@
 package seccomp
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrFaked reports that seccomp(2) or prctl(2) said it had done what the
+// kernel did not do: a filter or a notification supervisor the process
+// already runs under answers them in the kernel's place (a nested
+// sandbox, ERRNO with errno 0). Nothing was installed.
+var ErrFaked = errors.New("something other than the kernel answered: a filter this process runs under fakes seccomp(2); nothing was installed")
 
 // InstallOptions control InstallProgram.
 type InstallOptions struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/unix"
 )
@@ -111,16 +112,32 @@ func installOnThread(prog []unix.SockFilter, flags Flags, o InstallOptions) (in 
 			setNNP = true
 		}
 	}
+	chk, err := newInstallCheck(prog, o)
+	if err != nil {
+		return in, setNNP, err
+	}
 	set := unix.SetFilter
 	if o.CallingThread {
 		set = unix.SetFilterRaw // see InstallOptions.CallingThread
 	}
 	r, err := set(prog, uint(flags))
 	if err != nil {
+		chk.close()
 		return in, setNNP, installError(err, flags, o)
 	}
 	if flags&SECCOMP_FILTER_FLAG_TSYNC != 0 && flags&SECCOMP_FILTER_FLAG_TSYNC_ESRCH == 0 && r != 0 {
+		chk.close()
 		return in, setNNP, &SyncError{TID: r}
+	}
+	if chk.st != nil {
+		// Only when the check is on: on the stage's thread, between the
+		// install and execve, a call is a point where the scheduler
+		// may park the thread on a futex the filter may deny (see
+		// InstallOptions.CallingThread); after and what it calls are
+		// nosplit, so that they are not such points.
+		if err := chk.after(); err != nil {
+			return in, setNNP, err
+		}
 	}
 	in.Flags = flags
 	if flags&SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
@@ -132,7 +149,13 @@ func installOnThread(prog []unix.SockFilter, flags Flags, o InstallOptions) (in 
 // flagsError probes flags with a NULL program and, if the kernel refuses
 // them, names the flags it does not know.
 func flagsError(flags Flags, o InstallOptions) error {
-	if !errors.Is(unix.ProbeFlags(uint(flags)), unix.EINVAL) {
+	perr := unix.ProbeFlags(uint(flags))
+	if perr == nil {
+		// The kernel never installs a NULL program: whatever answered
+		// would answer the real install the same way.
+		return fmt.Errorf("install filter: seccomp(2) reported success for a NULL program, which the kernel refuses: %w", ErrFaked)
+	}
+	if !errors.Is(perr, unix.EINVAL) {
 		return nil
 	}
 	refused := refusedFlags(flags)
@@ -176,4 +199,104 @@ func installError(err error, flags Flags, o InstallOptions) error {
 		return fmt.Errorf("install filter: this kernel has no seccomp(2): %w", ErrNotSupported)
 	}
 	return fmt.Errorf("install filter: %w", err)
+}
+
+// installCheck verifies, with /proc/thread-self/status, that an install
+// the kernel reported as done was done: a filter this process already
+// runs under may answer seccomp(2) or prctl(2) with 0 (ERRNO with errno 0,
+// or a notification supervisor that answers for the kernel), and the
+// program meant to be confined would run unfiltered.
+type installCheck struct {
+	st     *unix.ThreadStatus // nil when there is nothing to check after the install
+	before int                // Seccomp_filters before the install
+}
+
+var (
+	keyFilters    = []byte("Seccomp_filters")
+	keyNoNewPrivs = []byte("NoNewPrivs")
+)
+
+// newInstallCheck reads the calling thread's status before the install:
+// no_new_privs must be on unless o.SkipNoNewPrivs, and the number of
+// filters is kept for after, when prog lets the thread read the file
+// again (the read and the close are run through prog in the VM with their
+// real arguments first: the check never makes a call the new filter would
+// deny). A kernel without /proc or without Seccomp_filters (before 5.9)
+// is checked by the NULL-program probe alone (flagsError).
+func newInstallCheck(prog []unix.SockFilter, o InstallOptions) (*installCheck, error) {
+	st, err := unix.OpenThreadStatus()
+	if err != nil {
+		return &installCheck{}, nil
+	}
+	b, ok := st.Read()
+	if !ok {
+		st.Close()
+		return &installCheck{}, nil
+	}
+	if nnp, ok := unix.StatusField(b, keyNoNewPrivs); ok && nnp != 1 && !o.SkipNoNewPrivs {
+		st.Close()
+		return nil, fmt.Errorf("install filter: prctl(PR_SET_NO_NEW_PRIVS) reported success but NoNewPrivs is %d: %w", nnp, ErrFaked)
+	}
+	n, ok := unix.StatusField(b, keyFilters)
+	if !ok || !allows(prog, st.ReadCall) || !allows(prog, st.CloseCall) {
+		st.Close()
+		return &installCheck{}, nil
+	}
+	return &installCheck{st: st, before: n}, nil
+}
+
+// after checks that the install added exactly one filter, and closes the
+// status file. It makes no call that can be preempted, but on failure.
+//
+//go:nosplit
+func (c *installCheck) after() error {
+	b, ok := c.st.Read()
+	c.st.Close()
+	if !ok {
+		return nil // allowed in the VM, but an earlier filter may deny it
+	}
+	n, ok := unix.StatusField(b, keyFilters)
+	if ok && n != c.before+1 {
+		return fakedCount(c.before, n)
+	}
+	return nil
+}
+
+func fakedCount(before, after int) error {
+	return fmt.Errorf("install filter: seccomp(2) reported success but the thread's Seccomp_filters went from %d to %d: %w", before, after, ErrFaked)
+}
+
+func (c *installCheck) close() {
+	if c.st != nil {
+		c.st.Close()
+	}
+}
+
+// allows reports whether prog returns ALLOW or LOG for the native system
+// call call returns, whatever the instruction pointer (a program that
+// reads it is not asked).
+func allows(prog []unix.SockFilter, call func() (uint32, [6]uint64)) bool {
+	native, ok := arch.Native()
+	if !ok {
+		return false
+	}
+	p := make(bpf.Program, len(prog))
+	for i, ins := range prog {
+		if ins.Code&0x07 == bpf.BPF_LD && ins.Code&0xe0 == bpf.BPF_ABS && ins.K >= bpf.OffsetInstructionPointer && ins.K < bpf.OffsetArgs {
+			return false
+		}
+		p[i] = bpf.Instruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+	}
+	nr, args := call()
+	d := bpf.SeccompData{Nr: int32(nr), Arch: native.Audit(), Args: args}
+	order := native.ByteOrder()
+	ret, _, err := bpf.NewVM(order).Run(p, d.Marshal(order))
+	if err != nil {
+		return false
+	}
+	switch ret & SECCOMP_RET_ACTION_FULL {
+	case SECCOMP_RET_ALLOW, SECCOMP_RET_LOG:
+		return true
+	}
+	return false
 }

@@ -41,6 +41,10 @@ var installHelpers = map[string]func() helperReport{
 	"listener":       helperListener,
 	"privileges":     helperPrivileges,
 	"probe-filtered": helperProbeFiltered,
+	"faked-seccomp":  func() helperReport { return helperFaked("seccomp") },
+	"faked-prctl":    func() helperReport { return helperFaked("prctl") },
+	"faked-both":     func() helperReport { return helperFaked("seccomp", "prctl") },
+	"faked-not-null": helperFakedNotNull,
 }
 
 // helperReport is what a helper child saw.
@@ -725,5 +729,97 @@ func TestFlagsError(t *testing.T) {
 	err = flagsError(SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_NEW_LISTENER, InstallOptions{})
 	if want := "install filter: this kernel refuses the combination SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_NEW_LISTENER: not supported"; errText(err) != want {
 		t.Errorf("TSYNC|NEW_LISTENER: %v, want %q", err, want)
+	}
+}
+
+// Outer answers the named system calls with 0 without running them
+// (ERRNO with errno 0), as a nested sandbox or a notification supervisor
+// may, and allows everything else.
+func outer(names ...string) bpf.Program {
+	host, _ := arch.Native()
+	p := bpf.Program{{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: OffsetNr}}
+	for _, n := range names {
+		nr, _ := host.SyscallNumber(n)
+		p = append(p, bpf.Instruction{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: nr, Jt: uint8(len(names) - len(p) + 1)})
+	}
+	return append(p,
+		bpf.Instruction{Op: bpf.BPF_RET | bpf.BPF_K, K: SECCOMP_RET_ALLOW},
+		bpf.Instruction{Op: bpf.BPF_RET | bpf.BPF_K, K: SECCOMP_RET_ERRNO})
+}
+
+// helperFaked installs outer(names...), without no_new_privs (so that a
+// faked prctl leaves it off), then tries to install denyUname with and
+// without TSYNC.
+func helperFaked(names ...string) (r helperReport) {
+	return helperFakedBy(outer(names...))
+}
+
+// helperFakedNotNull fakes seccomp(2) only when it is given a program: the
+// probe with a NULL program gets the kernel's EFAULT, and only the count
+// of filters tells.
+func helperFakedNotNull() (r helperReport) {
+	host, _ := arch.Native()
+	nr, _ := host.SyscallNumber("seccomp")
+	return helperFakedBy(bpf.Program{
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: OffsetNr},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: nr, Jf: 4},
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: bpf.OffsetArgs + 2*8},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: 0, Jf: 3},
+		{Op: bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS, K: bpf.OffsetArgs + 2*8 + 4},
+		{Op: bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, K: 0, Jf: 1},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: SECCOMP_RET_ALLOW},
+		{Op: bpf.BPF_RET | bpf.BPF_K, K: SECCOMP_RET_ERRNO},
+	})
+}
+
+func helperFakedBy(p bpf.Program) (r helperReport) {
+	if _, err := r.install(p, InstallOptions{SkipNoNewPrivs: true}); err != nil {
+		return r
+	}
+	r.install(denyUname(), InstallOptions{})
+	go func() {
+		runtime.LockOSThread() // retired if the install fails
+		r.install(denyUname(), InstallOptions{NoTSync: true})
+		r.Uname = uname()
+		r.Tasks = tasks()
+		if r.Install[1] != "ok" {
+			runtime.UnlockOSThread()
+		}
+		close(done)
+	}()
+	<-done
+	return r
+}
+
+var done = make(chan struct{})
+
+// TestInstallFaked runs the install under a filter that answers
+// seccomp(2), prctl(2) or both with 0: Install must fail, and the calls
+// the filter would deny must still succeed.
+func TestInstallFaked(t *testing.T) {
+	skipUnlessKernelTests(t)
+	if !hasCapSysAdmin() {
+		t.Skip("needs CAP_SYS_ADMIN: the outer filter is installed without no_new_privs")
+	}
+	for _, name := range []string{"faked-seccomp", "faked-prctl", "faked-both", "faked-not-null"} {
+		t.Run(name, func(t *testing.T) {
+			r := runInstallHelper(t, name, helperRun{})
+			if r.Fatal != "" || len(r.Install) != 3 || r.Install[0] != "ok" {
+				t.Fatalf("outer filter: %+v", r)
+			}
+			for i, msg := range r.Install[1:] {
+				if !strings.Contains(msg, ErrFaked.Error()) {
+					t.Errorf("install %d under %s: %q, want an error that says %q", i+1, name, msg, ErrFaked)
+				}
+			}
+			if r.Uname != "ok" {
+				t.Errorf("uname after the refused installs: %s, want ok (nothing installed)", r.Uname)
+			}
+			for tid, st := range r.Tasks {
+				if st.Filters != 1 {
+					t.Errorf("thread %s: %d filters, want 1 (the outer one)", tid, st.Filters)
+				}
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -24,6 +25,7 @@ type compileOptions struct {
 	badArch  string
 	verbose  bool
 	weights  string
+	harden   bool
 	profileFlags
 }
 
@@ -49,7 +51,15 @@ Formats:
   go    Go source: a []unix.SockFilter
 
 System calls newer than syscage's tables get ENOSYS so that glibc falls
-back, as with runc; --no-enosys turns that off. The output is written
+back, as with runc; --no-enosys turns that off.
+
+--harden compiles the profile as 'syscage lint' would have it fixed:
+comparisons of int arguments look at the bits the kernel uses only (the
+kernel truncates socket's family to 32 bits: socket(0x100000028) is
+socket(AF_VSOCK)), socketcall and ipc are decided per sub-call (denied
+for sub-calls whose rules compare arguments), a denial of setuid also
+denies setuid32 (and the other 32-bit twins), and ioctl's TIOCSTI and
+TIOCLINUX are denied. What changed is listed on stderr. The output is written
 atomically: on any error nothing is written.`,
 		Example: `  syscage compile docker-default                   # disassembly
   syscage compile -o docker.bpf docker-default     # raw BPF for bwrap --seccomp
@@ -67,6 +77,7 @@ atomically: on any error nothing is written.`,
 	f.BoolVar(&o.noENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
 	f.StringVar(&o.weights, "weights", "", "system-call frequency `FILE` (\"name count\" lines) to shape the decision tree")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "list the names each architecture lacks")
+	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports: int arguments, socketcall/ipc, 32-bit twins, TIOCSTI")
 	f.StringVar(&o.badArch, "bad-arch", "", "action for ABIs the filter does not cover (default KILL_THREAD, as libseccomp)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
@@ -97,6 +108,37 @@ func compileProfile(ref, archFlag string, pf profileFlags, o seccomp.Options) (*
 		return nil, host, fmt.Errorf("%s: %w", ref, err)
 	}
 	return f, host, nil
+}
+
+// compileHardened is compileProfile with the profile hardened (see
+// package harden) before it is compiled; the changes go to stderr.
+func compileHardened(e *env, ref, archFlag string, pf profileFlags, o seccomp.Options) (*seccomp.Filter, error) {
+	host, err := parseArchFlag(archFlag)
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadProfile(ref, host, pf)
+	if err != nil {
+		return nil, err
+	}
+	h, changes, err := harden.Profile(p, host)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	reportHardened(e, ref, changes)
+	o.Strict = pf.strict
+	f, err := seccomp.Compile(h, host, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return f, nil
+}
+
+// reportHardened lists what hardening changed.
+func reportHardened(e *env, ref string, changes []harden.Change) {
+	for _, c := range changes {
+		fmt.Fprintf(e.stderr, "syscage: %s: harden: %s\n", ref, c)
+	}
 }
 
 func runCompile(e *env, o compileOptions, ref string) error {
@@ -131,7 +173,13 @@ func runCompile(e *env, o compileOptions, ref string) error {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.weights, err))
 		}
 	}
-	f, _, err := compileProfile(ref, o.arch, o.profileFlags, so)
+	var f *seccomp.Filter
+	var err error
+	if o.harden {
+		f, err = compileHardened(e, ref, o.arch, o.profileFlags, so)
+	} else {
+		f, _, err = compileProfile(ref, o.arch, o.profileFlags, so)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/record"
 )
 
 // complainLog collects the LOG records of the kernel log while a program
@@ -44,11 +44,10 @@ func followComplaints() (*complainLog, error) {
 		defer close(l.events)
 		for {
 			ev, err := f.Next()
+			if audit.Skippable(err) {
+				continue
+			}
 			if err != nil {
-				var se *audit.SyntaxError
-				if errors.As(err, &se) {
-					continue
-				}
 				return
 			}
 			if ev.Action().Kind == profile.ActLog {
@@ -103,9 +102,13 @@ loop:
 }
 
 // complainReport prints the system calls the profile would have denied,
-// and a patch that allows them.
-func complainReport(e *env, limited bool, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string, reload func(name string, data []byte) (*profile.Profile, error)) error {
+// and a patch that allows them: made by record.Plan (only the rule that
+// decided a call is edited, a conditional deny is never overridden) in
+// the profile's own text (oci.Edit), and printed only once the patched
+// profile is shown to decide every other call as before.
+func complainReport(e *env, limited bool, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string) error {
 	covered := append([]arch.Arch{host}, p.Arches...)
+	rec := record.New(host)
 	var names []string
 	var other []string
 	for _, ev := range events {
@@ -122,6 +125,7 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 		if err == nil && v.Action.Kind == profile.ActLog && v.Rule != profile.DecidedByBadArch {
 			continue // the profile itself logs it
 		}
+		rec.Add(ev.Arch, ev.Nr, nil, false)
 		if !slices.Contains(names, ev.Syscall) {
 			names = append(names, ev.Syscall)
 		}
@@ -141,21 +145,45 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 	}
 	data, err := os.ReadFile(ref)
 	if err != nil {
-		rule, _ := json.Marshal(allowRule(names))
-		fmt.Fprintf(e.stderr, "syscage: complain: %s is a built-in profile; allow them in a copy of it, for example with this rule first:\n%s\n", ref, rule)
-		return nil
-	}
-	text, ok := fixText(data, p, names)
-	if ok {
-		if q, err := reload(ref, []byte(text)); err != nil || !allows(q, host, names) {
-			ok = false
+		_, adds, err := rec.Plan(p, host, complainComment)
+		if err != nil {
+			return err
 		}
-	}
-	if !ok {
-		fmt.Fprintf(e.stderr, "syscage: complain: no patch: the profile's rules for these calls need editing by hand\n")
+		fmt.Fprintf(e.stderr, "syscage: complain: %s is a built-in profile; in a copy of it:\n", ref)
+		reportAdditions(e, adds, "complain: ")
 		return nil
 	}
-	patch := unifiedDiff(ref, string(data), text)
+	raw, err := oci.Parse(ref, data)
+	if err == nil && needsResolving(raw) {
+		err = errors.New("it has includes, excludes or an archMap")
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syscage: complain: no patch: %s is not a plain seccomp JSON profile (%v); the calls to allow:\n", ref, err)
+		_, adds, err := rec.Plan(p, host, complainComment)
+		if err != nil {
+			return err
+		}
+		reportAdditions(e, adds, "complain: ")
+		return nil
+	}
+	edit, adds, err := rec.Plan(raw, host, complainComment)
+	if err != nil {
+		return err
+	}
+	reportAdditions(e, adds, "complain: ")
+	if edit.Empty() {
+		fmt.Fprintf(e.stderr, "syscage: complain: no patch: nothing can be added without overriding a rule (edit the profile by hand)\n")
+		return nil
+	}
+	text, err := oci.Edit(data, edit)
+	if err == nil {
+		err = checkEdit(ref, raw, text, covered, adds)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syscage: complain: no patch: %v\n", err)
+		return nil
+	}
+	patch := unifiedDiff(ref, string(data), string(text))
 	if patchFile != "" {
 		return writeOutput(e, patchFile, []byte(patch))
 	}
@@ -163,77 +191,82 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 	return nil
 }
 
-func allowRule(names []string) any {
-	return struct {
-		Names   []string `json:"names"`
-		Action  string   `json:"action"`
-		Comment string   `json:"comment"`
-	}{names, "SCMP_ACT_ALLOW", "added by syscage run --complain"}
+// complainComment marks the rules a complain patch adds.
+const complainComment = "added by syscage run --complain"
+
+// needsResolving reports whether p has Docker's conditional parts, whose
+// rule indexes differ from those of the profile it resolves to.
+func needsResolving(p *profile.Profile) bool {
+	if len(p.ArchMap) > 0 {
+		return true
+	}
+	for _, r := range p.Rules {
+		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
-// allows reports whether q allows every name (with zero arguments) on
-// host.
-func allows(q *profile.Profile, host arch.Arch, names []string) bool {
-	for _, n := range names {
-		nr, ok := host.SyscallNumber(n)
-		if !ok {
-			return false
-		}
-		a, err := profile.Evaluate(q, host, profile.Data{Nr: nr, Arch: host.Audit()})
-		if err != nil || (a.Kind != profile.ActAllow && a.Kind != profile.ActLog) {
-			return false
+// checkEdit proves the patched text: it parses, allows every call added
+// (with any arguments when the rule added has no conditions), and decides
+// every other call of every ABI as before.
+func checkEdit(ref string, before *profile.Profile, text []byte, abis []arch.Arch, adds []record.Addition) error {
+	after, err := oci.Parse(ref, text)
+	if err != nil {
+		return fmt.Errorf("the patched profile does not read back: %w", err)
+	}
+	var changed []string
+	for _, a := range adds {
+		if a.Added {
+			changed = append(changed, a.Name)
 		}
 	}
-	return true
+	for _, a := range abis {
+		if err := profile.SameExcept(before, after, a, changed); err != nil {
+			return fmt.Errorf("the patch would change more than the calls logged: %w", err)
+		}
+	}
+	for _, a := range adds {
+		nr, ok := a.Arch.SyscallNumber(a.Name)
+		if !a.Added || !ok {
+			continue
+		}
+		v, err := profile.Evaluate(after, a.Arch, profile.Data{Nr: nr, Arch: a.Arch.Audit()})
+		if err != nil || !v.Permits() {
+			return fmt.Errorf("the patched profile still denies %s %s", a.Arch, a.Name)
+		}
+	}
+	return nil
 }
 
-// fixText edits the OCI profile text data so that it allows names: with
-// a default that denies, a rule allowing them goes first (the first
-// unconditional rule for a call wins); with an ALLOW default, rules that
-// allow are ignored (runc skips rules with the default's action), so the
-// names are taken out of the rules that deny them.
-func fixText(data []byte, p *profile.Profile, names []string) (string, bool) {
-	text := string(data)
-	if p.Default.Kind != profile.ActAllow {
-		rule, _ := json.Marshal(allowRule(names))
-		return insertRule(text, string(rule)), true
-	}
-	for _, n := range names {
-		q := regexp.QuoteMeta(strconv.Quote(n))
-		changed := false
-		for _, re := range []*regexp.Regexp{regexp.MustCompile(q + `\s*,\s*`), regexp.MustCompile(`\s*,\s*` + q)} {
-			if re.MatchString(text) {
-				text = re.ReplaceAllString(text, "")
-				changed = true
-				break
-			}
+// reportAdditions says what adding a recording to a profile did for each
+// call; it returns how many calls were not added.
+func reportAdditions(e *env, adds []record.Addition, prefix string) int {
+	refused := 0
+	rules := func(idx []int) string {
+		s := make([]string, len(idx))
+		for i, n := range idx {
+			s[i] = strconv.Itoa(n + 1)
 		}
-		if !changed {
-			return "", false // the only name of its rule
+		return strings.Join(s, ", ")
+	}
+	for _, a := range adds {
+		if !a.Added {
+			refused++
+			fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: rule %s denies it under conditions, which an allow without conditions would override, and the record has no argument values to tell which calls the program made (record with --args, or edit by hand)\n", prefix, a.Arch, a.Name, rules(a.Guards))
+			continue
 		}
-	}
-	return text, true
-}
-
-// insertRule adds rule first in the "syscalls" array of the OCI profile
-// text (or adds the array).
-func insertRule(text, rule string) string {
-	var out string
-	if i := strings.Index(text, `"syscalls"`); i >= 0 {
-		if j := strings.IndexByte(text[i:], '['); j >= 0 {
-			at := i + j + 1
-			sep := ","
-			if rest := strings.TrimLeft(text[at:], " \t\r\n"); strings.HasPrefix(rest, "]") {
-				sep = ""
-			}
-			out = text[:at] + "\n\t\t" + rule + sep + text[at:]
+		msg := fmt.Sprintf("syscage: %sadded %s %s", prefix, a.Arch, a.Name)
+		if len(a.Undenied) > 0 {
+			msg += ", taken out of denying rule " + rules(a.Undenied)
 		}
+		if len(a.Wider) > 0 {
+			msg += ", without conditions: wider than rule " + rules(a.Wider) + " allowed it (the record has no argument values)"
+		}
+		fmt.Fprintln(e.stderr, msg)
 	}
-	if out == "" {
-		at := strings.IndexByte(text, '{') + 1
-		out = text[:at] + "\n\t\"syscalls\": [" + rule + "]," + text[at:]
-	}
-	return out
+	return refused
 }
 
 // unifiedDiff is a one-hunk unified diff of a and b, which differ in one

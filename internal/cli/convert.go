@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/profile/spo"
 )
@@ -27,6 +28,8 @@ type convertOptions struct {
 	name       string
 	namespace  string
 	podSnippet bool
+	json       bool
+	harden     bool
 	profileFlags
 }
 
@@ -54,6 +57,12 @@ config.json, keeping everything else, in place (or into -o). --to spo
 writes a SeccompProfile named --name in --namespace; --pod-snippet writes
 the pod securityContext that uses it instead.
 
+--harden writes the profile as 'syscage compile --harden' compiles it
+(int arguments compared on the bits the kernel uses, socketcall and ipc
+decided per sub-call, denials extended to the 32-bit twins, TIOCSTI and
+TIOCLINUX denied), resolved for --arch: the hardened rules use only
+MASKED_EQ comparisons, which every format with argument conditions holds.
+
 Output is written atomically: on any error nothing is written.`,
 		Example: `  syscage convert --to lxc docker-default
   syscage convert --to systemd -o seccomp.conf app.json
@@ -76,6 +85,8 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
 	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
+	f.BoolVar(&o.json, "json", false, "print what was written and every loss as JSON on stdout (needs -o)")
+	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -103,6 +114,12 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if o.podSnippet && to != formats.SPO {
 		return usagef("--pod-snippet goes with --to spo")
 	}
+	if o.json && (o.out == "" || o.out == "-") {
+		return usagef("--json prints the report on stdout: write the profile with -o FILE")
+	}
+	if o.json && (o.podSnippet || o.ociConfig != "") {
+		return usagef("--json goes with a profile written to -o FILE, not --pod-snippet or --oci-config")
+	}
 	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
 	if meta.Name == "" {
 		base := filepath.Base(ref)
@@ -119,10 +136,18 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if needsResolve(p, to, o.ociConfig != "") {
+	if o.harden || needsResolve(p, to, o.ociConfig != "") {
 		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
+	}
+	if o.harden {
+		h, changes, err := harden.Profile(p, host)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+		reportHardened(e, ref, changes)
+		p = h
 	}
 	if o.ociConfig != "" {
 		config, err := os.ReadFile(o.ociConfig)
@@ -143,14 +168,50 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	out, losses, err := formats.Write(p, to, opts)
 	var le *profile.LossError
 	if errors.As(err, &le) {
+		if o.json {
+			if err := writeJSON(e.stdout, convertReport{Format: string(to), Losses: lossesJSON(le.Losses)}); err != nil {
+				return withCode(ExitFailure, err)
+			}
+			return silentExit(ExitFinding)
+		}
 		reportUnwritten(e, ref, p, to, opts, le)
 		return silentExit(ExitFinding)
 	}
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 	}
+	if o.json {
+		if err := writeOrFail(e, o.out, out); err != nil {
+			return err
+		}
+		if err := writeJSON(e.stdout, convertReport{Written: o.out, Format: string(to), Losses: lossesJSON(losses)}); err != nil {
+			return withCode(ExitFailure, err)
+		}
+		return nil
+	}
 	reportLosses(e, ref, string(to), losses)
 	return writeOrFail(e, o.out, out)
+}
+
+// convertReport is convert --json: the file written ("" when nothing
+// was) and what the format could not express.
+type convertReport struct {
+	Written string     `json:"written"`
+	Format  string     `json:"format"`
+	Losses  []lossJSON `json:"losses"`
+}
+
+type lossJSON struct {
+	Rule int    `json:"rule,omitempty"` // 1-based; 0 for the whole profile
+	What string `json:"what"`
+}
+
+func lossesJSON(ls []profile.Loss) []lossJSON {
+	out := make([]lossJSON, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, lossJSON{Rule: l.Rule, What: l.What})
+	}
+	return out
 }
 
 // reportUnwritten lists what format to cannot express of p (ref), and

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
@@ -16,9 +18,10 @@ import (
 func init() { register(newDumpCmd) }
 
 type dumpOptions struct {
-	pid  int
-	out  string
-	json bool
+	pid     int
+	out     string
+	json    bool
+	timeout time.Duration
 }
 
 func newDumpCmd(e *env) *cobra.Command {
@@ -35,7 +38,10 @@ and 'diff' read it).
 The process is stopped for the moment it takes. Dump needs root
 (CAP_SYS_ADMIN and the right to ptrace the process) and must not run under
 a seccomp filter itself; the kernel needs CONFIG_CHECKPOINT_RESTORE. A
-process in a container is dumped from the host by its host pid.`,
+process in a container is dumped from the host by its host pid.
+
+Exit status 0 when the filters were read, 1 when the process has none,
+125 when they cannot be read.`,
 		Example: `  syscage dump --pid 1234
   syscage dump --pid $(pidof nginx) -o nginx-filters
   syscage verify nginx-filters docker-default`,
@@ -45,9 +51,10 @@ process in a container is dumped from the host by its host pid.`,
 		},
 	}
 	f := c.Flags()
-	f.IntVar(&o.pid, "pid", 0, "the process `PID` (required)")
+	pidVar(f, &o.pid, "the process `PID` (required)")
 	f.StringVarP(&o.out, "output", "o", "", "write raw filters to `DIR`")
 	f.BoolVar(&o.json, "json", false, "print JSON: each filter's flags and instructions")
+	f.DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "how long to wait for the process to stop (one in uninterruptible sleep, such as a vfork parent, does not)")
 	return c
 }
 
@@ -59,7 +66,16 @@ func runDump(e *env, o dumpOptions) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	fs, err := inspect.Dump(o.pid)
+	fs, err := inspect.Dump(o.pid, inspect.DumpOptions{Timeout: o.timeout})
+	if errors.Is(err, inspect.ErrNoFilter) {
+		// Not a failure: the answer is that there is nothing to dump.
+		if o.json {
+			fmt.Fprintln(e.stdout, "[]")
+		} else {
+			fmt.Fprintf(e.stdout, "pid %d has no seccomp filter\n", o.pid)
+		}
+		return silentExit(ExitFinding)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

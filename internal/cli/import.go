@@ -25,6 +25,7 @@ type importOptions struct {
 	into string
 	def  string
 	arch string
+	json bool
 	profileFlags
 }
 
@@ -34,6 +35,7 @@ func addImportFlags(c *cobra.Command, o *importOptions) {
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` instead of writing a new one")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of a new profile (default ERRNO(EPERM))")
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the traced machine (default: this binary's)")
+	f.BoolVar(&o.json, "json", false, "print the calls added (--into), unknown and skipped as JSON on stdout (the profile goes to -o or --into)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
 	addOutFlags(c, &o.outFlags)
@@ -88,6 +90,11 @@ type importAuditOptions struct {
 	exe  string
 }
 
+// filter is --pid, --comm and --exe.
+func (o importAuditOptions) filter() audit.Filter {
+	return audit.Filter{PID: o.pid, Comm: o.comm, Exe: o.exe}
+}
+
 func newImportAuditCmd(e *env) *cobra.Command {
 	var o importAuditOptions
 	c := &cobra.Command{
@@ -97,7 +104,13 @@ func newImportAuditCmd(e *env) *cobra.Command {
 /dev/kmsg, kern.log, journalctl), of auditd's audit.log (raw and enriched)
 and of journalctl -o json, and allows each system call they name on its
 ABI. Without FILE it reads the kernel's log buffer now (/dev/kmsg; root or
-CAP_SYSLOG). --exe, --comm and --pid keep only one program's records.
+CAP_SYSLOG). --exe, --comm and --pid keep only one program's records, from
+every source; the kernel log holds every program's records since boot, so
+reading it takes one of them.
+
+Only records the kernel wrote count: a line in which a program logged the
+text of a record (logger, an audit USER message, journald's syslog
+transport) is reported and skipped.
 
 This is the harvest of complain mode: run a program under a profile whose
 default action is LOG (or with SECCOMP_FILTER_FLAG_LOG), then import what
@@ -105,13 +118,11 @@ the kernel logged into that profile with --into.`,
 		Example: `  syscage import audit --into app.json --exe /usr/bin/app /var/log/audit/audit.log
   journalctl -k -o json | syscage import audit --comm app -`,
 		RunE: func(c *cobra.Command, args []string) error {
-			return runImport(e, o.importOptions, args, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-				return readAudit(rec, name, r, o)
-			})
+			return runImportAudit(e, o, args)
 		},
 	}
 	addImportFlags(c, &o.importOptions)
-	c.Flags().IntVar(&o.pid, "pid", 0, "keep only records of process `PID`")
+	pidVar(c.Flags(), &o.pid, "keep only records of process `PID`")
 	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
 	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
 	return c
@@ -123,30 +134,65 @@ func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error
 	return strace.Read(rec, name, r)
 }
 
-func readAudit(rec *record.Recording, name string, r io.Reader, o importAuditOptions) ([]error, error) {
+// runImportAudit is import audit and record --from-log: the records of
+// the files, or of the kernel log without files, that o's filter keeps.
+func runImportAudit(e *env, o importAuditOptions, files []string) error {
+	flt := o.filter()
+	if o.pid < 0 {
+		return usagef("--pid %d: a process id is positive", o.pid)
+	}
+	if len(files) == 0 && flt.Empty() {
+		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
+	}
+	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+		return readAudit(rec, name, r, flt)
+	})
+}
+
+func readAudit(rec *record.Recording, name string, r io.Reader, flt audit.Filter) ([]error, error) {
 	var skipped []error
-	rd := audit.NewReader(r, name)
-	for {
-		ev, err := rd.Next()
-		if err == io.EOF {
-			return skipped, nil
-		}
-		var se *audit.SyntaxError
-		if errors.As(err, &se) {
-			skipped = append(skipped, err)
-			continue
-		}
+	more := 0
+	var evs []audit.Event
+	var err error
+	if r == nil {
+		// The kernel log.
+		evs, skipped, err = audit.ReadKmsg("")
 		if err != nil {
 			return skipped, err
 		}
-		addEvent(rec, ev, o)
+	} else {
+		rd := audit.NewReader(r, name)
+		for {
+			ev, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if audit.Skippable(err) {
+				if len(skipped) < audit.MaxSkipped {
+					skipped = append(skipped, err)
+				} else {
+					more++
+				}
+				continue
+			}
+			if err != nil {
+				return skipped, err
+			}
+			evs = append(evs, ev)
+		}
 	}
+	if more > 0 {
+		skipped = append(skipped, fmt.Errorf("%d more lines like these", more))
+	}
+	for i := range evs {
+		if flt.Match(&evs[i]) {
+			addEvent(rec, evs[i])
+		}
+	}
+	return skipped, nil
 }
 
-func addEvent(rec *record.Recording, ev audit.Event, o importAuditOptions) {
-	if o.pid != 0 && ev.PID != o.pid || o.comm != "" && ev.Comm != o.comm || o.exe != "" && ev.Exe != o.exe {
-		return
-	}
+func addEvent(rec *record.Recording, ev audit.Event) {
 	if ev.Arch == arch.Invalid {
 		rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:%d", ev.ArchName(), ev.Nr))
 		return
@@ -158,8 +204,14 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	if err := newInto(e, &o.into, &o.out); err != nil {
+		return err
+	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
+	}
+	if o.json && o.into == "" && (o.out == "" || o.out == "-") {
+		return usagef("--json prints the report on stdout: write the profile with -o FILE or --into")
 	}
 	native, err := parseArchFlag(o.arch)
 	if err != nil {
@@ -175,12 +227,10 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	var skipped []error
 	if len(files) == 0 {
 		// import audit without FILE: the kernel's log buffer.
-		evs, err := audit.ReadKmsg("")
+		s, err := read(rec, "", nil)
+		skipped = append(skipped, s...)
 		if err != nil {
 			return withCode(ExitFailure, err)
-		}
-		for _, ev := range evs {
-			addEvent(rec, ev, importAuditOptions{})
 		}
 	}
 	for _, name := range files {
@@ -211,12 +261,12 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
-		for _, s := range skipped {
-			fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-		}
+		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
+	report := additionReport{Additions: []additionJSON{}, Unknown: []string{}}
 	var p *profile.Profile
+	refused := 0
 	if o.into != "" {
 		base, err := loadProfile(o.into, native, o.profileFlags)
 		if err != nil {
@@ -227,12 +277,15 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		for _, a := range adds {
-			msg := fmt.Sprintf("syscage: added %s %s", a.Arch, a.Name)
-			for _, i := range a.Undenied {
-				msg += fmt.Sprintf(", taken out of denying rule %d", i+1)
+		report.Additions = additionsJSON(adds)
+		if o.json {
+			for _, a := range adds {
+				if !a.Added {
+					refused++
+				}
 			}
-			fmt.Fprintln(e.stderr, msg)
+		} else {
+			refused = reportAdditions(e, adds, "")
 		}
 		if o.out == "" {
 			o.out = o.into
@@ -247,14 +300,82 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	if err := writeOutput(e, o.out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
-	for _, u := range rec.Unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	if o.json {
+		report.Written = o.out
+		report.Unknown = append(report.Unknown, rec.Unknown...)
+		report.SkippedCount = len(skipped)
+		for _, s := range skipped[:min(len(skipped), maxSkipped)] {
+			report.Skipped = append(report.Skipped, s.Error())
+		}
+		if err := writeJSON(e.stdout, report); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		for _, u := range rec.Unknown {
+			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+		}
+		reportSkipped(e, skipped)
 	}
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
 	}
+	if refused > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
+	}
 	return nil
+}
+
+// maxSkipped is how many skipped lines are shown one by one: input that is
+// not what it should be (a binary file) would print one per line.
+const maxSkipped = 10
+
+// reportSkipped prints the first maxSkipped skipped lines and how many
+// more there are.
+func reportSkipped(e *env, skipped []error) {
+	for i, s := range skipped {
+		if i == maxSkipped {
+			fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", len(skipped)-i)
+			break
+		}
+		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	}
+}
+
+// additionReport is the --json report of import and record: the file
+// written, the calls added to the --into profile, the calls in no table
+// and the input lines skipped.
+type additionReport struct {
+	Written   string         `json:"written"`
+	Additions []additionJSON `json:"additions"`
+	Unknown   []string       `json:"unknown"`
+	Skipped   []string       `json:"skipped,omitempty"` // the first lines skipped
+	// SkippedCount is how many lines were skipped in all.
+	SkippedCount int `json:"skipped_count"`
+}
+
+type additionJSON struct {
+	Arch  string `json:"arch"`
+	Name  string `json:"name"`
+	Added bool   `json:"added"` // false: not added, Guards deny it under conditions
+	// 1-based rules: those the name was taken out of, those that allowed
+	// it only under conditions, those that deny it under conditions.
+	Undenied []int `json:"undenied,omitempty"`
+	Wider    []int `json:"wider,omitempty"`
+	Guards   []int `json:"guards,omitempty"`
+}
+
+func additionsJSON(adds []record.Addition) []additionJSON {
+	out := make([]additionJSON, 0, len(adds))
+	oneBased := func(idx []int) []int {
+		var r []int
+		for _, i := range idx {
+			r = append(r, i+1)
+		}
+		return r
+	}
+	for _, a := range adds {
+		out = append(out, additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
+			Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards)})
+	}
+	return out
 }

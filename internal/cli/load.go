@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/launch"
@@ -25,6 +26,9 @@ type profileFlags struct {
 // readProfile reads the profile named by ref, a file in any format
 // (from, or told from its content when from is "") or a built-in name.
 func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
+	if ref == "-" {
+		return readStdinProfile(from)
+	}
 	data, err := os.ReadFile(ref)
 	switch {
 	case err == nil:
@@ -152,6 +156,8 @@ func writeOutput(e *env, path string, data []byte) error {
 		if t, err := filepath.EvalSymlinks(path); err == nil {
 			target = t
 		}
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
@@ -175,6 +181,8 @@ func checkOutput(path string) error {
 		return fmt.Errorf("write %s: is a directory; give a file name", path)
 	case err == nil && !fi.Mode().IsRegular():
 		return nil // written in place
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
@@ -184,7 +192,7 @@ func checkOutput(path string) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: directory %s: %w", path, dir, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", path, createError(dir, err))
 	}
 	tmp.Close()
 	return os.Remove(tmp.Name())
@@ -194,14 +202,9 @@ func checkOutput(path string) error {
 // renames it to path.
 func writeAtomic(path string, mode os.FileMode, data []byte) error {
 	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
-	} else if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
+		return createError(dir, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
@@ -216,6 +219,36 @@ func writeAtomic(path string, mode os.FileMode, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createError says why a file could not be created in dir: dir is
+// missing or not a directory, or it is one where this file cannot be
+// created (read-only, no permission, a file system such as /proc or
+// /sys that takes no new files).
+func createError(dir string, err error) error {
+	err = unwrapPath(err)
+	fi, serr := os.Stat(dir)
+	switch {
+	case errors.Is(serr, os.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case serr == nil && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case errors.Is(serr, syscall.ENOTDIR):
+		// Name the part of the path that is a file.
+		for d := filepath.Dir(dir); d != dir; dir, d = d, filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil && !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+		}
+		return fmt.Errorf("%s is not a directory", dir)
+	case serr != nil:
+		return fmt.Errorf("directory %s: %w", dir, unwrapPath(serr))
+	case errors.Is(err, os.ErrNotExist):
+		// The directory exists: it is on a file system whose directories
+		// take no new files.
+		return fmt.Errorf("no file can be created in %s: its file system takes no new files", dir)
+	}
+	return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 }
 
 // unwrapPath drops the operation and path of a *PathError or

@@ -9,9 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -26,6 +27,7 @@ type runOptions struct {
 	log      bool
 	complain bool
 	patch    string
+	harden   bool
 	profileFlags
 }
 
@@ -40,6 +42,15 @@ inherited descriptor but stdin, stdout, stderr and those kept with
 --keep-fd close-on-exec, optionally clears the environment and drops
 capabilities, sets no_new_privs, installs the compiled filter (with --log
 with SECCOMP_FILTER_FLAG_LOG) on the thread that then executes CMD. The filter survives exec: CMD and everything it starts stay inside.
+The profile's flags are applied as runc applies them (LOG, SPEC_ALLOW;
+TSYNC holds anyway); a profile with listenerPath or a flag that needs a
+seccomp agent is refused.
+
+CMD runs in a session of its own, without a controlling terminal, so
+that it cannot push input into the caller's terminal (TIOCSTI; as root,
+CAP_SYS_ADMIN still can: use --drop-caps or a profile that denies it).
+Every catchable signal syscage receives (from a terminal's ^C, from a
+supervisor) is passed on to CMD's process group; CMD dies with syscage.
 
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
@@ -57,6 +68,14 @@ allowing them (a unified diff of the profile file; --patch FILE writes it
 there). It reads the kernel log (/dev/kmsg, needs CAP_SYSLOG), which the
 kernel rate-limits: apply the patch and run again until nothing is left.
 
+The default profile is docker-default hardened as 'syscage compile
+--harden' hardens it: int arguments compared on the bits the kernel uses
+(socket(0x100000028) is denied as socket(AF_VSOCK) is), socketcall and ipc
+decided per sub-call, 32-bit twins denied with their names, and ioctl's
+TIOCSTI and TIOCLINUX denied (a program cannot type into the terminal it
+shares with its caller). --harden hardens a profile given with -p too;
+--harden=false runs the default as Docker ships it.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -68,6 +87,9 @@ excludes are resolved for (default: Docker's default set, or none with
   syscage run -p app.json --complain --patch app.patch -- ./app && patch -p0 < app.patch`,
 		Args: cmdArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !c.Flags().Changed("profile") && !c.Flags().Changed("harden") {
+				o.harden = true // the default profile runs hardened
+			}
 			return runRun(e, o, args)
 		},
 	}
@@ -81,6 +103,7 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
+	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -97,6 +120,12 @@ func runRun(e *env, o runOptions, args []string) error {
 	p, err := loadProfile(o.profile, host, pf)
 	if err != nil {
 		return withCode(ExitFailure, err)
+	}
+	loaded := p // as the file has it, for --complain's patch
+	if o.harden {
+		if p, _, err = harden.Profile(p, host); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+		}
 	}
 	so := seccomp.Options{Strict: pf.strict}
 	run := p
@@ -125,6 +154,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
 	}
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	cmd.ForwardSignals = true
 	cmd.AuditSession = o.complain
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
@@ -146,9 +176,11 @@ func runRun(e *env, o runOptions, args []string) error {
 		if fd < 3 {
 			continue // stdin, stdout and stderr are always kept
 		}
-		f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
-		if _, err := f.Stat(); err != nil {
-			return usagef("--keep-fd %d: not an open descriptor", fd)
+		// Only what syscage inherited: its own descriptors (the Go
+		// runtime's, opened at start) are not the caller's to hand on.
+		f, err := launch.Inherited(fd)
+		if err != nil {
+			return usagef("--keep-fd %d: %v", fd, err)
 		}
 		for len(cmd.ExtraFiles) <= fd-3 {
 			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
@@ -169,14 +201,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		reload := func(name string, data []byte) (*profile.Profile, error) {
-			q, err := oci.Parse(name, data)
-			if err != nil {
-				return nil, err
-			}
-			return q.Resolve(profileEnv(host, pf))
-		}
-		if err := complainReport(e, complaints.limited(), o.profile, p, host, events, o.patch, reload); err != nil {
+		if err := complainReport(e, complaints.limited(), o.profile, loaded, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
@@ -187,7 +212,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	case !st.Exited && complaints == nil && crashSignal(st.Signal):
 		// A program that crashes when a call it needs fails (ld.so on
 		// an mmap, say) gives no hint that the profile denied it.
-		fmt.Fprintf(e.stderr, "syscage: %s: killed by %v; if the profile denies a call it needs, syscage run --complain names it\n", args[0], st.Signal)
+		fmt.Fprintf(e.stderr, "syscage: %s: killed by %s; if the profile denies a call it needs, syscage run --complain names it\n", args[0], signalName(st.Signal))
 	}
 	if code := st.ExitCode(); code != 0 {
 		return silentExit(code)
@@ -215,4 +240,13 @@ func setEnv(env []string, kv string) []string {
 		}
 	}
 	return append(out, kv)
+}
+
+// signalName names sig as kill(1) and strace do: "SIGTERM", or "signal
+// 42" for one without a name.
+func signalName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
 }

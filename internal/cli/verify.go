@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
@@ -29,7 +31,8 @@ func (cf *compareFlags) add(c *cobra.Command) {
 }
 
 type verifyOptions struct {
-	pid int
+	pid     int
+	timeout time.Duration
 	compareFlags
 }
 
@@ -49,9 +52,17 @@ combines them. With --pid every thread is read: threads whose filters differ
 FILTERS instead of --pid is a directory written by 'syscage dump -o' or a
 raw BPF file.
 
+The agreement is proven, not sampled: values computed from the input (by
+ALU operations, X, scratch memory) are followed exactly, and a filter that
+leaves what syscage can follow exactly (two input words combined, a
+verdict computed from the input) is reported as "cannot prove", naming the
+instruction.
+
 Exit status 0 when they agree, 1 listing every system call that differs
-(and, where arguments matter, the values), 125 when the filters or the
-profile cannot be read. This is drift detection: run it on every host of a
+(and, where arguments matter, the values) or when agreement cannot be
+proven, 125 when the filters or the profile cannot be read (also when a
+thread does not stop within --timeout to have its filters read: the
+threads that could be read are reported, and the others named). This is drift detection: run it on every host of a
 fleet against the profile the service should have.`,
 		Example: `  syscage verify --pid $(pidof nginx) docker-default
   syscage dump --pid 1234 -o live && syscage verify live app.json`,
@@ -60,7 +71,8 @@ fleet against the profile the service should have.`,
 			return runVerify(e, o, args)
 		},
 	}
-	c.Flags().IntVar(&o.pid, "pid", 0, "the process `PID`")
+	pidVar(c.Flags(), &o.pid, "the process `PID`")
+	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for each thread to stop (a thread in uninterruptible sleep, such as a vfork parent, does not)")
 	o.compareFlags.add(c)
 	return c
 }
@@ -74,12 +86,15 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		return withCode(ExitUsage, err)
 	}
 	type subject struct {
-		what  string
-		stack inspect.Stack
+		what       string
+		stack      inspect.Stack
+		unfiltered bool // threads without a filter: nothing to compare
+		many       bool // what is several threads
 	}
 	var subjects []subject
+	var unread []error // threads whose filters could not be read
 	if o.pid != 0 {
-		tasks, err := inspect.DumpTasks(o.pid)
+		tasks, err := inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
@@ -88,6 +103,10 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		tids := map[string][]int{}
 		stacks := map[string][]inspect.Filter{}
 		for _, t := range tasks {
+			if t.Err != nil {
+				unread = append(unread, t.Err)
+				continue
+			}
 			k := fmt.Sprint(inspect.StackOf(t.Filters))
 			if _, ok := tids[k]; !ok {
 				keys = append(keys, k)
@@ -98,20 +117,24 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		for _, k := range keys {
 			fs := stacks[k]
 			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
-			if len(keys) > 1 {
+			byThread := len(keys) > 1 || len(unread) > 0
+			if byThread {
 				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
 			}
 			if len(fs) == 0 {
-				what = fmt.Sprintf("thread%s %s of pid %d, unfiltered,", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+				what = fmt.Sprintf("pid %d", o.pid)
+				if byThread {
+					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+				}
 			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs)})
+			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(tids[k]) > 1})
 		}
 	} else {
 		live, err := loadStack(args[0], host, o.profileFlags)
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		subjects = append(subjects, subject{args[0], live})
+		subjects = append(subjects, subject{what: args[0], stack: live})
 		args = args[1:]
 	}
 	want, err := loadStack(args[0], host, o.profileFlags)
@@ -122,29 +145,54 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	type result struct {
 		What        string     `json:"subject"`
 		Same        bool       `json:"same"`
+		Unfiltered  bool       `json:"unfiltered,omitempty"`
+		Unproven    string     `json:"unproven,omitempty"`
 		Differences []diffJSON `json:"differences"`
-		Stats       any        `json:"compared"`
+		Stats       *statsJSON `json:"compared,omitempty"`
 	}
 	var results []result
 	for i, sub := range subjects {
+		if sub.unfiltered {
+			// Every system call differs from a profile; one line says it.
+			differ = true
+			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []diffJSON{}})
+			if !o.json {
+				if i > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				verb := "has"
+				if sub.many {
+					verb = "have"
+				}
+				fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", sub.what, verb)
+			}
+			continue
+		}
 		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
+		np, err := notProven(err, [2]string{"live", "profile"})
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		differ = differ || len(ds) > 0
-		results = append(results, result{sub.what, len(ds) == 0, toJSON(ds), st})
+		differ = differ || len(ds) > 0 || np != ""
+		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))})
 		if o.json {
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		if len(ds) == 0 {
+		switch {
+		case len(ds) == 0 && np == "":
 			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
 				sub.what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
-		} else {
+		case len(ds) == 0:
+			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", sub.what, verbS(o.pid == 0), args[0], np)
+		default:
 			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
 			printDiffs(e.stdout, ds, "live", "profile")
+			if np != "" {
+				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
+			}
 		}
 	}
 	if o.json {
@@ -159,6 +207,13 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
+	}
+	if len(unread) > 0 {
+		// What was read is reported; the whole cannot be vouched for.
+		for _, err := range unread[:len(unread)-1] {
+			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+		}
+		return withCode(ExitFailure, unread[len(unread)-1])
 	}
 	if differ {
 		return silentExit(ExitFinding)
@@ -220,6 +275,7 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	ds, st, err := inspect.Compare(a, b, inspect.CompareOptions{})
+	np, err := notProven(err, [2]string{"A's", "B's"})
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -227,19 +283,50 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			A, B        string     `json:"-"`
 			Same        bool       `json:"same"`
+			Unproven    string     `json:"unproven,omitempty"`
 			Differences []diffJSON `json:"differences"`
-			Stats       any        `json:"compared"`
-		}{Same: len(ds) == 0, Differences: toJSON(ds), Stats: st}); err != nil {
+			Stats       *statsJSON `json:"compared"`
+		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))}); err != nil {
 			return withCode(ExitFailure, err)
 		}
-	} else if len(ds) > 0 {
+	} else if len(ds) > 0 || np != "" {
 		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
 		printDiffs(e.stdout, ds, "A", "B")
+		switch {
+		case len(ds) == 0:
+			fmt.Fprintf(e.stdout, "cannot prove A and B equal: %s\n", np)
+		case np != "":
+			fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
+		}
 	}
-	if len(ds) > 0 {
+	if len(ds) > 0 || np != "" {
 		return silentExit(ExitFinding)
 	}
 	return nil
+}
+
+// notProven splits Compare's error: the text of a *NotProvenError, with
+// the stacks named by names (for "... of live filter 0"), or any other
+// error.
+func notProven(err error, names [2]string) (string, error) {
+	var np *inspect.NotProvenError
+	if !errors.As(err, &np) {
+		return "", err
+	}
+	if np.PC < 0 {
+		return np.Reason, nil
+	}
+	return fmt.Sprintf("instruction %d (%s) of %s filter %d: %s", np.PC, np.Instruction, names[np.Stack], np.Filter, np.Reason), nil
+}
+
+// statsJSON is inspect.Stats in JSON.
+type statsJSON struct {
+	Arches   int `json:"abis"`
+	Syscalls int `json:"numbers"`
+	Inputs   int `json:"inputs"`
+}
+
+func toStatsJSON(s inspect.Stats) statsJSON {
+	return statsJSON{Arches: s.Arches, Syscalls: s.Syscalls, Inputs: s.Inputs}
 }

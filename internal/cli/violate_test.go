@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/syscage/syscage/arch"
@@ -42,10 +43,12 @@ func init() {
 	}
 }
 
-// violatorMain: seccomp-violator [-wait|-hold] [-thread] PROFILE SYSCALL...
+// violatorMain: seccomp-violator [-wait|-hold] [-thread] [-evilcomm] PROFILE SYSCALL...
 // -wait waits for stdin to close after the calls, -hold reads a line
 // before it installs the filter; -thread then gives one thread a second
-// filter of its own (no TSYNC) that denies uname with EPERM.
+// filter of its own (no TSYNC) that denies uname with EPERM; -evilcomm
+// names the thread that makes the calls "\x1b]0;pwn\x07" (PR_SET_NAME), a
+// terminal escape sequence that sets the window title.
 func violatorMain() {
 	args := os.Args[1:]
 	var wait, hold, thread bool
@@ -57,6 +60,14 @@ func violatorMain() {
 			hold = true
 		case "-thread":
 			thread = true
+		case "-evilcomm":
+			// The name is the thread's: the calls below stay on it.
+			runtime.LockOSThread()
+			name := []byte("\x1b]0;pwn\x07\x00")
+			if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0); e != 0 {
+				fmt.Fprintln(os.Stderr, "prctl(PR_SET_NAME):", e)
+				os.Exit(125)
+			}
 		}
 		args = args[1:]
 	}
@@ -101,6 +112,9 @@ func violatorMain() {
 	}
 	for _, name := range args[1:] {
 		nr, ok := host.SyscallNumber(name)
+		if n, err := strconv.ParseUint(name, 0, 32); !ok && err == nil {
+			nr, ok = uint32(n), true // a raw number, such as an x32 one
+		}
 		if !ok {
 			fmt.Fprintf(os.Stderr, "no system call %s on %s\n", name, host)
 			os.Exit(2)
@@ -275,7 +289,7 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 func kmsgRecords(pid, want int) int {
 	n := 0
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ev, _ := audit.ReadKmsg("")
+		ev, _, _ := audit.ReadKmsg("")
 		n = 0
 		for _, e := range ev {
 			if e.PID == pid {

@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
@@ -64,7 +68,7 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	f := c.Flags()
 	f.StringVarP(&o.profile, "profile", "p", "", "explain each call against `PROFILE` (a file or a built-in name)")
 	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile runs on (default: this binary's)")
-	f.IntVar(&o.pid, "pid", 0, "only records of process `PID`")
+	pidVar(f, &o.pid, "only records of process `PID`")
 	f.StringVar(&o.comm, "comm", "", "only records of programs named `NAME` (comm or the base name of exe)")
 	f.StringVar(&o.since, "since", "", "only records since `T` (a duration such as 10m, or a time)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
@@ -90,56 +94,38 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 // readEvents reads the records of a log file, "-" for stdin, or the
-// kernel log when path is "".
+// kernel log when path is "". Lines the kernel did not write are
+// reported on stderr and left out.
 func readEvents(e *env, path string) ([]audit.Event, string, error) {
+	var ev []audit.Event
+	var skipped []error
+	var err error
+	source := path
 	switch path {
 	case "":
-		ev, err := audit.ReadKmsg("")
+		source = "the kernel log"
+		ev, skipped, err = audit.ReadKmsg("")
 		if errors.Is(err, os.ErrPermission) {
 			err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
 		}
-		return ev, "the kernel log", err
 	case "-":
-		ev, err := audit.ReadAll(e.stdin, "<stdin>")
-		return ev, "standard input", err
+		source = "standard input"
+		ev, skipped, err = audit.ReadAll(e.stdin, "<stdin>")
+	default:
+		var f *os.File
+		if f, err = os.Open(path); err != nil {
+			return nil, path, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
+		}
+		ev, skipped, err = audit.ReadAll(f, path)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, path, err
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
-	}
-	ev, err := audit.ReadAll(f, path)
-	return ev, path, err
-}
-
-// eventFilter is --pid, --comm and --since.
-type eventFilter struct {
-	pid   int
-	comm  string
-	since time.Time
-}
-
-func (f eventFilter) match(e *audit.Event) bool {
-	if f.pid != 0 && e.PID != f.pid {
-		return false
-	}
-	if f.comm != "" && e.Comm != f.comm && baseName(e.Exe) != f.comm {
-		return false
-	}
-	if !f.since.IsZero() && !e.Time.IsZero() && e.Time.Before(f.since) {
-		return false
-	}
-	return true
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
+	return ev, source, err
 }
 
 type whyGroup struct {
@@ -169,13 +155,13 @@ type whyProfile struct {
 }
 
 func runWhy(e *env, o whyOptions, args []string) error {
-	flt := eventFilter{pid: o.pid, comm: o.comm}
+	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	if o.since != "" {
 		t, err := parseSince(o.since, time.Now())
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		flt.since = t
+		flt.Since = t
 	}
 	var p *profile.Profile
 	host, err := parseArchFlag(o.host)
@@ -197,7 +183,7 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	}
 	var kept []audit.Event
 	for i := range events {
-		if flt.match(&events[i]) {
+		if flt.Match(&events[i]) {
 			kept = append(kept, events[i])
 		}
 	}
@@ -219,11 +205,13 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		out = append(out, wg)
 	}
 	if o.json {
-		enc := json.NewEncoder(e.stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
+		e.stdout.Write(safeJSON(buf.Bytes()))
 	} else {
 		printWhy(e.stdout, out, len(kept), source)
 	}
@@ -345,11 +333,11 @@ func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
 	}
 	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
 	for _, g := range groups {
-		who := g.Comm
-		if g.Exe != "" && baseName(g.Exe) != g.Comm {
-			who += " (" + g.Exe + ")"
+		who := untrusted(g.Comm)
+		if g.Exe != "" && path.Base(g.Exe) != g.Comm {
+			who += " (" + untrusted(g.Exe) + ")"
 		} else if g.Exe != "" {
-			who = g.Exe
+			who = untrusted(g.Exe)
 		}
 		pids := make([]string, len(g.PIDs))
 		for i, p := range g.PIDs {
@@ -404,4 +392,42 @@ func auditdRunning() bool {
 		}
 	}
 	return false
+}
+
+// untrusted returns a string a program chose (a task name set with
+// PR_SET_NAME, an executable's path, a field of a log line) fit for a
+// terminal: as it is when every character is printable and none is a
+// quote or a backslash, else quoted as Go quotes strings, so that escape
+// sequences, C1 controls, bidirectional overrides and bytes that are not
+// UTF-8 are shown as \x1b, \u009b, \u202e and \xff, never sent raw.
+func untrusted(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == '\\' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// safeJSON escapes in encoding/json's output the characters it leaves raw
+// that a terminal may act on: C1 controls (U+0080 to U+009F) and the
+// other characters strconv.IsPrint refuses (bidirectional overrides,
+// zero-width marks). They can only be inside strings, where \uXXXX means
+// the same. (encoding/json already escapes the C0 controls and turns
+// bytes that are not UTF-8 into U+FFFD.)
+func safeJSON(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < utf8.RuneSelf || strconv.IsPrint(r) || r == utf8.RuneError && n == 1 {
+			out = append(out, b[i:i+n]...)
+		} else if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
+		} else {
+			out = fmt.Appendf(out, "\\u%04x", r)
+		}
+		i += n
+	}
+	return out
 }

@@ -183,14 +183,27 @@ func WaitTracee(pid int) (tid int, ws WaitStatus, mainExited bool, err error) {
 	return tid, ws, false, err
 }
 
-// Sigsys is the part of a SIGSYS siginfo seccomp fills in.
+// Sigsys is the part of a SIGSYS siginfo seccomp fills in, and what the
+// stopped thread's registers say of the system call it made last. The
+// siginfo alone proves nothing: a process may send itself a SIGSYS with
+// any siginfo (rt_sigqueueinfo), si_code SYS_SECCOMP included.
 type Sigsys struct {
-	Code    int32  // SYS_SECCOMP when seccomp sent it
-	Data    uint16 // SECCOMP_RET_DATA of the action (si_errno)
-	Syscall uint32 // the system-call number
-	Arch    uint32 // its AUDIT_ARCH_*
-	Args    [6]uint64
-	HasArgs bool // Args were read from the tracee's registers
+	Code     int32  // SYS_SECCOMP when seccomp sent it
+	Data     uint16 // SECCOMP_RET_DATA of the action (si_errno)
+	Syscall  uint32 // the system-call number
+	Arch     uint32 // its AUDIT_ARCH_*
+	CallAddr uint64 // si_call_addr: the address after the call's instruction
+	Args     [6]uint64
+	HasArgs  bool // Args were read from the tracee's registers
+
+	// The thread's registers, when HasRegs: the number of its last
+	// system call (-1 when it entered the kernel otherwise, or came
+	// back from a signal handler), the ABI of that call and its
+	// instruction pointer.
+	HasRegs bool
+	RegNr   int64
+	RegArch uint32
+	RegIP   uint64
 }
 
 // PtraceSigsys reads the siginfo of a tracee in a signal-delivery-stop
@@ -209,11 +222,24 @@ func PtraceSigsys(tid int) (Sigsys, error) {
 	union := (12 + ptr - 1) / ptr * ptr
 	ne := binary.NativeEndian
 	s := Sigsys{
-		Data:    uint16(ne.Uint32(buf[4:])),
-		Code:    int32(ne.Uint32(buf[8:])),
-		Syscall: ne.Uint32(buf[union+ptr:]),
-		Arch:    ne.Uint32(buf[union+ptr+4:]),
+		Data:     uint16(ne.Uint32(buf[4:])),
+		Code:     int32(ne.Uint32(buf[8:])),
+		CallAddr: ne.Uint64(buf[union:]),
+		Syscall:  ne.Uint32(buf[union+ptr:]),
+		Arch:     ne.Uint32(buf[union+ptr+4:]),
+	}
+	if ptr == 4 {
+		s.CallAddr = uint64(ne.Uint32(buf[union:]))
 	}
 	s.Args, s.HasArgs = syscallArgs(tid, s.Arch)
+	var info ptraceSyscallInfo
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid), unsafe.Sizeof(info), uintptr(unsafe.Pointer(&info)), 0, 0); e == 0 {
+		if nr, ok := syscallNr(tid); ok {
+			s.HasRegs, s.RegNr, s.RegArch, s.RegIP = true, nr, info.Arch, info.InstructionPtr
+			// The arguments as the call passed them, in the ABI the
+			// thread made it in.
+			s.Args, s.HasArgs = syscallArgs(tid, info.Arch)
+		}
+	}
 	return s, nil
 }

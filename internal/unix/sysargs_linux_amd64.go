@@ -17,3 +17,13 @@ func syscallArgs(tid int, auditArch uint32) ([6]uint64, bool) {
 	}
 	return [6]uint64{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}, true
 }
+
+// syscallNr reads the number of the last system call of a stopped tracee
+// (orig_rax; -1 after an interrupt or a return from a signal handler).
+func syscallNr(tid int) (int64, bool) {
+	var r unix.PtraceRegsAmd64
+	if err := unix.PtraceGetRegsAmd64(tid, &r); err != nil {
+		return 0, false
+	}
+	return int64(r.Orig_rax), true
+}

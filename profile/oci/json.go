@@ -28,6 +28,7 @@ func (k kind) String() string {
 type value struct {
 	kind    kind
 	off     int     // offset of the first byte
+	end     int     // offset just past the last byte
 	raw     string  // number text
 	str     string  // decoded string
 	boolean bool    //
@@ -108,7 +109,8 @@ func (r *reader) space() {
 	}
 }
 
-func (r *reader) value() (value, error) {
+func (r *reader) value() (v value, err error) {
+	defer func() { v.end = r.pos }()
 	if r.pos >= len(r.data) {
 		return value{}, r.errf("unexpected end of input, expected a value")
 	}

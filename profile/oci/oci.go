@@ -675,20 +675,25 @@ func Format(p *profile.Profile) ([]byte, error) {
 		j.ArchMap = append(j.ArchMap, e)
 	}
 	for _, r := range p.Rules {
-		s := jsonSyscall{
-			Names:    r.Names,
-			Action:   r.Action.Kind.SCMP(),
-			ErrnoRet: data(r.Action),
-			Comment:  r.Comment,
-			Includes: filter(r.Includes),
-			Excludes: filter(r.Excludes),
-		}
-		for _, c := range r.Conds {
-			s.Args = append(s.Args, jsonArg{Index: c.Arg, Value: c.Value, ValueTwo: c.ValueTwo, Op: c.Op.SCMP()})
-		}
-		j.Syscalls = append(j.Syscalls, s)
+		j.Syscalls = append(j.Syscalls, syscallOf(r))
 	}
 	return json.MarshalIndent(j, "", "\t")
+}
+
+// syscallOf is the JSON form of one rule.
+func syscallOf(r profile.Rule) jsonSyscall {
+	s := jsonSyscall{
+		Names:    r.Names,
+		Action:   r.Action.Kind.SCMP(),
+		ErrnoRet: data(r.Action),
+		Comment:  r.Comment,
+		Includes: filter(r.Includes),
+		Excludes: filter(r.Excludes),
+	}
+	for _, c := range r.Conds {
+		s.Args = append(s.Args, jsonArg{Index: c.Arg, Value: c.Value, ValueTwo: c.ValueTwo, Op: c.Op.SCMP()})
+	}
+	return s
 }
 
 func data(a profile.Action) *uint16 {

@@ -1,0 +1,178 @@
+package audit_test
+
+import (
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/audit"
+)
+
+// rec is the part of a kernel record after "type=1326 ".
+const rec = `audit(1795984285.335:2): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5452 comm="gen" exe="/tmp/gen" sig=0 arch=c000003e syscall=63 compat=0 ip=0x40882e code=0x7ffc0000`
+
+// fields is the same record in the audit transport's form.
+const fields = `auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5452 comm="gen" exe="/tmp/gen" sig=0 arch=c000003e syscall=63 compat=0 ip=0x40882e code=0x7ffc0000`
+
+// TestOrigin: a record counts only where the line's own header shows
+// that the kernel wrote it; the same text logged by a program is an
+// *UntrustedError, and a record quoted by another audit record is
+// skipped.
+func TestOrigin(t *testing.T) {
+	const (
+		kernel = iota
+		forged
+		skipped
+	)
+	for _, tc := range []struct {
+		name string
+		line string
+		want int
+	}{
+		{"kmsg", "5,341,142752766,-;audit: type=1326 " + rec, kernel},
+		{"kmsg written by a program", "12,341,142752766,-;audit: type=1326 " + rec, forged},
+		{"kmsg with a priority but user facility", "14,341,142752766,-;audit: type=1326 " + rec, forged},
+		{"dmesg", "[  142.752751] audit: type=1326 " + rec, kernel},
+		{"dmesg -T", "[Sun Nov 29 20:35:29 2026] audit: type=1326 " + rec, kernel},
+		{"dmesg -x", "kern  :notice: [  142.752751] audit: type=1326 " + rec, kernel},
+		{"dmesg -x user facility", "user  :notice: [  142.752751] audit: type=1326 " + rec, forged},
+		{"dmesg, a program's tag", "[  142.752751] myapp: audit: type=1326 " + rec, forged},
+		{"bare", "audit: type=1326 " + rec, kernel},
+		{"netlink form", "type=1326 " + rec, kernel},
+		{"syslog", "Nov 29 20:35:29 vm kernel: audit: type=1326 " + rec, kernel},
+		{"syslog, single-digit day", "Nov  9 20:35:29 vm kernel: [  142.752751] audit: type=1326 " + rec, kernel},
+		{"rsyslog high precision", "2026-11-29T20:35:29.123456+00:00 vm kernel: audit: type=1326 " + rec, kernel},
+		{"logger tag", "Nov 29 20:35:29 vm myapp[123]: audit: type=1326 " + rec, forged},
+		{"logger tag without pid", "Nov 29 20:35:29 vm myapp: audit: type=1326 " + rec, forged},
+		{"logger message naming the kernel", "Nov 29 20:35:29 vm myapp[123]: x kernel: audit: type=1326 " + rec, forged},
+		{"logger message naming the kernel, no pid", "Nov 29 20:35:29 vm myapp: kernel: audit: type=1326 " + rec, forged},
+		{"journal short, kernel tag with a pid", "Nov 29 20:35:29 vm kernel[123]: audit: type=1326 " + rec, forged},
+		{"record text inside a message", "Nov 29 20:35:29 vm kernel: hello type=1326 " + rec, forged},
+		{"journal short, audit transport", "Nov 29 20:35:29 vm audit[5452]: SECCOMP " + fields, forged},
+		{"audit.log", "type=SECCOMP msg=" + rec, kernel},
+		{"audit.log of a remote node", "node=web1 type=SECCOMP msg=" + rec, kernel},
+		{"audit.log USER message quoting a record", "type=USER msg=audit(1795984285.335:9): pid=1 uid=0 auid=0 ses=1 msg='type=SECCOMP msg=" + rec + "'", forged},
+		{"audit.log USER message quoting a kernel line", "type=USER msg=audit(1795984285.335:9): pid=1 uid=0 auid=0 ses=1 msg='x kernel: audit: type=1326 " + rec + "'", forged},
+		{"audit.log node with spaces", "node=a b type=SECCOMP msg=" + rec, forged},
+		{"journal json, kernel transport", `{"_TRANSPORT":"kernel","MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, kernel},
+		{"journal json, audit transport", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1326","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, kernel},
+		{"journal json, syslog transport", `{"_TRANSPORT":"syslog","MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
+		{"journal json, stdout transport", `{"_TRANSPORT":"stdout","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, forged},
+		{"journal json without a transport", `{"MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
+		{"journal json, kernel transport with text before", `{"_TRANSPORT":"kernel","MESSAGE":"x audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
+		{"journal json, audit USER record quoting one", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, skipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, ok, err := audit.ParseLine(tc.line)
+			var ue *audit.UntrustedError
+			switch tc.want {
+			case kernel:
+				if !ok || err != nil || e.PID != 5452 || e.Syscall != "uname" {
+					t.Errorf("ParseLine = %v, %v, %+v; want the kernel's record", ok, err, e)
+				}
+			case forged:
+				if ok || !errors.As(err, &ue) || e != (audit.Event{}) {
+					t.Errorf("ParseLine = %v, %v; want an *UntrustedError", ok, err)
+				}
+			case skipped:
+				if ok || err != nil {
+					t.Errorf("ParseLine = %v, %v; want the line skipped", ok, err)
+				}
+			}
+		})
+	}
+}
+
+// TestReadAllUntrusted: ReadAll keeps the kernel's records, skips the
+// forged ones and says where they are; a flood of forged lines is
+// counted, not kept one by one.
+func TestReadAllUntrusted(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Nov 29 20:35:29 vm kernel: audit: type=1326 " + rec + "\n")
+	for range 1000 {
+		b.WriteString("Nov 29 20:35:30 vm logger[77]: audit: type=1326 " + rec + "\n")
+	}
+	events, skipped, err := audit.ReadAll(strings.NewReader(b.String()), "syslog")
+	if err != nil || len(events) != 1 {
+		t.Fatalf("ReadAll = %d events, %v; want 1", len(events), err)
+	}
+	if len(skipped) != audit.MaxSkipped+1 {
+		t.Fatalf("%d skipped errors, want %d and a count", len(skipped), audit.MaxSkipped+1)
+	}
+	if got := skipped[0].Error(); !strings.HasPrefix(got, "syslog:2: seccomp record text in a line the kernel did not write (syslog tag \"logger[77]\")") {
+		t.Errorf("first skipped: %s", got)
+	}
+	if got, want := skipped[audit.MaxSkipped].Error(), "980 more lines like these skipped"; got != want {
+		t.Errorf("last skipped: %q, want %q", got, want)
+	}
+}
+
+// TestLongLine: a line longer than any log's is reported and skipped,
+// the records after it are read, and the Reader never holds more than
+// about one line's bound in memory, however long the line.
+func TestLongLine(t *testing.T) {
+	const size = 64 << 20
+	in := io.MultiReader(
+		io.LimitReader(zeros{}, size),
+		strings.NewReader("\naudit: type=1326 "+rec+"\n"+strings.Repeat("y", 3<<20)),
+	)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rd := audit.NewReader(in, "big")
+	var se *audit.SyntaxError
+	if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 1 || !strings.Contains(err.Error(), "big:1: line longer than") {
+		t.Fatalf("first Next: %v, want a syntax error at line 1", err)
+	}
+	if e, err := rd.Next(); err != nil || e.PID != 5452 {
+		t.Fatalf("second Next: %+v, %v, want the record of line 2", e, err)
+	}
+	if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 3 {
+		t.Fatalf("third Next: %v, want a syntax error at line 3 (a last line without a newline)", err)
+	}
+	if _, err := rd.Next(); err != io.EOF {
+		t.Fatalf("fourth Next: %v, want EOF", err)
+	}
+	if _, err := rd.Next(); err != io.EOF {
+		t.Fatalf("Next after EOF: %v, want EOF again", err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("reading a %d MiB line allocated %d MiB", size>>20, grew>>20)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// TestFilter: every field narrows; comm matches the task name or the
+// executable's base name (the kernel cuts comm to 15 bytes).
+func TestFilter(t *testing.T) {
+	e := audit.Event{PID: 7, Comm: "longprogramname", Exe: "/usr/bin/longprogramname-server"}
+	for _, tc := range []struct {
+		f    audit.Filter
+		want bool
+	}{
+		{audit.Filter{}, true},
+		{audit.Filter{PID: 7}, true},
+		{audit.Filter{PID: 8}, false},
+		{audit.Filter{Comm: "longprogramname"}, true},
+		{audit.Filter{Comm: "longprogramname-server"}, true},
+		{audit.Filter{Comm: "other"}, false},
+		{audit.Filter{Exe: "/usr/bin/longprogramname-server"}, true},
+		{audit.Filter{Exe: "longprogramname-server"}, false},
+		{audit.Filter{PID: 7, Exe: "/usr/bin/other"}, false},
+	} {
+		if got := tc.f.Match(&e); got != tc.want {
+			t.Errorf("%+v.Match = %v, want %v", tc.f, got, tc.want)
+		}
+	}
+}

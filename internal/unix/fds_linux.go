@@ -1,0 +1,116 @@
+package unix
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Inherited returns the descriptors from `from` up that the process got
+// from its parent across execve, rather than opened itself: those
+// without FD_CLOEXEC. Go opens every descriptor close-on-exec (the
+// runtime's cgroup files, the network poller's epoll and eventfd, every
+// os.Open), and execve keeps only descriptors without the flag, which it
+// leaves as they were; so a descriptor without it was inherited, or
+// cleared on purpose by the program.
+func Inherited(from int) ([]int, error) {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd < from {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == unix.EBADF {
+			continue // the directory's own descriptor, closed by now
+		}
+		if err != nil {
+			return nil, err
+		}
+		if flags&unix.FD_CLOEXEC == 0 {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// CloseInherited closes the descriptors Inherited returns.
+func CloseInherited(from int) error {
+	fds, err := Inherited(from)
+	if err != nil {
+		return err
+	}
+	for _, fd := range fds {
+		if err := unix.Close(fd); err != nil && err != unix.EBADF {
+			return err
+		}
+	}
+	return nil
+}
+
+// FileID identifies an open file: its device and inode.
+type FileID struct{ Dev, Ino uint64 }
+
+// FDID returns the FileID of descriptor fd.
+func FDID(fd int) (FileID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return FileID{}, err
+	}
+	return FileID{Dev: st.Dev, Ino: st.Ino}, nil
+}
+
+// InheritedFDs returns the descriptors of the process that are open
+// without close-on-exec, by their FileID: those it inherited through
+// execve, when called before the process opened any of its own without
+// close-on-exec (the Go runtime and the standard library open every
+// descriptor close-on-exec, and execve closed the close-on-exec ones the
+// parent had). It reads /proc/self/fd with raw system calls, so as not to
+// start the runtime's poller.
+func InheritedFDs() (map[int]FileID, error) {
+	path, err := unix.BytePtrFromString("/proc/self/fd")
+	if err != nil {
+		return nil, err
+	}
+	dirfd := unix.AT_FDCWD
+	r, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0, 0, 0)
+	if e != 0 {
+		return nil, e
+	}
+	dfd := int(r)
+	defer unix.Close(dfd)
+	var names []string
+	buf := make([]byte, 4096)
+	for {
+		n, err := syscall.ReadDirent(dfd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+	out := map[int]FileID{}
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd == dfd {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			continue
+		}
+		if id, err := FDID(fd); err == nil {
+			out[fd] = id
+		}
+	}
+	return out, nil
+}

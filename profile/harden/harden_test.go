@@ -1,0 +1,146 @@
+package harden_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/harden"
+	"github.com/syscage/syscage/seccomp"
+)
+
+// TestHardenRandom checks the two promises of Profile on random profiles,
+// through the model (seccomp.Expect, which states libseccomp's semantics)
+// and through the compiled filter run in the VM:
+//
+//   - every verdict of the hardened profile depends only on the bits of
+//     each argument the kernel uses: flipping the bits above them never
+//     changes it;
+//   - on calls whose truncated arguments are plain zero-extended values,
+//     the hardened profile decides as the original does (for system calls
+//     the multiplexer, twin and terminal rewrites leave alone, and
+//     conditions whose data are such values too).
+func TestHardenRandom(t *testing.T) {
+	n := 40
+	if testing.Short() {
+		n = 15
+	}
+	hardened, refused := 0, 0
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		r := rand.New(rand.NewPCG(seed, 7))
+		p := proftest.Random(r, proftest.Config{})
+		host := proftest.Host(p)
+		if _, err := seccomp.Compile(p, host, seccomp.Options{}); err != nil {
+			continue // libseccomp refuses the original too
+		}
+		h, _, err := harden.Profile(p, host)
+		if err != nil {
+			if errors.Is(err, harden.ErrOverlap) || errors.Is(err, harden.ErrWidth) || errors.Is(err, profile.ErrInvalid) {
+				refused++
+				continue
+			}
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		f, err := seccomp.Compile(h, host, seccomp.Options{})
+		if errors.Is(err, seccomp.ErrTooLarge) {
+			// Many range comparisons of 32-bit arguments become many
+			// cubes: the profile is refused, never loaded half-done.
+			refused++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: compile hardened: %v", seed, err)
+		}
+		hardened++
+		for _, a := range append([]arch.Arch{host}, p.Arches...) {
+			for _, d := range proftest.Inputs(p, a) {
+				checkInput(t, seed, p, h, f, host, a, d, r)
+			}
+		}
+	}
+	if hardened < n/2 {
+		t.Errorf("only %d of %d random profiles hardened (%d refused)", hardened, n, refused)
+	}
+	t.Logf("%d profiles hardened, %d refused", hardened, refused)
+}
+
+func checkInput(t *testing.T, seed uint64, p, h *profile.Profile, f *seccomp.Filter, host, a arch.Arch, d seccomp.Data, r *rand.Rand) {
+	t.Helper()
+	name, ok := a.SyscallName(uint32(d.Nr))
+	if !ok || uint32(d.Nr)&arch.X32SyscallBit != 0 && a != arch.X32 {
+		return
+	}
+	want, err := seccomp.Expect(h, host, seccomp.Options{}, d)
+	if err != nil {
+		t.Fatalf("seed %d: expect: %v", seed, err)
+	}
+	ret, _, err := f.Eval(a, d)
+	if err != nil {
+		t.Fatalf("seed %d: eval: %v", seed, err)
+	}
+	if got := seccomp.ActionOf(ret); got != want {
+		t.Fatalf("seed %d: %s %s%x: filter %s, model %s", seed, a, name, d.Args, got, want)
+	}
+	canonical := true
+	for i := range 6 {
+		// The bits this ABI's kernel uses.
+		w, ok := a.ArgBits(name, i)
+		if !ok || w >= 64 {
+			continue
+		}
+		if d.Args[i]>>w != 0 {
+			canonical = false
+		}
+		e := d
+		e.Args[i] ^= r.Uint64() &^ (1<<w - 1)
+		got, err := seccomp.Expect(h, host, seccomp.Options{}, e)
+		if err != nil {
+			t.Fatalf("seed %d: expect: %v", seed, err)
+		}
+		ret, _, _ := f.Eval(a, e)
+		if got != want || seccomp.ActionOf(ret) != want {
+			t.Fatalf("seed %d: %s %s: args %x give %s, args %x (high bits of the %d-bit argument %d changed) give %s (filter %s)",
+				seed, a, name, d.Args, want, e.Args, w, i, got, seccomp.ActionOf(ret))
+		}
+	}
+	if !canonical || !plain(p, host, name) {
+		return
+	}
+	orig, err := seccomp.Expect(p, host, seccomp.Options{}, d)
+	if err != nil {
+		t.Fatalf("seed %d: expect original: %v", seed, err)
+	}
+	if orig != want {
+		t.Fatalf("seed %d: %s %s%x: hardened %s, original %s", seed, a, name, d.Args, want, orig)
+	}
+}
+
+// plain reports whether name is left to the int rewrite alone, with
+// conditions whose data are zero-extended values of its truncated
+// arguments.
+func plain(p *profile.Profile, host arch.Arch, name string) bool {
+	if name == "ioctl" || name == "socketcall" || name == "ipc" || len(harden.TwinsOf(name)) > 0 {
+		return false
+	}
+	for _, a := range append([]arch.Arch{host}, p.Arches...) {
+		if _, ok := a.Multiplexed(name); ok {
+			return false
+		}
+	}
+	for _, rule := range p.Rules {
+		if !slices.Contains(rule.Names, name) {
+			continue
+		}
+		for _, c := range rule.Conds {
+			w := harden.Width(host, p.Arches, name, c.Arg)
+			if w < 64 && (c.Value>>w != 0 || c.Op == profile.OpMaskedEQ && c.ValueTwo>>w != 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
