@@ -24,6 +24,7 @@ package seccomp_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -224,6 +225,8 @@ type diffStats struct {
 	arches                               map[arch.Arch]int
 	refusals                             map[string]int    // why both refused, by syscage's error
 	libHangs                             int               // profiles libseccomp did not finish building
+	tooComplex                           int               // profiles syscage refused as over its work bound, libseccomp built
+	complexExample                       string            // the first of them
 	hangExample                          string            // the first of them
 	libBugs                              map[string]int    // verdicts excused by a libseccomp bug, by bug
 	bugExamples                          map[string]string // the first of each
@@ -241,6 +244,10 @@ func (s *diffStats) add(o diffStats) {
 		s.refusals[k] += n
 	}
 	s.libHangs += o.libHangs
+	s.tooComplex += o.tooComplex
+	if s.complexExample == "" {
+		s.complexExample = o.complexExample
+	}
 	if s.hangExample == "" {
 		s.hangExample = o.hangExample
 	}
@@ -284,6 +291,9 @@ func (s *diffStats) logBugs(t *testing.T) {
 	sort.Strings(why)
 	for _, w := range why {
 		t.Logf("both refused: %s", w)
+	}
+	if s.tooComplex > 0 {
+		t.Logf("syscage refused %d profiles over its work bound (profile.ErrTooComplex) that libseccomp built; the first:\n%s", s.tooComplex, s.complexExample)
 	}
 	if s.libHangs > 0 {
 		t.Logf("libseccomp did not finish building %d profiles (a libseccomp bug); the first:\n%s", s.libHangs, s.hangExample)
@@ -408,6 +418,15 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 			st.refusals = map[string]int{}
 		}
 		st.refusals[fmt.Sprintf("syscage: %v; libseccomp: %v", ours.err, errLib)]++
+		return nil, nil, false
+	case errors.Is(ours.err, profile.ErrTooComplex) && errLib == nil:
+		// syscage's bound on the work of its model of libseccomp's rule
+		// tree, whose work (like libseccomp's) grows exponentially with
+		// some rule sets: a deliberate refusal, counted and logged.
+		st.tooComplex++
+		if st.complexExample == "" {
+			st.complexExample = fmt.Sprintf("%v\n%s", ours.err, profileText(p))
+		}
 		return nil, nil, false
 	case ours.err != nil || errLib != nil:
 		return nil, &mismatch{
