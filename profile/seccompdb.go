@@ -104,6 +104,10 @@ type sysDB struct {
 	// this database's own.
 	work *workBudget
 	mark uint32 // the current walk, see node.mark
+	// gen counts the changes to the tree (nodes freed or unlinked);
+	// pruneMemo holds the no-op treePrune calls of the current add.
+	gen       uint64
+	pruneMemo map[pruneKey]pruneResult
 }
 
 func (s *sysDB) step() error {
@@ -182,6 +186,7 @@ func (s *sysDB) nodePut(p **node) (int, error) {
 	if n.refcnt != 0 {
 		return 0, nil
 	}
+	s.gen++
 	cnt := 0
 	lp, ln, nt, nf := n.prv, n.nxt, n.nxtT, n.nxtF
 	if lp != nil {
@@ -327,6 +332,7 @@ func (s *sysDB) treeRemove(tree **node, target *node) (int, error) {
 		c.nxt.prv = c.prv
 	}
 	c.prv, c.nxt = nil, nil
+	s.gen++
 	k, err := s.nodePut(&c)
 	return cnt + k, err
 }
@@ -392,7 +398,53 @@ type iterState struct {
 
 // treePrune is _db_tree_prune. It returns the number of nodes removed,
 // which only matters as zero or not.
+//
+// libseccomp explores the same pair of levels again and again, on every
+// path of both trees that leads to them, which is where its work grows
+// exponentially. Most of these calls change nothing (every reference
+// they take they give back, and nothing is freed or unlinked): what such
+// a call does to the iteration state depends only on the pair, the state
+// it starts from and the tree, so it is remembered until the tree next
+// changes (sysDB.gen) and not explored again.
 func (s *sysDB) treePrune(existing **node, n *node, state *iterState) (int, error) {
+	if n == nil || *existing == nil {
+		return s.treePruneWalk(existing, n, state)
+	}
+	x := *existing
+	for i := 0; x.prv != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
+		x = x.prv
+	}
+	k := pruneKey{x, n, state.flags}
+	if r, ok := s.pruneMemo[k]; ok && r.gen == s.gen {
+		state.flags = r.flags
+		return 0, nil
+	}
+	gen := s.gen
+	cnt, err := s.treePruneWalk(existing, n, state)
+	if err == nil && cnt == 0 && s.gen == gen {
+		if s.pruneMemo == nil {
+			s.pruneMemo = map[pruneKey]pruneResult{}
+		}
+		s.pruneMemo[k] = pruneResult{gen, state.flags}
+	}
+	return cnt, err
+}
+
+type pruneKey struct {
+	x, n  *node // the first node of the existing level, the new node
+	flags int
+}
+
+type pruneResult struct {
+	gen   uint64
+	flags int
+}
+
+// treePruneWalk is the body of _db_tree_prune.
+func (s *sysDB) treePruneWalk(existing **node, n *node, state *iterState) (int, error) {
 	cnt := 0
 	stateNew := *state
 	x := *existing
@@ -828,6 +880,7 @@ func gen32(r lsRule) *node {
 // add is the system-call part of db_rule_add. An error means libseccomp
 // refuses the rule (and runc the profile).
 func (s *sysDB) add(r lsRule, wide bool) error {
+	clear(s.pruneMemo) // its results hold for one action
 	chains := gen(r, wide)
 	s.nodes += 3 * (MaxArg + 1) // at most, see gen64 and gen32
 	rm := false
