@@ -147,6 +147,9 @@ type diffRun struct {
 	p    *profile.Profile
 	host arch.Arch
 	ours *seccomp.Filter
+	// dec is syscage's filter with every conditional system call emitted
+	// from its Decision (nil: not built for this profile).
+	dec  *seccomp.Filter
 	libs []libFilter
 	seed uint64 // of a random profile, for messages
 	// full asks Expect about the whole profile on every input; otherwise
@@ -435,6 +438,13 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 		}, false
 	}
 	r.ours = ours.f
+	// Every profile also checks the code emitted from Decisions,
+	// which the compiler picks only where it is shorter.
+	if dec, err := seccomp.Compile(p, host, seccomp.WithDecisions(noENOSYS)); err == nil {
+		r.dec = dec
+	} else if !errors.Is(err, profile.ErrTooComplex) && !errors.Is(err, seccomp.ErrTooLarge) {
+		return nil, &mismatch{what: fmt.Sprintf("compile with decisions: %v", err), detail: profileText(p)}, false
+	}
 	return r, nil, true
 }
 
@@ -511,6 +521,13 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 				return &mismatch{what: fmt.Sprintf("libseccomp's -O%d filter does not load: %v", l.opt, err), detail: r.describe(nil, abi, bpf.SeccompData{})}
 			}
 		}
+		var vmDec *bpf.VM
+		if r.dec != nil {
+			vmDec = bpf.NewVM(order)
+			if err := vmDec.Load(r.dec.Program); err != nil {
+				return &mismatch{what: fmt.Sprintf("syscage's filter from decisions does not load: %v", err), detail: r.describe(nil, abi, bpf.SeccompData{})}
+			}
+		}
 		tr := newTrimmer(r.p, abi.Audit())
 		spent := map[uint32]time.Duration{} // Expect's time per system call
 		for _, d := range proftest.Inputs(r.p, abi) {
@@ -539,6 +556,15 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 			for i, vm := range vmLib {
 				if libRets[i], _, err = vm.Exec(raw); err != nil {
 					return &mismatch{what: fmt.Sprintf("vm: %v", err), detail: r.describe(nil, abi, d)}
+				}
+			}
+			if vmDec != nil {
+				dec, _, err := vmDec.Exec(raw)
+				if err != nil {
+					return &mismatch{what: fmt.Sprintf("vm: %v", err), detail: r.describe(nil, abi, d)}
+				}
+				if dec != seccomp.RetOf(want) {
+					return &mismatch{what: fmt.Sprintf("syscage's filter from decisions says %s, Expect %s", seccomp.ActionOf(dec), want), detail: r.describe(&want, abi, d, append([]uint32{got}, libRets...)...)}
 				}
 			}
 			if got != seccomp.RetOf(want) {
