@@ -31,12 +31,12 @@ type step struct {
 	br bool
 }
 
-// flatten lists the paths of the tree in the order the generated BPF
+// flatten lists at most limit (<= maxPaths) paths of the tree in the order the generated BPF
 // tries them. The first path that accepts the arguments gives the action,
 // exactly as eval does: a node whose branch has neither an action nor a
 // next level only lets evaluation go on to the next node, which is what
 // trying the paths in order does too.
-func flatten(root *node, wide bool) ([]flatRule, error) {
+func flatten(root *node, wide bool, limit int) ([]flatRule, error) {
 	var out []flatRule
 	var path []step
 	steps := 0
@@ -58,7 +58,7 @@ func flatten(root *node, wide bool) ([]flatRule, error) {
 						return err
 					}
 				case has:
-					if len(out) >= maxPaths {
+					if len(out) >= limit {
 						return errTooManyPaths
 					}
 					r, ok, err := pathRule(path, wide)
@@ -206,14 +206,15 @@ func (s *argSet) intersectNot(lo, hi uint64) {
 	s.normalize()
 }
 
-// simplify merges and drops flat rules without changing which action the
+// simplify, with at most limit (<= maxSimplifySteps) tries, merges and
+// drops flat rules without changing which action the
 // first accepting rule gives, falling back to def: neighbours with one
 // action whose sets differ in one argument become one rule, a rule
 // inside its predecessor of the same action goes, rules after one that
 // accepts everything go, and so do trailing rules with the fallback
 // action. When all rules share one action their order does not matter
 // and any two may merge.
-func simplify(rs []flatRule, def Action) []flatRule {
+func simplify(rs []flatRule, def Action, limit int) []flatRule {
 	for i := range rs {
 		for a, s := range rs[i].args {
 			if s != nil && s.full() {
@@ -228,10 +229,10 @@ func simplify(rs []flatRule, def Action) []flatRule {
 		}
 	}
 	steps := 0
-	for changed := true; changed && steps < maxSimplifySteps; {
+	for changed := true; changed && steps < limit; {
 		changed = false
 		for i := 0; i < len(rs) && !changed; i++ {
-			for j := i + 1; j < len(rs) && !changed && steps < maxSimplifySteps; j++ {
+			for j := i + 1; j < len(rs) && !changed && steps < limit; j++ {
 				steps++
 				if !oneAction && j != i+1 {
 					break

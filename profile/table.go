@@ -228,7 +228,14 @@ func entryFromTree(e *Entry, db *sysDB, def Action, wide bool, o TableOptions) e
 			return nil
 		}
 	}
-	flat, err := flatten(db.chains, wide)
+	// With a Decision the rules are only worth listing when they are not
+	// many more than its nodes: the compiler emits the shorter.
+	paths, tries := maxPaths, maxSimplifySteps
+	if dec != nil {
+		n := dec.Size()
+		paths, tries = min(paths, 2*n+64), min(tries, 16*n+1024)
+	}
+	flat, err := flatten(db.chains, wide, paths)
 	if errors.Is(err, ErrTooComplex) && dec != nil {
 		e.Decision = dec
 		return nil
@@ -236,7 +243,7 @@ func entryFromTree(e *Entry, db *sysDB, def Action, wide bool, o TableOptions) e
 	if err != nil {
 		return err
 	}
-	flat = simplify(flat, def)
+	flat = simplify(flat, def, tries)
 	switch {
 	case len(flat) == 0:
 		e.Action = def
