@@ -228,11 +228,12 @@ type ProfileOptions struct {
 // default action for everything else, the ABIs seen (and the native one),
 // one ALLOW rule for the calls allowed with any arguments and, for calls
 // whose checked arguments were captured, one ALLOW rule per distinct
-// value (EQ on each checked argument). System calls newer than the
-// tables get ENOSYS from the compiled filter, as with runc. Unless the
-// default allows, the calls glibc, systemd and runc fall back from only on
-// ENOSYS (clone3, close_range, faccessat2, fchmodat2, openat2, statx) get
-// ERRNO(ENOSYS) when r has none of them, not the default.
+// value (EQ on each checked argument). System calls numbered above the
+// largest one the profile names get ENOSYS from the compiled filter, as
+// with runc. Unless the default allows, the calls glibc, systemd and runc
+// fall back from only on ENOSYS (clone3, close_range, faccessat2,
+// fchmodat2, openat2, statx) get ERRNO(ENOSYS) when r has none of them,
+// not the default.
 //
 // Profiles name system calls, not numbers per ABI: a name seen on one
 // ABI is allowed on every ABI of the profile that has it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -23,25 +24,50 @@ type profileFlags struct {
 	strict bool
 }
 
-// readProfile reads the profile named by ref, a file in any format
-// (from, or told from its content when from is "") or a built-in name.
+// readProfile reads the profile named by ref: a built-in when ref is a
+// bare name (no '/' and no extension, such as docker-default), else a
+// file in any format (from, or told from its content when from is "").
+// A file is never read for a bare name, so a file in the working
+// directory cannot stand in for a built-in: a bare name that is also a
+// file there is an error naming both ways to pick, and a bare name that
+// is only a file there is an error saying to write ./NAME.
 func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
 	if ref == "-" {
 		return readStdinProfile(from)
 	}
-	data, err := os.ReadFile(ref)
-	switch {
-	case err == nil:
-		return formats.Parse(ref, data, from)
-	case errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref:
-		p, err := builtin.Get(ref)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: no such file, and not a built-in profile (%s)", ref, strings.Join(builtin.Names(), ", "))
+	if isBareName(ref) {
+		_, serr := os.Stat(ref)
+		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
+		if _, err := builtin.Get(ref); err != nil {
+			if file {
+				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+			}
+			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
 		}
-		return p, formats.OCI, nil
-	default:
+		if file {
+			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
+		}
+		p, err := builtin.Get(ref)
+		return p, formats.OCI, err
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
 		return nil, "", err
 	}
+	return formats.Parse(ref, data, from)
+}
+
+// isBuiltinName reports whether ref is the bare name of a built-in
+// profile. A directory of dumped filters with such a name is not read
+// either: readProfile says how to pick.
+func isBuiltinName(ref string) bool {
+	return isBareName(ref) && slices.Contains(builtin.Names(), ref)
+}
+
+// isBareName reports whether ref names a built-in profile rather than a
+// file: no path separator and no extension.
+func isBareName(ref string) bool {
+	return ref != "" && !strings.ContainsRune(ref, '/') && filepath.Ext(ref) == ""
 }
 
 // loadProfile reads the profile named by ref, a file in any format or a
@@ -54,7 +80,11 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 		return nil, err
 	}
 	if p, err = resolveFor(p, host, pf); err != nil {
-		return nil, err
+		var ue usageError
+		if errors.As(err, &ue) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	return p, checkStrict(ref, p, host, pf)
 }

@@ -188,6 +188,10 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.ExtraFiles[fd-3] = f
 	}
 
+	// The program must not reach into the launcher, which is unfiltered.
+	if err := undumpable(); err != nil {
+		return withCode(ExitFailure, err)
+	}
 	err = cmd.Run()
 	var events []audit.Event
 	if complaints != nil {

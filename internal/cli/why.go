@@ -275,7 +275,7 @@ func describeDecision(p *profile.Profile, d audit.Decision, g audit.Group) *whyP
 	case audit.ByArch:
 		w.Statement = fmt.Sprintf("the profile does not cover %s: every call of it gets %s", g.Arch, d.Action)
 	case audit.ByENOSYS:
-		w.Statement = fmt.Sprintf("%d is beyond the %s table and no rule names it: ENOSYS", g.Nr, g.Arch)
+		w.Statement = fmt.Sprintf("%d is above the largest number the profile names on %s: ENOSYS, as runc's stub answers", g.Nr, g.Arch)
 	case audit.ByUnknownArch:
 		w.Statement = fmt.Sprintf("architecture %#x is unknown to syscage", g.AuditArch)
 	}

@@ -191,7 +191,11 @@ func words(v string, pos posFn) []word {
 // errno on an allowed call, which systemd ignores with a warning.
 func Parse(name string, data []byte) (*profile.Profile, error) {
 	p := &parser{file: name}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if l, c := profile.FindNUL(data); l > 0 {
+		return nil, &profile.SyntaxError{File: name, Line: l, Col: c, Err: profile.ErrInvalid,
+			Msg: "NUL byte: systemd reads unit files as C strings, which end there; remove it"}
+	}
+	text := splitLines(data)
 	if isBare(text) {
 		lines := strings.Split(text, "\n")
 		for i, l := range lines {
