@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/cilium/ebpf/btf"
 )
@@ -18,8 +19,11 @@ type offsets struct {
 	status int32 // task_struct.thread_info.status
 }
 
-// kernelOffsets reads the offsets from the running kernel's BTF.
-func kernelOffsets() (offsets, error) {
+// kernelOffsets reads the offsets from the running kernel's BTF, once:
+// the kernel does not change under a process.
+var kernelOffsets = sync.OnceValues(readKernelOffsets)
+
+func readKernelOffsets() (offsets, error) {
 	spec, err := btf.LoadKernelSpec()
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, btf.ErrNotSupported) {
