@@ -79,6 +79,17 @@ type Cmd struct {
 	// (ErrFilter) rather than run without it.
 	Flags seccomp.Flags
 
+	// MemoryDenyWriteExecute denies memory that is writable and
+	// executable at once, as systemd's MemoryDenyWriteExecute= does: the
+	// profile gets harden.WX before it is compiled (mmap, mprotect,
+	// pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC get
+	// EPERM on every ABI it covers), and the program runs with
+	// PR_SET_MDWE where the kernel has it (6.3+), which also refuses
+	// making a mapping executable once it was writable. A Filter given
+	// ready-made must deny those calls already: Start checks it does on
+	// the native ABI, and refuses it (ErrFilter) if not.
+	MemoryDenyWriteExecute bool
+
 	// DropCaps drops every capability but KeepCaps from the bounding,
 	// permitted, effective and inheritable sets before the filter is
 	// installed; kept ones are made ambient so they survive execve.

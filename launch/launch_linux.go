@@ -24,6 +24,7 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -61,6 +62,7 @@ type stageConfig struct {
 	Flags    seccomp.Flags
 	Status   int  // descriptor of the status pipe
 	Session  bool // start a new audit session
+	MDWE     bool // set PR_SET_MDWE where the kernel has it
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -107,6 +109,13 @@ func RunStage(args []string) {
 		// A new audit session for the program's tree; refused without
 		// CAP_AUDIT_CONTROL, and then the parent reads no session.
 		os.WriteFile("/proc/self/loginuid", []byte(strconv.Itoa(os.Getuid())), 0)
+	}
+	if c.MDWE {
+		// Where the kernel lacks it (before 6.3: EINVAL), the filter
+		// alone denies writable and executable memory.
+		if err := unix.SetMDWE(); err != nil && err != syscall.EINVAL {
+			fail("setup", "set PR_SET_MDWE: %v", err)
+		}
 	}
 	if c.DropCaps {
 		last, err := unix.CapLast()
@@ -184,7 +193,8 @@ func cStrings(ss []string) ([]*byte, error) {
 // sysCmd is the state of a started Cmd.
 type sysCmd struct {
 	cmd     *exec.Cmd
-	prog    bpf.Program // the filter the program runs under
+	profile *profile.Profile // the profile the filter was compiled from, as run
+	prog    bpf.Program      // the filter the program runs under
 	native  arch.Arch
 	badArch profile.Action
 	kmsg    *audit.Follower // the kernel log, followed from before the start
@@ -234,14 +244,25 @@ func (c *Cmd) Start() error {
 	if err != nil {
 		return err
 	}
+	prof := c.Profile
 	f := c.Filter
 	if f == nil {
 		if c.Profile == nil {
 			return startErr(ErrSetup, "launch %s: no profile and no filter", c.Path)
 		}
-		f, err = seccomp.Compile(c.Profile, native, c.Compile)
+		if c.MemoryDenyWriteExecute {
+			if prof, _, err = harden.WX(prof, native); err != nil {
+				return startErr(ErrFilter, "deny writable and executable memory: %v", err)
+			}
+		}
+		f, err = seccomp.Compile(prof, native, c.Compile)
 		if err != nil {
 			return startErr(ErrFilter, "compile the profile: %v", err)
+		}
+	}
+	if c.MemoryDenyWriteExecute {
+		if err := checkWX(f.Program, native); err != nil {
+			return startErr(ErrFilter, "%v", err)
 		}
 	}
 	pflags, err := profileFlags(c.Profile)
@@ -270,7 +291,7 @@ func (c *Cmd) Start() error {
 		Path: path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
 		Program: f.Program, Flags: c.Flags | pflags,
-		Session: c.AuditSession,
+		Session: c.AuditSession, MDWE: c.MemoryDenyWriteExecute,
 	}
 	for i, x := range c.ExtraFiles {
 		if x != nil {
@@ -308,7 +329,7 @@ func (c *Cmd) Start() error {
 	// program ended); the child checks after setting it that the launcher
 	// is still its parent, and kills itself if not.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
-	s := &sysCmd{cmd: cmd, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
+	s := &sysCmd{cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
@@ -629,7 +650,7 @@ func (c *Cmd) wait() {
 	if find != nil {
 		if r, ok := find(c.Process.Pid); ok {
 			c.Status.Seccomp = true
-			c.Status.Violation = explain(c.Profile, s.native, s.badArch, r, "kernel log")
+			c.Status.Violation = explain(s.profile, s.native, s.badArch, r, "kernel log")
 			return
 		}
 	}
@@ -685,7 +706,7 @@ func (c *Cmd) trapViolation(si *unix.Sigsys) *Violation {
 	}
 	ret := seccomp.SECCOMP_RET_TRAP | uint32(si.Data)
 	r := Record{Arch: a, Nr: si.Syscall, Ret: ret, Args: si.Args, HasArgs: si.HasArgs}
-	return explain(c.Profile, c.sys.native, c.sys.badArch, r, "siginfo")
+	return explain(c.sys.profile, c.sys.native, c.sys.badArch, r, "siginfo")
 }
 
 // auditSession returns the audit session id of process pid, or 0 when it

@@ -27,6 +27,7 @@ type runOptions struct {
 	complain bool
 	patch    string
 	harden   bool
+	wx       bool
 	profileFlags
 }
 
@@ -75,6 +76,13 @@ TIOCSTI and TIOCLINUX denied (a program cannot type into the terminal it
 shares with its caller). --harden hardens a profile given with -p too;
 --harden=false runs the default as Docker ships it.
 
+With --memory-deny-write-execute, memory writable and executable at once
+is denied as systemd's MemoryDenyWriteExecute= denies it: mmap, mmap2,
+mprotect and pkey_mprotect with PROT_WRITE|PROT_EXEC and shmat with
+SHM_EXEC get EPERM on every ABI the filter covers (the profile is
+transformed as convert --wx does), and CMD runs with PR_SET_MDWE where the
+kernel has it (6.3+), which also refuses making written memory executable.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -103,6 +111,7 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
 	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
+	f.BoolVar(&o.wx, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -123,6 +132,11 @@ func runRun(e *env, o runOptions, args []string) error {
 	loaded := p // as the file has it, for --complain's patch
 	if o.harden {
 		if p, _, err = harden.Profile(p, host); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+		}
+	}
+	if o.wx {
+		if p, _, err = harden.WX(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
 	}
@@ -154,6 +168,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	}
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
 	cmd.ForwardSignals = true
+	cmd.MemoryDenyWriteExecute = o.wx
 	cmd.AuditSession = o.complain
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
