@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,9 @@ type stageConfig struct {
 	Status   int  // descriptor of the status pipe
 	Session  bool // start a new audit session
 	MDWE     bool // set PR_SET_MDWE where the kernel has it
+	// Notify is installed before Program, with a listener whose number
+	// the stage reports on the status pipe (ExecOnce).
+	Notify bpf.Program
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -73,6 +77,8 @@ type stageResult struct {
 	// arguments it was judged with.
 	Ret  uint32
 	Args [6]uint64
+	// With "listener": the descriptor of the notification listener.
+	FD int
 }
 
 // RunStage is the stage: args are what follow StageArg. It never
@@ -161,6 +167,19 @@ func RunStage(args []string) {
 		json.NewEncoder(status).Encode(stageResult{Kind: "execve", Ret: ret, Args: execArgs})
 		os.Exit(125)
 	}
+	if len(c.Notify) > 0 {
+		// Before the profile's filter, which may deny the write: the
+		// launcher takes the listener out of this process (pidfd_getfd)
+		// and answers this thread's execve. The listener is
+		// close-on-exec: the program never holds it.
+		in, err := seccomp.InstallProgram(c.Notify, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_NEW_LISTENER, NoTSync: true, CallingThread: true})
+		if err != nil {
+			fail("filter", "install the exec filter: %v", err)
+		}
+		if err := json.NewEncoder(status).Encode(stageResult{Kind: "listener", FD: in.ListenerFD}); err != nil {
+			os.Exit(125)
+		}
+	}
 	debug.SetGCPercent(-1)
 	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
@@ -192,17 +211,21 @@ func cStrings(ss []string) ([]*byte, error) {
 
 // sysCmd is the state of a started Cmd.
 type sysCmd struct {
-	cmd     *exec.Cmd
-	profile *profile.Profile // the profile the filter was compiled from, as run
-	prog    bpf.Program      // the filter the program runs under
-	native  arch.Arch
-	badArch profile.Action
-	kmsg    *audit.Follower // the kernel log, followed from before the start
-	traced  bool
-	trace   chan traceResult // the tracer's findings, when traced
-	ended   chan struct{}    // closed when the program has been waited for
-	signals chan os.Signal   // the signals to forward, with ForwardSignals
-	waited  sync.Once
+	cmd    *exec.Cmd
+	events *events
+	// followDone and execDone are closed when the tree's record follower
+	// and the exec supervisor have returned (nil when not started).
+	followDone, execDone chan struct{}
+	profile              *profile.Profile // the profile the filter was compiled from, as run
+	prog                 bpf.Program      // the filter the program runs under
+	native               arch.Arch
+	badArch              profile.Action
+	kmsg                 *audit.Follower // the kernel log, followed from before the start
+	traced               bool
+	trace                chan traceResult // the tracer's findings, when traced
+	ended                chan struct{}    // closed when the program has been waited for
+	signals              chan os.Signal   // the signals to forward, with ForwardSignals
+	waited               sync.Once
 }
 
 // traceResult is what the tracer saw.
@@ -287,8 +310,21 @@ func (c *Cmd) Start() error {
 	if env == nil {
 		env = os.Environ()
 	}
+	var allowIDs map[fileID]string
+	var notify bpf.Program
+	if c.ExecOnce {
+		if notify, err = execNotifyProgram(native); err != nil {
+			return startErr(ErrFilter, "exec-once: %v", err)
+		}
+		if allowIDs, err = execAllowIDs(c.ExecAllow); err != nil {
+			return startErr(ErrSetup, "%v", err)
+		}
+	} else if len(c.ExecAllow) > 0 {
+		return startErr(ErrSetup, "launch: ExecAllow needs ExecOnce")
+	}
 	cfg := stageConfig{
-		Path: path, Args: args, Env: env,
+		Notify: notify,
+		Path:   path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
 		Program: f.Program, Flags: c.Flags | pflags,
 		Session: c.AuditSession, MDWE: c.MemoryDenyWriteExecute,
@@ -329,7 +365,7 @@ func (c *Cmd) Start() error {
 	// program ended); the child checks after setting it that the launcher
 	// is still its parent, and kills itself if not.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
-	s := &sysCmd{cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
+	s := &sysCmd{events: newEvents(c.OnEvent), cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
@@ -358,11 +394,37 @@ func (c *Cmd) Start() error {
 	js, _ := json.Marshal(cfg)
 	_, werr := cfgW.Write(js)
 	cfgW.Close()
-	msg, rerr := io.ReadAll(stR)
+	br := bufio.NewReader(stR)
+	var msg []byte
+	var rerr error
+	if len(notify) > 0 && werr == nil {
+		line, err := br.ReadBytes('\n')
+		var r stageResult
+		if err == nil && json.Unmarshal(line, &r) == nil && r.Kind == "listener" {
+			fd, err := unix.FindListener(cmd.Process.Pid)
+			if err != nil || fd < 0 {
+				// Fail closed: the stage waits in its execve for an
+				// answer no one would give.
+				cmd.Process.Kill()
+				c.wait()
+				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
+			}
+			s.execDone = make(chan struct{})
+			go s.superviseExec(fd, cmd.Process.Pid, allowIDs)
+		} else {
+			msg = line
+		}
+	}
+	rest, rerr := io.ReadAll(br)
+	msg = append(msg, rest...)
 	if len(bytes.TrimSpace(msg)) == 0 && werr == nil && rerr == nil {
 		// execve closed the status pipe.
 		if c.AuditSession {
 			c.Session = auditSession(cmd.Process.Pid)
+		}
+		if s.kmsg != nil {
+			s.followDone = make(chan struct{})
+			go s.treeFollow(cmd.Process.Pid, c.Session)
 		}
 		if s.signals != nil {
 			go s.forward(cmd.Process.Pid)
@@ -602,9 +664,23 @@ func (c *Cmd) Wait() error {
 
 func (c *Cmd) wait() {
 	s := c.sys
-	if s.kmsg != nil {
-		defer s.kmsg.Close()
-	}
+	defer func() {
+		if s.followDone != nil {
+			// The records of calls made before the program ended are
+			// in the follower's queue: read them before it closes.
+			s.events.settle(100*time.Millisecond, kernelLogWait)
+		}
+		if s.kmsg != nil {
+			s.kmsg.Close()
+		}
+		if s.followDone != nil {
+			<-s.followDone
+		}
+		if s.execDone != nil {
+			<-s.execDone
+		}
+		c.Status.Events = s.events.snapshot()
+	}()
 	var tr traceResult
 	if s.trace != nil {
 		tr = <-s.trace
@@ -644,8 +720,14 @@ func (c *Cmd) wait() {
 	}
 	kill := canKill(s.prog)
 	find := c.KernelRecord
-	if find == nil && s.kmsg != nil {
-		find = func(pid int) (Record, bool) { return killRecord(s.kmsg, pid, kernelLogWait) }
+	if find == nil && s.followDone != nil {
+		find = func(pid int) (Record, bool) {
+			e, ok := s.events.find(func(e TreeEvent) bool {
+				k := e.Action.Kind
+				return e.PID == pid && e.Policy == "" && (k == profile.ActKillProcess || k == profile.ActKillThread)
+			}, kernelLogWait)
+			return e.Record, ok
+		}
 	}
 	if find != nil {
 		if r, ok := find(c.Process.Pid); ok {
@@ -664,25 +746,6 @@ func (c *Cmd) wait() {
 // to reach the kernel log (the audit subsystem writes it from a thread of
 // its own, after the process died).
 const kernelLogWait = 2 * time.Second
-
-// killRecord returns the record of the seccomp KILL that ended process
-// pid, waiting for it at most timeout.
-func killRecord(f *audit.Follower, pid int, timeout time.Duration) (Record, bool) {
-	t := time.AfterFunc(timeout, func() { f.Close() })
-	defer t.Stop()
-	for {
-		e, err := f.Next()
-		var se *audit.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			continue
-		case err != nil:
-			return Record{}, false
-		case e.PID == pid && e.Killed() && e.Arch != arch.Invalid:
-			return Record{Arch: e.Arch, Nr: e.Nr, Ret: e.Code}, true
-		}
-	}
-}
 
 // canKill reports whether prog can return a KILL action.
 func canKill(prog bpf.Program) bool {
