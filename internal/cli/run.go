@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,8 @@ type runOptions struct {
 	patch    string
 	harden   bool
 	wx       bool
+	execOnce bool
+	execOK   []string
 	profileFlags
 }
 
@@ -83,6 +86,24 @@ SHM_EXEC get EPERM on every ABI the filter covers (the profile is
 transformed as convert --wx does), and CMD runs with PR_SET_MDWE where the
 kernel has it (6.3+), which also refuses making written memory executable.
 
+Every seccomp kill in CMD's tree (and trap, with --log) is reported as it
+happens and again at exit, with the process's pid and name, the call, its
+ABI, the action and the rule, from the kernel's audit records of CMD's
+audit session (root: CAP_AUDIT_CONTROL to start it, CAP_AUDIT_READ or
+CAP_SYSLOG to read them; without, only CMD's own process is known).
+
+With --exec-once, execve and execveat are notified to syscage
+(SECCOMP_RET_USER_NOTIF): CMD itself starts, every later execve in its
+tree gets EPERM and is reported; should syscage die, they get ENOSYS.
+--exec-allow PATH lets the tree still execute PATH: syscage reads the
+path the call names, resolves it from the caller's root and directory
+and compares the file (device, inode). The kernel reads the path again
+after that check: a program with a second thread sharing its memory, or
+one that renames a file over PATH in between, can execute something else.
+--exec-allow narrows what an honest program may run; against code an
+attacker controls, use --exec-once alone. execveat on a descriptor is
+always refused.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -112,6 +133,8 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
 	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
 	f.BoolVar(&o.wx, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
+	f.BoolVar(&o.execOnce, "exec-once", false, "let CMD's tree execute no program after CMD itself: later execve/execveat get EPERM and are reported")
+	f.StringArrayVar(&o.execOK, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -169,7 +192,19 @@ func runRun(e *env, o runOptions, args []string) error {
 	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
 	cmd.ForwardSignals = true
 	cmd.MemoryDenyWriteExecute = o.wx
-	cmd.AuditSession = o.complain
+	// An audit session of its own marks CMD's tree in the kernel's
+	// records, for the tree's kills and for --complain.
+	cmd.AuditSession = true
+	cmd.ExecOnce, cmd.ExecAllow = o.execOnce, o.execOK
+	if len(o.execOK) > 0 && !o.execOnce {
+		return usagef("--exec-allow needs --exec-once")
+	}
+	var mu sync.Mutex
+	cmd.OnEvent = func(ev launch.TreeEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(e.stderr, "syscage: %s\n", ev)
+	}
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
 			return usagef("--cap: %v", err)
@@ -220,6 +255,14 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	st := cmd.Status
+	mu.Lock()
+	if n := len(st.Events); n > 0 {
+		fmt.Fprintf(e.stderr, "syscage: %s: %d seccomp event(s) in its tree:\n", args[0], n)
+		for _, ev := range st.Events {
+			fmt.Fprintf(e.stderr, "syscage:   %s\n", ev)
+		}
+	}
+	mu.Unlock()
 	switch {
 	case st.Seccomp || st.Violation != nil:
 		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)
