@@ -119,6 +119,17 @@ type Cmd struct {
 	// change without a trace in the caller's memory. Where the program
 	// runs code an attacker controls, use ExecOnce alone.
 	ExecAllow []string
+	// AllowOpen brokers the program's opens: open, openat, openat2 and
+	// creat of every ABI the host runs are notified to the launcher,
+	// which opens the file itself when it lies in one of these trees
+	// (or DefaultOpens, unless NoDefaultOpens), with the access asked
+	// when the rule allows it, and hands the program the descriptor
+	// (SECCOMP_ADDFD_FLAG_SEND); any other open gets EACCES and is
+	// reported. See OpenRule for how names resolve. Calls that take a
+	// path without opening (stat, access, readlink, ...) are left to the
+	// profile. Without a listener (the launcher gone) opens get ENOSYS.
+	AllowOpen      []OpenRule
+	NoDefaultOpens bool
 	// OnEvent, if set, is called for each TreeEvent as it happens, from
 	// a goroutine of the launcher; Status.Events has them all at the end.
 	OnEvent func(TreeEvent)
@@ -254,11 +265,12 @@ type TreeEvent struct {
 	Comm string // its task name, which the program chooses: see String
 	Violation
 	// Policy is set when the launcher, not the filter, decided: the
-	// option that denied the call ("exec-once").
+	// option that denied the call ("exec-once", "allow-open").
 	Policy string
-	// Exec is the program an execve or execveat named, as the launcher
-	// read it from the caller's memory.
-	Exec string
+	// Path is the path the call named (the program of an execve, the
+	// file of an open), as the launcher read it from the caller's
+	// memory.
+	Path string
 }
 
 // String is the one-line report, such as
@@ -269,7 +281,7 @@ type TreeEvent struct {
 func (e TreeEvent) String() string {
 	s := fmt.Sprintf("pid %d %s: ", e.PID, untrusted(e.Comm))
 	if e.Policy != "" {
-		return s + fmt.Sprintf("%s (%d on %s) of %s got %s by %s", e.Name, e.Nr, e.Arch, untrusted(e.Exec), e.Action, e.Policy)
+		return s + fmt.Sprintf("%s (%d on %s) of %s got %s by %s", e.Name, e.Nr, e.Arch, untrusted(e.Path), e.Action, e.Policy)
 	}
 	return s + e.Violation.String()
 }

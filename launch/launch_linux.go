@@ -312,10 +312,26 @@ func (c *Cmd) Start() error {
 	}
 	var allowIDs map[fileID]string
 	var notify bpf.Program
-	if c.ExecOnce {
-		if notify, err = execNotifyProgram(native); err != nil {
-			return startErr(ErrFilter, "exec-once: %v", err)
+	var notifyNames []string
+	var opens []OpenRule
+	if len(c.AllowOpen) > 0 {
+		notifyNames = append(notifyNames, openCalls...)
+		opens = slices.Clone(c.AllowOpen)
+		if !c.NoDefaultOpens {
+			opens = append(opens, DefaultOpens...)
 		}
+	}
+	if len(notifyNames) > 0 || c.ExecOnce {
+		// Always with a notify filter: the stage's own execve tells the
+		// launcher where the stage ends and the program begins.
+		notifyNames = append(notifyNames, "execve", "execveat")
+	}
+	if len(notifyNames) > 0 {
+		if notify, err = notifyProgram(native, notifyNames); err != nil {
+			return startErr(ErrFilter, "notify: %v", err)
+		}
+	}
+	if c.ExecOnce {
 		if allowIDs, err = execAllowIDs(c.ExecAllow); err != nil {
 			return startErr(ErrSetup, "%v", err)
 		}
@@ -410,7 +426,7 @@ func (c *Cmd) Start() error {
 				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
 			}
 			s.execDone = make(chan struct{})
-			go s.superviseExec(fd, cmd.Process.Pid, allowIDs)
+			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, opens)
 		} else {
 			msg = line
 		}

@@ -125,10 +125,16 @@ func (s *sysCmd) treeFollow(pid int, session uint32) {
 // takes the most severe action of all filters, and USER_NOTIF is less
 // severe than ERRNO, TRAP and KILL.
 func execNotifyProgram(native arch.Arch) (bpf.Program, error) {
+	return notifyProgram(native, []string{"execve", "execveat"})
+}
+
+// notifyProgram notifies the calls names of every ABI the native one
+// runs, and allows everything else.
+func notifyProgram(native arch.Arch, names []string) (bpf.Program, error) {
 	byAudit := map[uint32][]uint32{}
 	var audits []uint32
 	for _, a := range append([]arch.Arch{native}, native.Compat()...) {
-		for _, name := range []string{"execve", "execveat"} {
+		for _, name := range names {
 			nr, ok := a.SyscallNumber(name)
 			if !ok {
 				continue
@@ -140,7 +146,7 @@ func execNotifyProgram(native arch.Arch) (bpf.Program, error) {
 		}
 	}
 	if len(byAudit[native.Audit()]) == 0 {
-		return nil, fmt.Errorf("%s has no execve", native)
+		return nil, fmt.Errorf("%s has none of %s", native, strings.Join(names, ", "))
 	}
 	// ld arch; for each audit arch: jeq arch → its block; ret ALLOW;
 	// blocks: ld nr; jeq each → NOTIF; ret ALLOW; NOTIF: ret USER_NOTIF.
@@ -224,7 +230,7 @@ func execAllowIDs(paths []string) (map[fileID]string, error) {
 // (pid stage) goes on, every other call is denied unless ExecAllow
 // allows it. When it returns it closes fd; from then on the kernel fails
 // the tree's execve and execveat with ENOSYS.
-func (s *sysCmd) superviseExec(fd, stage int, allow map[fileID]string) {
+func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string, opens []OpenRule) {
 	defer close(s.execDone)
 	defer unix.Close(fd)
 	launched := false
@@ -245,14 +251,29 @@ func (s *sysCmd) superviseExec(fd, stage int, allow map[fileID]string) {
 		if err != nil {
 			continue // ENOENT: the caller is gone; EINTR
 		}
+		a, _ := arch.FromAuditNr(n.Arch, uint32(n.Nr))
+		name, _ := a.SyscallName(uint32(n.Nr))
+		isExec := name == "execve" || name == "execveat"
 		if !launched && int(n.PID) == stage {
-			// The launch itself: the stage's own code, which calls
-			// nothing else between the install and this execve.
-			launched = true
+			// The stage's own calls, up to and including the execve
+			// that starts the program (its install check opens
+			// /proc/thread-self/status): the launcher's code, which
+			// the program does not run yet.
+			launched = isExec
 			unix.NotifContinue(fd, n.ID)
 			continue
 		}
-		s.decideExec(fd, n, allow)
+		switch {
+		case isExec && once:
+			s.decideExec(fd, n, allow)
+		case isExec:
+			// Exec is not restricted: a decision on no argument.
+			unix.NotifContinue(fd, n.ID)
+		case opens != nil && slices.Contains(openCalls, name):
+			s.decideOpen(fd, n, a, name, opens)
+		default:
+			unix.NotifError(fd, n.ID, syscall.ENOSYS)
+		}
 	}
 }
 
@@ -295,7 +316,7 @@ func (s *sysCmd) decideExec(fd int, n unix.Notif, allow map[fileID]string) {
 	if !readOK {
 		file = "(unreadable)"
 	}
-	s.events.add(TreeEvent{PID: tgid, Comm: comm, Violation: v, Policy: "exec-once", Exec: file})
+	s.events.add(TreeEvent{PID: tgid, Comm: comm, Violation: v, Policy: "exec-once", Path: file})
 }
 
 // execAllowed reports whether the call names a file of allow, resolved

@@ -127,7 +127,7 @@ except OSError as e:
 			}
 			continue
 		}
-		if len(evs) != 1 || evs[0].Policy != "exec-once" || evs[0].Exec != "/bin/echo" || evs[0].Name != "execve" || evs[0].PID != cmd.Process.Pid || !strings.HasPrefix(evs[0].Comm, "python") {
+		if len(evs) != 1 || evs[0].Policy != "exec-once" || evs[0].Path != "/bin/echo" || evs[0].Name != "execve" || evs[0].PID != cmd.Process.Pid || !strings.HasPrefix(evs[0].Comm, "python") {
 			t.Errorf("events %+v, want python's execve of /bin/echo denied", evs)
 		}
 	}
@@ -143,7 +143,7 @@ except OSError as e:
 	if out.String() != "status 126\n" {
 		t.Errorf("sh: got %q, want status 126", out.String())
 	}
-	if evs := cmd.Status.Events; len(evs) != 1 || evs[0].PID == cmd.Process.Pid || evs[0].Exec != "/bin/true" {
+	if evs := cmd.Status.Events; len(evs) != 1 || evs[0].PID == cmd.Process.Pid || evs[0].Path != "/bin/true" {
 		t.Errorf("events %+v, want the child's execve of /bin/true", evs)
 	}
 }

@@ -171,3 +171,43 @@ func bytesIndex(b []byte) int {
 
 // EPERM as an Errno, for NotifError.
 const ErrnoEPERM = unix.EPERM
+
+type notifAddfd struct {
+	ID         uint64
+	Flags      uint32
+	Srcfd      uint32
+	Newfd      uint32
+	NewfdFlags uint32
+}
+
+// NotifAddFDSend puts a duplicate of src into the notified task's
+// descriptor table and answers the call with its number, atomically
+// (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, Linux 5.14).
+func NotifAddFDSend(fd int, id uint64, src int, cloexec bool) (int, error) {
+	a := notifAddfd{ID: id, Flags: unix.SECCOMP_ADDFD_FLAG_SEND, Srcfd: uint32(src)}
+	if cloexec {
+		a.NewfdFlags = unix.O_CLOEXEC
+	}
+	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_ADDFD, uintptr(unsafe.Pointer(&a)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// ReadMem copies n bytes at addr from the memory of task tid.
+func ReadMem(tid int, addr uint64, n int) ([]byte, bool) {
+	f, err := os.Open("/proc/" + strconv.Itoa(tid) + "/mem")
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	got, err := f.ReadAt(b, int64(addr))
+	return b, err == nil && got == n
+}
+
+// Errno values the broker answers with.
+const (
+	ErrnoEACCES = unix.EACCES
+)
