@@ -71,7 +71,7 @@ const (
 	ByRule        How = "rule"        // a rule without conditions
 	ByConditions  How = "conditional" // rules with argument conditions, then a fallback
 	ByArch        How = "arch"        // the filter does not cover the ABI: the bad-arch action
-	ByENOSYS      How = "enosys"      // a number above the ABI's table: ENOSYS
+	ByENOSYS      How = "enosys"      // a number above the largest the profile names: ENOSYS (runc's stub)
 	ByUnknownArch How = "unknown-arch"
 )
 
@@ -118,7 +118,7 @@ func Decide(p *profile.Profile, host, a arch.Arch, nr uint32) (Decision, error) 
 		}
 		e, ok := t.Lookup(nr)
 		switch {
-		case !ok && nr > a.MaxSyscall():
+		case seccomp.StubENOSYS(p, append([]arch.Arch{host}, p.Arches...), a.Audit(), nr):
 			d.How, d.Action = ByENOSYS, profile.Action{Kind: profile.ActErrno, Data: seccomp.ENOSYS}
 		case !ok:
 			d.How, d.Action = ByDefault, t.Default

@@ -15,12 +15,16 @@ type Explanation struct {
 	Arch    arch.Arch
 	Default profile.Action
 	Groups  []ActionGroup // by action, then by conditions
-	// Others is how many of the ABI's system calls no rule names (they
-	// get Default).
+	// Others is how many of the ABI's system calls no rule names and
+	// get Default.
 	Others int
-	// Beyond is the first number above the ABI's table: from there on,
-	// numbers no rule names get ENOSYS.
+	// Beyond is the first number the ENOSYS stub answers (runc's, see
+	// seccomp.ENOSYSCeiling): the one above the largest the profile
+	// names on the ABI; 0 when there is no stub. On s390 and s390x the
+	// stub answers 0 as well.
 	Beyond uint32
+	// Stubbed is how many of the ABI's system calls the stub answers.
+	Stubbed int
 	// Skipped are names of the profile the ABI does not have.
 	Skipped []string
 }
@@ -51,7 +55,11 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("explain on %s: %w", a, err)
 		}
-		ex := Explanation{Arch: a, Default: t.Default, Beyond: a.MaxSyscall() + 1, Skipped: t.Unknown}
+		ex := Explanation{Arch: a, Default: t.Default, Skipped: t.Unknown}
+		if c, ok := seccomp.ENOSYSCeiling(p, a); ok {
+			ex.Beyond = c + 1
+		}
+		stubbed := func(nr uint32) bool { return seccomp.StubENOSYS(p, arches, a.Audit(), nr) }
 		index := map[string]int{}
 		add := func(act profile.Action, when, name string) {
 			k := act.String() + "\x00" + when
@@ -64,6 +72,9 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 			ex.Groups[i].Names = append(ex.Groups[i].Names, name)
 		}
 		for _, e := range t.Syscalls {
+			if stubbed(e.Nr) {
+				continue // counted below
+			}
 			name := e.Name
 			if name == "" {
 				name = fmt.Sprintf("#%d", e.Nr)
@@ -82,7 +93,10 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 			add(e.Fallback, "otherwise", name)
 		}
 		for _, s := range a.Syscalls() {
-			if !t.Has(s.Nr) {
+			switch {
+			case stubbed(s.Nr):
+				ex.Stubbed++
+			case !t.Has(s.Nr):
 				ex.Others++
 			}
 		}
@@ -103,5 +117,5 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 	return out, nil
 }
 
-// ENOSYS is the errno for numbers above the tables.
+// ENOSYS is the errno of the stub for numbers above what the profile names.
 const ENOSYS = seccomp.ENOSYS

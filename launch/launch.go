@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -318,7 +319,10 @@ func (s Status) String() string {
 	case s.Seccomp:
 		return "killed by SIGSYS, which the filter may have sent, but no record of a seccomp kill or trap was found (the kernel's records need CAP_AUDIT_READ or CAP_SYSLOG)"
 	}
-	return "killed by signal " + s.Signal.String()
+	if n := unix.SignalName(s.Signal); n != "" {
+		return "killed by " + n
+	}
+	return fmt.Sprintf("killed by signal %d", int(s.Signal))
 }
 
 // ExitError is the error of Wait and Run when the program did not exit 0.

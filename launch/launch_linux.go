@@ -23,6 +23,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/interp"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
@@ -458,6 +459,12 @@ func (c *Cmd) Start() error {
 	kind := map[string]error{"notfound": ErrNotFound, "noexec": ErrNoExec, "filter": ErrFilter}[r.Kind]
 	if kind == nil {
 		kind = ErrSetup
+	}
+	if kind == ErrNotFound {
+		// ENOENT for a file that exists: its interpreter is missing.
+		if why := interp.Missing(c.Path); why != "" {
+			kind, r.Msg = ErrNoExec, fmt.Sprintf("exec %s: %s", c.Path, why)
+		}
 	}
 	return &StartError{Kind: kind, Msg: r.Msg}
 }

@@ -23,6 +23,18 @@
 // only, as moby's kernelGreaterEqualThan does. Table and Evaluate refuse
 // unresolved profiles.
 //
+// moby compares includes and excludes arches as exact strings with its
+// own name of the host (goToNative: amd64, x86, arm64, mipsel,
+// loongarch64, mips3l64n32, ...), so Filter.Arches holds the hosts
+// those names match; package oci refuses other spellings, which would
+// never match ("x86_64", "mipsle", "loong64"), and names of hosts moby
+// has none for ("mips"). "x32", which moby's default profile writes,
+// matches no host. moby applies no archMap entry on hosts whose name its
+// nativeToSeccomp map spells otherwise (mipsel, loongarch64): package
+// oci refuses such entries with sub-architectures. Resolve drops
+// archMap sub-architectures of the other byte order than the host's (a
+// kernel never runs them; systemd filters each ABI apart).
+//
 // # Architectures
 //
 // The filter covers the kernel's native ABI (libseccomp's seccomp_init
@@ -116,9 +128,18 @@
 //     is lost when the first system call in priority order is a
 //     pseudo-syscall. The model gives the meaning libseccomp's rule tree
 //     intends; the differential tests detect and skip such filters.
-//   - the ENOSYS stub runc's patchbpf prepends for numbers above the
-//     largest one the profile names; seccomp.Expect adds the stub syscage
-//     compiles.
+//   - the ENOSYS stub runc's patchbpf prepends (generatePatch); package
+//     seccomp compiles the same stub and seccomp.Expect adds it: unless
+//     the default action is ALLOW, LOG or TRACE, a number above the
+//     largest one the profile names on the ABI (any rule, any action;
+//     names an ABI only multiplexes do not count; arm's private calls
+//     and the x32 and mips bases included) gets ERRNO(ENOSYS) before the
+//     filter proper, as does 0 on s390 and s390x; an ABI where no name
+//     has a number above 0 gets no stub; under AUDIT_ARCH_X86_64 bit 30
+//     of the number picks x32 or x86_64, and an ABI the filter does not
+//     cover has no stub. runc's check that skips the stub when the
+//     default errno is ENOSYS compares the errno with SCMP_ACT_ERRNO
+//     (ENOSYS) and never holds; the verdicts are the same either way.
 //   - the kernel and libseccomp version checks (KILL_PROCESS, LOG and
 //     NOTIFY need newer kernels), runc's refusal of NOTIFY as the default
 //     action or for write(2), and its architecture list, which lacks
@@ -147,6 +168,17 @@
 // more (libseccomp's sys_chk_seccomp_action accepts errno < MAX_ERRNO),
 // data on an action that takes none, a rule without names, both
 // architectures and archMap, an unknown filter flag, a malformed
-// minKernel. Profile parsers (package oci) report the same problems
-// located in their input, as *SyntaxError.
+// minKernel, architectures of both byte orders (seccomp_arch_add fails
+// with EDOM; Resolve and seccomp.Compile also check the host's native
+// ABI, which the filter always holds). It also refuses what runc, LXC
+// and libseccomp would read otherwise than Go does: a system-call name
+// with a NUL byte ("ptrace\x00x" is ptrace to a C string, and the rule
+// would allow ptrace where a Go reader sees an unknown name). Other
+// oddities read alike in C and Go: libseccomp compares names exactly
+// (seccomp_syscall_resolve_name), so blanks or another case make a name
+// unknown to both, and runc skips it as Table does. Profile
+// parsers report the same problems located in their input, as
+// *SyntaxError; the text formats (LXC, systemd) refuse a NUL byte
+// anywhere, and LXC policies a carriage return (LXC strips only the
+// newline) and sections with blanks around them.
 package profile

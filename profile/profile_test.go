@@ -544,3 +544,50 @@ func TestTokenAction(t *testing.T) {
 		}
 	}
 }
+
+// TestByteOrders: libseccomp refuses to add an ABI of the other byte
+// order to a filter (EDOM), and the filter always holds the host's
+// native ABI. A kernel never runs programs of the other byte order, so
+// archMap sub-architectures of it (systemd's local archs of mips64) are
+// dropped when resolving.
+func TestByteOrders(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	mixed := &profile.Profile{Default: allow, Arches: []arch.Arch{arch.X86_64, arch.S390X}}
+	if err := mixed.Validate(); !errors.Is(err, profile.ErrInvalid) || !strings.Contains(err.Error(), "EDOM") {
+		t.Errorf("validate x86_64 with s390x: %v, want EDOM refusal", err)
+	}
+	s390x := &profile.Profile{Default: allow, Arches: []arch.Arch{arch.S390X}}
+	if err := s390x.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s390x.Resolve(profile.Env{Arch: arch.X86_64}); !errors.Is(err, profile.ErrInvalid) {
+		t.Errorf("resolve s390x for an x86_64 host: %v, want EDOM refusal", err)
+	}
+	if _, err := s390x.Resolve(profile.Env{Arch: arch.S390X}); err != nil {
+		t.Errorf("resolve s390x for an s390x host: %v", err)
+	}
+	m := &profile.Profile{Default: allow, ArchMap: []profile.ArchMapEntry{{Arch: arch.MIPS64, Sub: []arch.Arch{arch.MIPS, arch.MIPSEL, arch.MIPS64N32, arch.MIPSEL64}}}}
+	r, err := m.Resolve(profile.Env{Arch: arch.MIPS64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []arch.Arch{arch.MIPS64, arch.MIPS, arch.MIPS64N32}; !slices.Equal(r.Arches, want) {
+		t.Errorf("mips64 host: arches %v, want %v", r.Arches, want)
+	}
+}
+
+// TestNULNames: a C string ends at NUL, so runc (libseccomp-golang's
+// C.CString) and LXC read "ptrace\x00..." as ptrace; the model refuses
+// such names rather than call them unknown.
+func TestNULNames(t *testing.T) {
+	for _, n := range []string{"ptrace\x00 (hidden)", "\x00", "read\x00"} {
+		p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1},
+			Rules: []profile.Rule{{Names: []string{"write", n}, Action: profile.Action{Kind: profile.ActAllow}}}}
+		if err := p.Validate(); !errors.Is(err, profile.ErrInvalid) {
+			t.Errorf("%q: validate %v, want ErrInvalid", n, err)
+		}
+		if _, err := p.Table(arch.X86_64, profile.TableOptions{}); err == nil {
+			t.Errorf("%q: Table accepted it", n)
+		}
+	}
+}

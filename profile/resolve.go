@@ -42,11 +42,26 @@ func (p *Profile) Resolve(env Env) (*Profile, error) {
 		}
 		for _, e := range q.ArchMap {
 			if e.Arch == env.Arch {
-				q.Arches = append([]arch.Arch{e.Arch}, e.Sub...)
+				// A kernel runs programs of its own byte order only:
+				// sub-architectures of the other (systemd's local
+				// archs of mips64 and ppc64 list them, and systemd
+				// filters each ABI apart) are never seen, and
+				// libseccomp would refuse them in one filter.
+				q.Arches = []arch.Arch{e.Arch}
+				for _, s := range e.Sub {
+					if s.BigEndian() == e.Arch.BigEndian() {
+						q.Arches = append(q.Arches, s)
+					}
+				}
 				break
 			}
 		}
 		q.ArchMap = nil
+	} else if env.Arch != arch.Invalid {
+		// libseccomp's filter always holds the host's native ABI.
+		if err := SameByteOrder(append([]arch.Arch{env.Arch}, q.Arches...)...); err != nil {
+			return nil, fmt.Errorf("for %s hosts: %w", env.Arch, err)
+		}
 	}
 	var kernel *KernelVersion
 	kernelOf := func() (KernelVersion, error) {

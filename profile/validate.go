@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -39,6 +40,9 @@ func (p *Profile) Validate() error {
 	}
 	if len(p.Arches) > 0 && len(p.ArchMap) > 0 {
 		return fmt.Errorf("%w: both architectures and archMap are set; use one of them", ErrInvalid)
+	}
+	if err := SameByteOrder(p.Arches...); err != nil {
+		return err
 	}
 	for _, e := range p.ArchMap {
 		if !validArch(e.Arch) {
@@ -83,8 +87,8 @@ func (r Rule) validate() error {
 		return fmt.Errorf("%w: no system-call names", ErrInvalid)
 	}
 	for _, n := range r.Names {
-		if n == "" {
-			return fmt.Errorf("%w: empty system-call name", ErrInvalid)
+		if err := CheckName(n); err != nil {
+			return err
 		}
 	}
 	if err := r.Action.validate(); err != nil {
@@ -178,3 +182,51 @@ func ParseKernelRelease(s string) (KernelVersion, error) {
 }
 
 var errNoEnv = errors.New("the environment does not say")
+
+// SameByteOrder reports an error when as mixes little- and big-endian
+// ABIs: libseccomp refuses to add an architecture of the other byte
+// order to a filter (seccomp_arch_add fails with EDOM, db_col_db_add),
+// and runc with it. The filter always holds the native ABI too, so the
+// host counts (seccomp.Compile and Resolve check it).
+func SameByteOrder(as ...arch.Arch) error {
+	for _, a := range as {
+		if validArch(a) && validArch(as[0]) && a.BigEndian() != as[0].BigEndian() {
+			return fmt.Errorf("%w: %s is %s and %s %s: libseccomp refuses a filter that mixes byte orders (seccomp_arch_add: EDOM)", ErrInvalid, as[0], endian(as[0]), a, endian(a))
+		}
+	}
+	return nil
+}
+
+func endian(a arch.Arch) string {
+	if a.BigEndian() {
+		return "big-endian"
+	}
+	return "little-endian"
+}
+
+// CheckName reports a system-call name that runc, libseccomp or LXC would
+// read otherwise than Go does: empty, or holding a NUL byte, where a C
+// string ends (libseccomp-golang passes names through C.CString, so
+// "ptrace\x00x" resolves as ptrace).
+func CheckName(n string) error {
+	if n == "" {
+		return fmt.Errorf("%w: empty system-call name", ErrInvalid)
+	}
+	if i := strings.IndexByte(n, 0); i >= 0 {
+		return fmt.Errorf("%w: system-call name %q holds a NUL byte: runc and LXC read it as %q; write that name alone", ErrInvalid, n, n[:i])
+	}
+	return nil
+}
+
+// FindNUL returns the 1-based line and byte column of the first NUL byte
+// of a text profile, or 0, 0. LXC and systemd read their files as C
+// strings, which end there: text after it on the line means something
+// else to them than to a Go reader, so the text formats refuse it.
+func FindNUL(data []byte) (line, col int) {
+	i := bytes.IndexByte(data, 0)
+	if i < 0 {
+		return 0, 0
+	}
+	line = 1 + bytes.Count(data[:i], []byte{'\n'})
+	return line, i - bytes.LastIndexByte(data[:i], '\n')
+}

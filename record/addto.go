@@ -137,7 +137,7 @@ func (r *Recording) Plan(p *profile.Profile, native arch.Arch, comment string) (
 		}
 	}
 	if need.Len() > 0 {
-		edit.Append = need.Profile(ProfileOptions{Default: p.Default, Comment: comment}).Rules
+		edit.Append = need.profile(ProfileOptions{Default: p.Default, Comment: comment}, false).Rules
 	}
 	return edit, adds, nil
 }

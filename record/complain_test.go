@@ -15,6 +15,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 )
@@ -118,29 +119,30 @@ func enforceRun(t *testing.T, p *profile.Profile, argv ...string) error {
 
 // TestRecordKnown records again with the profile of a first recording:
 // the calls it allows run without a stop (they are not in the second
-// recording), the new ones (an i386 child) are recorded, and the first
-// profile with them added runs the program under KILL_PROCESS.
+// recording), the new ones (an i386 child, when the kernel runs i386
+// programs) are recorded, and the first profile with them added runs the
+// program under KILL_PROCESS.
 func TestRecordKnown(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the workload's i386 child needs an x86_64 machine")
 	}
 	wl := buildC(t, "workload.c", "-pthread")
-	c32 := buildC(t, "compat32.c", "-m32", "-static")
+	argv := workloadArgv(t, wl)
 	res, err := Run(context.Background(), []string{wl}, helperOpts(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := res.Recording.Profile(ProfileOptions{Default: profile.Action{Kind: profile.ActKillProcess}})
 	for _, stops := range []bool{false, true} {
-		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) { recordKnown(t, first, stops, wl, c32) })
+		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) { recordKnown(t, first, stops, argv) })
 	}
 }
 
-func recordKnown(t *testing.T, first *profile.Profile, stops bool, wl, c32 string) {
+func recordKnown(t *testing.T, first *profile.Profile, stops bool, argv []string) {
 	o := helperOpts(t)
 	o.Known = first
 	o.Stops = stops
-	res, err := Run(context.Background(), []string{wl, c32}, o)
+	res, err := Run(context.Background(), argv, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +155,17 @@ func recordKnown(t *testing.T, first *profile.Profile, stops bool, wl, c32 strin
 			t.Errorf("%s is in the known profile but stopped and was recorded again", n)
 		}
 	}
-	if !second.Has(arch.X86, "getpgrp") || !second.Has(arch.X86, "socket") {
-		t.Fatalf("the i386 child's calls were not recorded: %v", second.Calls())
-	}
+	t.Run("i386", func(t *testing.T) {
+		testenv.NeedI386(t)
+		if !second.Has(arch.X86, "getpgrp") || !second.Has(arch.X86, "socket") {
+			t.Errorf("the i386 child's calls were not recorded: %v", second.Calls())
+		}
+	})
 	both, _, err := second.AddTo(first, arch.X86_64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := enforceRun(t, both, wl, c32); err != nil {
+	if err := enforceRun(t, both, argv...); err != nil {
 		t.Fatalf("under the first profile with the second run's additions: %v", err)
 	}
 }

@@ -56,6 +56,19 @@ func ExampleRecording_Profile() {
 	// 					"op": "SCMP_CMP_EQ"
 	// 				}
 	// 			]
+	// 		},
+	// 		{
+	// 			"names": [
+	// 				"clone3",
+	// 				"close_range",
+	// 				"faccessat2",
+	// 				"fchmodat2",
+	// 				"openat2",
+	// 				"statx"
+	// 			],
+	// 			"action": "SCMP_ACT_ERRNO",
+	// 			"errnoRet": 38,
+	// 			"comment": "not called; ENOSYS so that glibc, systemd and runc fall back to the older calls"
 	// 		}
 	// 	]
 	// }

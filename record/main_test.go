@@ -1,7 +1,6 @@
 package record
 
 import (
-	"fmt"
 	"os"
 	"testing"
 )
@@ -12,9 +11,7 @@ import (
 // the test process itself.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == HelperCommand {
-		err := ExecHelper(os.Args[2:])
-		fmt.Fprintln(os.Stderr, "record helper:", err)
-		os.Exit(125)
+		os.Exit(HelperExitCode(ExecHelper(os.Args[2:])))
 	}
 	if w := os.Getenv("SYSCAGE_RECORD_WORKLOAD"); w != "" {
 		os.Exit(runWorkload(w, os.Args[1:]))

@@ -34,6 +34,12 @@ type Options struct {
 	// Stop is the signal sent to the program when the context ends;
 	// 0 means SIGTERM.
 	Stop syscall.Signal
+	// Signals, when not nil, are forwarded to the program as they
+	// arrive (a caller passes what it gets from signal.Notify), and the
+	// recording goes on until the program has ended. A program that ends
+	// of a signal forwarded to it (or of Stop) did not crash: its
+	// recording is not Partial.
+	Signals <-chan os.Signal
 	// Stops records with one ptrace stop per system call (the filter
 	// returns SECCOMP_RET_TRACE) instead of through a seccomp listener
 	// (SECCOMP_RET_USER_NOTIF, answered with CONTINUE), which costs about
@@ -70,9 +76,34 @@ type Result struct {
 }
 
 // ErrNotFound and ErrNoExec report a target that cannot be started.
+// The helper exits with HelperExitCode of its error, which is how Run
+// tells them apart.
 var (
 	ErrNotFound = errors.New("program not found")
 	ErrNoExec   = errors.New("program cannot be executed")
 	// ErrAttach reports a recorder that could not trace the program.
 	ErrAttach = errors.New("cannot trace the program")
 )
+
+// HelperExitCode is the exit status of the recording helper that failed
+// with err (the error of ExecHelper): 127 for ErrNotFound, 126 for
+// ErrNoExec and 125 for anything else, as syscage run's launcher exits.
+func HelperExitCode(err error) int {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return 127
+	case errors.Is(err, ErrNoExec):
+		return 126
+	}
+	return 125
+}
+
+// startError is a target that could not be started: Msg says why, Kind is
+// ErrNotFound or ErrNoExec.
+type startError struct {
+	Kind error
+	Msg  string
+}
+
+func (e *startError) Error() string { return e.Msg }
+func (e *startError) Unwrap() error { return e.Kind }

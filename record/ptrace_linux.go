@@ -17,6 +17,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/interp"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -62,13 +63,17 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR) {
-			return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNoExec)
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			err = ee.Err
 		}
-		return nil, fmt.Errorf("record: %s: %w", argv[0], ErrNotFound)
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR) {
+			return nil, &startError{ErrNoExec, fmt.Sprintf("record: %s: cannot execute: %v", argv[0], err)}
+		}
+		return nil, &startError{ErrNotFound, fmt.Sprintf("record: %s: %v", argv[0], ErrNotFound)}
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("record: %s is a directory: %w", argv[0], ErrNoExec)
+		return nil, &startError{ErrNoExec, fmt.Sprintf("record: %s: is a directory", argv[0])}
 	}
 	helper := o.Helper
 	if len(helper) == 0 {
@@ -113,15 +118,44 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	case r := <-done:
 		return r.res, r.err
 	}
-	select {
-	case r := <-done:
-		return r.res, r.err
-	case <-ctx.Done():
-		_ = unix.Kill(pid, o.Stop)
-		r := <-done
-		return r.res, r.err
+	sent := map[syscall.Signal]bool{}
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case r := <-done:
+			if r.res != nil && r.res.Recording.Partial && sent[r.res.Signal] {
+				// It ended of what it was sent, not of a crash: only
+				// other reasons make the recording partial.
+				rec := r.res.Recording
+				var keep []string
+				for _, why := range strings.Split(rec.Reason, "; ") {
+					if why != crashReason(r.res.Signal) {
+						keep = append(keep, why)
+					}
+				}
+				rec.Reason = strings.Join(keep, "; ")
+				rec.Partial = rec.Reason != ""
+			}
+			return r.res, r.err
+		case <-ctxDone:
+			ctxDone = nil
+			sent[o.Stop] = true
+			_ = unix.Kill(pid, o.Stop)
+		case s := <-o.Signals:
+			if sig, ok := s.(syscall.Signal); ok {
+				sent[sig] = true
+				_ = unix.Kill(pid, sig)
+			}
+		}
 	}
 }
+
+// ForwardSignals are the signals a supervisor or a terminal sends to end
+// (or poke) a program; a caller of Run catches them and passes them on in
+// Options.Signals, so that the program gets them and the recording is
+// kept.
+var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM}
 
 type task struct {
 	started bool // its first stop (the SIGSTOP of a new task) was seen
@@ -233,13 +267,24 @@ func (t *tracer) run(ctx context.Context, helper []string, path string, argv []s
 		if reason == "" {
 			reason = "the helper " + describeResult(res)
 		}
+		switch res.ExitCode {
+		case HelperExitCode(ErrNotFound):
+			return nil, &startError{ErrNotFound, "record: " + reason}
+		case HelperExitCode(ErrNoExec):
+			return nil, &startError{ErrNoExec, "record: " + reason}
+		}
 		return nil, fmt.Errorf("record: %s", reason)
 	}
 	if res.Signal != 0 && coreSignal(res.Signal) {
 		t.rec.Partial = true
-		t.rec.Reason = fmt.Sprintf("the program was killed by %s", sigName(res.Signal))
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + crashReason(res.Signal)
 	}
 	return res, nil
+}
+
+// crashReason is the Reason of a recording whose program died of sig.
+func crashReason(sig syscall.Signal) string {
+	return "the program was killed by " + sigName(sig)
 }
 
 // loop handles stops until no traced task is left.
@@ -459,7 +504,8 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action)
 // argv, as Run passes them. It installs the tracing filter (read from
 // descriptor 4; RET TRACE when it is empty) on the calling thread and
 // executes the target; it returns only on failure, after writing the
-// reason to descriptor 3 for Run. The caller should then exit.
+// reason to descriptor 3 for Run. The caller should then exit with
+// HelperExitCode(err) without printing the error: Run reports it.
 func ExecHelper(args []string) error {
 	status := os.NewFile(3, "record-status")
 	fail := func(err error) error {
@@ -502,7 +548,17 @@ func ExecHelper(args []string) error {
 	}
 	// InstallProgram left this goroutine locked to the filtered thread.
 	err = syscall.Exec(args[0], args[1:], os.Environ())
-	return fail(fmt.Errorf("execute %s: %w", args[0], err))
+	kind := ErrNoExec
+	msg := fmt.Sprintf("exec %s: %v", args[0], err)
+	if errors.Is(err, syscall.ENOENT) {
+		// ENOENT for a file that exists: its interpreter is missing.
+		if why := interp.Missing(args[0]); why != "" {
+			msg = fmt.Sprintf("exec %s: %s", args[0], why)
+		} else {
+			kind = ErrNotFound
+		}
+	}
+	return fail(&startError{kind, msg})
 }
 
 // notifLoop answers the seccomp listener of a recorded program: it

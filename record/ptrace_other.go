@@ -5,6 +5,7 @@ package record
 import (
 	"context"
 	"errors"
+	"os"
 )
 
 // ErrNotSupported reports that recording needs Linux.
@@ -15,3 +16,6 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) { retur
 
 // ExecHelper needs Linux.
 func ExecHelper(args []string) error { return ErrNotSupported }
+
+// ForwardSignals are none where recording is not supported.
+var ForwardSignals []os.Signal

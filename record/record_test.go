@@ -69,59 +69,53 @@ func straceCounts(t *testing.T, argv ...string) map[arch.Arch][]string {
 }
 
 // TestRecordCompleteness records a C program with a thread, a vfork+exec
-// child, a fork child that never executes anything and an i386 child, and
-// checks that the recording has every system call strace -f -c counts on
-// the same workload, each under its ABI.
+// child, a fork child that never executes anything and an i386 child
+// (when the kernel runs i386 programs), and checks that the recording has
+// every system call strace -f -c counts on the same workload, each under
+// its ABI.
 func TestRecordCompleteness(t *testing.T) {
 	if native(t) != arch.X86_64 {
 		t.Skip("the workload's i386 child needs an x86_64 machine")
 	}
 	wl := buildC(t, "workload.c", "-pthread")
-	c32 := buildC(t, "compat32.c", "-m32", "-static")
-	counted := straceCounts(t, wl, c32)
+	argv := workloadArgv(t, wl)
+	counted := straceCounts(t, argv...)
 	for _, stops := range []bool{false, true} {
 		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) {
 			o := helperOpts(t)
 			o.Stops = stops
-			res, err := Run(context.Background(), []string{wl, c32}, o)
+			res, err := Run(context.Background(), argv, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Listener == stops {
 				t.Errorf("Stops %v, but calls came through a listener: %v", stops, res.Listener)
 			}
-			checkCompleteness(t, res, counted)
+			checkCompleteness(t, res, counted, len(argv) > 1)
 		})
 	}
 }
 
-func checkCompleteness(t *testing.T, res *Result, counted map[arch.Arch][]string) {
+// checkCompleteness checks a recording of the workload, run with its
+// i386 child when withI386.
+func checkCompleteness(t *testing.T, res *Result, counted map[arch.Arch][]string, withI386 bool) {
 	if res.ExitCode != 0 || res.Recording.Partial {
 		t.Fatalf("workload: exit %d, signal %v, partial %v", res.ExitCode, res.Signal, res.Recording.Partial)
 	}
 	rec := res.Recording
 	for _, c := range []struct {
-		abi  arch.Arch
 		name string
 		part string
 	}{
-		{arch.X86_64, "sysinfo", "a thread"},
-		{arch.X86_64, "vfork", "the parent"},
-		{arch.X86_64, "getrusage", "the program a vfork child executed"},
-		{arch.X86_64, "times", "a fork child that never executes"},
-		{arch.X86_64, "clone3", "pthread_create"},
-		{arch.X86, "getpgrp", "the i386 child"},
-		{arch.X86, "socket", "the i386 child's socketcall(SYS_SOCKET)"},
+		{"sysinfo", "a thread"},
+		{"vfork", "the parent"},
+		{"getrusage", "the program a vfork child executed"},
+		{"times", "a fork child that never executes"},
+		{"clone3", "pthread_create"},
 	} {
-		if !rec.Has(c.abi, c.name) {
-			t.Errorf("%s %s (%s) not recorded", c.abi, c.name, c.part)
+		if !rec.Has(arch.X86_64, c.name) {
+			t.Errorf("%s %s (%s) not recorded", arch.X86_64, c.name, c.part)
 		}
-	}
-	if rec.Has(arch.X86_64, "getpgrp") {
-		t.Errorf("the i386 child's getpgrp recorded as x86_64")
-	}
-	if rec.Has(arch.X86, "socketcall") {
-		t.Errorf("socketcall recorded as itself, not as its sub-call")
 	}
 	for abi, names := range counted {
 		for _, n := range names {
@@ -131,9 +125,33 @@ func checkCompleteness(t *testing.T, res *Result, counted map[arch.Arch][]string
 		}
 	}
 	p := rec.Profile(ProfileOptions{})
-	if len(p.Arches) != 2 || p.Arches[0] != arch.X86_64 || p.Arches[1] != arch.X86 {
-		t.Errorf("profile architectures %v, want [x86_64 x86]", p.Arches)
+	want := []arch.Arch{arch.X86_64}
+	if withI386 {
+		want = append(want, arch.X86)
 	}
+	if !slices.Equal(p.Arches, want) {
+		t.Errorf("profile architectures %v, want %v", p.Arches, want)
+	}
+	t.Run("i386", func(t *testing.T) {
+		testenv.NeedI386(t)
+		for _, c := range []struct {
+			name string
+			part string
+		}{
+			{"getpgrp", "the i386 child"},
+			{"socket", "the i386 child's socketcall(SYS_SOCKET)"},
+		} {
+			if !rec.Has(arch.X86, c.name) {
+				t.Errorf("%s %s (%s) not recorded", arch.X86, c.name, c.part)
+			}
+		}
+		if rec.Has(arch.X86_64, "getpgrp") {
+			t.Errorf("the i386 child's getpgrp recorded as x86_64")
+		}
+		if rec.Has(arch.X86, "socketcall") {
+			t.Errorf("socketcall recorded as itself, not as its sub-call")
+		}
+	})
 }
 
 // TestRecordOnlyTarget checks that the helper's own system calls (a Go
@@ -382,6 +400,51 @@ func TestRecordNotFound(t *testing.T) {
 	_, err = Run(context.Background(), []string{t.TempDir()}, helperOpts(t))
 	if !errors.Is(err, ErrNoExec) {
 		t.Errorf("directory: got %v, want ErrNoExec", err)
+	}
+	// Files that exist but that execve refuses, told by the helper.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(script, []byte("#!/nonexistent/interp\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(garbage, []byte("garbage\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{script, "its #! interpreter /nonexistent/interp does not exist"},
+		{garbage, "exec format error"},
+	} {
+		_, err = Run(context.Background(), []string{tc.path}, helperOpts(t))
+		if !errors.Is(err, ErrNoExec) || !strings.Contains(fmt.Sprint(err), tc.want) {
+			t.Errorf("%s: got %v, want ErrNoExec saying %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestRecordSignals: signals given in Options.Signals reach the program,
+// and one that ends it of a signal that dumps core (QUIT) was sent, not a
+// crash: the recording is complete.
+func TestRecordSignals(t *testing.T) {
+	o := helperOpts(t)
+	sigs := make(chan os.Signal, 1)
+	o.Signals = sigs
+	ready := filepath.Join(t.TempDir(), "ready")
+	go func() {
+		for {
+			if _, err := os.Stat(ready); err == nil {
+				sigs <- syscall.SIGQUIT
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	res, err := Run(context.Background(), []string{"sh", "-c", "echo > " + ready + "; exec sleep 30"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Signal != syscall.SIGQUIT || res.Recording.Partial {
+		t.Fatalf("signal %v, partial %v (%q), want SIGQUIT and complete", res.Signal, res.Recording.Partial, res.Recording.Reason)
 	}
 }
 

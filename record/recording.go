@@ -228,12 +228,22 @@ type ProfileOptions struct {
 // default action for everything else, the ABIs seen (and the native one),
 // one ALLOW rule for the calls allowed with any arguments and, for calls
 // whose checked arguments were captured, one ALLOW rule per distinct
-// value (EQ on each checked argument). System calls newer than the
-// tables get ENOSYS from the compiled filter, as with runc.
+// value (EQ on each checked argument). System calls numbered above the
+// largest one the profile names get ENOSYS from the compiled filter, as
+// with runc. Unless the default allows, the calls glibc, systemd and runc
+// fall back from only on ENOSYS (clone3, close_range, faccessat2,
+// fchmodat2, openat2, statx) get ERRNO(ENOSYS) when r has none of them,
+// not the default.
 //
 // Profiles name system calls, not numbers per ABI: a name seen on one
 // ABI is allowed on every ABI of the profile that has it.
 func (r *Recording) Profile(o ProfileOptions) *profile.Profile {
+	return r.profile(o, true)
+}
+
+// profile is Profile; without fallbacks it adds no ENOSYS rule for the
+// calls not recorded (the rules that add a recording to a profile).
+func (r *Recording) profile(o ProfileOptions, fallbacks bool) *profile.Profile {
 	p := &profile.Profile{Default: o.Default}
 	if p.Default.Kind == 0 {
 		p.Default = profile.Action{Kind: profile.ActErrno, Data: profile.EPERM}
@@ -304,5 +314,30 @@ func (r *Recording) Profile(o ProfileOptions) *profile.Profile {
 		p.Rules = append(p.Rules, profile.Rule{Names: any, Action: allow, Comment: o.Comment})
 	}
 	p.Rules = append(p.Rules, conds...)
+	if fallbacks && p.Default.Kind != profile.ActAllow && p.Default.Kind != profile.ActLog &&
+		(p.Default.Kind != profile.ActErrno || p.Default.Data != enosys) {
+		// What the program did not call, a newer glibc or kernel may
+		// try first: give those that have a fallback the ENOSYS it takes
+		// as "not here", not the default, which it would take as the
+		// call's own failure (or be killed by).
+		var fb []string
+		for _, name := range enosysFallbacks {
+			if byName[name] == nil {
+				fb = append(fb, name)
+			}
+		}
+		if len(fb) > 0 {
+			p.Rules = append(p.Rules, profile.Rule{Names: fb, Action: profile.Action{Kind: profile.ActErrno, Data: enosys},
+				Comment: "not called; ENOSYS so that glibc, systemd and runc fall back to the older calls"})
+		}
+	}
 	return p
 }
+
+// enosys is ENOSYS, the errno that tells "no such system call".
+const enosys = 38
+
+// enosysFallbacks are the system calls that glibc, systemd and runc try
+// first and fall back from only on ENOSYS (the calls lint's
+// errno-not-enosys check names).
+var enosysFallbacks = []string{"clone3", "close_range", "faccessat2", "fchmodat2", "openat2", "statx"}

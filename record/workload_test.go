@@ -163,6 +163,17 @@ func buildC(t *testing.T, src string, flags ...string) string {
 	return out
 }
 
+// workloadArgv returns the command line of the completeness workload wl:
+// with its i386 child, built from compat32.c, when the kernel runs i386
+// programs, and without it when the kernel refuses them.
+func workloadArgv(t *testing.T, wl string) []string {
+	t.Helper()
+	if !testenv.RunsI386(t) {
+		return []string{wl}
+	}
+	return []string{wl, buildC(t, "compat32.c", "-m32", "-static")}
+}
+
 // readLine reads the first line a program writes to r.
 func readLine(r *os.File) (string, error) {
 	s, err := bufio.NewReader(r).ReadString('\n')

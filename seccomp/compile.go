@@ -13,7 +13,7 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-// ENOSYS is the errno returned for system calls newer than the tables.
+// ENOSYS is the errno of the stub for system calls newer than the profile.
 const ENOSYS = 38
 
 // Options control Compile. The zero value is what runc deploys, plus an
@@ -26,10 +26,10 @@ type Options struct {
 	// BadArch is the action for an ABI the filter does not cover. The
 	// zero value means profile.DefaultBadArch (libseccomp's default).
 	BadArch profile.Action
-	// NoENOSYS turns off the ENOSYS answer for system-call numbers above
-	// the highest one the ABI's table knows. With it on (the default),
-	// glibc's fallbacks for system calls newer than the tables keep
-	// working, as with runc's patched filters.
+	// NoENOSYS turns off the ENOSYS answer of runc's stub (see
+	// ENOSYSCeiling). With it on (the default), glibc's fallbacks for
+	// system calls newer than the profile keep working, as with runc's
+	// patched filters, and the filter decides as runc's does.
 	NoENOSYS bool
 	// Strict makes names unknown on a covered ABI an error instead of a
 	// warning.
@@ -71,6 +71,9 @@ func Compile(p *profile.Profile, host arch.Arch, o Options) (*Filter, error) {
 		arches = append([]arch.Arch{host}, p.Arches...)
 	}
 	arches = uniqueArches(arches)
+	if err := profile.SameByteOrder(arches...); err != nil {
+		return nil, fmt.Errorf("compile for %s: %w", host, err)
+	}
 	bad := o.BadArch
 	if bad.Kind == 0 {
 		bad = profile.DefaultBadArch
@@ -181,46 +184,26 @@ func (s segment) sameVerdict(t segment) bool {
 }
 
 // background returns the verdicts of numbers no rule names, as segments
-// covering 0..2^32-1: the default, ENOSYS above the tables, and bad-arch
-// for the x32 half of the x86_64 audit value when only one of the two is
-// covered (libseccomp's rule: on x86_64, numbers with the x32 bit are
-// bad-arch except -1; on x32, numbers without it are bad-arch).
+// covering 0..2^32-1, as libseccomp's filter decides them: the default,
+// and bad-arch for the x32 half of the x86_64 audit value when only one
+// of the two is covered (libseccomp's rule: on x86_64, numbers from the
+// x32 bit up are bad-arch except -1; on x32, numbers below it are
+// bad-arch). The ENOSYS stub is laid over it (stubSpans).
 func (c *compiler) background(blk block, def profile.Action) []segment {
-	enosys := profile.Action{Kind: profile.ActErrno, Data: ENOSYS}
-	if c.o.NoENOSYS {
-		enosys = def
-	}
 	seg := func(lo, hi uint32, act profile.Action) segment { return segment{lo: lo, hi: hi, act: act} }
-	has := func(a arch.Arch) bool {
-		for _, x := range blk.abis {
-			if x == a {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(a arch.Arch) bool { return slices.Contains(blk.abis, a) }
 	switch {
 	case has(arch.X86_64) && has(arch.X32):
-		m64, m32 := arch.X86_64.MaxSyscall(), arch.X32.MaxSyscall()
-		return []segment{
-			seg(0, m64, def), seg(m64+1, arch.X32SyscallBit-1, enosys),
-			seg(arch.X32SyscallBit, m32, def), seg(m32+1, math.MaxUint32, enosys),
-		}
+		return []segment{seg(0, math.MaxUint32, def)}
 	case has(arch.X86_64):
-		m64 := arch.X86_64.MaxSyscall()
 		return []segment{
-			seg(0, m64, def), seg(m64+1, arch.X32SyscallBit-1, enosys),
-			seg(arch.X32SyscallBit, math.MaxUint32-1, c.bad), seg(math.MaxUint32, math.MaxUint32, enosys),
+			seg(0, arch.X32SyscallBit-1, def),
+			seg(arch.X32SyscallBit, math.MaxUint32-1, c.bad), seg(math.MaxUint32, math.MaxUint32, def),
 		}
 	case has(arch.X32):
-		m32 := arch.X32.MaxSyscall()
-		return []segment{
-			seg(0, arch.X32SyscallBit-1, c.bad),
-			seg(arch.X32SyscallBit, m32, def), seg(m32+1, math.MaxUint32, enosys),
-		}
+		return []segment{seg(0, arch.X32SyscallBit-1, c.bad), seg(arch.X32SyscallBit, math.MaxUint32, def)}
 	default:
-		m := blk.abis[0].MaxSyscall()
-		return []segment{seg(0, m, def), seg(m+1, math.MaxUint32, enosys)}
+		return []segment{seg(0, math.MaxUint32, def)}
 	}
 }
 
@@ -228,7 +211,19 @@ func (c *compiler) background(blk block, def profile.Action) []segment {
 // sorted, merged segments.
 func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []segment {
 	def := tables[blk.abis[0]].Default
-	bg := c.background(blk, def)
+	// The stub runs before the filter: its numbers get ENOSYS even when
+	// a rule names them (multiplexers the profile names only through
+	// their sub-calls, s390's 0).
+	stub := c.stubSpans(blk)
+	bg := overlay(c.background(blk, def), stub, profile.Action{Kind: profile.ActErrno, Data: ENOSYS})
+	inStub := func(nr uint32) bool {
+		for _, s := range stub {
+			if s.has(nr) {
+				return true
+			}
+		}
+		return false
+	}
 	n := 0
 	for _, a := range blk.abis {
 		n += len(tables[a].Syscalls)
@@ -238,6 +233,9 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 		t := tables[a]
 		for i := range t.Syscalls {
 			e := &t.Syscalls[i]
+			if inStub(e.Nr) {
+				continue
+			}
 			s := segment{lo: e.Nr, hi: e.Nr, act: e.Action, abi: a}
 			if len(e.Rules) > 0 {
 				s.cond = e

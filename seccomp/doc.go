@@ -16,8 +16,10 @@
 // 32-bit ABIs only the low word is compared, as libseccomp does. x86_64
 // and x32 share AUDIT_ARCH_X86_64 and one block; when only one of them is
 // covered, the other half of the number space gets the bad-arch action,
-// except -1 on x86_64, as libseccomp does. Numbers above the ABI's table
-// that no rule names return ENOSYS unless Options.NoENOSYS is set.
+// except -1 on x86_64, as libseccomp does. Unless Options.NoENOSYS is
+// set, numbers above the largest one the profile names return ENOSYS
+// where runc's patchbpf stub answers it (ENOSYSCeiling, StubENOSYS): not
+// under an ALLOW, LOG or TRACE default.
 //
 // Expect states the verdict of a compiled filter in plain Go on top of
 // profile.Evaluate; the tests check that every compiled filter agrees

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -20,6 +21,7 @@ const helperEnv = "SYSCAGE_SECCOMP_TEST_HELPER"
 
 var helpers = map[string]func() map[string]string{
 	"docker-default": helperDockerDefault,
+	"enosys-ceiling": helperENOSYSCeiling,
 }
 
 func TestMain(m *testing.M) {
@@ -112,5 +114,57 @@ func TestKernelDockerDefault(t *testing.T) {
 	}
 	if res["socket-netlink"] == syscall.EPERM.Error() {
 		t.Errorf("socket(AF_NETLINK) denied under docker-default")
+	}
+}
+
+// ceilingProfile allows every x86_64 system call numbered up to 320 but
+// getppid, and denies the rest with EPERM: runc's ENOSYS stub answers
+// numbers above 320, the largest the profile names.
+func ceilingProfile() *profile.Profile {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}}
+	r := profile.Rule{Action: profile.Action{Kind: profile.ActAllow}}
+	for _, s := range arch.X86_64.Syscalls() {
+		if s.Nr <= 320 && s.Name != "getppid" {
+			r.Names = append(r.Names, s.Name)
+		}
+	}
+	p.Rules = []profile.Rule{r}
+	return p
+}
+
+func helperENOSYSCeiling() map[string]string {
+	f, err := seccomp.Compile(ceilingProfile(), arch.X86_64, seccomp.Options{})
+	if err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	return map[string]string{
+		"getppid":    call(syscall.SYS_GETPPID),          // 110, not named: the default
+		"membarrier": call(324, 0, 0),                    // MEMBARRIER_CMD_QUERY: above 320, ENOSYS
+		"statx":      call(332, ^uintptr(0), 0, 0, 0, 0), // above 320: ENOSYS before the kernel sees the bad descriptor
+		"getpid":     call(syscall.SYS_GETPID),
+	}
+}
+
+// TestKernelENOSYSCeiling checks in the real kernel that the ENOSYS answer
+// starts above the largest number the profile names, as runc's stub does,
+// and not at the top of the table.
+func TestKernelENOSYSCeiling(t *testing.T) {
+	if host, _ := arch.Native(); host != arch.X86_64 {
+		t.Skipf("the profile is x86_64's; this is %s", host)
+	}
+	res := runHelper(t, "enosys-ceiling")
+	want := map[string]string{
+		"getppid":    syscall.EPERM.Error(),
+		"membarrier": syscall.ENOSYS.Error(),
+		"statx":      syscall.ENOSYS.Error(),
+		"getpid":     "ok",
+	}
+	for k, w := range want {
+		if res[k] != w {
+			t.Errorf("%s: got %q, want %q", k, res[k], w)
+		}
 	}
 }

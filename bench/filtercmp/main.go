@@ -200,7 +200,7 @@ func run(w io.Writer, mixFile string, compileRuns, n, reps int, kernel bool) err
 	major, minor, micro := libseccomp.Version()
 	fmt.Fprintf(w, "Docker default profile, x86_64 host with x86 and x32, default capabilities, kernel %s\n", uname)
 	fmt.Fprintf(w, "syscage %s tables; libseccomp %d.%d.%d; %s/%s, GOMAXPROCS %d\n", arch.TableRelease(), major, minor, micro, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(w, "syscage: default options (ENOSYS for numbers above the tables); -noenosys: NoENOSYS, libseccomp's semantics;\n")
+	fmt.Fprintf(w, "syscage: default options (runc's ENOSYS stub for numbers above the largest the profile names); -noenosys: NoENOSYS, libseccomp's semantics;\n")
 	fmt.Fprintf(w, "-weighted: Weights from the mix. libseccomp: built as runc does, without runc's ENOSYS patch.\n")
 	if len(unknown) > 0 {
 		fmt.Fprintf(w, "mix: names x86_64 lacks, skipped: %s\n", strings.Join(unknown, ", "))

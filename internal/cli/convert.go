@@ -28,6 +28,7 @@ type convertOptions struct {
 	name       string
 	namespace  string
 	podSnippet bool
+	json       bool
 	harden     bool
 	wx         bool
 	profileFlags
@@ -86,6 +87,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
 	f.BoolVar(&o.wx, "wx", false, "deny memory writable and executable at once (mmap/mprotect/pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC: EPERM); resolves the profile for --arch")
+	f.BoolVar(&o.json, "json", false, "print what was written and every loss as JSON on stdout (needs -o)")
 	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -113,6 +115,12 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	}
 	if o.podSnippet && to != formats.SPO {
 		return usagef("--pod-snippet goes with --to spo")
+	}
+	if o.json && (o.out == "" || o.out == "-") {
+		return usagef("--json prints the report on stdout: write the profile with -o FILE")
+	}
+	if o.json && (o.podSnippet || o.ociConfig != "") {
+		return usagef("--json goes with a profile written to -o FILE, not --pod-snippet or --oci-config")
 	}
 	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
 	if meta.Name == "" {
@@ -170,14 +178,50 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	out, losses, err := formats.Write(p, to, opts)
 	var le *profile.LossError
 	if errors.As(err, &le) {
+		if o.json {
+			if err := writeJSON(e.stdout, convertReport{Format: string(to), Losses: lossesJSON(le.Losses)}); err != nil {
+				return withCode(ExitFailure, err)
+			}
+			return silentExit(ExitFinding)
+		}
 		reportUnwritten(e, ref, p, to, opts, le)
 		return silentExit(ExitFinding)
 	}
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 	}
+	if o.json {
+		if err := writeOrFail(e, o.out, out); err != nil {
+			return err
+		}
+		if err := writeJSON(e.stdout, convertReport{Written: o.out, Format: string(to), Losses: lossesJSON(losses)}); err != nil {
+			return withCode(ExitFailure, err)
+		}
+		return nil
+	}
 	reportLosses(e, ref, string(to), losses)
 	return writeOrFail(e, o.out, out)
+}
+
+// convertReport is convert --json: the file written ("" when nothing
+// was) and what the format could not express.
+type convertReport struct {
+	Written string     `json:"written"`
+	Format  string     `json:"format"`
+	Losses  []lossJSON `json:"losses"`
+}
+
+type lossJSON struct {
+	Rule int    `json:"rule,omitempty"` // 1-based; 0 for the whole profile
+	What string `json:"what"`
+}
+
+func lossesJSON(ls []profile.Loss) []lossJSON {
+	out := make([]lossJSON, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, lossJSON{Rule: l.Rule, What: l.What})
+	}
+	return out
 }
 
 // reportUnwritten lists what format to cannot express of p (ref), and

@@ -51,7 +51,7 @@ Exit status 0 when the filters were read, 1 when the process has none,
 		},
 	}
 	f := c.Flags()
-	f.IntVar(&o.pid, "pid", 0, "the process `PID` (required)")
+	pidVar(f, &o.pid, "the process `PID` (required)")
 	f.StringVarP(&o.out, "output", "o", "", "write raw filters to `DIR`")
 	f.BoolVar(&o.json, "json", false, "print JSON: each filter's flags and instructions")
 	f.DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "how long to wait for the process to stop (one in uninterruptible sleep, such as a vfork parent, does not)")

@@ -29,8 +29,9 @@ func newExplainCmd(e *env) *cobra.Command {
 		Long: `Explain reads a profile as runc and libseccomp would load it on a kernel whose
 native ABI is --host, and says per covered architecture and per action which
 system calls get it, and under which argument conditions; then what every
-other system call gets (the default), what numbers above the table get
-(ENOSYS, so that glibc falls back), and what calls of architectures the
+other system call gets (the default), what numbers above the largest one the
+profile names get (ENOSYS, so that glibc falls back, as runc's stub answers
+unless the default is ALLOW, LOG or TRACE), and what calls of architectures the
 profile does not cover get. --arch shows one architecture.`,
 		Example: `  syscage explain docker-default
   syscage explain --arch x86 --json app.json`,
@@ -54,7 +55,7 @@ type explainJSON struct {
 	Default string            `json:"default"`
 	Groups  []actionGroupJSON `json:"actions"`
 	Others  int               `json:"others"`
-	Beyond  uint32            `json:"enosysFrom"`
+	Beyond  uint32            `json:"enosysFrom,omitempty"`
 	Skipped []string          `json:"skipped,omitempty"`
 }
 
@@ -139,7 +140,11 @@ func printExplanation(w io.Writer, ex inspect.Explanation, native bool) {
 		fmt.Fprintf(w, "  %s (%d): %s\n", head, len(g.Names), wrapNames(g.Names))
 	}
 	fmt.Fprintf(w, "  %s: the %d other system calls of the table\n", ex.Default, ex.Others)
-	fmt.Fprintf(w, "  ERRNO(%d): numbers from %d that no rule names (newer than the table)\n", inspect.ENOSYS, ex.Beyond)
+	if ex.Beyond == 0 {
+		fmt.Fprintf(w, "  no ENOSYS answer: numbers above the table get %s too (as with runc)\n", ex.Default)
+	} else {
+		fmt.Fprintf(w, "  ERRNO(%d): numbers from %d, above the largest the profile names (%d system calls of the table)\n", inspect.ENOSYS, ex.Beyond, ex.Stubbed)
+	}
 	if len(ex.Skipped) > 0 {
 		fmt.Fprintf(w, "  names %s lacks (skipped): %s\n", ex.Arch, wrapNames(ex.Skipped))
 	}

@@ -25,6 +25,7 @@ type importOptions struct {
 	into string
 	def  string
 	arch string
+	json bool
 	profileFlags
 }
 
@@ -34,6 +35,7 @@ func addImportFlags(c *cobra.Command, o *importOptions) {
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` instead of writing a new one")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of a new profile (default ERRNO(EPERM))")
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the traced machine (default: this binary's)")
+	f.BoolVar(&o.json, "json", false, "print the calls added (--into), unknown and skipped as JSON on stdout (the profile goes to -o or --into)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
 	addOutFlags(c, &o.outFlags)
@@ -120,7 +122,7 @@ the kernel logged into that profile with --into.`,
 		},
 	}
 	addImportFlags(c, &o.importOptions)
-	c.Flags().IntVar(&o.pid, "pid", 0, "keep only records of process `PID`")
+	pidVar(c.Flags(), &o.pid, "keep only records of process `PID`")
 	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
 	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
 	return c
@@ -202,8 +204,14 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	if err := newInto(e, &o.into, &o.out); err != nil {
+		return err
+	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
+	}
+	if o.json && o.into == "" && (o.out == "" || o.out == "-") {
+		return usagef("--json prints the report on stdout: write the profile with -o FILE or --into")
 	}
 	native, err := parseArchFlag(o.arch)
 	if err != nil {
@@ -253,11 +261,10 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
-		for _, s := range skipped {
-			fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-		}
+		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
+	report := additionReport{Additions: []additionJSON{}, Unknown: []string{}}
 	var p *profile.Profile
 	refused := 0
 	if o.into != "" {
@@ -270,7 +277,16 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		refused = reportAdditions(e, adds, "")
+		report.Additions = additionsJSON(adds)
+		if o.json {
+			for _, a := range adds {
+				if !a.Added {
+					refused++
+				}
+			}
+		} else {
+			refused = reportAdditions(e, adds, "")
+		}
 		if o.out == "" {
 			o.out = o.into
 		}
@@ -284,11 +300,21 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	if err := writeOutput(e, o.out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
-	for _, u := range rec.Unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	if o.json {
+		report.Written = o.out
+		report.Unknown = append(report.Unknown, rec.Unknown...)
+		report.SkippedCount = len(skipped)
+		for _, s := range skipped[:min(len(skipped), maxSkipped)] {
+			report.Skipped = append(report.Skipped, s.Error())
+		}
+		if err := writeJSON(e.stdout, report); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		for _, u := range rec.Unknown {
+			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+		}
+		reportSkipped(e, skipped)
 	}
 	if len(skipped) > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
@@ -297,4 +323,59 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
 	}
 	return nil
+}
+
+// maxSkipped is how many skipped lines are shown one by one: input that is
+// not what it should be (a binary file) would print one per line.
+const maxSkipped = 10
+
+// reportSkipped prints the first maxSkipped skipped lines and how many
+// more there are.
+func reportSkipped(e *env, skipped []error) {
+	for i, s := range skipped {
+		if i == maxSkipped {
+			fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", len(skipped)-i)
+			break
+		}
+		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+	}
+}
+
+// additionReport is the --json report of import and record: the file
+// written, the calls added to the --into profile, the calls in no table
+// and the input lines skipped.
+type additionReport struct {
+	Written   string         `json:"written"`
+	Additions []additionJSON `json:"additions"`
+	Unknown   []string       `json:"unknown"`
+	Skipped   []string       `json:"skipped,omitempty"` // the first lines skipped
+	// SkippedCount is how many lines were skipped in all.
+	SkippedCount int `json:"skipped_count"`
+}
+
+type additionJSON struct {
+	Arch  string `json:"arch"`
+	Name  string `json:"name"`
+	Added bool   `json:"added"` // false: not added, Guards deny it under conditions
+	// 1-based rules: those the name was taken out of, those that allowed
+	// it only under conditions, those that deny it under conditions.
+	Undenied []int `json:"undenied,omitempty"`
+	Wider    []int `json:"wider,omitempty"`
+	Guards   []int `json:"guards,omitempty"`
+}
+
+func additionsJSON(adds []record.Addition) []additionJSON {
+	out := make([]additionJSON, 0, len(adds))
+	oneBased := func(idx []int) []int {
+		var r []int
+		for _, i := range idx {
+			r = append(r, i+1)
+		}
+		return r
+	}
+	for _, a := range adds {
+		out = append(out, additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
+			Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards)})
+	}
+	return out
 }

@@ -21,7 +21,7 @@ import (
 // a raw BPF file (FILE.bpf, in host's byte order), or a profile compiled
 // for host.
 func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, error) {
-	if st, err := os.Stat(ref); err == nil && st.IsDir() {
+	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
 		files, _ := filepath.Glob(filepath.Join(ref, "filter-*.bpf"))
 		if len(files) == 0 {
 			return nil, fmt.Errorf("%s: no filter-N.bpf files (a directory written by 'syscage dump -o')", ref)

@@ -15,8 +15,9 @@ import (
 func init() { register(newLintCmd) }
 
 type lintOptions struct {
-	host string
-	json bool
+	host   string
+	json   bool
+	failOn string
 	profileFlags
 }
 
@@ -64,7 +65,10 @@ checked for ways around it instead:
                       not the x32 bit
 
 Each finding has a severity (high, medium, low) and a fix. Exit status 1
-when there are findings, 0 when there are none.`,
+when there are findings of the --fail-on severity or above (default low:
+any finding), 0 when there are none; every finding is printed either way.
+A profile written by 'syscage record' has no medium or high findings:
+'lint --fail-on medium' passes it.`,
 		Example: `  syscage lint app.json
   syscage lint --json docker-default`,
 		Args: cmdArgs(cobra.ExactArgs(1)),
@@ -74,7 +78,9 @@ when there are findings, 0 when there are none.`,
 	}
 	c.Flags().StringVar(&o.host, "host", "", "native ABI of the kernel (default: this binary's)")
 	c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	c.Flags().StringVar(&o.failOn, "fail-on", "low", "exit 1 for findings of `SEVERITY` or above: low, medium, high, or none")
 	addProfileFlags(c, &o.profileFlags)
+	_ = c.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"low", "medium", "high", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("host", completeArch)
 	return c
 }
@@ -93,8 +99,12 @@ func runLint(e *env, o lintOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	failOn, ok := map[string]inspect.Severity{"low": inspect.Low, "medium": inspect.Medium, "high": inspect.High, "none": inspect.High + 1}[o.failOn]
+	if !ok {
+		return usagef("--fail-on %q: want low, medium, high or none", o.failOn)
+	}
 	var fs []inspect.Finding
-	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir()) {
+	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir() && !isBuiltinName(ref)) {
 		// A compiled filter or a dump: look for ways around it.
 		s, err := loadStack(ref, host, o.profileFlags)
 		if err != nil {
@@ -148,8 +158,10 @@ func runLint(e *env, o lintOptions, ref string) error {
 			fmt.Fprintf(e.stdout, "%d finding%s (%s)\n", len(fs), plural(len(fs)), strings.Join(s, ", "))
 		}
 	}
-	if len(fs) > 0 {
-		return silentExit(ExitFinding)
+	for _, f := range fs {
+		if f.Severity >= failOn {
+			return silentExit(ExitFinding)
+		}
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/launch"
@@ -22,22 +24,50 @@ type profileFlags struct {
 	strict bool
 }
 
-// readProfile reads the profile named by ref, a file in any format
-// (from, or told from its content when from is "") or a built-in name.
+// readProfile reads the profile named by ref: a built-in when ref is a
+// bare name (no '/' and no extension, such as docker-default), else a
+// file in any format (from, or told from its content when from is "").
+// A file is never read for a bare name, so a file in the working
+// directory cannot stand in for a built-in: a bare name that is also a
+// file there is an error naming both ways to pick, and a bare name that
+// is only a file there is an error saying to write ./NAME.
 func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
-	data, err := os.ReadFile(ref)
-	switch {
-	case err == nil:
-		return formats.Parse(ref, data, from)
-	case errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref:
-		p, err := builtin.Get(ref)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: no such file, and not a built-in profile (%s)", ref, strings.Join(builtin.Names(), ", "))
+	if ref == "-" {
+		return readStdinProfile(from)
+	}
+	if isBareName(ref) {
+		_, serr := os.Stat(ref)
+		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
+		if _, err := builtin.Get(ref); err != nil {
+			if file {
+				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+			}
+			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
 		}
-		return p, formats.OCI, nil
-	default:
+		if file {
+			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
+		}
+		p, err := builtin.Get(ref)
+		return p, formats.OCI, err
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
 		return nil, "", err
 	}
+	return formats.Parse(ref, data, from)
+}
+
+// isBuiltinName reports whether ref is the bare name of a built-in
+// profile. A directory of dumped filters with such a name is not read
+// either: readProfile says how to pick.
+func isBuiltinName(ref string) bool {
+	return isBareName(ref) && slices.Contains(builtin.Names(), ref)
+}
+
+// isBareName reports whether ref names a built-in profile rather than a
+// file: no path separator and no extension.
+func isBareName(ref string) bool {
+	return ref != "" && !strings.ContainsRune(ref, '/') && filepath.Ext(ref) == ""
 }
 
 // loadProfile reads the profile named by ref, a file in any format or a
@@ -50,7 +80,11 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 		return nil, err
 	}
 	if p, err = resolveFor(p, host, pf); err != nil {
-		return nil, err
+		var ue usageError
+		if errors.As(err, &ue) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	return p, checkStrict(ref, p, host, pf)
 }
@@ -152,6 +186,8 @@ func writeOutput(e *env, path string, data []byte) error {
 		if t, err := filepath.EvalSymlinks(path); err == nil {
 			target = t
 		}
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
@@ -175,6 +211,8 @@ func checkOutput(path string) error {
 		return fmt.Errorf("write %s: is a directory; give a file name", path)
 	case err == nil && !fi.Mode().IsRegular():
 		return nil // written in place
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
@@ -184,7 +222,7 @@ func checkOutput(path string) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: directory %s: %w", path, dir, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", path, createError(dir, err))
 	}
 	tmp.Close()
 	return os.Remove(tmp.Name())
@@ -194,14 +232,9 @@ func checkOutput(path string) error {
 // renames it to path.
 func writeAtomic(path string, mode os.FileMode, data []byte) error {
 	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
-	} else if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("directory %s: %w", dir, unwrapPath(err))
+		return createError(dir, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
@@ -216,6 +249,36 @@ func writeAtomic(path string, mode os.FileMode, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createError says why a file could not be created in dir: dir is
+// missing or not a directory, or it is one where this file cannot be
+// created (read-only, no permission, a file system such as /proc or
+// /sys that takes no new files).
+func createError(dir string, err error) error {
+	err = unwrapPath(err)
+	fi, serr := os.Stat(dir)
+	switch {
+	case errors.Is(serr, os.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case serr == nil && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case errors.Is(serr, syscall.ENOTDIR):
+		// Name the part of the path that is a file.
+		for d := filepath.Dir(dir); d != dir; dir, d = d, filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil && !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+		}
+		return fmt.Errorf("%s is not a directory", dir)
+	case serr != nil:
+		return fmt.Errorf("directory %s: %w", dir, unwrapPath(serr))
+	case errors.Is(err, os.ErrNotExist):
+		// The directory exists: it is on a file system whose directories
+		// take no new files.
+		return fmt.Errorf("no file can be created in %s: its file system takes no new files", dir)
+	}
+	return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 }
 
 // unwrapPath drops the operation and path of a *PathError or

@@ -14,6 +14,7 @@ type mergeOptions struct {
 	arch string
 	outFlags
 	check bool
+	json  bool
 	profileFlags
 }
 
@@ -48,7 +49,8 @@ compile does.`,
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
 	addOutFlags(c, &o.outFlags)
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI the profiles are for (default: this binary's)")
-	f.BoolVar(&o.check, "check", false, "exit 1 unless the first profile allows everything the others allow")
+	f.BoolVar(&o.check, "check", false, "exit 1 unless the first profile allows everything the others allow; list every call it lacks")
+	f.BoolVar(&o.json, "json", false, "with --check, print JSON")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
 	return c
@@ -68,21 +70,35 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 			return withCode(ExitFailure, err)
 		}
 	}
+	if o.json && !o.check {
+		return usagef("--json goes with --check (merge writes the profile in --format)")
+	}
 	if o.check {
 		missing := 0
+		report := mergeReport{Profile: refs[0], Missing: []mergeGap{}}
 		for i, p := range ps[1:] {
 			gaps, err := profile.Covers(ps[0], p, host)
 			if err != nil {
 				return withCode(ExitFailure, fmt.Errorf("%s: %w", refs[i+1], err))
 			}
-			for j, g := range gaps {
-				if j == 20 {
-					fmt.Fprintf(e.stdout, "%s: ... %d more\n", refs[i+1], len(gaps)-j)
-					break
+			for _, g := range gaps {
+				if o.json {
+					r := mergeGap{From: refs[i+1], Arch: g.Arch.String(), Name: g.Name, Nr: g.Nr, Action: g.Action.String()}
+					if g.Cond {
+						r.Args = g.Args[:]
+					}
+					report.Missing = append(report.Missing, r)
+					continue
 				}
 				fmt.Fprintf(e.stdout, "%s allows %s in %s\n", refs[i+1], g, refs[0])
 			}
 			missing += len(gaps)
+		}
+		if o.json {
+			report.Covers = missing == 0
+			if err := writeJSON(e.stdout, report); err != nil {
+				return withCode(ExitFailure, err)
+			}
 		}
 		if missing > 0 {
 			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], missing))
@@ -101,4 +117,21 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 		return withCode(ExitFailure, err)
 	}
 	return nil
+}
+
+// mergeReport is merge --check --json.
+type mergeReport struct {
+	Profile string     `json:"profile"`
+	Covers  bool       `json:"covers"`
+	Missing []mergeGap `json:"missing"`
+}
+
+// mergeGap is a call a profile lets run and the first does not.
+type mergeGap struct {
+	From   string   `json:"from"`
+	Arch   string   `json:"arch"`
+	Name   string   `json:"name"`
+	Nr     uint32   `json:"nr"`
+	Args   []uint64 `json:"args,omitempty"` // an example, when the arguments matter
+	Action string   `json:"action"`         // what the first profile does instead
 }

@@ -56,7 +56,7 @@ conditions; the conversion fails, listing what the format lacks, unless
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
 	c.AddCommand(list)
 	var format string
-	var lossy bool
+	var lossy, showJSON bool
 	show := &cobra.Command{
 		Use:   "show [--format oci|lxc|systemd|spo] NAME",
 		Short: "Print a built-in profile",
@@ -65,11 +65,26 @@ conditions; the conversion fails, listing what the format lacks, unless
 			return builtin.Names(), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if showJSON {
+				if format != "" {
+					return usagef("--json prints the shipped Docker JSON with its name and description; drop --format")
+				}
+				data, err := builtin.JSON(args[0])
+				if err != nil {
+					return withCode(ExitFinding, fmt.Errorf("no built-in profile %q (want one of %s)", args[0], strings.Join(builtin.Names(), ", ")))
+				}
+				return writeJSON(e.stdout, struct {
+					Name        string          `json:"name"`
+					Description string          `json:"description"`
+					Profile     json.RawMessage `json:"profile"`
+				}{args[0], builtin.Describe(args[0]), data})
+			}
 			return runProfileShow(e, args[0], format, lossy)
 		},
 	}
 	show.Flags().StringVar(&format, "format", "", "print in this format instead of the shipped JSON")
 	show.Flags().BoolVar(&lossy, "lossy", false, "with --format, write the nearest form that is never more permissive")
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON: the name, the description and the profile")
 	c.AddCommand(show)
 	return c
 }

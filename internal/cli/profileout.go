@@ -145,6 +145,32 @@ func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
 	return p
 }
 
+// newInto turns an --into file that does not exist yet into the output
+// (unless -o names another): there is nothing to add to, so the command
+// writes a new profile there, as it would without --into.
+func newInto(e *env, into, out *string) error {
+	if *into == "" {
+		return nil
+	}
+	if *into == "-" && (*out == "" || *out == "-") {
+		return usagef("--into -: the profile read from stdin cannot be written back there; write the result with -o OUT")
+	}
+	if _, err := os.Lstat(*into); !errors.Is(err, os.ErrNotExist) || *into == "-" {
+		return nil
+	}
+	if filepath.Base(*into) == *into {
+		if _, err := builtin.Get(*into); err == nil {
+			return nil // a built-in name: checkInto refuses to change it
+		}
+	}
+	if *out == "" {
+		*out = *into
+	}
+	fmt.Fprintf(e.stderr, "syscage: %s does not exist yet: writing a new profile\n", *into)
+	*into = ""
+	return nil
+}
+
 // checkInto makes sure that adding to the --into profile ref in place
 // (no -o) keeps what the file holds, and otherwise refuses (exit 2) before
 // any work is done. Only a plain Docker/OCI seccomp JSON file is rewritten

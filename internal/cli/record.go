@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
-	"syscall"
+	"path/filepath"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -29,6 +29,7 @@ type recordOptions struct {
 	into    string
 	exe     string
 	comm    string
+	json    bool
 	outFlags
 	profileFlags
 }
@@ -62,10 +63,22 @@ programs run without their privileges while recorded; a program that
 traces others (gdb, strace) or installs a listener filter of its own
 cannot be recorded as it is (use --stops for the latter).
 
-Interrupting syscage (SIGINT, SIGTERM) sends SIGTERM to CMD and writes the
-profile once it has ended. If CMD crashes (a signal that dumps core), the
-profile of what it did is still written, marked partial in its comments,
-and syscage exits 1.`,
+The program's standard output is its own: the profile goes to the file
+-o names, and without -o to PROG.seccomp.json in the current directory
+(PROG being CMD's base name; .yaml for spo, .conf for systemd, .lxc for
+lxc), whose name is printed on stderr. With --into it goes back to the
+--into file. -o - writes it to stdout, after whatever the program wrote
+there.
+
+Signals that end or poke a program (HUP, INT, QUIT, TERM, USR1, USR2,
+WINCH, ALRM) sent to syscage are passed on to CMD, and the profile is
+written once it has ended. If CMD crashes (a signal that dumps core and
+that syscage did not pass on), the profile of what it did is still
+written, marked partial in its comments.
+
+Exit status: CMD's own, as strace returns it; 128+N when signal N ended
+it. 125 when syscage failed, 126 when CMD cannot be executed, 127 when it
+was not found.`,
 		Example: `  syscage record -o app.json -- ./app --serve
   syscage record --args -o curl.json -- curl -s https://example.org
   syscage record --default KILL_PROCESS -- make test
@@ -85,7 +98,7 @@ and syscage exits 1.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(o.fromLog) > 0 {
 				ia := importAuditOptions{
-					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, profileFlags: o.profileFlags},
+					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
 					exe:           o.exe,
 					comm:          o.comm,
 				}
@@ -95,7 +108,7 @@ and syscage exits 1.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` (- for stdout; default PROG.seccomp.json, or the --into file)")
 	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
 	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
@@ -103,6 +116,7 @@ and syscage exits 1.`,
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
+	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
 	addProfileFlags(c, &o.profileFlags)
@@ -117,13 +131,18 @@ func newRecordHelperCmd(e *env) *cobra.Command {
 		Hidden:             true,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
-			return withCode(ExitFailure, record.ExecHelper(args))
+			// syscage record reports the reason, which it reads from the
+			// helper: say nothing here, or it is said twice.
+			return silentExit(record.HelperExitCode(record.ExecHelper(args)))
 		},
 	}
 }
 
 func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
+		return err
+	}
+	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
 	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
@@ -137,11 +156,42 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		}
 		def = a
 	}
+	if o.out == "" && o.into == "" {
+		// The program's stdout is its own: never mix the profile into it.
+		o.out = defaultRecordOutput(argv[0], o.format)
+	}
 	if err := checkOutput(o.out); err != nil {
 		return withCode(ExitFailure, err) // before the program runs, not after
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	// Every signal that ends a process by default and that a terminal or
+	// a supervisor sends goes to the program; syscage records until it
+	// has ended and writes the profile.
+	// Once the program has ended and only tasks outside the trace
+	// remain, a signal ends the recording instead.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, record.ForwardSignals...)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var untraced atomic.Bool
+	fwd := make(chan os.Signal, 8)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if untraced.Load() {
+					cancel()
+					continue
+				}
+				select {
+				case fwd <- s:
+				default:
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var known *profile.Profile
 	if o.into != "" {
 		host, _ := parseArchFlag("")
@@ -152,14 +202,16 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		known = p
 	}
 	ro := record.Options{
-		Known:  known,
-		Stops:  o.stops,
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-		Args:   o.args,
-		Stdin:  fileOr(e.stdin, os.Stdin),
-		Stdout: fileOr(e.stdout, os.Stdout),
-		Stderr: fileOr(e.stderr, os.Stderr),
+		Known:   known,
+		Stops:   o.stops,
+		Helper:  []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Args:    o.args,
+		Stdin:   fileOr(e.stdin, os.Stdin),
+		Stdout:  fileOr(e.stdout, os.Stdout),
+		Stderr:  fileOr(e.stderr, os.Stderr),
+		Signals: fwd,
 		OnUntraced: func(tids []int) {
+			untraced.Store(true)
 			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
 		},
 	}
@@ -173,18 +225,22 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	rec := res.Recording
-	comment := "recorded by syscage: " + strings.Join(argv, " ")
+	// The program's name, not its arguments: they may hold secrets
+	// (tokens, passwords), and the profile is shared.
+	comment := "recorded by syscage: " + argv[0]
 	if rec.Partial {
 		comment += " (partial: " + rec.Reason + ")"
 	}
 	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	out := o.out
+	var adds []record.Addition
 	if known != nil {
-		var adds []record.Addition
 		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		reportAdditions(e, adds, "")
+		if !o.json {
+			reportAdditions(e, adds, "")
+		}
 		if out == "" {
 			out = o.into
 		}
@@ -203,19 +259,49 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := writeOutput(e, out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
-	for _, u := range rec.Unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	if o.json {
+		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		if err := writeJSON(e.stderr, r); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		if out != "-" {
+			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
+		}
+		for _, u := range rec.Unknown {
+			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+		}
 	}
+	code := res.ExitCode
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %v\n", argv[0], res.Signal)
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
+		code = 128 + int(res.Signal)
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
 	}
 	if rec.Partial {
-		return withCode(ExitFinding, fmt.Errorf("the profile is partial: %s; it allows what the program did until then", rec.Reason))
+		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what the program did until then\n", rec.Reason)
+	}
+	if code != 0 {
+		return silentExit(code) // the program's status, as strace exits
 	}
 	return nil
+}
+
+// defaultRecordOutput is the file record writes the profile of program
+// to when no -o is given: its base name with .seccomp and the format's
+// extension, in the current directory.
+func defaultRecordOutput(program, format string) string {
+	ext := map[string]string{"lxc": ".lxc", "systemd": ".conf", "spo": ".yaml"}[format]
+	if ext == "" {
+		ext = ".json"
+	}
+	base := filepath.Base(program)
+	if base == "." || base == "/" {
+		base = "program"
+	}
+	return base + ".seccomp" + ext
 }
 
 // fileOr returns w when it is a file, else def.

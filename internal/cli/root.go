@@ -25,7 +25,9 @@ const (
 	ExitNotFound = 127 // the target was not found
 )
 
-// Version is set at build time with -ldflags "-X github.com/syscage/syscage/internal/cli.Version=...".
+// Version is set at build time with -ldflags "-X github.com/syscage/syscage/internal/cli.Version=...";
+// without, --version prints the module version and the VCS revision from
+// the build info (see version).
 var Version = "devel"
 
 // exitError carries an exit code through cobra. Message may be empty when
@@ -71,6 +73,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		launch.RunStage(args[1:]) // syscage run's child: does not return
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	setStdin(stdin)
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -132,7 +135,7 @@ Exit codes:
   125  syscage itself failed (bad profile, filter could not be built)
   126  the target exists but cannot be executed
   127  the target was not found`,
-		Version:       Version,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -143,6 +146,7 @@ Exit codes:
 	for _, add := range commands {
 		root.AddCommand(add(e))
 	}
+	completeProfiles(root)
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
@@ -269,7 +270,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	case !st.Exited && complaints == nil && crashSignal(st.Signal):
 		// A program that crashes when a call it needs fails (ld.so on
 		// an mmap, say) gives no hint that the profile denied it.
-		fmt.Fprintf(e.stderr, "syscage: %s: killed by %v; if the profile denies a call it needs, syscage run --complain names it\n", args[0], st.Signal)
+		fmt.Fprintf(e.stderr, "syscage: %s: killed by %s; if the profile denies a call it needs, syscage run --complain names it\n", args[0], signalName(st.Signal))
 	}
 	if code := st.ExitCode(); code != 0 {
 		return silentExit(code)
@@ -297,4 +298,13 @@ func setEnv(env []string, kv string) []string {
 		}
 	}
 	return append(out, kv)
+}
+
+// signalName names sig as kill(1) and strace do: "SIGTERM", or "signal
+// 42" for one without a name.
+func signalName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
 }

@@ -71,7 +71,7 @@ fleet against the profile the service should have.`,
 			return runVerify(e, o, args)
 		},
 	}
-	c.Flags().IntVar(&o.pid, "pid", 0, "the process `PID`")
+	pidVar(c.Flags(), &o.pid, "the process `PID`")
 	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for each thread to stop (a thread in uninterruptible sleep, such as a vfork parent, does not)")
 	o.compareFlags.add(c)
 	return c

@@ -112,6 +112,9 @@ func violatorMain() {
 	}
 	for _, name := range args[1:] {
 		nr, ok := host.SyscallNumber(name)
+		if n, err := strconv.ParseUint(name, 0, 32); !ok && err == nil {
+			nr, ok = uint32(n), true // a raw number, such as an x32 one
+		}
 		if !ok {
 			fmt.Fprintf(os.Stderr, "no system call %s on %s\n", name, host)
 			os.Exit(2)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,7 +70,7 @@ start only when no record of theirs can be missed.`,
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print each event as a JSON line")
 	f.StringVar(&o.hook, "exec", "", "run `HOOK` (sh -c) for each event, the event as JSON on stdin")
-	f.IntVar(&o.pid, "pid", 0, "only events of process `PID`")
+	pidVar(f, &o.pid, "only events of process `PID`")
 	f.StringVar(&o.comm, "comm", "", "only events of programs named `NAME` (comm or the base name of exe)")
 	f.IntVar(&o.count, "count", 0, "stop after `N` events")
 	f.BoolVar(&o.fromStart, "from-start", false, "begin with the records already in the kernel's buffer")
@@ -90,6 +91,11 @@ func runWatch(e *env, o watchOptions) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
+	}
+	if o.hook != "" {
+		if err := checkHook(o.hook); err != nil {
+			return usagef("--exec %q: %v", o.hook, err)
+		}
 	}
 	src, ok := map[string]audit.Source{"auto": audit.SourceAuto, "kmsg": audit.SourceKmsg, "netlink": audit.SourceNetlink}[o.source]
 	if !ok {
@@ -174,4 +180,57 @@ func runHook(e *env, hook string, ev *audit.Event, js []byte) {
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintf(e.stderr, "syscage: hook for %s of pid %d: %v\n", ev.Name(), ev.PID, err)
 	}
+}
+
+// checkHook finds, before any event, the mistakes that would otherwise
+// show only at the first one: a shell syntax error, and a program (the
+// hook's first word, when it is a plain one) that is missing or cannot
+// be executed.
+func checkHook(hook string) error {
+	if b, err := exec.Command("/bin/sh", "-n", "-c", hook).CombinedOutput(); err != nil {
+		msg := strings.TrimSpace(string(b))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("not a valid shell command: %s", msg)
+	}
+	for _, w := range strings.Fields(hook) {
+		if strings.ContainsAny(w, "$`'\"\\;&|<>(){}*?[]~#") {
+			return nil // expanded or quoted by the shell: cannot be told here
+		}
+		if k, _, ok := strings.Cut(w, "="); ok && k != "" {
+			continue // an assignment before the command
+		}
+		if shellBuiltins[w] {
+			return nil
+		}
+		path, err := exec.LookPath(w)
+		if err != nil {
+			var ee *exec.Error
+			if errors.As(err, &ee) {
+				err = ee.Err
+			}
+			if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("%s: no such program", w)
+			}
+			return fmt.Errorf("%s: cannot be executed: %v", w, err)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			return fmt.Errorf("%s is a directory", w)
+		}
+		return nil
+	}
+	return nil
+}
+
+// shellBuiltins are the POSIX shell's keywords and special and regular
+// built-ins, which no PATH lookup finds.
+var shellBuiltins = map[string]bool{
+	"!": true, "{": true, "}": true, "case": true, "do": true, "done": true, "elif": true, "else": true,
+	"esac": true, "fi": true, "for": true, "if": true, "in": true, "then": true, "until": true, "while": true,
+	":": true, ".": true, "break": true, "continue": true, "eval": true, "exec": true, "exit": true,
+	"export": true, "readonly": true, "return": true, "set": true, "shift": true, "times": true, "trap": true,
+	"unset": true, "alias": true, "bg": true, "cd": true, "command": true, "false": true, "fg": true,
+	"getopts": true, "jobs": true, "kill": true, "read": true, "true": true, "type": true, "ulimit": true,
+	"umask": true, "unalias": true, "wait": true, "echo": true, "printf": true, "test": true, "local": true,
 }

@@ -68,7 +68,7 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	f := c.Flags()
 	f.StringVarP(&o.profile, "profile", "p", "", "explain each call against `PROFILE` (a file or a built-in name)")
 	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile runs on (default: this binary's)")
-	f.IntVar(&o.pid, "pid", 0, "only records of process `PID`")
+	pidVar(f, &o.pid, "only records of process `PID`")
 	f.StringVar(&o.comm, "comm", "", "only records of programs named `NAME` (comm or the base name of exe)")
 	f.StringVar(&o.since, "since", "", "only records since `T` (a duration such as 10m, or a time)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
@@ -275,7 +275,7 @@ func describeDecision(p *profile.Profile, d audit.Decision, g audit.Group) *whyP
 	case audit.ByArch:
 		w.Statement = fmt.Sprintf("the profile does not cover %s: every call of it gets %s", g.Arch, d.Action)
 	case audit.ByENOSYS:
-		w.Statement = fmt.Sprintf("%d is beyond the %s table and no rule names it: ENOSYS", g.Nr, g.Arch)
+		w.Statement = fmt.Sprintf("%d is above the largest number the profile names on %s: ENOSYS, as runc's stub answers", g.Nr, g.Arch)
 	case audit.ByUnknownArch:
 		w.Statement = fmt.Sprintf("architecture %#x is unknown to syscage", g.AuditArch)
 	}

@@ -4,6 +4,11 @@
 // scripts/test.sh installs them (as root, with apt-get) and sets
 // SYSCAGE_REQUIRE_TOOLS=1, so there a missing one fails the test; a plain
 // `go test` on a developer's machine skips the test with the reason.
+//
+// A kernel feature that no package provides, such as running i386
+// programs (RunsI386, NeedI386), is a skip everywhere, with the kernel
+// setting named; SYSCAGE_TEST_NO_I386=1 makes the tests behave as on a
+// kernel without it.
 package testenv
 
 import (

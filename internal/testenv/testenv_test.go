@@ -1,8 +1,10 @@
 package testenv_test
 
 import (
+	"fmt"
 	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/internal/testenv"
@@ -48,16 +50,41 @@ func TestMissing(t *testing.T) {
 type recorder struct {
 	testing.TB
 	skipped, failed bool
+	msg             string
 }
 
 func (r *recorder) Helper() {}
 
-func (r *recorder) Skipf(string, ...any) {
-	r.skipped = true
+func (r *recorder) Skipf(format string, args ...any) {
+	r.skipped, r.msg = true, fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
 
-func (r *recorder) Fatalf(string, ...any) {
-	r.failed = true
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed, r.msg = true, fmt.Sprintf(format, args...)
 	runtime.Goexit()
+}
+
+// With SYSCAGE_TEST_NO_I386 set, NeedI386 skips, naming the kernel
+// settings, and RunsI386 says no; without it, they follow the kernel.
+func TestNoI386Env(t *testing.T) {
+	t.Setenv(testenv.NoI386Env, "1")
+	if testenv.RunsI386(t) {
+		t.Errorf("RunsI386 with %s set: true", testenv.NoI386Env)
+	}
+	r := &recorder{TB: t}
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		testenv.NeedI386(r)
+	}()
+	<-done
+	if !r.skipped || r.failed {
+		t.Fatalf("NeedI386 with %s set: skipped %v failed %v, want a skip", testenv.NoI386Env, r.skipped, r.failed)
+	}
+	for _, s := range []string{"ia32_emulation", "CONFIG_IA32_EMULATION", testenv.NoI386Env} {
+		if !strings.Contains(r.msg, s) {
+			t.Errorf("skip message %q does not name %s", r.msg, s)
+		}
+	}
 }

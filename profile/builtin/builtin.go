@@ -21,8 +21,8 @@ var sources = map[string]string{
 
 var descriptions = map[string]string{
 	"docker-default": "Docker's default profile (moby's profiles/seccomp/default.json): allows what containers commonly need, by capability, architecture and kernel",
-	"unconfined":     "allows every system call",
-	"strict":         "a default-deny starter: EPERM for everything but starting (runc's last steps included), exiting, signals, time, identity, I/O on descriptors and opening files read-only (O_RDONLY, no O_CREAT or O_TRUNC); ioctl only for terminal and descriptor queries (no TIOCSTI); W^X memory; no new processes or threads; native ABI only",
+	"unconfined":     "allows every system call, on every ABI of the host (x86 and x32 beside x86_64, ...)",
+	"strict":         "a default-deny starter: EPERM for everything but starting, exiting, signals, time, identity, I/O on descriptors and opening files read-only (O_RDONLY, no O_CREAT or O_TRUNC); ioctl only for terminal and descriptor queries (no TIOCSTI); W^X memory; no new processes or threads; native ABI only (under runc 1.1, allow openat with O_WRONLY|O_CLOEXEC for its exec fifo)",
 }
 
 // Describe returns a one-line description of the built-in profile name,

@@ -2,10 +2,12 @@
 // profile ("docker-default", moby's profiles/seccomp/default.json; see
 // SOURCE), "unconfined" (allow everything) and "strict", a default-deny
 // starter to grow a profile from: every call gets EPERM but those a
-// program needs to start (with what runc's init still calls after it
-// installs the filter), exit, handle signals, read the time and its
+// program needs to start, exit, handle signals, read the time and its
 // identity, do I/O on its descriptors and open files for reading, on the
-// native ABI only:
+// native ABI only. (Under runc 1.1 add an openat rule for flags
+// O_WRONLY|O_CLOEXEC exactly: runc's init opens its exec fifo so after it
+// installs the filter. strict leaves it out: it would let the program
+// open any existing file for writing.)
 //
 //   - open and openat only with O_RDONLY and neither O_CREAT nor O_TRUNC
 //     (MASKED_EQ on the low 32 bits of flags, which the kernel reads as

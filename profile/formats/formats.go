@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,15 +116,35 @@ type Options struct {
 
 // Write writes p in format f. The losses are what f cannot express; when
 // there are any and o.Lossy is false, nothing is written and the error
-// is a *profile.LossError. OCI JSON holds every profile.
+// is a *profile.LossError. OCI JSON holds every profile but archMap
+// sub-architectures on hosts moby has no name for (oci.Unapplied).
 func Write(p *profile.Profile, f Format, o Options) ([]byte, []profile.Loss, error) {
 	switch f {
 	case OCI:
+		var losses []profile.Loss
+		if hosts := oci.Unapplied(p); len(hosts) > 0 {
+			// moby applies no archMap entry on these hosts: without their
+			// sub-architectures, those ABIs get the bad-arch action there
+			// (never more permissive).
+			for _, h := range hosts {
+				losses = append(losses, profile.Loss{What: fmt.Sprintf("the sub-architectures of %s hosts (moby applies no archMap entry there): left out, so their calls are denied on such hosts", h)})
+			}
+			if !o.Lossy {
+				return nil, losses, &profile.LossError{Format: "oci", Losses: losses}
+			}
+			q := p.Clone()
+			for i, m := range q.ArchMap {
+				if slices.Contains(hosts, m.Arch) {
+					q.ArchMap[i].Sub = nil
+				}
+			}
+			p = q
+		}
 		out, err := oci.Format(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return append(out, '\n'), nil, nil
+		return append(out, '\n'), losses, nil
 	case LXC:
 		return lxc.Format(p, lxc.Options{Lossy: o.Lossy})
 	case Systemd:

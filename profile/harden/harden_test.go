@@ -114,6 +114,16 @@ func checkInput(t *testing.T, seed uint64, p, h *profile.Profile, f *seccomp.Fil
 	if err != nil {
 		t.Fatalf("seed %d: expect original: %v", seed, err)
 	}
+	arches := append([]arch.Arch{host}, p.Arches...)
+	if seccomp.StubENOSYS(p, arches, d.Arch, uint32(d.Nr)) != seccomp.StubENOSYS(h, arches, d.Arch, uint32(d.Nr)) {
+		// The names hardening adds can raise runc's ENOSYS ceiling (the
+		// largest number the profile names): a call between the two
+		// ceilings then gets the default, never something laxer.
+		if want.Kind == profile.ActAllow || want.Kind == profile.ActLog {
+			t.Fatalf("seed %d: %s %s%x: hardened %s, original %s", seed, a, name, d.Args, want, orig)
+		}
+		return
+	}
 	if orig != want {
 		t.Fatalf("seed %d: %s %s%x: hardened %s, original %s", seed, a, name, d.Args, want, orig)
 	}

@@ -108,6 +108,16 @@ type token struct {
 // ORs them.
 func Parse(name string, data []byte) (*profile.Profile, error) {
 	ps := &parser{file: name}
+	if l, c := profile.FindNUL(data); l > 0 {
+		ps.line = l
+		return nil, ps.errAt(c, "NUL byte: LXC reads each line as a C string, which ends there; remove it")
+	}
+	if i := bytes.IndexByte(data, '\r'); i >= 0 {
+		// LXC strips only the newline: "read\r" is no system call (LXC
+		// skips it) and "[x86_64]\r" no section (LXC refuses the policy).
+		ps.line = 1 + bytes.Count(data[:i], []byte{'\n'})
+		return nil, ps.errAt(i-bytes.LastIndexByte(data[:i], '\n'), "carriage return: LXC keeps it in the line, so names and sections before it would not match; write the file with LF line ends")
+	}
 	lines := strings.Split(string(data), "\n")
 	next := func() (string, bool) {
 		for ps.line < len(lines) {
@@ -209,7 +219,12 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 			if !strings.HasSuffix(t, "]") || name == "" {
 				return nil, ps.errAt(col, "malformed section %q (want [arch], such as [x86_64] or [all])", t)
 			}
-			if strings.EqualFold(name, "all") {
+			if t != l {
+				// LXC takes a line for a section only when it begins
+				// with '[', and compares the whole line.
+				return nil, ps.errAt(1, "section %s with blanks around it: LXC compares the whole line, so it would not read it as a section; remove them", t)
+			}
+			if name == "all" || name == "ALL" {
 				section = nil
 				continue
 			}

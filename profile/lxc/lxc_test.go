@@ -154,6 +154,12 @@ func TestErrors(t *testing.T) {
 		{"2\ndenylist\nmount errno 1 0,1,==\n", `p.seccomp:3:15: "0,1,==" is not an argument condition`},
 		{"2\ndenylist\nread allow\n", `p.seccomp:3:1: rule for read has the default action allow`},
 		{"2\ndenylist\nreject_force_umount kill\n", `p.seccomp:3:21: reject_force_umount takes nothing after it`},
+		// LXC reads lines as C strings and strips only the newline.
+		{"2\ndenylist\nptrace\x00 hidden\n", `p.seccomp:3:7: NUL byte: LXC reads each line as a C string`},
+		{"2\r\ndenylist\r\nptrace\r\n", `p.seccomp:1:2: carriage return: LXC keeps it in the line`},
+		{"2\nallowlist\n[All]\nread\n", `p.seccomp:3:2: unknown architecture section [All]`},
+		{"2\nallowlist\n [x86_64]\nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it`},
+		{"2\nallowlist\n[x86_64] \nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it`},
 	} {
 		p, err := lxc.Parse("p.seccomp", []byte(tc.in))
 		if p != nil || err == nil {

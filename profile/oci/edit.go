@@ -86,7 +86,11 @@ func Edit(data []byte, e profile.Edit) ([]byte, error) {
 	if len(e.Append) > 0 {
 		var lines []string
 		for _, r := range e.Append {
-			b, err := json.Marshal(syscallOf(r))
+			js, err := syscallOf(r)
+			if err != nil {
+				return nil, fmt.Errorf("edit: %w", err)
+			}
+			b, err := json.Marshal(js)
 			if err != nil {
 				return nil, fmt.Errorf("edit: %w", err)
 			}

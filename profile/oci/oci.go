@@ -43,22 +43,25 @@ var ops = map[string]profile.Op{
 	"SCMP_CMP_MASKED_EQ": profile.OpMaskedEQ,
 }
 
-// mobyArch is how moby names the host architecture in includes.arches and
-// excludes.arches (libseccomp's native names as moby's goToNative map
-// spells them); other ABIs use their canonical name.
+// mobyArch is how moby names the host in includes.arches and
+// excludes.arches: its goToNative map (profiles/seccomp/seccomp_linux.go)
+// from runtime.GOARCH, compared as exact strings. moby has no name for
+// the other ABIs' hosts (mips o32 big-endian, m68k, parisc, sh), so no
+// string matches them there; "x32", which moby's own default profile
+// writes, matches no host either (no kernel's native ABI is x32) and is
+// kept for round trips.
 var mobyArch = map[arch.Arch]string{
 	arch.X86:         "x86",
 	arch.X86_64:      "amd64",
 	arch.X32:         "x32",
 	arch.ARM:         "arm",
 	arch.AARCH64:     "arm64",
-	arch.LOONGARCH64: "loong64",
-	arch.MIPS:        "mips",
-	arch.MIPSEL:      "mipsle",
+	arch.LOONGARCH64: "loongarch64",
+	arch.MIPSEL:      "mipsel",
 	arch.MIPS64:      "mips64",
 	arch.MIPSEL64:    "mipsel64",
 	arch.MIPS64N32:   "mips64n32",
-	arch.MIPSEL64N32: "mipsel64n32",
+	arch.MIPSEL64N32: "mips3l64n32",
 	arch.PPC:         "ppc",
 	arch.PPC64:       "ppc64",
 	arch.PPC64LE:     "ppc64le",
@@ -67,13 +70,34 @@ var mobyArch = map[arch.Arch]string{
 	arch.S390X:       "s390x",
 }
 
-// MobyArch returns the spelling of a in includes and excludes.
-func MobyArch(a arch.Arch) string {
-	if s, ok := mobyArch[a]; ok {
-		return s
-	}
-	return a.String()
+// mobyArchMap are the hosts on which moby applies archMap: it looks the
+// entry up by nativeToSeccomp[goToNative[GOARCH]], whose keys spell
+// mipsel "mipsle" and loongarch64 "loong64", so on those hosts (and on
+// those moby has no name for) it finds no entry and the filter covers
+// the native ABI only.
+var mobyArchMap = map[arch.Arch]bool{
+	arch.X86: true, arch.X86_64: true, arch.ARM: true, arch.AARCH64: true,
+	arch.MIPS64: true, arch.MIPS64N32: true, arch.MIPSEL64: true, arch.MIPSEL64N32: true,
+	arch.PPC: true, arch.PPC64: true, arch.PPC64LE: true, arch.RISCV64: true, arch.S390: true, arch.S390X: true,
 }
+
+// Unapplied returns the archMap entries of p with sub-architectures on
+// hosts moby has no name for (mips, mipsel, loongarch64, ...), which
+// Format cannot write: moby never applies them, so the sub-architectures
+// would not be covered there.
+func Unapplied(p *profile.Profile) []arch.Arch {
+	var out []arch.Arch
+	for _, m := range p.ArchMap {
+		if len(m.Sub) > 0 && !mobyArchMap[m.Arch] {
+			out = append(out, m.Arch)
+		}
+	}
+	return out
+}
+
+// MobyArch returns the spelling of a in includes and excludes: the name
+// moby compares with on an a host, or "" when moby has none.
+func MobyArch(a arch.Arch) string { return mobyArch[a] }
 
 // Parse reads a Docker (moby) or OCI runtime-spec seccomp profile, or an
 // OCI config.json whose linux.seccomp it takes. name is used in errors.
@@ -85,6 +109,13 @@ func MobyArch(a arch.Arch) string {
 // and TRACE, and anything Validate rejects are errors too. A missing
 // errnoRet means EPERM, as in runc. The profile keeps includes, excludes
 // and archMap; see profile.Resolve.
+//
+// Parse refuses what moby or runc would read otherwise: both name and
+// (non-empty) names in a rule, in either order, as moby does; includes
+// and excludes arches in another spelling than moby's name of the host
+// (MobyArch), which moby would never match; archMap entries moby never
+// applies; names with a NUL byte; and in a config.json, Docker's fields
+// (name, includes, excludes, archMap), which runc ignores there.
 func Parse(name string, data []byte) (*profile.Profile, error) {
 	d := &decoder{file: name, data: data}
 	root, err := parseJSON(data)
@@ -109,6 +140,7 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 			return nil, d.errAt(linux.off, profile.ErrInvalid, "OCI config has no linux.seccomp object")
 		}
 		obj = sc
+		d.config = true
 	}
 	p, err := d.profile(obj)
 	if err != nil {
@@ -133,7 +165,17 @@ func isConfig(v *value) bool {
 type decoder struct {
 	file string
 	data []byte
+	// config is set for an OCI config.json, which runc reads into the
+	// runtime spec's types: Docker's fields are unknown to it and
+	// ignored (encoding/json), so a rule's name, includes and excludes
+	// and the profile's archMap would mean something else here than
+	// there. They are refused.
+	config bool
 }
+
+// mobyOnly are the fields of moby's profiles the runtime spec lacks and
+// that change what a profile means (comment does not).
+var mobyOnly = []string{"name", "includes", "excludes", "archMap"}
 
 func (d *decoder) position(off int) (line, col int) {
 	if off > len(d.data) {
@@ -176,6 +218,9 @@ func (d *decoder) fields(v value, what string, known []string, fn func(key strin
 		}
 		if seen[m.key] {
 			return d.errAt(m.keyOff, profile.ErrInvalid, "duplicate field %q in %s", m.key, what)
+		}
+		if d.config && contains(mobyOnly, m.key) {
+			return d.errAt(m.keyOff, profile.ErrInvalid, "%q in %s of an OCI config.json: the field is Docker's, and runc ignores it there; write the profile as runc reads it (names, no includes, excludes or archMap)", m.key, what)
 		}
 		seen[m.key] = true
 		if m.val.kind == kNull {
@@ -391,19 +436,27 @@ func (d *decoder) parseArch(s string, off int, scmp bool) (arch.Arch, error) {
 			}
 		}
 	} else {
-		if s == "mips3l64n32" { // moby's spelling of mipsel64n32
-			return arch.MIPSEL64N32, nil
+		for _, a := range arch.All() {
+			if mobyArch[a] == s {
+				return a, nil
+			}
 		}
+		// Another spelling of an ABI moby compares as a different string,
+		// so the entry would never match: refuse it rather than give it
+		// a meaning Docker does not.
 		if a, err := arch.Parse(s); err == nil && s != "" {
-			return a, nil
+			if m := MobyArch(a); m != "" {
+				return 0, d.errAt(off, profile.ErrInvalid, "moby compares arches with the host's name as it spells it, %q on %s hosts; %q never matches: write %q", m, a, s, m)
+			}
+			return 0, d.errAt(off, profile.ErrInvalid, "moby has no name for %s hosts, so %q never matches there; remove it", a, s)
 		}
 	}
 	var valid []string
 	for _, a := range arch.All() {
 		if scmp {
 			valid = append(valid, a.SCMP())
-		} else {
-			valid = append(valid, MobyArch(a))
+		} else if m := MobyArch(a); m != "" {
+			valid = append(valid, m)
 		}
 	}
 	return 0, d.errAt(off, profile.ErrInvalid, "unknown architecture %q (want one of %s)", s, strings.Join(valid, ", "))
@@ -421,6 +474,9 @@ func (d *decoder) scmpArches(v value, what string) ([]arch.Arch, error) {
 			return nil, err
 		}
 		out = append(out, a)
+		if err := profile.SameByteOrder(out...); err != nil {
+			return nil, d.errAt(offs[i], err, "%v", err)
+		}
 	}
 	return out, nil
 }
@@ -453,6 +509,12 @@ func (d *decoder) archMap(v value) ([]profile.ArchMapEntry, error) {
 		if !has {
 			return nil, d.errAt(e.off, profile.ErrInvalid, "archMap entry without architecture")
 		}
+		if err := profile.SameByteOrder(append([]arch.Arch{m.Arch}, m.Sub...)...); err != nil {
+			return nil, d.errAt(e.off, err, "%v", err)
+		}
+		if len(m.Sub) > 0 && !mobyArchMap[m.Arch] {
+			return nil, d.errAt(e.off, profile.ErrInvalid, "moby never applies the archMap entry of %s (on %s hosts it finds none), so its subArchitectures would not be covered; list the ABIs in architectures instead", m.Arch.SCMP(), m.Arch)
+		}
 		out = append(out, m)
 	}
 	return out, nil
@@ -463,29 +525,28 @@ func (d *decoder) rule(v value, n int) (profile.Rule, error) {
 	var kind profile.ActionKind
 	actOff, retOff := -1, 0
 	var ret *uint64
-	var names, name bool
-	var nameOff int
+	var names []string
+	var name string
+	var namesOff, nameOff int
 	what := fmt.Sprintf("syscalls[%d]", n-1)
 	err := d.fields(v, what, syscallFields, func(key string, val value) error {
 		var err error
 		switch key {
 		case "names":
-			names = true
 			var offs []int
-			r.Names, offs, err = d.strs(val, "names")
-			for i, s := range r.Names {
-				if s == "" && err == nil {
-					err = d.errAt(offs[i], profile.ErrInvalid, "empty system-call name")
+			namesOff = val.off
+			names, offs, err = d.strs(val, "names")
+			for i, s := range names {
+				if cerr := profile.CheckName(s); cerr != nil && err == nil {
+					err = d.errAt(offs[i], cerr, "%v", cerr)
 				}
 			}
 		case "name":
-			name, nameOff = true, val.off
-			var s string
-			if s, err = d.str(val, "name"); err == nil {
-				if s == "" {
-					return d.errAt(val.off, profile.ErrInvalid, "empty system-call name")
+			nameOff = val.off
+			if name, err = d.str(val, "name"); err == nil {
+				if cerr := profile.CheckName(name); cerr != nil {
+					return d.errAt(val.off, cerr, "%v", cerr)
 				}
-				r.Names = append([]string{s}, r.Names...)
 			}
 		case "action":
 			actOff = val.off
@@ -518,8 +579,14 @@ func (d *decoder) rule(v value, n int) (profile.Rule, error) {
 	if err != nil {
 		return r, err
 	}
-	if name && names && len(r.Names) > 1 {
-		return r, d.errAt(nameOff, profile.ErrInvalid, "both name and names are set; use names")
+	// moby refuses a rule with both, in any order; an empty names list
+	// beside name is no names at all (len(call.Names) == 0).
+	if name != "" && len(names) > 0 {
+		return r, d.errAt(max(nameOff, namesOff), profile.ErrInvalid, "both name and names are set (moby refuses such a rule); use names")
+	}
+	r.Names = names
+	if name != "" {
+		r.Names = []string{name}
 	}
 	if len(r.Names) == 0 {
 		return r, d.errAt(v.off, profile.ErrInvalid, "%s names no system call", what)
@@ -668,32 +735,51 @@ func Format(p *profile.Profile) ([]byte, error) {
 		j.Architectures = append(j.Architectures, a.SCMP())
 	}
 	for _, m := range p.ArchMap {
+		if len(m.Sub) > 0 && !mobyArchMap[m.Arch] {
+			return nil, fmt.Errorf("format: %w: moby never applies an archMap entry of %s, so its subArchitectures would not be covered", profile.ErrNotExpressible, m.Arch)
+		}
 		e := jsonArchMap{Arch: m.Arch.SCMP()}
 		for _, s := range m.Sub {
-			e.Sub = append(e.Sub, s.SCMP())
+			// Sub-architectures of the other byte order never run on
+			// the entry's kernel, and libseccomp refuses them (EDOM).
+			if s.BigEndian() == m.Arch.BigEndian() {
+				e.Sub = append(e.Sub, s.SCMP())
+			}
 		}
 		j.ArchMap = append(j.ArchMap, e)
 	}
-	for _, r := range p.Rules {
-		j.Syscalls = append(j.Syscalls, syscallOf(r))
+	for i, r := range p.Rules {
+		s, err := syscallOf(r)
+		if err != nil {
+			return nil, fmt.Errorf("format rule %d: %w", i+1, err)
+		}
+		j.Syscalls = append(j.Syscalls, s)
 	}
 	return json.MarshalIndent(j, "", "\t")
 }
 
 // syscallOf is the JSON form of one rule.
-func syscallOf(r profile.Rule) jsonSyscall {
+func syscallOf(r profile.Rule) (jsonSyscall, error) {
+	in, err := filter(r.Includes)
+	if err != nil {
+		return jsonSyscall{}, fmt.Errorf("includes: %w", err)
+	}
+	ex, err := filter(r.Excludes)
+	if err != nil {
+		return jsonSyscall{}, fmt.Errorf("excludes: %w", err)
+	}
 	s := jsonSyscall{
 		Names:    r.Names,
 		Action:   r.Action.Kind.SCMP(),
 		ErrnoRet: data(r.Action),
 		Comment:  r.Comment,
-		Includes: filter(r.Includes),
-		Excludes: filter(r.Excludes),
+		Includes: in,
+		Excludes: ex,
 	}
 	for _, c := range r.Conds {
 		s.Args = append(s.Args, jsonArg{Index: c.Arg, Value: c.Value, ValueTwo: c.ValueTwo, Op: c.Op.SCMP()})
 	}
-	return s
+	return s, nil
 }
 
 func data(a profile.Action) *uint16 {
@@ -704,13 +790,17 @@ func data(a profile.Action) *uint16 {
 	return &v
 }
 
-func filter(f profile.Filter) *jsonFilter {
+func filter(f profile.Filter) (*jsonFilter, error) {
 	if f.IsZero() {
-		return nil
+		return nil, nil
 	}
 	j := &jsonFilter{Caps: f.Caps, MinKernel: f.MinKernel}
 	for _, a := range f.Arches {
-		j.Arches = append(j.Arches, MobyArch(a))
+		m := MobyArch(a)
+		if m == "" {
+			return nil, fmt.Errorf("%w: moby has no name for %s hosts, so no arches entry matches them", profile.ErrNotExpressible, a)
+		}
+		j.Arches = append(j.Arches, m)
 	}
-	return j
+	return j, nil
 }

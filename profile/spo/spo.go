@@ -328,8 +328,8 @@ func (d *decoder) rule(n *yaml3.Node, i int) (profile.Rule, error) {
 			var nodes []*yaml3.Node
 			r.Names, nodes, err = d.strs(v, "names")
 			for j, s := range r.Names {
-				if err == nil && s == "" {
-					err = d.errAt(nodes[j], "empty system-call name")
+				if cerr := profile.CheckName(s); err == nil && cerr != nil {
+					err = d.errAt(nodes[j], "%v", cerr)
 				}
 			}
 		case "action":

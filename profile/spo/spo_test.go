@@ -67,6 +67,7 @@ func TestErrors(t *testing.T) {
 		{"kind: SeccompProfile\napiVersion: security-profiles-operator.x-k8s.io/v1alpha1\n", `p.yaml:2:13: apiVersion must be security-profiles-operator.x-k8s.io/v1beta1`},
 		{head + "  defaultAction: [x\n", `p.yaml:5: did not find expected ',' or ']'`},
 		{"", `p.yaml:1:1: empty document`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read, \"ptrace\\0 (hidden)\"]\n    action: SCMP_ACT_ALLOW\n", `p.yaml:8:19: invalid profile: system-call name "ptrace\x00 (hidden)" holds a NUL byte: runc and LXC read it as "ptrace"`},
 	} {
 		p, err := spo.Parse("p.yaml", []byte(tc.in))
 		if p != nil || err == nil {

@@ -191,6 +191,10 @@ func words(v string, pos posFn) []word {
 // errno on an allowed call, which systemd ignores with a warning.
 func Parse(name string, data []byte) (*profile.Profile, error) {
 	p := &parser{file: name}
+	if l, c := profile.FindNUL(data); l > 0 {
+		return nil, &profile.SyntaxError{File: name, Line: l, Col: c, Err: profile.ErrInvalid,
+			Msg: "NUL byte: systemd reads unit files as C strings, which end there; remove it"}
+	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	if isBare(text) {
 		lines := strings.Split(text, "\n")

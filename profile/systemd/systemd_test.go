@@ -158,6 +158,7 @@ func TestErrors(t *testing.T) {
 		{" \n\n# a comment\n", `u:1:1: empty (only blank lines and comments)`},
 		{"[]\n", `u:1:1: no SystemCallFilter=`},
 		{"[Service]\nExecStart=/bin/true\n", `u:1:1: no SystemCallFilter=`},
+		{"[Service]\nSystemCallFilter=~read ptrace\x00 mount\n", `u:2:30: NUL byte: systemd reads unit files as C strings`},
 	} {
 		p, err := systemd.Parse("u", []byte(tc.in))
 		if p != nil || err == nil {

@@ -1,0 +1,60 @@
+package analyze_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/analyze"
+	"github.com/syscage/syscage/internal/testenv"
+)
+
+// TestRaw: a program without a C library, whose every call the test
+// knows: the analysis finds exactly those (and the vDSO's fallbacks),
+// through loops and a wrapper that takes the number as an argument.
+func TestRaw(t *testing.T) {
+	gcc := testenv.Tool(t, "gcc", "gcc")
+	for _, opt := range []string{"-O0", "-O2"} {
+		t.Run(opt, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "raw")
+			if b, err := exec.Command(gcc, opt, "-static", "-nostdlib", "-fno-pie", "-no-pie", "-o", out, "testdata/raw.c").CombinedOutput(); err != nil {
+				t.Fatalf("gcc: %v\n%s", err, b)
+			}
+			r, err := analyze.Analyze(out, analyze.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range r.Calls {
+				if c.From != "vdso fallback" {
+					got = append(got, c.Name)
+				}
+			}
+			want := []string{"exit_group", "getpid", "getppid", "write"}
+			if !slices.Equal(got, want) {
+				t.Errorf("calls %v, want %v\n%+v", got, want, r)
+			}
+			if len(r.Unresolved) > 0 {
+				t.Errorf("unresolved: %v", r.Unresolved)
+			}
+		})
+	}
+}
+
+// TestNotAnalysable: what the analysis cannot read is an error that says
+// why, never an empty result.
+func TestNotAnalysable(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	os.WriteFile(script, []byte("#!/bin/sh\necho hi\n"), 0o755)
+	for _, p := range []string{script, "/nonexistent/program"} {
+		r, err := analyze.Analyze(p, analyze.Options{})
+		if r != nil || !errors.Is(err, analyze.ErrNotAnalysable) || !strings.Contains(err.Error(), p) {
+			t.Errorf("Analyze(%s) = %v, %v; want ErrNotAnalysable naming the file", p, r, err)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package analyze_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/syscage/syscage/analyze"
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/record"
+)
+
+// The test binary is re-executed as the recorder's helper.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == record.HelperCommand {
+		err := record.ExecHelper(os.Args[2:])
+		fmt.Fprintln(os.Stderr, "record helper:", err)
+		os.Exit(125)
+	}
+	os.Exit(m.Run())
+}
+
+// TestRecall records real programs of three kinds (dynamically linked C,
+// statically linked C, Go) with the recorder and checks that the static
+// analysis of each binary finds every system call the recording saw, on
+// the native ABI: a call recorded but not found is a bug of the analysis,
+// unless the analysis says it could not resolve something.
+func TestRecall(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the analysis reads x86_64 code")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscage := buildSyscage(t)
+	cache := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		argv []string
+	}{
+		{"dynamic C: ls", []string{"/bin/ls", "-la", "/usr/bin", "/proc/self/"}},
+		{"dynamic C: sort", []string{"/usr/bin/sort", "/etc/passwd"}},
+		{"dynamic C: date", []string{"/bin/date", "-u", "+%s"}},
+		{"static C: busybox", []string{"/bin/busybox", "ls", "-l", "/etc"}},
+		{"Go: syscage", []string{syscage, "resolve", "read", "openat"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := exec.LookPath(tc.argv[0]); err != nil {
+				t.Skipf("%s: %v", tc.argv[0], err)
+			}
+			null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			defer null.Close()
+			res, err := record.Run(context.Background(), tc.argv, record.Options{
+				Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null})
+			if err != nil {
+				t.Fatal(err)
+			}
+			an, err := analyze.Analyze(tc.argv[0], analyze.Options{CacheDir: cache})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := an.Names()
+			var missed []string
+			seen := 0
+			for _, c := range res.Recording.Calls() {
+				if c.Arch != arch.X86_64 || c.Name == "execve" {
+					continue // execve is the launcher's, which starts the program
+				}
+				seen++
+				if !slices.Contains(found, c.Name) {
+					missed = append(missed, c.Name)
+				}
+			}
+			t.Logf("recorded %d, static %d, unresolved %d", seen, len(found), len(an.Unresolved))
+			if len(missed) > 0 {
+				t.Errorf("recorded but not found statically: %v\nunresolved: %v", missed, an.Unresolved)
+			}
+		})
+	}
+}
+
+// buildSyscage builds the syscage command (a Go program to analyse).
+func buildSyscage(t *testing.T) string {
+	out := t.TempDir() + "/syscage"
+	cmd := exec.Command("go", "build", "-o", out, "github.com/syscage/syscage/cmd/syscage")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}

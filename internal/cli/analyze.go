@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/analyze"
+)
+
+func init() { register(newAnalyzeCmd) }
+
+type analyzeOptions struct {
+	json    bool
+	noCache bool
+}
+
+func newAnalyzeCmd(e *env) *cobra.Command {
+	var o analyzeOptions
+	c := &cobra.Command{
+		Use:   "analyze [--json] BINARY",
+		Short: "List the system calls a program's code can make, by static analysis",
+		Long: `Analyze reads an ELF program (x86_64: dynamically or statically linked C or
+C++, or Go) and the libraries it loads, and lists every system call its
+code can make, each with where it comes from: the program's own function,
+or the library export that reaches it. It disassembles the code, follows
+the numbers loaded into the system-call register (also through wrappers
+such as libc's syscall()), and follows calls: direct ones, through the
+PLT into the libraries the loader would load, and, for a call through a
+pointer, to every function whose address the code takes. Library models
+are cached by build ID (in the user cache directory, --no-cache not to).
+
+The list is a superset of what any run can do (recording sees a subset);
+what the analysis cannot follow (a number computed at run time, dlopen, a
+library not found) is listed as unresolved on stderr, never dropped.`,
+		Example: `  syscage analyze /usr/bin/ls
+  syscage analyze --json ./server | jq -r '.calls[].name'`,
+		Args: cmdArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runAnalyze(e, o, args[0])
+		},
+	}
+	c.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	c.Flags().BoolVar(&o.noCache, "no-cache", false, "do not read or write cached library models")
+	return c
+}
+
+func runAnalyze(e *env, o analyzeOptions, path string) error {
+	ao := analyze.Options{}
+	if dir, err := os.UserCacheDir(); err == nil && !o.noCache {
+		ao.CacheDir = filepath.Join(dir, "syscage", "analyze")
+	}
+	r, err := analyze.Analyze(path, ao)
+	if err != nil {
+		if errors.Is(err, analyze.ErrNotAnalysable) {
+			err = fmt.Errorf("%w; record the program instead (syscage record)", err)
+		}
+		return withCode(ExitFailure, err)
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	for _, c := range r.Calls {
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", c.Arch, c.Name, c.From)
+	}
+	for _, u := range r.Unresolved {
+		fmt.Fprintf(e.stderr, "syscage: unresolved: %s\n", u)
+	}
+	return nil
+}
