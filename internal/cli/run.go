@@ -20,18 +20,20 @@ import (
 func init() { register(newRunCmd) }
 
 type runOptions struct {
-	profile  string
-	keepFDs  []int
-	clearEnv bool
-	env      []string
-	dropCaps bool
-	log      bool
-	complain bool
-	patch    string
-	harden   bool
-	wx       bool
-	execOnce bool
-	execOK   []string
+	profile   string
+	keepFDs   []int
+	clearEnv  bool
+	env       []string
+	dropCaps  bool
+	log       bool
+	complain  bool
+	patch     string
+	harden    bool
+	wx        bool
+	execOnce  bool
+	execOK    []string
+	opens     []string
+	noDefOpen bool
 	profileFlags
 }
 
@@ -105,6 +107,15 @@ one that renames a file over PATH in between, can execute something else.
 attacker controls, use --exec-once alone. execveat on a descriptor is
 always refused.
 
+With --allow-open PATH[:ro|rw] open, openat, openat2 and creat go to
+syscage, which opens the file itself when it lies under an allowed PATH
+(a directory covers its subtree), with the access asked if the rule
+allows it (ro by default), and hands CMD the descriptor; ".." and
+symbolic links cannot leave the tree (openat2 RESOLVE_BENEATH). Any other
+open gets EACCES and is reported. The loader's cache, the system's
+libraries, locales and time zones are allowed read-only unless
+--no-default-opens.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -136,6 +147,8 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.wx, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
 	f.BoolVar(&o.execOnce, "exec-once", false, "let CMD's tree execute no program after CMD itself: later execve/execveat get EPERM and are reported")
 	f.StringArrayVar(&o.execOK, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
+	f.StringArrayVar(&o.opens, "allow-open", nil, "broker CMD's opens: let it open files under `PATH[:ro|rw]` only (repeatable; default ro)")
+	f.BoolVar(&o.noDefOpen, "no-default-opens", false, "with --allow-open, do not allow the loader's and libc's files")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -200,6 +213,14 @@ func runRun(e *env, o runOptions, args []string) error {
 	if len(o.execOK) > 0 && !o.execOnce {
 		return usagef("--exec-allow needs --exec-once")
 	}
+	for _, spec := range o.opens {
+		p, mode, _ := strings.Cut(spec, ":")
+		if mode != "" && mode != "ro" && mode != "rw" || !strings.HasPrefix(p, "/") {
+			return usagef("--allow-open %q: want an absolute PATH, optionally with :ro or :rw", spec)
+		}
+		cmd.AllowOpen = append(cmd.AllowOpen, launch.OpenRule{Path: p, Write: mode == "rw"})
+	}
+	cmd.NoDefaultOpens = o.noDefOpen
 	var mu sync.Mutex
 	cmd.OnEvent = func(ev launch.TreeEvent) {
 		mu.Lock()
