@@ -162,7 +162,6 @@ func (s *sysCmd) decideOpen(fd int, n unix.Notif, a arch.Arch, name string, rule
 	if rerr == nil {
 		defer syscall.Close(root)
 	}
-	comm, tgid := taskInfo(tid)
 	if !unix.NotifIDValid(fd, n.ID) {
 		return
 	}
@@ -185,7 +184,11 @@ func (s *sysCmd) decideOpen(fd int, n unix.Notif, a arch.Arch, name string, rule
 			return
 		}
 	}
-	unix.NotifError(fd, n.ID, errno)
+	// The caller waits for the answer: its name and process are its own.
+	comm, tgid := taskInfo(tid)
+	if unix.NotifError(fd, n.ID, errno) != nil {
+		return // the call is gone
+	}
 	if tgid == 0 {
 		tgid = tid
 	}
