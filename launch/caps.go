@@ -47,3 +47,6 @@ func capMask(names []string) (uint64, error) {
 	}
 	return m, nil
 }
+
+// CapNames returns the names of every capability, CAP_CHOWN first.
+func CapNames() []string { return append([]string(nil), capNames[:]...) }

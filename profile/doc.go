@@ -115,7 +115,25 @@
 // tree's paths in that order and turns each into 64-bit argument
 // conditions; neighbouring paths with one action are merged and paths
 // that cannot change the outcome are dropped, so that Table's rules are
-// usually the profile's own.
+// usually the profile's own. With TableOptions.Decisions it also gives
+// each conditional entry its Decision: the same program with the tree's
+// shared parts kept shared, which is what the compiler emits where the
+// paths are many (rules with many NE or range conditions have
+// exponentially many paths, not many more comparisons).
+//
+// # Bounded work
+//
+// libseccomp's own work grows exponentially with some rule sets on one
+// system call (_db_tree_prune explores a pair of levels once per path to
+// it; some trees make its generator emit millions of blocks), and for a
+// few it never ends: a level whose links form a cycle, which Table and
+// Evaluate report as ErrLibseccompLoop. The model remembers the pruning
+// calls that change nothing, so it builds the same tree without that
+// exploration, and every step of its work counts against a bound per
+// ABI; listing the paths, the Decision and the compiled program are
+// bounded too. Past a bound, Table returns ErrTooComplex naming the
+// system call and its rules, in seconds at most, rather than running for
+// minutes on a small hostile file.
 //
 // # What is not modelled
 //

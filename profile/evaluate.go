@@ -129,6 +129,9 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			}
 		}
 	}
+	if err := db.checkLevels(); err != nil {
+		return Verdict{}, fmt.Errorf("system call %d on %s: %w", d.Nr, abi, err)
+	}
 	switch {
 	case !db.exists:
 		return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
@@ -141,7 +144,7 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			args[i] &= 0xffffffff
 		}
 	}
-	if a, o, ok := eval(db.chains, &args); ok {
+	if a, o, ok := eval(db.chains, &args, map[*node]evalResult{}); ok {
 		return Verdict{Action: a, Rule: o}, nil
 	}
 	return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil

@@ -1,14 +1,22 @@
 package profile
 
 import (
-	"errors"
 	"fmt"
 )
 
-// errTooComplex reports a tree with too many paths to flatten.
-var errTooComplex = errors.New("too many argument paths")
+// errTooManyPaths reports a tree with too many paths to flatten.
+var errTooManyPaths = fmt.Errorf("%w: more than %d argument paths", ErrTooComplex, maxPaths)
 
-const maxPaths = 1 << 14
+// maxPaths bounds the paths flatten lists, and maxFlatSteps the nodes it
+// walks to find them (paths that end in no action count too).
+const (
+	maxPaths     = 1 << 14
+	maxFlatSteps = 1 << 22
+)
+
+// maxSimplifySteps bounds the pairs of rules simplify tries to merge; past
+// it, simplify stops merging, which only leaves more rules.
+const maxSimplifySteps = 1 << 22
 
 // flatRule is one path of the tree: the values of each argument it
 // accepts (nil: any) and its action.
@@ -23,17 +31,21 @@ type step struct {
 	br bool
 }
 
-// flatten lists the paths of the tree in the order the generated BPF
+// flatten lists at most limit (<= maxPaths) paths of the tree in the order the generated BPF
 // tries them. The first path that accepts the arguments gives the action,
 // exactly as eval does: a node whose branch has neither an action nor a
 // next level only lets evaluation go on to the next node, which is what
 // trying the paths in order does too.
-func flatten(root *node, wide bool) ([]flatRule, error) {
+func flatten(root *node, wide bool, limit int) ([]flatRule, error) {
 	var out []flatRule
 	var path []step
+	steps := 0
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		for n = first(n); n != nil; n = n.nxt {
+			if steps++; steps > maxFlatSteps {
+				return errTooManyPaths
+			}
 			for _, br := range [2]bool{true, false} {
 				next, has, act, orig := n.nxtT, n.hasT, n.actT, n.origT
 				if !br {
@@ -46,8 +58,8 @@ func flatten(root *node, wide bool) ([]flatRule, error) {
 						return err
 					}
 				case has:
-					if len(out) >= maxPaths {
-						return errTooComplex
+					if len(out) >= limit {
+						return errTooManyPaths
 					}
 					r, ok, err := pathRule(path, wide)
 					if err != nil {
@@ -194,14 +206,15 @@ func (s *argSet) intersectNot(lo, hi uint64) {
 	s.normalize()
 }
 
-// simplify merges and drops flat rules without changing which action the
+// simplify, with at most limit (<= maxSimplifySteps) tries, merges and
+// drops flat rules without changing which action the
 // first accepting rule gives, falling back to def: neighbours with one
 // action whose sets differ in one argument become one rule, a rule
 // inside its predecessor of the same action goes, rules after one that
 // accepts everything go, and so do trailing rules with the fallback
 // action. When all rules share one action their order does not matter
 // and any two may merge.
-func simplify(rs []flatRule, def Action) []flatRule {
+func simplify(rs []flatRule, def Action, limit int) []flatRule {
 	for i := range rs {
 		for a, s := range rs[i].args {
 			if s != nil && s.full() {
@@ -215,10 +228,12 @@ func simplify(rs []flatRule, def Action) []flatRule {
 			oneAction = false
 		}
 	}
-	for changed := true; changed; {
+	steps := 0
+	for changed := true; changed && steps < limit; {
 		changed = false
 		for i := 0; i < len(rs) && !changed; i++ {
-			for j := i + 1; j < len(rs) && !changed; j++ {
+			for j := i + 1; j < len(rs) && !changed && steps < limit; j++ {
+				steps++
 				if !oneAction && j != i+1 {
 					break
 				}
@@ -306,7 +321,7 @@ func (r flatRule) within(o flatRule) bool {
 
 // condRules renders flat rules as CondRules; a rule whose set of some
 // argument is not one range becomes several rules with the same action.
-func condRules(rs []flatRule) []CondRule {
+func condRules(rs []flatRule) ([]CondRule, error) {
 	var out []CondRule
 	for _, r := range rs {
 		alts := [][]Cond{nil}
@@ -315,7 +330,11 @@ func condRules(rs []flatRule) []CondRule {
 				continue
 			}
 			var next [][]Cond
-			for _, c := range s.conds(uint8(k)) {
+			cs := s.conds(uint8(k))
+			if len(out)+len(alts)*len(cs) > maxPaths {
+				return nil, errTooManyPaths
+			}
+			for _, c := range cs {
 				for _, a := range alts {
 					next = append(next, append(append([]Cond(nil), a...), c...))
 				}
@@ -326,5 +345,5 @@ func condRules(rs []flatRule) []CondRule {
 			out = append(out, CondRule{Conds: a, Action: r.action, Origin: r.origin})
 		}
 	}
-	return out
+	return out, nil
 }

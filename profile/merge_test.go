@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -14,9 +15,9 @@ func TestMerge(t *testing.T) {
 	kill := Action{Kind: ActKillProcess}
 	unixSocket := Rule{Names: []string{"socket"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpEQ, Value: 1}}}
 	inetSocket := Rule{Names: []string{"socket"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpEQ, Value: 2}}}
-	a := &Profile{Default: eperm, Rules: []Rule{allowRule("read", "write"), unixSocket, {Names: []string{"ptrace"}, Action: kill}}}
+	a := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86_64, arch.X86}, Rules: []Rule{allowRule("read", "write"), unixSocket, {Names: []string{"ptrace"}, Action: kill}}}
 	b := &Profile{Default: kill, Arches: []arch.Arch{arch.X86_64, arch.X86}, Rules: []Rule{allowRule("read", "openat", "ptrace"), inetSocket}}
-	c := &Profile{Default: eperm, Rules: []Rule{allowRule("socket")}}
+	c := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86}, Rules: []Rule{allowRule("socket")}}
 
 	m, err := Merge(arch.X86_64, a, b)
 	if err != nil {
@@ -90,5 +91,82 @@ func TestCovers(t *testing.T) {
 	d := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86}, Rules: []Rule{allowRule("read")}}
 	if gaps, _ := Covers(a, d, arch.X86_64); len(gaps) == 0 || gaps[0].Arch != arch.X86 {
 		t.Errorf("Covers(a, d) = %v, want x86 uncovered", gaps)
+	}
+}
+
+// TestMergeDenyException is the case of a deny rule inside an allow rule
+// of one system call: merging must keep the exception, with itself and
+// with a profile that does not name the call, and Covers must see that a
+// profile without the exception allows more.
+func TestMergeDenyException(t *testing.T) {
+	eperm := Action{Kind: ActErrno, Data: EPERM}
+	noAF := Action{Kind: ActErrno, Data: 97}
+	p := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86_64}, Rules: []Rule{
+		{Names: []string{"socket"}, Action: noAF, Conds: []Cond{{Arg: 0, Op: OpEQ, Value: 40}}},
+		{Names: []string{"socket"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpGE, Value: 1}}},
+	}}
+	other := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86_64}, Rules: []Rule{allowRule("read")}}
+	nr, _ := arch.X86_64.SyscallNumber("socket")
+	for _, in := range [][]*Profile{{p, p}, {p, other}, {other, p}} {
+		// Of two ERRNO actions the merge takes the earlier profile's.
+		deny := in[0].Default
+		if in[0] == p {
+			deny = noAF
+		}
+		m, err := Merge(arch.X86_64, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			arg0 uint64
+			want Action
+		}{{40, deny}, {0, eperm}, {1, Action{Kind: ActAllow}}, {39, Action{Kind: ActAllow}}, {41, Action{Kind: ActAllow}}, {1 << 40, Action{Kind: ActAllow}}} {
+			got, err := Evaluate(m, arch.X86_64, Data{Nr: nr, Arch: arch.X86_64.Audit(), Args: [6]uint64{tc.arg0}})
+			if err != nil || got != tc.want {
+				t.Errorf("socket(%#x) under the merge: %v, %v; want %v\n%+v", tc.arg0, got, err, tc.want, m.Rules)
+			}
+		}
+	}
+	// The allow rule alone allows socket(40), which p does not.
+	wide := &Profile{Default: eperm, Arches: []arch.Arch{arch.X86_64}, Rules: p.Rules[1:]}
+	gaps, err := Covers(p, wide, arch.X86_64)
+	if err != nil || len(gaps) != 1 || gaps[0].Args[0] != 40 {
+		t.Errorf("Covers(p, p without its exception) = %v, %v; want socket(40)", gaps, err)
+	}
+}
+
+// TestCoversExact: Covers finds a gap that only one combination of
+// arguments among many shows, and says when it cannot decide.
+func TestCoversExact(t *testing.T) {
+	eperm := Action{Kind: ActErrno, Data: EPERM}
+	p := &Profile{Default: eperm}
+	for arg := uint8(1); arg <= 5; arg++ {
+		for v := uint64(1); v <= 4; v++ {
+			p.Rules = append(p.Rules, Rule{Names: []string{"read"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: arg, Op: OpEQ, Value: v}}})
+		}
+	}
+	other := &Profile{Default: eperm, Rules: []Rule{{Names: []string{"read"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpEQ, Value: ^uint64(0)}}}}}
+	gaps, err := Covers(p, other, arch.X86_64)
+	if err != nil || len(gaps) != 1 || gaps[0].Args[0] != ^uint64(0) || gaps[0].Action != eperm {
+		t.Errorf("Covers = %v, %v; want read(-1, ...)", gaps, err)
+	}
+	// A mask the boundary values of a condition do not reach.
+	even := &Profile{Default: eperm, Rules: []Rule{{Names: []string{"read"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpMaskedEQ, Value: 0x101, ValueTwo: 0}}}}}
+	four := &Profile{Default: eperm, Rules: []Rule{{Names: []string{"read"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: 0, Op: OpMaskedEQ, Value: 0x103, ValueTwo: 0}}}}}
+	if gaps, err := Covers(four, even, arch.X86_64); err != nil || len(gaps) != 1 || gaps[0].Args[0]&0x103 != 2 {
+		t.Errorf("Covers(four, even) = %v, %v; want an argument with bit 1 set", gaps, err)
+	}
+	if gaps, err := Covers(even, four, arch.X86_64); err != nil || len(gaps) != 0 {
+		t.Errorf("Covers(even, four) = %v, %v; want none", gaps, err)
+	}
+	// Too many combinations: an error, never "no gap".
+	big := &Profile{Default: eperm}
+	for arg := uint8(0); arg <= 5; arg++ {
+		for v := uint64(10); v <= 80; v += 10 {
+			big.Rules = append(big.Rules, Rule{Names: []string{"read"}, Action: Action{Kind: ActAllow}, Conds: []Cond{{Arg: arg, Op: OpEQ, Value: v}}})
+		}
+	}
+	if _, err := Covers(p, big, arch.X86_64); !errors.Is(err, ErrUndecided) {
+		t.Errorf("Covers with 17^6 combinations: %v, want ErrUndecided", err)
 	}
 }

@@ -16,11 +16,29 @@ import "errors"
 var errExist = errors.New("EEXIST")
 
 // ErrLibseccompLoop reports a rule that libseccomp never finishes adding:
-// its rule tree ends up in a reference-count state that makes it loop
-// (seen in the differential tests: libseccomp hangs on the same
-// profiles). The model counts its steps and stops with this error
-// instead, so the profile is refused rather than compiled.
+// the links of one level of its rule tree form a cycle, which libseccomp
+// walks forever (seen in the differential tests: libseccomp hangs on the
+// same profiles). The model notices a level walk longer than the nodes it
+// has ever made, stops with this error, and the profile is refused rather
+// than compiled.
 var ErrLibseccompLoop = errors.New("libseccomp does not finish building this rule (its rule tree loops), so runc would hang on this profile; split or simplify the rules for this system call")
+
+// ErrTooComplex reports argument rules whose processing exceeds syscage's
+// work bound: libseccomp's rule database (and its model here) does work
+// that grows exponentially with some sets of rules on one system call,
+// and so would the flat form of the rules. The bound is far above what
+// real profiles need; a profile over it is refused with this error
+// instead of taking minutes and gigabytes.
+var ErrTooComplex = errors.New("too complex")
+
+// maxSteps bounds the work of the rule-database model for one ABI of a
+// profile (every system call together), in steps of its walks: a few
+// seconds. The Docker default profile takes some 10^4 steps; the random
+// profiles of the differential tests at most some 10^8.
+const maxSteps = 1 << 29
+
+// workBudget is the work left to the databases of one Table.
+type workBudget struct{ left int }
 
 // lsRule is one rule as handed to libseccomp's seccomp_rule_add: at most
 // one condition per argument (runc guarantees it).
@@ -60,8 +78,9 @@ type node struct {
 	actT, actF   Action
 	origT, origF int
 	nxtT, nxtF   *node
-	prv, nxt     *node // lvl_prv, lvl_nxt
-	refcnt       int
+	prv, nxt     *node  // lvl_prv, lvl_nxt
+	refcnt       uint32 // unsigned, as libseccomp's, which matters when it wraps
+	mark         uint32 // the walk of sysDB.mark that last saw the node's level
 }
 
 func get(n *node) *node {
@@ -78,12 +97,33 @@ type sysDB struct {
 	chains *node
 	action Action
 	origin int
-	steps  int // work done, to stop a runaway model
+	// nodes counts the nodes ever made for this database: a walk along a
+	// level that is longer is going round a cycle.
+	nodes int
+	// work is shared by the databases of one Table; nil: a budget of
+	// this database's own.
+	work *workBudget
+	mark uint32 // the current walk, see node.mark
+	// gen counts the changes to the tree (nodes freed or unlinked);
+	// pruneMemo holds the no-op treePrune calls of the current add.
+	gen       uint64
+	pruneMemo map[pruneKey]pruneResult
 }
 
 func (s *sysDB) step() error {
-	s.steps++
-	if s.steps > 1<<26 {
+	if s.work == nil {
+		s.work = &workBudget{left: maxSteps}
+	}
+	s.work.left--
+	if s.work.left < 0 {
+		return ErrTooComplex
+	}
+	return nil
+}
+
+// walked checks the length i of a walk along one level.
+func (s *sysDB) walked(i int) error {
+	if i > 2*s.nodes+2 {
 		return ErrLibseccompLoop
 	}
 	return nil
@@ -146,6 +186,7 @@ func (s *sysDB) nodePut(p **node) (int, error) {
 	if n.refcnt != 0 {
 		return 0, nil
 	}
+	s.gen++
 	cnt := 0
 	lp, ln, nt, nf := n.prv, n.nxt, n.nxtT, n.nxtF
 	if lp != nil {
@@ -199,20 +240,18 @@ func (s *sysDB) treePut(p **node) (int, error) {
 
 // levelClean is _db_level_clean.
 func (s *sysDB) levelClean(n *node) (int, error) {
-	// A level is a short list; walking it more often than any real level
-	// is long means its links form a cycle, the state in which libseccomp
-	// itself loops forever.
-	const maxLevel = 1 << 16
+	// Walking a level further than there are nodes means its links form
+	// a cycle, the state in which libseccomp itself loops forever.
 	for i := 0; n.prv != nil; i++ {
-		if i > maxLevel {
-			return 0, ErrLibseccompLoop
+		if err := s.walked(i); err != nil {
+			return 0, err
 		}
 		n = n.prv
 	}
 	start := n
 	for i := 0; n != nil; n, i = n.nxt, i+1 {
-		if i > maxLevel {
-			return 0, ErrLibseccompLoop
+		if err := s.walked(i); err != nil {
+			return 0, err
 		}
 		links := 0
 		if n.prv != nil {
@@ -221,12 +260,17 @@ func (s *sysDB) levelClean(n *node) (int, error) {
 		if n.nxt != nil {
 			links++
 		}
-		if n.refcnt > links {
+		if n.refcnt > uint32(links) {
 			return 0, nil
 		}
 	}
 	cnt := 0
 	for n = start; n != nil; {
+		if n.refcnt != 1 {
+			// libseccomp puts n again and again until it is freed (2^32
+			// times when the count wrapped at 0): the same end, at once.
+			n.refcnt = 1
+		}
 		k, err := s.nodePut(&n)
 		if err != nil {
 			return 0, err
@@ -243,10 +287,16 @@ func (s *sysDB) treeRemove(tree **node, target *node) (int, error) {
 	}
 	cnt := 0
 	c := *tree
-	for c.prv != nil {
+	for i := 0; c.prv != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
 		c = c.prv
 	}
-	for {
+	for i := 0; ; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
 		if err := s.step(); err != nil {
 			return 0, err
 		}
@@ -282,28 +332,51 @@ func (s *sysDB) treeRemove(tree **node, target *node) (int, error) {
 		c.nxt.prv = c.prv
 	}
 	c.prv, c.nxt = nil, nil
+	s.gen++
 	k, err := s.nodePut(&c)
 	return cnt + k, err
 }
 
 // actCheck is _db_tree_act_check: whether every action in the tree is a.
-func actCheck(tree *node, a Action) bool {
+// libseccomp walks the tree as if no level were shared; each level is
+// checked once here, with the same answer.
+func (s *sysDB) actCheck(tree *node, a Action) (bool, error) {
+	s.mark++
+	return s.actCheckLevel(tree, a)
+}
+
+func (s *sysDB) actCheckLevel(tree *node, a Action) (bool, error) {
 	if tree == nil {
-		return true
+		return true, nil
 	}
 	c := tree
-	for c.prv != nil {
+	for i := 0; c.prv != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return false, err
+		}
 		c = c.prv
 	}
-	for ; c != nil; c = c.nxt {
-		if c.hasT && c.actT != a || c.hasF && c.actF != a {
-			return false
+	if c.mark == s.mark {
+		return true, nil // checked in this walk, and found all a
+	}
+	c.mark = s.mark
+	for i := 0; c != nil; c, i = c.nxt, i+1 {
+		if err := s.walked(i); err != nil {
+			return false, err
 		}
-		if !actCheck(c.nxtT, a) || !actCheck(c.nxtF, a) {
-			return false
+		if err := s.step(); err != nil {
+			return false, err
+		}
+		if c.hasT && c.actT != a || c.hasF && c.actF != a {
+			return false, nil
+		}
+		for _, next := range [2]*node{c.nxtT, c.nxtF} {
+			if ok, err := s.actCheckLevel(next, a); !ok || err != nil {
+				return false, err
+			}
 		}
 	}
-	return true
+	return true, nil
 }
 
 // Iteration state of _db_tree_prune (struct db_iter_state).
@@ -325,7 +398,53 @@ type iterState struct {
 
 // treePrune is _db_tree_prune. It returns the number of nodes removed,
 // which only matters as zero or not.
+//
+// libseccomp explores the same pair of levels again and again, on every
+// path of both trees that leads to them, which is where its work grows
+// exponentially. Most of these calls change nothing (every reference
+// they take they give back, and nothing is freed or unlinked): what such
+// a call does to the iteration state depends only on the pair, the state
+// it starts from and the tree, so it is remembered until the tree next
+// changes (sysDB.gen) and not explored again.
 func (s *sysDB) treePrune(existing **node, n *node, state *iterState) (int, error) {
+	if n == nil || *existing == nil {
+		return s.treePruneWalk(existing, n, state)
+	}
+	x := *existing
+	for i := 0; x.prv != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
+		x = x.prv
+	}
+	k := pruneKey{x, n, state.flags}
+	if r, ok := s.pruneMemo[k]; ok && r.gen == s.gen {
+		state.flags = r.flags
+		return 0, nil
+	}
+	gen := s.gen
+	cnt, err := s.treePruneWalk(existing, n, state)
+	if err == nil && cnt == 0 && s.gen == gen {
+		if s.pruneMemo == nil {
+			s.pruneMemo = map[pruneKey]pruneResult{}
+		}
+		s.pruneMemo[k] = pruneResult{gen, state.flags}
+	}
+	return cnt, err
+}
+
+type pruneKey struct {
+	x, n  *node // the first node of the existing level, the new node
+	flags int
+}
+
+type pruneResult struct {
+	gen   uint64
+	flags int
+}
+
+// treePruneWalk is the body of _db_tree_prune.
+func (s *sysDB) treePruneWalk(existing **node, n *node, state *iterState) (int, error) {
 	cnt := 0
 	stateNew := *state
 	x := *existing
@@ -335,10 +454,16 @@ func (s *sysDB) treePrune(existing **node, n *node, state *iterState) (int, erro
 	if state.flags&istMatchSet == istMatchOnce {
 		goto ret
 	}
-	for x.prv != nil {
+	for i := 0; x.prv != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
 		x = x.prv
 	}
-	for x != nil {
+	for i := 0; x != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return 0, err
+		}
 		if err := s.step(); err != nil {
 			return 0, err
 		}
@@ -406,7 +531,10 @@ func (s *sysDB) treePrune(existing **node, n *node, state *iterState) (int, erro
 					continue
 				}
 			}
-			ok := actCheck(x, stateNew.action)
+			ok, err := s.actCheck(x, stateNew.action)
+			if err != nil {
+				return 0, err
+			}
 			if ok && stateNew.flags&istMatch != 0 && stateNew.flags&istNFinished != 0 && stateNew.flags&istXPrefix != 0 {
 				k, err := s.treeRemove(&s.chains, x)
 				if err != nil {
@@ -503,14 +631,19 @@ ret:
 // treeAdd is _db_tree_add.
 func (s *sysDB) treeAdd(existing **node, n *node) error {
 	x := *existing
-	for x != nil {
+	for i := 0; x != nil; i++ {
+		if err := s.walked(i); err != nil {
+			return err
+		}
 		if err := s.step(); err != nil {
 			return err
 		}
 		if chainEQ(x, n) {
 			if n.hasT {
 				if !x.hasT {
-					if !actCheck(x.nxtT, n.actT) {
+					if ok, err := s.actCheck(x.nxtT, n.actT); err != nil {
+						return err
+					} else if !ok {
 						return errExist
 					}
 					if _, err := s.nodePut(&x.nxtT); err != nil {
@@ -529,7 +662,9 @@ func (s *sysDB) treeAdd(existing **node, n *node) error {
 			}
 			if n.hasF {
 				if !x.hasF {
-					if !actCheck(x.nxtF, n.actF) {
+					if ok, err := s.actCheck(x.nxtF, n.actF); err != nil {
+						return err
+					} else if !ok {
 						return errExist
 					}
 					if _, err := s.nodePut(&x.nxtF); err != nil {
@@ -745,7 +880,9 @@ func gen32(r lsRule) *node {
 // add is the system-call part of db_rule_add. An error means libseccomp
 // refuses the rule (and runc the profile).
 func (s *sysDB) add(r lsRule, wide bool) error {
+	clear(s.pruneMemo) // its results hold for one action
 	chains := gen(r, wide)
+	s.nodes += 3 * (MaxArg + 1) // at most, see gen64 and gen32
 	rm := false
 	for {
 		switch {
@@ -818,26 +955,80 @@ func first(n *node) *node {
 	return n
 }
 
+// checkLevels walks every level of the tree once, as libseccomp's BPF
+// generator does (_gen_bpf_chain), and returns ErrLibseccompLoop when the
+// links of one form a cycle, on which libseccomp would hang.
+func (s *sysDB) checkLevels() error {
+	s.mark++
+	var walk func(n *node) error
+	walk = func(n *node) error {
+		if n == nil {
+			return nil
+		}
+		for i := 0; n.prv != nil; i++ {
+			if err := s.walked(i); err != nil {
+				return err
+			}
+			n = n.prv
+		}
+		if n.mark == s.mark {
+			return nil
+		}
+		n.mark = s.mark
+		for i := 0; n != nil; n, i = n.nxt, i+1 {
+			if err := s.walked(i); err != nil {
+				return err
+			}
+			if err := walk(n.nxtT); err != nil {
+				return err
+			}
+			if err := walk(n.nxtF); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(s.chains)
+}
+
+// evalResult is what eval found for one level.
+type evalResult struct {
+	act  Action
+	orig int
+	ok   bool
+}
+
 // eval runs the BPF that _gen_bpf_chain generates for the level holding n:
 // each node in level order; a branch with a next level runs that level,
 // falling through to the next node of this level when nothing in it
-// matches; a branch with neither falls through at once.
-func eval(n *node, args *[6]uint64) (Action, int, bool) {
-	for n = first(n); n != nil; n = n.nxt {
+// matches; a branch with neither falls through at once. The tree must
+// have passed checkLevels. What a level decides depends on the level and
+// the arguments only, so each level is run once (memo, made when nil).
+func eval(n *node, args *[6]uint64, memo map[*node]evalResult) (Action, int, bool) {
+	n = first(n)
+	if r, ok := memo[n]; ok {
+		return r.act, r.orig, r.ok
+	}
+	start := n
+	r := evalResult{}
+	for ; n != nil; n = n.nxt {
 		t := n.test(args)
 		next, has, act, orig := n.nxtF, n.hasF, n.actF, n.origF
 		if t {
 			next, has, act, orig = n.nxtT, n.hasT, n.actT, n.origT
 		}
 		if next != nil {
-			if a, o, ok := eval(next, args); ok {
-				return a, o, true
+			if a, o, ok := eval(next, args, memo); ok {
+				r = evalResult{a, o, true}
+				break
 			}
 			continue
 		}
 		if has {
-			return act, orig, true
+			r = evalResult{act, orig, true}
+			break
 		}
 	}
-	return Action{}, 0, false
+	memo[start] = r
+	return r.act, r.orig, r.ok
 }

@@ -18,6 +18,11 @@ type TableOptions struct {
 	// Strict makes a name the ABI does not have an error
 	// (ErrUnknownSyscall) instead of a warning in Table.Unknown.
 	Strict bool
+	// Decisions fills Entry.Decision of every conditional entry, and
+	// leaves Entry.Rules nil where the rules of a system call are too
+	// complex to list as CondRules (without it, Table then fails with
+	// ErrTooComplex). Compiling needs only the Decision.
+	Decisions bool
 }
 
 // Table is the meaning of a profile on one ABI: for each system-call
@@ -34,13 +39,22 @@ type Table struct {
 type Entry struct {
 	Nr   uint32
 	Name string
-	// Action is the action when Rules is empty.
+	// Action is the action when the entry is not conditional: Rules is
+	// empty and Decision nil.
 	Action Action
 	// Rules are tried in order; the first whose conditions all hold
 	// decides, and Fallback applies when none does.
 	Rules    []CondRule
 	Fallback Action
+	// Decision decides the entry from the arguments when it is
+	// conditional and TableOptions.Decisions was set (else nil). It
+	// agrees with Rules; with Decisions, Rules may be nil where they are
+	// too complex to list.
+	Decision *Decision
 }
+
+// Conditional reports whether the arguments decide e.
+func (e *Entry) Conditional() bool { return len(e.Rules) > 0 || e.Decision != nil }
 
 // CondRule is a conjunction of argument conditions and its action. On
 // 32-bit ABIs the conditions are already reduced to the low 32 bits and
@@ -69,6 +83,9 @@ func (t *Table) Lookup(nr uint32) (Entry, bool) {
 // Decide returns the action of the entry for args: the first rule whose
 // conditions hold, or Fallback.
 func (e *Entry) Decide(a arch.Arch, args [6]uint64) Action {
+	if e.Decision != nil {
+		return e.Decision.Decide(args)
+	}
 	if len(e.Rules) == 0 {
 		return e.Action
 	}
@@ -170,23 +187,15 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	t.Syscalls = make([]Entry, 0, dbs.n)
 	for nr, db := range dbs.all() {
 		e := Entry{Nr: nr, Fallback: p.Default}
+		if err := db.checkLevels(); err != nil {
+			name, _ := a.SyscallName(nr)
+			return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
+		}
 		if db.chains == nil {
 			e.Action = db.action
-		} else {
-			flat, err := flatten(db.chains, wide)
-			if err != nil {
-				name, _ := a.SyscallName(nr)
-				return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
-			}
-			flat = simplify(flat, p.Default)
-			switch {
-			case len(flat) == 0:
-				e.Action = p.Default
-			case flat[0].always():
-				e.Action = flat[0].action
-			default:
-				e.Rules = condRules(flat)
-			}
+		} else if err := entryFromTree(&e, db, p.Default, wide, o); err != nil {
+			name, _ := a.SyscallName(nr)
+			return nil, fmt.Errorf("table for %s: system call %s (%s): %w", a, name, origins(db.chains), err)
 		}
 		t.Syscalls = append(t.Syscalls, e)
 	}
@@ -203,6 +212,104 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// entryFromTree fills e from the rule tree of db: its flat rules and, with
+// o.Decisions, its Decision.
+func entryFromTree(e *Entry, db *sysDB, def Action, wide bool, o TableOptions) error {
+	var dec *Decision
+	if o.Decisions {
+		var err error
+		if dec, err = decision(db.chains, def); err != nil {
+			return err
+		}
+		if dec.Leaf {
+			e.Action = dec.Action
+			return nil
+		}
+	}
+	// With a Decision the rules are only worth listing when they are not
+	// many more than its nodes: the compiler emits the shorter.
+	paths, tries := maxPaths, maxSimplifySteps
+	if dec != nil {
+		n := dec.Size()
+		paths, tries = min(paths, 2*n+64), min(tries, 16*n+1024)
+	}
+	flat, err := flatten(db.chains, wide, paths)
+	if errors.Is(err, ErrTooComplex) && dec != nil {
+		e.Decision = dec
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	flat = simplify(flat, def, tries)
+	switch {
+	case len(flat) == 0:
+		e.Action = def
+	case flat[0].always():
+		e.Action = flat[0].action
+	default:
+		rules, err := condRules(flat)
+		if errors.Is(err, ErrTooComplex) && dec != nil {
+			e.Decision = dec
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e.Rules, e.Decision = rules, dec
+	}
+	// When the flat rules find the entry unconditional, dec may still test
+	// what cannot vary (a low word above 0xffffffff); the entry is
+	// unconditional either way.
+	return nil
+}
+
+// origins names the profile rules whose actions the tree holds, as
+// "rules 1, 4, 7" (1-based, at most ten).
+func origins(chains *node) string {
+	rules := map[int]bool{}
+	levels := map[*node]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n = first(n); levels[n] {
+			return
+		}
+		levels[n] = true
+		for ; n != nil; n = n.nxt {
+			if n.hasT {
+				rules[n.origT] = true
+			}
+			if n.hasF {
+				rules[n.origF] = true
+			}
+			if n.nxtT != nil {
+				walk(n.nxtT)
+			}
+			if n.nxtF != nil {
+				walk(n.nxtF)
+			}
+		}
+	}
+	walk(chains)
+	idx := slices.Sorted(maps.Keys(rules))
+	var b strings.Builder
+	b.WriteString("rule")
+	if len(idx) > 1 {
+		b.WriteString("s")
+	}
+	for k, i := range idx {
+		if k == 10 {
+			fmt.Fprintf(&b, " and %d more", len(idx)-k)
+			break
+		}
+		if k > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d", i+1)
+	}
+	return b.String()
 }
 
 // knownNames is the set of system-call names of every ABI: the names
@@ -224,6 +331,7 @@ type dbSet struct {
 	other map[uint32]*sysDB
 	n     int // databases of real numbers
 	slab  []sysDB
+	work  *workBudget // shared by all databases
 }
 
 func newDBSet(a arch.Arch, rules []Rule) *dbSet {
@@ -236,7 +344,7 @@ func newDBSet(a arch.Arch, rules []Rule) *dbSet {
 		n += len(r.Names)
 	}
 	size := int(max-base) + 1
-	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8)}
+	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8), work: &workBudget{left: maxSteps}}
 }
 
 func (s *dbSet) add(nr uint32, r lsRule, wide bool) error {
@@ -287,7 +395,7 @@ func (s *dbSet) alloc() *sysDB {
 	if len(s.slab) == cap(s.slab) {
 		s.slab = make([]sysDB, 0, 128)
 	}
-	s.slab = append(s.slab, sysDB{})
+	s.slab = append(s.slab, sysDB{work: s.work})
 	return &s.slab[len(s.slab)-1]
 }
 
@@ -298,6 +406,9 @@ func ruleError(a arch.Arch, i int, name, target string, err error) error {
 	}
 	if errors.Is(err, errExist) {
 		return fmt.Errorf("%w: rule %d for %s%s on %s: libseccomp refuses it (EEXIST): its comparisons coincide with those of an earlier rule with another action", ErrInvalid, i+1, name, via, a)
+	}
+	if errors.Is(err, ErrTooComplex) {
+		return fmt.Errorf("%w: rule %d for %s%s on %s: building libseccomp's rule tree for the argument rules of this system call takes more than %d steps (its work grows exponentially with such rules); split the rules or use fewer argument conditions", err, i+1, name, via, a, maxSteps)
 	}
 	return fmt.Errorf("rule %d for %s%s on %s: %w", i+1, name, via, a, err)
 }

@@ -2,6 +2,7 @@ package seccomp_test
 
 import (
 	"bufio"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -118,4 +120,28 @@ func BenchmarkEvalDockerDefault(b *testing.B) {
 		}
 		b.ReportMetric(float64(executed)/float64(i), "insns/call")
 	})
+}
+
+// BenchmarkCompileHostile compiles 80 personality rules of six 64-bit NE
+// conditions each (rules whose paths through libseccomp's rule tree are
+// exponentially many); BenchmarkLibseccompHostile (build tag libseccomp)
+// builds the same profile with libseccomp.
+func BenchmarkCompileHostile(b *testing.B) {
+	p := hostileBenchProfile()
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{NoENOSYS: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(f.Program)
+	}
+	b.ReportMetric(float64(n), "insns")
+}
+
+func hostileBenchProfile() *profile.Profile {
+	p := hostileProfile(80, rand.New(rand.NewPCG(80, 6)), []profile.Op{profile.OpNE}, true, false)
+	p.Arches = []arch.Arch{arch.X86_64}
+	return p
 }

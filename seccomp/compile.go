@@ -40,6 +40,10 @@ type Options struct {
 	Weights map[string]float64
 	// NoOptimize skips the optimizer passes (for testing the optimizer).
 	NoOptimize bool
+
+	// decisions makes every conditional system call use its Decision
+	// (for testing decisionCode on every profile).
+	decisions bool
 }
 
 // Filter is a compiled seccomp filter.
@@ -83,7 +87,7 @@ func Compile(p *profile.Profile, host arch.Arch, o Options) (*Filter, error) {
 
 	tables := map[arch.Arch]*profile.Table{}
 	for _, a := range arches {
-		t, err := p.Table(a, profile.TableOptions{Strict: o.Strict})
+		t, err := p.Table(a, profile.TableOptions{Strict: o.Strict, Decisions: true})
 		if err != nil {
 			return nil, fmt.Errorf("compile for %s: %w", a, err)
 		}
@@ -237,7 +241,7 @@ func (c *compiler) segments(blk block, tables map[arch.Arch]*profile.Table) []se
 				continue
 			}
 			s := segment{lo: e.Nr, hi: e.Nr, act: e.Action, abi: a}
-			if len(e.Rules) > 0 {
+			if e.Conditional() {
 				s.cond = e
 			}
 			points = append(points, s)

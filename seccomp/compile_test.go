@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
@@ -68,9 +70,9 @@ func inputs(p *profile.Profile, abi arch.Arch) []seccomp.Data {
 	byName["socketcall"] = append(byName["socketcall"], all...)
 	byName["ipc"] = append(byName["ipc"], all...)
 	conditional := map[uint32]bool{}
-	if t, err := p.Table(abi, profile.TableOptions{}); err == nil {
+	if t, err := p.Table(abi, profile.TableOptions{Decisions: true}); err == nil {
 		for _, e := range t.Syscalls {
-			conditional[e.Nr] = len(e.Rules) > 0
+			conditional[e.Nr] = e.Conditional()
 		}
 	}
 	var nrs []uint32
@@ -290,5 +292,126 @@ func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
 	got, _, _ := f.Eval(arch.X86_64, seccomp.DataFor(arch.X86_64, nr, 0, 0, 0, 0, 0, 11))
 	if got != seccomp.SECCOMP_RET_LOG {
 		t.Fatalf("epoll_ctl(0,0,0,0,0,11) = %s, want LOG", seccomp.ActionOf(got))
+	}
+}
+
+// hostileProfile returns n rules for personality, each with a condition
+// on every argument: ops[i%len(ops)] against values from r (64-bit ones
+// when wide), the action alternating between ALLOW and others when mixed.
+func hostileProfile(n int, r *rand.Rand, ops []profile.Op, wide, mixed bool) *profile.Profile {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}}
+	acts := []profile.Action{{Kind: profile.ActAllow}, {Kind: profile.ActLog}, {Kind: profile.ActTrap}}
+	for i := 0; i < n; i++ {
+		var conds []profile.Cond
+		for a := uint8(0); a <= profile.MaxArg; a++ {
+			v := uint64(r.Uint32())
+			if wide {
+				v = r.Uint64()
+			}
+			c := profile.Cond{Arg: a, Op: ops[(i+int(a))%len(ops)], Value: v}
+			if c.Op == profile.OpMaskedEQ {
+				c.ValueTwo = v & r.Uint64()
+			}
+			conds = append(conds, c)
+		}
+		act := acts[0]
+		if mixed {
+			act = acts[i%len(acts)]
+		}
+		p.Rules = append(p.Rules, profile.Rule{Names: []string{"personality"}, Action: act, Conds: conds})
+	}
+	return p
+}
+
+// TestCompileHostileArguments: rules whose paths through libseccomp's
+// rule tree are exponentially many (took minutes and made hundreds of
+// thousands of instructions) compile in bounded time to a filter the
+// kernel accepts, deciding boundary inputs as the profile says, on 64-bit
+// and 32-bit ABIs, little- and big-endian.
+func TestCompileHostileArguments(t *testing.T) {
+	ne := []profile.Op{profile.OpNE}
+	mix := []profile.Op{profile.OpNE, profile.OpGT, profile.OpLT, profile.OpMaskedEQ, profile.OpGE, profile.OpLE}
+	for _, tc := range []struct {
+		name     string
+		n        int
+		ops      []profile.Op
+		wide     bool
+		mixed    bool
+		maxInsns int
+		// mayRefuse: the tree is too big even shared (libseccomp's own
+		// work explodes on it too); a quick ErrTooComplex is the answer.
+		mayRefuse bool
+	}{
+		{"80 rules of six 64-bit NE", 80, ne, true, false, 4096, false},
+		{"12 rules of six 64-bit NE", 12, ne, true, false, 600, false},
+		{"12 rules of six mixed operators", 12, mix, true, false, 1200, false},
+		{"12 rules of mixed operators and actions", 12, mix, true, true, 1200, false},
+		{"6 rules of six 32-bit NE", 6, ne, false, false, 4096, true},
+	} {
+		for _, a := range []arch.Arch{arch.X86_64, arch.X86, arch.ARM, arch.S390X} {
+			t.Run(tc.name+"/"+a.String(), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(tc.n), uint64(a)))
+				p := hostileProfile(tc.n, r, tc.ops, tc.wide, tc.mixed)
+				p.Arches = []arch.Arch{a}
+				start := time.Now()
+				f, err := seccomp.Compile(p, a, seccomp.Options{NoENOSYS: true})
+				if tc.mayRefuse && errors.Is(err, profile.ErrTooComplex) {
+					if d := time.Since(start); d > 30*time.Second {
+						t.Errorf("refusing took %v", d)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("compile: %v", err)
+				}
+				if d := time.Since(start); d > 30*time.Second {
+					t.Errorf("compile took %v", d)
+				}
+				if len(f.Program) > tc.maxInsns {
+					t.Errorf("%d instructions, want at most %d", len(f.Program), tc.maxInsns)
+				}
+				nr, _ := a.SyscallNumber("personality")
+				var vals [6][]uint64
+				for _, rule := range p.Rules {
+					for _, c := range rule.Conds {
+						v := c.Value
+						if c.Op == profile.OpMaskedEQ {
+							v = c.ValueTwo
+						}
+						vals[c.Arg] = append(vals[c.Arg], v-1, v, v+1, v&0xffffffff, v&^0xffffffff)
+					}
+				}
+				for i := 0; i < 400; i++ {
+					d := seccomp.DataFor(a, nr)
+					for k := range d.Args {
+						if r.IntN(5) > 0 {
+							d.Args[k] = vals[k][r.IntN(len(vals[k]))]
+						} else {
+							d.Args[k] = r.Uint64()
+						}
+					}
+					want, err := seccomp.Expect(p, a, seccomp.Options{NoENOSYS: true}, d)
+					if err != nil {
+						t.Fatalf("expect: %v", err)
+					}
+					got, _, err := f.Eval(a, d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != seccomp.RetOf(want) {
+						t.Fatalf("args %#x: filter %s, profile %s\n%s", d.Args, seccomp.ActionOf(got), want, bpf.Disassemble(f.Program, bpf.DisasmOptions{Notes: f.Notes}))
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestCompileDecisions compiles every conditional system call of the
+// Docker default profile from its Decision and checks every input.
+func TestCompileDecisions(t *testing.T) {
+	for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
+		p := dockerDefault(t, host)
+		check(t, p, host, seccomp.WithDecisions(seccomp.Options{NoENOSYS: true}), append([]arch.Arch{host}, p.Arches...)...)
 	}
 }

@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
@@ -24,7 +25,16 @@ func argOffsets(a arch.Arch, i uint8) (lo, hi uint32) {
 // fallback when none does. A run of rules that each test one argument for
 // equality (Docker's personality values, say) shares its loads: see
 // eqRun.
+//
+// The rules are not always the shorter code: when they are missing (too
+// many to list) or longer than the entry's Decision, which keeps the
+// shared parts of libseccomp's rule tree shared, the Decision is emitted
+// instead (decisionCode).
 func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
+	if e.Decision != nil && (c.o.decisions || len(e.Rules) == 0 || rulesCost(a, e.Rules) > 2*decisionCost(e.Decision)) {
+		c.decisionCode(a, e)
+		return
+	}
 	b := c.b
 	for i := 0; i < len(e.Rules); {
 		if n := eqRunLen(e.Rules[i:]); n > 1 {
@@ -227,4 +237,122 @@ func (c *compiler) cmp(a arch.Arch, cond profile.Cond, pass, fail bpf.Label) {
 	default:
 		panic(fmt.Sprintf("seccomp: unknown operator %d", cond.Op))
 	}
+}
+
+// rulesCost estimates the instructions condCode emits for rules: a load
+// and a jump per compared word, and a jump more for a range.
+func rulesCost(a arch.Arch, rules []profile.CondRule) int {
+	words := 1
+	if a.Bits() == 64 {
+		words = 2
+	}
+	n := 0
+	for _, r := range rules {
+		for _, c := range r.Conds {
+			n += 2 * words
+			switch c.Op {
+			case profile.OpGT, profile.OpGE, profile.OpLT, profile.OpLE:
+				n += words - 1
+			case profile.OpMaskedEQ:
+				n += words
+			}
+		}
+	}
+	return n
+}
+
+// decisionCost estimates the instructions decisionCode emits for d.
+func decisionCost(d *profile.Decision) int { return 2 * d.Size() }
+
+// wordOffset returns the seccomp_data offset of word w on a.
+func wordOffset(a arch.Arch, w profile.Word) uint32 {
+	lo, hi := argOffsets(a, w.Arg)
+	if w.Hi {
+		return hi
+	}
+	return lo
+}
+
+// decisionCode emits the Decision of a conditional system call: its nodes
+// in an order where each comes after every node that jumps to it, each a
+// comparison of the accumulator, loaded (and masked) only when the nodes
+// that lead to it leave something else in it.
+func (c *compiler) decisionCode(a arch.Arch, e profile.Entry) {
+	b := c.b
+	b.SetNote(fmt.Sprintf("%s: %s arguments", a, e.Name))
+	order := topoOrder(e.Decision)
+	labels := make(map[*profile.Decision]bpf.Label, len(order))
+	for _, n := range order[1:] {
+		labels[n] = b.NewLabel()
+	}
+	// acc is what the accumulator holds: word at off, and-ed with mask.
+	type acc struct {
+		off, mask uint32
+		known     bool
+	}
+	in := make(map[*profile.Decision]acc, len(order))
+	seen := make(map[*profile.Decision]bool, len(order))
+	flow := func(n *profile.Decision, s acc) {
+		if n.Leaf {
+			return
+		}
+		if !seen[n] {
+			seen[n] = true
+			in[n] = s
+		} else if in[n] != s {
+			in[n] = acc{}
+		}
+	}
+	target := func(n *profile.Decision) bpf.Label {
+		if n.Leaf {
+			return c.ret(n.Action)
+		}
+		return labels[n]
+	}
+	for i, n := range order {
+		if i > 0 {
+			b.Bind(labels[n])
+		}
+		off := wordOffset(a, n.Word)
+		s := in[n]
+		if !s.known || s.off != off || s.mask&n.Mask != n.Mask {
+			b.LoadAbs(off)
+			s = acc{off: off, mask: 0xffffffff, known: true}
+		}
+		if s.mask != n.Mask {
+			b.And(n.Mask)
+			s.mask = n.Mask
+		}
+		op := uint16(bpf.BPF_JEQ)
+		switch n.Op {
+		case profile.OpGT:
+			op = bpf.BPF_JGT
+		case profile.OpGE:
+			op = bpf.BPF_JGE
+		}
+		b.JumpIf(op, n.Datum, target(n.True), target(n.False))
+		flow(n.True, s)
+		flow(n.False, s)
+	}
+}
+
+// topoOrder returns the test nodes of d, d first, each before the nodes
+// it jumps to: a depth-first reverse post-order, false branches first so
+// that they tend to follow their node.
+func topoOrder(d *profile.Decision) []*profile.Decision {
+	var post []*profile.Decision
+	seen := map[*profile.Decision]bool{}
+	var visit func(n *profile.Decision)
+	visit = func(n *profile.Decision) {
+		if n.Leaf || seen[n] {
+			return
+		}
+		seen[n] = true
+		visit(n.True)
+		visit(n.False)
+		post = append(post, n)
+	}
+	visit(d)
+	slices.Reverse(post)
+	return post
 }

@@ -10,8 +10,16 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
+// maxUnoptimized bounds the program handed to the optimizer.
+const maxUnoptimized = 8 * bpf.BPF_MAXINSNS
+
 func (c *compiler) link() (bpf.Program, []string, error) {
 	fn := c.b.Func()
+	// The optimizer's work grows faster than the program; a program this
+	// far over the kernel's limit cannot come under it.
+	if len(fn.Insns) > maxUnoptimized {
+		return nil, nil, fmt.Errorf("%w: %d instructions before optimizing, the kernel accepts at most %d; split the profile or drop argument rules", ErrTooLarge, len(fn.Insns), bpf.BPF_MAXINSNS)
+	}
 	if !c.o.NoOptimize {
 		var err error
 		if fn, err = bpf.Optimize(fn); err != nil {

@@ -24,6 +24,7 @@ package seccomp_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -146,6 +147,9 @@ type diffRun struct {
 	p    *profile.Profile
 	host arch.Arch
 	ours *seccomp.Filter
+	// dec is syscage's filter with every conditional system call emitted
+	// from its Decision (nil: not built for this profile).
+	dec  *seccomp.Filter
 	libs []libFilter
 	seed uint64 // of a random profile, for messages
 	// full asks Expect about the whole profile on every input; otherwise
@@ -224,6 +228,8 @@ type diffStats struct {
 	arches                               map[arch.Arch]int
 	refusals                             map[string]int    // why both refused, by syscage's error
 	libHangs                             int               // profiles libseccomp did not finish building
+	tooComplex                           int               // profiles syscage refused as over its work bound, libseccomp built
+	complexExample                       string            // the first of them
 	hangExample                          string            // the first of them
 	libBugs                              map[string]int    // verdicts excused by a libseccomp bug, by bug
 	bugExamples                          map[string]string // the first of each
@@ -241,6 +247,10 @@ func (s *diffStats) add(o diffStats) {
 		s.refusals[k] += n
 	}
 	s.libHangs += o.libHangs
+	s.tooComplex += o.tooComplex
+	if s.complexExample == "" {
+		s.complexExample = o.complexExample
+	}
 	if s.hangExample == "" {
 		s.hangExample = o.hangExample
 	}
@@ -284,6 +294,9 @@ func (s *diffStats) logBugs(t *testing.T) {
 	sort.Strings(why)
 	for _, w := range why {
 		t.Logf("both refused: %s", w)
+	}
+	if s.tooComplex > 0 {
+		t.Logf("syscage refused %d profiles over its work bound (profile.ErrTooComplex) that libseccomp built; the first:\n%s", s.tooComplex, s.complexExample)
 	}
 	if s.libHangs > 0 {
 		t.Logf("libseccomp did not finish building %d profiles (a libseccomp bug); the first:\n%s", s.libHangs, s.hangExample)
@@ -409,6 +422,15 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 		}
 		st.refusals[fmt.Sprintf("syscage: %v; libseccomp: %v", ours.err, errLib)]++
 		return nil, nil, false
+	case errors.Is(ours.err, profile.ErrTooComplex) && errLib == nil:
+		// syscage's bound on the work of its model of libseccomp's rule
+		// tree, whose work (like libseccomp's) grows exponentially with
+		// some rule sets: a deliberate refusal, counted and logged.
+		st.tooComplex++
+		if st.complexExample == "" {
+			st.complexExample = fmt.Sprintf("%v\n%s", ours.err, profileText(p))
+		}
+		return nil, nil, false
 	case ours.err != nil || errLib != nil:
 		return nil, &mismatch{
 			what:   fmt.Sprintf("syscage: %v; libseccomp: %v", ours.err, errLib),
@@ -416,6 +438,13 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 		}, false
 	}
 	r.ours = ours.f
+	// Every profile also checks the code emitted from Decisions,
+	// which the compiler picks only where it is shorter.
+	if dec, err := seccomp.Compile(p, host, seccomp.WithDecisions(noENOSYS)); err == nil {
+		r.dec = dec
+	} else if !errors.Is(err, profile.ErrTooComplex) && !errors.Is(err, seccomp.ErrTooLarge) {
+		return nil, &mismatch{what: fmt.Sprintf("compile with decisions: %v", err), detail: profileText(p)}, false
+	}
 	return r, nil, true
 }
 
@@ -492,6 +521,13 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 				return &mismatch{what: fmt.Sprintf("libseccomp's -O%d filter does not load: %v", l.opt, err), detail: r.describe(nil, abi, bpf.SeccompData{})}
 			}
 		}
+		var vmDec *bpf.VM
+		if r.dec != nil {
+			vmDec = bpf.NewVM(order)
+			if err := vmDec.Load(r.dec.Program); err != nil {
+				return &mismatch{what: fmt.Sprintf("syscage's filter from decisions does not load: %v", err), detail: r.describe(nil, abi, bpf.SeccompData{})}
+			}
+		}
 		tr := newTrimmer(r.p, abi.Audit())
 		spent := map[uint32]time.Duration{} // Expect's time per system call
 		for _, d := range proftest.Inputs(r.p, abi) {
@@ -520,6 +556,15 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 			for i, vm := range vmLib {
 				if libRets[i], _, err = vm.Exec(raw); err != nil {
 					return &mismatch{what: fmt.Sprintf("vm: %v", err), detail: r.describe(nil, abi, d)}
+				}
+			}
+			if vmDec != nil {
+				dec, _, err := vmDec.Exec(raw)
+				if err != nil {
+					return &mismatch{what: fmt.Sprintf("vm: %v", err), detail: r.describe(nil, abi, d)}
+				}
+				if dec != seccomp.RetOf(want) {
+					return &mismatch{what: fmt.Sprintf("syscage's filter from decisions says %s, Expect %s", seccomp.ActionOf(dec), want), detail: r.describe(&want, abi, d, append([]uint32{got}, libRets...)...)}
 				}
 			}
 			if got != seccomp.RetOf(want) {
@@ -876,4 +921,19 @@ func TestLibseccompRandomOverlap(t *testing.T) {
 	t.Logf("%d profiles (%d refused by both), %d inputs, %d compared with libseccomp %s (%s)",
 		st.profiles, st.refused, st.inputs, st.libInputs, libVersion(), st.skipText())
 	st.logBugs(t)
+}
+
+// BenchmarkLibseccompHostile is BenchmarkCompileHostile with libseccomp
+// (optimize 2, as runc builds it).
+func BenchmarkLibseccompHostile(b *testing.B) {
+	p := hostileBenchProfile()
+	var n int
+	for b.Loop() {
+		prog, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(prog)
+	}
+	b.ReportMetric(float64(n), "insns")
 }

@@ -23,18 +23,22 @@ func newMergeCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "merge [-o OUT] [--check] PROFILE PROFILE...",
 		Short: "Unite profiles, or check that one already allows what others allow",
-		Long: `Merge writes the union of profiles: every system call (with its arguments)
-that one of them lets run (ALLOW or LOG) runs under the result, on the
-union of their architectures, and what no rule names gets the strictest of
-their default actions. Argument rules are kept; a name one profile allows
-unconditionally is allowed unconditionally. A call one profile denies with
-an action of its own and another allows is allowed. The result is checked
-against every input with the semantics of runc and libseccomp.
+		Long: `Merge writes the union of profiles: on every architecture they cover, a
+system call (with its arguments) runs under the result exactly when one of
+the profiles that cover the architecture lets it run (ALLOW or LOG), and
+never otherwise. A call none of them lets run gets the strictest of their
+actions for it (of two ERRNO actions, the first profile's); what no rule
+names gets the strictest default, or the default that lets calls run.
+Deny rules inside allow rules are kept. The result is checked exactly
+against every input, with the semantics of runc and libseccomp; when no
+profile can hold the union exactly (a profile does not cover an
+architecture another covers, ...), nothing is written and syscage says why.
 
 With --check nothing is written: syscage exits 1 and lists what is
 missing unless the first profile already lets run everything the others
-let run, on every architecture they cover (arguments are compared at the
-boundary values of both profiles' conditions).
+let run, on every architecture they cover. The arguments are compared
+exactly (every class of values the conditions tell apart); a comparison
+too large to decide is an error, never a pass.
 
 Profiles are resolved for ARCH (Docker's includes, excludes, archMap) as
 compile does.`,

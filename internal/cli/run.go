@@ -14,6 +14,7 @@ import (
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
+	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -25,6 +26,8 @@ type runOptions struct {
 	clearEnv  bool
 	env       []string
 	dropCaps  bool
+	allCaps   bool
+	outside   bool // the default profile: deny CrossProcess
 	log       bool
 	complain  bool
 	patch     string
@@ -130,6 +133,10 @@ excludes are resolved for (default: Docker's default set, or none with
 			if !c.Flags().Changed("profile") && !c.Flags().Changed("harden") {
 				o.harden = true // the default profile runs hardened
 			}
+			o.outside = !c.Flags().Changed("profile")
+			if o.allCaps && (o.dropCaps || c.Flags().Changed("cap")) {
+				return usagef("--all-caps keeps every capability: drop --drop-caps and --cap")
+			}
 			return runRun(e, o, args)
 		},
 	}
@@ -139,7 +146,8 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.IntSliceVar(&o.keepFDs, "keep-fd", nil, "keep descriptor `N` open in CMD (repeatable)")
 	f.BoolVar(&o.clearEnv, "clear-env", false, "start CMD with an empty environment (plus --env)")
 	f.StringArrayVar(&o.env, "env", nil, "set `K=V` in CMD's environment (repeatable)")
-	f.BoolVar(&o.dropCaps, "drop-caps", false, "drop every capability but those given with --cap")
+	f.BoolVar(&o.dropCaps, "drop-caps", false, "drop every capability but those given with --cap (without --cap: all of them)")
+	f.BoolVar(&o.allCaps, "all-caps", false, "keep every capability syscage has, and read the profile for all of them (default: keep only the --cap set, or Docker's default set)")
 	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
@@ -159,8 +167,15 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	pf := o.profileFlags
-	if o.dropCaps && pf.caps == nil {
+	switch {
+	case o.allCaps:
+		pf.caps = launch.CapNames()
+	case o.dropCaps && pf.caps == nil:
 		pf.caps = []string{}
+	case pf.caps == nil:
+		// CMD gets the capabilities the profile is read for, as in a
+		// container: Docker's default set.
+		pf.caps = oci.DefaultCaps
 	}
 	p, err := loadProfile(o.profile, host, pf)
 	if err != nil {
@@ -169,6 +184,13 @@ func runRun(e *env, o runOptions, args []string) error {
 	loaded := p // as the file has it, for --complain's patch
 	if o.harden {
 		if p, _, err = harden.Profile(p, host); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+		}
+	}
+	if o.outside {
+		// Docker's default profile is written for a container's PID
+		// namespace; CMD shares the caller's.
+		if p, _, err = harden.OutsideContainer(p); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
 	}
@@ -203,7 +225,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	if o.log {
 		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
 	}
-	cmd.DropCaps, cmd.KeepCaps = o.dropCaps, pf.caps
+	cmd.DropCaps, cmd.KeepCaps = !o.allCaps, pf.caps
 	cmd.ForwardSignals = true
 	cmd.MemoryDenyWriteExecute = o.wx
 	// An audit session of its own marks CMD's tree in the kernel's
@@ -259,6 +281,10 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.ExtraFiles[fd-3] = f
 	}
 
+	// The program must not reach into the launcher, which is unfiltered.
+	if err := undumpable(); err != nil {
+		return withCode(ExitFailure, err)
+	}
 	err = cmd.Run()
 	var events []audit.Event
 	if complaints != nil {

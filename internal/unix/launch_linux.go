@@ -47,9 +47,14 @@ func DropCaps(keep uint64, last int) error {
 		return err
 	}
 	permitted := uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
+	// What the thread does not have it cannot keep.
+	keep &= permitted
 	for c := 0; c <= last; c++ {
 		if keep&(1<<c) != 0 {
 			continue
+		}
+		if in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err == nil && in == 0 {
+			continue // not in the bounding set: nothing to drop
 		}
 		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0)
 		if err == unix.EPERM && permitted == 0 && keep == 0 {

@@ -36,7 +36,7 @@ func TestParseAll(t *testing.T) {
 		`{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_ERRNO"}]}`,
 		"2\ndenylist\nmount errno 1\n",
 		"apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: x\nspec:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n  - names: [mount]\n    action: SCMP_ACT_ERRNO\n",
-		"SystemCallFilter=~mount:EPERM\n",
+		"[Service]\nSystemCallFilter=~mount:EPERM\n",
 	} {
 		p, f, err := formats.Parse("in", []byte(in), "")
 		if err != nil {

@@ -154,3 +154,29 @@ func plain(p *profile.Profile, host arch.Arch, name string) bool {
 	}
 	return true
 }
+
+// TestOutsideContainer: docker-default allows ptrace and
+// process_vm_writev unconditionally; outside a container they are denied
+// on every ABI, whatever rule named them, and nothing else changes.
+func TestOutsideContainer(t *testing.T) {
+	for _, def := range []profile.Action{{Kind: profile.ActErrno, Data: profile.EPERM}, {Kind: profile.ActAllow}} {
+		p := &profile.Profile{Default: def, Rules: []profile.Rule{
+			{Names: []string{"read", "ptrace", "process_vm_writev"}, Action: profile.Action{Kind: profile.ActAllow}},
+			{Names: []string{"kcmp"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 1}}},
+		}}
+		q, changes, err := harden.OutsideContainer(p)
+		if err != nil || len(changes) != 1 {
+			t.Fatalf("OutsideContainer: %v, %v", changes, err)
+		}
+		for _, name := range append([]string{"read"}, harden.CrossProcess...) {
+			nr, _ := arch.X86_64.SyscallNumber(name)
+			got, err := profile.Evaluate(q, arch.X86_64, profile.Data{Nr: nr, Arch: arch.X86_64.Audit(), Args: [6]uint64{1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := name == "read"; got.Permits() != want {
+				t.Errorf("default %v: %s -> %v", def, name, got)
+			}
+		}
+	}
+}

@@ -484,6 +484,19 @@ func nearest(a profile.Action) profile.Action {
 	return a
 }
 
+// apart returns an action LXC has that stops a call, as def does, and is
+// not def: trap for kill, errno EPERM for an errno other than EPERM, and
+// errno EACCES for errno EPERM.
+func apart(def profile.Action) profile.Action {
+	switch {
+	case def.Kind == profile.ActKillThread:
+		return profile.Action{Kind: profile.ActTrap}
+	case def.Kind == profile.ActErrno && def.Data == profile.EPERM:
+		return profile.Action{Kind: profile.ActErrno, Data: eacces}
+	}
+	return profile.Action{Kind: profile.ActErrno, Data: profile.EPERM}
+}
+
 // Options control Format.
 type Options struct {
 	// Lossy writes the nearest policy that is never more permissive when
@@ -549,7 +562,14 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			loss(n, "LXC has no %s action; written as %s", r.Action, lxcAction(act))
 		}
 		if act == def {
-			continue // runc skips it, and libseccomp refuses it under LXC
+			if r.Action == p.Default {
+				continue // runc skips it, and libseccomp refuses it under LXC
+			}
+			// Written as the default, which LXC skips, the rule would
+			// leave the calls it stops to overlapping rules (an allow):
+			// keep it apart with another action that stops them.
+			act = apart(def)
+			loss(n, "its nearest LXC action is the written default's, which LXC skips; written as %s", lxcAction(act))
 		}
 		sec := "all"
 		conditional := !r.Includes.IsZero() || !r.Excludes.IsZero()
@@ -681,6 +701,20 @@ func archLoss(p *profile.Profile) string {
 		return ""
 	case len(p.Arches) > 0:
 		have := sortedArches(p.Arches)
+		// The policy is read on any host: on every host where it applies
+		// to one of the profile's ABIs, LXC must cover nothing the
+		// profile (the host's native ABI and its Arches) does not.
+		for _, e := range ArchMap {
+			cov := coverage(ArchMap, e.Arch)
+			if !slices.ContainsFunc(cov, func(a arch.Arch) bool { return slices.Contains(have, a) }) {
+				continue
+			}
+			for _, a := range cov {
+				if a != e.Arch && !slices.Contains(have, a) {
+					return fmt.Sprintf("on a %s host LXC covers %s, the profile %s: the policy would let %s calls run that the profile kills", e.Arch, archNames(cov), archNames(sortedArches(append([]arch.Arch{e.Arch}, have...))), a)
+				}
+			}
+		}
 		for _, h := range p.Arches {
 			if lxcHost(h) && slices.Equal(coverage(ArchMap, h), have) {
 				return ""

@@ -323,3 +323,69 @@ func sorted(as []arch.Arch) []arch.Arch {
 	slices.Sort(s)
 	return s
 }
+
+// TestArchesWider: an LXC policy covers each host's compat ABIs; a
+// profile of x86 alone read on an x86_64 host covers x86_64 and x86, and
+// the policy would cover x32 too, letting x32 calls run that the profile
+// kills. That is a loss no lossy writing can help.
+func TestArchesWider(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86},
+		Rules: []profile.Rule{{Names: []string{"read"}, Action: profile.Action{Kind: profile.ActAllow}}}}
+	for _, lossy := range []bool{false, true} {
+		out, losses, err := lxc.Format(p, lxc.Options{Lossy: lossy})
+		if !errors.Is(err, profile.ErrNotExpressible) || len(losses) == 0 || !strings.Contains(losses[0].What, "x32") {
+			t.Errorf("lossy %v: Format = %q, %v, %v; want a loss naming x32", lossy, out, losses, err)
+		}
+	}
+	// The same holds for every host whose coverage meets the profile's.
+	for _, tc := range []struct {
+		arches []arch.Arch
+		ok     bool
+	}{
+		{[]arch.Arch{arch.X86_64, arch.X86, arch.X32}, true},
+		{[]arch.Arch{arch.AARCH64, arch.ARM}, true},
+		{[]arch.Arch{arch.ARM}, true}, // on aarch64: aarch64 (native) and arm, as LXC
+		{[]arch.Arch{arch.X32}, false},
+		{[]arch.Arch{arch.X86, arch.X86_64}, false},
+	} {
+		q := p.Clone()
+		q.Arches = tc.arches
+		_, _, err := lxc.Format(q, lxc.Options{Lossy: true})
+		if (err == nil) != tc.ok {
+			t.Errorf("arches %v: %v, want ok %v", tc.arches, err, tc.ok)
+		}
+	}
+}
+
+// TestLossyApart: an action LXC lacks is written as the nearest one it
+// has; when that is the written default, which LXC skips, the rule must
+// still stop the calls it stopped, before an overlapping allow.
+func TestLossyApart(t *testing.T) {
+	arches := []arch.Arch{arch.X86_64, arch.X86, arch.X32}
+	for _, tc := range []struct{ def, exc profile.Action }{
+		{profile.Action{Kind: profile.ActTrace, Data: 5}, profile.Action{Kind: profile.ActTrace, Data: 0}},
+		{profile.Action{Kind: profile.ActKillThread}, profile.Action{Kind: profile.ActKillProcess}},
+	} {
+		p := &profile.Profile{Default: tc.def, Arches: arches, Rules: []profile.Rule{
+			{Names: []string{"personality"}, Action: tc.exc, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 8}}},
+			{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: []profile.Cond{{Arg: 0, Op: profile.OpGE, Value: 1}}},
+		}}
+		out, losses, err := lxc.Format(p, lxc.Options{Lossy: true})
+		if err != nil || len(losses) == 0 {
+			t.Fatalf("Format: %v, %v", losses, err)
+		}
+		q, err := lxc.Parse("x", out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err = q.Resolve(profile.Env{Arch: arch.X86_64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nr, _ := arch.X86_64.SyscallNumber("personality")
+		got, err := profile.Evaluate(q, arch.X86_64, profile.Data{Nr: nr, Arch: arch.X86_64.Audit(), Args: [6]uint64{8}})
+		if err != nil || got.Kind == profile.ActAllow || got.Kind == profile.ActLog {
+			t.Errorf("%v inside an allow: personality(8) written as %v, %v\n%s", tc.exc, got, err, out)
+		}
+	}
+}

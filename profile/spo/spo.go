@@ -515,9 +515,28 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	}
 	for i, r := range p.Rules {
 		act := r.Action
+		if act == p.Default {
+			// runc skips it, but it would not be skipped under the
+			// written default: it stands for nothing, so write nothing.
+			if def != p.Default {
+				continue
+			}
+		} else if act == def {
+			// The default changed to this rule's action, which runc would
+			// then skip, letting overlapping rules (an ALLOW) decide the
+			// calls it denied: keep it apart with the profile's own
+			// default action, which the rule was not.
+			loss(i+1, "its %v is now the written default's, which runc skips; written as %v", act, p.Default)
+			act = p.Default
+		}
 		if act.Kind.HasData() && act.Data == 0 {
-			loss(i+1, "errnoRet 0 cannot be written (it is omitted, which means 1); written as 1")
 			act.Data = profile.EPERM
+			if act == def {
+				// Written as the default, runc would skip it: keep it
+				// apart with another action that stops the call.
+				act = apart(p.Default, def)
+			}
+			loss(i+1, "errnoRet 0 cannot be written (it is omitted, which means 1); written as %v", act)
 		}
 		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
 			if profile.Stricter(act, def) == act && act != def {
@@ -544,6 +563,18 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		return nil, losses, err
 	}
 	return out, losses, nil
+}
+
+// apart returns an action that stops a call and is not the written
+// default def: the profile's own default when it was changed, else ERRNO
+// EPERM, or EACCES when EPERM is the default.
+func apart(orig, def profile.Action) profile.Action {
+	for _, a := range []profile.Action{orig, {Kind: profile.ActErrno, Data: profile.EPERM}, {Kind: profile.ActErrno, Data: 13}} {
+		if a != def && a.Kind != profile.ActAllow && a.Kind != profile.ActLog {
+			return a
+		}
+	}
+	return profile.Action{Kind: profile.ActKillProcess}
 }
 
 // LocalhostProfile is the path, relative to the kubelet's seccomp

@@ -124,3 +124,67 @@ securityContext:
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestLossyDefaultErrno: a SeccompProfile cannot hold a default errno, so
+// the default becomes EPERM; a rule ERRNO(1) inside an ALLOW would then
+// equal the default, which runc skips, and the ALLOW would let the calls
+// it denied run. The written profile must deny them still.
+func TestLossyDefaultErrno(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	eperm := profile.Action{Kind: profile.ActErrno, Data: 1}
+	for _, def := range []profile.Action{{Kind: profile.ActErrno, Data: 13}, {Kind: profile.ActTrace, Data: 7}} {
+		exc := eperm
+		if def.Kind == profile.ActTrace {
+			exc = profile.Action{Kind: profile.ActTrace, Data: 1}
+		}
+		p := &profile.Profile{Default: def, Arches: []arch.Arch{arch.X86_64}, Rules: []profile.Rule{
+			{Names: []string{"personality"}, Action: exc, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 8}}},
+			{Names: []string{"personality"}, Action: allow},
+			// The default's own action: skipped by runc, and it must not
+			// come back under the written default.
+			{Names: []string{"personality"}, Action: def, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 9}}},
+		}}
+		// An unconditional allow after a conditional rule: libseccomp
+		// keeps the allow only; so put the exception's ALLOW as a range.
+		p.Rules[1].Conds = []profile.Cond{{Arg: 0, Op: profile.OpGE, Value: 1}}
+		out, losses, err := spo.Format(p, spo.Options{Meta: spo.Meta{Name: "x"}, Lossy: true})
+		if err != nil || len(losses) == 0 {
+			t.Fatalf("Format: %v, losses %v", err, losses)
+		}
+		q, err := spo.Parse("x.yaml", out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nr, _ := arch.X86_64.SyscallNumber("personality")
+		for _, arg := range []uint64{8, 9, 10} {
+			d := profile.Data{Nr: nr, Arch: arch.X86_64.Audit(), Args: [6]uint64{arg}}
+			want, _ := profile.Evaluate(p, arch.X86_64, d)
+			got, err := profile.Evaluate(q, arch.X86_64, d)
+			if err != nil || (got == allow) != (want == allow) {
+				t.Errorf("default %v: personality(%d) written as %v, %v; the profile gives %v\n%s", def, arg, got, err, want, out)
+			}
+		}
+	}
+}
+
+// TestLossyErrnoZero: errnoRet 0 cannot be written; as EPERM a rule may
+// equal the default, which runc skips: it must still stop the call.
+func TestLossyErrnoZero(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86_64}, Rules: []profile.Rule{
+		{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActErrno}, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 8}}},
+		{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: []profile.Cond{{Arg: 0, Op: profile.OpGE, Value: 1}}},
+	}}
+	out, _, err := spo.Format(p, spo.Options{Meta: spo.Meta{Name: "x"}, Lossy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := spo.Parse("x.yaml", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := arch.X86_64.SyscallNumber("personality")
+	got, err := profile.Evaluate(q, arch.X86_64, profile.Data{Nr: nr, Arch: arch.X86_64.Audit(), Args: [6]uint64{8}})
+	if err != nil || got.Kind != profile.ActErrno {
+		t.Errorf("personality(8) written as %v, %v; want an errno\n%s", got, err, out)
+	}
+}

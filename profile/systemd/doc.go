@@ -14,6 +14,18 @@
 // `systemd-analyze syscall-filter` prints (see data/SOURCE); the tests
 // compare them with the installed systemd-analyze.
 //
+// # Sections
+//
+// Units and drop-ins are read as systemd's config_parse reads them:
+// comments (# or ; first), continued lines (a trailing backslash, comment
+// lines inside skipped), sections by their case-sensitive names. The
+// system-call settings count only in the exec section of the unit type
+// ([Service], [Socket], [Mount] or [Swap], told by the file name: a unit
+// such as app.socket, or a drop-in in app.socket.d/; any of them for
+// other names, but only one per file). Elsewhere, before any section, in
+// [Unit], [Install], an X- section or an unknown one, systemd ignores
+// them, and so does Parse; ParseWarn returns a warning for each.
+//
 // # Differences from systemd
 //
 // systemd loads one filter per ABI, each allowing the other ABIs, and a

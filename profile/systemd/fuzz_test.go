@@ -22,8 +22,10 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	f.Add([]byte("SystemCallFilter=~@clock:EPERM read:kill\nSystemCallLog=~write\nSystemCallErrorNumber=kill\n"))
+	f.Add([]byte("[Service]\nSystemCallFilter=~@clock:EPERM read:kill\nSystemCallLog=~write\nSystemCallErrorNumber=kill\n"))
 	f.Add([]byte("[Service]\nSystemCallFilter=\nSystemCallFilter=@default\nSystemCallArchitectures=native x32\n"))
+	f.Add([]byte("SystemCallFilter=\n[Unit]\nSystemCallFilter=\n[Service]\nSystemCallFilter=read \\\n# c\n write\n[X-A]\nSystemCallFilter=\n[Install]\nSystemCallFilter=\n"))
+	f.Add([]byte("[Socket]\nSystemCallFilter=read\n[Swap]\nSystemCallLog=write\n[service]\nSystemCallFilter=\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := systemd.Parse("fuzz", data)
 		if (p == nil) == (err == nil) {

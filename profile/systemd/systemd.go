@@ -3,6 +3,9 @@ package systemd
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,9 +120,10 @@ type settings struct {
 }
 
 type parser struct {
-	file string
-	s    settings
-	seen bool // a seccomp setting was assigned
+	file     string
+	s        settings
+	seen     bool // a seccomp setting was assigned
+	warnings []Warning
 }
 
 func (p *parser) errAt(line, col int, format string, args ...any) error {
@@ -190,12 +194,29 @@ func words(v string, pos posFn) []word {
 // unknown groups, system calls, errno names and architectures, and an
 // errno on an allowed call, which systemd ignores with a warning.
 func Parse(name string, data []byte) (*profile.Profile, error) {
+	pr, _, err := ParseWarn(name, data)
+	return pr, err
+}
+
+// ParseWarn is Parse, and also returns what systemd ignores with a
+// warning: system-call settings outside the exec section of the unit
+// (before any section, in [Unit], [Install], an X- section or a section
+// the unit type does not have) and unknown sections. The warnings are
+// returned with the profile, and with a nil profile when they explain
+// why there is none.
+func ParseWarn(name string, data []byte) (*profile.Profile, []Warning, error) {
 	p := &parser{file: name}
+	pr, err := p.parse(data)
+	return pr, p.warnings, err
+}
+
+func (p *parser) parse(data []byte) (*profile.Profile, error) {
+	name := p.file
 	if l, c := profile.FindNUL(data); l > 0 {
 		return nil, &profile.SyntaxError{File: name, Line: l, Col: c, Err: profile.ErrInvalid,
 			Msg: "NUL byte: systemd reads unit files as C strings, which end there; remove it"}
 	}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text := strings.TrimPrefix(splitLines(data), "\ufeff")
 	if isBare(text) {
 		lines := strings.Split(text, "\n")
 		for i, l := range lines {
@@ -218,6 +239,10 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 		msg := "no SystemCallFilter=, SystemCallArchitectures=, SystemCallErrorNumber= or SystemCallLog= setting: not a seccomp profile (an empty SystemCallFilter= allows every system call)"
 		if isBlank(text) {
 			msg = "empty (only blank lines and comments): not a seccomp profile in any format"
+		} else if len(p.warnings) > 0 {
+			w := p.warnings[0]
+			msg = "no SystemCallFilter=, SystemCallArchitectures=, SystemCallErrorNumber= or SystemCallLog= setting that systemd reads: " + w.Msg
+			return nil, &profile.SyntaxError{File: p.file, Line: w.Line, Col: w.Col, Err: profile.ErrInvalid, Msg: msg}
 		}
 		return nil, &profile.SyntaxError{File: p.file, Line: 1, Col: 1, Err: profile.ErrInvalid, Msg: msg}
 	}
@@ -251,33 +276,136 @@ func isBare(text string) bool {
 	return true
 }
 
+// execSections are the sections systemd reads the system-call settings
+// from: those whose unit types have an exec context (the
+// EXEC_CONTEXT_CONFIG_ITEMS of src/core/load-fragment-gperf.gperf.in),
+// with the unit-name suffix that selects each.
+var execSections = []struct{ section, suffix string }{
+	{"Service", ".service"}, {"Socket", ".socket"}, {"Mount", ".mount"}, {"Swap", ".swap"},
+}
+
+// unitSections are the sections systemd knows in any unit file besides
+// the exec sections; keys there are not system-call settings.
+var unitSections = []string{"Unit", "Install", "Path", "Timer", "Slice", "Scope", "Automount"}
+
+// Warning is something in a unit that systemd ignores, located in the
+// input.
+type Warning struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+// String returns "file:line:col: message".
+func (w Warning) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s", w.File, w.Line, w.Col, w.Msg)
+}
+
+// unitSection tells from a file name which exec section systemd reads: a
+// unit (app.service) or a drop-in in its directory (app.service.d/x.conf)
+// names it by its suffix; for other names ("" when any exec section
+// counts) the file may be of any type.
+func unitSection(name string) string {
+	name = strings.TrimRight(filepath.ToSlash(name), "/")
+	base := path.Base(name)
+	if strings.HasSuffix(base, ".conf") {
+		if dir := path.Base(path.Dir(name)); strings.HasSuffix(dir, ".d") {
+			base = strings.TrimSuffix(dir, ".d")
+		}
+	}
+	for _, s := range execSections {
+		if strings.HasSuffix(base, s.suffix) {
+			return s.section
+		}
+	}
+	return ""
+}
+
+// unit reads a unit file or drop-in as systemd's config_parse does
+// (src/shared/conf-parser.c): lines whose first non-blank character is #
+// or ; are comments, even inside a continued line; a line ending in an
+// unescaped backslash continues on the next, the backslash read as a
+// space; "[Name]" opens a section, names compared case-sensitively;
+// assignments before the first section, in sections the unit type does
+// not have and in X- sections are ignored. The system-call settings
+// count only in the exec section of the unit type (see unitSection);
+// elsewhere they are ignored with a warning, as systemd ignores them.
 func (p *parser) unit(text string) error {
+	want := unitSection(p.file)
 	lines := strings.Split(text, "\n")
+	section, sectionLine := "", 0    // "" before any section and in ignored ones
+	known := false                   // section is one systemd reads
+	execSeen := ""                   // the exec section a setting was read from
 	type seg struct{ off, line int } // where a physical line starts in the joined one
 	for i := 0; i < len(lines); i++ {
 		start := i
 		l := lines[i]
+		if i == 0 {
+			l = strings.TrimPrefix(l, "\ufeff")
+		}
+		if isComment(l) {
+			continue
+		}
 		segs := []seg{{0, i + 1}}
-		// A backslash at the end continues the line.
-		for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
+		for continued(l) && i+1 < len(lines) {
 			i++
+			if isComment(lines[i]) {
+				continue
+			}
 			l = l[:len(l)-1] + " "
 			segs = append(segs, seg{len(l), i + 1})
 			l += lines[i]
 		}
-		t := strings.TrimSpace(l)
-		if t == "" || t[0] == '#' || t[0] == ';' || t[0] == '[' {
+		if continued(l) {
+			l = l[:len(l)-1] + " "
+		}
+		t := strings.Trim(l, " \t\n\r")
+		if t == "" {
+			continue
+		}
+		col := 1 + strings.Index(l, t)
+		if t[0] == '[' {
+			if t[len(t)-1] != ']' {
+				return p.errAt(start+1, col, "invalid section header %q (systemd refuses the unit): want [Name]", t)
+			}
+			section, sectionLine = t[1:len(t)-1], start+1
+			known = slices.Contains(unitSections, section)
+			for _, s := range execSections {
+				if section == s.section {
+					known = want == "" || want == section
+				}
+			}
+			if !known && !strings.HasPrefix(section, "X-") {
+				p.warn(start+1, col, "unknown section [%s]: systemd ignores it and its settings", section)
+			}
 			continue
 		}
 		eq := strings.IndexByte(l, '=')
 		if eq < 0 {
-			return p.errAt(start+1, 1+strings.Index(l, t), "%q is not an assignment (want Key=value) or a [Section]", t)
+			return p.errAt(start+1, col, "%q is not an assignment (want Key=value) or a [Section]", t)
 		}
-		key := strings.TrimSpace(l[:eq])
+		key := strings.Trim(l[:eq], " \t\r")
+		if !isSeccompKey(key) {
+			continue
+		}
+		switch {
+		case sectionLine == 0:
+			p.warn(start+1, col, "%s= before any section: systemd ignores it (put it under [%s])", key, orService(want))
+			continue
+		case !known:
+			p.warn(start+1, col, "%s= in [%s]: systemd ignores it there", key, section)
+			continue
+		case !isExec(section):
+			p.warn(start+1, col, "%s= in [%s]: systemd reads it only in [%s]", key, section, orService(want))
+			continue
+		case execSeen != "" && execSeen != section:
+			return p.errAt(start+1, col, "%s= in [%s] and in [%s]: a unit has one of them; name the file by its unit type (.service, .socket, .mount or .swap)", key, execSeen, section)
+		}
+		execSeen = section
 		v := l[eq+1:]
 		vt := strings.TrimLeft(v, " \t")
 		vstart := eq + 1 + len(v) - len(vt)
-		vt = strings.TrimRight(vt, " \t")
+		vt = strings.TrimRight(vt, " \t\r")
 		pos := func(off int) (int, int) {
 			o := vstart + off
 			s := segs[0]
@@ -288,14 +416,55 @@ func (p *parser) unit(text string) error {
 			}
 			return s.line, o - s.off + 1
 		}
-		switch key {
-		case keyFilter, keyErrno, keyArches, keyLog:
-			if err := p.assign(key, vt, pos); err != nil {
-				return err
-			}
+		if err := p.assign(key, vt, pos); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func isSeccompKey(k string) bool {
+	return k == keyFilter || k == keyErrno || k == keyArches || k == keyLog
+}
+
+func isExec(section string) bool {
+	for _, s := range execSections {
+		if section == s.section {
+			return true
+		}
+	}
+	return false
+}
+
+func orService(s string) string {
+	if s == "" {
+		return "Service"
+	}
+	return s
+}
+
+// isComment reports whether a physical line is a comment.
+func isComment(l string) bool {
+	t := strings.TrimLeft(l, " \t\n\r")
+	return t != "" && (t[0] == '#' || t[0] == ';')
+}
+
+// continued reports whether l ends in a backslash that no backslash
+// escapes.
+func continued(l string) bool {
+	escaped := false
+	for i := 0; i < len(l); i++ {
+		if escaped {
+			escaped = false
+		} else if l[i] == '\\' {
+			escaped = true
+		}
+	}
+	return escaped
+}
+
+func (p *parser) warn(line, col int, format string, args ...any) {
+	p.warnings = append(p.warnings, Warning{File: p.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (p *parser) assign(key, v string, pos posFn) error {
@@ -673,6 +842,82 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			if !reported[i] {
 				reported[i] = true
 				loss(i, "systemd has no argument conditions, includes or excludes (%s); each call gets the strictest action it could get", describe(p.Rules[i-1]))
+			}
+		}
+	}
+
+	// What libseccomp makes of the rules on each ABI can be stricter than
+	// that reading: on 32-bit ABIs a condition may compare nothing, and a
+	// conditional rule then decides the call before a later unconditional
+	// one. Take the strictest action the call can get on any ABI.
+	for _, a := range p.Arches {
+		if len(p.ArchMap) > 0 || p.Conditional() {
+			break
+		}
+		t, err := p.Table(a, profile.TableOptions{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("format systemd: %w", err)
+		}
+		// strictest is the strictest action entry nr gives calls whose
+		// first argument may be call (any, when call < 0).
+		strictest := func(nr uint32, call int64) (profile.Action, bool) {
+			e, ok := t.Lookup(nr)
+			if !ok {
+				return profile.Action{}, false
+			}
+			if len(e.Rules) == 0 {
+				return e.Action, true
+			}
+			// The rules are tried in order: those that may match, up to
+			// the first that surely does, then the fallback.
+			var x profile.Action
+			stricter := func(a profile.Action) {
+				if x.Kind == 0 {
+					x = a
+				} else {
+					x = profile.Stricter(x, a)
+				}
+			}
+			for _, r := range e.Rules {
+				applies, surely := true, call >= 0
+				for _, c := range r.Conds {
+					if c.Arg != 0 || call < 0 {
+						surely = false
+					} else if !c.Match(uint64(call)) {
+						applies = false
+					}
+				}
+				if applies {
+					stricter(r.Action)
+					if surely {
+						return x, true
+					}
+				}
+			}
+			stricter(e.Fallback)
+			return x, true
+		}
+		for _, n := range slices.Sorted(maps.Keys(decided)) {
+			d := decided[n]
+			var xs []profile.Action
+			if nr, ok := a.SyscallNumber(n); ok {
+				if x, ok := strictest(nr, -1); ok {
+					xs = append(xs, x)
+				}
+			}
+			// Through socketcall or ipc the call also meets the rules of
+			// the multiplexer and of the other calls it carries.
+			if mx, ok := a.Multiplexed(n); ok {
+				if x, ok := strictest(mx.Nr, int64(mx.Call)); ok {
+					xs = append(xs, x)
+				}
+			}
+			for _, x := range xs {
+				if s := profile.Stricter(d, x); s != d {
+					decided[n] = s
+					loss(0, "%s: on %s libseccomp gives it %v, stricter than the rules read without arguments (%v); written as %v", n, a, x, d, s)
+					d = s
+				}
 			}
 		}
 	}

@@ -412,7 +412,7 @@ func runs(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind =
 // covers is written as an explicit empty SystemCallFilter=, which reads
 // back as the same profile (a unit without settings is refused).
 func TestNoFilter(t *testing.T) {
-	p, err := systemd.Parse("reset", []byte("SystemCallFilter=\n"))
+	p, err := systemd.Parse("reset", []byte("[Service]\nSystemCallFilter=\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,5 +429,91 @@ func TestNoFilter(t *testing.T) {
 	}
 	if !reflect.DeepEqual(p, q) {
 		t.Fatalf("Parse(Format(p)) != p:\n%+v\n%+v", p, q)
+	}
+}
+
+// TestSections: the system-call settings count only in the exec section
+// of the unit type, as systemd reads them; elsewhere they are ignored
+// with a warning, and a reset there does not open the filter.
+func TestSections(t *testing.T) {
+	eperm := profile.Action{Kind: profile.ActErrno, Data: 1}
+	allow := profile.Action{Kind: profile.ActAllow}
+	const filter = "[Service]\nSystemCallErrorNumber=EPERM\nSystemCallFilter=read write\n"
+	for _, tc := range []struct {
+		name, file, text string
+		want             map[string]profile.Action // nil: an error
+		warnings         int
+	}{
+		{"reset in Install", "app.service", filter + "[Install]\nSystemCallFilter=\nSystemCallErrorNumber=\n", map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"reset in Unit", "app.service", "[Unit]\nSystemCallFilter=\n" + filter, map[string]profile.Action{"read": allow, "mount": eperm}, 1},
+		{"reset in X- section", "x.conf", filter + "[X-Mine]\nSystemCallFilter=\n", map[string]profile.Action{"write": allow, "mount": eperm}, 1},
+		{"reset before any section", "x.conf", "SystemCallFilter=\nSystemCallFilter=mount\n" + filter, map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"sections are case-sensitive", "x.conf", filter + "[service]\nSystemCallFilter=\n", map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"allow in Socket of a service", "app.service", filter + "[Socket]\nSystemCallFilter=mount\n", map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"socket unit", "app.socket", "[Service]\nSystemCallFilter=\n[Socket]\nSystemCallErrorNumber=EPERM\nSystemCallFilter=read\n", map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"drop-in of a mount", "/etc/systemd/system/data.mount.d/10-filter.conf", "[Mount]\nSystemCallErrorNumber=EPERM\nSystemCallFilter=read\n[Service]\nSystemCallFilter=\n", map[string]profile.Action{"read": allow, "mount": eperm}, 2},
+		{"two exec sections of an unnamed type", "x.conf", filter + "[Swap]\nSystemCallFilter=mount\n", nil, 0},
+		{"only outside the exec section", "app.service", "[Unit]\nSystemCallFilter=read\n", nil, 1},
+		{"comment inside a continued line", "app.service", "[Service]\nSystemCallErrorNumber=EPERM\nSystemCallFilter=read \\\n# mount\n  write\n", map[string]profile.Action{"read": allow, "write": allow, "mount": eperm}, 0},
+		{"escaped backslash ends the line", "app.service", "[Service]\nSystemCallErrorNumber=EPERM\nSystemCallFilter=read\\\\\nSystemCallFilter=write\n", nil, 0},
+		{"bad section header", "app.service", "[Service\nSystemCallFilter=read\n", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, warnings, err := systemd.ParseWarn(tc.file, []byte(tc.text))
+			if len(warnings) != tc.warnings {
+				t.Errorf("warnings %v, want %d", warnings, tc.warnings)
+			}
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("no error; profile %+v", p)
+				}
+				var se *profile.SyntaxError
+				if !errors.As(err, &se) || se.Line == 0 {
+					t.Errorf("error %v is not located", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range tc.want {
+				if got := action(t, p, name); got != want {
+					t.Errorf("%s: %v, want %v", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestLossyMultiplexed: systemd reads no arguments, so a call with
+// conditional rules gets the strictest action it could get; through
+// socketcall(2) a call also meets the multiplexer's own rules, which can
+// deny what the call's rules allow. The written unit must not let run
+// what the profile denies there.
+func TestLossyMultiplexed(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86}, Rules: []profile.Rule{
+		{Names: []string{"socketcall"}, Action: profile.Action{Kind: profile.ActErrno, Data: 13}, Conds: []profile.Cond{{Arg: 3, Op: profile.OpGE, Value: 5}}},
+		{Names: []string{"setsockopt"}, Action: profile.Action{Kind: profile.ActAllow}},
+	}}
+	out, _, err := systemd.Format(p, systemd.Options{Lossy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := systemd.Parse("x.service", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err = q.Resolve(profile.Env{Arch: arch.X86})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := arch.X86.SyscallNumber("socketcall")
+	for _, a3 := range []uint64{0, 5, 6} {
+		d := profile.Data{Nr: nr, Arch: arch.X86.Audit(), Args: [6]uint64{14, 0, 0, a3}}
+		want, _ := profile.Evaluate(p, arch.X86, d)
+		got, err := profile.Evaluate(q, arch.X86, d)
+		if err != nil || runs(got) && !runs(want) {
+			t.Errorf("socketcall(SYS_SETSOCKOPT, ..., %d): written %v, %v; the profile gives %v\n%s", a3, got, err, want, out)
+		}
 	}
 }

@@ -1,0 +1,229 @@
+package formats_test
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/formats"
+	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/profile/ociconfig"
+	"github.com/syscage/syscage/profile/spo"
+	"github.com/syscage/syscage/seccomp"
+)
+
+var (
+	lossyN    = flag.Int("lossy.n", map[bool]int{false: 600, true: 50}[testenv.Race], "random profiles TestLossyNeverWider converts to every format")
+	lossySeed = flag.Uint64("lossy.seed", 0, "seed of TestLossyNeverWider; 0 picks one from the clock")
+)
+
+// noStub leaves out the ENOSYS answer for numbers above an ABI's table,
+// which depends on the numbers a profile names and is no part of its
+// meaning (see seccomp.Expect).
+var noStub = seccomp.Options{NoENOSYS: true}
+
+type lossyStats struct {
+	conversions, exact, lossy, refused, skipped, calls int
+	failures                                           []string
+}
+
+// TestLossyNeverWider is the promise of every lossy conversion, checked
+// through the compiled filters: random profiles (overlapping rules of
+// different actions included) are written in every format with Lossy,
+// read back, and compiled for every host the written profile can be used
+// on (the profile's host, and for formats that cover each host's compat
+// ABIs, every host whose coverage meets the profile's ABIs); on every ABI
+// the written profile covers, on inputs seeded from the conditions'
+// boundary values and random ones, it lets a call run only when the
+// profile does, and a conversion reported without losses decides every
+// call as the profile does. An OCI config.json (ociconfig) must be
+// exact.
+func TestLossyNeverWider(t *testing.T) {
+	seed := *lossySeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (-lossy.seed to repeat), %d profiles", seed, *lossyN)
+	start := time.Now()
+	var mu sync.Mutex
+	var total lossyStats
+	next := 0
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := i >= *lossyN || len(total.failures) > 0
+				mu.Unlock()
+				if stop {
+					return
+				}
+				s := checkLossy(seed, i)
+				mu.Lock()
+				total.conversions += s.conversions
+				total.exact += s.exact
+				total.lossy += s.lossy
+				total.refused += s.refused
+				total.skipped += s.skipped
+				total.calls += s.calls
+				total.failures = append(total.failures, s.failures...)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	s := total
+	t.Logf("%d conversions checked (%d exact, %d lossy) on %d calls, %d refused by the writer, %d profiles skipped (libseccomp refuses them), in %v",
+		s.conversions, s.exact, s.lossy, s.calls, s.refused, s.skipped, time.Since(start).Round(time.Millisecond))
+	for i, f := range s.failures {
+		if i == 3 {
+			t.Errorf("... %d more", len(s.failures)-i)
+			break
+		}
+		t.Error(f)
+	}
+	if len(s.failures) == 0 && s.conversions < *lossyN {
+		t.Errorf("only %d conversions checked for %d profiles", s.conversions, *lossyN)
+	}
+}
+
+func checkLossy(seed uint64, i int) (s lossyStats) {
+	fail := func(format string, args ...any) lossyStats {
+		s.failures = append(s.failures, fmt.Sprintf("profile %d (-lossy.seed %d): ", i, seed)+fmt.Sprintf(format, args...))
+		return s
+	}
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	p := proftest.Random(r, proftest.Config{AllowOverlap: r.IntN(2) == 0})
+	host := proftest.Host(p)
+	if _, err := seccomp.Compile(p, host, noStub); err != nil {
+		s.skipped++
+		return s
+	}
+	type written struct {
+		name   string
+		data   []byte
+		losses []profile.Loss
+		parse  func([]byte) (*profile.Profile, error)
+	}
+	var outs []written
+	for _, f := range []formats.Format{formats.OCI, formats.LXC, formats.Systemd, formats.SPO} {
+		data, losses, err := formats.Write(p, f, formats.Options{Lossy: true, Meta: spo.Meta{Name: "random"}})
+		if err != nil {
+			if !errors.Is(err, profile.ErrNotExpressible) {
+				return fail("write %s: %v", f, err)
+			}
+			s.refused++
+			continue
+		}
+		outs = append(outs, written{string(f), data, losses, func(b []byte) (*profile.Profile, error) {
+			q, _, err := formats.Parse("written", b, f)
+			return q, err
+		}})
+	}
+	spec, err := ociconfig.ToSpec(p)
+	if err != nil {
+		return fail("ociconfig: %v", err)
+	}
+	cfg, err := json.Marshal(map[string]any{"ociVersion": "1.0.2", "linux": map[string]any{"seccomp": spec}})
+	if err != nil {
+		return fail("%v", err)
+	}
+	outs = append(outs, written{"ociconfig", cfg, nil, func(b []byte) (*profile.Profile, error) { return oci.Parse("config.json", b) }})
+
+	for _, w := range outs {
+		q, err := w.parse(w.data)
+		if err != nil {
+			return fail("%s: read back what was written: %v\n%s", w.name, err, w.data)
+		}
+		s.conversions++
+		if len(w.losses) == 0 {
+			s.exact++
+		} else {
+			s.lossy++
+		}
+		for _, h := range hostsFor(p, host, q) {
+			qh := q
+			if q.Conditional() {
+				if qh, err = q.Resolve(profile.Env{Arch: h}); err != nil {
+					return fail("%s: resolve for %s: %v", w.name, h, err)
+				}
+			}
+			fp, err := seccomp.Compile(p, h, noStub)
+			if err != nil {
+				continue // p is refused on this host (a name conflict on its native ABI)
+			}
+			fq, err := seccomp.Compile(qh, h, noStub)
+			if err != nil {
+				return fail("%s: compile what was written for %s: %v\n%s", w.name, h, err, w.data)
+			}
+			abis := proftest.Covered(qh, h)
+			for _, a := range proftest.Covered(p, h) {
+				if !slices.Contains(abis, a) {
+					abis = append(abis, a)
+				}
+			}
+			for _, a := range abis {
+				rp, err1 := proftest.NewRunner(fp, a)
+				rq, err2 := proftest.NewRunner(fq, a)
+				if err := errors.Join(err1, err2); err != nil {
+					return fail("%v", err)
+				}
+				for _, d := range proftest.Probe(r, a, 20, p, qh) {
+					vp, err1 := rp.Run(d)
+					vq, err2 := rq.Run(d)
+					if err := errors.Join(err1, err2); err != nil {
+						return fail("%v", err)
+					}
+					s.calls++
+					wider := proftest.Permits(vq) && !proftest.Permits(vp)
+					// Exactness is promised for the profile's own host; on
+					// other hosts the written profile must not be wider.
+					if wider || len(w.losses) == 0 && h == host && vp != vq {
+						name, _ := a.SyscallName(uint32(d.Nr))
+						what := "lets run what the profile does not"
+						if !wider {
+							what = "was reported exact but decides otherwise"
+						}
+						return fail("%s %s on a %s host: %s %s (nr %#x, arch %#x) args %#x: written %v, profile %v\nlosses: %v\nprofile: %+v\nwritten:\n%s",
+							w.name, what, h, a, name, uint32(d.Nr), d.Arch, d.Args, seccomp.ActionOf(vq), seccomp.ActionOf(vp), w.losses, p, w.data)
+					}
+				}
+			}
+		}
+	}
+	return s
+}
+
+// hostsFor returns the hosts a profile written from p (covering host and
+// p.Arches) may be used on: host, and when q has an archMap (a format
+// that covers each host's compat ABIs), every host of it whose coverage
+// meets p's ABIs.
+func hostsFor(p *profile.Profile, host arch.Arch, q *profile.Profile) []arch.Arch {
+	out := []arch.Arch{host}
+	covered := proftest.Covered(p, host)
+	for _, e := range q.ArchMap {
+		meets := slices.Contains(covered, e.Arch)
+		for _, a := range e.Sub {
+			meets = meets || slices.Contains(covered, a)
+		}
+		if meets && !slices.Contains(out, e.Arch) {
+			out = append(out, e.Arch)
+		}
+	}
+	return out
+}
