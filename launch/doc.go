@@ -49,4 +49,31 @@
 // a KILL the kernel sends no signal anyone can observe, and the launcher
 // reads the kernel's seccomp record from /dev/kmsg (package audit) where
 // it may, or asks Cmd.KernelRecord.
+//
+// While the program runs the launcher supervises its whole tree. It
+// follows the kernel's seccomp records (from the start, when the filter
+// can kill or trap) and reports each kill, and each trap the kernel
+// records (with SECCOMP_FILTER_FLAG_LOG), of a process of the tree as a
+// TreeEvent: to Cmd.OnEvent as it happens, in Status.Events at the end.
+// The tree is the program's audit session (Cmd.AuditSession), which
+// every process it starts inherits and none can leave without
+// CAP_AUDIT_CONTROL; without one, only the program's own process.
+//
+// With Cmd.ExecOnce a second filter, installed by the stage before the
+// profile's with a notification listener, sends execve and execveat of
+// every ABI the host runs to the launcher (SECCOMP_RET_USER_NOTIF). The
+// launcher takes the listener out of the stage (pidfd_getfd; it is
+// close-on-exec, so the program never holds it), lets the stage's own
+// execve go on and answers every later one EPERM, unless Cmd.ExecAllow
+// allows it. A notification is read once: the path is copied from the
+// caller's memory, and the answer is given only if
+// SECCOMP_IOCTL_NOTIF_ID_VALID then says the call is still the one
+// notified. Where the profile denies execve, its denial wins (the
+// kernel takes the most severe action of the two filters). When the
+// launcher is gone, or Wait has returned, the kernel answers ENOSYS: no
+// process of the tree executes a program the launcher did not see.
+//
+// With Cmd.MemoryDenyWriteExecute the profile is transformed by
+// harden.WX (memory writable and executable at once gets EPERM) and the
+// program runs with PR_SET_MDWE where the kernel has it.
 package launch

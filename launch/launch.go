@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/unix"
@@ -79,6 +81,59 @@ type Cmd struct {
 	// listenerMetadata or a flag that needs a seccomp agent is refused
 	// (ErrFilter) rather than run without it.
 	Flags seccomp.Flags
+
+	// MemoryDenyWriteExecute denies memory that is writable and
+	// executable at once, as systemd's MemoryDenyWriteExecute= does: the
+	// profile gets harden.WX before it is compiled (mmap, mprotect,
+	// pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC get
+	// EPERM on every ABI it covers), and the program runs with
+	// PR_SET_MDWE where the kernel has it (6.3+), which also refuses
+	// making a mapping executable once it was writable. A Filter given
+	// ready-made must deny those calls already: Start checks it does on
+	// the native ABI, and refuses it (ErrFilter) if not.
+	MemoryDenyWriteExecute bool
+
+	// ExecOnce lets the program's tree call execve and execveat only
+	// once: the launch itself. Both calls are notified to the launcher
+	// (SECCOMP_RET_USER_NOTIF, from a filter stacked on the profile's),
+	// which lets the stage's execve go on and fails every later one in
+	// the tree with EPERM, reported as a TreeEvent. ExecAllow names
+	// programs that may still be executed; see ExecAllow. If the
+	// launcher dies, or has returned from Wait, the kernel fails the
+	// calls with ENOSYS: nothing in the tree executes a program without
+	// the launcher's answer.
+	ExecOnce bool
+	// ExecAllow, with ExecOnce, are programs the tree may execute after
+	// the launch: the launcher reads the path the call names (copied
+	// once from the caller's memory, then checked with
+	// SECCOMP_IOCTL_NOTIF_ID_VALID), resolves it from the caller's root
+	// and working directory, and lets the call go on when it names the
+	// same file (device and inode) as one of these, resolved at Start.
+	// The kernel then reads the path again: a program with a second
+	// thread or process sharing its memory that rewrites the path in
+	// between, or one that renames another file over an allowed one,
+	// can execute something else (a time-of-check to time-of-use race no
+	// notification can close, since the kernel never executes what the
+	// launcher checked). ExecAllow narrows the race, it does not close
+	// it: execveat with a descriptor (a dirfd other than AT_FDCWD, or
+	// AT_EMPTY_PATH) is refused outright, since a descriptor's file can
+	// change without a trace in the caller's memory. Where the program
+	// runs code an attacker controls, use ExecOnce alone.
+	ExecAllow []string
+	// AllowOpen brokers the program's opens: open, openat, openat2 and
+	// creat of every ABI the host runs are notified to the launcher,
+	// which opens the file itself when it lies in one of these trees
+	// (or DefaultOpens, unless NoDefaultOpens), with the access asked
+	// when the rule allows it, and hands the program the descriptor
+	// (SECCOMP_ADDFD_FLAG_SEND); any other open gets EACCES and is
+	// reported. See OpenRule for how names resolve. Calls that take a
+	// path without opening (stat, access, readlink, ...) are left to the
+	// profile. Without a listener (the launcher gone) opens get ENOSYS.
+	AllowOpen      []OpenRule
+	NoDefaultOpens bool
+	// OnEvent, if set, is called for each TreeEvent as it happens, from
+	// a goroutine of the launcher; Status.Events has them all at the end.
+	OnEvent func(TreeEvent)
 
 	// DropCaps drops every capability but KeepCaps from the bounding,
 	// permitted, effective and inheritable sets before the filter is
@@ -191,6 +246,56 @@ type Status struct {
 	// siginfo the program forged with rt_sigqueueinfo(2)).
 	Seccomp   bool
 	Violation *Violation
+	// Events are the seccomp kills and traps the kernel recorded in the
+	// program's tree, and the calls the launcher denied (ExecOnce), in
+	// the order the launcher learned of them.
+	Events []TreeEvent
+}
+
+// TreeEvent is a system call of a process in the program's tree that the
+// filter killed or trapped, or that the launcher denied.
+//
+// The launcher knows the tree by the audit session the program starts
+// (Cmd.AuditSession; the kernel refuses it without CAP_AUDIT_CONTROL,
+// and then only the program's own process is known) and by the
+// notifications of its filter. Kill records come from the kernel's
+// audit records (package audit); so do traps, which the kernel records
+// only with SECCOMP_FILTER_FLAG_LOG.
+type TreeEvent struct {
+	PID  int    // the process (thread group id)
+	Comm string // its task name, which the program chooses: see String
+	Violation
+	// Policy is set when the launcher, not the filter, decided: the
+	// option that denied the call ("exec-once", "allow-open").
+	Policy string
+	// Path is the path the call named (the program of an execve, the
+	// file of an open), as the launcher read it from the caller's
+	// memory.
+	Path string
+}
+
+// String is the one-line report, such as
+// `pid 4242 sh: uname (63 on x86_64) got KILL_PROCESS from rule 2 of the profile (uname)`.
+// The task name and path, chosen by the program, are quoted as Go
+// quotes strings when they hold anything but printable characters
+// (escape sequences, bidirectional overrides, quotes, invalid UTF-8).
+func (e TreeEvent) String() string {
+	s := fmt.Sprintf("pid %d %s: ", e.PID, untrusted(e.Comm))
+	if e.Policy != "" {
+		return s + fmt.Sprintf("%s (%d on %s) of %s got %s by %s", e.Name, e.Nr, e.Arch, untrusted(e.Path), e.Action, e.Policy)
+	}
+	return s + e.Violation.String()
+}
+
+// untrusted returns s fit for a terminal: as it is when every character
+// is printable and none is a quote or a backslash, else quoted.
+func untrusted(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == '\\' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // ExitCode is the code a shell would report: the program's own, or

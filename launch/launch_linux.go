@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"github.com/syscage/syscage/internal/interp"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -62,6 +64,10 @@ type stageConfig struct {
 	Flags    seccomp.Flags
 	Status   int  // descriptor of the status pipe
 	Session  bool // start a new audit session
+	MDWE     bool // set PR_SET_MDWE where the kernel has it
+	// Notify is installed before Program, with a listener whose number
+	// the stage reports on the status pipe (ExecOnce).
+	Notify bpf.Program
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -72,6 +78,8 @@ type stageResult struct {
 	// arguments it was judged with.
 	Ret  uint32
 	Args [6]uint64
+	// With "listener": the descriptor of the notification listener.
+	FD int
 }
 
 // RunStage is the stage: args are what follow StageArg. It never
@@ -108,6 +116,13 @@ func RunStage(args []string) {
 		// A new audit session for the program's tree; refused without
 		// CAP_AUDIT_CONTROL, and then the parent reads no session.
 		os.WriteFile("/proc/self/loginuid", []byte(strconv.Itoa(os.Getuid())), 0)
+	}
+	if c.MDWE {
+		// Where the kernel lacks it (before 6.3: EINVAL), the filter
+		// alone denies writable and executable memory.
+		if err := unix.SetMDWE(); err != nil && err != syscall.EINVAL {
+			fail("setup", "set PR_SET_MDWE: %v", err)
+		}
 	}
 	if c.DropCaps {
 		last, err := unix.CapLast()
@@ -153,6 +168,19 @@ func RunStage(args []string) {
 		json.NewEncoder(status).Encode(stageResult{Kind: "execve", Ret: ret, Args: execArgs})
 		os.Exit(125)
 	}
+	if len(c.Notify) > 0 {
+		// Before the profile's filter, which may deny the write: the
+		// launcher takes the listener out of this process (pidfd_getfd)
+		// and answers this thread's execve. The listener is
+		// close-on-exec: the program never holds it.
+		in, err := seccomp.InstallProgram(c.Notify, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_NEW_LISTENER, NoTSync: true, CallingThread: true})
+		if err != nil {
+			fail("filter", "install the exec filter: %v", err)
+		}
+		if err := json.NewEncoder(status).Encode(stageResult{Kind: "listener", FD: in.ListenerFD}); err != nil {
+			os.Exit(125)
+		}
+	}
 	debug.SetGCPercent(-1)
 	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
@@ -184,16 +212,21 @@ func cStrings(ss []string) ([]*byte, error) {
 
 // sysCmd is the state of a started Cmd.
 type sysCmd struct {
-	cmd     *exec.Cmd
-	prog    bpf.Program // the filter the program runs under
-	native  arch.Arch
-	badArch profile.Action
-	kmsg    *audit.Follower // the kernel log, followed from before the start
-	traced  bool
-	trace   chan traceResult // the tracer's findings, when traced
-	ended   chan struct{}    // closed when the program has been waited for
-	signals chan os.Signal   // the signals to forward, with ForwardSignals
-	waited  sync.Once
+	cmd    *exec.Cmd
+	events *events
+	// followDone and execDone are closed when the tree's record follower
+	// and the exec supervisor have returned (nil when not started).
+	followDone, execDone chan struct{}
+	profile              *profile.Profile // the profile the filter was compiled from, as run
+	prog                 bpf.Program      // the filter the program runs under
+	native               arch.Arch
+	badArch              profile.Action
+	kmsg                 *audit.Follower // the kernel log, followed from before the start
+	traced               bool
+	trace                chan traceResult // the tracer's findings, when traced
+	ended                chan struct{}    // closed when the program has been waited for
+	signals              chan os.Signal   // the signals to forward, with ForwardSignals
+	waited               sync.Once
 }
 
 // traceResult is what the tracer saw.
@@ -235,14 +268,25 @@ func (c *Cmd) Start() error {
 	if err != nil {
 		return err
 	}
+	prof := c.Profile
 	f := c.Filter
 	if f == nil {
 		if c.Profile == nil {
 			return startErr(ErrSetup, "launch %s: no profile and no filter", c.Path)
 		}
-		f, err = seccomp.Compile(c.Profile, native, c.Compile)
+		if c.MemoryDenyWriteExecute {
+			if prof, _, err = harden.WX(prof, native); err != nil {
+				return startErr(ErrFilter, "deny writable and executable memory: %v", err)
+			}
+		}
+		f, err = seccomp.Compile(prof, native, c.Compile)
 		if err != nil {
 			return startErr(ErrFilter, "compile the profile: %v", err)
+		}
+	}
+	if c.MemoryDenyWriteExecute {
+		if err := checkWX(f.Program, native); err != nil {
+			return startErr(ErrFilter, "%v", err)
 		}
 	}
 	pflags, err := profileFlags(c.Profile)
@@ -267,11 +311,40 @@ func (c *Cmd) Start() error {
 	if env == nil {
 		env = os.Environ()
 	}
+	var allowIDs map[fileID]string
+	var notify bpf.Program
+	var notifyNames []string
+	var opens []OpenRule
+	if len(c.AllowOpen) > 0 {
+		notifyNames = append(notifyNames, openCalls...)
+		opens = slices.Clone(c.AllowOpen)
+		if !c.NoDefaultOpens {
+			opens = append(opens, DefaultOpens...)
+		}
+	}
+	if len(notifyNames) > 0 || c.ExecOnce {
+		// Always with a notify filter: the stage's own execve tells the
+		// launcher where the stage ends and the program begins.
+		notifyNames = append(notifyNames, "execve", "execveat")
+	}
+	if len(notifyNames) > 0 {
+		if notify, err = notifyProgram(native, notifyNames); err != nil {
+			return startErr(ErrFilter, "notify: %v", err)
+		}
+	}
+	if c.ExecOnce {
+		if allowIDs, err = execAllowIDs(c.ExecAllow); err != nil {
+			return startErr(ErrSetup, "%v", err)
+		}
+	} else if len(c.ExecAllow) > 0 {
+		return startErr(ErrSetup, "launch: ExecAllow needs ExecOnce")
+	}
 	cfg := stageConfig{
-		Path: path, Args: args, Env: env,
+		Notify: notify,
+		Path:   path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,
 		Program: f.Program, Flags: c.Flags | pflags,
-		Session: c.AuditSession,
+		Session: c.AuditSession, MDWE: c.MemoryDenyWriteExecute,
 	}
 	for i, x := range c.ExtraFiles {
 		if x != nil {
@@ -309,7 +382,7 @@ func (c *Cmd) Start() error {
 	// program ended); the child checks after setting it that the launcher
 	// is still its parent, and kills itself if not.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
-	s := &sysCmd{cmd: cmd, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
+	s := &sysCmd{events: newEvents(c.OnEvent), cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
 	if c.KernelRecord == nil && canKill(f.Program) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
@@ -338,11 +411,37 @@ func (c *Cmd) Start() error {
 	js, _ := json.Marshal(cfg)
 	_, werr := cfgW.Write(js)
 	cfgW.Close()
-	msg, rerr := io.ReadAll(stR)
+	br := bufio.NewReader(stR)
+	var msg []byte
+	var rerr error
+	if len(notify) > 0 && werr == nil {
+		line, err := br.ReadBytes('\n')
+		var r stageResult
+		if err == nil && json.Unmarshal(line, &r) == nil && r.Kind == "listener" {
+			fd, err := unix.FindListener(cmd.Process.Pid)
+			if err != nil || fd < 0 {
+				// Fail closed: the stage waits in its execve for an
+				// answer no one would give.
+				cmd.Process.Kill()
+				c.wait()
+				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
+			}
+			s.execDone = make(chan struct{})
+			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, opens)
+		} else {
+			msg = line
+		}
+	}
+	rest, rerr := io.ReadAll(br)
+	msg = append(msg, rest...)
 	if len(bytes.TrimSpace(msg)) == 0 && werr == nil && rerr == nil {
 		// execve closed the status pipe.
 		if c.AuditSession {
 			c.Session = auditSession(cmd.Process.Pid)
+		}
+		if s.kmsg != nil {
+			s.followDone = make(chan struct{})
+			go s.treeFollow(cmd.Process.Pid, c.Session)
 		}
 		if s.signals != nil {
 			go s.forward(cmd.Process.Pid)
@@ -588,9 +687,23 @@ func (c *Cmd) Wait() error {
 
 func (c *Cmd) wait() {
 	s := c.sys
-	if s.kmsg != nil {
-		defer s.kmsg.Close()
-	}
+	defer func() {
+		if s.followDone != nil {
+			// The records of calls made before the program ended are
+			// in the follower's queue: read them before it closes.
+			s.events.settle(100*time.Millisecond, kernelLogWait)
+		}
+		if s.kmsg != nil {
+			s.kmsg.Close()
+		}
+		if s.followDone != nil {
+			<-s.followDone
+		}
+		if s.execDone != nil {
+			<-s.execDone
+		}
+		c.Status.Events = s.events.snapshot()
+	}()
 	var tr traceResult
 	if s.trace != nil {
 		tr = <-s.trace
@@ -630,13 +743,19 @@ func (c *Cmd) wait() {
 	}
 	kill := canKill(s.prog)
 	find := c.KernelRecord
-	if find == nil && s.kmsg != nil {
-		find = func(pid int) (Record, bool) { return killRecord(s.kmsg, pid, kernelLogWait) }
+	if find == nil && s.followDone != nil {
+		find = func(pid int) (Record, bool) {
+			e, ok := s.events.find(func(e TreeEvent) bool {
+				k := e.Action.Kind
+				return e.PID == pid && e.Policy == "" && (k == profile.ActKillProcess || k == profile.ActKillThread)
+			}, kernelLogWait)
+			return e.Record, ok
+		}
 	}
 	if find != nil {
 		if r, ok := find(c.Process.Pid); ok {
 			c.Status.Seccomp = true
-			c.Status.Violation = explain(c.Profile, s.native, s.badArch, r, "kernel log")
+			c.Status.Violation = explain(s.profile, s.native, s.badArch, r, "kernel log")
 			return
 		}
 	}
@@ -650,25 +769,6 @@ func (c *Cmd) wait() {
 // to reach the kernel log (the audit subsystem writes it from a thread of
 // its own, after the process died).
 const kernelLogWait = 2 * time.Second
-
-// killRecord returns the record of the seccomp KILL that ended process
-// pid, waiting for it at most timeout.
-func killRecord(f *audit.Follower, pid int, timeout time.Duration) (Record, bool) {
-	t := time.AfterFunc(timeout, func() { f.Close() })
-	defer t.Stop()
-	for {
-		e, err := f.Next()
-		var se *audit.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			continue
-		case err != nil:
-			return Record{}, false
-		case e.PID == pid && e.Killed() && e.Arch != arch.Invalid:
-			return Record{Arch: e.Arch, Nr: e.Nr, Ret: e.Code}, true
-		}
-	}
-}
 
 // canKill reports whether prog can return a KILL action.
 func canKill(prog bpf.Program) bool {
@@ -692,7 +792,7 @@ func (c *Cmd) trapViolation(si *unix.Sigsys) *Violation {
 	}
 	ret := seccomp.SECCOMP_RET_TRAP | uint32(si.Data)
 	r := Record{Arch: a, Nr: si.Syscall, Ret: ret, Args: si.Args, HasArgs: si.HasArgs}
-	return explain(c.Profile, c.sys.native, c.sys.badArch, r, "siginfo")
+	return explain(c.sys.profile, c.sys.native, c.sys.badArch, r, "siginfo")
 }
 
 // auditSession returns the audit session id of process pid, or 0 when it

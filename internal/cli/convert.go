@@ -30,6 +30,7 @@ type convertOptions struct {
 	podSnippet bool
 	json       bool
 	harden     bool
+	wx         bool
 	profileFlags
 }
 
@@ -85,6 +86,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
 	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
+	f.BoolVar(&o.wx, "wx", false, "deny memory writable and executable at once (mmap/mprotect/pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC: EPERM); resolves the profile for --arch")
 	f.BoolVar(&o.json, "json", false, "print what was written and every loss as JSON on stdout (needs -o)")
 	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
@@ -136,7 +138,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if o.harden || needsResolve(p, to, o.ociConfig != "") {
+	if o.harden || o.wx || needsResolve(p, to, o.ociConfig != "") {
 		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
@@ -148,6 +150,14 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		}
 		reportHardened(e, ref, changes)
 		p = h
+	}
+	if o.wx {
+		w, changes, err := harden.WX(p, host)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+		reportHardened(e, ref, changes)
+		p = w
 	}
 	if o.ociConfig != "" {
 		config, err := os.ReadFile(o.ociConfig)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -20,17 +21,22 @@ import (
 func init() { register(newRunCmd) }
 
 type runOptions struct {
-	profile  string
-	keepFDs  []int
-	clearEnv bool
-	env      []string
-	dropCaps bool
-	allCaps  bool
-	outside  bool // the default profile: deny CrossProcess
-	log      bool
-	complain bool
-	patch    string
-	harden   bool
+	profile   string
+	keepFDs   []int
+	clearEnv  bool
+	env       []string
+	dropCaps  bool
+	allCaps   bool
+	outside   bool // the default profile: deny CrossProcess
+	log       bool
+	complain  bool
+	patch     string
+	harden    bool
+	wx        bool
+	execOnce  bool
+	execOK    []string
+	opens     []string
+	noDefOpen bool
 	profileFlags
 }
 
@@ -79,6 +85,40 @@ TIOCSTI and TIOCLINUX denied (a program cannot type into the terminal it
 shares with its caller). --harden hardens a profile given with -p too;
 --harden=false runs the default as Docker ships it.
 
+With --memory-deny-write-execute, memory writable and executable at once
+is denied as systemd's MemoryDenyWriteExecute= denies it: mmap, mmap2,
+mprotect and pkey_mprotect with PROT_WRITE|PROT_EXEC and shmat with
+SHM_EXEC get EPERM on every ABI the filter covers (the profile is
+transformed as convert --wx does), and CMD runs with PR_SET_MDWE where the
+kernel has it (6.3+), which also refuses making written memory executable.
+
+Every seccomp kill in CMD's tree (and trap, with --log) is reported as it
+happens and again at exit, with the process's pid and name, the call, its
+ABI, the action and the rule, from the kernel's audit records of CMD's
+audit session (root: CAP_AUDIT_CONTROL to start it, CAP_AUDIT_READ or
+CAP_SYSLOG to read them; without, only CMD's own process is known).
+
+With --exec-once, execve and execveat are notified to syscage
+(SECCOMP_RET_USER_NOTIF): CMD itself starts, every later execve in its
+tree gets EPERM and is reported; should syscage die, they get ENOSYS.
+--exec-allow PATH lets the tree still execute PATH: syscage reads the
+path the call names, resolves it from the caller's root and directory
+and compares the file (device, inode). The kernel reads the path again
+after that check: a program with a second thread sharing its memory, or
+one that renames a file over PATH in between, can execute something else.
+--exec-allow narrows what an honest program may run; against code an
+attacker controls, use --exec-once alone. execveat on a descriptor is
+always refused.
+
+With --allow-open PATH[:ro|rw] open, openat, openat2 and creat go to
+syscage, which opens the file itself when it lies under an allowed PATH
+(a directory covers its subtree), with the access asked if the rule
+allows it (ro by default), and hands CMD the descriptor; ".." and
+symbolic links cannot leave the tree (openat2 RESOLVE_BENEATH). Any other
+open gets EACCES and is reported. The loader's cache, the system's
+libraries, locales and time zones are allowed read-only unless
+--no-default-opens.
+
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
 excludes are resolved for (default: Docker's default set, or none with
@@ -112,6 +152,11 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
 	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
+	f.BoolVar(&o.wx, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
+	f.BoolVar(&o.execOnce, "exec-once", false, "let CMD's tree execute no program after CMD itself: later execve/execveat get EPERM and are reported")
+	f.StringArrayVar(&o.execOK, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
+	f.StringArrayVar(&o.opens, "allow-open", nil, "broker CMD's opens: let it open files under `PATH[:ro|rw]` only (repeatable; default ro)")
+	f.BoolVar(&o.noDefOpen, "no-default-opens", false, "with --allow-open, do not allow the loader's and libc's files")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -149,6 +194,11 @@ func runRun(e *env, o runOptions, args []string) error {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
 	}
+	if o.wx {
+		if p, _, err = harden.WX(p, host); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
+		}
+	}
 	so := seccomp.Options{Strict: pf.strict}
 	run := p
 	if o.complain {
@@ -177,7 +227,28 @@ func runRun(e *env, o runOptions, args []string) error {
 	}
 	cmd.DropCaps, cmd.KeepCaps = !o.allCaps, pf.caps
 	cmd.ForwardSignals = true
-	cmd.AuditSession = o.complain
+	cmd.MemoryDenyWriteExecute = o.wx
+	// An audit session of its own marks CMD's tree in the kernel's
+	// records, for the tree's kills and for --complain.
+	cmd.AuditSession = true
+	cmd.ExecOnce, cmd.ExecAllow = o.execOnce, o.execOK
+	if len(o.execOK) > 0 && !o.execOnce {
+		return usagef("--exec-allow needs --exec-once")
+	}
+	for _, spec := range o.opens {
+		p, mode, _ := strings.Cut(spec, ":")
+		if mode != "" && mode != "ro" && mode != "rw" || !strings.HasPrefix(p, "/") {
+			return usagef("--allow-open %q: want an absolute PATH, optionally with :ro or :rw", spec)
+		}
+		cmd.AllowOpen = append(cmd.AllowOpen, launch.OpenRule{Path: p, Write: mode == "rw"})
+	}
+	cmd.NoDefaultOpens = o.noDefOpen
+	var mu sync.Mutex
+	cmd.OnEvent = func(ev launch.TreeEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(e.stderr, "syscage: %s\n", ev)
+	}
 	for _, c := range pf.caps {
 		if _, err := launch.ParseCap(c); err != nil {
 			return usagef("--cap: %v", err)
@@ -232,6 +303,14 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	st := cmd.Status
+	mu.Lock()
+	if n := len(st.Events); n > 0 {
+		fmt.Fprintf(e.stderr, "syscage: %s: %d seccomp event(s) in its tree:\n", args[0], n)
+		for _, ev := range st.Events {
+			fmt.Fprintf(e.stderr, "syscage:   %s\n", ev)
+		}
+	}
+	mu.Unlock()
 	switch {
 	case st.Seccomp || st.Violation != nil:
 		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)

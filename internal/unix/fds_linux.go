@@ -87,3 +87,19 @@ func InheritedFDs() (map[int]FileID, error) {
 	}
 	return out, nil
 }
+
+// Resolve flags of openat2(2) (Linux 5.6).
+const (
+	RESOLVE_BENEATH       = unix.RESOLVE_BENEATH
+	RESOLVE_IN_ROOT       = unix.RESOLVE_IN_ROOT
+	RESOLVE_NO_MAGICLINKS = unix.RESOLVE_NO_MAGICLINKS
+	O_PATH                = unix.O_PATH
+	O_TMPFILE             = unix.O_TMPFILE
+)
+
+// Openat2 opens path relative to dirfd with openat2(2): flags and mode
+// as open(2) takes them, resolve the RESOLVE_* flags that bound the
+// path's resolution. The descriptor is close-on-exec.
+func Openat2(dirfd int, path string, flags int, mode uint32, resolve uint64) (int, error) {
+	return unix.Openat2(dirfd, path, &unix.OpenHow{Flags: uint64(flags) | unix.O_CLOEXEC, Mode: uint64(mode), Resolve: resolve})
+}

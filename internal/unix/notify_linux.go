@@ -110,3 +110,104 @@ func HasPidfdGetfd() bool {
 	_, err := unix.PidfdGetfd(-1, 0, 0)
 	return err != unix.ENOSYS
 }
+
+// NotifIDValid reports whether notification id is still pending: its
+// task is still in the notified call (SECCOMP_IOCTL_NOTIF_ID_VALID).
+// What was read from the task's memory before a true answer was that
+// task's, not a process that took its pid.
+func NotifIDValid(fd int, id uint64) bool {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_ID_VALID, uintptr(unsafe.Pointer(&id)))
+	return e == 0
+}
+
+// NotifError fails the notified system call with errno.
+func NotifError(fd int, id uint64, errno unix.Errno) error {
+	r := notifResp{ID: id, Error: -int32(errno)}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&r)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// ReadString copies a NUL-terminated string of at most max bytes from
+// address addr of task tid (/proc/tid/mem, which needs the right to
+// ptrace it), one page at a time so that a string that ends before an
+// unmapped page reads. ok is false when no NUL came within max bytes or
+// the memory could not be read.
+func ReadString(tid int, addr uint64, max int) (s string, ok bool) {
+	f, err := os.Open("/proc/" + strconv.Itoa(tid) + "/mem")
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	const page = 4096
+	var out []byte
+	for len(out) < max {
+		n := page - int(addr%page)
+		buf := make([]byte, n)
+		got, err := f.ReadAt(buf, int64(addr))
+		if got <= 0 || (err != nil && got < n && bytesIndex(buf[:got]) < 0) {
+			return "", false
+		}
+		if i := bytesIndex(buf[:got]); i >= 0 {
+			out = append(out, buf[:i]...)
+			return string(out), len(out) < max
+		}
+		out = append(out, buf[:got]...)
+		addr += uint64(got)
+	}
+	return "", false
+}
+
+func bytesIndex(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// EPERM as an Errno, for NotifError.
+const ErrnoEPERM = unix.EPERM
+
+type notifAddfd struct {
+	ID         uint64
+	Flags      uint32
+	Srcfd      uint32
+	Newfd      uint32
+	NewfdFlags uint32
+}
+
+// NotifAddFDSend puts a duplicate of src into the notified task's
+// descriptor table and answers the call with its number, atomically
+// (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, Linux 5.14).
+func NotifAddFDSend(fd int, id uint64, src int, cloexec bool) (int, error) {
+	a := notifAddfd{ID: id, Flags: unix.SECCOMP_ADDFD_FLAG_SEND, Srcfd: uint32(src)}
+	if cloexec {
+		a.NewfdFlags = unix.O_CLOEXEC
+	}
+	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_ADDFD, uintptr(unsafe.Pointer(&a)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// ReadMem copies n bytes at addr from the memory of task tid.
+func ReadMem(tid int, addr uint64, n int) ([]byte, bool) {
+	f, err := os.Open("/proc/" + strconv.Itoa(tid) + "/mem")
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	got, err := f.ReadAt(b, int64(addr))
+	return b, err == nil && got == n
+}
+
+// Errno values the broker answers with.
+const (
+	ErrnoEACCES = unix.EACCES
+)

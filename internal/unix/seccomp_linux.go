@@ -127,3 +127,11 @@ func Uname() (release, machine string, err error) {
 	}
 	return unix.ByteSliceToString(u.Release[:]), unix.ByteSliceToString(u.Machine[:]), nil
 }
+
+// SetMDWE sets PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN on the calling
+// process (Linux 6.3+): a mapping can no longer become executable once it
+// was writable, nor be made writable and executable at once; children
+// and programs it executes inherit it. EINVAL where the kernel lacks it.
+func SetMDWE() error {
+	return unix.Prctl(unix.PR_SET_MDWE, unix.PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0)
+}
