@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -212,6 +213,11 @@ func TestRecordServiceThenEnforce(t *testing.T) {
 	must(t, err)
 	o := helperOpts(t)
 	o.Stdout, o.Stderr, o.Dir, o.Stop = pw, pw, www, syscall.SIGINT
+	if signal.Ignored(syscall.SIGINT) {
+		// Started in the background of a shell without job control:
+		// the server inherits SIGINT ignored, and Python keeps it so.
+		o.Stop = syscall.SIGTERM
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	type result struct {
 		res *Result

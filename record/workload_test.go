@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
@@ -105,12 +107,39 @@ func enforce(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 127
 	}
-	if _, err := seccomp.Install(f, seccomp.InstallOptions{NoTSync: true}); err != nil {
+	// Between the install and execve this thread must make no other
+	// system call (the profile may not allow the runtime's futex or a
+	// signal handler's rt_sigreturn): execve's arguments are made first,
+	// the collector is off, the process runs without preemption signals
+	// (workloadEnviron sets GODEBUG=asyncpreemptoff=1 for it), and the
+	// install and execve are the last calls, as in launch's stage.
+	runtime.LockOSThread()
+	cpath, err := syscall.BytePtrFromString(path)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 125
 	}
-	err = syscall.Exec(path, args[1:], env)
-	fmt.Fprintln(os.Stderr, err)
+	argv, err := syscall.SlicePtrFromStrings(args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	envv, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	debug.SetGCPercent(-1)
+	runtime.Gosched()
+	if _, err := seccomp.Install(f, seccomp.InstallOptions{NoTSync: true, CallingThread: true}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(cpath)), uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
+	runtime.KeepAlive(cpath)
+	runtime.KeepAlive(argv)
+	runtime.KeepAlive(envv)
+	fmt.Fprintln(os.Stderr, errno)
 	return 126
 }
 
@@ -144,7 +173,11 @@ func helperOpts(t testing.TB) Options {
 }
 
 func workloadEnviron(name string) []string {
-	return append(os.Environ(), workloadEnv+"="+name)
+	env := append(os.Environ(), workloadEnv+"="+name)
+	if name == "enforce" {
+		env = append(env, "GODEBUG=asyncpreemptoff=1") // see enforce
+	}
+	return env
 }
 
 // buildC compiles testdata/src with gcc and flags into the test's
