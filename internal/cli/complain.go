@@ -154,7 +154,7 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 		return nil
 	}
 	raw, err := oci.Parse(ref, data)
-	if err == nil && needsResolving(raw) {
+	if err == nil && raw.Conditional() {
 		err = errors.New("it has includes, excludes or an archMap")
 	}
 	if err != nil {
@@ -193,20 +193,6 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 
 // complainComment marks the rules a complain patch adds.
 const complainComment = "added by syscage run --complain"
-
-// needsResolving reports whether p has Docker's conditional parts, whose
-// rule indexes differ from those of the profile it resolves to.
-func needsResolving(p *profile.Profile) bool {
-	if len(p.ArchMap) > 0 {
-		return true
-	}
-	for _, r := range p.Rules {
-		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
-			return true
-		}
-	}
-	return false
-}
 
 // checkEdit proves the patched text: it parses, allows every call added
 // (with any arguments when the rule added has no conditions), and decides
