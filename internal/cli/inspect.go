@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -166,4 +168,44 @@ func argText(d seccomp.Data) string {
 		return "all arguments 0"
 	}
 	return strings.Join(s, " ")
+}
+
+// envCaveat says when a comparison of the profiles refs holds only for
+// the capabilities and kernel it was made for: some rules of theirs
+// depend on Docker's capability or kernel conditions that the command
+// was not pinned to (--cap, --kernel), and the profiles are not the same
+// text, which would decide alike for every set. "" when none applies.
+// A comparison with a .bpf file or a dump directory, which hold the
+// filter of one set, is about that set: no caveat.
+func envCaveat(refs []string, names []string, pf profileFlags) string {
+	var raws []*profile.Profile
+	var deps []string
+	for i, ref := range refs {
+		if strings.HasSuffix(ref, ".bpf") {
+			return ""
+		}
+		if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+			return ""
+		}
+		p, _, err := readProfile(ref, "")
+		if err != nil {
+			return ""
+		}
+		raws = append(raws, p)
+		var idx []string
+		for j, r := range p.Rules {
+			caps := len(r.Includes.Caps) > 0 || len(r.Excludes.Caps) > 0
+			kernel := r.Includes.MinKernel != "" || r.Excludes.MinKernel != ""
+			if caps && pf.caps == nil || kernel && pf.kernel == "" {
+				idx = append(idx, strconv.Itoa(j+1))
+			}
+		}
+		if len(idx) > 0 {
+			deps = append(deps, fmt.Sprintf("%s's rules %s", names[i], strings.Join(idx, ", ")))
+		}
+	}
+	if len(deps) == 0 || len(raws) == 2 && reflect.DeepEqual(raws[0], raws[1]) {
+		return ""
+	}
+	return fmt.Sprintf("compared for Docker's default capabilities and this kernel only: %s depend on capabilities or the kernel version (--cap and --kernel compare another set)", strings.Join(deps, "; "))
 }

@@ -107,6 +107,11 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 		if missing > 0 {
 			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], missing))
 		}
+		for _, other := range refs[1:] {
+			if c := envCaveat([]string{refs[0], other}, []string{refs[0], other}, o.profileFlags); c != "" {
+				return withCode(ExitFinding, fmt.Errorf("cannot prove that %s allows all %s allows: %s", refs[0], other, c))
+			}
+		}
 		return nil
 	}
 	m, err := profile.Merge(host, ps...)

@@ -279,6 +279,9 @@ func runDiff(e *env, o compareFlags, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
+	if np == "" {
+		np = envCaveat(args, []string{"A", "B"}, o.profileFlags)
+	}
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
