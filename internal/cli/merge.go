@@ -98,8 +98,20 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 			}
 			missing += len(gaps)
 		}
+		var unproven error
+		if missing == 0 {
+			for _, other := range refs[1:] {
+				if c := envCaveat([]string{refs[0], other}, []string{refs[0], other}, o.profileFlags); c != "" {
+					unproven = fmt.Errorf("cannot prove that %s allows all %s allows: %s", refs[0], other, c)
+					break
+				}
+			}
+		}
 		if o.json {
-			report.Covers = missing == 0
+			report.Covers = missing == 0 && unproven == nil
+			if unproven != nil {
+				report.Unproven = unproven.Error()
+			}
 			if err := writeJSON(e.stdout, report); err != nil {
 				return withCode(ExitFailure, err)
 			}
@@ -107,10 +119,8 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 		if missing > 0 {
 			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], missing))
 		}
-		for _, other := range refs[1:] {
-			if c := envCaveat([]string{refs[0], other}, []string{refs[0], other}, o.profileFlags); c != "" {
-				return withCode(ExitFinding, fmt.Errorf("cannot prove that %s allows all %s allows: %s", refs[0], other, c))
-			}
+		if unproven != nil {
+			return withCode(ExitFinding, unproven)
 		}
 		return nil
 	}
@@ -130,9 +140,10 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 
 // mergeReport is merge --check --json.
 type mergeReport struct {
-	Profile string     `json:"profile"`
-	Covers  bool       `json:"covers"`
-	Missing []mergeGap `json:"missing"`
+	Profile  string     `json:"profile"`
+	Covers   bool       `json:"covers"`
+	Unproven string     `json:"unproven,omitempty"`
+	Missing  []mergeGap `json:"missing"`
 }
 
 // mergeGap is a call a profile lets run and the first does not.
