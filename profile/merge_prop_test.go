@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,31 +64,11 @@ func TestMergeRandom(t *testing.T) {
 	}
 	t.Logf("seed %d (-merge.seed to repeat), %d pairs", seed, *mergePairs)
 	start := time.Now()
-	var mu sync.Mutex
 	var total mergeStats
-	next := 0
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := i >= *mergePairs || len(total.failures) > 0
-				mu.Unlock()
-				if stop {
-					return
-				}
-				s := checkMergePair(seed, i)
-				mu.Lock()
-				total.add(s)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	proftest.Each(*mergePairs, func(i int) mergeStats { return checkMergePair(seed, i) }, func(s mergeStats) bool {
+		total.add(s)
+		return len(total.failures) == 0
+	})
 	s := total
 	t.Logf("%d pairs merged and checked on %d calls (%d denied with an action of the merge's own choice), %d refused as not expressible (%d of %d with the same architectures), %d merged too large for the kernel, %d skipped (an input libseccomp refuses), %d gaps between inputs confirmed, in %v",
 		s.checked, s.calls, s.otherAction, s.refused, s.refusedSame, s.same, s.tooLarge, s.skipped, s.gaps, time.Since(start).Round(time.Millisecond))

@@ -33,6 +33,7 @@ package proftest
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -507,4 +508,37 @@ func (g *gen) mask() uint64 {
 	default:
 		return g.r.Uint64()
 	}
+}
+
+// Each runs check(i) for every i in [0, n) on GOMAXPROCS goroutines and
+// hands each result to add, one at a time; once add returns false (a
+// failure to stop at), no new i is started. Property tests over many
+// random profiles use it to spread their cases over the machine.
+func Each[T any](n int, check func(i int) T, add func(T) bool) {
+	var mu sync.Mutex
+	next, stop := 0, false
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				done := i >= n || stop
+				mu.Unlock()
+				if done {
+					return
+				}
+				r := check(i)
+				mu.Lock()
+				if !add(r) {
+					stop = true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 }

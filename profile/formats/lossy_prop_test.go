@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -56,37 +54,17 @@ func TestLossyNeverWider(t *testing.T) {
 	}
 	t.Logf("seed %d (-lossy.seed to repeat), %d profiles", seed, *lossyN)
 	start := time.Now()
-	var mu sync.Mutex
 	var total lossyStats
-	next := 0
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := i >= *lossyN || len(total.failures) > 0
-				mu.Unlock()
-				if stop {
-					return
-				}
-				s := checkLossy(seed, i)
-				mu.Lock()
-				total.conversions += s.conversions
-				total.exact += s.exact
-				total.lossy += s.lossy
-				total.refused += s.refused
-				total.skipped += s.skipped
-				total.calls += s.calls
-				total.failures = append(total.failures, s.failures...)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	proftest.Each(*lossyN, func(i int) lossyStats { return checkLossy(seed, i) }, func(s lossyStats) bool {
+		total.conversions += s.conversions
+		total.exact += s.exact
+		total.lossy += s.lossy
+		total.refused += s.refused
+		total.skipped += s.skipped
+		total.calls += s.calls
+		total.failures = append(total.failures, s.failures...)
+		return len(total.failures) == 0
+	})
 	s := total
 	t.Logf("%d conversions checked (%d exact, %d lossy) on %d calls, %d refused by the writer, %d profiles skipped (libseccomp refuses them), in %v",
 		s.conversions, s.exact, s.lossy, s.calls, s.refused, s.skipped, time.Since(start).Round(time.Millisecond))
