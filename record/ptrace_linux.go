@@ -275,7 +275,7 @@ func (t *tracer) run(ctx context.Context, helper []string, path string, argv []s
 		}
 		return nil, fmt.Errorf("record: %s", reason)
 	}
-	if res.Signal != 0 && coreSignal(res.Signal) {
+	if res.Signal != 0 && unix.CoreSignal(res.Signal) {
 		t.rec.Partial = true
 		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + crashReason(res.Signal)
 	}
@@ -284,7 +284,7 @@ func (t *tracer) run(ctx context.Context, helper []string, path string, argv []s
 
 // crashReason is the Reason of a recording whose program died of sig.
 func crashReason(sig syscall.Signal) string {
-	return "the program was killed by " + sigName(sig)
+	return "the program was killed by " + unix.SignalString(sig)
 }
 
 // loop handles stops until no traced task is left.
@@ -434,34 +434,16 @@ func describe(ws unix.WaitStatus) string {
 	case ws.Exited():
 		return fmt.Sprintf("exit status %d", ws.ExitStatus())
 	case ws.Signaled():
-		return "killed by " + sigName(ws.Signal())
+		return "killed by " + unix.SignalString(ws.Signal())
 	}
 	return fmt.Sprintf("wait status %#x", uint32(ws))
 }
 
 func describeResult(r *Result) string {
 	if r.Signal != 0 {
-		return "was killed by " + sigName(r.Signal)
+		return "was killed by " + unix.SignalString(r.Signal)
 	}
 	return fmt.Sprintf("exited with status %d before executing the program", r.ExitCode)
-}
-
-// coreSignal reports whether sig's default action dumps core: the
-// program crashed.
-func coreSignal(sig syscall.Signal) bool {
-	switch sig {
-	case syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGABRT, syscall.SIGBUS,
-		syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGSYS:
-		return true
-	}
-	return false
-}
-
-func sigName(sig syscall.Signal) string {
-	if n := unix.SignalName(sig); n != "" {
-		return n
-	}
-	return fmt.Sprintf("signal %d", int(sig))
 }
 
 // tracerFilter is the helper's filter: every system call stops in the

@@ -1,6 +1,7 @@
 package unix
 
 import (
+	"fmt"
 	"syscall"
 	"unsafe"
 
@@ -113,3 +114,23 @@ func PtraceGroupStop(tid int) bool {
 
 // SignalName returns the name of sig, such as "SIGSEGV", or "".
 func SignalName(sig syscall.Signal) string { return unix.SignalName(sig) }
+
+// SignalString names sig ("SIGTERM"), or "signal N" for one without a
+// name.
+func SignalString(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// CoreSignal reports whether sig's default action dumps core: a program
+// it ends crashed.
+func CoreSignal(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGABRT, syscall.SIGBUS,
+		syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGSYS:
+		return true
+	}
+	return false
+}

@@ -356,9 +356,9 @@ wait:
 	if err != nil {
 		return nil, err
 	}
-	if res.Signal != 0 && coreSignal(res.Signal) && !sent[res.Signal] {
+	if res.Signal != 0 && unix.CoreSignal(res.Signal) && !sent[res.Signal] {
 		rec.Partial = true
-		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + sigName(res.Signal)
+		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + unix.SignalString(res.Signal)
 	}
 	res.Recording = rec
 	return res, nil
@@ -421,22 +421,4 @@ func (e *engine) recording() (*record.Recording, error) {
 		rec.Reason = "calls may be missing: " + strings.Join(loss, ", ")
 	}
 	return rec, nil
-}
-
-// coreSignal reports whether sig's default action dumps core: the
-// program crashed.
-func coreSignal(sig syscall.Signal) bool {
-	switch sig {
-	case syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGABRT, syscall.SIGBUS,
-		syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGSYS:
-		return true
-	}
-	return false
-}
-
-func sigName(sig syscall.Signal) string {
-	if n := unix.SignalName(sig); n != "" {
-		return n
-	}
-	return fmt.Sprintf("signal %d", int(sig))
 }
