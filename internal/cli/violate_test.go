@@ -313,25 +313,69 @@ func lookPath(ts *testscript.TestScript, name string) string {
 	return ""
 }
 
-// cmdFindPID: findpid VAR ARG... waits up to ten seconds for a process
-// whose command line is ARG... and sets $VAR to its pid.
+// cmdFindPID: findpid [-in CALL[,CALL...]] VAR ARG... waits up to ten
+// seconds for a process whose command line is ARG... and sets $VAR to its
+// pid. With -in it also waits until the process is blocked in one of the
+// named system calls (the first field of /proc/PID/syscall): a process whose
+// command line is already right may still be in its dynamic loader, and a
+// test that signals it there races with what it is meant to observe.
 func cmdFindPID(ts *testscript.TestScript, neg bool, args []string) {
+	var in map[uint64]bool
+	inNames := ""
+	if len(args) > 2 && args[0] == "-in" {
+		native, ok := arch.Native()
+		if !ok {
+			ts.Fatalf("findpid -in: no system call table for %s", runtime.GOARCH)
+		}
+		in = map[uint64]bool{}
+		for _, name := range strings.Split(args[1], ",") {
+			if nr, ok := native.SyscallNumber(name); ok {
+				in[uint64(nr)] = true
+			}
+		}
+		if len(in) == 0 {
+			ts.Fatalf("findpid -in %s: no such system call on %s", args[1], native)
+		}
+		inNames, args = args[1], args[2:]
+	}
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: findpid VAR ARG...")
+		ts.Fatalf("usage: findpid [-in CALL[,CALL...]] VAR ARG...")
 	}
 	want := strings.Join(args[1:], "\x00") + "\x00"
+	found := ""
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		dirs, _ := os.ReadDir("/proc")
 		for _, d := range dirs {
-			pid, err := strconv.Atoi(d.Name())
-			if err != nil {
+			if _, err := strconv.Atoi(d.Name()); err != nil {
 				continue
 			}
-			if b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline")); err == nil && string(b) == want {
-				ts.Setenv(args[0], strconv.Itoa(pid))
-				return
+			if b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline")); err != nil || string(b) != want {
+				continue
 			}
+			found = d.Name()
+			if in != nil && !inSyscall(d.Name(), in) {
+				continue
+			}
+			ts.Setenv(args[0], d.Name())
+			return
 		}
 	}
+	if found != "" {
+		ts.Fatalf("process %s runs %q but never blocked in %s", found, args[1:], inNames)
+	}
 	ts.Fatalf("no process runs %q", args[1:])
+}
+
+// inSyscall tells whether /proc/PID/syscall names one of the numbers in set.
+func inSyscall(pid string, set map[uint64]bool) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", pid, "syscall"))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return false
+	}
+	nr, err := strconv.ParseUint(f[0], 10, 64)
+	return err == nil && set[nr]
 }
