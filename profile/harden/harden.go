@@ -120,9 +120,7 @@ func coveredArches(p *profile.Profile, host arch.Arch) []arch.Arch {
 	return slices.Compact(as)
 }
 
-func allowing(a profile.Action) bool {
-	return a.Kind == profile.ActAllow || a.Kind == profile.ActLog
-}
+func allowing(a profile.Action) bool { return a.Permits() }
 
 // severer returns the more severe of a and b (a when they tie).
 func severer(a, b profile.Action) profile.Action {
