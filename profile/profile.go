@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile/internal/ruletree"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them.
@@ -16,6 +17,20 @@ var (
 	// ErrUnknownSyscall reports a system-call name an ABI does not have,
 	// when the caller asked for strictness.
 	ErrUnknownSyscall = errors.New("unknown system call")
+	// ErrLibseccompLoop reports a rule that libseccomp never finishes
+	// adding: the links of one level of its rule tree form a cycle, which
+	// libseccomp walks forever (seen in the differential tests:
+	// libseccomp hangs on the same profiles). The model notices a level
+	// walk longer than the nodes it has ever made, stops with this error,
+	// and the profile is refused rather than compiled.
+	ErrLibseccompLoop = ruletree.ErrLibseccompLoop
+	// ErrTooComplex reports argument rules whose processing exceeds
+	// syscage's work bound: libseccomp's rule database (and its model
+	// here) does work that grows exponentially with some sets of rules on
+	// one system call, and so would the flat form of the rules. The bound
+	// is far above what real profiles need; a profile over it is refused
+	// with this error instead of taking minutes and gigabytes.
+	ErrTooComplex = ruletree.ErrTooComplex
 )
 
 // SyntaxError is the error of every profile parser: a message located in

@@ -1,4 +1,4 @@
-package profile
+package ruletree
 
 // This file models libseccomp's per-system-call rule database (src/db.c,
 // v2.5.4 to v2.6.1): the argument chains _db_rule_gen_64 and
