@@ -7,11 +7,11 @@
 // not of the code: no code is shared.
 //
 // Package profile states what a profile means with it: it turns the
-// rules of a profile into the libseccomp rules runc adds (Rule), adds
-// them to a DB per system call (in a Set per ABI), and asks the result
-// what it decides (DB.Eval for one system call, DB.Entry for the
-// compiler). The tree knows nothing of profiles: an Action is a value it
-// only compares, an origin an index it hands back.
+// rules of a profile into the libseccomp rules runc adds, adds them to a
+// DB per system call (DB.Add; a Set holds those of one ABI), and asks
+// the result what it decides (DB.Eval for one system call, DB.Entry for
+// the compiler). The tree knows nothing of profiles: an Action is a value
+// it only compares, an origin an index it hands back.
 //
 // libseccomp's own work grows exponentially with some sets of rules on
 // one system call, and for a few it never ends; the model bounds its

@@ -1,31 +1,28 @@
 package ruletree
 
-import "iter"
+import (
+	"errors"
+	"maps"
+	"slices"
+)
 
-// DB is the rule database of one system call (struct db_sys_list): no
-// rule yet, an unconditional action, or a tree of argument comparisons.
-// The zero DB is empty, with a work bound of its own.
-type DB = sysDB
+// This file is the interface of the package: what package profile asks
+// of the databases it builds.
 
 // Add adds one rule as seccomp_rule_add does, for a 64-bit ABI (wide) or
 // a 32-bit one: at most one condition per argument (runc's grouping
 // guarantees it). origin is handed back with the rule's action. The error
-// wraps ErrExist when libseccomp refuses the rule, and may be
-// ErrTooComplex or ErrLibseccompLoop.
-func (s *sysDB) Add(a Action, origin int, conds []Cond, wide bool) error {
-	return s.add(newLSRule(a, origin, conds), wide)
+// is ErrExist when libseccomp refuses the rule, or wraps ErrTooComplex or
+// ErrLibseccompLoop.
+func (s *DB) Add(a Action, origin int, conds []Cond, wide bool) error {
+	return s.ruleAdd(newLSRule(a, origin, conds), wide)
 }
-
-// Check walks every level of the tree as libseccomp's BPF generator does,
-// and returns ErrLibseccompLoop when the links of one form a cycle, on
-// which libseccomp would hang. Eval and Entry need a DB that passed it.
-func (s *sysDB) Check() error { return s.checkLevels() }
 
 // Eval returns the action the BPF generated from s gives a system call
 // with arguments args (on 32-bit ABIs their low words), and the origin of
 // the rule it comes from; ok is false when no rule decides (the filter's
 // default applies).
-func (s *sysDB) Eval(args *[6]uint64) (a Action, origin int, ok bool) {
+func (s *DB) Eval(args *[6]uint64) (a Action, origin int, ok bool) {
 	switch {
 	case !s.exists:
 		return 0, 0, false
@@ -49,57 +46,94 @@ type Entry struct {
 	Decision *Decision
 }
 
-// Entry returns what decides the system call of s, a database that
-// holds a rule, with def the filter's default action: the paths of its
-// tree as rules, simplified, and with decisions its Decision too.
+// Entry returns what decides the system call of s, a database that holds
+// a rule, with def the filter's default action: the paths of its tree as
+// rules (flatten.go), simplified, and with decisions its Decision too.
 // Without decisions, rules too complex to list are an error
 // (ErrTooComplex).
-func (s *sysDB) Entry(def Action, wide, decisions bool) (Entry, error) {
+func (s *DB) Entry(def Action, wide, decisions bool) (Entry, error) {
 	var e Entry
 	if s.chains == nil {
 		e.Action = s.action
 		return e, nil
 	}
-	err := entryFromTree(&e, s, def, wide, decisions)
-	return e, err
+	var dec *Decision
+	if decisions {
+		var err error
+		if dec, err = decision(s.chains, def); err != nil {
+			return e, err
+		}
+		if dec.Leaf {
+			e.Action = dec.Action
+			return e, nil
+		}
+	}
+	// With a Decision the rules are only worth listing when they are not
+	// many more than its nodes: the compiler emits the shorter.
+	paths, tries := maxPaths, maxSimplifySteps
+	if dec != nil {
+		n := dec.Size()
+		paths, tries = min(paths, 2*n+64), min(tries, 16*n+1024)
+	}
+	flat, err := flatten(s.chains, wide, paths)
+	if errors.Is(err, ErrTooComplex) && dec != nil {
+		e.Decision = dec
+		return e, nil
+	}
+	if err != nil {
+		return e, err
+	}
+	flat = simplify(flat, def, tries)
+	switch {
+	case len(flat) == 0:
+		e.Action = def
+	case flat[0].always():
+		e.Action = flat[0].action
+	default:
+		rules, err := condRules(flat)
+		if errors.Is(err, ErrTooComplex) && dec != nil {
+			e.Decision = dec
+			return e, nil
+		}
+		if err != nil {
+			return e, err
+		}
+		e.Rules, e.Decision = rules, dec
+	}
+	// When the flat rules find the entry unconditional, dec may still test
+	// what cannot vary (a low word above 0xffffffff); the entry is
+	// unconditional either way.
+	return e, nil
 }
 
-// Origins returns the origins of the actions the tree of s holds,
-// sorted.
-func (s *sysDB) Origins() []int { return origins(s.chains) }
-
-// Set holds the databases of the system calls of one ABI, which share one
-// bound on their work.
-type Set = dbSet
-
-// NewSet returns an empty set for an ABI whose main range of system-call
-// numbers is base..max (others are kept apart), sized for about n
-// databases.
-func NewSet(base, max uint32, n int) *Set { return newDBSet(base, max, n) }
-
-// Add adds a rule to the database of system call nr (see DB.Add).
-func (s *dbSet) Add(nr uint32, a Action, origin int, conds []Cond, wide bool) error {
-	return s.get(nr).Add(a, origin, conds, wide)
+// Origins returns the origins of the actions the tree of s holds, sorted.
+func (s *DB) Origins() []int {
+	rules := map[int]bool{}
+	levels := map[*node]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n = first(n); levels[n] {
+			return
+		}
+		levels[n] = true
+		for ; n != nil; n = n.nxt {
+			if n.hasT {
+				rules[n.origT] = true
+			}
+			if n.hasF {
+				rules[n.origF] = true
+			}
+			if n.nxtT != nil {
+				walk(n.nxtT)
+			}
+			if n.nxtF != nil {
+				walk(n.nxtF)
+			}
+		}
+	}
+	walk(s.chains)
+	return slices.Sorted(maps.Keys(rules))
 }
-
-// Other returns a new database outside the numbering, which shares the
-// set's bound on work: the pseudo-syscall under which libseccomp files a
-// rule for a name the ABI does not have (arch_filter_rule_add).
-func (s *dbSet) Other() *DB { return s.alloc() }
-
-// All yields the databases of system-call numbers in ascending order.
-func (s *dbSet) All() iter.Seq2[uint32, *DB] { return s.all() }
-
-// Len returns the number of databases of system-call numbers.
-func (s *dbSet) Len() int { return s.n }
-
-// ErrExist is libseccomp's -EEXIST from _db_tree_add: two rules whose
-// comparisons coincide have different actions.
-var ErrExist = errExist
-
-// MaxSteps bounds the work of the databases of one Set, or of one DB
-// alone, in steps of their walks.
-const MaxSteps = maxSteps
 
 // MuxConds returns the conditions of the rule libseccomp's abi_rule_add
 // derives for the multiplexer (socketcall, ipc) of a system call it

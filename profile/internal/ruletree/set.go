@@ -6,30 +6,44 @@ import (
 	"slices"
 )
 
-// dbSet holds the per-number databases of one ABI: indexed densely over
-// the ABI's main range of numbers, in a map beyond it (arm's private
-// calls), and allocated in slabs.
-type dbSet struct {
+// Set holds the databases of the system calls of one ABI, which share one
+// bound on their work: indexed densely over the ABI's main range of
+// numbers, in a map beyond it (arm's private calls), and allocated in
+// slabs.
+type Set struct {
 	base  uint32
-	dense []*sysDB // dense[nr-base]
-	other map[uint32]*sysDB
+	dense []*DB // dense[nr-base]
+	other map[uint32]*DB
 	n     int // databases of real numbers
-	slab  []sysDB
+	slab  []DB
 	work  *workBudget // shared by all databases
 }
 
-// newDBSet returns the set for an ABI whose main range of numbers is
-// base..max, to hold about n databases.
-func newDBSet(base, max uint32, n int) *dbSet {
+// NewSet returns an empty set for an ABI whose main range of system-call
+// numbers is base..max, sized for about n databases.
+func NewSet(base, max uint32, n int) *Set {
 	if max < base {
 		max = base
 	}
 	size := int(max-base) + 1
-	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8), work: &workBudget{left: maxSteps}}
+	return &Set{base: base, dense: make([]*DB, size), slab: make([]DB, 0, min(n, size)+8), work: &workBudget{left: MaxSteps}}
 }
 
+// Add adds a rule to the database of system call nr (see DB.Add).
+func (s *Set) Add(nr uint32, a Action, origin int, conds []Cond, wide bool) error {
+	return s.get(nr).Add(a, origin, conds, wide)
+}
+
+// Other returns a new database outside the numbering, which shares the
+// set's bound on work: the pseudo-syscall under which libseccomp files a
+// rule for a name the ABI does not have (arch_filter_rule_add).
+func (s *Set) Other() *DB { return s.alloc() }
+
+// Len returns the number of databases of system-call numbers.
+func (s *Set) Len() int { return s.n }
+
 // get returns the database of nr, made when missing.
-func (s *dbSet) get(nr uint32) *sysDB {
+func (s *Set) get(nr uint32) *DB {
 	if nr >= s.base && uint64(nr-s.base) < uint64(len(s.dense)) {
 		db := s.dense[nr-s.base]
 		if db == nil {
@@ -42,7 +56,7 @@ func (s *dbSet) get(nr uint32) *sysDB {
 	db := s.other[nr]
 	if db == nil {
 		if s.other == nil {
-			s.other = make(map[uint32]*sysDB)
+			s.other = make(map[uint32]*DB)
 		}
 		db = s.alloc()
 		s.other[nr] = db
@@ -51,9 +65,9 @@ func (s *dbSet) get(nr uint32) *sysDB {
 	return db
 }
 
-// all yields the databases of real numbers in ascending order.
-func (s *dbSet) all() iter.Seq2[uint32, *sysDB] {
-	return func(yield func(uint32, *sysDB) bool) {
+// All yields the databases of system-call numbers in ascending order.
+func (s *Set) All() iter.Seq2[uint32, *DB] {
+	return func(yield func(uint32, *DB) bool) {
 		for i, db := range s.dense {
 			if db != nil && !yield(s.base+uint32(i), db) {
 				return
@@ -68,10 +82,10 @@ func (s *dbSet) all() iter.Seq2[uint32, *sysDB] {
 	}
 }
 
-func (s *dbSet) alloc() *sysDB {
+func (s *Set) alloc() *DB {
 	if len(s.slab) == cap(s.slab) {
-		s.slab = make([]sysDB, 0, 128)
+		s.slab = make([]DB, 0, 128)
 	}
-	s.slab = append(s.slab, sysDB{work: s.work})
+	s.slab = append(s.slab, DB{work: s.work})
 	return &s.slab[len(s.slab)-1]
 }
