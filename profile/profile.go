@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile/internal/ruletree"
@@ -31,6 +32,10 @@ var (
 	// is far above what real profiles need; a profile over it is refused
 	// with this error instead of taking minutes and gigabytes.
 	ErrTooComplex = ruletree.ErrTooComplex
+	// ErrNotExpressible reports a profile that a format cannot hold
+	// exactly (see LossError), or a union of profiles that no profile can
+	// hold (Merge).
+	ErrNotExpressible = errors.New("not expressible in the target format")
 )
 
 // SyntaxError is the error of every profile parser: a message located in
@@ -57,6 +62,43 @@ func (e *SyntaxError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// LossError is the error of every profile writer that cannot express a
+// profile exactly in its format. The writers of the format packages
+// return it unless they were asked to write the nearest form that is
+// never more permissive.
+type LossError struct {
+	Format string // "lxc", "systemd", ...
+	Losses []Loss
+}
+
+func (e *LossError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s cannot express %d part(s) of the profile:", e.Format, len(e.Losses))
+	for _, l := range e.Losses {
+		b.WriteString("\n  ")
+		b.WriteString(l.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNotExpressible.
+func (e *LossError) Unwrap() error { return ErrNotExpressible }
+
+// Loss is one thing a profile format cannot express, found while writing
+// a profile in it.
+type Loss struct {
+	Rule int    // 1-based index into Profile.Rules; 0 for the profile as a whole
+	What string // what is lost, and (with lossy writing) what was written instead
+}
+
+// String returns "rule N: what" or "what".
+func (l Loss) String() string {
+	if l.Rule > 0 {
+		return fmt.Sprintf("rule %d: %s", l.Rule, l.What)
+	}
+	return l.What
+}
 
 // Filter is a Docker-style condition on the environment a rule is used in
 // (moby's includes and excludes).
@@ -139,6 +181,13 @@ func (f Filter) clone() Filter {
 	f.Caps = slices.Clone(f.Caps)
 	f.Arches = slices.Clone(f.Arches)
 	return f
+}
+
+// Conditional reports whether r applies only to some system calls of its
+// names, or only in some environments: it has argument conditions,
+// includes or excludes.
+func (r Rule) Conditional() bool {
+	return len(r.Conds) > 0 || !r.Includes.IsZero() || !r.Excludes.IsZero()
 }
 
 // Conditional reports whether p has parts that depend on the environment:
