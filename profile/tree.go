@@ -44,40 +44,57 @@ var noTreeConds = [][]ruletree.Cond{nil}
 func entryFromTree(nr uint32, def Action, te ruletree.Entry) Entry {
 	e := Entry{Nr: nr, Action: fromTree(te.Action), Fallback: def}
 	if te.Rules != nil {
+		n := 0
+		for _, r := range te.Rules {
+			n += len(r.Conds)
+		}
+		all := make([]Cond, 0, n) // one array for the conditions of every rule
 		e.Rules = make([]CondRule, len(te.Rules))
 		for i, r := range te.Rules {
-			cs := make([]Cond, len(r.Conds))
-			for j, c := range r.Conds {
-				cs[j] = Cond{Arg: c.Arg, Op: Op(c.Op), Value: c.Value, ValueTwo: c.ValueTwo}
+			start := len(all)
+			for _, c := range r.Conds {
+				all = append(all, Cond{Arg: c.Arg, Op: Op(c.Op), Value: c.Value, ValueTwo: c.ValueTwo})
 			}
-			e.Rules[i] = CondRule{Conds: cs, Action: fromTree(r.Action), Origin: r.Origin}
+			e.Rules[i] = CondRule{Conds: all[start:len(all):len(all)], Action: fromTree(r.Action), Origin: r.Origin}
 		}
 	}
 	if te.Decision != nil {
-		e.Decision = decisionFromTree(te.Decision, map[*ruletree.Decision]*Decision{})
+		e.Decision = decisionFromTree(te.Decision)
 	}
 	return e
 }
 
-// decisionFromTree returns d as a Decision, its shared nodes shared
-// (memo holds those made).
-func decisionFromTree(d *ruletree.Decision, memo map[*ruletree.Decision]*Decision) *Decision {
-	if n := memo[d]; n != nil {
-		return n
-	}
-	n := &Decision{Leaf: d.Leaf, Action: fromTree(d.Action), Origin: d.Origin}
-	if d.Leaf {
-		if d.Origin == ruletree.DecidedByDefault {
-			n.Origin = DecidedByDefault
+// decisionFromTree returns d as a Decision, its shared nodes shared.
+func decisionFromTree(d *ruletree.Decision) *Decision {
+	// Number the nodes, then make them in one array.
+	index := map[*ruletree.Decision]int{}
+	var number func(d *ruletree.Decision)
+	number = func(d *ruletree.Decision) {
+		if _, ok := index[d]; ok {
+			return
 		}
-	} else {
+		index[d] = len(index)
+		if !d.Leaf {
+			number(d.True)
+			number(d.False)
+		}
+	}
+	number(d)
+	nodes := make([]Decision, len(index))
+	for d, i := range index {
+		n := &nodes[i]
+		n.Leaf, n.Action, n.Origin = d.Leaf, fromTree(d.Action), d.Origin
+		if d.Leaf {
+			if d.Origin == ruletree.DecidedByDefault {
+				n.Origin = DecidedByDefault
+			}
+			continue
+		}
 		n.Word = Word(d.Word)
 		n.Op, n.Mask, n.Datum = Op(d.Op), d.Mask, d.Datum
-		n.True = decisionFromTree(d.True, memo)
-		n.False = decisionFromTree(d.False, memo)
+		n.True, n.False = &nodes[index[d.True]], &nodes[index[d.False]]
 	}
-	memo[d] = n
-	return n
+	return &nodes[0]
 }
 
 // ruleList names profile rules by their indexes, sorted, as
