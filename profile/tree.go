@@ -21,12 +21,12 @@ func fromTree(a ruletree.Action) Action {
 }
 
 // treeGroups returns the libseccomp rules runc adds for a rule with
-// conditions conds (see runcGroups), as the tree takes them.
+// conditions conds (see Conjunctions), as the tree takes them.
 func treeGroups(conds []Cond) [][]ruletree.Cond {
 	if len(conds) == 0 {
 		return noTreeConds
 	}
-	groups := runcGroups(conds)
+	groups := Conjunctions(conds)
 	out := make([][]ruletree.Cond, len(groups))
 	for i, g := range groups {
 		out[i] = make([]ruletree.Cond, len(g))
