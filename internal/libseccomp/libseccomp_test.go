@@ -4,6 +4,7 @@ package libseccomp_test
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -148,5 +149,66 @@ func TestResolve(t *testing.T) {
 	}
 	if !libseccomp.Supported(arch.RISCV64) {
 		t.Error("riscv64 unsupported")
+	}
+}
+
+// TestBug: Bug finds the marks of libseccomp's code-generation bugs on the
+// path of an input, and none in a sound program.
+func TestBug(t *testing.T) {
+	const (
+		ld    = bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS
+		jeq   = bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K
+		ret   = bpf.BPF_RET | bpf.BPF_K
+		audit = 0xc000003e // AUDIT_ARCH_X86_64
+	)
+	audits := map[uint32]bool{audit: true}
+	sound := bpf.Program{
+		{Op: ld, K: bpf.OffsetArch},
+		{Op: jeq, K: audit, Jf: 3},
+		{Op: ld, K: bpf.OffsetNr},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	// The comparison at 4 reads nr on one path, the low word of
+	// argument 0 on the other.
+	stale := bpf.Program{
+		{Op: ld, K: bpf.OffsetNr},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ld, K: bpf.OffsetArgs},
+		{Op: bpf.BPF_ALU | bpf.BPF_AND | bpf.BPF_K, K: 0xff},
+		{Op: jeq, K: 5, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	// The comparison at 2 compares the arch field with a system-call
+	// number: the load of nr is missing.
+	noNr := bpf.Program{
+		{Op: ld, K: bpf.OffsetArch},
+		{Op: jeq, K: audit, Jf: 2},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	for _, tc := range []struct {
+		name string
+		prog bpf.Program
+		nr   uint32
+		arch uint32
+		at   int
+		mark string
+	}{
+		{"sound", sound, 0, audit, -1, ""},
+		{"sound, other call", sound, 1, audit, -1, ""},
+		{"stale, through the argument load", stale, 0, audit, 4, "stale"},
+		{"stale, around it", stale, 1, audit, 4, "stale"},
+		{"missing nr", noNr, 0, audit, 2, "missing load of nr"},
+		{"missing nr, not on the path", noNr, 0, 0x40000003, -1, ""},
+	} {
+		d := bpf.SeccompData{Nr: int32(tc.nr), Arch: tc.arch}
+		at, mark := libseccomp.Bug(tc.prog, d.Marshal(arch.X86_64.ByteOrder()), arch.X86_64.ByteOrder(), audits)
+		if at != tc.at || !strings.Contains(mark, tc.mark) || (tc.mark == "") != (mark == "") {
+			t.Errorf("%s: Bug = %d %q, want %d %q", tc.name, at, mark, tc.at, tc.mark)
+		}
 	}
 }
