@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -141,7 +142,7 @@ func BenchmarkCompileHostile(b *testing.B) {
 }
 
 func hostileBenchProfile() *profile.Profile {
-	p := hostileProfile(80, rand.New(rand.NewPCG(80, 6)), []profile.Op{profile.OpNE}, true, false)
+	p := proftest.Hostile(rand.New(rand.NewPCG(80, 6)), 80, []profile.Op{profile.OpNE}, true, false)
 	p.Arches = []arch.Arch{arch.X86_64}
 	return p
 }

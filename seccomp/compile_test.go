@@ -11,6 +11,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
@@ -295,34 +296,6 @@ func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
 	}
 }
 
-// hostileProfile returns n rules for personality, each with a condition
-// on every argument: ops[i%len(ops)] against values from r (64-bit ones
-// when wide), the action alternating between ALLOW and others when mixed.
-func hostileProfile(n int, r *rand.Rand, ops []profile.Op, wide, mixed bool) *profile.Profile {
-	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}}
-	acts := []profile.Action{{Kind: profile.ActAllow}, {Kind: profile.ActLog}, {Kind: profile.ActTrap}}
-	for i := 0; i < n; i++ {
-		var conds []profile.Cond
-		for a := uint8(0); a <= profile.MaxArg; a++ {
-			v := uint64(r.Uint32())
-			if wide {
-				v = r.Uint64()
-			}
-			c := profile.Cond{Arg: a, Op: ops[(i+int(a))%len(ops)], Value: v}
-			if c.Op == profile.OpMaskedEQ {
-				c.ValueTwo = v & r.Uint64()
-			}
-			conds = append(conds, c)
-		}
-		act := acts[0]
-		if mixed {
-			act = acts[i%len(acts)]
-		}
-		p.Rules = append(p.Rules, profile.Rule{Names: []string{"personality"}, Action: act, Conds: conds})
-	}
-	return p
-}
-
 // TestCompileHostileArguments: rules whose paths through libseccomp's
 // rule tree are exponentially many (took minutes and made hundreds of
 // thousands of instructions) compile in bounded time to a filter the
@@ -351,7 +324,7 @@ func TestCompileHostileArguments(t *testing.T) {
 		for _, a := range []arch.Arch{arch.X86_64, arch.X86, arch.ARM, arch.S390X} {
 			t.Run(tc.name+"/"+a.String(), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(tc.n), uint64(a)))
-				p := hostileProfile(tc.n, r, tc.ops, tc.wide, tc.mixed)
+				p := proftest.Hostile(r, tc.n, tc.ops, tc.wide, tc.mixed)
 				p.Arches = []arch.Arch{a}
 				start := time.Now()
 				f, err := seccomp.Compile(p, a, seccomp.Options{NoENOSYS: true})
