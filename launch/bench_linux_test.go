@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
@@ -80,7 +81,7 @@ func BenchmarkSyscallCost(b *testing.B) {
 	p := dockerDefault(b)
 	run := func(filtered bool) map[string]float64 {
 		var out bytes.Buffer
-		env := []string{targetEnv + "=calls"}
+		env := []string{testenv.Env("calls")}
 		if filtered {
 			cmd := launch.Command(p, os.Args[0])
 			cmd.Env, cmd.Stdout = env, &out

@@ -23,8 +23,8 @@ import (
 )
 
 func init() {
-	targets["faked"] = targetFaked
-	targets["inherited"] = targetInherited
+	testenv.Program("faked", targetFaked)
+	testenv.Program("inherited", targetInherited)
 }
 
 // outerArg names the system calls the faked target's outer filter
@@ -72,8 +72,8 @@ func TestFakedInstall(t *testing.T) {
 	}
 	for _, calls := range []string{"seccomp", "prctl", "seccomp,prctl"} {
 		t.Run(calls, func(t *testing.T) {
-			c := exec.Command(os.Args[0])
-			c.Env = append(os.Environ(), targetEnv+"=faked", outerArg+"="+calls)
+			c := testenv.Command("faked")
+			c.Env = append(c.Env, outerArg+"="+calls)
 			out, err := c.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %s", err, out)
@@ -181,8 +181,7 @@ func TestInherited(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	c := exec.Command(os.Args[0])
-	c.Env = append(os.Environ(), targetEnv+"=inherited")
+	c := testenv.Command("inherited")
 	c.ExtraFiles = []*os.File{nil, r} // 4; 3 stays closed
 	out, err := c.Output()
 	if err != nil {

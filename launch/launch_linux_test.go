@@ -41,7 +41,7 @@ func denyUname(t *testing.T, action string) *profile.Profile {
 func selfCmd(t *testing.T, p *profile.Profile, name string) (*launch.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	c := launch.Command(p, os.Args[0])
-	c.Env = []string{targetEnv + "=" + name}
+	c.Env = []string{testenv.Env(name)}
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	return c, &stdout, &stderr
@@ -246,7 +246,7 @@ func TestEnvironment(t *testing.T) {
 	cmd, stdout, stderr := selfCmd(t, allow, "state")
 	cmd.Env = append(cmd.Env, "ONLY=this")
 	s := runState(t, cmd, stdout, stderr)
-	want := []string{targetEnv + "=state", "ONLY=this"}
+	want := []string{testenv.Env("state"), "ONLY=this"}
 	if strings.Join(s.Env, "\n") != strings.Join(want, "\n") {
 		t.Errorf("environment %q, want %q", s.Env, want)
 	}
