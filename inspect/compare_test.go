@@ -8,23 +8,18 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
 func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
 	t.Helper()
-	p, err := builtin.Get("docker-default")
+	p, err := proftest.DockerDefault(host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return p
 }
 
 func compile(t testing.TB, p *profile.Profile, host arch.Arch, o seccomp.Options) inspect.Stack {

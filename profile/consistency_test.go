@@ -5,22 +5,17 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 )
 
 func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
 	t.Helper()
-	p, err := builtin.Get("docker-default")
+	p, err := proftest.DockerDefault(host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return p
 }
 
 // boundaries returns argument values around every datum of p.

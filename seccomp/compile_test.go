@@ -13,7 +13,6 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -31,19 +30,11 @@ func parse(t *testing.T, js string) *profile.Profile {
 // Docker's default capabilities on a 6.18 kernel.
 func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
 	t.Helper()
-	p, err := builtinResolved(host)
+	p, err := proftest.DockerDefault(host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func builtinResolved(host arch.Arch) (*profile.Profile, error) {
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		return nil, err
-	}
-	return p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
 }
 
 // inputs returns the system calls a filter is checked on for abi: every

@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -63,7 +64,7 @@ func call(nr uintptr, a ...uintptr) string {
 
 func helperDockerDefault() map[string]string {
 	host, _ := arch.Native()
-	p, err := builtinResolved(host)
+	p, err := proftest.DockerDefault(host)
 	if err != nil {
 		return map[string]string{"error": err.Error()}
 	}
