@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
