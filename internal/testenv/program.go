@@ -22,26 +22,31 @@ const ProgramEnv = "SYSCAGE_TEST_PROGRAM"
 var (
 	programs = map[string]func(){}
 	onPath   = map[string]bool{}
+	byArg    = map[string]bool{}
 )
 
 // Program registers f as program name of the test binary, from an init
-// function or a TestMain before Main. A re-executed test binary runs f
-// instead of its tests, with os.Args[1:] as the program's arguments and no
-// test flag parsed, when
-//
-//   - its first argument is name (as a program that embeds a command
-//     starts it: the recorder's helper, /proc/self/exe ARGV0
-//     __record-exec ...); the name is then taken out of os.Args;
-//   - ProgramEnv is name (see Command and Env); or
-//   - it is executed under the name (see ProgramOnPath); os.Args[0] is
-//     then name.
-//
-// It exits with status 0 when f returns; f may exit itself.
+// function. A re-executed test binary runs f instead of its tests, with
+// os.Args[1:] as the program's arguments and no test flag parsed, when
+// ProgramEnv is name (see Command and Env), or when it is executed under
+// the name (see ProgramOnPath; os.Args[0] is then name). It exits with
+// status 0 when f returns; f may exit itself.
 func Program(name string, f func()) {
 	if _, dup := programs[name]; dup {
 		panic(fmt.Sprintf("testenv: program %q registered twice", name))
 	}
 	programs[name] = f
+}
+
+// ProgramByArg registers f as Program does, to run also when the test
+// binary's first argument is name, as a program that embeds a command
+// starts it (the recorder's helper: /proc/self/exe ARGV0 __record-exec
+// ...). The name is taken out of os.Args, and this way comes before the
+// others: the environment such a command runs in may name another
+// program, which it starts in turn.
+func ProgramByArg(name string, f func()) {
+	Program(name, f)
+	byArg[name] = true
 }
 
 // ProgramOnPath registers f as Program does, and has Main put a copy of
@@ -67,7 +72,7 @@ func Main(m *testing.M) {
 // chosen returns the program the test binary was started as, adjusting
 // os.Args, or nil.
 func chosen() func() {
-	if len(os.Args) > 1 {
+	if len(os.Args) > 1 && byArg[os.Args[1]] {
 		if f, ok := programs[os.Args[1]]; ok {
 			os.Args = append(os.Args[:1:1], os.Args[2:]...)
 			return f

@@ -10,11 +10,14 @@ import (
 	"github.com/syscage/syscage/internal/testenv"
 )
 
-// The test binary runs as two programs: args prints its arguments and
-// ProgramEnv, named prints its name and arguments.
+// The test binary runs as three programs: args and sub print their
+// arguments and ProgramEnv, named prints its name and arguments.
 func init() {
 	testenv.Program("args", func() {
 		fmt.Printf("args %q env %q\n", os.Args[1:], os.Getenv(testenv.ProgramEnv))
+	})
+	testenv.ProgramByArg("sub", func() {
+		fmt.Printf("sub %q env %q\n", os.Args[1:], os.Getenv(testenv.ProgramEnv))
 	})
 	testenv.ProgramOnPath("named", func() {
 		fmt.Printf("%s %q\n", os.Args[0], os.Args[1:])
@@ -33,6 +36,8 @@ func TestProgram(t *testing.T) {
 	}
 	withEnv := exec.Command(os.Args[0], "one", "two")
 	withEnv.Env = append(os.Environ(), testenv.Env("args"))
+	subWithEnv := exec.Command(os.Args[0], "sub", "z")
+	subWithEnv.Env = append(os.Environ(), testenv.Env("args"))
 	wrong := exec.Command(os.Args[0])
 	wrong.Env = append(os.Environ(), testenv.Env("no-such-program"))
 	for _, tc := range []struct {
@@ -43,7 +48,9 @@ func TestProgram(t *testing.T) {
 	}{
 		{"Command", testenv.Command("args", "-test.run=x", "b"), `args ["-test.run=x" "b"] env "args"` + "\n", 0},
 		{"Env", withEnv, `args ["one" "two"] env "args"` + "\n", 0},
-		{"first argument", exec.Command(os.Args[0], "args", "x"), `args ["x"] env ""` + "\n", 0},
+		{"first argument", exec.Command(os.Args[0], "sub", "x"), `sub ["x"] env ""` + "\n", 0},
+		{"first argument before the environment", subWithEnv, `sub ["z"] env "args"` + "\n", 0},
+		{"first argument, a program not run so", testenv.Command("args", "args", "w"), `args ["args" "w"] env "args"` + "\n", 0},
 		{"on PATH", exec.Command("named", "y"), `named ["y"]` + "\n", 3},
 		{"on PATH, by its path", exec.Command(named), `named []` + "\n", 3},
 		{"an unknown program", wrong, "", 100},
