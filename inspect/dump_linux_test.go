@@ -33,12 +33,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 func dumpHelper() {
 	host, _ := arch.Native()
-	p, err := proftest.DockerDefault(host)
-	if err != nil {
-		fmt.Println("docker-default:", err)
-		os.Exit(3)
-	}
-	f, err := seccomp.Compile(p, host, seccomp.Options{})
+	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
 	if err != nil {
 		fmt.Println("compile:", err)
 		os.Exit(3)
@@ -97,7 +92,7 @@ func skipUnlessDump(t *testing.T) {
 func TestDump(t *testing.T) {
 	skipUnlessDump(t)
 	host, _ := arch.Native()
-	p := dockerDefault(t, host)
+	p := proftest.DockerDefault(host)
 	want := compile(t, p, host, seccomp.Options{})
 
 	fs, err := inspect.Dump(startHelper(t, "2"), inspect.DumpOptions{})

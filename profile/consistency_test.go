@@ -9,15 +9,6 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
-	t.Helper()
-	p, err := proftest.DockerDefault(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // boundaries returns argument values around every datum of p.
 func boundaries(p *profile.Profile) []uint64 {
 	vals := []uint64{0, 1, 0xffffffff, 0x100000000, 0xffffffffffffffff, 0x7fffffff, 0x80000000}
@@ -82,7 +73,7 @@ func checkConsistent(t *testing.T, p *profile.Profile, native, abi arch.Arch) {
 
 func TestDockerDefaultConsistent(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X, arch.PPC64LE, arch.RISCV64, arch.MIPSEL64} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		for _, abi := range append([]arch.Arch{host}, p.Arches...) {
 			t.Run(fmt.Sprintf("%s/%s", host, abi), func(t *testing.T) { checkConsistent(t, p, host, abi) })
 		}

@@ -160,7 +160,7 @@ func TestLibseccompDockerDefault(t *testing.T) {
 	if !ok || native != arch.X86_64 {
 		t.Skip("needs an x86_64 host")
 	}
-	p := dockerDefault(t, native)
+	p := proftest.DockerDefault(native)
 	prog, err := libseccomp.Build(p, native, libseccomp.Options{Optimize: 2})
 	if err != nil {
 		t.Fatalf("libseccomp refused the Docker default profile: %v", err)

@@ -45,7 +45,7 @@ func syscallMix(tb testing.TB) (names []string, counts []float64) {
 }
 
 func BenchmarkCompileDockerDefault(b *testing.B) {
-	p := dockerDefault(b, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
@@ -64,7 +64,7 @@ func BenchmarkCompileDockerDefault(b *testing.B) {
 // API; "VM" runs a loaded VM on marshalled data, the BPF execution alone.
 // Both report the mean instructions executed per call.
 func BenchmarkEvalDockerDefault(b *testing.B) {
-	p := dockerDefault(b, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -26,17 +26,6 @@ func parse(t *testing.T, js string) *profile.Profile {
 	return p
 }
 
-// dockerDefault returns the Docker default profile resolved for host with
-// Docker's default capabilities on a 6.18 kernel.
-func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
-	t.Helper()
-	p, err := proftest.DockerDefault(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // inputs returns the system calls a filter is checked on for abi: every
 // number of the table and numbers beyond it, and for the numbers a rule
 // decides by arguments, the boundary values of every condition of p in
@@ -132,14 +121,14 @@ func check(t *testing.T, p *profile.Profile, host arch.Arch, o seccomp.Options, 
 }
 
 func TestCompileDockerDefault(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	for _, o := range []seccomp.Options{{}, {NoENOSYS: true}} {
 		f := check(t, p, arch.X86_64, o, arch.X86_64, arch.X86, arch.X32, arch.AARCH64)
 		t.Logf("NoENOSYS=%v: %d instructions", o.NoENOSYS, len(f.Program))
 	}
-	pa := dockerDefault(t, arch.AARCH64)
+	pa := proftest.DockerDefault(arch.AARCH64)
 	check(t, pa, arch.AARCH64, seccomp.Options{}, arch.AARCH64, arch.ARM, arch.X86_64)
-	ps := dockerDefault(t, arch.S390X)
+	ps := proftest.DockerDefault(arch.S390X)
 	check(t, ps, arch.S390X, seccomp.Options{}, arch.S390X, arch.S390)
 }
 
@@ -191,7 +180,7 @@ func TestCompileOperators(t *testing.T) {
 }
 
 func TestCacheable(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +208,7 @@ func TestCacheable(t *testing.T) {
 }
 
 func TestCompileDeterministic(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	a, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +364,7 @@ func TestCompileHostileArguments(t *testing.T) {
 // Docker default profile from its Decision and checks every input.
 func TestCompileDecisions(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		check(t, p, host, seccomp.WithDecisions(seccomp.Options{NoENOSYS: true}), append([]arch.Arch{host}, p.Arches...)...)
 	}
 }

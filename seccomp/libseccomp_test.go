@@ -544,7 +544,7 @@ func (r *diffRun) describe(want *profile.Action, abi arch.Arch, d bpf.SeccompDat
 
 func TestLibseccompDockerDefault(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		st := diffStats{arches: map[arch.Arch]int{}}
 		r, m, ok := build(p, host, true, &st)
 		if m != nil {
