@@ -57,17 +57,7 @@ func dumpHelper() {
 func startHelper(t *testing.T, mode string) int {
 	t.Helper()
 	cmd := testenv.Command("dump-helper", mode)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stdin, stdout := testenv.Start(t, cmd)
 	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
 	line, _ := bufio.NewReader(stdout).ReadString('\n')
 	if strings.TrimSpace(line) != "ready" {

@@ -13,18 +13,8 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
-
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return p
-}
 
 // inputs returns the system calls a filter is checked on for abi: every
 // number of the table and numbers beyond it, and for the numbers a rule
@@ -164,7 +154,7 @@ var operatorProfiles = map[string]string{
 func TestCompileOperators(t *testing.T) {
 	for name, js := range operatorProfiles {
 		t.Run(name, func(t *testing.T) {
-			p := parse(t, js)
+			p := proftest.Parse(t, js)
 			for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
 				if p.Arches[0].BigEndian() != host.BigEndian() {
 					// libseccomp refuses to mix byte orders (EDOM).
@@ -234,7 +224,7 @@ func TestCompileFarJumps(t *testing.T) {
 			rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[{"index":%d,"value":%d,"op":"SCMP_CMP_GT"}]}`, s.Name, i%6, i*1000003))
 		}
 	}
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
 	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)
 	if len(f.Program) < 600 {
 		t.Fatalf("only %d instructions: the test does not exercise far jumps", len(f.Program))
@@ -250,7 +240,7 @@ func TestCompileTooLarge(t *testing.T) {
 		}
 		rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[%s]}`, s.Name, strings.Join(args, ",")))
 	}
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
 	_, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if !errors.Is(err, seccomp.ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
@@ -265,7 +255,7 @@ func TestCompileTooLarge(t *testing.T) {
 // must decide the call, not fall through to the default (found by the
 // differential test: the filter trapped what the profile logs).
 func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_TRAP","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_TRAP","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
 		{"names":["epoll_ctl"],"action":"SCMP_ACT_LOG","args":[{"index":0,"value":2,"op":"SCMP_CMP_NE"},{"index":0,"value":5,"op":"SCMP_CMP_LE"}]},
 		{"names":["epoll_ctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":5,"value":10,"op":"SCMP_CMP_LE"}]}]}`)
 	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)

@@ -107,17 +107,7 @@ func runInstallHelper(t *testing.T, name string, o helperRun) helperReport {
 	cmd.Env = append(os.Environ(), testenv.Env(name))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stdin, stdout := testenv.Start(t, cmd)
 	var r helperReport
 	found := false
 	var out strings.Builder
@@ -139,7 +129,7 @@ func runInstallHelper(t *testing.T, name string, o helperRun) helperReport {
 	}
 	stdin.Close()
 	io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if !found || err != nil {
 		t.Fatalf("helper %s: %v (report found: %v)\nstdout:\n%s\nstderr:\n%s", name, err, found, out.String(), stderr.String())
 	}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/libseccomp"
@@ -15,15 +17,6 @@ import (
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 )
-
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // run evaluates prog on one system call of abi and returns SECCOMP_RET_*.
 func run(t *testing.T, prog bpf.Program, abi arch.Arch, nr uint32, args ...uint64) uint32 {
@@ -85,7 +78,7 @@ func TestBuildDockerDefault(t *testing.T) {
 }
 
 func TestBuildConflict(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 		{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]},
 		{"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]}]}`)
 	_, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
@@ -111,7 +104,7 @@ func TestBuildBadErrno(t *testing.T) {
 // TestBuildForeignHost builds a big-endian filter on this machine and
 // checks the byte order and the translation of names.
 func TestBuildForeignHost(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
 		{"names":["getppid","socket"],"action":"SCMP_ACT_ALLOW"}]}`)
 	prog, err := libseccomp.Build(p, arch.S390X, libseccomp.Options{Optimize: 2})
 	if err != nil {

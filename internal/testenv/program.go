@@ -158,3 +158,20 @@ func Command(name string, args ...string) *exec.Cmd {
 // program name, for commands made otherwise (launch.Command, a command
 // with an environment of its own).
 func Env(name string) string { return ProgramEnv + "=" + name }
+
+// Start starts cmd with pipes to its standard input and output, ending the
+// test if it cannot.
+func Start(t testing.TB, cmd *exec.Cmd) (stdin io.WriteCloser, stdout io.ReadCloser) {
+	t.Helper()
+	stdin, err := cmd.StdinPipe()
+	if err == nil {
+		stdout, err = cmd.StdoutPipe()
+	}
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	return stdin, stdout
+}
