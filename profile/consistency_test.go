@@ -2,6 +2,7 @@ package profile_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -20,6 +21,49 @@ func boundaries(p *profile.Profile) []uint64 {
 		}
 	}
 	return vals
+}
+
+// abis returns the ABIs of a filter of p on host, sorted, each once.
+func abis(p *profile.Profile, host arch.Arch) []arch.Arch {
+	as := append([]arch.Arch{host}, p.Arches...)
+	slices.Sort(as)
+	return slices.Compact(as)
+}
+
+// tables returns p's Table for each ABI of its filter on host, or the
+// first error.
+func tables(p *profile.Profile, host arch.Arch) (map[arch.Arch]*profile.Table, error) {
+	out := map[arch.Arch]*profile.Table{}
+	for _, a := range abis(p, host) {
+		tab, err := p.Table(a, profile.TableOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out[a] = tab
+	}
+	return out, nil
+}
+
+// checkTable reports whether the Table of d's ABI in tabs decides d as
+// got, Evaluate's verdict, says (inputs of ABIs the filter does not cover
+// agree trivially), and fails the test if not.
+func checkTable(t *testing.T, tabs map[arch.Arch]*profile.Table, d profile.Data, got profile.Action) bool {
+	t.Helper()
+	abi, ok := arch.FromAuditNr(d.Arch, d.Nr)
+	tab := tabs[abi]
+	if !ok || tab == nil || got == profile.DefaultBadArch {
+		return true
+	}
+	want := tab.Default
+	e, has := tab.Lookup(d.Nr)
+	if has {
+		want = e.Decide(abi, d.Args)
+	}
+	if want != got {
+		t.Errorf("%s nr %#x args %#x: Evaluate %s, Table %s (%+v)", abi, d.Nr, d.Args, got, want, e)
+		return false
+	}
+	return true
 }
 
 // checkConsistent compares Evaluate and Table on every system call of

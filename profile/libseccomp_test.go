@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 
@@ -66,19 +65,7 @@ func TestLibseccompDifferential(t *testing.T) {
 func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, optimize int, st *diffStats) bool {
 	t.Helper()
 	prog, libErr := libseccomp.Build(p, host, libseccomp.Options{Optimize: optimize})
-	abis := append([]arch.Arch{host}, p.Arches...)
-	var ourErr error
-	tables := map[arch.Arch]*profile.Table{}
-	audits := map[uint32]bool{}
-	for _, a := range abis {
-		audits[a.Audit()] = true
-		tab, err := p.Table(a, profile.TableOptions{})
-		if err != nil {
-			ourErr = err
-			break
-		}
-		tables[a] = tab
-	}
+	tabs, ourErr := tables(p, host)
 	switch {
 	case errors.Is(ourErr, profile.ErrTooComplex) && libErr == nil:
 		// syscage's deliberate bound on the work of its model of
@@ -99,12 +86,13 @@ func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, opt
 		t.Fatal(err)
 	}
 	covered := map[arch.Arch]bool{}
-	for _, a := range abis {
+	audits := map[uint32]bool{}
+	for _, a := range abis(p, host) {
 		covered[a] = true
+		audits[a.Audit()] = true
 	}
-	slices.Sort(abis)
 	bad := 0
-	for _, abi := range slices.Compact(abis) {
+	for _, abi := range abis(p, host) {
 		for _, in := range proftest.Inputs(p, abi) {
 			d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
 			got, err := profile.Evaluate(p, host, d)
@@ -112,20 +100,10 @@ func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, opt
 				t.Errorf("evaluate: %v", err)
 				return false
 			}
-			callABI, known := arch.FromAuditNr(d.Arch, d.Nr)
-			if known && tables[callABI] != nil && got != profile.DefaultBadArch {
-				tab := tables[callABI]
-				wantT := tab.Default
-				if e, ok := tab.Lookup(d.Nr); ok {
-					wantT = e.Decide(callABI, d.Args)
-				}
-				if wantT != got {
-					bad++
-					e, _ := tab.Lookup(d.Nr)
-					t.Errorf("%s nr %#x args %#x: Evaluate %s, Table %s (%+v)", callABI, d.Nr, d.Args, got, wantT, e)
-				}
+			if !checkTable(t, tabs, d, got) {
+				bad++
 			}
-			if known && covered[callABI] {
+			if callABI, known := arch.FromAuditNr(d.Arch, d.Nr); known && covered[callABI] {
 				if ok, _ := libseccomp.Comparable(callABI, d.Nr); !ok {
 					st.unknown++
 					continue

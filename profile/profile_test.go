@@ -478,42 +478,33 @@ func TestNormalize(t *testing.T) {
 }
 
 // TestRandomConsistent checks Table against Evaluate on random profiles
-// over the whole space of conditions, on 64-bit and 32-bit ABIs.
+// (proftest.Random, every other one with rules of different actions
+// overlapping on a system call) on the inputs proftest.Inputs gives for
+// each ABI of the profile.
 func TestRandomConsistent(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	n := 400
 	if testing.Short() {
 		n = 50
 	}
-	values := []uint64{0, 1, 2, 7, 0xff, 0x7fffffff, 0xffffffff, 0x100000000, 0x100000007, 0xffffffff00000000, 0xfffffffffffffffe, ^uint64(0)}
-	acts := []profile.Action{allow, eperm, kill, logA, trace}
-	names := []string{"read", "socket", "bind", "ipc", "semop"}
 	built := 0
 	for i := 0; i < n; i++ {
-		p := &profile.Profile{Default: acts[r.IntN(2)], Arches: []arch.Arch{arch.X86, arch.X32}}
-		for j := 0; j < 1+r.IntN(6); j++ {
-			rule := profile.Rule{Names: []string{names[r.IntN(len(names))]}, Action: acts[r.IntN(len(acts))]}
-			for k := 0; k < r.IntN(4); k++ {
-				c := profile.Cond{Arg: uint8(r.IntN(3)), Op: profile.Op(1 + r.IntN(7)), Value: values[r.IntN(len(values))]}
-				if c.Op == profile.OpMaskedEQ {
-					c.ValueTwo = values[r.IntN(len(values))]
-				}
-				rule.Conds = append(rule.Conds, c)
-			}
-			p.Rules = append(p.Rules, rule)
-		}
-		ok := true
-		for _, abi := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
-			if _, err := p.Table(abi, profile.TableOptions{}); err != nil {
-				ok = false
-			}
-		}
-		if !ok {
-			continue
+		p := proftest.Random(r, proftest.Config{AllowOverlap: i%2 == 1})
+		host := proftest.Host(p)
+		tabs, err := tables(p, host)
+		if err != nil {
+			continue // refusals are compared with libseccomp's elsewhere
 		}
 		built++
-		for _, abi := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
-			checkConsistent(t, p, arch.X86_64, abi)
+		for _, abi := range abis(p, host) {
+			for _, in := range proftest.Inputs(p, abi) {
+				d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
+				got, err := profile.Evaluate(p, host, d)
+				if err != nil {
+					t.Fatalf("evaluate: %v", err)
+				}
+				checkTable(t, tabs, d, got)
+			}
 		}
 		if t.Failed() {
 			js, _ := oci.Format(p)
