@@ -15,8 +15,6 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-func init() { register(newCompileCmd) }
-
 type compileOptions struct {
 	arch     string
 	out      string

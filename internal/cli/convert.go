@@ -16,8 +16,6 @@ import (
 	"github.com/syscage/syscage/profile/spo"
 )
 
-func init() { register(newConvertCmd) }
-
 type convertOptions struct {
 	to         string
 	from       string

@@ -11,11 +11,6 @@ import (
 	"github.com/syscage/syscage/bpf"
 )
 
-func init() {
-	register(newDisasmCmd)
-	register(newAsmCmd)
-}
-
 func newDisasmCmd(e *env) *cobra.Command {
 	var archFlag string
 	c := &cobra.Command{

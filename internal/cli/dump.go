@@ -15,8 +15,6 @@ import (
 	"github.com/syscage/syscage/inspect"
 )
 
-func init() { register(newDumpCmd) }
-
 type dumpOptions struct {
 	pid     int
 	out     string

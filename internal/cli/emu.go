@@ -14,8 +14,6 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-func init() { register(newEmuCmd) }
-
 type emuOptions struct {
 	arch     string
 	host     string

@@ -12,8 +12,6 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-func init() { register(newExplainCmd) }
-
 type explainOptions struct {
 	host string
 	arch string

@@ -11,8 +11,6 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-func init() { register(newFeaturesCmd) }
-
 func newFeaturesCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{

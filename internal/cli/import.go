@@ -15,8 +15,6 @@ import (
 	"github.com/syscage/syscage/record/strace"
 )
 
-func init() { register(newImportCmd) }
-
 // importOptions are the flags shared by the import commands, and by
 // record --from-log.
 type importOptions struct {

@@ -12,8 +12,6 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-func init() { register(newLintCmd) }
-
 type lintOptions struct {
 	host   string
 	json   bool

@@ -13,8 +13,6 @@ import (
 	"github.com/syscage/syscage/profile/spo"
 )
 
-func init() { register(newProfileCmd) }
-
 func newProfileCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "profile list | show NAME",

@@ -16,11 +16,6 @@ import (
 	recebpf "github.com/syscage/syscage/record/ebpf"
 )
 
-func init() {
-	register(newRecordCmd)
-	register(newRecordHelperCmd)
-}
-
 type recordOptions struct {
 	out     string
 	args    bool

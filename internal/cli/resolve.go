@@ -11,8 +11,6 @@ import (
 	"github.com/syscage/syscage/arch"
 )
 
-func init() { register(newResolveCmd) }
-
 type resolveOptions struct {
 	arch  string
 	dump  bool

@@ -18,8 +18,6 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-func init() { register(newRunCmd) }
-
 type runOptions struct {
 	profile   string
 	keepFDs   []int

@@ -11,11 +11,6 @@ import (
 	"github.com/syscage/syscage/inspect"
 )
 
-func init() {
-	register(newVerifyCmd)
-	register(newDiffCmd)
-}
-
 type compareFlags struct {
 	host string
 	json bool

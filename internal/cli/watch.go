@@ -17,8 +17,6 @@ import (
 	"github.com/syscage/syscage/audit"
 )
 
-func init() { register(newWatchCmd) }
-
 type watchOptions struct {
 	json      bool
 	hook      string

@@ -20,8 +20,6 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-func init() { register(newWhyCmd) }
-
 type whyOptions struct {
 	profile string
 	host    string
