@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -78,15 +76,12 @@ func runDump(e *env, o dumpOptions) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
-			return withCode(ExitFailure, err)
+		paths, err := inspect.WriteDir(o.out, fs, host.ByteOrder())
+		for i, path := range paths {
+			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(fs[i].Program), logNote(fs[i]))
 		}
-		for _, f := range fs {
-			path := filepath.Join(o.out, fmt.Sprintf("filter-%d.bpf", f.Index))
-			if err := writeOutput(e, path, f.Program.Encode(host.ByteOrder())); err != nil {
-				return withCode(ExitFailure, err)
-			}
-			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(f.Program), logNote(f))
+		if err != nil {
+			return withCode(ExitFailure, err)
 		}
 		return nil
 	}

@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -24,23 +21,10 @@ import (
 // for host.
 func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, error) {
 	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
-		files, _ := filepath.Glob(filepath.Join(ref, "filter-*.bpf"))
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%s: no filter-N.bpf files (a directory written by 'syscage dump -o')", ref)
-		}
-		sort.Slice(files, func(i, j int) bool { return filterIndex(files[i]) < filterIndex(files[j]) })
-		var s inspect.Stack
-		for _, f := range files {
-			p, err := readBPF(f, host)
-			if err != nil {
-				return nil, err
-			}
-			s = append(s, p)
-		}
-		return s, nil
+		return inspect.ReadDir(ref, host.ByteOrder())
 	}
 	if strings.HasSuffix(ref, ".bpf") {
-		p, err := readBPF(ref, host)
+		p, err := inspect.ReadBPF(ref, host.ByteOrder())
 		if err != nil {
 			return nil, err
 		}
@@ -51,31 +35,6 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 		return nil, err
 	}
 	return inspect.Stack{f.Program}, nil
-}
-
-func filterIndex(path string) int {
-	s := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "filter-"), ".bpf")
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 1 << 30
-	}
-	return n
-}
-
-// readBPF reads and validates a raw BPF file.
-func readBPF(path string, host arch.Arch) (bpf.Program, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := bpf.Decode(data, host.ByteOrder())
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a seccomp BPF program: %w", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: not a valid seccomp BPF program: %w", path, err)
-	}
-	return p, nil
 }
 
 // actionName is a SECCOMP_RET_* value by name.

@@ -93,36 +93,22 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		// Threads with the same filters are one subject.
-		var keys []string
-		tids := map[string][]int{}
-		stacks := map[string][]inspect.Filter{}
-		for _, t := range tasks {
-			if t.Err != nil {
-				unread = append(unread, t.Err)
-				continue
-			}
-			k := fmt.Sprint(inspect.StackOf(t.Filters))
-			if _, ok := tids[k]; !ok {
-				keys = append(keys, k)
-				stacks[k] = t.Filters
-			}
-			tids[k] = append(tids[k], t.TID)
-		}
-		for _, k := range keys {
-			fs := stacks[k]
+		groups, bad := inspect.GroupTasks(tasks)
+		unread = bad
+		for _, g := range groups {
+			fs := g.Filters
 			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
-			byThread := len(keys) > 1 || len(unread) > 0
+			byThread := len(groups) > 1 || len(unread) > 0
 			if byThread {
-				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
+				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(g.TIDs)), joinInts(g.TIDs), o.pid)
 			}
 			if len(fs) == 0 {
 				what = fmt.Sprintf("pid %d", o.pid)
 				if byThread {
-					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(tids[k])), joinInts(tids[k]), o.pid)
+					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(g.TIDs)), joinInts(g.TIDs), o.pid)
 				}
 			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(tids[k]) > 1})
+			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(g.TIDs) > 1})
 		}
 	} else {
 		live, err := loadStack(args[0], host, o.profileFlags)
