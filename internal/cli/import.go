@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
+	"github.com/syscage/syscage/record/auditlog"
 	"github.com/syscage/syscage/record/strace"
 )
 
@@ -143,59 +143,11 @@ func runImportAudit(e *env, o importAuditOptions, files []string) error {
 		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
 	}
 	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-		return readAudit(rec, name, r, flt)
+		if r == nil {
+			return auditlog.ReadKmsg(rec, flt) // the kernel log
+		}
+		return auditlog.Read(rec, name, r, flt)
 	})
-}
-
-func readAudit(rec *record.Recording, name string, r io.Reader, flt audit.Filter) ([]error, error) {
-	var skipped []error
-	more := 0
-	var evs []audit.Event
-	var err error
-	if r == nil {
-		// The kernel log.
-		evs, skipped, err = audit.ReadKmsg("")
-		if err != nil {
-			return skipped, err
-		}
-	} else {
-		rd := audit.NewReader(r, name)
-		for {
-			ev, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if audit.Skippable(err) {
-				if len(skipped) < audit.MaxSkipped {
-					skipped = append(skipped, err)
-				} else {
-					more++
-				}
-				continue
-			}
-			if err != nil {
-				return skipped, err
-			}
-			evs = append(evs, ev)
-		}
-	}
-	if more > 0 {
-		skipped = append(skipped, fmt.Errorf("%d more lines like these", more))
-	}
-	for i := range evs {
-		if flt.Match(&evs[i]) {
-			addEvent(rec, evs[i])
-		}
-	}
-	return skipped, nil
-}
-
-func addEvent(rec *record.Recording, ev audit.Event) {
-	if ev.Arch == arch.Invalid {
-		rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:%d", ev.ArchName(), ev.Nr))
-		return
-	}
-	rec.Add(ev.Arch, ev.Nr, nil, false)
 }
 
 func runImport(e *env, o importOptions, files []string, read readFunc) error {

@@ -210,10 +210,10 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
 	warnSkipped(e, f, false)
-	var complaints *complainLog
+	var complaints *audit.Collector
 	if o.complain {
-		if complaints, err = followComplaints(); err != nil {
-			return withCode(ExitFailure, err)
+		if complaints, err = audit.Collect(); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("--complain reads the kernel log: %w", err))
 		}
 	}
 
@@ -286,7 +286,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	err = cmd.Run()
 	var events []audit.Event
 	if complaints != nil {
-		events = complaints.stop(cmd.Session)
+		events = complaints.Stop(cmd.Session)
 		if cmd.Session == 0 {
 			fmt.Fprintf(e.stderr, "syscage: complain: no audit session of its own for CMD (needs CAP_AUDIT_CONTROL): the records of processes started while it ran count too\n")
 		}
@@ -296,7 +296,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.limited(), o.profile, loaded, host, events, o.patch); err != nil {
+		if err := complainReport(e, complaints.Limited(), o.profile, loaded, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
