@@ -116,7 +116,7 @@ func runDump(e *env, o dumpOptions) error {
 			age = ", the newest"
 		}
 		fmt.Fprintf(e.stdout, "; filter %d of %d%s: %d instructions%s\n", f.Index, len(fs), age, len(f.Program), logNote(f))
-		fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: syscallNamer(arches), NameArch: archNamer, Order: host.ByteOrder()}))
+		fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: arch.Namer(arches), NameArch: arch.AuditName, Order: host.ByteOrder()}))
 	}
 	return nil
 }
@@ -126,13 +126,4 @@ func logNote(f inspect.Filter) string {
 		return ", installed with SECCOMP_FILTER_FLAG_LOG"
 	}
 	return ""
-}
-
-// archNamer names AUDIT_ARCH_* values.
-func archNamer(v uint32) (string, bool) {
-	a, ok := arch.FromAudit(v)
-	if !ok {
-		return "", false
-	}
-	return a.String(), true
 }

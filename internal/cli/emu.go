@@ -83,7 +83,7 @@ func runEmu(e *env, o emuOptions, args []string) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	nr, name, err := parseSyscallArg(abi, args[1])
+	nr, name, err := abi.ParseSyscall(args[1])
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -142,7 +142,7 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	if res.Args == nil {
 		res.Args = []uint64{}
 	}
-	lines := strings.Split(strings.TrimRight(bpf.Disassemble(prog, bpf.DisasmOptions{Notes: notes, NameSyscall: syscallNamer([]arch.Arch{abi})}), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(bpf.Disassemble(prog, bpf.DisasmOptions{Notes: notes, NameSyscall: arch.Namer([]arch.Arch{abi})}), "\n"), "\n")
 	for _, pc := range path {
 		if pc < len(lines) {
 			res.Path = append(res.Path, lines[pc])
@@ -178,22 +178,6 @@ func joinArgs(v []uint64) string {
 		s[i] = fmt.Sprintf("%#x", x)
 	}
 	return strings.Join(s, ", ")
-}
-
-// parseSyscallArg reads a system call given by name or number on a.
-func parseSyscallArg(a arch.Arch, s string) (uint32, string, error) {
-	if nr, ok := parseNumber(s); ok {
-		name, _ := a.SyscallName(nr)
-		return nr, name, nil
-	}
-	nr, ok := a.SyscallNumber(s)
-	if !ok {
-		if m, ok := a.Multiplexed(s); ok {
-			return 0, "", fmt.Errorf("%s is reached through %s(%d) on %s: emulate '%s %d'", s, m.Syscall, m.Nr, a, m.Syscall, m.Call)
-		}
-		return 0, "", fmt.Errorf("unknown system call %q on %s", s, a)
-	}
-	return nr, s, nil
 }
 
 // parseArgValue reads a 64-bit argument: decimal, 0x hex, or negative
