@@ -11,12 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -170,7 +169,7 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		e.stdout.Write(safeJSON(buf.Bytes()))
+		e.stdout.Write(termtext.JSON(buf.Bytes()))
 	} else {
 		printWhy(e.stdout, out, len(kept), source)
 	}
@@ -216,11 +215,11 @@ func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
 	}
 	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
 	for _, g := range groups {
-		who := untrusted(g.Comm)
+		who := termtext.Quote(g.Comm)
 		if g.Exe != "" && path.Base(g.Exe) != g.Comm {
-			who += " (" + untrusted(g.Exe) + ")"
+			who += " (" + termtext.Quote(g.Exe) + ")"
 		} else if g.Exe != "" {
-			who = untrusted(g.Exe)
+			who = termtext.Quote(g.Exe)
 		}
 		pids := make([]string, len(g.PIDs))
 		for i, p := range g.PIDs {
@@ -256,42 +255,4 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// untrusted returns a string a program chose (a task name set with
-// PR_SET_NAME, an executable's path, a field of a log line) fit for a
-// terminal: as it is when every character is printable and none is a
-// quote or a backslash, else quoted as Go quotes strings, so that escape
-// sequences, C1 controls, bidirectional overrides and bytes that are not
-// UTF-8 are shown as \x1b, \u009b, \u202e and \xff, never sent raw.
-func untrusted(s string) string {
-	for _, r := range s {
-		if r == utf8.RuneError || r == '"' || r == '\\' || !strconv.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
-
-// safeJSON escapes in encoding/json's output the characters it leaves raw
-// that a terminal may act on: C1 controls (U+0080 to U+009F) and the
-// other characters strconv.IsPrint refuses (bidirectional overrides,
-// zero-width marks). They can only be inside strings, where \uXXXX means
-// the same. (encoding/json already escapes the C0 controls and turns
-// bytes that are not UTF-8 into U+FFFD.)
-func safeJSON(b []byte) []byte {
-	var out []byte
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r < utf8.RuneSelf || strconv.IsPrint(r) || r == utf8.RuneError && n == 1 {
-			out = append(out, b[i:i+n]...)
-		} else if r > 0xffff {
-			r1, r2 := utf16.EncodeRune(r)
-			out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
-		} else {
-			out = fmt.Appendf(out, "\\u%04x", r)
-		}
-		i += n
-	}
-	return out
 }
