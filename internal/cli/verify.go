@@ -124,19 +124,19 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	}
 	differ := false
 	type result struct {
-		What        string     `json:"subject"`
-		Same        bool       `json:"same"`
-		Unfiltered  bool       `json:"unfiltered,omitempty"`
-		Unproven    string     `json:"unproven,omitempty"`
-		Differences []diffJSON `json:"differences"`
-		Stats       *statsJSON `json:"compared,omitempty"`
+		What        string               `json:"subject"`
+		Same        bool                 `json:"same"`
+		Unfiltered  bool                 `json:"unfiltered,omitempty"`
+		Unproven    string               `json:"unproven,omitempty"`
+		Differences []inspect.Difference `json:"differences"`
+		Stats       *inspect.Stats       `json:"compared,omitempty"`
 	}
 	var results []result
 	for i, sub := range subjects {
 		if sub.unfiltered {
 			// Every system call differs from a profile; one line says it.
 			differ = true
-			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []diffJSON{}})
+			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []inspect.Difference{}})
 			if !o.json {
 				if i > 0 {
 					fmt.Fprintln(e.stdout)
@@ -155,7 +155,7 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 			return withCode(ExitFailure, err)
 		}
 		differ = differ || len(ds) > 0 || np != ""
-		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))})
+		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: nonNil(ds), Stats: &st})
 		if o.json {
 			continue
 		}
@@ -170,7 +170,7 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", sub.what, verbS(o.pid == 0), args[0], np)
 		default:
 			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
-			printDiffs(e.stdout, ds, "live", "profile")
+			inspect.WriteDifferences(e.stdout, ds, "live", "profile")
 			if np != "" {
 				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
 			}
@@ -267,16 +267,16 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			Same        bool       `json:"same"`
-			Unproven    string     `json:"unproven,omitempty"`
-			Differences []diffJSON `json:"differences"`
-			Stats       *statsJSON `json:"compared"`
-		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))}); err != nil {
+			Same        bool                 `json:"same"`
+			Unproven    string               `json:"unproven,omitempty"`
+			Differences []inspect.Difference `json:"differences"`
+			Stats       *inspect.Stats       `json:"compared"`
+		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: nonNil(ds), Stats: &st}); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else if len(ds) > 0 || np != "" {
 		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
-		printDiffs(e.stdout, ds, "A", "B")
+		inspect.WriteDifferences(e.stdout, ds, "A", "B")
 		switch {
 		case len(ds) == 0:
 			fmt.Fprintf(e.stdout, "cannot prove A and B equal: %s\n", np)
@@ -291,26 +291,19 @@ func runDiff(e *env, o compareFlags, args []string) error {
 }
 
 // notProven splits Compare's error: the text of a *NotProvenError, with
-// the stacks named by names (for "... of live filter 0"), or any other
-// error.
+// the stacks named by names, or any other error.
 func notProven(err error, names [2]string) (string, error) {
 	var np *inspect.NotProvenError
 	if !errors.As(err, &np) {
 		return "", err
 	}
-	if np.PC < 0 {
-		return np.Reason, nil
+	return np.Describe(names), nil
+}
+
+// nonNil is ds, or an empty list for JSON's [].
+func nonNil(ds []inspect.Difference) []inspect.Difference {
+	if ds == nil {
+		return []inspect.Difference{}
 	}
-	return fmt.Sprintf("instruction %d (%s) of %s filter %d: %s", np.PC, np.Instruction, names[np.Stack], np.Filter, np.Reason), nil
-}
-
-// statsJSON is inspect.Stats in JSON.
-type statsJSON struct {
-	Arches   int `json:"abis"`
-	Syscalls int `json:"numbers"`
-	Inputs   int `json:"inputs"`
-}
-
-func toStatsJSON(s inspect.Stats) statsJSON {
-	return statsJSON{Arches: s.Arches, Syscalls: s.Syscalls, Inputs: s.Inputs}
+	return ds
 }
