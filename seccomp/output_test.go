@@ -60,3 +60,22 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("text:\n%s", txt)
 	}
 }
+
+func TestCheckNames(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86},
+		Rules: []profile.Rule{{Names: []string{"read", "socketcall"}, Action: profile.Action{Kind: profile.ActAllow}}}}
+	// socketcall is x86's only: unknown on the x86_64 host.
+	if err := seccomp.CheckNames(p, arch.X86_64); err == nil || !strings.Contains(err.Error(), "socketcall") {
+		t.Errorf("CheckNames: %v, want socketcall unknown on x86_64", err)
+	}
+	p.Rules[0].Names = []string{"read"}
+	if err := seccomp.CheckNames(p, arch.X86_64); err != nil {
+		t.Error(err)
+	}
+	// As Compile checks with Strict.
+	p.Rules[0].Names = []string{"nope"}
+	_, cerr := seccomp.Compile(p, arch.X86_64, seccomp.Options{Strict: true})
+	if err := seccomp.CheckNames(p, arch.X86_64); (err == nil) != (cerr == nil) {
+		t.Errorf("CheckNames %v, Compile %v", err, cerr)
+	}
+}

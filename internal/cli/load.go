@@ -3,19 +3,15 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/atomicfile"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
 )
 
 // profileFlags are the flags shared by commands that read a profile.
@@ -36,40 +32,12 @@ func readProfile(ref string, from formats.Format) (*profile.Profile, formats.For
 	if ref == "-" {
 		return readStdinProfile(from)
 	}
-	if isBareName(ref) {
-		_, serr := os.Stat(ref)
-		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
-		if _, err := builtin.Get(ref); err != nil {
-			if file {
-				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
-			}
-			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
-		}
-		if file {
-			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
-		}
-		p, err := builtin.Get(ref)
-		return p, formats.OCI, err
-	}
-	data, err := os.ReadFile(ref)
-	if err != nil {
-		return nil, "", err
-	}
-	return formats.Parse(ref, data, from)
+	return formats.Open(ref, from)
 }
 
 // isBuiltinName reports whether ref is the bare name of a built-in
-// profile. A directory of dumped filters with such a name is not read
-// either: readProfile says how to pick.
-func isBuiltinName(ref string) bool {
-	return isBareName(ref) && slices.Contains(builtin.Names(), ref)
-}
-
-// isBareName reports whether ref names a built-in profile rather than a
-// file: no path separator and no extension.
-func isBareName(ref string) bool {
-	return ref != "" && !strings.ContainsRune(ref, '/') && filepath.Ext(ref) == ""
-}
+// profile (formats.IsBuiltin).
+func isBuiltinName(ref string) bool { return formats.IsBuiltin(ref) }
 
 // loadProfile reads the profile named by ref, a file in any format or a
 // built-in name, and resolves Docker's conditional rules for host. With
@@ -90,22 +58,14 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 	return p, checkStrict(ref, p, host, pf)
 }
 
-// checkStrict implements --strict for a resolved profile: every name must
-// exist on host and on each architecture the profile lists, as
+// checkStrict implements --strict for a resolved profile, as
 // seccomp.Compile checks it with Options.Strict.
 func checkStrict(ref string, p *profile.Profile, host arch.Arch, pf profileFlags) error {
 	if !pf.strict {
 		return nil
 	}
-	seen := map[arch.Arch]bool{}
-	for _, a := range append([]arch.Arch{host}, p.Arches...) {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		if _, err := p.Table(a, profile.TableOptions{Strict: true}); err != nil {
-			return fmt.Errorf("%s: --strict: %w", ref, err)
-		}
+	if err := seccomp.CheckNames(p, host); err != nil {
+		return fmt.Errorf("%s: --strict: %w", ref, err)
 	}
 	return nil
 }
@@ -127,29 +87,13 @@ func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.P
 }
 
 // profileEnv is the environment Docker's conditional rules are resolved
-// for. Capabilities are spelled as Docker's includes and excludes spell
-// them (CAP_SYS_ADMIN) whatever the case and prefix of --cap, so that
-// "--cap sys_admin" matches the profile's rules instead of none.
+// for (oci.Env): pf's capabilities, and its kernel or this host's.
 func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
-	var caps []string
-	if pf.caps != nil {
-		caps = make([]string, 0, len(pf.caps))
-		for _, c := range pf.caps {
-			c = strings.ToUpper(strings.TrimSpace(c))
-			if !strings.HasPrefix(c, "CAP_") {
-				c = "CAP_" + c
-			}
-			caps = append(caps, c)
-		}
+	kernel := pf.kernel
+	if kernel == "" {
+		kernel = hostKernel()
 	}
-	env := profile.Env{Arch: host, Caps: caps, Kernel: pf.kernel}
-	if env.Kernel == "" {
-		env.Kernel = hostKernel()
-	}
-	if env.Caps == nil {
-		env.Caps = oci.DefaultCaps
-	}
-	return env
+	return oci.Env(host, pf.caps, kernel)
 }
 
 // writeOutput writes data to path atomically (atomicfile.Write), or to

@@ -839,3 +839,23 @@ func Fragment(p *profile.Profile) ([]byte, error) {
 	}
 	return json.Marshal(v)
 }
+
+// Env is the environment moby resolves a profile's includes and excludes
+// for: the host's ABI, the kernel release, and the capabilities spelled
+// as moby spells them (CAP_SYS_ADMIN), whatever the case and prefix of
+// caps, so that "sys_admin" matches the rules' CAP_SYS_ADMIN; DefaultCaps
+// when caps is nil.
+func Env(host arch.Arch, caps []string, kernel string) profile.Env {
+	env := profile.Env{Arch: host, Caps: DefaultCaps, Kernel: kernel}
+	if caps != nil {
+		env.Caps = make([]string, 0, len(caps))
+		for _, c := range caps {
+			c = strings.ToUpper(strings.TrimSpace(c))
+			if !strings.HasPrefix(c, "CAP_") {
+				c = "CAP_" + c
+			}
+			env.Caps = append(env.Caps, c)
+		}
+	}
+	return env
+}
