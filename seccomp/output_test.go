@@ -1,6 +1,7 @@
 package seccomp_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -77,5 +78,44 @@ func TestCheckNames(t *testing.T) {
 	_, cerr := seccomp.Compile(p, arch.X86_64, seccomp.Options{Strict: true})
 	if err := seccomp.CheckNames(p, arch.X86_64); (err == nil) != (cerr == nil) {
 		t.Errorf("CheckNames %v, Compile %v", err, cerr)
+	}
+}
+
+func TestEmulate(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1},
+		Rules: []profile.Rule{{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActAllow},
+			Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 0xffffffff}}}}}
+	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		arg  uint64
+		want string
+	}{{0xffffffff, "ALLOW"}, {0, "ERRNO(1)"}} {
+		tr, err := seccomp.Emulate(f.Program, f.Notes, arch.X86_64, 135, "personality", []uint64{tc.arg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := seccomp.Expect(p, arch.X86_64, seccomp.Options{}, seccomp.DataFor(arch.X86_64, 135, tc.arg))
+		if tr.Action != tc.want || want.String() != tc.want || tr.Executed != len(tr.Path) || tr.Executed == 0 {
+			t.Errorf("personality(%#x): %s after %d (path %d), want %s", tc.arg, tr.Action, tr.Executed, len(tr.Path), tc.want)
+		}
+		if !strings.HasPrefix(tr.Text(), "x86_64 personality (135)("+fmt.Sprintf("%#x", tc.arg)+") -> "+tc.want) {
+			t.Errorf("text: %s", tr.Text())
+		}
+	}
+}
+
+func TestParseArg(t *testing.T) {
+	for in, want := range map[string]uint64{"0": 0, "42": 42, "0x10": 16, "-1": 0xffffffffffffffff, "18446744073709551615": 0xffffffffffffffff} {
+		if got, err := seccomp.ParseArg(in); err != nil || got != want {
+			t.Errorf("ParseArg(%s) = %#x %v, want %#x", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{"18446744073709551616": "out of the range", "x": "not a number", "-9223372036854775809": "out of the range"} {
+		if _, err := seccomp.ParseArg(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseArg(%s): %v, want %q", in, err, want)
+		}
 	}
 }

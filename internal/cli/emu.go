@@ -2,14 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -60,18 +57,6 @@ verdict (plain-Go semantics, independent of the compiler; "reference" in
 	return c
 }
 
-type emuResult struct {
-	Arch      string   `json:"arch"`
-	Syscall   string   `json:"syscall,omitempty"`
-	Nr        uint32   `json:"nr"`
-	Args      []uint64 `json:"args"`
-	Action    string   `json:"action"`
-	Ret       uint32   `json:"ret"`
-	Executed  int      `json:"executed"`
-	Path      []string `json:"path"`
-	Reference string   `json:"reference,omitempty"`
-}
-
 func runEmu(e *env, o emuOptions, args []string) error {
 	host, err := parseArchFlag(o.host)
 	if err != nil {
@@ -89,7 +74,7 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	}
 	var vals []uint64
 	for _, s := range args[2:] {
-		v, err := parseArgValue(s)
+		v, err := seccomp.ParseArg(s)
 		if err != nil {
 			return usagef("argument %q: %v", s, err)
 		}
@@ -130,24 +115,11 @@ func runEmu(e *env, o emuOptions, args []string) error {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
 	}
-	vm := bpf.NewVM(abi.ByteOrder())
-	var path []int
-	vm.Trace = func(pc int) { path = append(path, pc) }
-	ret, executed, err := vm.Run(prog, d.Marshal(abi.ByteOrder()))
+	res, err := seccomp.Emulate(prog, notes, abi, nr, name, vals)
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 	}
-	res := emuResult{Arch: abi.String(), Syscall: name, Nr: nr, Args: vals, Ret: ret, Executed: executed,
-		Action: seccomp.ActionOf(ret).String(), Reference: reference}
-	if res.Args == nil {
-		res.Args = []uint64{}
-	}
-	lines := strings.Split(strings.TrimRight(bpf.Disassemble(prog, bpf.DisasmOptions{Notes: notes, NameSyscall: arch.Namer([]arch.Arch{abi})}), "\n"), "\n")
-	for _, pc := range path {
-		if pc < len(lines) {
-			res.Path = append(res.Path, lines[pc])
-		}
-	}
+	res.Reference = reference
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -157,46 +129,10 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	} else if o.quiet {
 		fmt.Fprintln(e.stdout, res.Action)
 	} else {
-		label := fmt.Sprint(nr)
-		if name != "" {
-			label = fmt.Sprintf("%s (%d)", name, nr)
-		}
-		fmt.Fprintf(e.stdout, "%s %s(%s) -> %s after %d instructions\n", abi, label, joinArgs(vals), res.Action, executed)
-		for _, l := range res.Path {
-			fmt.Fprintf(e.stdout, "  %s\n", l)
-		}
+		fmt.Fprint(e.stdout, res.Text())
 	}
 	if reference != "" && reference != res.Action {
 		return withCode(ExitFailure, fmt.Errorf("compiler bug: the filter says %s but the profile says %s; please report this with the profile", res.Action, reference))
 	}
 	return nil
-}
-
-func joinArgs(v []uint64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprintf("%#x", x)
-	}
-	return strings.Join(s, ", ")
-}
-
-// parseArgValue reads a 64-bit argument: decimal, 0x hex, or negative
-// (two's complement, as the kernel passes -1).
-func parseArgValue(s string) (uint64, error) {
-	var v uint64
-	var err error
-	if strings.HasPrefix(s, "-") {
-		var n int64
-		n, err = strconv.ParseInt(s, 0, 64)
-		v = uint64(n)
-	} else {
-		v, err = strconv.ParseUint(s, 0, 64)
-	}
-	if errors.Is(err, strconv.ErrRange) {
-		return 0, errors.New("out of the range of a 64-bit argument")
-	}
-	if err != nil {
-		return 0, errors.New("not a number (want decimal, 0x hex, or negative)")
-	}
-	return v, nil
 }

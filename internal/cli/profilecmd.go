@@ -101,7 +101,7 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 		return usagef("--format: %v", err)
 	}
 	p, _ := builtin.Get(name)
-	if needsResolve(p, f, false) {
+	if formats.NeedsResolve(p, f, false) {
 		host, err := parseArchFlag("")
 		if err != nil {
 			return err

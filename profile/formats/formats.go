@@ -196,3 +196,25 @@ func Rewritable(name string, data []byte, to Format) (why string, err error) {
 	}
 	return "", nil
 }
+
+// NeedsResolve tells whether p must be resolved for a host (Docker's
+// includes, excludes and archMap) before it is written in format f, or
+// into an OCI runtime config.json when config: OCI JSON holds them, a
+// config.json and the other formats do not, except the archMap a format
+// gives every profile it reads itself (NativeArchMap).
+func NeedsResolve(p *profile.Profile, f Format, config bool) bool {
+	if !p.Conditional() {
+		return false
+	}
+	if f == OCI && !config {
+		return false
+	}
+	for _, r := range p.Rules {
+		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
+			return true
+		}
+	}
+	return !slices.EqualFunc(p.ArchMap, NativeArchMap(f), func(a, b profile.ArchMapEntry) bool {
+		return a.Arch == b.Arch && slices.Equal(a.Sub, b.Sub)
+	})
+}

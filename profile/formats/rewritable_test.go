@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
 )
 
@@ -35,5 +36,36 @@ func TestRewritable(t *testing.T) {
 	}
 	if _, err := formats.Rewritable("f", []byte(`{"defaultAction": 1}`), ""); err == nil || !strings.HasPrefix(err.Error(), "f:") {
 		t.Errorf("a broken file: %v, want its parse error", err)
+	}
+}
+
+func TestNeedsResolve(t *testing.T) {
+	parse := func(s string) *profile.Profile {
+		p, _, err := formats.Parse("p", []byte(s), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := parse(`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`)
+	caps := parse(`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}`)
+	lxcOwn := parse("2\nallowlist\nread\n") // the archMap LXC gives every policy
+	for _, tc := range []struct {
+		name   string
+		p      *profile.Profile
+		f      formats.Format
+		config bool
+		want   bool
+	}{
+		{"plain", plain, formats.LXC, false, false},
+		{"caps to oci", caps, formats.OCI, false, false},
+		{"caps to config.json", caps, formats.OCI, true, true},
+		{"caps to systemd", caps, formats.Systemd, false, true},
+		{"lxc's archMap to lxc", lxcOwn, formats.LXC, false, false},
+		{"lxc's archMap to systemd", lxcOwn, formats.Systemd, false, true},
+	} {
+		if got := formats.NeedsResolve(tc.p, tc.f, tc.config); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
