@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,96 +79,56 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	type subject struct {
-		what       string
-		stack      inspect.Stack
-		unfiltered bool // threads without a filter: nothing to compare
-		many       bool // what is several threads
-	}
-	var subjects []subject
+	var verdicts []inspect.Verdict
 	var unread []error // threads whose filters could not be read
+	var tasks []inspect.Task
+	var live inspect.Stack
 	if o.pid != 0 {
-		tasks, err := inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		groups, bad := inspect.GroupTasks(tasks)
-		unread = bad
-		for _, g := range groups {
-			fs := g.Filters
-			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
-			byThread := len(groups) > 1 || len(unread) > 0
-			if byThread {
-				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(g.TIDs)), joinInts(g.TIDs), o.pid)
-			}
-			if len(fs) == 0 {
-				what = fmt.Sprintf("pid %d", o.pid)
-				if byThread {
-					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(g.TIDs)), joinInts(g.TIDs), o.pid)
-				}
-			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(g.TIDs) > 1})
-		}
+		tasks, err = inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
 	} else {
-		live, err := loadStack(args[0], host, o.profileFlags)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		subjects = append(subjects, subject{what: args[0], stack: live})
-		args = args[1:]
+		live, err = loadStack(args[0], host, o.profileFlags)
 	}
-	want, err := loadStack(args[0], host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	subject := args[0]
+	ref := args[len(args)-1]
+	want, err := loadStack(ref, host, o.profileFlags)
+	if err == nil && o.pid != 0 {
+		verdicts, unread, err = inspect.VerifyTasks(o.pid, tasks, want)
+	} else if err == nil {
+		var v inspect.Verdict
+		v, err = inspect.Verify(subject, live, want)
+		verdicts = append(verdicts, v)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
 	differ := false
-	type result struct {
-		What        string               `json:"subject"`
-		Same        bool                 `json:"same"`
-		Unfiltered  bool                 `json:"unfiltered,omitempty"`
-		Unproven    string               `json:"unproven,omitempty"`
-		Differences []inspect.Difference `json:"differences"`
-		Stats       *inspect.Stats       `json:"compared,omitempty"`
-	}
-	var results []result
-	for i, sub := range subjects {
-		if sub.unfiltered {
-			// Every system call differs from a profile; one line says it.
-			differ = true
-			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []inspect.Difference{}})
-			if !o.json {
-				if i > 0 {
-					fmt.Fprintln(e.stdout)
-				}
-				verb := "has"
-				if sub.many {
-					verb = "have"
-				}
-				fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", sub.what, verb)
-			}
-			continue
-		}
-		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
-		np, err := notProven(err, [2]string{"live", "profile"})
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		differ = differ || len(ds) > 0 || np != ""
-		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: nonNil(ds), Stats: &st})
+	for i, v := range verdicts {
+		differ = differ || !v.Same
 		if o.json {
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
+		ds, np := v.Differences, v.Unproven
 		switch {
-		case len(ds) == 0 && np == "":
+		case v.Unfiltered:
+			// Every system call differs from a profile; one line says it.
+			verb := "has"
+			if v.Threads > 1 {
+				verb = "have"
+			}
+			fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", v.Subject, verb)
+		case v.Same:
 			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
-				sub.what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
+				v.Subject, verbS(o.pid == 0), ref, v.Stats.Arches, v.Stats.Syscalls, v.Stats.Inputs)
 		case len(ds) == 0:
-			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", sub.what, verbS(o.pid == 0), args[0], np)
+			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", v.Subject, verbS(o.pid == 0), ref, np)
 		default:
-			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
+			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", v.Subject, ref, len(ds), plural(len(ds)))
 			inspect.WriteDifferences(e.stdout, ds, "live", "profile")
 			if np != "" {
 				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
@@ -177,15 +136,13 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		}
 	}
 	if o.json {
+		var out any = verdicts
+		if len(verdicts) == 1 {
+			out = verdicts[0]
+		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		var err error
-		if len(results) == 1 {
-			err = enc.Encode(results[0])
-		} else {
-			err = enc.Encode(results)
-		}
-		if err != nil {
+		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
@@ -200,14 +157,6 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
-	}
-	return strings.Join(s, ", ")
 }
 
 func verbS(singular bool) string {
