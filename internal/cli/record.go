@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
@@ -282,7 +283,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	code := res.ExitCode
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], unix.SignalString(res.Signal))
 		code = 128 + int(res.Signal)
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
