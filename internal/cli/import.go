@@ -214,7 +214,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
-	report := additionReport{Additions: []additionJSON{}, Unknown: []string{}}
+	report := additionReport{Additions: []record.Addition{}, Unknown: []string{}}
 	var p *profile.Profile
 	refused := 0
 	if o.into != "" {
@@ -227,7 +227,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		report.Additions = additionsJSON(adds)
+		report.Additions = append(report.Additions, adds...)
 		if o.json {
 			for _, a := range adds {
 				if !a.Added {
@@ -295,37 +295,10 @@ func reportSkipped(e *env, skipped []error) {
 // written, the calls added to the --into profile, the calls in no table
 // and the input lines skipped.
 type additionReport struct {
-	Written   string         `json:"written"`
-	Additions []additionJSON `json:"additions"`
-	Unknown   []string       `json:"unknown"`
-	Skipped   []string       `json:"skipped,omitempty"` // the first lines skipped
+	Written   string            `json:"written"`
+	Additions []record.Addition `json:"additions"`
+	Unknown   []string          `json:"unknown"`
+	Skipped   []string          `json:"skipped,omitempty"` // the first lines skipped
 	// SkippedCount is how many lines were skipped in all.
 	SkippedCount int `json:"skipped_count"`
-}
-
-type additionJSON struct {
-	Arch  string `json:"arch"`
-	Name  string `json:"name"`
-	Added bool   `json:"added"` // false: not added, Guards deny it under conditions
-	// 1-based rules: those the name was taken out of, those that allowed
-	// it only under conditions, those that deny it under conditions.
-	Undenied []int `json:"undenied,omitempty"`
-	Wider    []int `json:"wider,omitempty"`
-	Guards   []int `json:"guards,omitempty"`
-}
-
-func additionsJSON(adds []record.Addition) []additionJSON {
-	out := make([]additionJSON, 0, len(adds))
-	oneBased := func(idx []int) []int {
-		var r []int
-		for _, i := range idx {
-			r = append(r, i+1)
-		}
-		return r
-	}
-	for _, a := range adds {
-		out = append(out, additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
-			Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards)})
-	}
-	return out
 }
