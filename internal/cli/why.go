@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/profile"
@@ -101,20 +98,6 @@ func readEvents(e *env, path string) ([]audit.Event, string, error) {
 	return ev, source, err
 }
 
-type whyGroup struct {
-	Arch     string         `json:"arch"`
-	Syscall  string         `json:"syscall"`
-	Nr       uint32         `json:"nr"`
-	Action   string         `json:"action"`
-	Comm     string         `json:"comm"`
-	Exe      string         `json:"exe,omitempty"`
-	Count    int            `json:"count"`
-	PIDs     []int          `json:"pids"`
-	First    string         `json:"first,omitempty"`
-	Last     string         `json:"last,omitempty"`
-	Decision *audit.Verdict `json:"profile,omitempty"`
-}
-
 func runWhy(e *env, o whyOptions, args []string) error {
 	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	if o.since != "" {
@@ -143,24 +126,9 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	kept := flt.Select(events)
-	groups := audit.GroupEvents(kept)
-	out := make([]whyGroup, 0, len(groups))
-	for _, g := range groups {
-		wg := whyGroup{Arch: archName(g.Arch, g.AuditArch), Syscall: g.Name(), Nr: g.Nr, Action: g.Action.Kind.String(),
-			Comm: g.Comm, Exe: g.Exe, Count: g.Count, PIDs: g.PIDs}
-		if !g.First.IsZero() {
-			wg.First, wg.Last = g.First.Format(time.RFC3339Nano), g.Last.Format(time.RFC3339Nano)
-		}
-		if p != nil {
-			d, err := audit.Decide(p, host, g.Arch, g.Nr)
-			if err != nil {
-				return withCode(ExitFailure, err)
-			}
-			if wg.Decision, err = d.Verdict(p, g); err != nil {
-				return withCode(ExitFailure, err)
-			}
-		}
-		out = append(out, wg)
+	out, err := audit.Explain(kept, p, host)
+	if err != nil {
+		return withCode(ExitFailure, err)
 	}
 	if o.json {
 		var buf bytes.Buffer
@@ -171,7 +139,7 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		}
 		e.stdout.Write(termtext.JSON(buf.Bytes()))
 	} else {
-		printWhy(e.stdout, out, len(kept), source)
+		audit.WriteExplanations(e.stdout, out, len(kept), source)
 	}
 	if len(kept) == 0 {
 		if !o.json {
@@ -200,54 +168,6 @@ func filterNote(o whyOptions) string {
 		return ""
 	}
 	return " for " + strings.Join(s, ", ")
-}
-
-func archName(a arch.Arch, audit uint32) string {
-	if a != arch.Invalid {
-		return a.String()
-	}
-	return fmt.Sprintf("arch %#x", audit)
-}
-
-func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
-	if records == 0 {
-		return
-	}
-	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
-	for _, g := range groups {
-		who := termtext.Quote(g.Comm)
-		if g.Exe != "" && path.Base(g.Exe) != g.Comm {
-			who += " (" + termtext.Quote(g.Exe) + ")"
-		} else if g.Exe != "" {
-			who = termtext.Quote(g.Exe)
-		}
-		pids := make([]string, len(g.PIDs))
-		for i, p := range g.PIDs {
-			pids[i] = strconv.Itoa(p)
-		}
-		when := ""
-		if g.First != "" {
-			when = " at " + g.First
-			if g.Last != g.First {
-				when = " from " + g.First + " to " + g.Last
-			}
-		}
-		fmt.Fprintf(w, "\n%s %s %s(%d): %d time%s, %s, pid %s%s\n", g.Action, g.Arch, g.Syscall, g.Nr, g.Count, plural(g.Count), who, strings.Join(pids, ", "), when)
-		d := g.Decision
-		if d == nil {
-			continue
-		}
-		fmt.Fprintf(w, "  profile: %s\n", d.Statement)
-		for _, c := range d.Conds {
-			fmt.Fprintf(w, "           %s\n", c)
-		}
-		if d.Patch != nil {
-			fmt.Fprintf(w, "  fix:     profile %s\n", d.Patch)
-			for _, s := range d.Systemd {
-				fmt.Fprintf(w, "           systemd %s\n", s)
-			}
-		}
-	}
 }
 
 func plural(n int) string {
