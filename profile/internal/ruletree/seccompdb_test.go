@@ -1,4 +1,4 @@
-package profile_test
+package ruletree_test
 
 import (
 	"errors"
