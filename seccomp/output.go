@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"slices"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
@@ -65,4 +66,26 @@ func archList(as []arch.Arch) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, "+")
+}
+
+// Unknown sorts the names of f.Skipped: typos are the names no ABI has
+// at all (likely typos, each once, in order), lacks the names each
+// covered ABI lacks that another ABI has (a multi-ABI profile such as
+// Docker's names calls of every ABI), without the ABIs that lack none.
+func (f *Filter) Unknown() (typos []string, lacks []Skipped) {
+	for _, s := range f.Skipped {
+		var other []string
+		for _, n := range s.Names {
+			switch {
+			case len(arch.Having(n)) > 0:
+				other = append(other, n)
+			case !slices.Contains(typos, n):
+				typos = append(typos, n)
+			}
+		}
+		if len(other) > 0 {
+			lacks = append(lacks, Skipped{Arch: s.Arch, Names: other})
+		}
+	}
+	return typos, lacks
 }

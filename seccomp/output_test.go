@@ -119,3 +119,19 @@ func TestParseArg(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknown(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86},
+		Rules: []profile.Rule{{Names: []string{"read", "redd", "socketcall", "kexec_file_load", "nope"}, Action: profile.Action{Kind: profile.ActAllow}}}}
+	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typos, lacks := f.Unknown()
+	if fmt.Sprint(typos) != "[nope redd]" {
+		t.Errorf("typos %v", typos)
+	}
+	if fmt.Sprint(lacks) != "[{x86_64 [socketcall]} {x86 [kexec_file_load]}]" {
+		t.Errorf("lacks %v", lacks)
+	}
+}

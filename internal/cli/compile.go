@@ -190,27 +190,13 @@ func runCompile(e *env, o compileOptions, ref string) error {
 // always reported; names of other architectures (a multi-arch profile
 // such as Docker's) only with verbose.
 func warnSkipped(e *env, f *seccomp.Filter, verbose bool) {
-	typos := map[string]bool{}
-	for _, s := range f.Skipped {
-		other := 0
-		for _, n := range s.Names {
-			if len(arch.Having(n)) == 0 {
-				if !typos[n] {
-					fmt.Fprintf(e.stderr, "syscage: warning: unknown system call %q (no architecture has it) skipped\n", n)
-				}
-				typos[n] = true
-				continue
-			}
-			other++
-		}
-		if verbose && other > 0 {
-			var names []string
-			for _, n := range s.Names {
-				if !typos[n] {
-					names = append(names, n)
-				}
-			}
-			fmt.Fprintf(e.stderr, "syscage: %s lacks %d system calls of the profile, skipped: %s\n", s.Arch, other, strings.Join(names, ", "))
+	typos, lacks := f.Unknown()
+	for _, n := range typos {
+		fmt.Fprintf(e.stderr, "syscage: warning: unknown system call %q (no architecture has it) skipped\n", n)
+	}
+	for _, s := range lacks {
+		if verbose {
+			fmt.Fprintf(e.stderr, "syscage: %s lacks %d system calls of the profile, skipped: %s\n", s.Arch, len(s.Names), strings.Join(s.Names, ", "))
 		}
 	}
 }
