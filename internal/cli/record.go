@@ -66,9 +66,10 @@ traces others (gdb, strace) or installs a listener filter of its own
 cannot be recorded as it is (use --stops for the latter).
 
 With --engine ebpf (root, or CAP_BPF and CAP_PERFMON; BTF; x86_64), eBPF
-programs on kernel tracepoints count the calls instead and the program is
-never stopped; argument values (--args) need the ptrace engine. --engine
-auto uses eBPF when the kernel allows it, else ptrace, saying why.
+programs on kernel tracepoints count the calls instead, and with --args
+keep the same argument values in kernel maps; the program is never
+stopped. --engine auto uses eBPF when the kernel allows it, else ptrace,
+saying why.
 
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
@@ -121,7 +122,7 @@ was not found.`,
 	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
-	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --args or --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
@@ -328,10 +329,7 @@ func fileOr(w any, def *os.File) *os.File {
 // stderr why it falls back to ptrace.
 func recordEngine(e *env, o recordOptions) (func(context.Context, []string, record.Options) (*record.Result, error), error) {
 	need := ""
-	switch {
-	case o.args:
-		need = "--args"
-	case o.stops:
+	if o.stops {
 		need = "--stops"
 	}
 	switch o.engine {

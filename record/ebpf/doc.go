@@ -11,7 +11,12 @@
 // sched_process_exit keep the set of thread groups of the tree and the
 // number still alive, and sched_process_exec marks the moment the helper
 // has become the target (its execve counts, the calls its other threads
-// make meanwhile do not). The counts are read, not drained, once the last
+// make meanwhile do not). i386's socketcall and ipc count as the sub-call
+// their first argument selects. With Options.Args, the arguments
+// record.ArgIndexes names are read from the task's pt_regs (offsets from
+// BTF) and kept as a set of (call, values) in a hash map sized for the
+// worst case, at most record.MaxValues+1 per call (a per-call count of
+// distinct values stops the inserts beyond). The counts are read, not drained, once the last
 // thread group of the tree has ended, and every loss (a fork into a full
 // map, a field that could not be read) makes the recording Partial.
 //

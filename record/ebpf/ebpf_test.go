@@ -213,3 +213,41 @@ func TestSignals(t *testing.T) {
 		t.Errorf("partial (%s), but the signal was forwarded, not a crash", got.res.Recording.Reason)
 	}
 }
+
+// TestArgSpec: the argspec map names, per slot, the registers of the
+// arguments record.ArgIndexes names, in each ABI's calling convention.
+func TestArgSpec(t *testing.T) {
+	var o offsets
+	for i := range 6 {
+		o.regs64[i] = int32(100 + 8*i)
+		o.regs32[i] = int32(200 + 8*i)
+	}
+	spec := argSpec(o)
+	nr := func(a arch.Arch, name string) uint32 {
+		n, ok := a.SyscallNumber(name)
+		if !ok {
+			t.Fatalf("%s has no %s", a, name)
+		}
+		return n &^ x32SyscallBit
+	}
+	for _, c := range []struct {
+		abi  int
+		a    arch.Arch
+		name string
+		want uint32
+	}{
+		{abiX86_64, arch.X86_64, "socket", 101 | 109<<16},
+		{abiX86_64, arch.X86_64, "clone", 101},
+		{abiX86_64, arch.X86_64, "mmap", 117},
+		{abiX32, arch.X32, "socket", 101 | 109<<16},
+		{abiI386, arch.X86, "socket", 201 | 209<<16}, // the direct call (since Linux 4.3)
+		{abiI386, arch.X86, "mmap2", 217},
+		{abiI386, arch.X86, "mmap", 0}, // old_mmap: one pointer
+		{abiI386, arch.X86, "socketcall", 0},
+		{abiX86_64, arch.X86_64, "read", 0},
+	} {
+		if got := spec[uint32(c.abi)*slots+nr(c.a, c.name)]; got != c.want {
+			t.Errorf("%s %s: spec %#x, want %#x", c.a, c.name, got, c.want)
+		}
+	}
+}

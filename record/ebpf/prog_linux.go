@@ -6,10 +6,16 @@ import (
 	"fmt"
 
 	"github.com/cilium/ebpf/asm"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/record"
 )
 
 // The ABIs the sys_enter program tells apart, as indexes of the counts
 // map: abi*slots+nr, with the last slot of each ABI for numbers beyond.
+// After them come the sub-calls of i386's socketcall and ipc:
+// socketBase+call and ipcBase+call, for calls below subSlots (a call
+// beyond counts as the multiplexer itself).
 const (
 	abiX86_64 = iota
 	abiI386
@@ -18,6 +24,11 @@ const (
 
 	slots  = 1025 // numbers 0..1023, then one for any number beyond
 	beyond = slots - 1
+
+	subSlots   = 32
+	socketBase = numABI * slots
+	ipcBase    = socketBase + subSlots
+	numSlots   = ipcBase + subSlots
 )
 
 // Kernel constants of x86_64 (arch/x86/include/asm).
@@ -26,14 +37,17 @@ const (
 	x32SyscallBit = 0x40000000 // __X32_SYSCALL_BIT
 	nrExecve      = 59
 	nrExecveat    = 322
+	nrSocketcall  = 102 // i386
+	nrIPC         = 117 // i386
 	eexist        = 17
 )
 
 // Indexes of the stats map.
 const (
-	statLive     = iota // thread groups of the tree that have not ended
-	statLostFork        // forks not followed: the tgid map was full
-	statReadErr         // kernel fields that could not be read
+	statLive      = iota // thread groups of the tree that have not ended, less those Run added
+	statLostFork         // forks not followed: the tgid map was full
+	statReadErr          // kernel fields or arguments that could not be read
+	statLostValue        // argument values not kept: the values map was full
 	numStats
 )
 
@@ -43,6 +57,23 @@ const (
 	stateExecing = 2 // the helper's execve runs: its other threads do not count
 	stateLive    = 1
 )
+
+// Which tasks the sys_enter program records.
+const (
+	byTgid   = iota // the thread groups of the tgid map
+	byCgroup        // the tasks of the cgroup in slot 0 of the cgroup map, and of its descendants
+)
+
+// fds are the descriptors of the maps the programs use; a map a
+// configuration does not use is 0.
+type fds struct {
+	tgids, counts, stats int
+	// argspec (with --args): per slot, where its checked arguments are
+	// in pt_regs (see argSpec); distinct: per slot, the values kept;
+	// values: the set of (slot, values) seen.
+	argspec, distinct, values int
+	cgroup                    int
+}
 
 // progs are the instructions of the programs.
 type progs struct {
@@ -99,34 +130,68 @@ var out = asm.Instructions{
 	asm.Return(),
 }
 
-func buildProgs(o offsets, tgids, counts, stats int) progs {
+// valueKey is the key of the values map: a slot and the values of its
+// checked arguments (the second 0 for a call with one).
+type valueKey struct {
+	Slot uint32
+	_    uint32
+	V    [2]uint64
+}
+
+// The stack of the sys_enter program.
+const (
+	fpTgid   = -4  // u32: the tgid looked up
+	fpStatus = -8  // u32: thread_info.status
+	fpSlot   = -12 // u32: the slot of the call
+	fpArg0   = -24 // u64: the first argument (socketcall, ipc)
+	fpSpec   = -28 // u32: the argspec of the slot
+	fpKey    = -56 // valueKey
+	fpOne    = -60 // u32: the value stored in the values map
+)
+
+func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	var p progs
 
 	// sys_enter(struct pt_regs *regs, long id): count the call of a
-	// task of the tree under its ABI and number.
+	// task the recording follows under its ABI and number (R9 the ABI,
+	// R8 the number, R7 the slot).
 	p.sysEnter = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.sysEnter = append(p.sysEnter, lookupTgid(tgids)...)
+	switch mode {
+	case byTgid:
+		p.sysEnter = append(p.sysEnter, lookupTgid(m.tgids)...)
+		p.sysEnter = append(p.sysEnter,
+			asm.Mov.Reg(asm.R7, asm.R0),
+			asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
+			asm.JEq.Imm(asm.R1, stateLive, "live"),
+			asm.JNE.Imm(asm.R1, statePending, "out"),
+			// The helper is recorded from the execve that starts the
+			// target (the helper is a native program); the calls its
+			// other threads make until the exec has replaced them are
+			// not the target's (sched_process_exec ends stateExecing).
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
+			asm.JEq.Imm(asm.R8, nrExecve, "exec"),
+			asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
+			asm.Ja.Label("out"),
+			asm.StoreImm(asm.R7, 0, stateExecing, asm.Word).WithSymbol("exec"),
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("live"),
+		)
+	case byCgroup:
+		p.sysEnter = append(p.sysEnter,
+			asm.LoadMapPtr(asm.R1, m.cgroup),
+			asm.Mov.Imm(asm.R2, 0),
+			asm.FnCurrentTaskUnderCgroup.Call(),
+			asm.JNE.Imm(asm.R0, 1, "out"),
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord),
+		)
+	}
 	p.sysEnter = append(p.sysEnter,
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
-		asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
-		asm.JEq.Imm(asm.R1, stateLive, "live"),
-		asm.JNE.Imm(asm.R1, statePending, "out"),
-		// The helper is recorded from the execve that starts the
-		// target (the helper is a native program); the calls its
-		// other threads make until the exec has replaced them are
-		// not the target's (sched_process_exec ends stateExecing).
-		asm.JEq.Imm(asm.R8, nrExecve, "exec"),
-		asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
-		asm.Ja.Label("out"),
-		asm.StoreImm(asm.R7, 0, stateExecing, asm.Word).WithSymbol("exec"),
-		asm.Mov.Imm(asm.R9, abiX86_64).WithSymbol("live"),
+		asm.Mov.Imm(asm.R9, abiX86_64),
 		asm.FnGetCurrentTask.Call(),
 		asm.Mov.Reg(asm.R3, asm.R0),
 	)
-	p.sysEnter = append(p.sysEnter, readKernel(stats, -8, 4, o.status, "status")...)
+	p.sysEnter = append(p.sysEnter, readKernel(m.stats, fpStatus, 4, o.status, "status")...)
 	p.sysEnter = append(p.sysEnter,
-		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word).WithSymbol("status"),
+		asm.LoadMem(asm.R1, asm.RFP, fpStatus, asm.Word).WithSymbol("status"),
 		asm.And.Imm(asm.R1, tsCompat),
 		asm.JEq.Imm(asm.R1, 0, "native"),
 		asm.Mov.Imm(asm.R9, abiI386),
@@ -138,36 +203,59 @@ func buildProgs(o offsets, tgids, counts, stats int) progs {
 		asm.And.Imm(asm.R8, ^x32SyscallBit),
 		asm.JLE.Imm(asm.R8, beyond-1, "slot").WithSymbol("index"), // unsigned: a negative id is beyond
 		asm.Mov.Imm(asm.R8, beyond),
-		asm.Mul.Imm(asm.R9, slots).WithSymbol("slot"),
-		asm.Add.Reg(asm.R9, asm.R8),
-		asm.StoreMem(asm.RFP, -12, asm.R9, asm.Word),
-		asm.LoadMapPtr(asm.R1, counts),
+		asm.Mov.Reg(asm.R7, asm.R9).WithSymbol("slot"),
+		asm.Mul.Imm(asm.R7, slots),
+		asm.Add.Reg(asm.R7, asm.R8),
+		// i386's socketcall and ipc count as the sub-call their first
+		// argument selects.
+		asm.JNE.Imm(asm.R9, abiI386, "count"),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "mux"),
+		asm.JNE.Imm(asm.R8, nrIPC, "count"),
+		asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord).WithSymbol("mux"), // regs
+	)
+	p.sysEnter = append(p.sysEnter, readKernel(m.stats, fpArg0, 8, o.regs32[0], "call")...)
+	p.sysEnter = append(p.sysEnter,
+		asm.LoadMem(asm.R1, asm.RFP, fpArg0, asm.DWord).WithSymbol("call"),
+		asm.Mov.Imm(asm.R2, socketBase),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "sub"),
+		asm.And.Imm(asm.R1, 0xffff), // the high half of ipc's is the version
+		asm.Mov.Imm(asm.R2, ipcBase),
+		asm.JGE.Imm(asm.R1, subSlots, "count").WithSymbol("sub"),
+		asm.Mov.Reg(asm.R7, asm.R2),
+		asm.Add.Reg(asm.R7, asm.R1),
+		asm.StoreMem(asm.RFP, fpSlot, asm.R7, asm.Word).WithSymbol("count"),
+		asm.LoadMapPtr(asm.R1, m.counts),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -12),
+		asm.Add.Imm(asm.R2, fpSlot),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.JEq.Imm(asm.R0, 0, "args"),
 		// A per-CPU slot: the program does not run twice at once on
 		// one CPU, so a plain increment is exact.
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.Add.Imm(asm.R1, 1),
 		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
 	)
+	if withArgs {
+		p.sysEnter = append(p.sysEnter, argValues(o, m)...)
+	} else {
+		p.sysEnter = append(p.sysEnter, asm.Ja.Label("out").WithSymbol("args"))
+	}
 	p.sysEnter = append(p.sysEnter, out...)
 
 	// sched_process_fork(struct task_struct *parent, struct task_struct
 	// *child): a new thread group of a tree's task joins the tree.
 	p.fork = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.fork = append(p.fork, lookupTgid(tgids)...)
+	p.fork = append(p.fork, lookupTgid(m.tgids)...)
 	p.fork = append(p.fork,
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), // child
 	)
-	p.fork = append(p.fork, readKernel(stats, -8, 4, o.tgid, "child")...)
+	p.fork = append(p.fork, readKernel(m.stats, -8, 4, o.tgid, "child")...)
 	p.fork = append(p.fork,
 		asm.LoadMem(asm.R1, asm.RFP, -4, asm.Word).WithSymbol("child"),
 		asm.LoadMem(asm.R2, asm.RFP, -8, asm.Word),
 		asm.JEq.Reg(asm.R1, asm.R2, "out"), // a thread
-		asm.LoadMapPtr(asm.R1, tgids),
+		asm.LoadMapPtr(asm.R1, m.tgids),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, -8),
 		asm.Mov.Reg(asm.R3, asm.R7), // the parent's state
@@ -176,9 +264,9 @@ func buildProgs(o offsets, tgids, counts, stats int) progs {
 		asm.JEq.Imm(asm.R0, 0, "added"),
 		asm.JEq.Imm(asm.R0, -eexist, "out"),
 	)
-	p.fork = append(p.fork, incStat(stats, statLostFork, 1, "out")...)
+	p.fork = append(p.fork, incStat(m.stats, statLostFork, 1, "out")...)
 	p.fork = append(p.fork, asm.Ja.Label("out"))
-	added := incStat(stats, statLive, 1, "out")
+	added := incStat(m.stats, statLive, 1, "out")
 	added[0] = added[0].WithSymbol("added")
 	p.fork = append(p.fork, added...)
 	p.fork = append(p.fork, out...)
@@ -188,32 +276,32 @@ func buildProgs(o offsets, tgids, counts, stats int) progs {
 	// (signal->live is 0), the group leaves the tree. Of threads ending
 	// at once, the one whose delete succeeds counts the end.
 	p.exit = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.exit = append(p.exit, lookupTgid(tgids)...)
+	p.exit = append(p.exit, lookupTgid(m.tgids)...)
 	p.exit = append(p.exit,
 		asm.FnGetCurrentTask.Call(),
 		asm.Mov.Reg(asm.R3, asm.R0),
 	)
-	p.exit = append(p.exit, readKernel(stats, -16, 8, o.signal, "signal")...)
+	p.exit = append(p.exit, readKernel(m.stats, -16, 8, o.signal, "signal")...)
 	p.exit = append(p.exit,
 		asm.LoadMem(asm.R3, asm.RFP, -16, asm.DWord).WithSymbol("signal"),
 	)
-	p.exit = append(p.exit, readKernel(stats, -8, 4, o.live, "live")...)
+	p.exit = append(p.exit, readKernel(m.stats, -8, 4, o.live, "live")...)
 	p.exit = append(p.exit,
 		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word).WithSymbol("live"),
 		asm.JNE.Imm(asm.R1, 0, "out"),
-		asm.LoadMapPtr(asm.R1, tgids),
+		asm.LoadMapPtr(asm.R1, m.tgids),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, -4),
 		asm.FnMapDeleteElem.Call(),
 		asm.JNE.Imm(asm.R0, 0, "out"),
 	)
-	p.exit = append(p.exit, incStat(stats, statLive, -1, "out")...)
+	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
 	p.exit = append(p.exit, out...)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other
 	// threads are gone; from now on every call counts.
-	p.exec = lookupTgid(tgids)
+	p.exec = lookupTgid(m.tgids)
 	p.exec = append(p.exec,
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
 		asm.JNE.Imm(asm.R1, stateExecing, "out"),
@@ -221,6 +309,123 @@ func buildProgs(o offsets, tgids, counts, stats int) progs {
 	)
 	p.exec = append(p.exec, out...)
 	return p
+}
+
+// argValues keeps the values of the checked arguments of the call in
+// slot R7 (ABI R9): when the argspec map names registers for the slot and
+// the slot has not more than record.MaxValues distinct values yet, the
+// (slot, values) pair enters the values map, and a new one counts in the
+// distinct map. A value of a 32-bit ABI keeps its low half.
+func argValues(o offsets, m fds) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.argspec).WithSymbol("args"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JEq.Imm(asm.R1, 0, "out"),
+		asm.StoreMem(asm.RFP, fpSpec, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.distinct),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.JGT.Imm(asm.R1, record.MaxValues, "out"), // any value already
+		asm.StoreMem(asm.RFP, fpKey, asm.R7, asm.Word),
+		asm.StoreImm(asm.RFP, fpKey+4, 0, asm.Word),
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.RFP, fpKey+8, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, fpKey+16, asm.R1, asm.DWord),
+	}
+	// Each argument: its pt_regs offset+1 in 16 bits of the spec, the
+	// first in the low ones (never 0).
+	for i, next := range []string{"arg1", "values"} {
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.RFP, fpSpec, asm.Word),
+			asm.RSh.Imm(asm.R1, int32(16*i)),
+			asm.And.Imm(asm.R1, 0xffff),
+			asm.JEq.Imm(asm.R1, 0, "values"),
+			asm.Add.Imm(asm.R1, -1),
+			asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs
+			asm.Add.Reg(asm.R3, asm.R1),
+		)
+		if i == 1 {
+			insns[len(insns)-7] = insns[len(insns)-7].WithSymbol("arg1")
+		}
+		insns = append(insns, readKernel(m.stats, fpKey+8+int16(8*i), 8, 0, next)...)
+	}
+	insns = append(insns,
+		asm.JEq.Imm(asm.R9, abiX86_64, "lookup").WithSymbol("values"),
+		asm.LoadMem(asm.R1, asm.RFP, fpKey+8, asm.DWord),
+		asm.Mov.Reg32(asm.R1, asm.R1),
+		asm.StoreMem(asm.RFP, fpKey+8, asm.R1, asm.DWord),
+		asm.LoadMem(asm.R1, asm.RFP, fpKey+16, asm.DWord),
+		asm.Mov.Reg32(asm.R1, asm.R1),
+		asm.StoreMem(asm.RFP, fpKey+16, asm.R1, asm.DWord),
+		asm.LoadMapPtr(asm.R1, m.values).WithSymbol("lookup"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpKey),
+		asm.FnMapLookupElem.Call(),
+		asm.JNE.Imm(asm.R0, 0, "out"), // seen
+		asm.StoreImm(asm.RFP, fpOne, 1, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.values),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, fpOne),
+		asm.Mov.Imm(asm.R4, 1), // BPF_NOEXIST
+		asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "new"),
+		asm.JEq.Imm(asm.R0, -eexist, "out"), // another CPU added it
+	)
+	insns = append(insns, incStat(m.stats, statLostValue, 1, "out")...)
+	insns = append(insns,
+		asm.Ja.Label("out"),
+		asm.LoadMapPtr(asm.R1, m.distinct).WithSymbol("new"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
+	)
+	return insns
+}
+
+// argSpec returns the argspec map's values: for each slot of a call with
+// checked arguments (record.ArgIndexes), where they are in pt_regs, as
+// offset+1 of the first in the low 16 bits and of the second, if any, in
+// the high ones.
+func argSpec(o offsets) map[uint32]uint32 {
+	spec := map[uint32]uint32{}
+	for a, abi := range abis {
+		regs := o.regs64
+		if abi == arch.X86 {
+			regs = o.regs32
+		}
+		for nr := range uint32(beyond) {
+			n := nr
+			if abi == arch.X32 {
+				n |= x32SyscallBit
+			}
+			name, ok := abi.SyscallName(n)
+			if !ok {
+				continue
+			}
+			idx := record.ArgIndexes(abi, name)
+			if len(idx) == 0 || len(idx) > 2 {
+				continue
+			}
+			v := uint32(regs[idx[0]] + 1)
+			if len(idx) == 2 {
+				v |= uint32(regs[idx[1]]+1) << 16
+			}
+			spec[uint32(a)*slots+nr] = v
+		}
+	}
+	return spec
 }
 
 func (p progs) String() string {

@@ -28,9 +28,19 @@ var maxTgids uint32 = 65536
 
 // engine is the loaded maps and programs.
 type engine struct {
-	tgids, counts, stats *cebpf.Map
-	progs                []*cebpf.Program // in the order of tracepoints
-	links                []link.Link
+	cfg                                    config
+	tgids, counts, stats                   *cebpf.Map
+	argspec, distinct, values, cgroupArray *cebpf.Map
+	progs                                  []*cebpf.Program // in the order of tracepoints
+	links                                  []link.Link
+}
+
+// config is what the programs record.
+type config struct {
+	mode int  // byTgid or byCgroup
+	args bool // record.Options.Args
+	// cgroup is an open cgroup v2 directory (byCgroup).
+	cgroup *os.File
 }
 
 var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit", "sched_process_exec"}
@@ -39,7 +49,7 @@ var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exi
 // an error wrapping ErrNotSupported, ErrPermission or ErrLockdown whose
 // text is a one-line reason.
 func Available() error {
-	e, err := load()
+	e, err := load(config{})
 	if err != nil {
 		return err
 	}
@@ -50,34 +60,77 @@ func Available() error {
 // initPidNS is the inode of the initial PID namespace (PROC_PID_INIT_INO).
 const initPidNS = 0xeffffffc
 
-func load() (_ *engine, err error) {
+func load(cfg config) (_ *engine, err error) {
 	// The programs see the host's process ids; a recorder in another PID
 	// namespace knows the tree by other ones.
 	var st syscall.Stat_t
-	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS {
+	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS && cfg.mode == byTgid {
 		return nil, fmt.Errorf("%w: syscage runs in a PID namespace of its own (the engine follows the host's process ids)", ErrNotSupported)
 	}
 	off, err := kernelOffsets()
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{}
+	e := &engine{cfg: cfg}
 	defer func() {
 		if err != nil {
 			e.close()
 		}
 	}()
-	if e.tgids, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_tgids", Type: cebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: maxTgids}); err != nil {
-		return nil, loadError("create the tgid map", err)
+	newMap := func(what string, m **cebpf.Map, spec *cebpf.MapSpec) error {
+		var err error
+		if *m, err = cebpf.NewMap(spec); err != nil {
+			return loadError("create the "+what+" map", err)
+		}
+		return nil
 	}
-	if e.counts, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_counts", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: numABI * slots}); err != nil {
-		return nil, loadError("create the count map", err)
+	if err := newMap("tgid", &e.tgids, &cebpf.MapSpec{Name: "syscage_tgids", Type: cebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: maxTgids}); err != nil {
+		return nil, err
 	}
-	if e.stats, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_stats", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numStats}); err != nil {
-		return nil, loadError("create the stats map", err)
+	if err := newMap("count", &e.counts, &cebpf.MapSpec{Name: "syscage_counts", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: numSlots}); err != nil {
+		return nil, err
 	}
-	p := buildProgs(off, e.tgids.FD(), e.counts.FD(), e.stats.FD())
-	for i, insns := range []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec} {
+	if err := newMap("stats", &e.stats, &cebpf.MapSpec{Name: "syscage_stats", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numStats}); err != nil {
+		return nil, err
+	}
+	m := fds{tgids: e.tgids.FD(), counts: e.counts.FD(), stats: e.stats.FD()}
+	if cfg.args {
+		spec := argSpec(off)
+		if err := newMap("argspec", &e.argspec, &cebpf.MapSpec{Name: "syscage_argspec", Type: cebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: numSlots}); err != nil {
+			return nil, err
+		}
+		for k, v := range spec {
+			if err := e.argspec.Update(k, v, cebpf.UpdateAny); err != nil {
+				return nil, fmt.Errorf("fill the argspec map: %w", err)
+			}
+		}
+		if err := newMap("distinct", &e.distinct, &cebpf.MapSpec{Name: "syscage_distinct", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numSlots}); err != nil {
+			return nil, err
+		}
+		n, err := valuesSize(len(spec))
+		if err != nil {
+			return nil, err
+		}
+		if err := newMap("values", &e.values, &cebpf.MapSpec{Name: "syscage_values", Type: cebpf.Hash, KeySize: 24, ValueSize: 4, MaxEntries: n}); err != nil {
+			return nil, err
+		}
+		m.argspec, m.distinct, m.values = e.argspec.FD(), e.distinct.FD(), e.values.FD()
+	}
+	if cfg.mode == byCgroup {
+		if err := newMap("cgroup", &e.cgroupArray, &cebpf.MapSpec{Name: "syscage_cgroup", Type: cebpf.CGroupArray, KeySize: 4, ValueSize: 4, MaxEntries: 1}); err != nil {
+			return nil, err
+		}
+		if err := e.cgroupArray.Update(uint32(0), uint32(cfg.cgroup.Fd()), cebpf.UpdateAny); err != nil {
+			return nil, fmt.Errorf("%s is not a cgroup v2 directory: %w", cfg.cgroup.Name(), err)
+		}
+		m.cgroup = e.cgroupArray.FD()
+	}
+	p := buildProgs(off, cfg.mode, cfg.args, m)
+	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
+	if cfg.mode == byCgroup {
+		all = all[:1] // the cgroup, not the tree, says which tasks
+	}
+	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
 			Name:         "syscage_" + strings.TrimPrefix(tracepoints[i], "sched_"),
 			Type:         cebpf.RawTracepoint,
@@ -90,6 +143,17 @@ func load() (_ *engine, err error) {
 		e.progs = append(e.progs, prog)
 	}
 	return e, nil
+}
+
+// valuesSize is the size of the values map for calls slots with checked
+// arguments: each keeps at most record.MaxValues+1 distinct values (the
+// last says "more"), plus one per CPU that may add one at the same time.
+func valuesSize(calls int) (uint32, error) {
+	cpus, err := cebpf.PossibleCPU()
+	if err != nil {
+		return 0, fmt.Errorf("count the CPUs: %w", err)
+	}
+	return uint32(calls * (record.MaxValues + 1 + cpus)), nil
 }
 
 // loadError names why the kernel refused: permission, lockdown, or else.
@@ -147,7 +211,7 @@ func (e *engine) close() {
 	for _, p := range e.progs {
 		p.Close()
 	}
-	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats} {
+	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray} {
 		if m != nil {
 			m.Close()
 		}
@@ -165,7 +229,8 @@ func (e *engine) stat(i uint32) uint64 {
 // Run starts argv and records what it and every thread, fork, vfork,
 // clone and program it executes do, from the execve of argv[0] until the
 // last thread group of the tree has ended, as record.Run does with
-// ptrace. Options.Args is not supported (ErrNotSupported); Known and
+// ptrace; with Options.Args it keeps the same argument values
+// (record.ArgIndexes, at most record.MaxValues per call). Known and
 // OnUntraced are ignored (every call is counted; no task leaves the
 // trace). Options.Signals go to the program, and once it has ended to
 // the processes of the tree left. The program is not stopped on any call.
@@ -177,9 +242,6 @@ func (e *engine) stat(i uint32) uint64 {
 func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("record: %w: no command", record.ErrNotFound)
-	}
-	if o.Args {
-		return nil, fmt.Errorf("record: %w: the eBPF engine does not record argument values yet (use the ptrace engine)", ErrNotSupported)
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -201,7 +263,7 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	e, err := load()
+	e, err := load(config{args: o.Args})
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -378,31 +440,85 @@ func (e *engine) members() []uint32 {
 // abis are the ABIs of the counts map, in its order.
 var abis = [numABI]arch.Arch{abiX86_64: arch.X86_64, abiI386: arch.X86, abiX32: arch.X32}
 
-// recording reads the counts (without clearing them) and the losses.
+// recording reads the counts and values (without clearing them) and the
+// losses.
 func (e *engine) recording() (*record.Recording, error) {
 	rec := record.New(arch.X86_64)
-	var perCPU []uint64
-	for a := range numABI {
-		for nr := range uint32(slots) {
-			if err := e.counts.Lookup(uint32(a*slots)+nr, &perCPU); err != nil {
-				return nil, fmt.Errorf("record: read the counts: %w", err)
+	lostValues := e.stat(statLostValue)
+	// The values seen per slot, and how many distinct ones each slot has.
+	vals := map[uint32][][]uint64{}
+	nargs := map[uint32]int{}
+	if e.values != nil {
+		var k valueKey
+		var one uint32
+		it := e.values.Iterate()
+		for it.Next(&k, &one) {
+			n, ok := nargs[k.Slot]
+			if !ok {
+				var spec uint32
+				if err := e.argspec.Lookup(k.Slot, &spec); err != nil {
+					return nil, fmt.Errorf("record: read the argument specs: %w", err)
+				}
+				n = 1
+				if spec>>16 != 0 {
+					n = 2
+				}
+				nargs[k.Slot] = n
 			}
-			var n uint64
-			for _, c := range perCPU {
-				n += c
-			}
-			if n == 0 {
-				continue
-			}
-			if nr == beyond {
-				rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:>%d", abis[a], beyond-1))
-				continue
-			}
-			if abis[a] == arch.X32 {
-				nr |= x32SyscallBit
-			}
-			rec.AddCount(abis[a], nr, n)
+			vals[k.Slot] = append(vals[k.Slot], []uint64{k.V[0], k.V[1]}[:n])
 		}
+		if err := it.Err(); err != nil {
+			return nil, fmt.Errorf("record: read the argument values: %w", err)
+		}
+	}
+	var perCPU []uint64
+	for slot := range uint32(numSlots) {
+		if err := e.counts.Lookup(slot, &perCPU); err != nil {
+			return nil, fmt.Errorf("record: read the counts: %w", err)
+		}
+		var n uint64
+		for _, c := range perCPU {
+			n += c
+		}
+		if n == 0 {
+			continue
+		}
+		switch {
+		case slot >= ipcBase:
+			rec.AddSubcall(arch.X86, "ipc", slot-ipcBase, n)
+			continue
+		case slot >= socketBase:
+			rec.AddSubcall(arch.X86, "socketcall", slot-socketBase, n)
+			continue
+		}
+		a, nr := slot/slots, slot%slots
+		if nr == beyond {
+			rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:>%d", abis[a], beyond-1))
+			continue
+		}
+		if abis[a] == arch.X32 {
+			nr |= x32SyscallBit
+		}
+		if e.argspec == nil {
+			rec.AddCount(abis[a], nr, n)
+			continue
+		}
+		var spec uint32
+		if err := e.argspec.Lookup(slot, &spec); err != nil {
+			return nil, fmt.Errorf("record: read the argument specs: %w", err)
+		}
+		if spec == 0 {
+			rec.AddCount(abis[a], nr, n)
+			continue
+		}
+		var distinct uint64
+		if err := e.distinct.Lookup(slot, &distinct); err != nil {
+			return nil, fmt.Errorf("record: read the argument values: %w", err)
+		}
+		// Values not kept (a full map) might be any call's: every call
+		// then allows any value.
+		many := distinct > record.MaxValues || lostValues > 0
+		rec.AddValues(abis[a], nr, n, vals[slot], many)
 	}
 	var loss []string
 	if n := e.stat(statLostFork); n > 0 {
@@ -410,6 +526,9 @@ func (e *engine) recording() (*record.Recording, error) {
 	}
 	if n := e.stat(statReadErr); n > 0 {
 		loss = append(loss, fmt.Sprintf("%d kernel reads failed", n))
+	}
+	if lostValues > 0 {
+		loss = append(loss, fmt.Sprintf("%d argument values were not kept", lostValues))
 	}
 	for i, p := range e.progs {
 		if st, err := p.Stats(); err == nil && st.RecursionMisses > 0 {
