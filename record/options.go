@@ -61,6 +61,11 @@ type Options struct {
 	// filter, with their ids. Run records their calls until they end or
 	// the context ends; in the latter case the recording is Partial.
 	OnUntraced func(tids []int)
+	// OnRecording, if set, is called once when a recorder that attaches
+	// to processes already running (the eBPF engine's AttachPID and
+	// AttachCgroup) records: calls made from then on are in the
+	// recording.
+	OnRecording func()
 }
 
 // Result is how the recorded program ended.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
@@ -31,7 +32,11 @@ type recordOptions struct {
 	exe     string
 	comm    string
 	engine  string
+	pid     int
+	cgroup  string
 	json    bool
+	// engineSet: --engine was given, not defaulted.
+	engineSet bool
 	outFlags
 	profileFlags
 }
@@ -39,7 +44,7 @@ type recordOptions struct {
 func newRecordCmd(e *env) *cobra.Command {
 	var o recordOptions
 	c := &cobra.Command{
-		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] -- CMD [ARG...]",
+		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] {-- CMD [ARG...] | --pid PID | --cgroup PATH}",
 		Short: "Run a program and write the least profile that lets it work",
 		Long: `Record runs CMD and every thread, fork, vfork, clone and program it executes
 under a recorder, and writes the least profile that allows what they did:
@@ -71,6 +76,13 @@ keep the same argument values in kernel maps; the program is never
 stopped. --engine auto uses eBPF when the kernel allows it, else ptrace,
 saying why.
 
+--pid PID records a running process and its descendants (those alive and
+those they start) until they have ended, --cgroup PATH every task of a
+cgroup v2 directory and the cgroups below it until it is empty; an
+interrupt ends either recording and writes the profile, leaving the
+processes running. Both need the eBPF engine (the default for them) and
+see only the calls made from the moment they start.
+
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
 (PROG being CMD's base name; .yaml for spo, .conf for systemd, .lxc for
@@ -90,6 +102,8 @@ was not found.`,
 		Example: `  syscage record -o app.json -- ./app --serve
   syscage record --args -o curl.json -- curl -s https://example.org
   syscage record --default KILL_PROCESS -- make test
+  syscage record --pid 4242 -o app.json
+  syscage record --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json
   syscage record --from-log /var/log/audit/audit.log --exe /usr/bin/app --into app.json`,
 		Args: cmdArgs(func(c *cobra.Command, args []string) error {
 			if len(o.fromLog) > 0 {
@@ -100,6 +114,15 @@ was not found.`,
 			}
 			if o.exe != "" || o.comm != "" {
 				return errors.New("--exe and --comm go with --from-log")
+			}
+			if o.pid != 0 || o.cgroup != "" {
+				switch {
+				case o.pid != 0 && o.cgroup != "":
+					return errors.New("--pid and --cgroup exclude each other")
+				case len(args) > 0:
+					return fmt.Errorf("--pid and --cgroup record what runs already; drop %q", args[0])
+				}
+				return nil
 			}
 			return cobra.MinimumNArgs(1)(c, args)
 		}),
@@ -112,6 +135,7 @@ was not found.`,
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
+			o.engineSet = c.Flags().Changed("engine")
 			return runRecord(e, o, args)
 		},
 	}
@@ -123,6 +147,8 @@ was not found.`,
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine)")
+	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
@@ -150,6 +176,13 @@ func newRecordHelperCmd(e *env) *cobra.Command {
 func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
+	}
+	attach := o.pid != 0 || o.cgroup != ""
+	switch {
+	case o.pid != 0:
+		argv = []string{"pid-" + strconv.Itoa(o.pid)}
+	case o.cgroup != "":
+		argv = []string{"cgroup-" + filepath.Base(filepath.Clean(o.cgroup))}
 	}
 	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
@@ -188,7 +221,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		for {
 			select {
 			case s := <-sigs:
-				if untraced.Load() {
+				if untraced.Load() || attach {
 					cancel()
 					continue
 				}
@@ -223,6 +256,15 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			untraced.Store(true)
 			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
 		},
+	}
+	if attach {
+		what := fmt.Sprintf("process %d and its descendants", o.pid)
+		if o.cgroup != "" {
+			what = "the tasks of cgroup " + o.cgroup
+		}
+		ro.OnRecording = func() {
+			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
+		}
 	}
 	run, err := recordEngine(e, o)
 	if err != nil {
@@ -286,6 +328,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		}
 	}
 	code := res.ExitCode
+	if attach {
+		argv[0] = "the recorded processes"
+	}
 	switch {
 	case res.Signal != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
@@ -328,6 +373,28 @@ func fileOr(w any, def *os.File) *os.File {
 // recordEngine picks the engine --engine names; with auto, it says on
 // stderr why it falls back to ptrace.
 func recordEngine(e *env, o recordOptions) (func(context.Context, []string, record.Options) (*record.Result, error), error) {
+	if o.pid != 0 || o.cgroup != "" {
+		flag := "--pid"
+		if o.cgroup != "" {
+			flag = "--cgroup"
+		}
+		switch {
+		case o.stops:
+			return nil, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
+		case o.engineSet && o.engine == "ptrace":
+			return nil, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
+		case o.engineSet && o.engine != "ebpf" && o.engine != "auto":
+			return nil, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
+		}
+		if o.cgroup != "" {
+			return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
+				return recebpf.AttachCgroup(ctx, o.cgroup, ro)
+			}, nil
+		}
+		return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
+			return recebpf.AttachPID(ctx, o.pid, ro)
+		}, nil
+	}
 	need := ""
 	if o.stops {
 		need = "--stops"
