@@ -102,3 +102,33 @@ func TestSameAsPtrace(t *testing.T) {
 		})
 	}
 }
+
+// TestSameAsPtraceI386: an i386 program (socketcall(SYS_SOCKET) among its
+// calls) records the same with both engines, with and without Args.
+func TestSameAsPtraceI386(t *testing.T) {
+	needEngine(t)
+	testenv.NeedI386(t)
+	cc := testenv.Tool(t, "gcc", "gcc")
+	bin := filepath.Join(t.TempDir(), "compat32")
+	if out, err := exec.Command(cc, "-m32", "-static", "-o", bin, "../testdata/compat32.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	for _, args := range []bool{false, true} {
+		o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
+		pres, err := record.Run(context.Background(), []string{bin}, o)
+		if err != nil {
+			t.Fatalf("ptrace engine: %v", err)
+		}
+		eres, err := Run(context.Background(), []string{bin}, o)
+		if err != nil {
+			t.Fatalf("eBPF engine: %v", err)
+		}
+		pn, en := calls(pres.Recording, args), calls(eres.Recording, args)
+		if fmt.Sprint(pn) != fmt.Sprint(en) {
+			t.Errorf("args=%v:\nptrace %v\neBPF   %v", args, pn, en)
+		}
+		if !eres.Recording.Has(arch.X86, "socket") || eres.Recording.Has(arch.X86, "socketcall") {
+			t.Errorf("args=%v: socketcall(SYS_SOCKET) not recorded as socket: %v", args, en)
+		}
+	}
+}

@@ -5,12 +5,15 @@ package ebpf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	cebpf "github.com/cilium/ebpf"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
@@ -249,5 +252,59 @@ func TestArgSpec(t *testing.T) {
 		if got := spec[uint32(c.abi)*slots+nr(c.a, c.name)]; got != c.want {
 			t.Errorf("%s %s: spec %#x, want %#x", c.a, c.name, got, c.want)
 		}
+	}
+}
+
+// TestDecodeI386: what the sys_enter program leaves in the maps for i386
+// (this kernel may not run i386 programs, so the maps are filled here)
+// reads as the ptrace engine records it: socketcall and ipc as their
+// sub-calls (the multiplexer when the call selects none), and value sets
+// of 32-bit calls.
+func TestDecodeI386(t *testing.T) {
+	needEngine(t)
+	e, err := load(config{args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	cpus, err := cebpf.PossibleCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(slot uint32, n uint64) {
+		v := make([]uint64, cpus)
+		v[0] = n
+		if err := e.counts.Update(slot, v, cebpf.UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mmap2, _ := arch.X86.SyscallNumber("mmap2")
+	count(socketBase+3, 2)        // connect
+	count(ipcBase+23, 1)          // shmget
+	count(abiI386*slots+nrIPC, 1) // ipc with a call beyond the sub-call slots
+	count(abiI386*slots+mmap2, 3) // mmap2 with two prot values
+	slot := uint32(abiI386*slots + mmap2)
+	for _, prot := range []uint64{1, 3} {
+		if err := e.values.Update(valueKey{Slot: slot, V: [2]uint64{prot}}, uint32(1), cebpf.UpdateNoExist); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.distinct.Update(slot, uint64(2), cebpf.UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.recording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := record.New(arch.X86_64)
+	want.Add(arch.X86, nrSocketcall, &[6]uint64{3}, true)
+	want.Add(arch.X86, nrSocketcall, &[6]uint64{3}, true)
+	want.Add(arch.X86, nrIPC, &[6]uint64{1<<16 | 23}, true)
+	want.Add(arch.X86, nrIPC, &[6]uint64{40}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 1}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 3}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 3}, true)
+	if got, want := fmt.Sprint(rec.Calls()), fmt.Sprint(want.Calls()); got != want {
+		t.Errorf("decoded %s\nwant    %s", got, want)
 	}
 }
