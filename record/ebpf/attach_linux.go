@@ -65,8 +65,7 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 		if err != nil {
 			return nil // ended already
 		}
-		err = e.tgids.Update(tgid, uint32(stateLive), cebpf.UpdateNoExist)
-		if err != nil {
+		if err := e.enter(tgid); err != nil {
 			syscall.Close(fd)
 			if errors.Is(err, cebpf.ErrKeyExist) {
 				return nil // a fork the kernel saw
@@ -117,7 +116,7 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 			}
 			// Ended: the kernel took it out of the map and the count,
 			// unless it ended before it entered.
-			if err := e.tgids.Delete(tgid); err == nil {
+			if e.leave(tgid) {
 				count--
 			}
 			syscall.Close(fd)

@@ -3,7 +3,9 @@
 package ebpf
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	cebpf "github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
@@ -306,5 +309,23 @@ func TestDecodeI386(t *testing.T) {
 	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 3}, true)
 	if got, want := fmt.Sprint(rec.Calls()), fmt.Sprint(want.Calls()); got != want {
 		t.Errorf("decoded %s\nwant    %s", got, want)
+	}
+}
+
+// TestAtomicOp: the members bitmap's atomic AND and OR reach the kernel
+// as such (an immediate of 0 would be an atomic add).
+func TestAtomicOp(t *testing.T) {
+	for _, c := range []struct {
+		op   asm.AtomicOp
+		imm  int64
+		want byte
+	}{{asm.AndAtomic, bpfAnd, 0x50}, {asm.OrAtomic, bpfOr, 0x40}} {
+		var b bytes.Buffer
+		if _, err := atomicOp(c.op, c.imm).Marshal(&b, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Bytes(); got[0] != 0xdb || got[4] != c.want {
+			t.Errorf("%v: % x, want opcode db and immediate %#x", c.op, got, c.want)
+		}
 	}
 }

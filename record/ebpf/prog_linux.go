@@ -58,6 +58,13 @@ const (
 	stateLive    = 1
 )
 
+// The members bitmap has a bit for every possible thread group id
+// (PID_MAX_LIMIT on 64-bit kernels), 64 to a word.
+const (
+	pidMaxLimit = 4 << 20
+	memberWords = pidMaxLimit / 64
+)
+
 // Which tasks the sys_enter program records.
 const (
 	byTgid   = iota // the thread groups of the tgid map
@@ -68,6 +75,10 @@ const (
 // configuration does not use is 0.
 type fds struct {
 	tgids, counts, stats int
+	// members: the bitmap of the thread groups whose calls count
+	// (byTgid); pending: the helper's tgid until it has executed the
+	// target, else 0.
+	members, pending int
 	// argspec (with --args): per slot, where its checked arguments are
 	// in pt_regs (see argSpec); distinct: per slot, the values kept;
 	// values: the set of (slot, values) seen.
@@ -110,6 +121,52 @@ func lookupTgid(tgids int) asm.Instructions {
 	}
 }
 
+// memberBit sets (or clears) the bit in the members bitmap of the tgid
+// at the stack offset tgid, atomically, then goes on at label; it uses
+// R0-R2 and the stack word at -32.
+func memberBit(members int, tgid int16, clear bool, label string) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, -32, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, members),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -32),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, label),
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R1, 63),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.LSh.Reg(asm.R2, asm.R1),
+	}
+	if clear {
+		return append(insns,
+			asm.Xor.Imm(asm.R2, -1),
+			atomicOp(asm.AndAtomic, bpfAnd),
+			asm.Ja.Label(label),
+		)
+	}
+	return append(insns,
+		atomicOp(asm.OrAtomic, bpfOr),
+		asm.Ja.Label(label),
+	)
+}
+
+// The atomic operations' codes in the immediate (BPF_AND, BPF_OR).
+const (
+	bpfAnd = 0x50
+	bpfOr  = 0x40
+)
+
+// atomicOp is "lock *(u64 *)(R0 + 0) op= R2". cilium/ebpf's asm (v0.22)
+// encodes AtomicOp.Mem with an immediate of 0, which the kernel reads as
+// an atomic add: the immediate is set here.
+func atomicOp(op asm.AtomicOp, imm int64) asm.Instruction {
+	ins := op.Mem(asm.R0, asm.R2, asm.DWord, 0)
+	ins.Constant = imm
+	return ins
+}
+
 // readKernel copies size bytes at R3+off into the stack at dst; on a
 // failure it counts a read error and returns.
 func readKernel(stats int, dst int16, size int32, off int32, label string) asm.Instructions {
@@ -143,6 +200,7 @@ const (
 	fpTgid   = -4  // u32: the tgid looked up
 	fpStatus = -8  // u32: thread_info.status
 	fpSlot   = -12 // u32: the slot of the call
+	fpWord   = -16 // u32: the tgid's word in the members bitmap, or 0
 	fpArg0   = -24 // u64: the first argument (socketcall, ipc)
 	fpSpec   = -28 // u32: the argspec of the slot
 	fpKey    = -56 // valueKey
@@ -158,11 +216,43 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	p.sysEnter = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
 	switch mode {
 	case byTgid:
-		p.sysEnter = append(p.sysEnter, lookupTgid(m.tgids)...)
+		// The bit of the thread group in the members bitmap: one
+		// inlined array lookup, all that a call of a task outside the
+		// tree costs (the tgid map, a hash, is for the helper only).
 		p.sysEnter = append(p.sysEnter,
+			asm.FnGetCurrentPidTgid.Call(),
+			asm.RSh.Imm(asm.R0, 32),
+			asm.Mov.Reg(asm.R7, asm.R0),
+			asm.StoreMem(asm.RFP, fpTgid, asm.R0, asm.Word),
+			asm.RSh.Imm(asm.R0, 6),
+			asm.StoreMem(asm.RFP, fpWord, asm.R0, asm.Word),
+			asm.LoadMapPtr(asm.R1, m.members),
+			asm.Mov.Reg(asm.R2, asm.RFP),
+			asm.Add.Imm(asm.R2, fpWord),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+			asm.Mov.Reg(asm.R2, asm.R7),
+			asm.And.Imm(asm.R2, 63),
+			asm.RSh.Reg(asm.R1, asm.R2),
+			asm.And.Imm(asm.R1, 1),
+			asm.JNE.Imm(asm.R1, 0, "live"),
+			// Not a member: the helper, waiting to execute the target?
+			asm.StoreImm(asm.RFP, fpWord, 0, asm.Word),
+			asm.LoadMapPtr(asm.R1, m.pending),
+			asm.Mov.Reg(asm.R2, asm.RFP),
+			asm.Add.Imm(asm.R2, fpWord),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+			asm.JNE.Reg(asm.R1, asm.R7, "out"),
+			asm.LoadMapPtr(asm.R1, m.tgids),
+			asm.Mov.Reg(asm.R2, asm.RFP),
+			asm.Add.Imm(asm.R2, fpTgid),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
 			asm.Mov.Reg(asm.R7, asm.R0),
 			asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
-			asm.JEq.Imm(asm.R1, stateLive, "live"),
 			asm.JNE.Imm(asm.R1, statePending, "out"),
 			// The helper is recorded from the execve that starts the
 			// target (the helper is a native program); the calls its
@@ -266,9 +356,15 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	)
 	p.fork = append(p.fork, incStat(m.stats, statLostFork, 1, "out")...)
 	p.fork = append(p.fork, asm.Ja.Label("out"))
-	added := incStat(m.stats, statLive, 1, "out")
-	added[0] = added[0].WithSymbol("added")
-	p.fork = append(p.fork, added...)
+	// A child of a member is a member.
+	p.fork = append(p.fork,
+		asm.LoadMem(asm.R1, asm.R7, 0, asm.Word).WithSymbol("added"),
+		asm.JNE.Imm(asm.R1, stateLive, "count"),
+	)
+	p.fork = append(p.fork, memberBit(m.members, -8, false, "count")...)
+	count := incStat(m.stats, statLive, 1, "out")
+	count[0] = count[0].WithSymbol("count")
+	p.fork = append(p.fork, count...)
 	p.fork = append(p.fork, out...)
 
 	// sched_process_exit(struct task_struct *task), task being the
@@ -295,7 +391,10 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 		asm.FnMapDeleteElem.Call(),
 		asm.JNE.Imm(asm.R0, 0, "out"),
 	)
-	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
+	p.exit = append(p.exit, memberBit(m.members, -4, true, "ended")...)
+	ended := incStat(m.stats, statLive, -1, "out")
+	ended[0] = ended[0].WithSymbol("ended")
+	p.exit = append(p.exit, ended...)
 	p.exit = append(p.exit, out...)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
@@ -307,6 +406,7 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 		asm.JNE.Imm(asm.R1, stateExecing, "out"),
 		asm.StoreImm(asm.R0, 0, stateLive, asm.Word),
 	)
+	p.exec = append(p.exec, memberBit(m.members, -4, false, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,8 +32,13 @@ type engine struct {
 	cfg                                    config
 	tgids, counts, stats                   *cebpf.Map
 	argspec, distinct, values, cgroupArray *cebpf.Map
-	progs                                  []*cebpf.Program // in the order of tracepoints
-	links                                  []link.Link
+	memberMap, pending                     *cebpf.Map
+	// bits is the members map, mapped into this process: Run sets
+	// and clears bits with atomic operations, as the programs do.
+	bits  []uint64
+	mem   []byte
+	progs []*cebpf.Program // in the order of tracepoints
+	links []link.Link
 }
 
 // config is what the programs record.
@@ -94,6 +100,18 @@ func load(cfg config) (_ *engine, err error) {
 		return nil, err
 	}
 	m := fds{tgids: e.tgids.FD(), counts: e.counts.FD(), stats: e.stats.FD()}
+	if cfg.mode == byTgid {
+		if err := newMap("members", &e.memberMap, &cebpf.MapSpec{Name: "syscage_members", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: memberWords, Flags: bpfFMmapable}); err != nil {
+			return nil, err
+		}
+		if err := newMap("pending", &e.pending, &cebpf.MapSpec{Name: "syscage_pending", Type: cebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}); err != nil {
+			return nil, err
+		}
+		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
+			return nil, fmt.Errorf("%w: map the members bitmap: %v", ErrNotSupported, err)
+		}
+		m.members, m.pending = e.memberMap.FD(), e.pending.FD()
+	}
 	if cfg.args {
 		spec := argSpec(off)
 		if err := newMap("argspec", &e.argspec, &cebpf.MapSpec{Name: "syscage_argspec", Type: cebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: numSlots}); err != nil {
@@ -204,18 +222,49 @@ func (e *engine) attach() error {
 	return nil
 }
 
-func (e *engine) close() {
+// detach undoes attach.
+func (e *engine) detach() {
 	for _, l := range e.links {
 		l.Close()
 	}
+	e.links = nil
+}
+
+func (e *engine) close() {
+	e.detach()
 	for _, p := range e.progs {
 		p.Close()
 	}
-	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray} {
+	if e.mem != nil {
+		unmapWords(e.mem)
+		e.mem, e.bits = nil, nil
+	}
+	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
 		if m != nil {
 			m.Close()
 		}
 	}
+}
+
+// enter makes thread group tgid a member: its calls count, and so do
+// those of the processes it starts. It returns an error wrapping
+// cebpf.ErrKeyExist if tgid is one already.
+func (e *engine) enter(tgid uint32) error {
+	if err := e.tgids.Update(tgid, uint32(stateLive), cebpf.UpdateNoExist); err != nil {
+		return err
+	}
+	atomic.OrUint64(&e.bits[tgid/64], 1<<(tgid%64))
+	return nil
+}
+
+// leave takes thread group tgid out of the tree, unless the kernel has
+// done so (it saw the group end): it reports whether it did.
+func (e *engine) leave(tgid uint32) bool {
+	if e.tgids.Delete(tgid) != nil {
+		return false
+	}
+	atomic.AndUint64(&e.bits[tgid/64], ^(1 << (tgid % 64)))
+	return true
 }
 
 func (e *engine) stat(i uint32) uint64 {
@@ -316,7 +365,11 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	}
 	// The helper waits for the gate to close; until its execve its
 	// calls are not counted.
-	if err := e.tgids.Update(uint32(pid), uint32(statePending), cebpf.UpdateNoExist); err != nil {
+	err = e.tgids.Update(uint32(pid), uint32(statePending), cebpf.UpdateNoExist)
+	if err == nil {
+		err = e.pending.Update(uint32(0), uint32(pid), cebpf.UpdateAny)
+	}
+	if err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 		_, _ = syscall.Wait4(pid, nil, 0, nil)
 		return nil, fmt.Errorf("record: follow the helper: %w", err)
@@ -396,7 +449,7 @@ wait:
 	// A helper that ended before it entered the map (killed at once)
 	// was never seen to end.
 	var ended uint64
-	if err := e.tgids.Delete(uint32(pid)); err == nil {
+	if e.leave(uint32(pid)) {
 		ended = 1
 	}
 	// The rest of the tree: wait until the kernel has seen its last
