@@ -198,7 +198,6 @@ type valueKey struct {
 // The stack of the sys_enter program.
 const (
 	fpTgid   = -4  // u32: the tgid looked up
-	fpStatus = -8  // u32: thread_info.status
 	fpSlot   = -12 // u32: the slot of the call
 	fpWord   = -16 // u32: the tgid's word in the members bitmap, or 0
 	fpArg0   = -24 // u64: the first argument (socketcall, ipc)
@@ -213,15 +212,21 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	// sys_enter(struct pt_regs *regs, long id): count the call of a
 	// task the recording follows under its ABI and number (R9 the ABI,
 	// R8 the number, R7 the slot).
-	p.sysEnter = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
+	// R9 is the task until the ABI is known: a pointer the verifier
+	// knows the type of (BTF), read with plain loads that the kernel
+	// guards, not helper calls.
+	p.sysEnter = asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+	}
 	switch mode {
 	case byTgid:
 		// The bit of the thread group in the members bitmap: one
 		// inlined array lookup, all that a call of a task outside the
 		// tree costs (the tgid map, a hash, is for the helper only).
 		p.sysEnter = append(p.sysEnter,
-			asm.FnGetCurrentPidTgid.Call(),
-			asm.RSh.Imm(asm.R0, 32),
+			asm.LoadMem(asm.R0, asm.R9, int16(o.tgid), asm.Word),
 			asm.Mov.Reg(asm.R7, asm.R0),
 			asm.StoreMem(asm.RFP, fpTgid, asm.R0, asm.Word),
 			asm.RSh.Imm(asm.R0, 6),
@@ -275,13 +280,8 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 		)
 	}
 	p.sysEnter = append(p.sysEnter,
+		asm.LoadMem(asm.R1, asm.R9, int16(o.status), asm.Word),
 		asm.Mov.Imm(asm.R9, abiX86_64),
-		asm.FnGetCurrentTask.Call(),
-		asm.Mov.Reg(asm.R3, asm.R0),
-	)
-	p.sysEnter = append(p.sysEnter, readKernel(m.stats, fpStatus, 4, o.status, "status")...)
-	p.sysEnter = append(p.sysEnter,
-		asm.LoadMem(asm.R1, asm.RFP, fpStatus, asm.Word).WithSymbol("status"),
 		asm.And.Imm(asm.R1, tsCompat),
 		asm.JEq.Imm(asm.R1, 0, "native"),
 		asm.Mov.Imm(asm.R9, abiI386),

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -76,6 +77,11 @@ func load(cfg config) (_ *engine, err error) {
 	off, err := kernelOffsets()
 	if err != nil {
 		return nil, err
+	}
+	// The sys_enter program loads the task's fields at their offsets
+	// directly (a 16-bit displacement).
+	if off.tgid > math.MaxInt16 || off.status > math.MaxInt16 {
+		return nil, fmt.Errorf("%w: task_struct.tgid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.status)
 	}
 	e := &engine{cfg: cfg}
 	defer func() {
