@@ -27,8 +27,31 @@ type Recording struct {
 	Reason  string
 	// Unknown lists system calls no table names, as "abi:number".
 	Unknown []string
+	// Lost are the counters of what a recorder could not record, each
+	// that it keeps (zero or not); any loss makes the recording Partial.
+	Lost []Loss
 
 	calls map[callKey]*callSet
+}
+
+// Loss counts events of one kind a recorder could not record.
+type Loss struct {
+	What  string `json:"what"`
+	Count uint64 `json:"count"`
+}
+
+// AddLoss adds n to the counter what of Lost, making the recording
+// Partial when n is not 0.
+func (r *Recording) AddLoss(what string, n uint64) {
+	i := slices.IndexFunc(r.Lost, func(l Loss) bool { return l.What == what })
+	if i < 0 {
+		r.Lost = append(r.Lost, Loss{What: what})
+		i = len(r.Lost) - 1
+	}
+	r.Lost[i].Count += n
+	if n > 0 {
+		r.Partial = true
+	}
 }
 
 type callKey struct {
@@ -264,6 +287,9 @@ func (r *Recording) Merge(o *Recording) {
 		if !slices.Contains(r.Unknown, u) {
 			r.Unknown = append(r.Unknown, u)
 		}
+	}
+	for _, l := range o.Lost {
+		r.AddLoss(l.What, l.Count)
 	}
 	if o.Partial {
 		r.Partial = true

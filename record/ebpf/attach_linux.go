@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	cebpf "github.com/cilium/ebpf"
-
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/record"
 )
@@ -60,25 +58,19 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 			syscall.Close(fd)
 		}
 	}()
-	enter := func(tgid uint32) error {
+	enter := func(tgid uint32) {
 		fd, err := unix.PidfdOpen(int(tgid))
 		if err != nil {
-			return nil // ended already
+			return // ended already
 		}
-		if err := e.enter(tgid); err != nil {
-			syscall.Close(fd)
-			if errors.Is(err, cebpf.ErrKeyExist) {
-				return nil // a fork the kernel saw
-			}
-			return fmt.Errorf("record: follow process %d: %w", tgid, err)
+		if !e.enter(tgid) {
+			syscall.Close(fd) // a fork the kernel saw
+			return
 		}
 		entered[tgid] = fd
 		count++
-		return nil
 	}
-	if err := enter(uint32(pid)); err != nil {
-		return nil, err
-	}
+	enter(uint32(pid))
 	if len(entered) == 0 {
 		return nil, fmt.Errorf("record: --pid %d: no such process", pid)
 	}
@@ -94,9 +86,7 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 		}
 		for child, parent := range parents {
 			if in[parent] && !in[child] {
-				if err := enter(child); err != nil {
-					return nil, err
-				}
+				enter(child)
 				added = true
 			}
 		}

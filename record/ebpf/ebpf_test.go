@@ -117,20 +117,30 @@ func TestABIs(t *testing.T) {
 	}
 }
 
-// TestLossMarksPartial: forks the tgid map has no room for make the
-// recording partial.
+// TestLossMarksPartial: argument values the values map has no room for
+// make the recording partial, and every call with checked arguments
+// allows any value (the values kept may not be all).
 func TestLossMarksPartial(t *testing.T) {
 	needEngine(t)
-	defer func(n uint32) { maxTgids = n }(maxTgids)
-	maxTgids = 2
-	res, err := Run(context.Background(), []string{"sh", "-c", "true & true & true & wait"}, record.Options{
+	defer func(n uint32) { valuesLimit = n }(valuesLimit)
+	valuesLimit = 1
+	res, err := Run(context.Background(), []string{"sh", "-c", "true & wait"}, record.Options{
 		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Args:   true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "forks were not followed") {
-		t.Errorf("partial %v (%q), want partial for lost forks", res.Recording.Partial, res.Recording.Reason)
+	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "argument values were not kept") {
+		t.Errorf("partial %v (%q), want partial for lost values", res.Recording.Partial, res.Recording.Reason)
+	}
+	for _, c := range res.Recording.Calls() {
+		if c.Values != nil {
+			t.Errorf("%s: values %v kept, want any value", c.Name, c.Values)
+		}
+	}
+	if !slices.ContainsFunc(res.Recording.Lost, func(l record.Loss) bool { return l.Count > 0 }) {
+		t.Errorf("no loss counted: %+v", res.Recording.Lost)
 	}
 }
 
@@ -326,6 +336,43 @@ func TestAtomicOp(t *testing.T) {
 		}
 		if got := b.Bytes(); got[0] != 0xdb || got[4] != c.want {
 			t.Errorf("%v: % x, want opcode db and immediate %#x", c.op, got, c.want)
+		}
+	}
+}
+
+// TestFetchBit runs fetchBit in the kernel (BPF_PROG_TEST_RUN): it sets
+// and clears the tgid's bit and returns the bit before, which is how
+// exactly one end of a thread group is counted.
+func TestFetchBit(t *testing.T) {
+	needEngine(t)
+	m, err := cebpf.NewMap(&cebpf.MapSpec{Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for i, c := range []struct {
+		clear     bool
+		old, word uint64
+	}{{false, 0, 1 << 5}, {false, 1, 1 << 5}, {true, 1, 0}, {true, 0, 0}} {
+		insns := asm.Instructions{asm.StoreImm(asm.RFP, -4, 64+5, asm.Word)} // word 1, bit 5
+		insns = append(insns, fetchBit(m.FD(), -4, c.clear)...)
+		insns = append(insns, asm.Mov.Reg(asm.R0, asm.R1), asm.Return())
+		insns = append(insns, out...)
+		p, err := cebpf.NewProgram(&cebpf.ProgramSpec{Type: cebpf.RawTracepoint, License: "GPL", Instructions: insns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := p.Run(&cebpf.RunOptions{Context: make([]byte, 16)})
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w uint64
+		if err := m.Lookup(uint32(1), &w); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(old) != c.old || w != c.word {
+			t.Errorf("step %d (clear %v): bit before %d, word %#x; want %d, %#x", i, c.clear, old, w, c.old, c.word)
 		}
 	}
 }

@@ -44,18 +44,17 @@ const (
 
 // Indexes of the stats map.
 const (
-	statLive      = iota // thread groups of the tree that have not ended, less those Run added
-	statLostFork         // forks not followed: the tgid map was full
+	statLive      = iota // members the kernel saw start less those it saw end (Run keeps the count of those it added)
 	statReadErr          // kernel fields or arguments that could not be read
 	statLostValue        // argument values not kept: the values map was full
 	numStats
 )
 
-// Values of the tgid map.
+// States of the helper, in the pending map (its tgid, then its state).
 const (
-	statePending = 0 // the helper: only its execve of the target counts
-	stateExecing = 2 // the helper's execve runs: its other threads do not count
-	stateLive    = 1
+	statePending = 0 // only its execve of the target counts
+	stateExecing = 2 // its execve runs: its other threads do not count
+	stateLive    = 1 // it has executed the target: a member
 )
 
 // The members bitmap has a bit for every possible thread group id
@@ -74,10 +73,9 @@ const (
 // fds are the descriptors of the maps the programs use; a map a
 // configuration does not use is 0.
 type fds struct {
-	tgids, counts, stats int
+	counts, stats int
 	// members: the bitmap of the thread groups whose calls count
-	// (byTgid); pending: the helper's tgid until it has executed the
-	// target, else 0.
+	// (byTgid), the tree; pending: the helper's tgid and state.
 	members, pending int
 	// argspec (with --args): per slot, where its checked arguments are
 	// in pt_regs (see argSpec); distinct: per slot, the values kept;
@@ -106,25 +104,32 @@ func incStat(stats int, idx int32, delta int32, label string) asm.Instructions {
 	}
 }
 
-// lookupTgid looks the calling task's thread group up in the tgid map:
-// R0 is its value or the program returns (label "out").
-func lookupTgid(tgids int) asm.Instructions {
+// memberWord looks up the word of the members bitmap of the tgid at the
+// stack offset tgid (the key goes to the stack offset key): R0 is the
+// word's address and R1 the tgid's bit (0 or 1), or the program returns.
+// It uses R0-R2.
+func memberWord(members int, tgid, key int16) asm.Instructions {
 	return asm.Instructions{
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.RSh.Imm(asm.R0, 32),
-		asm.StoreMem(asm.RFP, -4, asm.R0, asm.Word),
-		asm.LoadMapPtr(asm.R1, tgids),
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, key, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, members),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
+		asm.Add.Imm(asm.R2, int32(key)),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R2, 63),
+		asm.RSh.Reg(asm.R1, asm.R2),
+		asm.And.Imm(asm.R1, 1),
 	}
 }
 
-// memberBit sets (or clears) the bit in the members bitmap of the tgid
-// at the stack offset tgid, atomically, then goes on at label; it uses
-// R0-R2 and the stack word at -32.
-func memberBit(members int, tgid int16, clear bool, label string) asm.Instructions {
+// fetchBit sets (or clears) the bit in the members bitmap of the tgid at
+// the stack offset tgid, atomically: R1 is the bit before (0 or 1), or
+// the program returns. It uses R0-R2 and the stack word at -32.
+func fetchBit(members int, tgid int16, clear bool) asm.Instructions {
 	insns := asm.Instructions{
 		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
 		asm.RSh.Imm(asm.R1, 6),
@@ -133,32 +138,39 @@ func memberBit(members int, tgid int16, clear bool, label string) asm.Instructio
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, -32),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, label),
+		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
 		asm.And.Imm(asm.R1, 63),
 		asm.Mov.Imm(asm.R2, 1),
 		asm.LSh.Reg(asm.R2, asm.R1),
 	}
 	if clear {
-		return append(insns,
+		insns = append(insns,
 			asm.Xor.Imm(asm.R2, -1),
-			atomicOp(asm.AndAtomic, bpfAnd),
-			asm.Ja.Label(label),
+			atomicOp(asm.FetchAnd, bpfAnd|bpfFetch),
 		)
+	} else {
+		insns = append(insns, atomicOp(asm.FetchOr, bpfOr|bpfFetch))
 	}
+	// R2 is the word before.
 	return append(insns,
-		atomicOp(asm.OrAtomic, bpfOr),
-		asm.Ja.Label(label),
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R1, 63),
+		asm.RSh.Reg(asm.R2, asm.R1),
+		asm.And.Imm(asm.R2, 1),
+		asm.Mov.Reg(asm.R1, asm.R2),
 	)
 }
 
 // The atomic operations' codes in the immediate (BPF_AND, BPF_OR).
 const (
-	bpfAnd = 0x50
-	bpfOr  = 0x40
+	bpfAnd   = 0x50
+	bpfOr    = 0x40
+	bpfFetch = 0x01 // BPF_FETCH: the source register gets the old value
 )
 
-// atomicOp is "lock *(u64 *)(R0 + 0) op= R2". cilium/ebpf's asm (v0.22)
+// atomicOp is "R2 = atomic_fetch_op((u64 *)(R0 + 0), R2)" (or without
+// the fetch "lock *(u64 *)(R0 + 0) op= R2"). cilium/ebpf's asm (v0.22)
 // encodes AtomicOp.Mem with an immediate of 0, which the kernel reads as
 // an atomic add: the immediate is set here.
 func atomicOp(op asm.AtomicOp, imm int64) asm.Instruction {
@@ -197,13 +209,13 @@ type valueKey struct {
 
 // The stack of the sys_enter program.
 const (
-	fpTgid   = -4  // u32: the tgid looked up
-	fpSlot   = -12 // u32: the slot of the call
-	fpWord   = -16 // u32: the tgid's word in the members bitmap, or 0
-	fpArg0   = -24 // u64: the first argument (socketcall, ipc)
-	fpSpec   = -28 // u32: the argspec of the slot
-	fpKey    = -56 // valueKey
-	fpOne    = -60 // u32: the value stored in the values map
+	fpTgid = -4  // u32: the tgid looked up
+	fpSlot = -12 // u32: the slot of the call
+	fpWord = -16 // u32: the tgid's word in the members bitmap, or 0
+	fpArg0 = -24 // u64: the first argument (socketcall, ipc)
+	fpSpec = -28 // u32: the argspec of the slot
+	fpKey  = -56 // valueKey
+	fpOne  = -60 // u32: the value stored in the values map
 )
 
 func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
@@ -224,23 +236,13 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	case byTgid:
 		// The bit of the thread group in the members bitmap: one
 		// inlined array lookup, all that a call of a task outside the
-		// tree costs (the tgid map, a hash, is for the helper only).
+		// tree costs.
 		p.sysEnter = append(p.sysEnter,
-			asm.LoadMem(asm.R0, asm.R9, int16(o.tgid), asm.Word),
-			asm.Mov.Reg(asm.R7, asm.R0),
-			asm.StoreMem(asm.RFP, fpTgid, asm.R0, asm.Word),
-			asm.RSh.Imm(asm.R0, 6),
-			asm.StoreMem(asm.RFP, fpWord, asm.R0, asm.Word),
-			asm.LoadMapPtr(asm.R1, m.members),
-			asm.Mov.Reg(asm.R2, asm.RFP),
-			asm.Add.Imm(asm.R2, fpWord),
-			asm.FnMapLookupElem.Call(),
-			asm.JEq.Imm(asm.R0, 0, "out"),
-			asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
-			asm.Mov.Reg(asm.R2, asm.R7),
-			asm.And.Imm(asm.R2, 63),
-			asm.RSh.Reg(asm.R1, asm.R2),
-			asm.And.Imm(asm.R1, 1),
+			asm.LoadMem(asm.R7, asm.R9, int16(o.tgid), asm.Word),
+			asm.StoreMem(asm.RFP, fpTgid, asm.R7, asm.Word),
+		)
+		p.sysEnter = append(p.sysEnter, memberWord(m.members, fpTgid, fpWord)...)
+		p.sysEnter = append(p.sysEnter,
 			asm.JNE.Imm(asm.R1, 0, "live"),
 			// Not a member: the helper, waiting to execute the target?
 			asm.StoreImm(asm.RFP, fpWord, 0, asm.Word),
@@ -251,23 +253,17 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 			asm.JEq.Imm(asm.R0, 0, "out"),
 			asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
 			asm.JNE.Reg(asm.R1, asm.R7, "out"),
-			asm.LoadMapPtr(asm.R1, m.tgids),
-			asm.Mov.Reg(asm.R2, asm.RFP),
-			asm.Add.Imm(asm.R2, fpTgid),
-			asm.FnMapLookupElem.Call(),
-			asm.JEq.Imm(asm.R0, 0, "out"),
-			asm.Mov.Reg(asm.R7, asm.R0),
-			asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
+			asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
 			asm.JNE.Imm(asm.R1, statePending, "out"),
 			// The helper is recorded from the execve that starts the
 			// target (the helper is a native program); the calls its
 			// other threads make until the exec has replaced them are
-			// not the target's (sched_process_exec ends stateExecing).
+			// not the target's (sched_process_exec makes it a member).
 			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
 			asm.JEq.Imm(asm.R8, nrExecve, "exec"),
 			asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
 			asm.Ja.Label("out"),
-			asm.StoreImm(asm.R7, 0, stateExecing, asm.Word).WithSymbol("exec"),
+			asm.StoreImm(asm.R0, 4, stateExecing, asm.Word).WithSymbol("exec"),
 			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("live"),
 		)
 	case byCgroup:
@@ -333,11 +329,16 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	p.sysEnter = append(p.sysEnter, out...)
 
 	// sched_process_fork(struct task_struct *parent, struct task_struct
-	// *child): a new thread group of a tree's task joins the tree.
-	p.fork = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.fork = append(p.fork, lookupTgid(m.tgids)...)
+	// *child), in the parent: a new thread group of a member is a member.
+	p.fork = asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.LoadMem(asm.R1, asm.R0, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R1, asm.Word),
+	}
+	p.fork = append(p.fork, memberWord(m.members, -4, -16)...)
 	p.fork = append(p.fork,
-		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.JEq.Imm(asm.R1, 0, "out"),
 		asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), // child
 	)
 	p.fork = append(p.fork, readKernel(m.stats, -8, 4, o.tgid, "child")...)
@@ -345,37 +346,26 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 		asm.LoadMem(asm.R1, asm.RFP, -4, asm.Word).WithSymbol("child"),
 		asm.LoadMem(asm.R2, asm.RFP, -8, asm.Word),
 		asm.JEq.Reg(asm.R1, asm.R2, "out"), // a thread
-		asm.LoadMapPtr(asm.R1, m.tgids),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -8),
-		asm.Mov.Reg(asm.R3, asm.R7), // the parent's state
-		asm.Mov.Imm(asm.R4, 1),      // BPF_NOEXIST
-		asm.FnMapUpdateElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "added"),
-		asm.JEq.Imm(asm.R0, -eexist, "out"),
 	)
-	p.fork = append(p.fork, incStat(m.stats, statLostFork, 1, "out")...)
-	p.fork = append(p.fork, asm.Ja.Label("out"))
-	// A child of a member is a member.
-	p.fork = append(p.fork,
-		asm.LoadMem(asm.R1, asm.R7, 0, asm.Word).WithSymbol("added"),
-		asm.JNE.Imm(asm.R1, stateLive, "count"),
-	)
-	p.fork = append(p.fork, memberBit(m.members, -8, false, "count")...)
-	count := incStat(m.stats, statLive, 1, "out")
-	count[0] = count[0].WithSymbol("count")
-	p.fork = append(p.fork, count...)
+	p.fork = append(p.fork, fetchBit(m.members, -8, false)...)
+	p.fork = append(p.fork, asm.JNE.Imm(asm.R1, 0, "out")) // a member already
+	p.fork = append(p.fork, incStat(m.stats, statLive, 1, "out")...)
 	p.fork = append(p.fork, out...)
 
 	// sched_process_exit(struct task_struct *task), task being the
-	// caller: when the last thread of a group of the tree ends
-	// (signal->live is 0), the group leaves the tree. Of threads ending
-	// at once, the one whose delete succeeds counts the end.
-	p.exit = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.exit = append(p.exit, lookupTgid(m.tgids)...)
+	// caller: when the last thread of a member ends (signal->live is 0),
+	// the group leaves the tree. Of threads ending at once, the one that
+	// clears the bit counts the end.
+	p.exit = asm.Instructions{
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+		asm.LoadMem(asm.R1, asm.R9, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R1, asm.Word),
+	}
+	p.exit = append(p.exit, memberWord(m.members, -4, -16)...)
 	p.exit = append(p.exit,
-		asm.FnGetCurrentTask.Call(),
-		asm.Mov.Reg(asm.R3, asm.R0),
+		asm.JEq.Imm(asm.R1, 0, "out"),
+		asm.Mov.Reg(asm.R3, asm.R9),
 	)
 	p.exit = append(p.exit, readKernel(m.stats, -16, 8, o.signal, "signal")...)
 	p.exit = append(p.exit,
@@ -385,28 +375,34 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	p.exit = append(p.exit,
 		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word).WithSymbol("live"),
 		asm.JNE.Imm(asm.R1, 0, "out"),
-		asm.LoadMapPtr(asm.R1, m.tgids),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
-		asm.FnMapDeleteElem.Call(),
-		asm.JNE.Imm(asm.R0, 0, "out"),
 	)
-	p.exit = append(p.exit, memberBit(m.members, -4, true, "ended")...)
-	ended := incStat(m.stats, statLive, -1, "out")
-	ended[0] = ended[0].WithSymbol("ended")
-	p.exit = append(p.exit, ended...)
+	p.exit = append(p.exit, fetchBit(m.members, -4, true)...)
+	p.exit = append(p.exit, asm.JEq.Imm(asm.R1, 0, "out")) // another thread ended it
+	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
 	p.exit = append(p.exit, out...)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other
-	// threads are gone; from now on every call counts.
-	p.exec = lookupTgid(m.tgids)
-	p.exec = append(p.exec,
+	// threads are gone; it is a member from now on.
+	p.exec = asm.Instructions{
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.LoadMem(asm.R7, asm.R0, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R7, asm.Word),
+		asm.StoreImm(asm.RFP, -8, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.pending),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JNE.Reg(asm.R1, asm.R7, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
 		asm.JNE.Imm(asm.R1, stateExecing, "out"),
-		asm.StoreImm(asm.R0, 0, stateLive, asm.Word),
-	)
-	p.exec = append(p.exec, memberBit(m.members, -4, false, "out")...)
+		asm.StoreImm(asm.R0, 4, stateLive, asm.Word),
+	}
+	p.exec = append(p.exec, fetchBit(m.members, -4, false)...)
+	p.exec = append(p.exec, asm.JNE.Imm(asm.R1, 0, "out"))
+	p.exec = append(p.exec, incStat(m.stats, statLive, 1, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
 }

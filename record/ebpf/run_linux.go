@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,14 +25,10 @@ import (
 	"github.com/syscage/syscage/record"
 )
 
-// maxTgids bounds the thread groups of one recorded tree alive at once; a
-// fork beyond it is a loss.
-var maxTgids uint32 = 65536
-
 // engine is the loaded maps and programs.
 type engine struct {
 	cfg                                    config
-	tgids, counts, stats                   *cebpf.Map
+	counts, stats                          *cebpf.Map
 	argspec, distinct, values, cgroupArray *cebpf.Map
 	memberMap, pending                     *cebpf.Map
 	// bits is the members map, mapped into this process: Run sets
@@ -96,21 +93,18 @@ func load(cfg config) (_ *engine, err error) {
 		}
 		return nil
 	}
-	if err := newMap("tgid", &e.tgids, &cebpf.MapSpec{Name: "syscage_tgids", Type: cebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: maxTgids}); err != nil {
-		return nil, err
-	}
 	if err := newMap("count", &e.counts, &cebpf.MapSpec{Name: "syscage_counts", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: numSlots}); err != nil {
 		return nil, err
 	}
 	if err := newMap("stats", &e.stats, &cebpf.MapSpec{Name: "syscage_stats", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numStats}); err != nil {
 		return nil, err
 	}
-	m := fds{tgids: e.tgids.FD(), counts: e.counts.FD(), stats: e.stats.FD()}
+	m := fds{counts: e.counts.FD(), stats: e.stats.FD()}
 	if cfg.mode == byTgid {
 		if err := newMap("members", &e.memberMap, &cebpf.MapSpec{Name: "syscage_members", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: memberWords, Flags: bpfFMmapable}); err != nil {
 			return nil, err
 		}
-		if err := newMap("pending", &e.pending, &cebpf.MapSpec{Name: "syscage_pending", Type: cebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}); err != nil {
+		if err := newMap("pending", &e.pending, &cebpf.MapSpec{Name: "syscage_pending", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}); err != nil {
 			return nil, err
 		}
 		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
@@ -169,10 +163,17 @@ func load(cfg config) (_ *engine, err error) {
 	return e, nil
 }
 
+// valuesLimit, when not 0, is the size of the values map (tests make it
+// too small).
+var valuesLimit uint32
+
 // valuesSize is the size of the values map for calls slots with checked
 // arguments: each keeps at most record.MaxValues+1 distinct values (the
 // last says "more"), plus one per CPU that may add one at the same time.
 func valuesSize(calls int) (uint32, error) {
+	if valuesLimit != 0 {
+		return valuesLimit, nil
+	}
 	cpus, err := cebpf.PossibleCPU()
 	if err != nil {
 		return 0, fmt.Errorf("count the CPUs: %w", err)
@@ -245,7 +246,7 @@ func (e *engine) close() {
 		unmapWords(e.mem)
 		e.mem, e.bits = nil, nil
 	}
-	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
+	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
 		if m != nil {
 			m.Close()
 		}
@@ -253,24 +254,18 @@ func (e *engine) close() {
 }
 
 // enter makes thread group tgid a member: its calls count, and so do
-// those of the processes it starts. It returns an error wrapping
-// cebpf.ErrKeyExist if tgid is one already.
-func (e *engine) enter(tgid uint32) error {
-	if err := e.tgids.Update(tgid, uint32(stateLive), cebpf.UpdateNoExist); err != nil {
-		return err
-	}
-	atomic.OrUint64(&e.bits[tgid/64], 1<<(tgid%64))
-	return nil
+// those of the processes it starts. It reports whether tgid was not one
+// already.
+func (e *engine) enter(tgid uint32) bool {
+	bit := uint64(1) << (tgid % 64)
+	return atomic.OrUint64(&e.bits[tgid/64], bit)&bit == 0
 }
 
 // leave takes thread group tgid out of the tree, unless the kernel has
 // done so (it saw the group end): it reports whether it did.
 func (e *engine) leave(tgid uint32) bool {
-	if e.tgids.Delete(tgid) != nil {
-		return false
-	}
-	atomic.AndUint64(&e.bits[tgid/64], ^(1 << (tgid % 64)))
-	return true
+	bit := uint64(1) << (tgid % 64)
+	return atomic.AndUint64(&e.bits[tgid/64], ^bit)&bit != 0
 }
 
 func (e *engine) stat(i uint32) uint64 {
@@ -291,7 +286,7 @@ func (e *engine) stat(i uint32) uint64 {
 // the processes of the tree left. The program is not stopped on any call.
 //
 // How: the recording helper (Options.Helper, as for record.Run) is
-// started; its process id enters the tgid map as pending before it may
+// started; its process id is the pending one before it may
 // execute the target, and its calls count from that execve on. Forks of
 // the tree join the map in the kernel before the child runs.
 func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
@@ -371,19 +366,10 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	}
 	// The helper waits for the gate to close; until its execve its
 	// calls are not counted.
-	err = e.tgids.Update(uint32(pid), uint32(statePending), cebpf.UpdateNoExist)
-	if err == nil {
-		err = e.pending.Update(uint32(0), uint32(pid), cebpf.UpdateAny)
-	}
-	if err != nil {
+	if err := e.pending.Update(uint32(0), [2]uint32{uint32(pid), statePending}, cebpf.UpdateAny); err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 		_, _ = syscall.Wait4(pid, nil, 0, nil)
 		return nil, fmt.Errorf("record: follow the helper: %w", err)
-	}
-	if err := e.stats.Update(uint32(statLive), uint64(1), cebpf.UpdateAny); err != nil {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_, _ = syscall.Wait4(pid, nil, 0, nil)
-		return nil, fmt.Errorf("record: %w", err)
 	}
 	_, err = gateW.Write([]byte{record.HelperNoFilter})
 	gateW.Close()
@@ -423,6 +409,9 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	}
 	stop := func() {
 		done = nil
+		if leaderAlive {
+			_ = syscall.Kill(pid, o.Stop) // a member once it has executed the target
+		}
 		for _, t := range e.members() {
 			_ = syscall.Kill(int(t), o.Stop)
 		}
@@ -452,17 +441,11 @@ wait:
 	case ws.Signaled():
 		res.Signal = ws.Signal()
 	}
-	// A helper that ended before it entered the map (killed at once)
-	// was never seen to end.
-	var ended uint64
-	if e.leave(uint32(pid)) {
-		ended = 1
-	}
 	// The rest of the tree: wait until the kernel has seen its last
 	// thread group end.
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for e.stat(statLive) > ended {
+	for int64(e.stat(statLive)) > 0 {
 		select {
 		case <-tick.C:
 		case <-done:
@@ -488,10 +471,13 @@ wait:
 // members returns the thread groups of the tree.
 func (e *engine) members() []uint32 {
 	var out []uint32
-	var k, v uint32
-	it := e.tgids.Iterate()
-	for it.Next(&k, &v) {
-		out = append(out, k)
+	for i := range e.bits {
+		w := atomic.LoadUint64(&e.bits[i])
+		for w != 0 {
+			b := uint32(bits.TrailingZeros64(w))
+			out = append(out, uint32(i)*64+b)
+			w &^= 1 << b
+		}
 	}
 	return out
 }
@@ -579,20 +565,24 @@ func (e *engine) recording() (*record.Recording, error) {
 		many := distinct > record.MaxValues || lostValues > 0
 		rec.AddValues(abis[a], nr, n, vals[slot], many)
 	}
+	// Every counter, zero or not: nothing lost is said, not assumed.
 	var loss []string
-	if n := e.stat(statLostFork); n > 0 {
-		loss = append(loss, fmt.Sprintf("%d forks were not followed (more than %d processes at once)", n, maxTgids))
+	lost := func(what string, n uint64) {
+		rec.AddLoss(what, n)
+		if n > 0 {
+			loss = append(loss, fmt.Sprintf("%d %s", n, what))
+		}
 	}
-	if n := e.stat(statReadErr); n > 0 {
-		loss = append(loss, fmt.Sprintf("%d kernel reads failed", n))
-	}
-	if lostValues > 0 {
-		loss = append(loss, fmt.Sprintf("%d argument values were not kept", lostValues))
+	lost("kernel reads failed", e.stat(statReadErr))
+	if e.values != nil {
+		lost("argument values were not kept", lostValues)
 	}
 	for i, p := range e.progs {
-		if st, err := p.Stats(); err == nil && st.RecursionMisses > 0 {
-			loss = append(loss, fmt.Sprintf("the kernel skipped the %s program %d times", tracepoints[i], st.RecursionMisses))
+		var n uint64
+		if st, err := p.Stats(); err == nil {
+			n = st.RecursionMisses
 		}
+		lost("runs of the "+tracepoints[i]+" program the kernel skipped", n)
 	}
 	if len(loss) > 0 {
 		rec.Partial = true
