@@ -80,6 +80,20 @@ type Result struct {
 	Listener bool
 }
 
+// ExitStatus is the status a recorder exits with, as strace does: the
+// program's exit code, or 128+N when signal N ended it; and 1 when the
+// program succeeded but the recording is Partial (it may lack calls),
+// so that a script never takes a short profile for a whole one.
+func (r *Result) ExitStatus() int {
+	switch {
+	case r.Signal != 0:
+		return 128 + int(r.Signal)
+	case r.ExitCode == 0 && r.Recording != nil && r.Recording.Partial:
+		return 1
+	}
+	return r.ExitCode
+}
+
 // ErrNotFound and ErrNoExec report a target that cannot be started.
 // The helper exits with HelperExitCode of its error, which is how Run
 // tells them apart.

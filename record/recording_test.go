@@ -136,3 +136,30 @@ func TestAddValuesSubcall(t *testing.T) {
 		t.Errorf("AddValues, AddSubcall:\n%s\nAdd:\n%s", got, want)
 	}
 }
+
+func TestExitStatus(t *testing.T) {
+	whole, partial := New(arch.X86_64), New(arch.X86_64)
+	partial.AddLoss("events", 3)
+	for _, c := range []struct {
+		name string
+		res  Result
+		want int
+	}{
+		{"success", Result{Recording: whole}, 0},
+		{"failure", Result{Recording: whole, ExitCode: 3}, 3},
+		{"signal", Result{Recording: partial, ExitCode: -1, Signal: 11}, 139},
+		{"success, partial", Result{Recording: partial}, 1},
+		{"failure, partial", Result{Recording: partial, ExitCode: 3}, 3},
+	} {
+		if got := c.res.ExitStatus(); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if !partial.Partial || len(partial.Lost) != 1 || partial.Lost[0] != (Loss{"events", 3}) {
+		t.Errorf("AddLoss: partial %v, lost %+v", partial.Partial, partial.Lost)
+	}
+	whole.AddLoss("events", 0)
+	if whole.Partial || len(whole.Lost) != 1 {
+		t.Errorf("AddLoss of 0: partial %v, lost %+v", whole.Partial, whole.Lost)
+	}
+}

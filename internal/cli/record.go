@@ -315,7 +315,10 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost}
+		if rec.Partial {
+			r.Partial = rec.Reason
+		}
 		if err := writeJSON(e.stderr, r); err != nil {
 			return withCode(ExitFailure, err)
 		}
@@ -327,19 +330,15 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
 		}
 	}
-	code := res.ExitCode
-	if attach {
-		argv[0] = "the recorded processes"
-	}
+	code := res.ExitStatus()
 	switch {
 	case res.Signal != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
-		code = 128 + int(res.Signal)
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
 	}
 	if rec.Partial {
-		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what the program did until then\n", rec.Reason)
+		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what was recorded, which may not be all\n", rec.Reason)
 	}
 	if code != 0 {
 		return silentExit(code) // the program's status, as strace exits
