@@ -203,17 +203,38 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}
+	// A change of cgroup.events while the cgroup is empty means it had
+	// a process meanwhile, however short the time (inotify does not miss
+	// it, a poll of the file would).
+	events := path + "/cgroup.events"
+	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("record: --cgroup %s: %w", path, err)
+	}
+	defer syscall.Close(in)
+	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY); err != nil {
+		return nil, fmt.Errorf("record: --cgroup %s: watch %s: %w", path, events, err)
+	}
+	buf := make([]byte, 4096)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	seen := false
 	for {
+		changed := false
+		for {
+			n, err := syscall.Read(in, buf)
+			if err != nil || n <= 0 {
+				break
+			}
+			changed = true
+		}
 		populated, err := cgroupPopulated(path)
 		if err != nil {
 			return nil, fmt.Errorf("record: --cgroup %s: %w", path, err)
 		}
 		if populated {
 			seen = true
-		} else if seen {
+		} else if seen || changed {
 			break
 		}
 		select {
