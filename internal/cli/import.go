@@ -301,4 +301,8 @@ type additionReport struct {
 	Skipped   []string          `json:"skipped,omitempty"` // the first lines skipped
 	// SkippedCount is how many lines were skipped in all.
 	SkippedCount int `json:"skipped_count"`
+	// Lost are a recorder's loss counters (record --engine ebpf).
+	Lost []record.Loss `json:"lost,omitempty"`
+	// Partial says why a recording may lack calls.
+	Partial string `json:"partial,omitempty"`
 }
