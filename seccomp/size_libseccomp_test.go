@@ -9,49 +9,11 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/libseccomp"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
 )
-
-// argHeavyNames are the system calls of argHeavyProfile: calls with at
-// most one int argument, which hardening can split without refusing.
-var argHeavyNames = []string{"personality", "read", "write", "brk", "munmap", "madvise"}
-
-// argHeavyProfile returns n rules for x86_64, x86 and x32, each for one
-// of a few system calls, with six conditions of random operators on
-// random 64-bit values (with mixed actions when mixed): the class of
-// profile whose argument checks once compiled to several times
-// libseccomp's size, and hardened to more than the kernel takes.
-func argHeavyProfile(r *rand.Rand, n int, mixed bool) *profile.Profile {
-	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86_64, arch.X86, arch.X32}}
-	ops := []profile.Op{profile.OpEQ, profile.OpNE, profile.OpLT, profile.OpLE, profile.OpGT, profile.OpGE, profile.OpMaskedEQ}
-	acts := []profile.Action{{Kind: profile.ActAllow}, {Kind: profile.ActLog}, {Kind: profile.ActErrno, Data: 5}}
-	names := argHeavyNames
-	for i := 0; i < n; i++ {
-		var conds []profile.Cond
-		for a := uint8(0); a <= profile.MaxArg; a++ {
-			v := r.Uint64()
-			switch r.IntN(5) { // some small values, some 32-bit ones
-			case 0:
-				v = uint64(r.IntN(64))
-			case 1:
-				v = uint64(r.Uint32())
-			}
-			c := profile.Cond{Arg: a, Op: ops[r.IntN(len(ops))], Value: v}
-			if c.Op == profile.OpMaskedEQ {
-				c.ValueTwo = v & r.Uint64()
-			}
-			conds = append(conds, c)
-		}
-		act := acts[0]
-		if mixed {
-			act = acts[r.IntN(len(acts))]
-		}
-		p.Rules = append(p.Rules, profile.Rule{Names: []string{names[r.IntN(len(names))]}, Action: act, Conds: conds})
-	}
-	return p
-}
 
 // Size factors TestLibseccompArgHeavySize allows: syscage's filter for a
 // profile at most sizeFactor times libseccomp's for it, and for the
@@ -65,12 +27,12 @@ const (
 )
 
 // TestLibseccompArgHeavySize compiles random argument-heavy profiles
-// (argHeavyProfile) with syscage, plain and hardened, and with libseccomp,
+// (proftest.ArgHeavy) with syscage, plain and hardened, and with libseccomp,
 // and checks the sizes against sizeFactor and hardenedFactor and every
 // input of the differential test's kind against the profile's meaning.
 func TestLibseccompArgHeavySize(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
-		p := argHeavyProfile(rand.New(rand.NewPCG(seed, 60)), 60, seed%2 == 0)
+		p := proftest.ArgHeavy(rand.New(rand.NewPCG(seed, 60)), 60, seed%2 == 0)
 		lib, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
 		if err != nil {
 			t.Logf("seed %d: libseccomp refuses the profile: %v", seed, err)
@@ -105,7 +67,7 @@ func TestLibseccompArgHeavySize(t *testing.T) {
 		for i, q := range check {
 			g := filters[i]
 			for _, a := range q.Arches {
-				for _, name := range argHeavyNames {
+				for _, name := range proftest.ArgHeavyNames {
 					nr, ok := a.SyscallNumber(name)
 					if !ok {
 						continue
