@@ -4,11 +4,11 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/harden"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -37,7 +37,10 @@ var dockerCases = []struct {
 	{arch.X86_64, "ioctl", []uint64{0, 0x5412}, allow, eperm},                // TIOCSTI
 	{arch.X86_64, "ioctl", []uint64{0, 0x100005412}, allow, eperm},           // TIOCSTI with a high bit
 	{arch.X86_64, "ioctl", []uint64{0, 0x541c}, allow, eperm},                // TIOCLINUX
+	{arch.X86_64, "ioctl", []uint64{0, 0x541d}, allow, eperm},                // TIOCCONS
+	{arch.X86_64, "ioctl", []uint64{0, 0xffffffff0000541d}, allow, eperm},    // TIOCCONS with high bits
 	{arch.X86, "ioctl", []uint64{0, 0x5412}, allow, eperm},                   // TIOCSTI on x86
+	{arch.X86, "ioctl", []uint64{0, 0x541d}, allow, eperm},                   // TIOCCONS on x86
 	{arch.X86_64, "ioctl", []uint64{0, 0x5401}, allow, allow},                // TCGETS
 	{arch.X86_64, "personality", []uint64{0x100000000}, eperm, allow},        // PER_LINUX as the kernel sees it
 	{arch.X86_64, "personality", []uint64{0x100400000}, eperm, eperm},        // READ_IMPLIES_EXEC
@@ -48,14 +51,7 @@ var dockerCases = []struct {
 // Docker's capabilities, and its hardened form.
 func dockerDefault(t *testing.T) (plain, hard *profile.Profile) {
 	t.Helper()
-	raw, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := raw.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proftest.DockerDefault(arch.X86_64)
 	h, _, err := harden.Profile(p, arch.X86_64)
 	if err != nil {
 		t.Fatal(err)
