@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
@@ -18,7 +19,7 @@ import (
 // served cacheable, but for those hardening gives argument checks.
 func TestCompileHardenedDockerDefault(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		h, _, err := harden.Profile(p, host)
 		if err != nil {
 			t.Fatal(err)
