@@ -31,7 +31,7 @@ func argOffsets(a arch.Arch, i uint8) (lo, hi uint32) {
 // shared parts of libseccomp's rule tree shared, the Decision is emitted
 // instead (decisionCode).
 func (c *compiler) condCode(a arch.Arch, e profile.Entry) {
-	if e.Decision != nil && (c.o.decisions || len(e.Rules) == 0 || rulesCost(a, e.Rules) > 2*decisionCost(e.Decision)) {
+	if e.Decision != nil && (c.o.decisions || len(e.Rules) == 0 || rulesCost(a, e.Rules) > decisionCost(a, e.Decision)) {
 		c.decisionCode(a, e)
 		return
 	}
@@ -196,9 +196,11 @@ func (c *compiler) cmp(a arch.Arch, cond profile.Cond, pass, fail bpf.Label) {
 		b.LoadAbs(loOff)
 		b.JumpIf(bpf.BPF_JEQ, vlo, t, f)
 	case profile.OpMaskedEQ:
+		// v is within the mask: a word the mask leaves out always
+		// matches and is not loaded.
 		m := cond.Value
 		mlo, mhi := uint32(m), uint32(m>>32)
-		if wide {
+		if wide && mhi != 0 {
 			next := b.NewLabel()
 			b.LoadAbs(hiOff)
 			if mhi != 0xffffffff {
@@ -206,6 +208,10 @@ func (c *compiler) cmp(a arch.Arch, cond profile.Cond, pass, fail bpf.Label) {
 			}
 			b.JumpIf(bpf.BPF_JEQ, vhi, next, fail)
 			b.Bind(next)
+		}
+		if mlo == 0 {
+			b.Goto(pass)
+			return
 		}
 		b.LoadAbs(loOff)
 		if mlo != 0xffffffff {
@@ -261,8 +267,20 @@ func rulesCost(a arch.Arch, rules []profile.CondRule) int {
 	return n
 }
 
-// decisionCost estimates the instructions decisionCode emits for d.
-func decisionCost(d *profile.Decision) int { return 2 * d.Size() }
+// decisionCost returns the instructions decisionCode emits for d on a.
+func decisionCost(a arch.Arch, d *profile.Decision) int {
+	n := 0
+	walkDecision(a, d, func(_ *profile.Decision, load, and bool) {
+		n++
+		if load {
+			n++
+		}
+		if and {
+			n++
+		}
+	})
+	return n
+}
 
 // wordOffset returns the seccomp_data offset of word w on a.
 func wordOffset(a arch.Arch, w profile.Word) uint32 {
@@ -280,11 +298,47 @@ func wordOffset(a arch.Arch, w profile.Word) uint32 {
 func (c *compiler) decisionCode(a arch.Arch, e profile.Entry) {
 	b := c.b
 	b.SetNote(fmt.Sprintf("%s: %s arguments", a, e.Name))
-	order := topoOrder(e.Decision)
-	labels := make(map[*profile.Decision]bpf.Label, len(order))
-	for _, n := range order[1:] {
-		labels[n] = b.NewLabel()
+	labels := map[*profile.Decision]bpf.Label{}
+	label := func(n *profile.Decision) bpf.Label {
+		if n.Leaf {
+			return c.ret(n.Action)
+		}
+		l, ok := labels[n]
+		if !ok {
+			l = b.NewLabel()
+			labels[n] = l
+		}
+		return l
 	}
+	first := true
+	walkDecision(a, e.Decision, func(n *profile.Decision, load, and bool) {
+		if !first {
+			b.Bind(label(n))
+		}
+		first = false
+		if load {
+			b.LoadAbs(wordOffset(a, n.Word))
+		}
+		if and {
+			b.And(n.Mask)
+		}
+		op := uint16(bpf.BPF_JEQ)
+		switch n.Op {
+		case profile.OpGT:
+			op = bpf.BPF_JGT
+		case profile.OpGE:
+			op = bpf.BPF_JGE
+		}
+		b.JumpIf(op, n.Datum, label(n.True), label(n.False))
+	})
+}
+
+// walkDecision calls emit for the test nodes of d in an order where each
+// comes after every node that jumps to it, saying whether the node must
+// load its word and and it with its mask first: only when the nodes that
+// lead to it leave something else in the accumulator.
+func walkDecision(a arch.Arch, d *profile.Decision, emit func(n *profile.Decision, load, and bool)) {
+	order := topoOrder(d)
 	// acc is what the accumulator holds: word at off, and-ed with mask.
 	type acc struct {
 		off, mask uint32
@@ -303,34 +357,19 @@ func (c *compiler) decisionCode(a arch.Arch, e profile.Entry) {
 			in[n] = acc{}
 		}
 	}
-	target := func(n *profile.Decision) bpf.Label {
-		if n.Leaf {
-			return c.ret(n.Action)
-		}
-		return labels[n]
-	}
-	for i, n := range order {
-		if i > 0 {
-			b.Bind(labels[n])
-		}
+	for _, n := range order {
 		off := wordOffset(a, n.Word)
 		s := in[n]
+		load, and := false, false
 		if !s.known || s.off != off || s.mask&n.Mask != n.Mask {
-			b.LoadAbs(off)
+			load = true
 			s = acc{off: off, mask: 0xffffffff, known: true}
 		}
 		if s.mask != n.Mask {
-			b.And(n.Mask)
+			and = true
 			s.mask = n.Mask
 		}
-		op := uint16(bpf.BPF_JEQ)
-		switch n.Op {
-		case profile.OpGT:
-			op = bpf.BPF_JGT
-		case profile.OpGE:
-			op = bpf.BPF_JGE
-		}
-		b.JumpIf(op, n.Datum, target(n.True), target(n.False))
+		emit(n, load, and)
 		flow(n.True, s)
 		flow(n.False, s)
 	}

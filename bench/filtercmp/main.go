@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"sort"
@@ -39,8 +40,10 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/libseccomp"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -54,8 +57,13 @@ func main() {
 	n := flag.Int("n", 200000, "system calls per timing round in the kernel")
 	reps := flag.Int("reps", 3, "child processes per filter in the kernel timing (the median is reported)")
 	noKernel := flag.Bool("nokernel", false, "skip the timing in the kernel")
+	argHeavy := flag.Int("argheavy", 3, "random argument-heavy `profiles` compared after the Docker default (0: none)")
 	flag.Parse()
 	if err := run(os.Stdout, *mixFile, *compileRuns, *n, *reps, !*noKernel); err != nil {
+		fmt.Fprintln(os.Stderr, "filtercmp:", err)
+		os.Exit(1)
+	}
+	if err := argHeavyRun(os.Stdout, *argHeavy); err != nil {
 		fmt.Fprintln(os.Stderr, "filtercmp:", err)
 		os.Exit(1)
 	}
@@ -439,4 +447,60 @@ func kernelRelease() string {
 		b = append(b, byte(c))
 	}
 	return string(b)
+}
+
+// argHeavyRun compares the sizes and compile times of n random
+// argument-heavy profiles (proftest.ArgHeavy: 60 rules of six conditions
+// of every operator on x86_64, x86 and x32, all ALLOW or mixed actions):
+// syscage as given and hardened, libseccomp (optimize 2) as given.
+func argHeavyRun(w io.Writer, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nArgument-heavy profiles: 60 rules of six conditions of every operator on 64-bit values, x86_64 with x86 and x32 (proftest.ArgHeavy)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "seed\tactions\tsyscage insns\thardened insns\tlibseccomp-O2 insns\tsyscage/O2\tsyscage ms\thardened ms\tlibseccomp ms\t\n")
+	timed := func(fn func() (int, error)) (int, time.Duration, error) {
+		start := time.Now()
+		k, err := fn()
+		return k, time.Since(start), err
+	}
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		mixed := seed%2 == 0
+		p := proftest.ArgHeavy(rand.New(rand.NewPCG(seed, 60)), 60, mixed)
+		size := func(q *profile.Profile) func() (int, error) {
+			return func() (int, error) {
+				f, err := seccomp.Compile(q, arch.X86_64, seccomp.Options{NoENOSYS: true})
+				if err != nil {
+					return 0, err
+				}
+				return len(f.Program), nil
+			}
+		}
+		k, d, err := timed(size(p))
+		if err != nil {
+			return fmt.Errorf("argument-heavy profile %d: %w", seed, err)
+		}
+		hk, hd := "-", "-"
+		if h, _, err := harden.Profile(p, arch.X86_64); err == nil {
+			n, d, err := timed(size(h))
+			if err != nil {
+				return fmt.Errorf("argument-heavy profile %d hardened: %w", seed, err)
+			}
+			hk, hd = strconv.Itoa(n), fmt.Sprintf("%.1f", d.Seconds()*1e3)
+		}
+		lk, ld, err := timed(func() (int, error) {
+			prog, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
+			return len(prog), err
+		})
+		if err != nil {
+			return fmt.Errorf("argument-heavy profile %d: libseccomp: %w", seed, err)
+		}
+		acts := "ALLOW"
+		if mixed {
+			acts = "mixed"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%.2f\t%.1f\t%s\t%.1f\t\n", seed, acts, k, hk, lk, float64(k)/float64(lk), d.Seconds()*1e3, hd, ld.Seconds()*1e3)
+	}
+	return tw.Flush()
 }
