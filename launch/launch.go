@@ -120,16 +120,22 @@ type Cmd struct {
 	// change without a trace in the caller's memory. Where the program
 	// runs code an attacker controls, use ExecOnce alone.
 	ExecAllow []string
-	// AllowOpen brokers the program's opens: open, openat, openat2 and
-	// creat of every ABI the host runs are notified to the launcher,
-	// which opens the file itself when it lies in one of these trees
-	// (or DefaultOpens, unless NoDefaultOpens), with the access asked
-	// when the rule allows it, and hands the program the descriptor
-	// (SECCOMP_ADDFD_FLAG_SEND); any other open gets EACCES and is
-	// reported. See OpenRule for how names resolve. Calls that take a
-	// path without opening (stat, access, readlink, ...) are left to the
-	// profile. Without a listener (the launcher gone) opens get ENOSYS.
-	AllowOpen      []OpenRule
+	// AllowOpen brokers the program's calls that name files (see
+	// Broker): open, openat, openat2, creat, the stat family (stat,
+	// lstat, newfstatat, statx), access, faccessat, faccessat2, readlink
+	// and readlinkat of every ABI the host runs are notified to the
+	// launcher, which does the call itself when the file lies in one of
+	// these trees (or DefaultOpens, unless NoDefaultOpens), with the
+	// access asked when the rule allows it, hands the program the
+	// descriptor (SECCOMP_ADDFD_FLAG_SEND) or the result; any other call
+	// gets EACCES and is reported. See OpenRules for how names resolve.
+	// Calls that change the file system by a path (unlink, mkdir,
+	// rename, chdir, ...) are left to the profile. Without a listener
+	// (the launcher gone) the brokered calls get ENOSYS.
+	AllowOpen []OpenRule
+	// Broker, instead of AllowOpen, brokers the same calls with a policy
+	// of the caller's (TreeEvent.Policy "broker").
+	Broker         *Broker
 	NoDefaultOpens bool
 	// OnEvent, if set, is called for each TreeEvent as it happens, from
 	// a goroutine of the launcher; Status.Events has them all at the end.

@@ -314,13 +314,22 @@ func (c *Cmd) Start() error {
 	var allowIDs map[fileID]string
 	var notify bpf.Program
 	var notifyNames []string
-	var opens []OpenRule
+	broker, policy := c.Broker, "broker"
 	if len(c.AllowOpen) > 0 {
-		notifyNames = append(notifyNames, openCalls...)
-		opens = slices.Clone(c.AllowOpen)
+		if broker != nil {
+			return startErr(ErrSetup, "launch: AllowOpen and Broker together: give the rules as the Broker's policy (OpenRules)")
+		}
+		opens := slices.Clone(c.AllowOpen)
 		if !c.NoDefaultOpens {
 			opens = append(opens, DefaultOpens...)
 		}
+		broker, policy = &Broker{Policy: OpenRules(opens)}, "allow-open"
+	}
+	if broker != nil {
+		if broker.Policy == nil {
+			return startErr(ErrSetup, "launch: a Broker without a Policy")
+		}
+		notifyNames = append(notifyNames, brokerCalls...)
 	}
 	if len(notifyNames) > 0 || c.ExecOnce {
 		// Always with a notify filter: the stage's own execve tells the
@@ -427,7 +436,7 @@ func (c *Cmd) Start() error {
 				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
 			}
 			s.execDone = make(chan struct{})
-			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, opens)
+			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, broker, policy)
 		} else {
 			msg = line
 		}

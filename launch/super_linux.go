@@ -230,7 +230,7 @@ func execAllowIDs(paths []string) (map[fileID]string, error) {
 // (pid stage) goes on, every other call is denied unless ExecAllow
 // allows it. When it returns it closes fd; from then on the kernel fails
 // the tree's execve and execveat with ENOSYS.
-func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string, opens []OpenRule) {
+func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string, broker *Broker, policy string) {
 	defer close(s.execDone)
 	defer unix.Close(fd)
 	launched := false
@@ -269,8 +269,10 @@ func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string
 		case isExec:
 			// Exec is not restricted: a decision on no argument.
 			unix.NotifContinue(fd, n.ID)
-		case opens != nil && slices.Contains(openCalls, name):
-			s.decideOpen(fd, n, a, name, opens)
+		case broker != nil && slices.Contains(brokerCalls, name):
+			if ev := broker.serve(fd, n, a, s.native, name, policy); ev != nil {
+				s.events.add(*ev)
+			}
 		default:
 			unix.NotifError(fd, n.ID, syscall.ENOSYS)
 		}

@@ -110,12 +110,14 @@ one that renames a file over PATH in between, can execute something else.
 attacker controls, use --exec-once alone. execveat on a descriptor is
 always refused.
 
-With --allow-open PATH[:ro|rw] open, openat, openat2 and creat go to
-syscage, which opens the file itself when it lies under an allowed PATH
-(a directory covers its subtree), with the access asked if the rule
-allows it (ro by default), and hands CMD the descriptor; ".." and
-symbolic links cannot leave the tree (openat2 RESOLVE_BENEATH). Any other
-open gets EACCES and is reported. The loader's cache, the system's
+With --allow-open PATH[:ro|rw] open, openat, openat2, creat, the stat
+family (stat, lstat, newfstatat, statx), access, faccessat(2), readlink
+and readlinkat go to syscage, which does the call itself when the file
+lies under an allowed PATH (a directory covers its subtree), with the
+access asked if the rule allows it (ro by default), and hands CMD the
+descriptor or the result; ".." and symbolic links cannot leave the tree
+(openat2 RESOLVE_BENEATH), /proc/self is CMD's own. Any other call gets
+EACCES and is reported. The loader's cache, the system's
 libraries, locales and time zones are allowed read-only unless
 --no-default-opens.
 

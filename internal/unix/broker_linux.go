@@ -1,0 +1,122 @@
+package unix
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The open broker's system calls: answering a notified call with a value,
+// writing a result into the caller's memory, and the stat family on a
+// descriptor the broker opened.
+
+// NotifReturn answers the notified call with val as its return value.
+func NotifReturn(fd int, id uint64, val int64) error {
+	r := notifResp{ID: id, Val: val}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&r)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// WriteMem copies b to address addr of process pid with
+// process_vm_writev(2), which, unlike a write to /proc/PID/mem, honours
+// the page protections: a read-only or executable-only page of the
+// caller is never written (EFAULT), as the kernel's own copy to a
+// system call's buffer would not.
+func WriteMem(pid int, addr uint64, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	local := []unix.Iovec{{Base: &b[0], Len: uint64(len(b))}}
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
+	n, err := unix.ProcessVMWritev(pid, local, remote, 0)
+	if err != nil {
+		return err
+	}
+	if n != len(b) {
+		return unix.EFAULT
+	}
+	return nil
+}
+
+// StatBytes is fstat(2) of fd as the native ABI's struct stat.
+func StatBytes(fd int) ([]byte, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&st)), unsafe.Sizeof(st))
+	return append([]byte(nil), b...), nil
+}
+
+// StatxBytes is statx(2) of fd itself (AT_EMPTY_PATH) with mask and the
+// AT_STATX_* sync flags of flags, as struct statx (the same on every
+// ABI).
+func StatxBytes(fd int, flags int, mask uint32) ([]byte, error) {
+	var st unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH|flags&AT_STATX_SYNC_TYPE, int(mask), &st); err != nil {
+		return nil, err
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&st)), unsafe.Sizeof(st))
+	return append([]byte(nil), b...), nil
+}
+
+// ReadlinkFD reads the symbolic link fd was opened on (O_PATH|O_NOFOLLOW).
+func ReadlinkFD(fd int) (string, error) {
+	buf := make([]byte, 4096)
+	n, err := unix.Readlinkat(fd, "", buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// AccessFD is faccessat2(2) on fd itself (AT_EMPTY_PATH) with mode and
+// the AT_EACCESS of flags.
+func AccessFD(fd int, mode uint32, flags int) error {
+	return unix.Faccessat2(fd, "", mode, unix.AT_EMPTY_PATH|flags&unix.AT_EACCESS)
+}
+
+// IsProc reports whether fd is a file of a procfs.
+func IsProc(fd int) bool {
+	var st unix.Statfs_t
+	return unix.Fstatfs(fd, &st) == nil && st.Type == unix.PROC_SUPER_MAGIC
+}
+
+// TakeFD returns a duplicate of descriptor n of process pid
+// (pidfd_getfd), close-on-exec.
+func TakeFD(pid, n int) (int, error) {
+	pfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(pfd)
+	fd, err := unix.PidfdGetfd(pfd, n, 0)
+	if err != nil {
+		return -1, err
+	}
+	unix.CloseOnExec(fd)
+	return fd, nil
+}
+
+// Flags of the stat and access calls.
+const (
+	AT_EMPTY_PATH       = unix.AT_EMPTY_PATH
+	AT_SYMLINK_NOFOLLOW = unix.AT_SYMLINK_NOFOLLOW
+	AT_EACCESS          = unix.AT_EACCESS
+	AT_STATX_SYNC_TYPE  = 0x6000 // AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC
+	AT_NO_AUTOMOUNT     = unix.AT_NO_AUTOMOUNT
+	O_NOATIME           = unix.O_NOATIME
+	O_DIRECT            = unix.O_DIRECT
+	O_DIRECTORY         = unix.O_DIRECTORY
+	O_NOFOLLOW          = unix.O_NOFOLLOW
+	O_DSYNC             = unix.O_DSYNC
+	O_SYNC              = unix.O_SYNC
+	O_ASYNC             = unix.O_ASYNC
+	W_OK                = unix.W_OK
+	ErrnoENOSYS         = unix.ENOSYS
+	ErrnoEINVAL         = unix.EINVAL
+	ErrnoEFAULT         = unix.EFAULT
+)
