@@ -26,8 +26,11 @@ import (
 // the kernel would read the memory again. An open gets its descriptor
 // with SECCOMP_IOCTL_NOTIF_ADDFD and SECCOMP_ADDFD_FLAG_SEND; a stat, a
 // readlink, an access check is done on a descriptor the broker opened,
-// and its result written to the caller's buffer with
-// process_vm_writev(2), which honours the page protections. A stat of a
+// and its result written to the caller's buffer through /proc/PID/mem
+// (opened before the call was checked to be pending, so it is the
+// caller's memory), only where the caller's mappings are writable: the
+// kernel's own copy to a call's buffer fails (EFAULT) on a read-only or
+// executable page, which /proc/PID/mem would write through. A stat of a
 // descriptor the program holds (fstat(3) in glibc is newfstatat with
 // AT_EMPTY_PATH and "") is done on a copy of that descriptor
 // (pidfd_getfd): no path is involved.

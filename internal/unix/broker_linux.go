@@ -6,9 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The open broker's system calls: answering a notified call with a value,
-// writing a result into the caller's memory, and the stat family on a
-// descriptor the broker opened.
+// The open broker's system calls: answering a notified call with a
+// value, and the stat family on a descriptor the broker opened.
 
 // NotifReturn answers the notified call with val as its return value.
 func NotifReturn(fd int, id uint64, val int64) error {
@@ -16,27 +15,6 @@ func NotifReturn(fd int, id uint64, val int64) error {
 	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&r)))
 	if e != 0 {
 		return e
-	}
-	return nil
-}
-
-// WriteMem copies b to address addr of process pid with
-// process_vm_writev(2), which, unlike a write to /proc/PID/mem, honours
-// the page protections: a read-only or executable-only page of the
-// caller is never written (EFAULT), as the kernel's own copy to a
-// system call's buffer would not.
-func WriteMem(pid int, addr uint64, b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
-	local := []unix.Iovec{{Base: &b[0], Len: uint64(len(b))}}
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
-	n, err := unix.ProcessVMWritev(pid, local, remote, 0)
-	if err != nil {
-		return err
-	}
-	if n != len(b) {
-		return unix.EFAULT
 	}
 	return nil
 }
