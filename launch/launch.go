@@ -137,6 +137,10 @@ type Cmd struct {
 	// of the caller's (TreeEvent.Policy "broker").
 	Broker         *Broker
 	NoDefaultOpens bool
+	// Sandbox, if set, runs the program as an untrusted job: in new
+	// namespaces, with a read-only view of the file system, limits and a
+	// timeout, every denial reported (see Sandbox and Report).
+	Sandbox *Sandbox
 	// OnEvent, if set, is called for each TreeEvent as it happens, from
 	// a goroutine of the launcher; Status.Events has them all at the end.
 	OnEvent func(TreeEvent)
@@ -349,6 +353,12 @@ func explain(p *profile.Profile, native arch.Arch, badArch profile.Action, r Rec
 	ver, err := profile.Explain(p, native, profile.Data{Nr: r.Nr, Arch: r.Arch.Audit(), Args: r.Args})
 	if ver.Rule == profile.DecidedByBadArch && badArch.Kind != 0 {
 		ver.Action = badArch
+	}
+	if source == "kernel log" && v.Action.Kind == profile.ActErrno && ver.Action.Kind == profile.ActErrno && r.Ret&seccomp.SECCOMP_RET_DATA == 0 &&
+		!hasConditions(p, v.Name) {
+		// The kernel's record of an ERRNO has the action without its
+		// data; the profile, deciding the call on no argument, has it.
+		v.Action = ver.Action
 	}
 	if err != nil || ver.Action != v.Action {
 		// The profile does not say this (an ENOSYS stub, a bad-arch

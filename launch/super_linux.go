@@ -104,7 +104,7 @@ func (s *sysCmd) treeFollow(pid int, session uint32) {
 			return
 		}
 		k := e.Action().Kind
-		if k != profile.ActKillProcess && k != profile.ActKillThread && k != profile.ActTrap {
+		if k != profile.ActKillProcess && k != profile.ActKillThread && k != profile.ActTrap && (!s.allDenials || k != profile.ActErrno) {
 			continue
 		}
 		if e.PID != pid && (session == 0 || e.Ses != session) {
