@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
@@ -144,16 +145,15 @@ type callerState struct {
 	how     []byte // openat2's open_how, copied once
 	base    string // the directory a relative name is taken from
 	baseErr error
+	proc    int // the caller's /proc directory, O_PATH; -1
 	root    int // the caller's root directory, O_PATH; -1
 	mem     *os.File
-	maps    *os.File
 	heldFD  int // a copy of the caller's dirfd, for AT_EMPTY_PATH with ""
 	tgid    int
 	nsTgid  int // the caller's thread group id and thread id in its own pid namespace
 	nsTid   int
 	umask   uint32
 	comm    string
-	samePNS bool // the caller shares the launcher's pid namespace
 }
 
 func (s *callerState) close() {
@@ -166,45 +166,66 @@ func (s *callerState) close() {
 	if s.mem != nil {
 		s.mem.Close()
 	}
-	if s.maps != nil {
-		s.maps.Close()
+	if s.proc >= 0 {
+		syscall.Close(s.proc)
 	}
 }
 
-// readCaller reads what the broker needs of task tid for call c.
-func readCaller(tid int, a arch.Arch, c callArgs) *callerState {
-	proc := "/proc/" + strconv.Itoa(tid)
-	s := &callerState{root: -1, heldFD: -1}
-	s.name, s.nameOK = unix.ReadString(tid, c.path, 4096)
-	if c.how && c.howSize >= 24 {
-		if how, ok := unix.ReadMem(tid, c.howAddr, 24); ok {
-			s.how = how
+// readCaller reads what the broker needs of task tid for call c. Every
+// file of the task is opened from one descriptor of its /proc directory,
+// which stays the task's: if the task ends and its id is taken, reads
+// through it fail rather than read the newcomer.
+func readCaller(tid int, c callArgs) *callerState {
+	s := &callerState{root: -1, heldFD: -1, proc: -1}
+	pfd, err := syscall.Open("/proc/"+strconv.Itoa(tid), unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return s
+	}
+	s.proc = pfd
+	if fd, err := syscall.Openat(pfd, "mem", syscall.O_RDWR|syscall.O_CLOEXEC, 0); err == nil {
+		s.mem = os.NewFile(uintptr(fd), "mem")
+		s.name, s.nameOK = unix.ReadStringAt(s.mem, c.path, 4096)
+		if c.how && c.howSize >= 24 {
+			how := make([]byte, 24)
+			if n, err := s.mem.ReadAt(how, int64(c.howAddr)); err == nil && n == 24 {
+				s.how = how
+			}
 		}
 	}
-	s.tgid, s.comm = readStatus(proc, s)
+	s.tgid, s.comm = readStatus(s)
 	if s.nameOK && s.name == "" && c.emptyPath() && c.dirfd != atFDCWD && s.tgid != 0 {
 		if fd, err := unix.TakeFD(s.tgid, int(c.dirfd)); err == nil {
 			s.heldFD = fd
 		}
 	}
-	base := proc + "/cwd"
+	base := "cwd"
 	if c.dirfd != atFDCWD {
-		base = proc + "/fd/" + strconv.Itoa(int(c.dirfd))
+		base = "fd/" + strconv.Itoa(int(c.dirfd))
 	}
-	s.base, s.baseErr = os.Readlink(base)
-	if fd, err := syscall.Open(proc+"/root", unix.O_PATH|syscall.O_CLOEXEC, 0); err == nil {
+	s.base, s.baseErr = readlinkat(pfd, base)
+	if fd, err := syscall.Openat(pfd, "root", unix.O_PATH|syscall.O_CLOEXEC, 0); err == nil {
 		s.root = fd
 	}
-	if c.buf != 0 {
-		// Opened now, before the call is checked to be pending: they
-		// stay the caller's, whatever takes its pid later.
-		s.mem, _ = os.OpenFile(proc+"/mem", os.O_RDWR, 0)
-		s.maps, _ = os.Open(proc + "/maps")
-	}
-	self, _ := os.Readlink("/proc/self/ns/pid")
-	its, err := os.Readlink(proc + "/ns/pid")
-	s.samePNS = err == nil && self == its
 	return s
+}
+
+// readlinkat reads the symbolic link name in directory dir.
+func readlinkat(dir int, name string) (string, error) {
+	buf := make([]byte, 4096)
+	n, err := unix.Readlinkat(dir, name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// openProc opens the file name of the caller's /proc directory.
+func (s *callerState) openProc(name string) (*os.File, error) {
+	fd, err := syscall.Openat(s.proc, name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // emptyPath reports whether an empty name means the file of dirfd
@@ -214,12 +235,22 @@ func (c callArgs) emptyPath() bool {
 }
 
 // readStatus reads the caller's thread group, name, umask and ids in its
-// pid namespace from /proc/TID/status.
-func readStatus(proc string, s *callerState) (tgid int, comm string) {
-	b, err := os.ReadFile(proc + "/status")
+// pid namespace from its status.
+func readStatus(s *callerState) (tgid int, comm string) {
+	f, err := s.openProc("status")
 	if err != nil {
 		return 0, ""
 	}
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return 0, ""
+	}
+	return parseStatus(b, s)
+}
+
+// parseStatus reads a /proc/PID/status into s.
+func parseStatus(b []byte, s *callerState) (tgid int, comm string) {
 	last := func(v string) int {
 		f := strings.Fields(v)
 		if len(f) == 0 {
@@ -257,7 +288,7 @@ func (b *Broker) serve(fd int, n unix.Notif, a, native arch.Arch, name, policy s
 		unix.NotifError(fd, n.ID, syscall.ENOSYS)
 		return nil
 	}
-	st := readCaller(tid, a, c)
+	st := readCaller(tid, c)
 	defer st.close()
 	// Everything the broker uses of the caller is read: from here on
 	// only these copies count, and they are the caller's if the call is
@@ -469,18 +500,20 @@ func (b *Broker) finish(fd int, n unix.Notif, c callArgs, st *callerState, ffd i
 // through /proc/PID/mem would go through a read-only or executable page,
 // which the kernel's own copy to a call's buffer never does).
 func writeCaller(st *callerState, addr uint64, b []byte) error {
-	if st.mem == nil || st.maps == nil {
+	if st.mem == nil {
 		return syscall.EFAULT
 	}
-	if _, err := st.maps.Seek(0, 0); err != nil {
+	maps, err := st.openProc("maps")
+	if err != nil {
 		return err
 	}
+	defer maps.Close()
 	end := addr + uint64(len(b))
 	if end < addr {
 		return syscall.EFAULT
 	}
 	at := addr
-	sc := bufio.NewScanner(st.maps)
+	sc := bufio.NewScanner(maps)
 	for sc.Scan() && at < end {
 		f := strings.Fields(sc.Text())
 		if len(f) < 2 {
@@ -503,7 +536,7 @@ func writeCaller(st *callerState, addr uint64, b []byte) error {
 	if at < end {
 		return syscall.EFAULT
 	}
-	_, err := st.mem.WriteAt(b, int64(addr))
+	_, err = st.mem.WriteAt(b, int64(addr))
 	return err
 }
 
@@ -553,10 +586,16 @@ func procAllowed(ffd int, st *callerState) bool {
 	if err != nil {
 		return first != "self" && first != "thread-self"
 	}
-	if !st.samePNS {
+	self, _ := os.Readlink("/proc/self/ns/pid")
+	its, err := readlinkat(st.proc, "ns/pid")
+	if err != nil || self != its {
+		return false // pids of another namespace: not the launcher's to read
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
 		return false
 	}
-	owner, _ := readStatus("/proc/"+strconv.Itoa(pid), &callerState{})
+	owner, _ := parseStatus(b, &callerState{})
 	return owner == st.tgid && pid > 0
 }
 

@@ -98,3 +98,8 @@ const (
 	ErrnoEINVAL         = unix.EINVAL
 	ErrnoEFAULT         = unix.EFAULT
 )
+
+// Readlinkat reads the symbolic link name in directory dir into buf.
+func Readlinkat(dir int, name string, buf []byte) (int, error) {
+	return unix.Readlinkat(dir, name, buf)
+}
