@@ -413,28 +413,9 @@ func ruleError(a arch.Arch, i int, name, target string, err error) error {
 	return fmt.Errorf("rule %d for %s%s on %s: %w", i+1, name, via, a, err)
 }
 
-// runcGroups splits a rule's conditions the way runc's matchCall does:
-// all together when no argument index repeats, otherwise each condition
-// alone (so that the rule means their OR).
-func runcGroups(conds []Cond) [][]Cond {
-	if len(conds) == 0 {
-		return noConds
-	}
-	var seen [MaxArg + 1]bool
-	for _, c := range conds {
-		if seen[c.Arg] {
-			out := make([][]Cond, len(conds))
-			for i, c := range conds {
-				out[i] = []Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]Cond{conds}
-}
-
-var noConds = [][]Cond{nil}
+// runcGroups is Conjunctions; a rule without conditions is one group
+// with none.
+func runcGroups(conds []Cond) [][]Cond { return Conjunctions(conds) }
 
 // muxConds returns the conditions of the multiplexed rule libseccomp's
 // abi_rule_add derives: the first argument replaced by EQ call, the other

@@ -39,13 +39,19 @@ func (c Change) String() string { return c.Check + ": " + c.Message }
 // Terminal ioctls that inject input or reach the console: TIOCSTI pushes
 // bytes into a terminal's input queue (a confined program types commands
 // into the shell that started it, CVE-2017-5226), TIOCLINUX does the same
-// through the console's selection.
+// through the console's selection (TIOCL_PASTESEL), and TIOCCONS
+// redirects the console's output to the program's terminal (what the
+// kernel and other programs write to /dev/console is then read, and can
+// be hidden, by the confined program).
 const (
 	TIOCSTI   = 0x5412
 	TIOCLINUX = 0x541c
-	// mips numbers them from 0x5470.
+	TIOCCONS  = 0x541d
+	// mips numbers them otherwise (arch/mips/include/uapi/asm/ioctls.h);
+	// its TIOCCONS is _IOW('t', 120, int), with mips' direction bits.
 	mipsTIOCSTI   = 0x5472
 	mipsTIOCLINUX = 0x5483
+	mipsTIOCCONS  = 0x80047478
 )
 
 // Profile returns p hardened for a kernel whose native ABI is host, with
@@ -71,8 +77,8 @@ const (
 //   - 32-bit twins: a rule that denies setuid also denies setuid32, mmap
 //     mmap2, fcntl fcntl64, clock_settime clock_settime64 and the other
 //     names of the same call on 32-bit ABIs, when no rule names them.
-//   - terminal ioctls: ioctl's TIOCSTI and TIOCLINUX get the profile's
-//     denial (see TIOCSTI).
+//   - terminal ioctls: ioctl's TIOCSTI, TIOCLINUX and TIOCCONS get the
+//     profile's denial (see TIOCSTI).
 //
 // A denial that must win over rules libseccomp derives (the multiplexer's)
 // cannot have the default action, since runc skips such rules: it gets
@@ -114,9 +120,7 @@ func coveredArches(p *profile.Profile, host arch.Arch) []arch.Arch {
 	return slices.Compact(as)
 }
 
-func allowing(a profile.Action) bool {
-	return a.Kind == profile.ActAllow || a.Kind == profile.ActLog
-}
+func allowing(a profile.Action) bool { return a.Permits() }
 
 // severer returns the more severe of a and b (a when they tie).
 func severer(a, b profile.Action) profile.Action {
@@ -216,22 +220,6 @@ func Widths(host arch.Arch, arches []arch.Arch, name string, i uint8) (lo, hi in
 	return h.widths(name, i)
 }
 
-// runcGroups splits conditions as runc does: together (ANDed) when no
-// argument index repeats, otherwise each alone (ORed).
-func runcGroups(conds []profile.Cond) [][]profile.Cond {
-	seen := map[uint8]bool{}
-	for _, c := range conds {
-		if seen[c.Arg] {
-			out := make([][]profile.Cond, len(conds))
-			for i, c := range conds {
-				out[i] = []profile.Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]profile.Cond{conds}
-}
 
 // option is one way a condition of a rewritten rule can hold: a cube, the
 // original condition kept, or nothing to test.
@@ -291,7 +279,7 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 	changed := false
 	var msgs []string
 	for _, g := range groups {
-		for _, conj := range runcGroups(r.Conds) {
+		for _, conj := range profile.Conjunctions(r.Conds) {
 			choices := make([][]option, len(conj))
 			never := false
 			for k, c := range conj {
@@ -454,7 +442,7 @@ func condList(cs []profile.Cond) string {
 // per argument, as the rewritten rules are) may both hold: false only
 // when some argument has cubes in both that are disjoint.
 func mayOverlap(a, b []profile.Cond) bool {
-	if len(runcGroups(a)) > 1 || len(runcGroups(b)) > 1 {
+	if len(profile.Conjunctions(a)) > 1 || len(profile.Conjunctions(b)) > 1 {
 		return true
 	}
 	for _, x := range a {
