@@ -65,6 +65,14 @@ const (
 	OpStat                     // stat, lstat, newfstatat, statx
 	OpAccess                   // access, faccessat, faccessat2
 	OpReadlink                 // readlink, readlinkat
+	OpMkdir                    // mkdir, mkdirat
+	OpRemove                   // unlink, unlinkat, rmdir
+	OpRename                   // rename, renameat, renameat2: asked for both paths
+	OpLink                     // link, linkat: asked for both paths
+	OpSymlink                  // symlink, symlinkat: asked for the link's path
+	OpChmod                    // chmod, fchmodat, fchmodat2
+	OpTruncate                 // truncate
+	OpUtimes                   // utimensat
 )
 
 func (o BrokerOp) String() string {
@@ -77,6 +85,22 @@ func (o BrokerOp) String() string {
 		return "access"
 	case OpReadlink:
 		return "readlink"
+	case OpMkdir:
+		return "mkdir"
+	case OpRemove:
+		return "remove"
+	case OpRename:
+		return "rename"
+	case OpLink:
+		return "link"
+	case OpSymlink:
+		return "symlink"
+	case OpChmod:
+		return "chmod"
+	case OpTruncate:
+		return "truncate"
+	case OpUtimes:
+		return "utimes"
 	}
 	return "op?"
 }
@@ -95,7 +119,8 @@ type BrokerRequest struct {
 	// Flags are the open flags in the host's values (O_LARGEFILE, which
 	// the 64-bit kernel implies, cleared). For an access check they are
 	// O_RDWR when W_OK is asked, else O_RDONLY; for a stat or a readlink
-	// O_PATH.
+	// O_PATH; for a call that changes the file system (OpMkdir and
+	// after) O_RDWR|O_CREAT.
 	Flags int
 }
 

@@ -2,11 +2,13 @@ package launch
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +26,32 @@ var brokerCalls = []string{
 	"stat", "lstat", "newfstatat", "statx", "stat64", "lstat64", "fstatat64", "oldstat", "oldlstat",
 	"access", "faccessat", "faccessat2",
 	"readlink", "readlinkat",
+	"mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+	"link", "linkat", "symlink", "symlinkat", "chmod", "fchmodat", "fchmodat2", "truncate", "utimensat",
+}
+
+// refusedCalls name a file and are not done by the broker: they are
+// refused with their errno, so that none reaches a file around it.
+var refusedCalls = map[string]syscall.Errno{
+	"chown": syscall.EPERM, "lchown": syscall.EPERM, "fchownat": syscall.EPERM, "chown32": syscall.EPERM, "lchown32": syscall.EPERM,
+	"mknod": syscall.EPERM, "mknodat": syscall.EPERM,
+	"statfs": syscall.EACCES, "statfs64": syscall.EACCES, "uselib": syscall.EACCES, "inotify_add_watch": syscall.EACCES,
+	"fanotify_mark": syscall.EACCES, "name_to_handle_at": syscall.EACCES,
+	"open_by_handle_at": syscall.EPERM, "io_uring_setup": syscall.EPERM,
+	"setxattr": syscall.EOPNOTSUPP, "lsetxattr": syscall.EOPNOTSUPP, "getxattr": syscall.EOPNOTSUPP, "lgetxattr": syscall.EOPNOTSUPP,
+	"listxattr": syscall.EOPNOTSUPP, "llistxattr": syscall.EOPNOTSUPP, "removexattr": syscall.EOPNOTSUPP, "lremovexattr": syscall.EOPNOTSUPP,
+	"setxattrat": syscall.EOPNOTSUPP, "getxattrat": syscall.EOPNOTSUPP, "listxattrat": syscall.EOPNOTSUPP, "removexattrat": syscall.EOPNOTSUPP,
+	"utime": syscall.ENOSYS, "utimes": syscall.ENOSYS, "futimesat": syscall.ENOSYS, "truncate64": syscall.ENOSYS,
+}
+
+// brokerNotified are the calls a Broker is notified of.
+func brokerNotified() []string {
+	names := slices.Clone(brokerCalls)
+	for n := range refusedCalls {
+		names = append(names, n)
+	}
+	slices.Sort(names[len(brokerCalls):])
+	return names
 }
 
 // callArgs is a brokered call's arguments, decoded by its name.
@@ -42,6 +70,11 @@ type callArgs struct {
 	howSize  uint64
 	layout   int  // of a stat's result: statNative, statStatx, or 0 when the broker cannot write it
 	nofollow bool // lstat
+	// The second path of rename and link (the new name), or symlink's
+	// target (for symlink, path is the link).
+	path2  uint64
+	dirfd2 int32
+	length int64 // truncate's
 }
 
 const (
@@ -90,10 +123,54 @@ func decodeCall(a, native arch.Arch, name string, args [6]uint64) (callArgs, boo
 		c.op, c.path, c.buf, c.size = OpReadlink, args[0], args[1], args[2]
 	case "readlinkat":
 		c.op, c.dirfd, c.path, c.buf, c.size = OpReadlink, int32(args[0]), args[1], args[2], args[3]
+	case "mkdir":
+		c.op, c.path, c.mode = OpMkdir, args[0], uint32(args[1])
+	case "mkdirat":
+		c.op, c.dirfd, c.path, c.mode = OpMkdir, int32(args[0]), args[1], uint32(args[2])
+	case "unlink", "rmdir":
+		c.op, c.path = OpRemove, args[0]
+		if name == "rmdir" {
+			c.atFlags = unix.AT_REMOVEDIR
+		}
+	case "unlinkat":
+		c.op, c.dirfd, c.path, c.atFlags = OpRemove, int32(args[0]), args[1], args[2]
+	case "rename", "link":
+		c.op, c.path, c.path2 = OpRename, args[0], args[1]
+		c.dirfd2 = atFDCWD
+	case "renameat", "renameat2", "linkat":
+		c.op, c.dirfd, c.path, c.dirfd2, c.path2 = OpRename, int32(args[0]), args[1], int32(args[2]), args[3]
+		if name != "renameat" {
+			c.atFlags = args[4]
+		}
+	case "symlink":
+		c.op, c.path2, c.path, c.dirfd2 = OpSymlink, args[0], args[1], atFDCWD
+	case "symlinkat":
+		c.op, c.path2, c.dirfd, c.path, c.dirfd2 = OpSymlink, args[0], int32(args[1]), args[2], atFDCWD
+	case "chmod":
+		c.op, c.path, c.mode = OpChmod, args[0], uint32(args[1])
+	case "fchmodat", "fchmodat2":
+		c.op, c.dirfd, c.path, c.mode = OpChmod, int32(args[0]), args[1], uint32(args[2])
+		if name == "fchmodat2" {
+			c.atFlags = args[3]
+		}
+	case "truncate":
+		c.op, c.path, c.length = OpTruncate, args[0], int64(args[1])
+		if a.Bits() == 32 {
+			c.length = int64(int32(args[1])) // a compat off_t
+		}
+	case "utimensat":
+		c.op, c.dirfd, c.path, c.buf, c.atFlags = OpUtimes, int32(args[0]), args[1], args[2], args[3]
+		if sameStat {
+			c.layout = statNative // two timespecs of 64-bit fields
+		}
 	default:
 		return c, false
 	}
+	if name == "link" || name == "linkat" {
+		c.op = OpLink
+	}
 	if a.Bits() == 32 {
+		c.path2 = uint64(uint32(c.path2))
 		// A 32-bit ABI's registers are 32 bits: the kernel ignores what
 		// seccomp_data shows above them (zero, from the kernel).
 		c.path, c.buf, c.size, c.atFlags = uint64(uint32(c.path)), uint64(uint32(c.buf)), uint64(uint32(c.size)), uint64(uint32(c.atFlags))
@@ -143,6 +220,10 @@ type callerState struct {
 	name    string // the path, copied once
 	nameOK  bool
 	how     []byte // openat2's open_how, copied once
+	name2   string // the second path (rename's and link's new name, symlink's target), copied once
+	name2OK bool
+	base2   string // the directory a relative name2 is taken from
+	times   []byte // utimensat's two timespecs, copied once
 	base    string // the directory a relative name is taken from
 	baseErr error
 	proc    int // the caller's /proc directory, O_PATH; -1
@@ -192,6 +273,18 @@ func readCaller(tid int, c callArgs) *callerState {
 			}
 		}
 	}
+	if s.mem != nil && c.path2 != 0 {
+		s.name2, s.name2OK = unix.ReadStringAt(s.mem, c.path2, 4096)
+	}
+	if s.mem != nil && c.op == OpUtimes && c.buf != 0 {
+		t := make([]byte, 32)
+		if n, err := s.mem.ReadAt(t, int64(c.buf)); err == nil && n == 32 {
+			s.times = t
+		}
+	}
+	if c.op == OpUtimes && c.path == 0 {
+		s.nameOK = true // NULL: the file of dirfd (futimens)
+	}
 	s.tgid, s.comm = readStatus(s)
 	if s.nameOK && s.name == "" && c.emptyPath() && c.dirfd != atFDCWD && s.tgid != 0 {
 		if fd, err := unix.TakeFD(s.tgid, int(c.dirfd)); err == nil {
@@ -203,6 +296,13 @@ func readCaller(tid int, c callArgs) *callerState {
 		base = "fd/" + strconv.Itoa(int(c.dirfd))
 	}
 	s.base, s.baseErr = readlinkat(pfd, base)
+	if c.path2 != 0 && c.op != OpSymlink {
+		base2 := "cwd"
+		if c.dirfd2 != atFDCWD {
+			base2 = "fd/" + strconv.Itoa(int(c.dirfd2))
+		}
+		s.base2, _ = readlinkat(pfd, base2)
+	}
 	if fd, err := syscall.Openat(pfd, "root", unix.O_PATH|syscall.O_CLOEXEC, 0); err == nil {
 		s.root = fd
 	}
@@ -231,7 +331,13 @@ func (s *callerState) openProc(name string) (*os.File, error) {
 // emptyPath reports whether an empty name means the file of dirfd
 // itself (AT_EMPTY_PATH; readlinkat takes "" so without a flag).
 func (c callArgs) emptyPath() bool {
-	return c.op != OpOpen && (c.atFlags&unix.AT_EMPTY_PATH != 0 || c.op == OpReadlink)
+	switch c.op {
+	case OpStat, OpAccess, OpChmod:
+		return c.atFlags&unix.AT_EMPTY_PATH != 0
+	case OpReadlink, OpUtimes:
+		return true
+	}
+	return false
 }
 
 // readStatus reads the caller's thread group, name, umask and ids in its
@@ -283,6 +389,18 @@ func parseStatus(b []byte, s *callerState) (tgid int, comm string) {
 // refusal to report, if the broker refused the call.
 func (b *Broker) serve(fd int, n unix.Notif, a, native arch.Arch, name, policy string) *TreeEvent {
 	tid := int(n.PID)
+	if errno, ok := refusedCalls[name]; ok {
+		comm, tgid := taskInfo(tid)
+		if tgid == 0 {
+			tgid = tid
+		}
+		if unix.NotifError(fd, n.ID, errno) != nil {
+			return nil
+		}
+		v := Violation{Record: Record{Arch: a, Nr: uint32(n.Nr), Ret: seccomp.SECCOMP_RET_ERRNO | uint32(errno), Args: n.Args, HasArgs: true},
+			Name: name, Action: profile.Action{Kind: profile.ActErrno, Data: uint16(errno)}, Source: "notification"}
+		return &TreeEvent{PID: tgid, Comm: comm, Violation: v, Policy: policy}
+	}
 	c, ok := decodeCall(a, native, name, n.Args)
 	if !ok {
 		unix.NotifError(fd, n.ID, syscall.ENOSYS)
@@ -369,17 +487,28 @@ func (b *Broker) answer(fd int, n unix.Notif, a arch.Arch, c callArgs, st *calle
 		if c.mode&unix.W_OK != 0 {
 			flags = syscall.O_RDWR
 		}
-	default:
+	case OpStat, OpReadlink:
 		flags = unix.O_PATH
+	default:
+		flags = syscall.O_RDWR | syscall.O_CREAT
 	}
 	// A descriptor's own stat (glibc's fstat), access check or link: no
 	// path, no policy; the program holds the descriptor.
+	if c.op == OpUtimes && c.path == 0 {
+		if st.heldFD < 0 {
+			return callErr(syscall.EBADF)
+		}
+		return b.change(fd, n, c, st, st.heldFD)
+	}
 	if st.name == "" && c.emptyPath() {
 		if c.dirfd == atFDCWD {
 			st.name = "."
 		} else {
 			if st.heldFD < 0 {
 				return callErr(syscall.EBADF)
+			}
+			if c.op >= OpMkdir {
+				return b.change(fd, n, c, st, st.heldFD)
 			}
 			return b.finish(fd, n, c, st, st.heldFD)
 		}
@@ -396,6 +525,9 @@ func (b *Broker) answer(fd int, n unix.Notif, a arch.Arch, c callArgs, st *calle
 	}
 	abs = procSelf(abs, st)
 	req.Path, req.Flags = abs, flags
+	if c.op >= OpMkdir {
+		return b.mutate(fd, n, c, st, req)
+	}
 	if c.op != OpOpen && (c.nofollow || c.atFlags&unix.AT_SYMLINK_NOFOLLOW != 0 || c.op == OpReadlink) {
 		// lstat, and readlink, which reads the link itself.
 		flags |= unix.O_NOFOLLOW
@@ -665,4 +797,236 @@ func brokerOpen(rules []OpenRule, root int, base, name string, flags int, mode u
 	}
 	d := OpenRules(rules).Decide(BrokerRequest{Op: OpOpen, Path: abs, Flags: flags})
 	return resolveIn(d.Trees, root, abs, flags, mode)
+}
+
+// mutate does a call that changes the file system (OpMkdir and after)
+// for req, or returns the refusal.
+func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *BrokerRequest) (syscall.Errno, bool) {
+	callErr := func(err error) (syscall.Errno, bool) {
+		var en syscall.Errno
+		if !errors.As(err, &en) {
+			en = syscall.EACCES
+		}
+		unix.NotifError(fd, n.ID, en)
+		return 0, false
+	}
+	decide := func(r BrokerRequest) ([]string, syscall.Errno) {
+		d := b.Policy.Decide(r)
+		if d.Errno == 0 {
+			d.Errno = syscall.EACCES
+		}
+		return d.Trees, d.Errno
+	}
+	trees, refusal := decide(*req)
+	if len(trees) == 0 {
+		return refusal, true
+	}
+	// The second name: rename's and link's new one, resolved as the
+	// first; symlink's target is text the kernel resolves when the link
+	// is followed, beneath a tree by then.
+	var trees2 []string
+	var abs2 string
+	if c.op == OpRename || c.op == OpLink {
+		if !st.name2OK {
+			return syscall.EACCES, true
+		}
+		if st.name2 == "" {
+			return callErr(syscall.ENOENT)
+		}
+		abs2 = st.name2
+		if !strings.HasPrefix(abs2, "/") {
+			if st.base2 == "" {
+				return callErr(syscall.EBADF)
+			}
+			abs2 = strings.TrimSuffix(st.base2, "/") + "/" + abs2
+		}
+		abs2 = procSelf(abs2, st)
+		r2 := *req
+		r2.Path = abs2
+		if trees2, refusal = decide(r2); len(trees2) == 0 {
+			req.Path = abs2
+			return refusal, true
+		}
+	}
+	switch c.op {
+	case OpMkdir, OpRemove, OpRename, OpSymlink:
+		dir, base, err := resolveParent(trees, st, req.Path)
+		if errors.Is(err, errOpenDenied) {
+			return refusal, true
+		}
+		if err != nil {
+			return callErr(err)
+		}
+		defer dir.Close()
+		switch c.op {
+		case OpMkdir:
+			err = unix.Mkdirat(int(dir.Fd()), base, c.mode&^st.umask&0o7777)
+		case OpRemove:
+			if c.atFlags&^uint64(unix.AT_REMOVEDIR) != 0 {
+				return callErr(syscall.EINVAL)
+			}
+			err = unix.Unlinkat(int(dir.Fd()), base, int(c.atFlags))
+		case OpSymlink:
+			if !st.name2OK {
+				return syscall.EACCES, true
+			}
+			if st.name2 == "" {
+				return callErr(syscall.ENOENT)
+			}
+			err = unix.Symlinkat(st.name2, int(dir.Fd()), base)
+		case OpRename:
+			if c.atFlags&^uint64(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE|unix.RENAME_WHITEOUT) != 0 {
+				return callErr(syscall.EINVAL)
+			}
+			dir2, base2, err2 := resolveParent(trees2, st, abs2)
+			if errors.Is(err2, errOpenDenied) {
+				req.Path = abs2
+				return refusal, true
+			}
+			if err2 != nil {
+				return callErr(err2)
+			}
+			defer dir2.Close()
+			err = unix.Renameat2(int(dir.Fd()), base, int(dir2.Fd()), base2, uint(c.atFlags))
+		}
+		if err != nil {
+			return callErr(err)
+		}
+		unix.NotifReturn(fd, n.ID, 0)
+		return 0, false
+	case OpLink:
+		// The file linked is the one the old name resolves to beneath
+		// a tree (following a final symbolic link only with
+		// AT_SYMLINK_FOLLOW), linked by its descriptor: no name the
+		// kernel resolves again.
+		if c.atFlags&^uint64(unix.AT_SYMLINK_FOLLOW) != 0 {
+			// AT_EMPTY_PATH would link a descriptor the program holds,
+			// from wherever it came.
+			return syscall.EACCES, true
+		}
+		flags := unix.O_PATH
+		if c.atFlags&unix.AT_SYMLINK_FOLLOW == 0 {
+			flags |= unix.O_NOFOLLOW
+		}
+		old, err := resolveIn(trees, st.root, req.Path, flags, 0)
+		if errors.Is(err, errOpenDenied) {
+			return refusal, true
+		}
+		if err != nil {
+			return callErr(err)
+		}
+		defer old.Close()
+		dir2, base2, err := resolveParent(trees2, st, abs2)
+		if errors.Is(err, errOpenDenied) {
+			req.Path = abs2
+			return refusal, true
+		}
+		if err != nil {
+			return callErr(err)
+		}
+		defer dir2.Close()
+		if err := unix.LinkFD(int(old.Fd()), int(dir2.Fd()), base2); err != nil {
+			return callErr(err)
+		}
+		unix.NotifReturn(fd, n.ID, 0)
+		return 0, false
+	}
+	// chmod, truncate, utimensat: on the file, resolved beneath a tree.
+	flags := unix.O_PATH
+	switch {
+	case c.op == OpTruncate:
+		flags = syscall.O_WRONLY
+	case c.atFlags&unix.AT_SYMLINK_NOFOLLOW != 0:
+		flags |= unix.O_NOFOLLOW
+	}
+	f, err := resolveIn(trees, st.root, req.Path, flags, 0)
+	if errors.Is(err, errOpenDenied) {
+		return refusal, true
+	}
+	if err != nil {
+		return callErr(err)
+	}
+	defer f.Close()
+	if !procAllowed(int(f.Fd()), st) {
+		return refusal, true
+	}
+	return b.change(fd, n, c, st, int(f.Fd()))
+}
+
+// change does chmod, truncate or utimensat on ffd and answers.
+func (b *Broker) change(fd int, n unix.Notif, c callArgs, st *callerState, ffd int) (syscall.Errno, bool) {
+	var err error
+	switch c.op {
+	case OpChmod:
+		if c.atFlags&^uint64(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+			err = syscall.EINVAL
+		} else {
+			err = unix.ChmodFD(ffd, c.mode&0o7777)
+		}
+	case OpTruncate:
+		if c.length < 0 {
+			err = syscall.EINVAL
+		} else {
+			err = unix.Ftruncate(ffd, c.length)
+		}
+	case OpUtimes:
+		var ts []unix.Timespec
+		switch {
+		case c.layout != statNative:
+			err = syscall.ENOSYS
+		case c.atFlags&^uint64(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0:
+			err = syscall.EINVAL
+		case c.buf != 0 && st.times == nil:
+			err = syscall.EFAULT
+		case c.buf != 0:
+			order := binary.NativeEndian
+			ts = []unix.Timespec{
+				{Sec: int64(order.Uint64(st.times[0:])), Nsec: int64(order.Uint64(st.times[8:]))},
+				{Sec: int64(order.Uint64(st.times[16:])), Nsec: int64(order.Uint64(st.times[24:]))},
+			}
+		}
+		if err == nil {
+			err = unix.UtimesFD(ffd, ts)
+		}
+	default:
+		err = syscall.ENOSYS
+	}
+	if err != nil {
+		var en syscall.Errno
+		if !errors.As(err, &en) {
+			en = syscall.EACCES
+		}
+		unix.NotifError(fd, n.ID, en)
+		return 0, false
+	}
+	unix.NotifReturn(fd, n.ID, 0)
+	return 0, false
+}
+
+// resolveParent opens the directory that abs names an entry of, beneath
+// one of trees, and returns it with the entry's name: one component,
+// never "." or "..", so that the call made on it cannot leave the
+// directory.
+func resolveParent(trees []string, st *callerState, abs string) (*os.File, string, error) {
+	trimmed := strings.TrimRight(abs, "/")
+	i := strings.LastIndex(trimmed, "/")
+	if i < 0 {
+		return nil, "", syscall.EINVAL
+	}
+	dir, base := trimmed[:i], trimmed[i+1:]
+	if base == "" || base == "." || base == ".." {
+		return nil, "", syscall.EINVAL
+	}
+	if dir == "" {
+		dir = "/"
+	}
+	f, err := resolveIn(trees, st.root, dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	if !procAllowed(int(f.Fd()), st) {
+		f.Close()
+		return nil, "", fmt.Errorf("%s: %w", dir, errOpenDenied)
+	}
+	return f, base, nil
 }

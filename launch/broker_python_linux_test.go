@@ -106,6 +106,50 @@ def stat_into_code():
     return r
 check("stat-ro-buffer", stat_into_code)
 
+# Changes by path: inside the writable tree they are done, anywhere
+# else refused; a hard link never brings an outside file in.
+def mkdir_ls(p):
+    os.mkdir(p)
+    return os.path.isdir(p)
+check("mkdir-rw", lambda: mkdir_ls(out + "/d"))
+check("mkdir-ro", lambda: os.mkdir(tree + "/d"))
+check("mkdir-out", lambda: os.mkdir(os.path.dirname(secret) + "/d"))
+check("mkdir-dotdot", lambda: os.mkdir(out + "/../d"))
+check("symlink-rw", lambda: os.symlink(secret, out + "/s") or read(out + "/s"))
+check("rename-rw", lambda: os.rename(out + "/new", out + "/renamed") or read(out + "/renamed"))
+check("rename-from-ro", lambda: os.rename(tree + "/f", out + "/f"))
+check("rename-secret-in", lambda: os.rename(secret, out + "/stolen"))
+check("rename-out", lambda: os.rename(out + "/renamed", out + "/../moved"))
+check("link-secret-in", lambda: os.link(secret, out + "/hard"))
+check("link-ro-in", lambda: os.link(tree + "/f", out + "/hard"))
+def linkat_follow(src, dst):
+    if libc.linkat(-100, src.encode(), -100, dst.encode(), 0x400) != 0:  # AT_SYMLINK_FOLLOW
+        raise OSError(ctypes.get_errno(), "linkat")
+check("link-follow-out", lambda: linkat_follow(out + "/s", out + "/hard"))
+check("link-rw", lambda: os.link(out + "/renamed", out + "/hard2") or read(out + "/hard2"))
+check("unlink-ro", lambda: os.unlink(tree + "/f"))
+check("unlink-secret", lambda: os.unlink(secret))
+check("unlink-rw", lambda: os.unlink(out + "/hard2"))
+check("rmdir-rw", lambda: os.rmdir(out + "/d"))
+check("chmod-rw", lambda: os.chmod(out + "/renamed", 0o600) or oct(os.stat(out + "/renamed").st_mode & 0o777))
+check("chmod-ro", lambda: os.chmod(tree + "/f", 0o666))
+check("chmod-secret", lambda: os.chmod(secret, 0o666))
+check("truncate-rw", lambda: os.truncate(out + "/renamed", 0) or os.stat(out + "/renamed").st_size)
+check("truncate-ro", lambda: os.truncate(tree + "/f", 0))
+check("utime-rw", lambda: os.utime(out + "/renamed", (1, 2)) or os.stat(out + "/renamed").st_mtime)
+check("utime-ro", lambda: os.utime(tree + "/f", (1, 2)))
+check("statvfs", lambda: os.statvfs(tree))
+check("getxattr", lambda: os.getxattr(tree + "/f", "user.x"))
+check("chown", lambda: os.chown(out + "/renamed", 0, 0))
+check("mknod", lambda: os.mkfifo(out + "/fifo"))
+def io_uring():
+    params = ctypes.create_string_buffer(120)
+    r = libc.syscall(425, 4, params)
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "io_uring_setup")
+    return r
+check("io_uring", io_uring)
+
 # A path rewritten in the caller's memory while the call is notified:
 # the broker opens what it copied, never the other name.
 buf = ctypes.create_string_buffer(200)
@@ -197,17 +241,44 @@ func TestBrokerPython(t *testing.T) {
 		"append-ro": "err:EACCES", "tmpfile-ro": "err:EACCES", "unknown-flag": "err:EINVAL",
 		"openat2-resolve": "err:EACCES", "stat-ro-buffer": "err:EFAULT",
 		"buffer-race": "ok:err,inside",
+
+		"mkdir-rw": "ok:True", "mkdir-ro": "err:EACCES", "mkdir-out": "err:EACCES", "mkdir-dotdot": "err:EACCES",
+		"symlink-rw": "err:EACCES", "rename-rw": "ok:x", "rename-from-ro": "err:EACCES", "rename-secret-in": "err:EACCES",
+		"rename-out": "err:EACCES", "link-secret-in": "err:EACCES", "link-ro-in": "err:EACCES", "link-follow-out": "err:EACCES",
+		"link-rw": "ok:x", "unlink-ro": "err:EACCES", "unlink-secret": "err:EACCES", "unlink-rw": "ok:None", "rmdir-rw": "ok:None",
+		"chmod-rw": "ok:0o600", "chmod-ro": "err:EACCES", "chmod-secret": "err:EACCES", "truncate-rw": "ok:0",
+		"truncate-ro": "err:EACCES", "utime-rw": "ok:2.0", "utime-ro": "err:EACCES", "statvfs": "err:EACCES",
+		"getxattr": "err:ENOTSUP", "chown": "err:EPERM", "mknod": "err:EPERM", "io_uring": "err:EPERM",
 	}
 	for k, w := range want {
 		if got[k] != w {
 			t.Errorf("%s: got %q, want %q", k, got[k], w)
 		}
 	}
+	if b, err := os.ReadFile(secret); err != nil || string(b) != "secret\n" {
+		t.Errorf("the secret file: %q, %v; want it untouched", b, err)
+	}
+	if fi, err := os.Stat(secret); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the secret file's mode changed: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(tree, "f")); err != nil || string(b) != "inside\n" {
+		t.Errorf("the read-only tree's file: %q, %v", b, err)
+	}
+	sfi, err := os.Stat(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if fi, err := os.Lstat(p); err == nil && p != secret && os.SameFile(fi, sfi) {
+			t.Errorf("%s is a hard link of the secret file", p)
+		}
+		return nil
+	})
 	if _, err := os.Stat(filepath.Join(tree, "new")); err == nil {
 		t.Errorf("the read-only tree got a new file")
 	}
-	if b, err := os.ReadFile(filepath.Join(outDir, "new")); err != nil || string(b) != "x" {
-		t.Errorf("out/new: %q, %v; want x", b, err)
+	if fi, err := os.Stat(filepath.Join(outDir, "renamed")); err != nil || fi.Mode().Perm() != 0o600 || fi.ModTime().Unix() != 2 {
+		t.Errorf("out/renamed (out/new made, renamed, chmod-ed and touched by the program): %v, %v", fi, err)
 	}
 	if t.Failed() {
 		t.Logf("stderr:\n%s", errb.String())

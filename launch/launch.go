@@ -123,17 +123,17 @@ type Cmd struct {
 	// runs code an attacker controls, use ExecOnce alone.
 	ExecAllow []string
 	// AllowOpen brokers the program's calls that name files (see
-	// Broker): open, openat, openat2, creat, the stat family (stat,
-	// lstat, newfstatat, statx), access, faccessat, faccessat2, readlink
-	// and readlinkat of every ABI the host runs are notified to the
-	// launcher, which does the call itself when the file lies in one of
-	// these trees (or DefaultOpens, unless NoDefaultOpens), with the
-	// access asked when the rule allows it, hands the program the
-	// descriptor (SECCOMP_ADDFD_FLAG_SEND) or the result; any other call
-	// gets EACCES and is reported. See OpenRules for how names resolve.
-	// Calls that change the file system by a path (unlink, mkdir,
-	// rename, chdir, ...) are left to the profile. Without a listener
-	// (the launcher gone) the brokered calls get ENOSYS.
+	// Broker for the list): open, the stat family, access, readlink and
+	// the calls that change the file system by a path (mkdir, unlink,
+	// rename, link, symlink, chmod, truncate, utimensat) of every ABI the
+	// host runs are notified to the launcher, which does the call itself
+	// when the file lies in one of these trees (or DefaultOpens, unless
+	// NoDefaultOpens), with the access asked when the rule allows it,
+	// hands the program the descriptor (SECCOMP_ADDFD_FLAG_SEND) or the
+	// result; any other call gets EACCES and is reported, and the calls
+	// that name a file the broker does not do are refused. See OpenRules
+	// for how names resolve. Without a listener (the launcher gone) the
+	// brokered calls get ENOSYS.
 	AllowOpen []OpenRule
 	// Broker, instead of AllowOpen, brokers the same calls with a policy
 	// of the caller's (TreeEvent.Policy "broker").

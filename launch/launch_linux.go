@@ -361,7 +361,7 @@ func (c *Cmd) Start() error {
 		if broker.Policy == nil {
 			return startErr(ErrSetup, "launch: a Broker without a Policy")
 		}
-		notifyNames = append(notifyNames, brokerCalls...)
+		notifyNames = append(notifyNames, brokerNotified()...)
 	}
 	if len(notifyNames) > 0 || c.ExecOnce {
 		// Always with a notify filter: the stage's own execve tells the

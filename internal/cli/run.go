@@ -118,13 +118,16 @@ attacker controls, use --exec-once alone. execveat on a descriptor is
 always refused.
 
 With --allow-open PATH[:ro|rw] open, openat, openat2, creat, the stat
-family (stat, lstat, newfstatat, statx), access, faccessat(2), readlink
-and readlinkat go to syscage, which does the call itself when the file
-lies under an allowed PATH (a directory covers its subtree), with the
-access asked if the rule allows it (ro by default), and hands CMD the
-descriptor or the result; ".." and symbolic links cannot leave the tree
-(openat2 RESOLVE_BENEATH), /proc/self is CMD's own. Any other call gets
-EACCES and is reported. The loader's cache, the system's
+family (stat, lstat, newfstatat, statx), access, faccessat(2),
+readlink(at) and, under an rw PATH, mkdir, unlink, rmdir, rename, link,
+symlink, chmod, truncate and utimensat go to syscage, which does the call
+itself when the file lies under an allowed PATH (a directory covers its
+subtree), with the access asked if the rule allows it (ro by default),
+and hands CMD the descriptor or the result; ".." and symbolic links
+cannot leave the tree (openat2 RESOLVE_BENEATH), /proc/self is CMD's
+own. Any other call gets EACCES and is reported; calls that name a file
+and that syscage does not do for CMD (chown, mknod, statfs, the xattr
+calls, io_uring_setup, ...) are refused. The loader's cache, the system's
 libraries, locales and time zones are allowed read-only unless
 --no-default-opens.
 

@@ -103,3 +103,69 @@ const (
 func Readlinkat(dir int, name string, buf []byte) (int, error) {
 	return unix.Readlinkat(dir, name, buf)
 }
+
+// The file-system changes the broker makes for the program, each in a
+// directory it resolved (dir) on one name (a single component).
+
+// Mkdirat is mkdirat(2).
+func Mkdirat(dir int, name string, mode uint32) error { return unix.Mkdirat(dir, name, mode) }
+
+// Unlinkat is unlinkat(2).
+func Unlinkat(dir int, name string, flags int) error { return unix.Unlinkat(dir, name, flags) }
+
+// Renameat2 is renameat2(2).
+func Renameat2(odir int, oname string, ndir int, nname string, flags uint) error {
+	return unix.Renameat2(odir, oname, ndir, nname, flags)
+}
+
+// LinkFD links the file fd was opened on (O_PATH) as name in dir
+// (linkat with AT_EMPTY_PATH).
+func LinkFD(fd, dir int, name string) error {
+	return unix.Linkat(fd, "", dir, name, unix.AT_EMPTY_PATH)
+}
+
+// Symlinkat is symlinkat(2).
+func Symlinkat(target string, dir int, name string) error { return unix.Symlinkat(target, dir, name) }
+
+// ChmodFD changes the mode of the file fd was opened on (O_PATH).
+func ChmodFD(fd int, mode uint32) error {
+	return unix.Fchmodat(unix.AT_FDCWD, "/proc/self/fd/"+itoa(fd), mode, 0)
+}
+
+// Ftruncate is ftruncate(2).
+func Ftruncate(fd int, length int64) error { return unix.Ftruncate(fd, length) }
+
+// UtimesFD sets the times of the file fd was opened on (O_PATH) as
+// utimensat(2) with ts (nil: now).
+func UtimesFD(fd int, ts []unix.Timespec) error {
+	if ts == nil {
+		ts = []unix.Timespec{{Nsec: unix.UTIME_NOW}, {Nsec: unix.UTIME_NOW}}
+	}
+	return unix.UtimesNanoAt(unix.AT_FDCWD, "/proc/self/fd/"+itoa(fd), ts, 0)
+}
+
+// Timespec is struct timespec.
+type Timespec = unix.Timespec
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// More flags of the broker's calls.
+const (
+	AT_REMOVEDIR      = unix.AT_REMOVEDIR
+	AT_SYMLINK_FOLLOW = unix.AT_SYMLINK_FOLLOW
+	RENAME_NOREPLACE  = unix.RENAME_NOREPLACE
+	RENAME_EXCHANGE   = unix.RENAME_EXCHANGE
+	RENAME_WHITEOUT   = unix.RENAME_WHITEOUT
+)
