@@ -35,6 +35,19 @@ import (
 // AT_EMPTY_PATH and "") is done on a copy of that descriptor
 // (pidfd_getfd): no path is involved.
 //
+// connect and bind go to the broker too, and it makes them itself on a
+// copy of the program's socket (pidfd_getfd) with the address it copied:
+// a unix socket's path is resolved beneath a tree as a file is (OpConnect
+// and OpBind, asked as writes: the kernel asks write permission on the
+// socket file), so that no program reaches a daemon's socket outside its
+// trees (docker.sock, the D-Bus system bus); other addresses are decided
+// by the policy when it is a ConnectPolicy, else made as asked (the
+// profile's to restrict). A datagram sent with an address (sendto,
+// sendmsg) is not brokered: the profile decides it. On ABIs that
+// multiplex socket calls (i386's socketcall), connect and bind are
+// refused (EACCES) and the other calls go on, decided by the call number
+// alone.
+//
 // Files of a process in /proc are opened only for the caller's own
 // process (/proc/self is taken as the caller's, not the launcher's), and
 // never through the "magic" links of /proc (fd/N, cwd, root, exe), which
@@ -56,6 +69,15 @@ type BrokerPolicy interface {
 	Decide(r BrokerRequest) BrokerDecision
 }
 
+// ConnectPolicy decides the connects of a Broker to network addresses
+// (AF_INET, AF_INET6) and abstract unix sockets, when the Broker's
+// Policy implements it too. Addr is the address as the program gave
+// it: a netip.AddrPort for IP, "@name" for an abstract unix socket.
+// It returns 0 to connect, or the errno to fail the call with.
+type ConnectPolicy interface {
+	DecideConnect(pid int, family int, addr string) syscall.Errno
+}
+
 // BrokerOp is what a brokered call does with its file.
 type BrokerOp int
 
@@ -73,6 +95,8 @@ const (
 	OpChmod                    // chmod, fchmodat, fchmodat2
 	OpTruncate                 // truncate
 	OpUtimes                   // utimensat
+	OpConnect                  // connect to a unix socket by its path
+	OpBind                     // bind a unix socket to a path
 )
 
 func (o BrokerOp) String() string {
@@ -101,6 +125,10 @@ func (o BrokerOp) String() string {
 		return "truncate"
 	case OpUtimes:
 		return "utimes"
+	case OpConnect:
+		return "connect"
+	case OpBind:
+		return "bind"
 	}
 	return "op?"
 }

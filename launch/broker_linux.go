@@ -46,11 +46,11 @@ var refusedCalls = map[string]syscall.Errno{
 
 // brokerNotified are the calls a Broker is notified of.
 func brokerNotified() []string {
-	names := slices.Clone(brokerCalls)
+	names := slices.Concat(brokerCalls, socketCalls)
 	for n := range refusedCalls {
 		names = append(names, n)
 	}
-	slices.Sort(names[len(brokerCalls):])
+	slices.Sort(names[len(brokerCalls)+len(socketCalls):])
 	return names
 }
 
@@ -389,6 +389,9 @@ func parseStatus(b []byte, s *callerState) (tgid int, comm string) {
 // refusal to report, if the broker refused the call.
 func (b *Broker) serve(fd int, n unix.Notif, a, native arch.Arch, name, policy string) *TreeEvent {
 	tid := int(n.PID)
+	if slices.Contains(socketCalls, name) {
+		return b.serveSocket(fd, n, a, name, policy)
+	}
 	if errno, ok := refusedCalls[name]; ok {
 		comm, tgid := taskInfo(tid)
 		if tgid == 0 {

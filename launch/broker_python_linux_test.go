@@ -2,9 +2,12 @@ package launch_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -458,5 +461,176 @@ func TestBrokerPolicy(t *testing.T) {
 				t.Errorf("%v: events %v, want the refusal of %s", c.argv, cmd.Status.Events, f)
 			}
 		}
+	}
+}
+
+// portPolicy is OpenRules with a ConnectPolicy: it refuses one port.
+type portPolicy struct {
+	launch.OpenRules
+	deny string
+	seen []string
+}
+
+func (p *portPolicy) DecideConnect(pid, family int, addr string) syscall.Errno {
+	p.seen = append(p.seen, addr)
+	if addr == p.deny {
+		return syscall.ECONNREFUSED
+	}
+	return 0
+}
+
+// TestBrokerSockets: under the broker a program connects and binds unix
+// sockets only beneath its trees (a daemon's socket outside, as
+// docker.sock would be, is refused, even when the program rewrites the
+// address while the call waits), and a ConnectPolicy decides network
+// addresses.
+func TestBrokerSockets(t *testing.T) {
+	dir := t.TempDir()
+	rw := filepath.Join(dir, "rw")
+	if err := os.Mkdir(rw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(dir, "daemon.sock")
+	uln, err := net.Listen("unix", outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := uln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	tln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tln.Close()
+	go func() {
+		for {
+			c, err := tln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	tln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tln2.Close()
+	script := `
+import ctypes, errno, json, os, socket, sys, threading
+socket.setdefaulttimeout(20)
+rw, outside, port, port2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def check(name, f):
+    try:
+        r = "ok:" + str(f())
+    except OSError as e:
+        r = "err:" + errno.errorcode.get(e.errno, str(e.errno))
+    print(json.dumps([name, r]), flush=True)
+def unix_connect(p):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(p)
+    s.close()
+check("connect-outside", lambda: unix_connect(outside))
+srv = socket.socket(socket.AF_UNIX)
+check("bind-rw", lambda: srv.bind(rw + "/in.sock"))
+srv.listen(100)
+def serve():
+    while True:
+        c, _ = srv.accept()
+        c.sendall(b"hi")
+        c.close()
+threading.Thread(target=serve, daemon=True).start()
+def unix_talk(p):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(p)
+    d = s.recv(10)
+    s.close()
+    return d.decode()
+check("connect-rw", lambda: unix_talk(rw + "/in.sock"))
+check("connect-rw-relative", lambda: unix_talk("rw/in.sock"))
+check("bind-outside", lambda: socket.socket(socket.AF_UNIX).bind(os.path.dirname(outside) + "/b.sock"))
+check("connect-dotdot", lambda: unix_connect(rw + "/../daemon.sock"))
+def tcp(p):
+    s = socket.create_connection(("127.0.0.1", p), timeout=5)
+    s.close()
+check("tcp", lambda: tcp(port))
+check("tcp-denied", lambda: tcp(port2))
+# The address rewritten while the call waits: never the daemon.
+libc = ctypes.CDLL(None, use_errno=True)
+def sun(p):
+    b = p.encode()
+    return (1).to_bytes(2, sys.byteorder) + b + b"\0" * (108 - len(b))
+inside_sa, outside_sa = sun(rw + "/in.sock"), sun(outside)
+buf = ctypes.create_string_buffer(110)
+stop = False
+def flip():
+    while not stop:
+        ctypes.memmove(buf, inside_sa, 110)
+        ctypes.memmove(buf, outside_sa, 110)
+t = threading.Thread(target=flip)
+t.start()
+n = 0
+for _ in range(200):
+    s = socket.socket(socket.AF_UNIX)
+    if libc.connect(s.fileno(), buf, 110) == 0:
+        n += 1
+    s.close()
+stop = True
+t.join()
+check("race", lambda: n > 0)
+`
+	pol := &portPolicy{OpenRules: append(launch.OpenRules{{Path: rw, Write: true}}, launch.DefaultOpens...), deny: tln2.Addr().String()}
+	cmd := launch.Command(allowAll(), python(t), "-I", "-c", script, rw, outside,
+		strconv.Itoa(tln.Addr().(*net.TCPAddr).Port), strconv.Itoa(tln2.Addr().(*net.TCPAddr).Port))
+	cmd.Dir = dir
+	cmd.Broker = &launch.Broker{Policy: pol}
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A call left unanswered would hang the program: fail instead.
+	hung := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	err = cmd.Wait()
+	hung.Stop()
+	if err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var kv [2]string
+		if err := json.Unmarshal([]byte(line), &kv); err != nil {
+			t.Fatalf("line %q: %v\n%s", line, err, errb.String())
+		}
+		got[kv[0]] = kv[1]
+	}
+	want := map[string]string{
+		"connect-outside": "err:EACCES", "bind-rw": "ok:None", "connect-rw": "ok:hi", "connect-rw-relative": "ok:hi",
+		"bind-outside": "err:EACCES", "connect-dotdot": "err:EACCES", "tcp": "ok:None", "tcp-denied": "err:ECONNREFUSED",
+		"race": "ok:True",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the daemon outside the trees accepted %d connections", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.sock")); err == nil {
+		t.Errorf("a socket was bound outside the trees")
+	}
+	if t.Failed() {
+		t.Logf("stderr:\n%s", errb.String())
 	}
 }

@@ -169,3 +169,37 @@ const (
 	RENAME_EXCHANGE   = unix.RENAME_EXCHANGE
 	RENAME_WHITEOUT   = unix.RENAME_WHITEOUT
 )
+
+// ConnectRaw is connect(2) of fd to the socket address sa, as bytes.
+func ConnectRaw(fd int, sa []byte) error {
+	if len(sa) == 0 {
+		return unix.EINVAL
+	}
+	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// BindRaw is bind(2) of fd to the socket address sa, as bytes.
+func BindRaw(fd int, sa []byte) error {
+	if len(sa) == 0 {
+		return unix.EINVAL
+	}
+	_, _, e := unix.Syscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// Socket families the broker tells apart.
+const (
+	AF_UNIX  = unix.AF_UNIX
+	AF_INET  = unix.AF_INET
+	AF_INET6 = unix.AF_INET6
+)
+
+// DupCloexec duplicates fd, close-on-exec.
+func DupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }
