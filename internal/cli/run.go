@@ -120,7 +120,8 @@ always refused.
 With --allow-open PATH[:ro|rw] open, openat, openat2, creat, the stat
 family (stat, lstat, newfstatat, statx), access, faccessat(2),
 readlink(at) and, under an rw PATH, mkdir, unlink, rmdir, rename, link,
-symlink, chmod, truncate and utimensat go to syscage, which does the call
+symlink, chmod, truncate, utimensat, and connect and bind of unix
+sockets by path go to syscage, which does the call
 itself when the file lies under an allowed PATH (a directory covers its
 subtree), with the access asked if the rule allows it (ro by default),
 and hands CMD the descriptor or the result; ".." and symbolic links
