@@ -176,7 +176,6 @@ var ops = map[profile.Op]C.enum_scmp_compare{
 	profile.OpMaskedEQ: C.SCMP_CMP_MASKED_EQ,
 }
 
-
 // Build returns the filter libseccomp makes of p on a machine whose native
 // ABI is host, as runc builds it (see the package documentation). p must
 // be resolved (no includes, excludes or archMap). An error from libseccomp

@@ -123,7 +123,6 @@ func named(p *profile.Profile, a arch.Arch) []uint32 {
 	return sortedKeys(seen)
 }
 
-
 func sortedKeys(m map[uint32][][]profile.Cond) []uint32 {
 	out := make([]uint32, 0, len(m))
 	for k := range m {

@@ -220,7 +220,6 @@ func Widths(host arch.Arch, arches []arch.Arch, name string, i uint8) (lo, hi in
 	return h.widths(name, i)
 }
 
-
 // option is one way a condition of a rewritten rule can hold: a cube, the
 // original condition kept, or nothing to test.
 type option struct {

@@ -616,7 +616,6 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	return b.Bytes(), losses, nil
 }
 
-
 func formatCond(c profile.Cond) string {
 	if c.Op == profile.OpMaskedEQ {
 		return fmt.Sprintf("[%d,%d,%s,%d]", c.Arg, c.ValueTwo, c.Op.SCMP(), c.Value)
