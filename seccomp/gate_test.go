@@ -8,6 +8,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -66,7 +67,7 @@ func TestGate(t *testing.T) {
 			cases = append(cases, struct {
 				name string
 				p    *profile.Profile
-			}{"docker-default", dockerDefault(t, abi)})
+			}{"docker-default", proftest.DockerDefault(abi)})
 		}
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%s/%s", abi, c.name), func(t *testing.T) {
@@ -180,7 +181,7 @@ func TestGateName(t *testing.T) {
 // whole compiled filter in a loaded VM on data marshalled ahead; both
 // report decisions per second.
 func BenchmarkGate(b *testing.B) {
-	p := dockerDefault(b, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		b.Fatal(err)
