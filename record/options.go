@@ -62,6 +62,11 @@ type Options struct {
 	// filter, with their ids. Run records their calls until they end or
 	// the context ends; in the latter case the recording is Partial.
 	OnUntraced func(tids []int)
+	// OnRecording, if set, is called once when a recorder that attaches
+	// to processes already running (the eBPF engine's AttachPID and
+	// AttachCgroup) records: calls made from then on are in the
+	// recording.
+	OnRecording func()
 }
 
 // Result is how the recorded program ended.
@@ -74,6 +79,20 @@ type Result struct {
 	// Listener reports that the calls came through a seccomp listener,
 	// not ptrace stops (see Options.Stops).
 	Listener bool
+}
+
+// ExitStatus is the status a recorder exits with, as strace does: the
+// program's exit code, or 128+N when signal N ended it; and 1 when the
+// program succeeded but the recording is Partial (it may lack calls),
+// so that a script never takes a short profile for a whole one.
+func (r *Result) ExitStatus() int {
+	switch {
+	case r.Signal != 0:
+		return 128 + int(r.Signal)
+	case r.ExitCode == 0 && r.Recording != nil && r.Recording.Partial:
+		return 1
+	}
+	return r.ExitCode
 }
 
 // ErrNotFound and ErrNoExec report a target that cannot be started; they
