@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/internal/unix"
 )
@@ -72,5 +73,45 @@ func TestBrokerOpen(t *testing.T) {
 		if !c.ok && err != nil && !errors.Is(err, errOpenDenied) {
 			t.Errorf("open %q from %q: %v, want the broker's refusal", c.name, c.base, err)
 		}
+	}
+}
+
+// TestDecodeCallCompat checks how the broker reads the arguments of
+// 32-bit ABIs: registers are 32 bits (high halves ignored, dirfd signed),
+// the 32-bit O_LARGEFILE is dropped, an unknown flag is refused, and a
+// stat whose layout the broker does not write is marked so (ENOSYS).
+func TestDecodeCallCompat(t *testing.T) {
+	hi := uint64(0xdead_beef_0000_0000)
+	c, ok := decodeCall(arch.X86, arch.X86_64, "openat", [6]uint64{uint64(uint32(0xffffff9c)), hi | 0x1000, hi | 0o100000 | syscall.O_RDONLY, 0})
+	if !ok || c.dirfd != atFDCWD || c.path != 0x1000 {
+		t.Fatalf("i386 openat: %+v", c)
+	}
+	if f, err := hostOpenFlags(arch.X86, c.flags); err != nil || f != syscall.O_RDONLY {
+		t.Errorf("i386 O_LARGEFILE|O_RDONLY: %#x, %v; want O_RDONLY", f, err)
+	}
+	if _, err := hostOpenFlags(arch.X86_64, 0x40000000); err != syscall.EINVAL {
+		t.Errorf("unknown flag: %v, want EINVAL", err)
+	}
+	for _, k := range []struct {
+		a      arch.Arch
+		name   string
+		layout int
+	}{
+		{arch.X86_64, "newfstatat", statNative},
+		{arch.X32, "newfstatat", statNative},
+		{arch.X86, "fstatat64", 0},
+		{arch.X86, "stat64", 0},
+		{arch.X86, "statx", statStatx},
+		{arch.X86_64, "statx", statStatx},
+	} {
+		c, ok := decodeCall(k.a, arch.X86_64, k.name, [6]uint64{})
+		if !ok || c.layout != k.layout || c.op != OpStat {
+			t.Errorf("%s %s: layout %d op %v, want %d stat", k.a, k.name, c.layout, c.op, k.layout)
+		}
+	}
+	// openat's flags are an int: high bits are not a flag.
+	c, _ = decodeCall(arch.X86_64, arch.X86_64, "openat", [6]uint64{0, 0, hi | syscall.O_RDONLY, 0})
+	if f, err := hostOpenFlags(arch.X86_64, c.flags); err != nil || f != 0 {
+		t.Errorf("x86_64 openat with high bits: %#x, %v", f, err)
 	}
 }

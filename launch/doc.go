@@ -73,6 +73,15 @@
 // launcher is gone, or Wait has returned, the kernel answers ENOSYS: no
 // process of the tree executes a program the launcher did not see.
 //
+// With Cmd.AllowOpen, or a Broker of the caller's (Cmd.Broker), the
+// calls that name files (open, the stat family, access, readlink) are
+// notified too, and the launcher does them itself: a BrokerPolicy
+// decides beneath which trees a path may resolve, the kernel keeps the
+// resolution inside them (openat2 RESOLVE_BENEATH), and the program gets
+// the descriptor (SECCOMP_ADDFD_FLAG_SEND) or the result written to its
+// buffer. A call that takes a pointer is never let go on (the kernel
+// would read the memory again); see Broker.
+//
 // With Cmd.MemoryDenyWriteExecute the profile is transformed by
 // harden.WX (memory writable and executable at once gets EPERM) and the
 // program runs with PR_SET_MDWE where the kernel has it.

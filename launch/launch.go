@@ -122,17 +122,27 @@ type Cmd struct {
 	// change without a trace in the caller's memory. Where the program
 	// runs code an attacker controls, use ExecOnce alone.
 	ExecAllow []string
-	// AllowOpen brokers the program's opens: open, openat, openat2 and
-	// creat of every ABI the host runs are notified to the launcher,
-	// which opens the file itself when it lies in one of these trees
-	// (or DefaultOpens, unless NoDefaultOpens), with the access asked
-	// when the rule allows it, and hands the program the descriptor
-	// (SECCOMP_ADDFD_FLAG_SEND); any other open gets EACCES and is
-	// reported. See OpenRule for how names resolve. Calls that take a
-	// path without opening (stat, access, readlink, ...) are left to the
-	// profile. Without a listener (the launcher gone) opens get ENOSYS.
-	AllowOpen      []OpenRule
+	// AllowOpen brokers the program's calls that name files (see
+	// Broker for the list): open, the stat family, access, readlink and
+	// the calls that change the file system by a path (mkdir, unlink,
+	// rename, link, symlink, chmod, truncate, utimensat) of every ABI the
+	// host runs are notified to the launcher, which does the call itself
+	// when the file lies in one of these trees (or DefaultOpens, unless
+	// NoDefaultOpens), with the access asked when the rule allows it,
+	// hands the program the descriptor (SECCOMP_ADDFD_FLAG_SEND) or the
+	// result; any other call gets EACCES and is reported, and the calls
+	// that name a file the broker does not do are refused. See OpenRules
+	// for how names resolve. Without a listener (the launcher gone) the
+	// brokered calls get ENOSYS.
+	AllowOpen []OpenRule
+	// Broker, instead of AllowOpen, brokers the same calls with a policy
+	// of the caller's (TreeEvent.Policy "broker").
+	Broker         *Broker
 	NoDefaultOpens bool
+	// Sandbox, if set, runs the program as an untrusted job: in new
+	// namespaces, with a read-only view of the file system, limits and a
+	// timeout, every denial reported (see Sandbox and Report).
+	Sandbox *Sandbox
 	// OnEvent, if set, is called for each TreeEvent as it happens, from
 	// a goroutine of the launcher; Status.Events has them all at the end.
 	OnEvent func(TreeEvent)
@@ -345,6 +355,12 @@ func explain(p *profile.Profile, native arch.Arch, badArch profile.Action, r Rec
 	ver, err := profile.Explain(p, native, profile.Data{Nr: r.Nr, Arch: r.Arch.Audit(), Args: r.Args})
 	if ver.Rule == profile.DecidedByBadArch && badArch.Kind != 0 {
 		ver.Action = badArch
+	}
+	if source == "kernel log" && v.Action.Kind == profile.ActErrno && ver.Action.Kind == profile.ActErrno && r.Ret&seccomp.SECCOMP_RET_DATA == 0 &&
+		!hasConditions(p, v.Name) {
+		// The kernel's record of an ERRNO has the action without its
+		// data; the profile, deciding the call on no argument, has it.
+		v.Action = ver.Action
 	}
 	if err != nil || ver.Action != v.Action {
 		// The profile does not say this (an ENOSYS stub, a bad-arch

@@ -68,6 +68,18 @@ type stageConfig struct {
 	// Notify is installed before Program, with a listener whose number
 	// the stage reports on the status pipe (ExecOnce).
 	Notify bpf.Program
+	// Sandbox is set up when the stage runs in the sandbox's namespaces.
+	Sandbox *stageSandbox
+}
+
+// stageSandbox is the sandbox's part of the stage's configuration.
+type stageSandbox struct {
+	RW       []string
+	Hostname string
+	Limits   []stageRlimit
+	// UID and GID, when not 0, are the user the program runs as (in the
+	// namespace, mapped to the host's same ids).
+	UID, GID int
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -116,6 +128,13 @@ func RunStage(args []string) {
 		// A new audit session for the program's tree; refused without
 		// CAP_AUDIT_CONTROL, and then the parent reads no session.
 		os.WriteFile("/proc/self/loginuid", []byte(strconv.Itoa(os.Getuid())), 0)
+	}
+	if c.Sandbox != nil {
+		if err := setupSandbox(c.Sandbox); err != nil {
+			fail("setup", "sandbox: %v", err)
+		}
+		// setupSandbox dropped every capability.
+		c.DropCaps = false
 	}
 	if c.MDWE {
 		// Where the kernel lacks it (before 6.3: EINVAL), the filter
@@ -182,6 +201,15 @@ func RunStage(args []string) {
 		}
 	}
 	debug.SetGCPercent(-1)
+	if c.Sandbox != nil {
+		// Last, as the address-space limit may leave the stage little
+		// to allocate.
+		for _, r := range c.Sandbox.Limits {
+			if err := unix.SetRlimit(unix.Rlimit(r.Resource), r.Value); err != nil {
+				fail("setup", "sandbox: set resource limit %d: %v", r.Resource, err)
+			}
+		}
+	}
 	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
@@ -226,6 +254,10 @@ type sysCmd struct {
 	trace                chan traceResult // the tracer's findings, when traced
 	ended                chan struct{}    // closed when the program has been waited for
 	signals              chan os.Signal   // the signals to forward, with ForwardSignals
+	allDenials           bool             // follow ERRNO records too (Sandbox)
+	mu                   sync.Mutex
+	timedOut             bool // killed at the sandbox's timeout
+	startTime, endTime   time.Time
 	waited               sync.Once
 }
 
@@ -314,13 +346,22 @@ func (c *Cmd) Start() error {
 	var allowIDs map[fileID]string
 	var notify bpf.Program
 	var notifyNames []string
-	var opens []OpenRule
+	broker, policy := c.Broker, "broker"
 	if len(c.AllowOpen) > 0 {
-		notifyNames = append(notifyNames, openCalls...)
-		opens = slices.Clone(c.AllowOpen)
+		if broker != nil {
+			return startErr(ErrSetup, "launch: AllowOpen and Broker together: give the rules as the Broker's policy (OpenRules)")
+		}
+		opens := slices.Clone(c.AllowOpen)
 		if !c.NoDefaultOpens {
 			opens = append(opens, DefaultOpens...)
 		}
+		broker, policy = &Broker{Policy: OpenRules(opens)}, "allow-open"
+	}
+	if broker != nil {
+		if broker.Policy == nil {
+			return startErr(ErrSetup, "launch: a Broker without a Policy")
+		}
+		notifyNames = append(notifyNames, brokerNotified()...)
 	}
 	if len(notifyNames) > 0 || c.ExecOnce {
 		// Always with a notify filter: the stage's own execve tells the
@@ -382,8 +423,23 @@ func (c *Cmd) Start() error {
 	// program ended); the child checks after setting it that the launcher
 	// is still its parent, and kills itself if not.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	if c.Sandbox != nil {
+		sandboxAttr(cmd.SysProcAttr, &cfg)
+		cfg.Sandbox.RW, cfg.Sandbox.Hostname, cfg.Sandbox.Limits = c.Sandbox.RW, c.Sandbox.Hostname, c.Sandbox.Limits.rlimits()
+		if cfg.Sandbox.Hostname == "" {
+			cfg.Sandbox.Hostname = "sandbox"
+		}
+		for _, p := range c.Sandbox.RW {
+			if !filepath.IsAbs(p) {
+				return startErr(ErrSetup, "launch: sandbox: writable path %q is not absolute", p)
+			}
+		}
+		// Every denial is logged, and followed.
+		cfg.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
+	}
 	s := &sysCmd{events: newEvents(c.OnEvent), cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
-	if c.KernelRecord == nil && canKill(f.Program) {
+	s.allDenials = c.Sandbox != nil
+	if c.KernelRecord == nil && (canKill(f.Program) || s.allDenials) {
 		// Follow the kernel log from before the start, for the record of
 		// a KILL. Without the right to read it there is no report.
 		if fol, err := audit.Follow(audit.FollowOptions{Source: audit.SourceAuto}); err == nil {
@@ -427,7 +483,7 @@ func (c *Cmd) Start() error {
 				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
 			}
 			s.execDone = make(chan struct{})
-			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, opens)
+			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, broker, policy)
 		} else {
 			msg = line
 		}
@@ -445,6 +501,10 @@ func (c *Cmd) Start() error {
 		}
 		if s.signals != nil {
 			go s.forward(cmd.Process.Pid)
+		}
+		s.startTime = time.Now()
+		if c.Sandbox != nil && c.Sandbox.Timeout > 0 {
+			go s.deadline(c.Sandbox.Timeout)
 		}
 		return nil
 	}
@@ -709,6 +769,7 @@ func (c *Cmd) wait() {
 		tr = <-s.trace
 	}
 	s.cmd.Wait()
+	s.endTime = time.Now()
 	s.waited.Do(func() {
 		close(s.ended)
 		s.stopForwarding()

@@ -41,3 +41,38 @@ func TestExecNotifyProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokerNotifyProgram runs the broker's notify filter in the VM:
+// every call the broker answers or refuses, and execve, of every ABI the
+// host runs is notified; other calls are not.
+func TestBrokerNotifyProgram(t *testing.T) {
+	native, ok := arch.Native()
+	if !ok {
+		t.Skip("unknown native architecture")
+	}
+	names := append(brokerNotified(), "execve", "execveat")
+	prog, err := notifyProgram(native, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notified := map[string]bool{}
+	for _, n := range names {
+		notified[n] = true
+	}
+	for _, a := range append([]arch.Arch{native}, native.Compat()...) {
+		for _, s := range a.Syscalls() {
+			d := bpf.SeccompData{Nr: int32(s.Nr), Arch: a.Audit()}
+			ret, _, err := bpf.NewVM(a.ByteOrder()).Run(prog, d.Marshal(a.ByteOrder()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := uint32(seccomp.SECCOMP_RET_ALLOW)
+			if notified[s.Name] {
+				want = seccomp.SECCOMP_RET_USER_NOTIF
+			}
+			if ret != want {
+				t.Errorf("%s %s (%d): %#x, want %#x", a, s.Name, s.Nr, ret, want)
+			}
+		}
+	}
+}

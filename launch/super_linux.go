@@ -104,7 +104,7 @@ func (s *sysCmd) treeFollow(pid int, session uint32) {
 			return
 		}
 		k := e.Action().Kind
-		if k != profile.ActKillProcess && k != profile.ActKillThread && k != profile.ActTrap {
+		if k != profile.ActKillProcess && k != profile.ActKillThread && k != profile.ActTrap && (!s.allDenials || k != profile.ActErrno) {
 			continue
 		}
 		if e.PID != pid && (session == 0 || e.Ses != session) {
@@ -148,53 +148,30 @@ func notifyProgram(native arch.Arch, names []string) (bpf.Program, error) {
 	if len(byAudit[native.Audit()]) == 0 {
 		return nil, fmt.Errorf("%s has none of %s", native, strings.Join(names, ", "))
 	}
-	// ld arch; for each audit arch: jeq arch → its block; ret ALLOW;
-	// blocks: ld nr; jeq each → NOTIF; ret ALLOW; NOTIF: ret USER_NOTIF.
+	// For each audit arch: ld arch; jeq arch, 0, skip; its block: ld nr;
+	// jeq each → NOTIF; ret ALLOW; NOTIF: ret USER_NOTIF. Then ret ALLOW.
+	// Every jump stays within one ABI's block, so no list of names
+	// makes one longer than a conditional jump reaches (255).
 	const (
 		ldW  = bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS
 		jeq  = bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K
 		retK = bpf.BPF_RET | bpf.BPF_K
 	)
-	var blocks []bpf.Program
-	for _, au := range audits {
-		var b bpf.Program
-		b = append(b, bpf.Instruction{Op: ldW, K: bpf.OffsetNr})
-		for _, nr := range byAudit[au] {
-			// Jt is set below, to the NOTIF return after the last block.
-			b = append(b, bpf.Instruction{Op: jeq, K: nr})
-		}
-		b = append(b, bpf.Instruction{Op: retK, K: seccomp.SECCOMP_RET_ALLOW})
-		blocks = append(blocks, b)
-	}
 	var p bpf.Program
-	p = append(p, bpf.Instruction{Op: ldW, K: bpf.OffsetArch})
-	head := len(audits) + 2 // the arch loads, jumps and the ALLOW
-	off := head
-	for i, au := range audits {
-		pc := len(p)
-		jt := off - (pc + 1)
-		if jt > 255 {
-			return nil, errors.New("exec filter too long")
+	for _, au := range audits {
+		nrs := byAudit[au]
+		if len(nrs) > 250 {
+			return nil, errors.New("notify filter: too many calls for one ABI")
 		}
-		p = append(p, bpf.Instruction{Op: jeq, Jt: uint8(jt), K: au})
-		off += len(blocks[i])
+		block := len(nrs) + 3 // ld nr, the jeqs, ret ALLOW, ret NOTIF
+		p = append(p, bpf.Instruction{Op: ldW, K: bpf.OffsetArch}, bpf.Instruction{Op: jeq, Jf: uint8(block), K: au})
+		p = append(p, bpf.Instruction{Op: ldW, K: bpf.OffsetNr})
+		for i, nr := range nrs {
+			p = append(p, bpf.Instruction{Op: jeq, Jt: uint8(len(nrs) - i), K: nr})
+		}
+		p = append(p, bpf.Instruction{Op: retK, K: seccomp.SECCOMP_RET_ALLOW}, bpf.Instruction{Op: retK, K: seccomp.SECCOMP_RET_USER_NOTIF})
 	}
 	p = append(p, bpf.Instruction{Op: retK, K: seccomp.SECCOMP_RET_ALLOW})
-	notif := off
-	for _, b := range blocks {
-		start := len(p)
-		for j, ins := range b {
-			if ins.Op == jeq {
-				jt := notif - (start + j + 1)
-				if jt > 255 {
-					return nil, errors.New("exec filter too long")
-				}
-				ins.Jt = uint8(jt)
-			}
-			p = append(p, ins)
-		}
-	}
-	p = append(p, bpf.Instruction{Op: retK, K: seccomp.SECCOMP_RET_USER_NOTIF})
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("exec filter: %w", err)
 	}
@@ -230,7 +207,7 @@ func execAllowIDs(paths []string) (map[fileID]string, error) {
 // (pid stage) goes on, every other call is denied unless ExecAllow
 // allows it. When it returns it closes fd; from then on the kernel fails
 // the tree's execve and execveat with ENOSYS.
-func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string, opens []OpenRule) {
+func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string, broker *Broker, policy string) {
 	defer close(s.execDone)
 	defer unix.Close(fd)
 	launched := false
@@ -269,8 +246,10 @@ func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string
 		case isExec:
 			// Exec is not restricted: a decision on no argument.
 			unix.NotifContinue(fd, n.ID)
-		case opens != nil && slices.Contains(openCalls, name):
-			s.decideOpen(fd, n, a, name, opens)
+		case broker != nil && (slices.Contains(brokerCalls, name) || slices.Contains(socketCalls, name) || refusedCalls[name] != 0):
+			if ev := broker.serve(fd, n, a, s.native, name, policy); ev != nil {
+				s.events.add(*ev)
+			}
 		default:
 			unix.NotifError(fd, n.ID, syscall.ENOSYS)
 		}

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/atomicfile"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -33,6 +36,11 @@ type runOptions struct {
 	execOK    []string
 	opens     []string
 	noDefOpen bool
+	sandbox   bool
+	rw        []string
+	limits    string
+	timeout   time.Duration
+	report    string
 	profileFlags
 }
 
@@ -106,14 +114,30 @@ one that renames a file over PATH in between, can execute something else.
 attacker controls, use --exec-once alone. execveat on a descriptor is
 always refused.
 
-With --allow-open PATH[:ro|rw] open, openat, openat2 and creat go to
-syscage, which opens the file itself when it lies under an allowed PATH
-(a directory covers its subtree), with the access asked if the rule
-allows it (ro by default), and hands CMD the descriptor; ".." and
-symbolic links cannot leave the tree (openat2 RESOLVE_BENEATH). Any other
-open gets EACCES and is reported. The loader's cache, the system's
+With --allow-open PATH[:ro|rw] open, openat, openat2, creat, the stat
+family (stat, lstat, newfstatat, statx), access, faccessat(2),
+readlink(at) and, under an rw PATH, mkdir, unlink, rmdir, rename, link,
+symlink, chmod, truncate, utimensat, and connect and bind of unix
+sockets by path go to syscage, which does the call
+itself when the file lies under an allowed PATH (a directory covers its
+subtree), with the access asked if the rule allows it (ro by default),
+and hands CMD the descriptor or the result; ".." and symbolic links
+cannot leave the tree (openat2 RESOLVE_BENEATH), /proc/self is CMD's
+own. Any other call gets EACCES and is reported; calls that name a file
+and that syscage does not do for CMD (chown, mknod, statfs, the xattr
+calls, io_uring_setup, ...) are refused. The loader's cache, the system's
 libraries, locales and time zones are allowed read-only unless
 --no-default-opens.
+
+With --sandbox CMD runs as an untrusted job: in new user, mount, pid,
+network, ipc and uts namespaces (CMD is pid 1; run by root it is the
+host's nobody), with no network but its own loopback, the file system
+read-only but for --rw PATH (repeatable), a private /tmp and /proc, the
+resource limits of --limit cpu=SECONDS,as=SIZE,nproc=N,fsize=SIZE,nofile=N
+(sizes with K, M or G), a wall-clock --timeout, no capabilities, a clean
+environment (PATH=/usr/local/bin:/usr/bin:/bin, plus --env) and no
+descriptor but 0-2. At exit a JSON report (how it ended, CPU time, peak
+memory, every denial in its tree) goes to --report FILE, or to stderr.
 
 With --drop-caps the capabilities given with --cap are kept and all
 others dropped; --cap also gives the capability set Docker's includes and
@@ -123,7 +147,8 @@ excludes are resolved for (default: Docker's default set, or none with
   syscage run -p app.json --clear-env --env PATH=/usr/bin -- ./app
   syscage run -p app.json --drop-caps --cap CAP_NET_BIND_SERVICE -- ./server
   syscage run --keep-fd 3 -- ./worker 3<socket
-  syscage run -p app.json --complain --patch app.patch -- ./app && patch -p0 < app.patch`,
+  syscage run -p app.json --complain --patch app.patch -- ./app && patch -p0 < app.patch
+  syscage run --sandbox --rw $PWD/out --limit cpu=10,as=1G --timeout 30s --report job.json -- ./job`,
 		Args: cmdArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			if !c.Flags().Changed("profile") && !c.Flags().Changed("harden") {
@@ -132,6 +157,15 @@ excludes are resolved for (default: Docker's default set, or none with
 			o.outside = !c.Flags().Changed("profile")
 			if o.allCaps && (o.dropCaps || c.Flags().Changed("cap")) {
 				return usagef("--all-caps keeps every capability: drop --drop-caps and --cap")
+			}
+			if !o.sandbox && (len(o.rw) > 0 || o.limits != "" || o.timeout != 0 || o.report != "") {
+				return usagef("--rw, --limit, --timeout and --report need --sandbox")
+			}
+			if o.sandbox && len(o.keepFDs) > 0 {
+				return usagef("--sandbox closes every descriptor but 0-2: drop --keep-fd")
+			}
+			if o.sandbox && (o.allCaps || c.Flags().Changed("cap")) {
+				return usagef("--sandbox runs CMD without capabilities: drop --all-caps and --cap")
 			}
 			return runRun(e, o, args)
 		},
@@ -153,6 +187,11 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.StringArrayVar(&o.execOK, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
 	f.StringArrayVar(&o.opens, "allow-open", nil, "broker CMD's opens: let it open files under `PATH[:ro|rw]` only (repeatable; default ro)")
 	f.BoolVar(&o.noDefOpen, "no-default-opens", false, "with --allow-open, do not allow the loader's and libc's files")
+	f.BoolVar(&o.sandbox, "sandbox", false, "run CMD as an untrusted job: new namespaces, read-only file system, limits, a JSON report")
+	f.StringArrayVar(&o.rw, "rw", nil, "with --sandbox, keep absolute `PATH` writable (repeatable)")
+	f.StringVar(&o.limits, "limit", "", "with --sandbox, resource limits `cpu=S,as=SIZE,nproc=N,fsize=SIZE,nofile=N`")
+	f.DurationVar(&o.timeout, "timeout", 0, "with --sandbox, kill CMD and its tree after `DURATION`")
+	f.StringVar(&o.report, "report", "", "with --sandbox, write the JSON report to `FILE` (default: stderr)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -166,7 +205,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	switch {
 	case o.allCaps:
 		pf.caps = launch.CapNames()
-	case o.dropCaps && pf.caps == nil:
+	case (o.dropCaps || o.sandbox) && pf.caps == nil:
 		pf.caps = []string{}
 	case pf.caps == nil:
 		// CMD gets the capabilities the profile is read for, as in a
@@ -254,6 +293,18 @@ func runRun(e *env, o runOptions, args []string) error {
 	if o.clearEnv {
 		cmd.Env = []string{}
 	}
+	if o.sandbox {
+		limits, err := launch.ParseLimits(o.limits)
+		if err != nil {
+			return usagef("--limit: %v", err)
+		}
+		if err := checkOutput(o.report); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("--report: %w", err))
+		}
+		cmd.Sandbox = &launch.Sandbox{RW: o.rw, Limits: limits, Timeout: o.timeout}
+		cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+		cmd.DropCaps, cmd.KeepCaps = true, nil
+	}
 	for _, kv := range o.env {
 		if cmd.Env, err = launch.SetEnv(cmd.Env, kv); err != nil {
 			return usagef("--env %v", err)
@@ -282,6 +333,15 @@ func runRun(e *env, o runOptions, args []string) error {
 	var se *launch.StartError
 	if errors.As(err, &se) {
 		return withCode(se.ExitCode(), se)
+	}
+	if o.sandbox {
+		js, _ := json.MarshalIndent(cmd.Report(), "", "  ")
+		js = append(js, '\n')
+		if o.report == "" {
+			e.stderr.Write(js)
+		} else if err := atomicfile.Write(o.report, js); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("--report: %w", err))
+		}
 	}
 	if complaints != nil {
 		if err := complainReport(e, complaints.Limited(), o.profile, loaded, host, events, o.patch); err != nil {

@@ -138,6 +138,11 @@ func ReadString(tid int, addr uint64, max int) (s string, ok bool) {
 		return "", false
 	}
 	defer f.Close()
+	return ReadStringAt(f, addr, max)
+}
+
+// ReadStringAt is ReadString from f, a task's open /proc/PID/mem.
+func ReadStringAt(f *os.File, addr uint64, max int) (s string, ok bool) {
 	const page = 4096
 	var out []byte
 	for len(out) < max {
