@@ -589,20 +589,15 @@ func parseErrno(s string) (int, error) {
 		}
 		return n, nil
 	}
-	for i, n := range errnoNames {
-		if n != "" && n == s {
-			return i, nil
-		}
-	}
-	if n, ok := errnoAliases[s]; ok {
-		return n, nil
+	if n, ok := profile.ErrnoByName(s); ok {
+		return int(n), nil
 	}
 	return 0, fmt.Errorf("unknown errno %q (want a name such as EPERM, a number, or kill)", s)
 }
 
 func errnoName(n uint16) string {
-	if int(n) < len(errnoNames) && errnoNames[n] != "" {
-		return errnoNames[n]
+	if s := profile.ErrnoName(n); s != "" {
+		return s
 	}
 	return strconv.Itoa(int(n))
 }
