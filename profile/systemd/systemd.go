@@ -122,6 +122,8 @@ type settings struct {
 type parser struct {
 	file     string
 	s        settings
+	x        execSettings
+	xAt      map[string]word // where each of the other settings was last assigned
 	seen     bool // a seccomp setting was assigned
 	warnings []Warning
 }
@@ -385,7 +387,7 @@ func (p *parser) unit(text string) error {
 			return p.errAt(start+1, col, "%q is not an assignment (want Key=value) or a [Section]", t)
 		}
 		key := strings.Trim(l[:eq], " \t\r")
-		if !isSeccompKey(key) {
+		if !isSeccompKey(key) && !isExecKey(key) {
 			continue
 		}
 		switch {
@@ -470,6 +472,13 @@ func (p *parser) warn(line, col int, format string, args ...any) {
 func (p *parser) assign(key, v string, pos posFn) error {
 	p.seen = true
 	line, col := pos(0)
+	if isExecKey(key) {
+		if p.xAt == nil {
+			p.xAt = map[string]word{}
+		}
+		p.xAt[key] = word{v, line, col}
+		return p.assignExec(key, v, pos)
+	}
 	switch key {
 	case keyErrno:
 		if v == "" {
@@ -676,7 +685,13 @@ func (p *parser) profile() (*profile.Profile, error) {
 			}
 		}
 	}
-	out.Rules = rulesFrom(acts, out.Default)
+	cond, err := p.applyGates(acts, out.Default)
+	if err != nil {
+		w := p.xAt[keyNamespaces]
+		return nil, &profile.SyntaxError{File: p.file, Line: w.line, Col: w.col, Msg: err.Error(), Err: err}
+	}
+	out.Rules = append(cond, rulesFrom(acts, out.Default)...)
+	p.warnABIs()
 	switch {
 	case !s.archSet:
 		out.ArchMap = cloneArchMap(LocalArchMap)
