@@ -124,7 +124,7 @@ type parser struct {
 	s        settings
 	x        execSettings
 	xAt      map[string]word // where each of the other settings was last assigned
-	seen     bool // a seccomp setting was assigned
+	seen     bool            // a seccomp setting was assigned
 	warnings []Warning
 }
 
