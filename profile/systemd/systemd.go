@@ -834,7 +834,6 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			}
 		}
 	}
-	reported := map[int]bool{}
 	var condNames []string
 	for n := range possible {
 		if _, ok := decided[n]; !ok {
@@ -842,18 +841,40 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		}
 	}
 	slices.Sort(condNames)
+	plan, err := planExec(p, condNames, p.Arches)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, n := range condNames {
+		var why []string
+		for _, i := range condRules[n] {
+			why = append(why, describe(p.Rules[i-1]))
+		}
+		if w, ok := plan.allow[n]; ok {
+			decided[n] = profile.Action{Kind: profile.ActAllow}
+			loss(0, "%s: systemd has no argument conditions (%s); %s", n, strings.Join(why, "; "), w)
+			continue
+		}
 		a := p.Default
 		for _, x := range possible[n] {
 			a = profile.Stricter(a, x)
 		}
 		decided[n] = a
-		for _, i := range condRules[n] {
-			if !reported[i] {
-				reported[i] = true
-				loss(i, "systemd has no argument conditions, includes or excludes (%s); each call gets the strictest action it could get", describe(p.Rules[i-1]))
+		loss(0, "%s: systemd has no argument conditions, includes or excludes (%s); written as %v, the strictest action it could get", n, strings.Join(why, "; "), nearest(a))
+	}
+	if len(plan.notFor) > 0 {
+		var keep []string
+		for _, w := range strings.Fields(archLine) {
+			if a, ok := parseArch(w); !ok || !slices.Contains(plan.notFor, a) {
+				keep = append(keep, w)
 			}
 		}
+		var left []string
+		for _, a := range plan.notFor {
+			left = append(left, a.String())
+		}
+		loss(0, "%s left out of %s= (their calls are killed): systemd applies %s otherwise there", strings.Join(left, ", "), keyArches, strings.Join(plan.why, ", "))
+		archLine = strings.Join(keep, " ")
 	}
 
 	// What libseccomp makes of the rules on each ABI can be stricter than
@@ -908,6 +929,9 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			return x, true
 		}
 		for _, n := range slices.Sorted(maps.Keys(decided)) {
+			if _, ok := plan.allow[n]; ok {
+				continue // proven by planExec on every ABI
+			}
 			d := decided[n]
 			var xs []profile.Action
 			if nr, ok := a.SyscallNumber(n); ok {
@@ -964,6 +988,18 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	fmt.Fprintf(&b, "[%s]\n", section)
 	if archLine != "" {
 		fmt.Fprintf(&b, "%s=%s\n", keyArches, archLine)
+	}
+	for _, l := range plan.lines {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	// What the settings also deny of calls the profile lets run.
+	for _, g := range plan.x.gates() {
+		if _, ok := plan.allow[g.name]; ok || !knownSyscall(g.name) {
+			continue
+		}
+		if a, ok := acts[g.name]; (ok && permits(a)) || (!ok && permits(def)) {
+			loss(0, "%s: %s also denies it (%v) under some arguments", g.name, strings.Join(plan.lines, ", "), g.act)
+		}
 	}
 	classes := map[profile.Action][]string{}
 	for n, a := range acts {
