@@ -23,7 +23,7 @@
 // (EPERM), unless the caller has CAP_SYS_ADMIN, which is also enough to
 // push into any terminal it can open. So a program run as root keeps
 // that power: drop CAP_SYS_ADMIN (Cmd.DropCaps) or use a profile that
-// denies TIOCSTI and TIOCLINUX (checked on the low 32 bits). The launcher
+// denies TIOCSTI, TIOCLINUX and TIOCCONS (checked on the low 32 bits). The launcher
 // does not put the program on a pseudo-terminal of its own that it
 // relays: that would not stop CAP_SYS_ADMIN either, and the program keeps
 // its descriptors to the caller's terminal, so it still reads and writes

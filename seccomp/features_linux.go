@@ -252,18 +252,34 @@ func probeIA32(rel string, cfg *kernelConfig) Detection {
 		return undetermined("kernel configuration unreadable and /proc/sys not mounted")
 	}
 	if !kernelAtLeast(rel, 6, 7) {
-		return detected(true, "%s", src)
+		return runI386(src)
 	}
 	if v, ok := cmdlineBool("ia32_emulation"); ok {
-		return detected(v, "%s; ia32_emulation=%t on the kernel command line", src, v)
+		src = fmt.Sprintf("%s; ia32_emulation=%t on the kernel command line", src, v)
+		if !v {
+			return detected(false, "%s", src)
+		}
+		return runI386(src)
 	}
 	if cfg.on("CONFIG_IA32_EMULATION_DEFAULT_DISABLED") {
 		return detected(false, "%s, but CONFIG_IA32_EMULATION_DEFAULT_DISABLED and no ia32_emulation= on the kernel command line", src)
 	}
-	if cfg == nil {
-		src += "; assumed on at boot (a kernel built with CONFIG_IA32_EMULATION_DEFAULT_DISABLED would need ia32_emulation=1)"
+	return runI386(src)
+}
+
+// runI386 settles what the configuration suggests by running a tiny i386
+// program: a kernel with IA32 emulation built in and on can still refuse
+// 32-bit programs (a hypervisor that runs no 32-bit code, a distribution
+// patch), and only running one tells.
+func runI386(src string) Detection {
+	ok, err := unix.ProbeI386()
+	switch {
+	case err != nil:
+		return undetermined("%s; running an i386 program: %v", src, err)
+	case !ok:
+		return detected(false, "%s, but the kernel refuses i386 programs (executing a static i386 ELF file: exec format error)", src)
 	}
-	return detected(true, "%s", src)
+	return detected(true, "%s; an i386 program ran", src)
 }
 
 // cmdlineBool reads a boolean kernel parameter as kstrtobool does.

@@ -60,8 +60,8 @@ the pod securityContext that uses it instead.
 
 --harden writes the profile as 'syscage compile --harden' compiles it
 (int arguments compared on the bits the kernel uses, socketcall and ipc
-decided per sub-call, denials extended to the 32-bit twins, TIOCSTI and
-TIOCLINUX denied), resolved for --arch: the hardened rules use only
+decided per sub-call, denials extended to the 32-bit twins, TIOCSTI,
+TIOCLINUX and TIOCCONS denied), resolved for --arch: the hardened rules use only
 MASKED_EQ comparisons, which every format with argument conditions holds.
 
 Output is written atomically: on any error nothing is written.`,

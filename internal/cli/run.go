@@ -81,8 +81,8 @@ The default profile is docker-default hardened as 'syscage compile
 --harden' hardens it: int arguments compared on the bits the kernel uses
 (socket(0x100000028) is denied as socket(AF_VSOCK) is), socketcall and ipc
 decided per sub-call, 32-bit twins denied with their names, and ioctl's
-TIOCSTI and TIOCLINUX denied (a program cannot type into the terminal it
-shares with its caller). --harden hardens a profile given with -p too;
+TIOCSTI, TIOCLINUX and TIOCCONS denied (a program cannot type into the
+terminal it shares with its caller, nor take the console's output). --harden hardens a profile given with -p too;
 --harden=false runs the default as Docker ships it.
 
 With --memory-deny-write-execute, memory writable and executable at once

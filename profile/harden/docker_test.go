@@ -37,7 +37,10 @@ var dockerCases = []struct {
 	{arch.X86_64, "ioctl", []uint64{0, 0x5412}, allow, eperm},                // TIOCSTI
 	{arch.X86_64, "ioctl", []uint64{0, 0x100005412}, allow, eperm},           // TIOCSTI with a high bit
 	{arch.X86_64, "ioctl", []uint64{0, 0x541c}, allow, eperm},                // TIOCLINUX
+	{arch.X86_64, "ioctl", []uint64{0, 0x541d}, allow, eperm},                // TIOCCONS
+	{arch.X86_64, "ioctl", []uint64{0, 0xffffffff0000541d}, allow, eperm},    // TIOCCONS with high bits
 	{arch.X86, "ioctl", []uint64{0, 0x5412}, allow, eperm},                   // TIOCSTI on x86
+	{arch.X86, "ioctl", []uint64{0, 0x541d}, allow, eperm},                   // TIOCCONS on x86
 	{arch.X86_64, "ioctl", []uint64{0, 0x5401}, allow, allow},                // TCGETS
 	{arch.X86_64, "personality", []uint64{0x100000000}, eperm, allow},        // PER_LINUX as the kernel sees it
 	{arch.X86_64, "personality", []uint64{0x100400000}, eperm, eperm},        // READ_IMPLIES_EXEC

@@ -39,13 +39,19 @@ func (c Change) String() string { return c.Check + ": " + c.Message }
 // Terminal ioctls that inject input or reach the console: TIOCSTI pushes
 // bytes into a terminal's input queue (a confined program types commands
 // into the shell that started it, CVE-2017-5226), TIOCLINUX does the same
-// through the console's selection.
+// through the console's selection (TIOCL_PASTESEL), and TIOCCONS
+// redirects the console's output to the program's terminal (what the
+// kernel and other programs write to /dev/console is then read, and can
+// be hidden, by the confined program).
 const (
 	TIOCSTI   = 0x5412
 	TIOCLINUX = 0x541c
-	// mips numbers them from 0x5470.
+	TIOCCONS  = 0x541d
+	// mips numbers them otherwise (arch/mips/include/uapi/asm/ioctls.h);
+	// its TIOCCONS is _IOW('t', 120, int), with mips' direction bits.
 	mipsTIOCSTI   = 0x5472
 	mipsTIOCLINUX = 0x5483
+	mipsTIOCCONS  = 0x80047478
 )
 
 // Profile returns p hardened for a kernel whose native ABI is host, with
@@ -71,8 +77,8 @@ const (
 //   - 32-bit twins: a rule that denies setuid also denies setuid32, mmap
 //     mmap2, fcntl fcntl64, clock_settime clock_settime64 and the other
 //     names of the same call on 32-bit ABIs, when no rule names them.
-//   - terminal ioctls: ioctl's TIOCSTI and TIOCLINUX get the profile's
-//     denial (see TIOCSTI).
+//   - terminal ioctls: ioctl's TIOCSTI, TIOCLINUX and TIOCCONS get the
+//     profile's denial (see TIOCSTI).
 //
 // A denial that must win over rules libseccomp derives (the multiplexer's)
 // cannot have the default action, since runc skips such rules: it gets

@@ -172,14 +172,14 @@ func (h *hardener) removeName(name string) {
 	h.p.Rules = out
 }
 
-// terminal denies ioctl's TIOCSTI and TIOCLINUX: rules that allow ioctl
+// terminal denies ioctl's TIOCSTI, TIOCLINUX and TIOCCONS: rules that allow ioctl
 // stop allowing those commands (on the low 32 bits of cmd, as the kernel
 // reads it), and a profile whose default allows gets rules denying them.
 func (h *hardener) terminal() {
-	points := []uint64{TIOCSTI, TIOCLINUX}
+	points := []uint64{TIOCSTI, TIOCLINUX, TIOCCONS}
 	for _, a := range h.arches {
 		if strings.HasPrefix(a.String(), "mips") {
-			points = append(points, mipsTIOCSTI, mipsTIOCLINUX)
+			points = append(points, mipsTIOCSTI, mipsTIOCLINUX, mipsTIOCCONS)
 			break
 		}
 	}
@@ -234,6 +234,6 @@ func (h *hardener) terminal() {
 	}
 	if changed {
 		h.changes = append(h.changes, Change{Check: "terminal-ioctl", Rule: -1, Names: []string{"ioctl"},
-			Message: fmt.Sprintf("ioctl TIOCSTI and TIOCLINUX get %s (on the low 32 bits of cmd): a program could type commands into the terminal it shares with its caller", h.denial())})
+			Message: fmt.Sprintf("ioctl TIOCSTI, TIOCLINUX and TIOCCONS get %s (on the low 32 bits of cmd): a program could type commands into the terminal it shares with its caller, or take the console's output", h.denial())})
 	}
 }
