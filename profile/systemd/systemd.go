@@ -840,7 +840,13 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			condNames = append(condNames, n)
 		}
 	}
-	slices.Sort(condNames)
+	// In the profile's order: by the first rule that names the call.
+	slices.SortFunc(condNames, func(a, b string) int {
+		if d := condRules[a][0] - condRules[b][0]; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
 	plan, err := planExec(p, condNames, p.Arches)
 	if err != nil {
 		return nil, nil, err
