@@ -323,7 +323,9 @@ func (e *execSettings) gates() []gate {
 		}
 		out = append(out, mode("chmod", 1), mode("fchmod", 1), mode("fchmodat", 2), mode("mkdir", 1), mode("mkdirat", 2),
 			mode("mknod", 1), mode("mknodat", 2), create("open", 1, 2), create("openat", 2, 3), mode("creat", 1))
-		uncond(eperm, "openat2")
+		// openat2 takes its flags in a structure: denied with ENOSYS,
+		// so that programs fall back to openat.
+		uncond(enosysAct, "openat2")
 	}
 	if e.nsSet && e.nsRetain&nsAll != nsAll {
 		// seccomp_restrict_namespaces.
