@@ -15,6 +15,9 @@
  *   sysctl       ProtectKernelTunables=
  *   set=@NAME    ProtectClock= (@clock), ProtectKernelModules= (@module),
  *                PrivateDevices= (@raw-io)
+ *   filter=allow|deny,ERRNO,NR,NR...  SystemCallFilter= as apply_syscall_filter
+ *                loads it: an allow list (the others get ERRNO) or a deny
+ *                list (the listed get ERRNO); exec_child loads it last.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +30,10 @@
 #include <sys/syscall.h>
 
 typedef struct Set Set;
+typedef struct Hashmap Hashmap;
+Hashmap *_hashmap_new(const void *hash_ops);
+int hashmap_put(Hashmap *h, const void *key, void *value);
+int seccomp_load_syscall_filter_set_raw(uint32_t default_action, Hashmap *filter, uint32_t action, bool log_missing);
 typedef struct SyscallFilterSet SyscallFilterSet;
 Set *_set_new(const void *hash_ops);
 int set_put(Set *s, const void *key);
@@ -60,6 +67,14 @@ int main(int argc, char **argv) {
 			for (char *p = strchr(a, ','); p; p = strchr(p + 1, ','))
 				check(set_put(s, (void *) (intptr_t) atoi(p + 1)), "set_put");
 			check(seccomp_restrict_address_families(s, allow), a);
+		} else if (!strncmp(a, "filter=", 7)) {
+			bool allow = !strncmp(a + 7, "allow", 5);
+			char *p = strchr(a, ',');
+			uint32_t deny = 0x00050000U | (uint32_t) atoi(p + 1);
+			Hashmap *h = _hashmap_new(NULL);
+			for (p = strchr(p + 1, ','); p; p = strchr(p + 1, ','))
+				check(hashmap_put(h, (void *) (intptr_t) (atoi(p + 1) + 1), (void *) (intptr_t) -1), "hashmap_put");
+			check(seccomp_load_syscall_filter_set_raw(allow ? deny : 0x7fff0000U, h, allow ? 0x7fff0000U : deny, false), a);
 		} else if (!strcmp(a, "persona"))
 			check(seccomp_lock_personality(0), a);
 		else if (!strcmp(a, "mdwe"))
