@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"maps"
 	"path"
@@ -741,6 +742,41 @@ type Options struct {
 	// Section is the unit section to write the settings in; "" writes
 	// [Service].
 	Section string
+	// Version is the systemd the unit is written for: names it cannot
+	// resolve are left out of what it allows (a loss) and cannot be
+	// denied (a loss that even Lossy cannot write). syscage knows the
+	// names of systemd 252 (@known of data/syscall-groups.txt), which
+	// later versions also know; 0 writes every name.
+	Version int
+}
+
+// MinVersion is the oldest systemd whose names Format knows.
+const MinVersion = 252
+
+//go:embed data/libseccomp-unresolved.txt
+var unresolvedText string
+
+var (
+	unresolvedOnce sync.Once
+	unresolved     map[string]bool
+)
+
+// knows reports whether systemd of version v resolves name: systemd 252
+// knows it (@known) and so does the libseccomp it asks (Debian 12's
+// 2.5.4; data/libseccomp-unresolved.txt).
+func knows(v int, name string) bool {
+	if v == 0 {
+		return true
+	}
+	unresolvedOnce.Do(func() {
+		unresolved = map[string]bool{}
+		for _, l := range strings.Split(unresolvedText, "\n") {
+			if l = strings.TrimSpace(l); l != "" && l[0] != '#' {
+				unresolved[l] = true
+			}
+		}
+	})
+	return !unresolved[name] && slices.Contains(knownMembers("@known"), name)
 }
 
 // Format writes p as the system-call settings of a unit drop-in: a
@@ -765,6 +801,10 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	if err := p.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("format systemd: %w", err)
 	}
+	if o.Version != 0 && o.Version < MinVersion {
+		return nil, nil, fmt.Errorf("format systemd: %w: syscage knows the system-call names of systemd %d and later, not of %d", profile.ErrNotExpressible, MinVersion, o.Version)
+	}
+	fatal := false
 	var losses []profile.Loss
 	loss := func(rule int, format string, args ...any) {
 		losses = append(losses, profile.Loss{Rule: rule, What: fmt.Sprintf(format, args...)})
@@ -965,12 +1005,27 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	// Map the actions to what systemd has.
 	acts := map[string]profile.Action{}
 	lossyActs := map[int]bool{}
+	unknown := map[string]bool{}
 	for i, r := range p.Rules {
 		for _, n := range r.Names {
 			a, ok := decided[n]
 			if !ok || !knownSyscall(n) {
 				// A name no architecture has decides nothing (runc and
 				// libseccomp skip it) and Parse refuses it: left out.
+				continue
+			}
+			if !knows(o.Version, n) {
+				if !unknown[n] {
+					unknown[n] = true
+					switch {
+					case a == def:
+					case profile.Stricter(a, def) == a:
+						fatal = true
+						loss(0, "%s: systemd %d cannot resolve the name, so it cannot give it %v; a unit for a newer systemd can", n, o.Version, a)
+					default:
+						loss(0, "%s: systemd %d cannot resolve the name; left out, so it gets the default %v", n, o.Version, def)
+					}
+				}
 				continue
 			}
 			switch a.Kind {
@@ -1076,6 +1131,9 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			}
 		}
 		for _, n := range dflt {
+			if !knows(o.Version, n) {
+				continue // systemd's own @default skips it
+			}
 			if a, ok := acts[n]; !ok || a == def {
 				removed = append(removed, n)
 			}
@@ -1106,7 +1164,7 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	}
 	// In the profile's order: the whole profile first, then by rule.
 	slices.SortStableFunc(losses, func(a, b profile.Loss) int { return a.Rule - b.Rule })
-	if len(losses) > 0 && !o.Lossy {
+	if len(losses) > 0 && (!o.Lossy || fatal) {
 		return nil, losses, &profile.LossError{Format: "systemd", Losses: losses}
 	}
 	return b.Bytes(), losses, nil
