@@ -87,7 +87,7 @@ func TestLibsystemd(t *testing.T) {
 	cc := testenv.Tool(t, "gcc", "gcc")
 	testenv.Root(t, "loading a filter without no_new_privs, as systemd does")
 	helper := filepath.Join(t.TempDir(), "filters")
-	if out, err := exec.Command(cc, "-O1", "-o", helper, "testdata/libsystemd/filters.c", lib, "-Wl,-rpath,"+libsystemdDir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(cc, "-O1", "-o", helper, "cfilters/filters.c", lib, "-Wl,-rpath,"+libsystemdDir).CombinedOutput(); err != nil {
 		t.Fatalf("build the helper: %v\n%s", err, out)
 	}
 	all := uint64(0x02000000 | 0x08000000 | 0x40000000 | 0x00020000 | 0x20000000 | 0x10000000 | 0x04000000 | 0x80)

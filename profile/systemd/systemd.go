@@ -563,6 +563,9 @@ func (p *parser) assign(key, v string, pos posFn) error {
 			}
 		} else if !knownSyscall(name) {
 			return p.errAt(w.line, w.col, "unknown system call %q", name)
+		} else if !knows(MinVersion, name) {
+			p.warn(w.line, w.col, "systemd 252 cannot resolve %q (its libseccomp 2.5.4 does not know it) and ignores it", name)
+			continue
 		}
 		p.apply(ns, name, num, invert)
 	}
@@ -574,7 +577,9 @@ func (p *parser) apply(ns *nameSet, name string, num int, invert bool) {
 	if strings.HasPrefix(name, "@") {
 		g, _ := LookupGroup(name)
 		for _, m := range g.Members {
-			if strings.HasPrefix(m, "@") || knownSyscall(m) {
+			// systemd resolves each member through libseccomp and skips
+			// the ones it does not know.
+			if strings.HasPrefix(m, "@") || knows(MinVersion, m) {
 				p.apply(ns, m, num, invert)
 			}
 		}
@@ -742,13 +747,19 @@ type Options struct {
 	// Section is the unit section to write the settings in; "" writes
 	// [Service].
 	Section string
-	// Version is the systemd the unit is written for: names it cannot
-	// resolve are left out of what it allows (a loss) and cannot be
-	// denied (a loss that even Lossy cannot write). syscage knows the
-	// names of systemd 252 (@known of data/syscall-groups.txt), which
-	// later versions also know; 0 writes every name.
+	// Version is the systemd the unit is written for (0: MinVersion):
+	// names it cannot resolve are left out of what it allows (a loss)
+	// and cannot be denied (a loss that even Lossy cannot write).
+	// syscage knows the names systemd 252 resolves (Resolves), which
+	// later versions also resolve.
 	Version int
 }
+
+// Resolves reports whether systemd 252 resolves a system-call name: the
+// libseccomp it asks (Debian 12's 2.5.4) knows it
+// (data/libseccomp-unresolved.txt lists the names it does not).
+// Parse ignores the others, as systemd does.
+func Resolves(name string) bool { return knows(MinVersion, name) }
 
 // MinVersion is the oldest systemd whose names Format knows.
 const MinVersion = 252
@@ -761,13 +772,9 @@ var (
 	unresolved     map[string]bool
 )
 
-// knows reports whether systemd of version v resolves name: systemd 252
-// knows it (@known) and so does the libseccomp it asks (Debian 12's
-// 2.5.4; data/libseccomp-unresolved.txt).
-func knows(v int, name string) bool {
-	if v == 0 {
-		return true
-	}
+// knows reports whether systemd of version v resolves name (see
+// Resolves).
+func knows(_ int, name string) bool {
 	unresolvedOnce.Do(func() {
 		unresolved = map[string]bool{}
 		for _, l := range strings.Split(unresolvedText, "\n") {
@@ -776,7 +783,7 @@ func knows(v int, name string) bool {
 			}
 		}
 	})
-	return !unresolved[name] && slices.Contains(knownMembers("@known"), name)
+	return !unresolved[name]
 }
 
 // Format writes p as the system-call settings of a unit drop-in: a
@@ -801,7 +808,10 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	if err := p.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("format systemd: %w", err)
 	}
-	if o.Version != 0 && o.Version < MinVersion {
+	if o.Version == 0 {
+		o.Version = MinVersion
+	}
+	if o.Version < MinVersion {
 		return nil, nil, fmt.Errorf("format systemd: %w: syscage knows the system-call names of systemd %d and later, not of %d", profile.ErrNotExpressible, MinVersion, o.Version)
 	}
 	fatal := false
@@ -1017,13 +1027,17 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			if !knows(o.Version, n) {
 				if !unknown[n] {
 					unknown[n] = true
+					who := fmt.Sprintf("systemd %d cannot resolve the name", o.Version)
+					if o.Version != MinVersion {
+						who = fmt.Sprintf("systemd %d (the newest whose names syscage knows; written for %d) cannot resolve the name", MinVersion, o.Version)
+					}
 					switch {
 					case a == def:
 					case profile.Stricter(a, def) == a:
 						fatal = true
-						loss(0, "%s: systemd %d cannot resolve the name, so it cannot give it %v; a unit for a newer systemd can", n, o.Version, a)
+						loss(0, "%s: %s, so it cannot give it %v; a unit for a newer systemd can", n, who, a)
 					default:
-						loss(0, "%s: systemd %d cannot resolve the name; left out, so it gets the default %v", n, o.Version, def)
+						loss(0, "%s: %s; left out, so it gets the default %v", n, who, def)
 					}
 				}
 				continue

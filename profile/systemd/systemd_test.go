@@ -201,7 +201,7 @@ func TestNamesOnly(t *testing.T) {
 			rule := profile.Rule{Action: ruleActs[r.IntN(len(ruleActs))]}
 			for range 1 + r.IntN(60) {
 				n := all[r.IntN(len(all))].Name
-				if !used[n] {
+				if !used[n] && systemd.Resolves(n) {
 					used[n] = true
 					rule.Names = append(rule.Names, n)
 				}
