@@ -15,13 +15,16 @@ import (
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
-// Filters are never installed in the test process: TestViolateHelper runs
-// in a re-executed copy of the test binary (SYSCAGE_AUDIT_HELPER set),
-// installs a filter and makes the system calls it logs and kills.
-const helperEnv = "SYSCAGE_AUDIT_HELPER"
+// Filters are never installed in the test process: the violator runs in
+// a re-executed copy of the test binary (testenv.Program), installs a
+// filter and makes the system calls it logs and kills.
+func init() { testenv.Program("violator", violator) }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // violations is the filter of the helper, for x86_64 kernels: on x86_64,
 // uname and the x32 getpid are logged (LOG); on x86, uname is logged and
@@ -51,13 +54,11 @@ func violations() bpf.Program {
 	}
 }
 
-// TestViolateHelper is the helper child; in the test process it does
-// nothing.
-func TestViolateHelper(t *testing.T) {
-	prog := os.Getenv(helperEnv)
-	if prog == "" {
-		t.Skip("runs only as a helper child of the kernel log tests")
-	}
+// violator: violator PROG installs violations, makes the calls it logs,
+// and then execs PROG (which inherits the filter), or exits 0 when PROG
+// is "-".
+func violator() {
+	prog := os.Args[1]
 	if _, err := seccomp.InstallProgram(violations(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
 		fmt.Fprintln(os.Stderr, "install:", err)
 		os.Exit(3)
@@ -102,8 +103,7 @@ func skipUnlessKmsg(t *testing.T) {
 // exec'ing prog (or exits 0 with prog "-"), and returns its pid.
 func runViolator(t *testing.T, prog string) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestViolateHelper$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+prog)
+	cmd := testenv.Command("violator", prog)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if prog == "-" {
@@ -281,5 +281,35 @@ func check(t *testing.T, got []audit.Event, wants []want) {
 		if e.Time.IsZero() || time.Since(e.Time) > time.Minute || e.Serial == 0 || e.IP == 0 {
 			t.Errorf("record %d: time %v, serial %d, ip %#x", i, e.Time, e.Serial, e.IP)
 		}
+	}
+}
+
+// TestCollector: the LOG records of a program started after Collect
+// are what Stop returns; its KILL records and the records of processes
+// that ran before are not.
+func TestCollector(t *testing.T) {
+	skipUnlessKmsg(t)
+	for i := 1; ; i++ {
+		c, err := audit.Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid := runViolator(t, "-")
+		evs := c.Stop(0)
+		var uname bool
+		for _, e := range evs {
+			if e.PID == os.Getpid() || e.Action().Kind != profile.ActLog {
+				t.Errorf("collected %+v", e)
+			}
+			uname = uname || e.PID == pid && e.Syscall == "uname"
+		}
+		if uname {
+			return
+		}
+		if !c.Limited() || i == 3 {
+			t.Fatalf("the helper's uname (pid %d) is not among the %d records collected", pid, len(evs))
+		}
+		t.Logf("attempt %d: the kernel log may be rate-limited, trying again", i)
+		time.Sleep(6 * time.Second)
 	}
 }

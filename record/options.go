@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -61,6 +62,11 @@ type Options struct {
 	// filter, with their ids. Run records their calls until they end or
 	// the context ends; in the latter case the recording is Partial.
 	OnUntraced func(tids []int)
+	// OnRecording, if set, is called once when a recorder that attaches
+	// to processes already running (the eBPF engine's AttachPID and
+	// AttachCgroup) records: calls made from then on are in the
+	// recording.
+	OnRecording func()
 }
 
 // Result is how the recorded program ended.
@@ -75,12 +81,29 @@ type Result struct {
 	Listener bool
 }
 
-// ErrNotFound and ErrNoExec report a target that cannot be started.
-// The helper exits with HelperExitCode of its error, which is how Run
-// tells them apart.
+// ExitStatus is the status a recorder exits with, as strace does: the
+// program's exit code, or 128+N when signal N ended it; and 1 when the
+// program succeeded but the recording is Partial (it may lack calls),
+// so that a script never takes a short profile for a whole one.
+func (r *Result) ExitStatus() int {
+	switch {
+	case r.Signal != 0:
+		return 128 + int(r.Signal)
+	case r.ExitCode == 0 && r.Recording != nil && r.Recording.Partial:
+		return 1
+	}
+	return r.ExitCode
+}
+
+// ErrNotFound and ErrNoExec report a target that cannot be started; they
+// are launch's errors of the same names. The helper exits with
+// HelperExitCode of its error, which is how Run tells them apart.
 var (
-	ErrNotFound = errors.New("program not found")
-	ErrNoExec   = errors.New("program cannot be executed")
+	ErrNotFound = errs.ErrNotFound
+	ErrNoExec   = errs.ErrNoExec
+	// ErrNotSupported reports a platform where recording cannot run; it is
+	// seccomp.ErrNotSupported.
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrAttach reports a recorder that could not trace the program.
 	ErrAttach = errors.New("cannot trace the program")
 )

@@ -454,7 +454,7 @@ var tracerFilter = bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_
 // native run and hands every other one, of every ABI, to the recorder
 // with action hand (TRACE or USER_NOTIF).
 func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action) (bpf.Program, error) {
-	if known.Default.Kind == profile.ActAllow || known.Default.Kind == profile.ActLog {
+	if known.Default.Permits() {
 		return nil, errors.New("the known profile lets every call it does not name run; give an allowlist")
 	}
 	t, err := known.Table(native, profile.TableOptions{})

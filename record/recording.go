@@ -10,9 +10,9 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-// maxValues bounds the distinct argument values kept for one system call;
+// MaxValues bounds the distinct argument values kept for one system call;
 // beyond it the call is allowed with any arguments.
-const maxValues = 32
+const MaxValues = 32
 
 // Recording is the set of system calls a program made, per ABI, with the
 // values of the arguments seccomp can check safely.
@@ -27,8 +27,31 @@ type Recording struct {
 	Reason  string
 	// Unknown lists system calls no table names, as "abi:number".
 	Unknown []string
+	// Lost are the counters of what a recorder could not record, each
+	// that it keeps (zero or not); any loss makes the recording Partial.
+	Lost []Loss
 
 	calls map[callKey]*callSet
+}
+
+// Loss counts events of one kind a recorder could not record.
+type Loss struct {
+	What  string `json:"what"`
+	Count uint64 `json:"count"`
+}
+
+// AddLoss adds n to the counter what of Lost, making the recording
+// Partial when n is not 0.
+func (r *Recording) AddLoss(what string, n uint64) {
+	i := slices.IndexFunc(r.Lost, func(l Loss) bool { return l.What == what })
+	if i < 0 {
+		r.Lost = append(r.Lost, Loss{What: what})
+		i = len(r.Lost) - 1
+	}
+	r.Lost[i].Count += n
+	if n > 0 {
+		r.Partial = true
+	}
 }
 
 type callKey struct {
@@ -40,7 +63,7 @@ type callKey struct {
 type callSet struct {
 	count  uint64
 	values map[[2]uint64]bool // argument values at the indexes of argSpec
-	many   bool               // more than maxValues distinct values, or arguments not captured
+	many   bool               // more than MaxValues distinct values, or arguments not captured
 }
 
 // Call is one system call of a recording.
@@ -57,6 +80,14 @@ type Call struct {
 // New returns an empty recording for a kernel whose native ABI is native.
 func New(native arch.Arch) *Recording {
 	return &Recording{Native: native, calls: map[callKey]*callSet{}}
+}
+
+// ArgIndexes returns the indexes of the arguments of system call name on
+// abi whose values Options.Args records (the integer arguments seccomp can
+// check without reading memory), in the order AddValues takes them; nil
+// for a call with none.
+func ArgIndexes(abi arch.Arch, name string) []uint8 {
+	return slices.Clone(argSpec(abi, name))
 }
 
 // argSpec returns the indexes of the integer arguments of name on abi
@@ -133,6 +164,61 @@ func (r *Recording) AddCount(abi arch.Arch, nr uint32, n uint64) {
 	r.calls[callKey{abi, name}].count += n - 1
 }
 
+// AddValues records n calls of system call nr of ABI abi, as an engine
+// that collects value sets reports them: vals are the distinct values of
+// its checked arguments (ArgIndexes, each with that many values), and many
+// reports that other values were seen too or not captured (the call is
+// then allowed with any arguments). Values of a 32-bit ABI keep their low
+// half, as Add keeps them.
+func (r *Recording) AddValues(abi arch.Arch, nr uint32, n uint64, vals [][]uint64, many bool) {
+	if n == 0 {
+		return
+	}
+	name, ok := abi.SyscallName(nr)
+	if !ok {
+		r.AddCount(abi, nr, n)
+		return
+	}
+	spec := argSpec(abi, name)
+	if many || len(spec) == 0 || len(vals) == 0 {
+		r.add(abi, name, nil, false)
+	} else {
+		for _, v := range vals {
+			if len(v) != len(spec) {
+				r.add(abi, name, nil, false) // a caller's mistake: keep the call, allow any value
+				continue
+			}
+			var args [6]uint64
+			for i, a := range spec {
+				args[a] = v[i]
+			}
+			r.add(abi, name, &args, true)
+		}
+	}
+	s := r.calls[callKey{abi, name}]
+	if c := uint64(max(len(vals), 1)); n > c {
+		s.count += n - c
+	}
+}
+
+// AddSubcall records n calls of the multiplexer ("socketcall" or "ipc")
+// of ABI abi whose first argument was call: as the sub-call it selects,
+// as Add names it, or as the multiplexer when call selects none.
+func (r *Recording) AddSubcall(abi arch.Arch, multiplexer string, call uint32, n uint64) {
+	if n == 0 {
+		return
+	}
+	name := multiplexer
+	if multiplexer == "ipc" {
+		call &= 0xffff
+	}
+	if sub, ok := arch.SubcallName(multiplexer, call); ok {
+		name = sub
+	}
+	r.add(abi, name, nil, false)
+	r.calls[callKey{abi, name}].count += n - 1
+}
+
 // AddName records the system call name of ABI abi, whose arguments are not
 // known.
 func (r *Recording) AddName(abi arch.Arch, name string) {
@@ -166,7 +252,7 @@ func (r *Recording) add(abi arch.Arch, name string, args *[6]uint64, withArgs bo
 		s.values = map[[2]uint64]bool{}
 	}
 	s.values[v] = true
-	if len(s.values) > maxValues {
+	if len(s.values) > MaxValues {
 		s.many, s.values = true, nil
 	}
 }
@@ -193,7 +279,7 @@ func (r *Recording) Merge(o *Recording) {
 		for v := range s.values {
 			t.values[v] = true
 		}
-		if len(t.values) > maxValues {
+		if len(t.values) > MaxValues {
 			t.many, t.values = true, nil
 		}
 	}
@@ -201,6 +287,9 @@ func (r *Recording) Merge(o *Recording) {
 		if !slices.Contains(r.Unknown, u) {
 			r.Unknown = append(r.Unknown, u)
 		}
+	}
+	for _, l := range o.Lost {
+		r.AddLoss(l.What, l.Count)
 	}
 	if o.Partial {
 		r.Partial = true
@@ -312,7 +401,7 @@ func (r *Recording) profile(o ProfileOptions, fallbacks bool) *profile.Profile {
 	slices.Sort(names)
 	for _, name := range names {
 		n := byName[name]
-		if n.many || len(n.values) > maxValues {
+		if n.many || len(n.values) > MaxValues {
 			any = append(any, name)
 			continue
 		}

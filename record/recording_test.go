@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestRecordingProfile(t *testing.T) {
 	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{1, 0x80001}, true)
 	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{1, 0x80001, 7}, true) // same checked values
 	r.Add(arch.X86_64, nr(arch.X86_64, "socket"), &[6]uint64{10, 2}, true)
-	for i := uint64(0); i <= maxValues; i++ { // one value too many: any value
+	for i := uint64(0); i <= MaxValues; i++ { // one value too many: any value
 		r.Add(arch.X86_64, nr(arch.X86_64, "ioctl"), &[6]uint64{1, i}, true)
 	}
 	r.Add(arch.X86, 102, &[6]uint64{3, 0xffd0}, true)                     // socketcall(SYS_CONNECT, ptr)
@@ -103,5 +104,62 @@ func TestAddCount(t *testing.T) {
 	}
 	if len(r.Unknown) != 1 || r.Unknown[0] != "x86_64:999" {
 		t.Errorf("unknown %v, want [x86_64:999]", r.Unknown)
+	}
+}
+
+// TestAddValuesSubcall: value sets and sub-calls as an engine that
+// collects them in the kernel reports them give what Add gives call by
+// call.
+func TestAddValuesSubcall(t *testing.T) {
+	socket, _ := arch.X86_64.SyscallNumber("socket")
+	prctl, _ := arch.X86_64.SyscallNumber("prctl")
+	mmap2, _ := arch.X86.SyscallNumber("mmap2")
+	byCall, bySet := New(arch.X86_64), New(arch.X86_64)
+	byCall.Add(arch.X86_64, socket, &[6]uint64{1, 2}, true)
+	byCall.Add(arch.X86_64, socket, &[6]uint64{2, 1}, true)
+	byCall.Add(arch.X86_64, socket, &[6]uint64{2, 1}, true)
+	bySet.AddValues(arch.X86_64, socket, 3, [][]uint64{{1, 2}, {2, 1}}, false)
+	for i := range uint64(MaxValues + 1) {
+		byCall.Add(arch.X86_64, prctl, &[6]uint64{i}, true)
+	}
+	bySet.AddValues(arch.X86_64, prctl, MaxValues+1, [][]uint64{{1}}, true)
+	byCall.Add(arch.X86, mmap2, &[6]uint64{0, 0, 1<<32 | 3}, true)
+	bySet.AddValues(arch.X86, mmap2, 1, [][]uint64{{1<<32 | 3}}, false) // a 32-bit ABI keeps the low half
+	byCall.Add(arch.X86, 102, &[6]uint64{3}, true)
+	byCall.Add(arch.X86, 102, &[6]uint64{99}, true)
+	byCall.Add(arch.X86, 117, &[6]uint64{1<<16 | 23}, true)
+	bySet.AddSubcall(arch.X86, "socketcall", 3, 1)
+	bySet.AddSubcall(arch.X86, "socketcall", 99, 1)
+	bySet.AddSubcall(arch.X86, "ipc", 1<<16|23, 1)
+	got, want := fmt.Sprint(bySet.Calls()), fmt.Sprint(byCall.Calls())
+	if got != want {
+		t.Errorf("AddValues, AddSubcall:\n%s\nAdd:\n%s", got, want)
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	whole, partial := New(arch.X86_64), New(arch.X86_64)
+	partial.AddLoss("events", 3)
+	for _, c := range []struct {
+		name string
+		res  Result
+		want int
+	}{
+		{"success", Result{Recording: whole}, 0},
+		{"failure", Result{Recording: whole, ExitCode: 3}, 3},
+		{"signal", Result{Recording: partial, ExitCode: -1, Signal: 11}, 139},
+		{"success, partial", Result{Recording: partial}, 1},
+		{"failure, partial", Result{Recording: partial, ExitCode: 3}, 3},
+	} {
+		if got := c.res.ExitStatus(); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if !partial.Partial || len(partial.Lost) != 1 || partial.Lost[0] != (Loss{"events", 3}) {
+		t.Errorf("AddLoss: partial %v, lost %+v", partial.Partial, partial.Lost)
+	}
+	whole.AddLoss("events", 0)
+	if whole.Partial || len(whole.Lost) != 1 {
+		t.Errorf("AddLoss of 0: partial %v, lost %+v", whole.Partial, whole.Lost)
 	}
 }

@@ -7,19 +7,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sync/atomic"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
 	recebpf "github.com/syscage/syscage/record/ebpf"
 )
-
-func init() {
-	register(newRecordCmd)
-	register(newRecordHelperCmd)
-}
 
 type recordOptions struct {
 	out     string
@@ -31,7 +27,11 @@ type recordOptions struct {
 	exe     string
 	comm    string
 	engine  string
+	pid     int
+	cgroup  string
 	json    bool
+	// engineSet: --engine was given, not defaulted.
+	engineSet bool
 	outFlags
 	profileFlags
 }
@@ -39,7 +39,7 @@ type recordOptions struct {
 func newRecordCmd(e *env) *cobra.Command {
 	var o recordOptions
 	c := &cobra.Command{
-		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] -- CMD [ARG...]",
+		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] {-- CMD [ARG...] | --pid PID | --cgroup PATH}",
 		Short: "Run a program and write the least profile that lets it work",
 		Long: `Record runs CMD and every thread, fork, vfork, clone and program it executes
 under a recorder, and writes the least profile that allows what they did:
@@ -66,9 +66,17 @@ traces others (gdb, strace) or installs a listener filter of its own
 cannot be recorded as it is (use --stops for the latter).
 
 With --engine ebpf (root, or CAP_BPF and CAP_PERFMON; BTF; x86_64), eBPF
-programs on kernel tracepoints count the calls instead and the program is
-never stopped; argument values (--args) need the ptrace engine. --engine
-auto uses eBPF when the kernel allows it, else ptrace, saying why.
+programs on kernel tracepoints count the calls instead, and with --args
+keep the same argument values in kernel maps; the program is never
+stopped. --engine auto uses eBPF when the kernel allows it, else ptrace,
+saying why.
+
+--pid PID records a running process and its descendants (those alive and
+those they start) until they have ended, --cgroup PATH every task of a
+cgroup v2 directory and the cgroups below it until it is empty; an
+interrupt ends either recording and writes the profile, leaving the
+processes running. Both need the eBPF engine (the default for them) and
+see only the calls made from the moment they start.
 
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
@@ -89,6 +97,8 @@ was not found.`,
 		Example: `  syscage record -o app.json -- ./app --serve
   syscage record --args -o curl.json -- curl -s https://example.org
   syscage record --default KILL_PROCESS -- make test
+  syscage record --pid 4242 -o app.json
+  syscage record --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json
   syscage record --from-log /var/log/audit/audit.log --exe /usr/bin/app --into app.json`,
 		Args: cmdArgs(func(c *cobra.Command, args []string) error {
 			if len(o.fromLog) > 0 {
@@ -99,6 +109,15 @@ was not found.`,
 			}
 			if o.exe != "" || o.comm != "" {
 				return errors.New("--exe and --comm go with --from-log")
+			}
+			if o.pid != 0 || o.cgroup != "" {
+				switch {
+				case o.pid != 0 && o.cgroup != "":
+					return errors.New("--pid and --cgroup exclude each other")
+				case len(args) > 0:
+					return fmt.Errorf("--pid and --cgroup record what runs already; drop %q", args[0])
+				}
+				return nil
 			}
 			return cobra.MinimumNArgs(1)(c, args)
 		}),
@@ -111,6 +130,7 @@ was not found.`,
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
+			o.engineSet = c.Flags().Changed("engine")
 			return runRecord(e, o, args)
 		},
 	}
@@ -121,7 +141,9 @@ was not found.`,
 	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
-	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --args or --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine)")
+	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
@@ -149,6 +171,13 @@ func newRecordHelperCmd(e *env) *cobra.Command {
 func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
+	}
+	attach := o.pid != 0 || o.cgroup != ""
+	switch {
+	case o.pid != 0:
+		argv = []string{"pid-" + strconv.Itoa(o.pid)}
+	case o.cgroup != "":
+		argv = []string{"cgroup-" + filepath.Base(filepath.Clean(o.cgroup))}
 	}
 	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
@@ -181,25 +210,10 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var untraced atomic.Bool
-	fwd := make(chan os.Signal, 8)
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				if untraced.Load() {
-					cancel()
-					continue
-				}
-				select {
-				case fwd <- s:
-				default:
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	fwd, untraced := record.Relay(ctx, cancel, sigs)
+	if attach {
+		untraced() // an attached tree is not ours: a signal ends the recording
+	}
 	var known *profile.Profile
 	if o.into != "" {
 		host, _ := parseArchFlag("")
@@ -219,9 +233,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Stderr:  fileOr(e.stderr, os.Stderr),
 		Signals: fwd,
 		OnUntraced: func(tids []int) {
-			untraced.Store(true)
+			untraced()
 			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
 		},
+	}
+	if attach {
+		what := fmt.Sprintf("process %d and its descendants", o.pid)
+		if o.cgroup != "" {
+			what = "the tasks of cgroup " + o.cgroup
+		}
+		ro.OnRecording = func() {
+			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
+		}
 	}
 	run, err := recordEngine(e, o)
 	if err != nil {
@@ -272,7 +295,10 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost}
+		if rec.Partial {
+			r.Partial = rec.Reason
+		}
 		if err := writeJSON(e.stderr, r); err != nil {
 			return withCode(ExitFailure, err)
 		}
@@ -284,16 +310,15 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
 		}
 	}
-	code := res.ExitCode
+	code := res.ExitStatus()
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
-		code = 128 + int(res.Signal)
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], unix.SignalString(res.Signal))
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
 	}
 	if rec.Partial {
-		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what the program did until then\n", rec.Reason)
+		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what was recorded, which may not be all\n", rec.Reason)
 	}
 	if code != 0 {
 		return silentExit(code) // the program's status, as strace exits
@@ -327,11 +352,30 @@ func fileOr(w any, def *os.File) *os.File {
 // recordEngine picks the engine --engine names; with auto, it says on
 // stderr why it falls back to ptrace.
 func recordEngine(e *env, o recordOptions) (func(context.Context, []string, record.Options) (*record.Result, error), error) {
+	if o.pid != 0 || o.cgroup != "" {
+		flag := "--pid"
+		if o.cgroup != "" {
+			flag = "--cgroup"
+		}
+		switch {
+		case o.stops:
+			return nil, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
+		case o.engineSet && o.engine == "ptrace":
+			return nil, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
+		case o.engineSet && o.engine != "ebpf" && o.engine != "auto":
+			return nil, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
+		}
+		if o.cgroup != "" {
+			return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
+				return recebpf.AttachCgroup(ctx, o.cgroup, ro)
+			}, nil
+		}
+		return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
+			return recebpf.AttachPID(ctx, o.pid, ro)
+		}, nil
+	}
 	need := ""
-	switch {
-	case o.args:
-		need = "--args"
-	case o.stops:
+	if o.stops {
 		need = "--stops"
 	}
 	switch o.engine {

@@ -604,7 +604,7 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 				}
 			}
 		}
-		for _, group := range condGroups(r.Conds) {
+		for _, group := range profile.Conjunctions(r.Conds) {
 			for _, name := range r.Names {
 				fmt.Fprintf(&b, "%s %s", name, lxcAction(act))
 				for _, c := range group {
@@ -619,23 +619,6 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		return nil, losses, &profile.LossError{Format: "lxc", Losses: losses}
 	}
 	return b.Bytes(), losses, nil
-}
-
-// condGroups splits conditions as runc does: one rule when the argument
-// indices are distinct, else one rule per condition.
-func condGroups(cs []profile.Cond) [][]profile.Cond {
-	seen := map[uint8]bool{}
-	for _, c := range cs {
-		if seen[c.Arg] {
-			out := make([][]profile.Cond, len(cs))
-			for i, c := range cs {
-				out[i] = []profile.Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]profile.Cond{cs}
 }
 
 func formatCond(c profile.Cond) string {
@@ -745,4 +728,39 @@ func archNames(as []arch.Arch) string {
 		s = append(s, a.String())
 	}
 	return strings.Join(s, "+")
+}
+
+// Widen returns p with its architectures widened to what an LXC policy
+// covers on the host p is for (its first architecture: x86_64 with x86
+// and x32, ...), when p covers part of that: LXC applies a policy to all
+// of them, so the names p allows are then allowed on the others too. It
+// returns the ABIs added (none: p itself).
+func Widen(p *profile.Profile) (*profile.Profile, []arch.Arch) {
+	if len(p.Arches) == 0 {
+		return p, nil
+	}
+	for _, m := range ArchMap {
+		if m.Arch != p.Arches[0] {
+			continue
+		}
+		all := append([]arch.Arch{m.Arch}, m.Sub...)
+		for _, a := range p.Arches {
+			if !slices.Contains(all, a) {
+				return p, nil
+			}
+		}
+		var extra []arch.Arch
+		for _, a := range all {
+			if !slices.Contains(p.Arches, a) {
+				extra = append(extra, a)
+			}
+		}
+		if len(extra) == 0 {
+			return p, nil
+		}
+		q := p.Clone()
+		q.Arches = all
+		return q, extra
+	}
+	return p, nil
 }

@@ -17,13 +17,25 @@ import (
 	"github.com/syscage/syscage/record"
 )
 
-var benchCount = flag.Int("ebpf.count", 200000, "bytes dd copies one at a time per run in BenchmarkEngines")
+var benchCount = flag.Int("ebpf.count", 200000, "bytes each workload of BenchmarkEngines reads one at a time per run")
+
+// pyReads reads argv[1] bytes of /dev/zero one at a time and reports the
+// time of its loop as dd does.
+const pyReads = `import os, sys, time
+n = int(sys.argv[1])
+f = os.open("/dev/zero", os.O_RDONLY)
+t = time.perf_counter()
+for _ in range(n):
+    os.read(f, 1)
+sys.stderr.write(", %f s, \n" % (time.perf_counter() - t))
+`
 
 // ddTime matches the time dd reports for its copy loop ("..., 0.25 s, ...").
 var ddTime = regexp.MustCompile(`, ([0-9.e-]+) s, `)
 
-// BenchmarkEngines runs dd bs=1 (two system calls per byte) five ways in
-// each iteration, side by side: unrecorded, under the eBPF engine, under
+// BenchmarkEngines runs a workload of one-byte system calls, dd bs=1
+// (a read and a write per byte) and a Python loop of os.read(fd, 1) of
+// /dev/zero, five ways in each iteration, side by side: unrecorded, under the eBPF engine, under
 // the ptrace engine (its seccomp listener), under strace -f, and
 // unrecorded while the eBPF engine records another program ("host": what
 // the attached tracepoints cost every other process). It reports
@@ -34,9 +46,18 @@ var ddTime = regexp.MustCompile(`, ([0-9.e-]+) s, `)
 //	go test -run - -bench Engines -benchtime 3x ./record/ebpf
 func BenchmarkEngines(b *testing.B) {
 	needEngine(b)
+	b.Run("dd", func(b *testing.B) {
+		dd := testenv.Tool(b, "dd", "coreutils")
+		benchEngines(b, []string{dd, "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + strconv.Itoa(*benchCount)})
+	})
+	b.Run("python", func(b *testing.B) {
+		py := testenv.Tool(b, "python3", "python3")
+		benchEngines(b, []string{py, "-c", pyReads, strconv.Itoa(*benchCount)})
+	})
+}
+
+func benchEngines(b *testing.B, argv []string) {
 	strace := testenv.Tool(b, "strace", "strace")
-	dd := testenv.Tool(b, "dd", "coreutils")
-	argv := []string{dd, "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + strconv.Itoa(*benchCount)}
 	helper := []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
 	var wall, loop [5]time.Duration
 	run := func(i int, f func(stderr *os.File) error) {
@@ -53,7 +74,7 @@ func BenchmarkEngines(b *testing.B) {
 		out, _ := os.ReadFile(errf.Name())
 		m := ddTime.FindSubmatch(out)
 		if m == nil {
-			b.Fatalf("no time in dd's output %q", out)
+			b.Fatalf("no time in the output %q", out)
 		}
 		s, err := strconv.ParseFloat(string(m[1]), 64)
 		if err != nil {

@@ -17,6 +17,10 @@ type offsets struct {
 	signal int32 // task_struct.signal
 	live   int32 // signal_struct.live (atomic_t, its counter first)
 	status int32 // task_struct.thread_info.status
+	// regs64 and regs32 are the offsets in struct pt_regs of the
+	// registers that carry the six arguments of a system call: di, si,
+	// dx, r10, r8, r9 (x86_64 and x32) and bx, cx, dx, si, di, bp (i386).
+	regs64, regs32 [6]int32
 }
 
 // kernelOffsets reads the offsets from the running kernel's BTF, once:
@@ -36,11 +40,14 @@ func readKernelOffsets() (offsets, error) {
 
 func offsetsFrom(spec *btf.Spec) (offsets, error) {
 	var o offsets
-	var task, signal *btf.Struct
+	var task, signal, regs *btf.Struct
 	if err := spec.TypeByName("task_struct", &task); err != nil {
 		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
 	}
 	if err := spec.TypeByName("signal_struct", &signal); err != nil {
+		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+	}
+	if err := spec.TypeByName("pt_regs", &regs); err != nil {
 		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
 	}
 	var err error
@@ -65,6 +72,12 @@ func offsetsFrom(spec *btf.Spec) (offsets, error) {
 	o.signal = field(task, "signal")
 	o.live = field(signal, "live")
 	o.status = field(task, "thread_info", "status")
+	for i, r := range []string{"di", "si", "dx", "r10", "r8", "r9"} {
+		o.regs64[i] = field(regs, r)
+	}
+	for i, r := range []string{"bx", "cx", "dx", "si", "di", "bp"} {
+		o.regs32[i] = field(regs, r)
+	}
 	return o, err
 }
 

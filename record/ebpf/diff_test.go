@@ -4,6 +4,7 @@ package ebpf
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,55 +27,108 @@ func buildTree(t *testing.T) string {
 	return bin
 }
 
-// names returns the calls of r per ABI.
-func names(r *record.Recording) map[arch.Arch][]string {
+// calls returns the calls of r per ABI, with their argument values (as
+// text) when args.
+func calls(r *record.Recording, args bool) map[arch.Arch][]string {
 	m := map[arch.Arch][]string{}
 	for _, c := range r.Calls() {
-		m[c.Arch] = append(m[c.Arch], c.Name)
+		s := c.Name
+		if args {
+			s = fmt.Sprintf("%s%v%v", c.Name, c.ArgIndexes, c.Values)
+		}
+		m[c.Arch] = append(m[c.Arch], s)
 	}
 	return m
 }
 
 // TestSameAsPtrace records one multi-process workload with both engines:
-// the calls per ABI must be the same.
+// the calls per ABI must be the same, and with Args the values of their
+// checked arguments too.
 func TestSameAsPtrace(t *testing.T) {
 	needEngine(t)
 	bin := buildTree(t)
-	o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}}
-	pres, err := record.Run(context.Background(), []string{bin}, o)
-	if err != nil {
-		t.Fatalf("ptrace engine: %v", err)
-	}
-	eres, err := Run(context.Background(), []string{bin}, o)
-	if err != nil {
-		t.Fatalf("eBPF engine: %v", err)
-	}
-	if eres.ExitCode != 0 || pres.ExitCode != 0 {
-		t.Fatalf("exit codes: eBPF %d, ptrace %d; want 0", eres.ExitCode, pres.ExitCode)
-	}
-	if eres.Recording.Partial {
-		t.Errorf("eBPF recording partial: %s", eres.Recording.Reason)
-	}
-	pn, en := names(pres.Recording), names(eres.Recording)
-	for _, a := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
-		for _, n := range pn[a] {
-			if !slices.Contains(en[a], n) {
-				t.Errorf("%s %s: recorded by ptrace, not by eBPF", a, n)
+	for _, args := range []bool{false, true} {
+		t.Run(fmt.Sprintf("args=%v", args), func(t *testing.T) {
+			o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
+			pres, err := record.Run(context.Background(), []string{bin}, o)
+			if err != nil {
+				t.Fatalf("ptrace engine: %v", err)
 			}
-		}
-		for _, n := range en[a] {
-			if !slices.Contains(pn[a], n) {
-				t.Errorf("%s %s: recorded by eBPF, not by ptrace", a, n)
+			eres, err := Run(context.Background(), []string{bin}, o)
+			if err != nil {
+				t.Fatalf("eBPF engine: %v", err)
 			}
-		}
+			if eres.ExitCode != 0 || pres.ExitCode != 0 {
+				t.Fatalf("exit codes: eBPF %d, ptrace %d; want 0", eres.ExitCode, pres.ExitCode)
+			}
+			if eres.Recording.Partial {
+				t.Errorf("eBPF recording partial: %s", eres.Recording.Reason)
+			}
+			pn, en := calls(pres.Recording, args), calls(eres.Recording, args)
+			for _, a := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
+				for _, n := range pn[a] {
+					if !slices.Contains(en[a], n) {
+						t.Errorf("%s %s: recorded by ptrace, not by eBPF", a, n)
+					}
+				}
+				for _, n := range en[a] {
+					if !slices.Contains(pn[a], n) {
+						t.Errorf("%s %s: recorded by eBPF, not by ptrace", a, n)
+					}
+				}
+			}
+			// Each part of the tree shows.
+			names := calls(eres.Recording, false)[arch.X86_64]
+			for _, n := range []string{"getcwd", "uname", "sysinfo", "vfork", "pipe2", "execve", "futex", "prctl", "personality"} {
+				if !slices.Contains(names, n) {
+					t.Errorf("eBPF engine missed %s: %v", n, names)
+				}
+			}
+			if args {
+				want := []string{
+					"socket[0 1][[1 524290] [2 1]]", // AF_UNIX SOCK_DGRAM|SOCK_CLOEXEC, AF_INET SOCK_STREAM
+					"personality[0][[4294967295]]",
+					"prctl[][]", // more options than a recording keeps: any
+				}
+				for _, w := range want {
+					if !slices.Contains(en[arch.X86_64], w) {
+						t.Errorf("eBPF engine: no %s", w)
+					}
+				}
+			}
+			if t.Failed() {
+				t.Logf("ptrace: %v\neBPF:   %v", pn, en)
+			}
+		})
 	}
-	// Each part of the tree shows.
-	for _, n := range []string{"getcwd", "uname", "sysinfo", "vfork", "pipe2", "execve", "futex"} {
-		if !slices.Contains(en[arch.X86_64], n) {
-			t.Errorf("eBPF engine missed %s: %v", n, en[arch.X86_64])
-		}
+}
+
+// TestSameAsPtraceI386: an i386 program (socketcall(SYS_SOCKET) among its
+// calls) records the same with both engines, with and without Args.
+func TestSameAsPtraceI386(t *testing.T) {
+	needEngine(t)
+	testenv.NeedI386(t)
+	cc := testenv.Tool(t, "gcc", "gcc")
+	bin := filepath.Join(t.TempDir(), "compat32")
+	if out, err := exec.Command(cc, "-m32", "-static", "-o", bin, "../testdata/compat32.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
 	}
-	if t.Failed() {
-		t.Logf("ptrace: %v\neBPF:   %v", pn, en)
+	for _, args := range []bool{false, true} {
+		o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
+		pres, err := record.Run(context.Background(), []string{bin}, o)
+		if err != nil {
+			t.Fatalf("ptrace engine: %v", err)
+		}
+		eres, err := Run(context.Background(), []string{bin}, o)
+		if err != nil {
+			t.Fatalf("eBPF engine: %v", err)
+		}
+		pn, en := calls(pres.Recording, args), calls(eres.Recording, args)
+		if fmt.Sprint(pn) != fmt.Sprint(en) {
+			t.Errorf("args=%v:\nptrace %v\neBPF   %v", args, pn, en)
+		}
+		if !eres.Recording.Has(arch.X86, "socket") || eres.Recording.Has(arch.X86, "socketcall") {
+			t.Errorf("args=%v: socketcall(SYS_SOCKET) not recorded as socket: %v", args, en)
+		}
 	}
 }

@@ -7,13 +7,27 @@
 // offsets the kernel's BTF gives. A raw tracepoint on sys_enter counts
 // calls per (ABI, number) in a per-CPU array, telling x86_64, i386
 // (TS_COMPAT in thread_info.status) and x32 (__X32_SYSCALL_BIT in the
-// number) apart; the raw tracepoints sched_process_fork and
-// sched_process_exit keep the set of thread groups of the tree and the
-// number still alive, and sched_process_exec marks the moment the helper
-// has become the target (its execve counts, the calls its other threads
-// make meanwhile do not). The counts are read, not drained, once the last
-// thread group of the tree has ended, and every loss (a fork into a full
-// map, a field that could not be read) makes the recording Partial.
+// number) apart. The tree is a bitmap with a bit for every possible
+// thread group id (an mmapable array map, so it never fills up): a call
+// of a task outside the tree costs one inlined array lookup. The raw
+// tracepoints sched_process_fork and sched_process_exit set and clear
+// bits with atomic fetch operations, counting the thread groups still
+// alive exactly once each, and sched_process_exec marks the moment the
+// helper has become the target (its execve counts, the calls its other
+// threads make meanwhile do not). AttachPID enters a running tree into
+// the bitmap, AttachCgroup records the tasks of a cgroup instead.
+//
+// i386's socketcall and ipc count as the sub-call their first argument
+// selects. With Options.Args, the arguments record.ArgIndexes names are
+// read from the task's pt_regs (offsets from BTF) and kept as a set of
+// (call, values) in a hash map sized for the worst case, at most
+// record.MaxValues+1 per call (a per-call count of distinct values stops
+// the inserts beyond).
+//
+// The maps are read, not drained, once the last thread group of the tree
+// has ended. Every loss counter (kernel reads that failed, argument
+// values not kept, program runs the kernel skipped) is in
+// Recording.Lost, and any loss makes the recording Partial.
 //
 // The engine needs Linux on x86_64 with BTF (/sys/kernel/btf/vmlinux),
 // CAP_BPF and CAP_PERFMON (or root), and no kernel lockdown in

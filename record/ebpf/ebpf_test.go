@@ -3,14 +3,20 @@
 package ebpf
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	cebpf "github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
@@ -96,7 +102,7 @@ func TestHelperThreadsNotRecorded(t *testing.T) {
 
 func TestABIs(t *testing.T) {
 	needEngine(t)
-	res := recordCmd(t, []string{os.Args[0]}, workloadEnv+"=x32")
+	res := recordCmd(t, []string{os.Args[0]}, testenv.Env("x32"))
 	for _, c := range res.Recording.Calls() {
 		if c.Arch == arch.X32 && (c.Name != "getpid" || c.Count != 1) {
 			t.Errorf("x32 %s %d times, want only getpid once", c.Name, c.Count)
@@ -105,26 +111,36 @@ func TestABIs(t *testing.T) {
 	if !res.Recording.Has(arch.X32, "getpid") {
 		t.Errorf("x32 getpid not recorded: %v", res.Recording.Calls())
 	}
-	res = recordCmd(t, []string{os.Args[0]}, workloadEnv+"=beyond")
+	res = recordCmd(t, []string{os.Args[0]}, testenv.Env("beyond"))
 	if !slices.Contains(res.Recording.Unknown, "x86_64:>1023") {
 		t.Errorf("syscall 5000 not in Unknown %v", res.Recording.Unknown)
 	}
 }
 
-// TestLossMarksPartial: forks the tgid map has no room for make the
-// recording partial.
+// TestLossMarksPartial: argument values the values map has no room for
+// make the recording partial, and every call with checked arguments
+// allows any value (the values kept may not be all).
 func TestLossMarksPartial(t *testing.T) {
 	needEngine(t)
-	defer func(n uint32) { maxTgids = n }(maxTgids)
-	maxTgids = 2
-	res, err := Run(context.Background(), []string{"sh", "-c", "true & true & true & wait"}, record.Options{
+	defer func(n uint32) { valuesLimit = n }(valuesLimit)
+	valuesLimit = 1
+	res, err := Run(context.Background(), []string{"sh", "-c", "true & wait"}, record.Options{
 		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Args:   true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "forks were not followed") {
-		t.Errorf("partial %v (%q), want partial for lost forks", res.Recording.Partial, res.Recording.Reason)
+	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "argument values were not kept") {
+		t.Errorf("partial %v (%q), want partial for lost values", res.Recording.Partial, res.Recording.Reason)
+	}
+	for _, c := range res.Recording.Calls() {
+		if c.Values != nil {
+			t.Errorf("%s: values %v kept, want any value", c.Name, c.Values)
+		}
+	}
+	if !slices.ContainsFunc(res.Recording.Lost, func(l record.Loss) bool { return l.Count > 0 }) {
+		t.Errorf("no loss counted: %+v", res.Recording.Lost)
 	}
 }
 
@@ -211,5 +227,152 @@ func TestSignals(t *testing.T) {
 	}
 	if got.res.Recording.Partial {
 		t.Errorf("partial (%s), but the signal was forwarded, not a crash", got.res.Recording.Reason)
+	}
+}
+
+// TestArgSpec: the argspec map names, per slot, the registers of the
+// arguments record.ArgIndexes names, in each ABI's calling convention.
+func TestArgSpec(t *testing.T) {
+	var o offsets
+	for i := range 6 {
+		o.regs64[i] = int32(100 + 8*i)
+		o.regs32[i] = int32(200 + 8*i)
+	}
+	spec := argSpec(o)
+	nr := func(a arch.Arch, name string) uint32 {
+		n, ok := a.SyscallNumber(name)
+		if !ok {
+			t.Fatalf("%s has no %s", a, name)
+		}
+		return n &^ x32SyscallBit
+	}
+	for _, c := range []struct {
+		abi  int
+		a    arch.Arch
+		name string
+		want uint32
+	}{
+		{abiX86_64, arch.X86_64, "socket", 101 | 109<<16},
+		{abiX86_64, arch.X86_64, "clone", 101},
+		{abiX86_64, arch.X86_64, "mmap", 117},
+		{abiX32, arch.X32, "socket", 101 | 109<<16},
+		{abiI386, arch.X86, "socket", 201 | 209<<16}, // the direct call (since Linux 4.3)
+		{abiI386, arch.X86, "mmap2", 217},
+		{abiI386, arch.X86, "mmap", 0}, // old_mmap: one pointer
+		{abiI386, arch.X86, "socketcall", 0},
+		{abiX86_64, arch.X86_64, "read", 0},
+	} {
+		if got := spec[uint32(c.abi)*slots+nr(c.a, c.name)]; got != c.want {
+			t.Errorf("%s %s: spec %#x, want %#x", c.a, c.name, got, c.want)
+		}
+	}
+}
+
+// TestDecodeI386: what the sys_enter program leaves in the maps for i386
+// (this kernel may not run i386 programs, so the maps are filled here)
+// reads as the ptrace engine records it: socketcall and ipc as their
+// sub-calls (the multiplexer when the call selects none), and value sets
+// of 32-bit calls.
+func TestDecodeI386(t *testing.T) {
+	needEngine(t)
+	e, err := load(config{args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	cpus, err := cebpf.PossibleCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(slot uint32, n uint64) {
+		v := make([]uint64, cpus)
+		v[0] = n
+		if err := e.counts.Update(slot, v, cebpf.UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mmap2, _ := arch.X86.SyscallNumber("mmap2")
+	count(socketBase+3, 2)        // connect
+	count(ipcBase+23, 1)          // shmget
+	count(abiI386*slots+nrIPC, 1) // ipc with a call beyond the sub-call slots
+	count(abiI386*slots+mmap2, 3) // mmap2 with two prot values
+	slot := uint32(abiI386*slots + mmap2)
+	for _, prot := range []uint64{1, 3} {
+		if err := e.values.Update(valueKey{Slot: slot, V: [2]uint64{prot}}, uint32(1), cebpf.UpdateNoExist); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.distinct.Update(slot, uint64(2), cebpf.UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.recording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := record.New(arch.X86_64)
+	want.Add(arch.X86, nrSocketcall, &[6]uint64{3}, true)
+	want.Add(arch.X86, nrSocketcall, &[6]uint64{3}, true)
+	want.Add(arch.X86, nrIPC, &[6]uint64{1<<16 | 23}, true)
+	want.Add(arch.X86, nrIPC, &[6]uint64{40}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 1}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 3}, true)
+	want.Add(arch.X86, mmap2, &[6]uint64{0, 0, 3}, true)
+	if got, want := fmt.Sprint(rec.Calls()), fmt.Sprint(want.Calls()); got != want {
+		t.Errorf("decoded %s\nwant    %s", got, want)
+	}
+}
+
+// TestAtomicOp: the members bitmap's atomic AND and OR reach the kernel
+// as such (an immediate of 0 would be an atomic add).
+func TestAtomicOp(t *testing.T) {
+	for _, c := range []struct {
+		op   asm.AtomicOp
+		imm  int64
+		want byte
+	}{{asm.AndAtomic, bpfAnd, 0x50}, {asm.OrAtomic, bpfOr, 0x40}} {
+		var b bytes.Buffer
+		if _, err := atomicOp(c.op, c.imm).Marshal(&b, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Bytes(); got[0] != 0xdb || got[4] != c.want {
+			t.Errorf("%v: % x, want opcode db and immediate %#x", c.op, got, c.want)
+		}
+	}
+}
+
+// TestFetchBit runs fetchBit in the kernel (BPF_PROG_TEST_RUN): it sets
+// and clears the tgid's bit and returns the bit before, which is how
+// exactly one end of a thread group is counted.
+func TestFetchBit(t *testing.T) {
+	needEngine(t)
+	m, err := cebpf.NewMap(&cebpf.MapSpec{Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for i, c := range []struct {
+		clear     bool
+		old, word uint64
+	}{{false, 0, 1 << 5}, {false, 1, 1 << 5}, {true, 1, 0}, {true, 0, 0}} {
+		insns := asm.Instructions{asm.StoreImm(asm.RFP, -4, 64+5, asm.Word)} // word 1, bit 5
+		insns = append(insns, fetchBit(m.FD(), -4, c.clear)...)
+		insns = append(insns, asm.Mov.Reg(asm.R0, asm.R1), asm.Return())
+		insns = append(insns, out...)
+		p, err := cebpf.NewProgram(&cebpf.ProgramSpec{Type: cebpf.RawTracepoint, License: "GPL", Instructions: insns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := p.Run(&cebpf.RunOptions{Context: make([]byte, 16)})
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w uint64
+		if err := m.Lookup(uint32(1), &w); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(old) != c.old || w != c.word {
+			t.Errorf("step %d (clear %v): bit before %d, word %#x; want %d, %#x", i, c.clear, old, w, c.old, c.word)
+		}
 	}
 }

@@ -19,3 +19,13 @@ func Available() error {
 func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
 	return nil, Available()
 }
+
+// AttachPID is not supported here; see Available.
+func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, error) {
+	return nil, Available()
+}
+
+// AttachCgroup is not supported here; see Available.
+func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.Result, error) {
+	return nil, Available()
+}

@@ -6,10 +6,16 @@ import (
 	"fmt"
 
 	"github.com/cilium/ebpf/asm"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/record"
 )
 
 // The ABIs the sys_enter program tells apart, as indexes of the counts
 // map: abi*slots+nr, with the last slot of each ABI for numbers beyond.
+// After them come the sub-calls of i386's socketcall and ipc:
+// socketBase+call and ipcBase+call, for calls below subSlots (a call
+// beyond counts as the multiplexer itself).
 const (
 	abiX86_64 = iota
 	abiI386
@@ -18,6 +24,11 @@ const (
 
 	slots  = 1025 // numbers 0..1023, then one for any number beyond
 	beyond = slots - 1
+
+	subSlots   = 32
+	socketBase = numABI * slots
+	ipcBase    = socketBase + subSlots
+	numSlots   = ipcBase + subSlots
 )
 
 // Kernel constants of x86_64 (arch/x86/include/asm).
@@ -26,23 +37,52 @@ const (
 	x32SyscallBit = 0x40000000 // __X32_SYSCALL_BIT
 	nrExecve      = 59
 	nrExecveat    = 322
+	nrSocketcall  = 102 // i386
+	nrIPC         = 117 // i386
 	eexist        = 17
 )
 
 // Indexes of the stats map.
 const (
-	statLive     = iota // thread groups of the tree that have not ended
-	statLostFork        // forks not followed: the tgid map was full
-	statReadErr         // kernel fields that could not be read
+	statLive      = iota // members the kernel saw start less those it saw end (Run keeps the count of those it added)
+	statReadErr          // kernel fields or arguments that could not be read
+	statLostValue        // argument values not kept: the values map was full
 	numStats
 )
 
-// Values of the tgid map.
+// States of the helper, in the pending map (its tgid, then its state).
 const (
-	statePending = 0 // the helper: only its execve of the target counts
-	stateExecing = 2 // the helper's execve runs: its other threads do not count
-	stateLive    = 1
+	statePending = 0 // only its execve of the target counts
+	stateExecing = 2 // its execve runs: its other threads do not count
+	stateLive    = 1 // it has executed the target: a member
 )
+
+// The members bitmap has a bit for every possible thread group id
+// (PID_MAX_LIMIT on 64-bit kernels), 64 to a word.
+const (
+	pidMaxLimit = 4 << 20
+	memberWords = pidMaxLimit / 64
+)
+
+// Which tasks the sys_enter program records.
+const (
+	byTgid   = iota // the thread groups of the tgid map
+	byCgroup        // the tasks of the cgroup in slot 0 of the cgroup map, and of its descendants
+)
+
+// fds are the descriptors of the maps the programs use; a map a
+// configuration does not use is 0.
+type fds struct {
+	counts, stats int
+	// members: the bitmap of the thread groups whose calls count
+	// (byTgid), the tree; pending: the helper's tgid and state.
+	members, pending int
+	// argspec (with --args): per slot, where its checked arguments are
+	// in pt_regs (see argSpec); distinct: per slot, the values kept;
+	// values: the set of (slot, values) seen.
+	argspec, distinct, values int
+	cgroup                    int
+}
 
 // progs are the instructions of the programs.
 type progs struct {
@@ -64,19 +104,79 @@ func incStat(stats int, idx int32, delta int32, label string) asm.Instructions {
 	}
 }
 
-// lookupTgid looks the calling task's thread group up in the tgid map:
-// R0 is its value or the program returns (label "out").
-func lookupTgid(tgids int) asm.Instructions {
+// memberWord looks up the word of the members bitmap of the tgid at the
+// stack offset tgid (the key goes to the stack offset key): R0 is the
+// word's address and R1 the tgid's bit (0 or 1), or the program returns.
+// It uses R0-R2.
+func memberWord(members int, tgid, key int16) asm.Instructions {
 	return asm.Instructions{
-		asm.FnGetCurrentPidTgid.Call(),
-		asm.RSh.Imm(asm.R0, 32),
-		asm.StoreMem(asm.RFP, -4, asm.R0, asm.Word),
-		asm.LoadMapPtr(asm.R1, tgids),
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, key, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, members),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
+		asm.Add.Imm(asm.R2, int32(key)),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R2, 63),
+		asm.RSh.Reg(asm.R1, asm.R2),
+		asm.And.Imm(asm.R1, 1),
 	}
+}
+
+// fetchBit sets (or clears) the bit in the members bitmap of the tgid at
+// the stack offset tgid, atomically: R1 is the bit before (0 or 1), or
+// the program returns. It uses R0-R2 and the stack word at -32.
+func fetchBit(members int, tgid int16, clear bool) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, -32, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, members),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -32),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R1, 63),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.LSh.Reg(asm.R2, asm.R1),
+	}
+	if clear {
+		insns = append(insns,
+			asm.Xor.Imm(asm.R2, -1),
+			atomicOp(asm.FetchAnd, bpfAnd|bpfFetch),
+		)
+	} else {
+		insns = append(insns, atomicOp(asm.FetchOr, bpfOr|bpfFetch))
+	}
+	// R2 is the word before.
+	return append(insns,
+		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R1, 63),
+		asm.RSh.Reg(asm.R2, asm.R1),
+		asm.And.Imm(asm.R2, 1),
+		asm.Mov.Reg(asm.R1, asm.R2),
+	)
+}
+
+// The atomic operations' codes in the immediate (BPF_AND, BPF_OR).
+const (
+	bpfAnd   = 0x50
+	bpfOr    = 0x40
+	bpfFetch = 0x01 // BPF_FETCH: the source register gets the old value
+)
+
+// atomicOp is "R2 = atomic_fetch_op((u64 *)(R0 + 0), R2)" (or without
+// the fetch "lock *(u64 *)(R0 + 0) op= R2"). cilium/ebpf's asm (v0.22)
+// encodes AtomicOp.Mem with an immediate of 0, which the kernel reads as
+// an atomic add: the immediate is set here.
+func atomicOp(op asm.AtomicOp, imm int64) asm.Instruction {
+	ins := op.Mem(asm.R0, asm.R2, asm.DWord, 0)
+	ins.Constant = imm
+	return ins
 }
 
 // readKernel copies size bytes at R3+off into the stack at dst; on a
@@ -99,34 +199,85 @@ var out = asm.Instructions{
 	asm.Return(),
 }
 
-func buildProgs(o offsets, tgids, counts, stats int) progs {
+// valueKey is the key of the values map: a slot and the values of its
+// checked arguments (the second 0 for a call with one).
+type valueKey struct {
+	Slot uint32
+	_    uint32
+	V    [2]uint64
+}
+
+// The stack of the sys_enter program.
+const (
+	fpTgid = -4  // u32: the tgid looked up
+	fpSlot = -12 // u32: the slot of the call
+	fpWord = -16 // u32: the tgid's word in the members bitmap, or 0
+	fpArg0 = -24 // u64: the first argument (socketcall, ipc)
+	fpSpec = -28 // u32: the argspec of the slot
+	fpKey  = -56 // valueKey
+	fpOne  = -60 // u32: the value stored in the values map
+)
+
+func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	var p progs
 
 	// sys_enter(struct pt_regs *regs, long id): count the call of a
-	// task of the tree under its ABI and number.
-	p.sysEnter = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.sysEnter = append(p.sysEnter, lookupTgid(tgids)...)
+	// task the recording follows under its ABI and number (R9 the ABI,
+	// R8 the number, R7 the slot).
+	// R9 is the task until the ABI is known: a pointer the verifier
+	// knows the type of (BTF), read with plain loads that the kernel
+	// guards, not helper calls.
+	p.sysEnter = asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+	}
+	switch mode {
+	case byTgid:
+		// The bit of the thread group in the members bitmap: one
+		// inlined array lookup, all that a call of a task outside the
+		// tree costs.
+		p.sysEnter = append(p.sysEnter,
+			asm.LoadMem(asm.R7, asm.R9, int16(o.tgid), asm.Word),
+			asm.StoreMem(asm.RFP, fpTgid, asm.R7, asm.Word),
+		)
+		p.sysEnter = append(p.sysEnter, memberWord(m.members, fpTgid, fpWord)...)
+		p.sysEnter = append(p.sysEnter,
+			asm.JNE.Imm(asm.R1, 0, "live"),
+			// Not a member: the helper, waiting to execute the target?
+			asm.StoreImm(asm.RFP, fpWord, 0, asm.Word),
+			asm.LoadMapPtr(asm.R1, m.pending),
+			asm.Mov.Reg(asm.R2, asm.RFP),
+			asm.Add.Imm(asm.R2, fpWord),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+			asm.JNE.Reg(asm.R1, asm.R7, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
+			asm.JNE.Imm(asm.R1, statePending, "out"),
+			// The helper is recorded from the execve that starts the
+			// target (the helper is a native program); the calls its
+			// other threads make until the exec has replaced them are
+			// not the target's (sched_process_exec makes it a member).
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
+			asm.JEq.Imm(asm.R8, nrExecve, "exec"),
+			asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
+			asm.Ja.Label("out"),
+			asm.StoreImm(asm.R0, 4, stateExecing, asm.Word).WithSymbol("exec"),
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("live"),
+		)
+	case byCgroup:
+		p.sysEnter = append(p.sysEnter,
+			asm.LoadMapPtr(asm.R1, m.cgroup),
+			asm.Mov.Imm(asm.R2, 0),
+			asm.FnCurrentTaskUnderCgroup.Call(),
+			asm.JNE.Imm(asm.R0, 1, "out"),
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord),
+		)
+	}
 	p.sysEnter = append(p.sysEnter,
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
-		asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
-		asm.JEq.Imm(asm.R1, stateLive, "live"),
-		asm.JNE.Imm(asm.R1, statePending, "out"),
-		// The helper is recorded from the execve that starts the
-		// target (the helper is a native program); the calls its
-		// other threads make until the exec has replaced them are
-		// not the target's (sched_process_exec ends stateExecing).
-		asm.JEq.Imm(asm.R8, nrExecve, "exec"),
-		asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
-		asm.Ja.Label("out"),
-		asm.StoreImm(asm.R7, 0, stateExecing, asm.Word).WithSymbol("exec"),
-		asm.Mov.Imm(asm.R9, abiX86_64).WithSymbol("live"),
-		asm.FnGetCurrentTask.Call(),
-		asm.Mov.Reg(asm.R3, asm.R0),
-	)
-	p.sysEnter = append(p.sysEnter, readKernel(stats, -8, 4, o.status, "status")...)
-	p.sysEnter = append(p.sysEnter,
-		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word).WithSymbol("status"),
+		asm.LoadMem(asm.R1, asm.R9, int16(o.status), asm.Word),
+		asm.Mov.Imm(asm.R9, abiX86_64),
 		asm.And.Imm(asm.R1, tsCompat),
 		asm.JEq.Imm(asm.R1, 0, "native"),
 		asm.Mov.Imm(asm.R9, abiI386),
@@ -138,89 +289,239 @@ func buildProgs(o offsets, tgids, counts, stats int) progs {
 		asm.And.Imm(asm.R8, ^x32SyscallBit),
 		asm.JLE.Imm(asm.R8, beyond-1, "slot").WithSymbol("index"), // unsigned: a negative id is beyond
 		asm.Mov.Imm(asm.R8, beyond),
-		asm.Mul.Imm(asm.R9, slots).WithSymbol("slot"),
-		asm.Add.Reg(asm.R9, asm.R8),
-		asm.StoreMem(asm.RFP, -12, asm.R9, asm.Word),
-		asm.LoadMapPtr(asm.R1, counts),
+		asm.Mov.Reg(asm.R7, asm.R9).WithSymbol("slot"),
+		asm.Mul.Imm(asm.R7, slots),
+		asm.Add.Reg(asm.R7, asm.R8),
+		// i386's socketcall and ipc count as the sub-call their first
+		// argument selects.
+		asm.JNE.Imm(asm.R9, abiI386, "count"),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "mux"),
+		asm.JNE.Imm(asm.R8, nrIPC, "count"),
+		asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord).WithSymbol("mux"), // regs
+	)
+	p.sysEnter = append(p.sysEnter, readKernel(m.stats, fpArg0, 8, o.regs32[0], "call")...)
+	p.sysEnter = append(p.sysEnter,
+		asm.LoadMem(asm.R1, asm.RFP, fpArg0, asm.DWord).WithSymbol("call"),
+		asm.Mov.Imm(asm.R2, socketBase),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "sub"),
+		asm.And.Imm(asm.R1, 0xffff), // the high half of ipc's is the version
+		asm.Mov.Imm(asm.R2, ipcBase),
+		asm.JGE.Imm(asm.R1, subSlots, "count").WithSymbol("sub"),
+		asm.Mov.Reg(asm.R7, asm.R2),
+		asm.Add.Reg(asm.R7, asm.R1),
+		asm.StoreMem(asm.RFP, fpSlot, asm.R7, asm.Word).WithSymbol("count"),
+		asm.LoadMapPtr(asm.R1, m.counts),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -12),
+		asm.Add.Imm(asm.R2, fpSlot),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.JEq.Imm(asm.R0, 0, "args"),
 		// A per-CPU slot: the program does not run twice at once on
 		// one CPU, so a plain increment is exact.
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.Add.Imm(asm.R1, 1),
 		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
 	)
+	if withArgs {
+		p.sysEnter = append(p.sysEnter, argValues(o, m)...)
+	} else {
+		p.sysEnter = append(p.sysEnter, asm.Ja.Label("out").WithSymbol("args"))
+	}
 	p.sysEnter = append(p.sysEnter, out...)
 
 	// sched_process_fork(struct task_struct *parent, struct task_struct
-	// *child): a new thread group of a tree's task joins the tree.
-	p.fork = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.fork = append(p.fork, lookupTgid(tgids)...)
+	// *child), in the parent: a new thread group of a member is a member.
+	p.fork = asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.LoadMem(asm.R1, asm.R0, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R1, asm.Word),
+	}
+	p.fork = append(p.fork, memberWord(m.members, -4, -16)...)
 	p.fork = append(p.fork,
-		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.JEq.Imm(asm.R1, 0, "out"),
 		asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), // child
 	)
-	p.fork = append(p.fork, readKernel(stats, -8, 4, o.tgid, "child")...)
+	p.fork = append(p.fork, readKernel(m.stats, -8, 4, o.tgid, "child")...)
 	p.fork = append(p.fork,
 		asm.LoadMem(asm.R1, asm.RFP, -4, asm.Word).WithSymbol("child"),
 		asm.LoadMem(asm.R2, asm.RFP, -8, asm.Word),
 		asm.JEq.Reg(asm.R1, asm.R2, "out"), // a thread
-		asm.LoadMapPtr(asm.R1, tgids),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -8),
-		asm.Mov.Reg(asm.R3, asm.R7), // the parent's state
-		asm.Mov.Imm(asm.R4, 1),      // BPF_NOEXIST
-		asm.FnMapUpdateElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "added"),
-		asm.JEq.Imm(asm.R0, -eexist, "out"),
 	)
-	p.fork = append(p.fork, incStat(stats, statLostFork, 1, "out")...)
-	p.fork = append(p.fork, asm.Ja.Label("out"))
-	added := incStat(stats, statLive, 1, "out")
-	added[0] = added[0].WithSymbol("added")
-	p.fork = append(p.fork, added...)
+	p.fork = append(p.fork, fetchBit(m.members, -8, false)...)
+	p.fork = append(p.fork, asm.JNE.Imm(asm.R1, 0, "out")) // a member already
+	p.fork = append(p.fork, incStat(m.stats, statLive, 1, "out")...)
 	p.fork = append(p.fork, out...)
 
 	// sched_process_exit(struct task_struct *task), task being the
-	// caller: when the last thread of a group of the tree ends
-	// (signal->live is 0), the group leaves the tree. Of threads ending
-	// at once, the one whose delete succeeds counts the end.
-	p.exit = asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)}
-	p.exit = append(p.exit, lookupTgid(tgids)...)
+	// caller: when the last thread of a member ends (signal->live is 0),
+	// the group leaves the tree. Of threads ending at once, the one that
+	// clears the bit counts the end.
+	p.exit = asm.Instructions{
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R9, asm.R0),
+		asm.LoadMem(asm.R1, asm.R9, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R1, asm.Word),
+	}
+	p.exit = append(p.exit, memberWord(m.members, -4, -16)...)
 	p.exit = append(p.exit,
-		asm.FnGetCurrentTask.Call(),
-		asm.Mov.Reg(asm.R3, asm.R0),
+		asm.JEq.Imm(asm.R1, 0, "out"),
+		asm.Mov.Reg(asm.R3, asm.R9),
 	)
-	p.exit = append(p.exit, readKernel(stats, -16, 8, o.signal, "signal")...)
+	p.exit = append(p.exit, readKernel(m.stats, -16, 8, o.signal, "signal")...)
 	p.exit = append(p.exit,
 		asm.LoadMem(asm.R3, asm.RFP, -16, asm.DWord).WithSymbol("signal"),
 	)
-	p.exit = append(p.exit, readKernel(stats, -8, 4, o.live, "live")...)
+	p.exit = append(p.exit, readKernel(m.stats, -8, 4, o.live, "live")...)
 	p.exit = append(p.exit,
 		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word).WithSymbol("live"),
 		asm.JNE.Imm(asm.R1, 0, "out"),
-		asm.LoadMapPtr(asm.R1, tgids),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -4),
-		asm.FnMapDeleteElem.Call(),
-		asm.JNE.Imm(asm.R0, 0, "out"),
 	)
-	p.exit = append(p.exit, incStat(stats, statLive, -1, "out")...)
+	p.exit = append(p.exit, fetchBit(m.members, -4, true)...)
+	p.exit = append(p.exit, asm.JEq.Imm(asm.R1, 0, "out")) // another thread ended it
+	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
 	p.exit = append(p.exit, out...)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other
-	// threads are gone; from now on every call counts.
-	p.exec = lookupTgid(tgids)
-	p.exec = append(p.exec,
+	// threads are gone; it is a member from now on.
+	p.exec = asm.Instructions{
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.LoadMem(asm.R7, asm.R0, int16(o.tgid), asm.Word),
+		asm.StoreMem(asm.RFP, -4, asm.R7, asm.Word),
+		asm.StoreImm(asm.RFP, -8, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.pending),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JNE.Reg(asm.R1, asm.R7, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
 		asm.JNE.Imm(asm.R1, stateExecing, "out"),
-		asm.StoreImm(asm.R0, 0, stateLive, asm.Word),
-	)
+		asm.StoreImm(asm.R0, 4, stateLive, asm.Word),
+	}
+	p.exec = append(p.exec, fetchBit(m.members, -4, false)...)
+	p.exec = append(p.exec, asm.JNE.Imm(asm.R1, 0, "out"))
+	p.exec = append(p.exec, incStat(m.stats, statLive, 1, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
+}
+
+// argValues keeps the values of the checked arguments of the call in
+// slot R7 (ABI R9): when the argspec map names registers for the slot and
+// the slot has not more than record.MaxValues distinct values yet, the
+// (slot, values) pair enters the values map, and a new one counts in the
+// distinct map. A value of a 32-bit ABI keeps its low half.
+func argValues(o offsets, m fds) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.argspec).WithSymbol("args"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JEq.Imm(asm.R1, 0, "out"),
+		asm.StoreMem(asm.RFP, fpSpec, asm.R1, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.distinct),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.JGT.Imm(asm.R1, record.MaxValues, "out"), // any value already
+		asm.StoreMem(asm.RFP, fpKey, asm.R7, asm.Word),
+		asm.StoreImm(asm.RFP, fpKey+4, 0, asm.Word),
+		asm.Mov.Imm(asm.R1, 0),
+		asm.StoreMem(asm.RFP, fpKey+8, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, fpKey+16, asm.R1, asm.DWord),
+	}
+	// Each argument: its pt_regs offset+1 in 16 bits of the spec, the
+	// first in the low ones (never 0).
+	for i, next := range []string{"arg1", "values"} {
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.RFP, fpSpec, asm.Word),
+			asm.RSh.Imm(asm.R1, int32(16*i)),
+			asm.And.Imm(asm.R1, 0xffff),
+			asm.JEq.Imm(asm.R1, 0, "values"),
+			asm.Add.Imm(asm.R1, -1),
+			asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs
+			asm.Add.Reg(asm.R3, asm.R1),
+		)
+		if i == 1 {
+			insns[len(insns)-7] = insns[len(insns)-7].WithSymbol("arg1")
+		}
+		insns = append(insns, readKernel(m.stats, fpKey+8+int16(8*i), 8, 0, next)...)
+	}
+	insns = append(insns,
+		asm.JEq.Imm(asm.R9, abiX86_64, "lookup").WithSymbol("values"),
+		asm.LoadMem(asm.R1, asm.RFP, fpKey+8, asm.DWord),
+		asm.Mov.Reg32(asm.R1, asm.R1),
+		asm.StoreMem(asm.RFP, fpKey+8, asm.R1, asm.DWord),
+		asm.LoadMem(asm.R1, asm.RFP, fpKey+16, asm.DWord),
+		asm.Mov.Reg32(asm.R1, asm.R1),
+		asm.StoreMem(asm.RFP, fpKey+16, asm.R1, asm.DWord),
+		asm.LoadMapPtr(asm.R1, m.values).WithSymbol("lookup"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpKey),
+		asm.FnMapLookupElem.Call(),
+		asm.JNE.Imm(asm.R0, 0, "out"), // seen
+		asm.StoreImm(asm.RFP, fpOne, 1, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.values),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpKey),
+		asm.Mov.Reg(asm.R3, asm.RFP),
+		asm.Add.Imm(asm.R3, fpOne),
+		asm.Mov.Imm(asm.R4, 1), // BPF_NOEXIST
+		asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "new"),
+		asm.JEq.Imm(asm.R0, -eexist, "out"), // another CPU added it
+	)
+	insns = append(insns, incStat(m.stats, statLostValue, 1, "out")...)
+	insns = append(insns,
+		asm.Ja.Label("out"),
+		asm.LoadMapPtr(asm.R1, m.distinct).WithSymbol("new"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
+	)
+	return insns
+}
+
+// argSpec returns the argspec map's values: for each slot of a call with
+// checked arguments (record.ArgIndexes), where they are in pt_regs, as
+// offset+1 of the first in the low 16 bits and of the second, if any, in
+// the high ones.
+func argSpec(o offsets) map[uint32]uint32 {
+	spec := map[uint32]uint32{}
+	for a, abi := range abis {
+		regs := o.regs64
+		if abi == arch.X86 {
+			regs = o.regs32
+		}
+		for nr := range uint32(beyond) {
+			n := nr
+			if abi == arch.X32 {
+				n |= x32SyscallBit
+			}
+			name, ok := abi.SyscallName(n)
+			if !ok {
+				continue
+			}
+			idx := record.ArgIndexes(abi, name)
+			if len(idx) == 0 || len(idx) > 2 {
+				continue
+			}
+			v := uint32(regs[idx[0]] + 1)
+			if len(idx) == 2 {
+				v |= uint32(regs[idx[1]]+1) << 16
+			}
+			spec[uint32(a)*slots+nr] = v
+		}
+	}
+	return spec
 }
 
 func (p progs) String() string {

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,15 +25,26 @@ import (
 	"github.com/syscage/syscage/record"
 )
 
-// maxTgids bounds the thread groups of one recorded tree alive at once; a
-// fork beyond it is a loss.
-var maxTgids uint32 = 65536
-
 // engine is the loaded maps and programs.
 type engine struct {
-	tgids, counts, stats *cebpf.Map
-	progs                []*cebpf.Program // in the order of tracepoints
-	links                []link.Link
+	cfg                                    config
+	counts, stats                          *cebpf.Map
+	argspec, distinct, values, cgroupArray *cebpf.Map
+	memberMap, pending                     *cebpf.Map
+	// bits is the members map, mapped into this process: Run sets
+	// and clears bits with atomic operations, as the programs do.
+	bits  []uint64
+	mem   []byte
+	progs []*cebpf.Program // in the order of tracepoints
+	links []link.Link
+}
+
+// config is what the programs record.
+type config struct {
+	mode int  // byTgid or byCgroup
+	args bool // record.Options.Args
+	// cgroup is an open cgroup v2 directory (byCgroup).
+	cgroup *os.File
 }
 
 var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit", "sched_process_exec"}
@@ -39,7 +53,7 @@ var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exi
 // an error wrapping ErrNotSupported, ErrPermission or ErrLockdown whose
 // text is a one-line reason.
 func Available() error {
-	e, err := load()
+	e, err := load(config{})
 	if err != nil {
 		return err
 	}
@@ -50,34 +64,91 @@ func Available() error {
 // initPidNS is the inode of the initial PID namespace (PROC_PID_INIT_INO).
 const initPidNS = 0xeffffffc
 
-func load() (_ *engine, err error) {
+func load(cfg config) (_ *engine, err error) {
 	// The programs see the host's process ids; a recorder in another PID
 	// namespace knows the tree by other ones.
 	var st syscall.Stat_t
-	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS {
+	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS && cfg.mode == byTgid {
 		return nil, fmt.Errorf("%w: syscage runs in a PID namespace of its own (the engine follows the host's process ids)", ErrNotSupported)
 	}
 	off, err := kernelOffsets()
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{}
+	// The sys_enter program loads the task's fields at their offsets
+	// directly (a 16-bit displacement).
+	if off.tgid > math.MaxInt16 || off.status > math.MaxInt16 {
+		return nil, fmt.Errorf("%w: task_struct.tgid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.status)
+	}
+	e := &engine{cfg: cfg}
 	defer func() {
 		if err != nil {
 			e.close()
 		}
 	}()
-	if e.tgids, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_tgids", Type: cebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: maxTgids}); err != nil {
-		return nil, loadError("create the tgid map", err)
+	newMap := func(what string, m **cebpf.Map, spec *cebpf.MapSpec) error {
+		var err error
+		if *m, err = cebpf.NewMap(spec); err != nil {
+			return loadError("create the "+what+" map", err)
+		}
+		return nil
 	}
-	if e.counts, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_counts", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: numABI * slots}); err != nil {
-		return nil, loadError("create the count map", err)
+	if err := newMap("count", &e.counts, &cebpf.MapSpec{Name: "syscage_counts", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: numSlots}); err != nil {
+		return nil, err
 	}
-	if e.stats, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_stats", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numStats}); err != nil {
-		return nil, loadError("create the stats map", err)
+	if err := newMap("stats", &e.stats, &cebpf.MapSpec{Name: "syscage_stats", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numStats}); err != nil {
+		return nil, err
 	}
-	p := buildProgs(off, e.tgids.FD(), e.counts.FD(), e.stats.FD())
-	for i, insns := range []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec} {
+	m := fds{counts: e.counts.FD(), stats: e.stats.FD()}
+	if cfg.mode == byTgid {
+		if err := newMap("members", &e.memberMap, &cebpf.MapSpec{Name: "syscage_members", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: memberWords, Flags: bpfFMmapable}); err != nil {
+			return nil, err
+		}
+		if err := newMap("pending", &e.pending, &cebpf.MapSpec{Name: "syscage_pending", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}); err != nil {
+			return nil, err
+		}
+		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
+			return nil, fmt.Errorf("%w: map the members bitmap: %v", ErrNotSupported, err)
+		}
+		m.members, m.pending = e.memberMap.FD(), e.pending.FD()
+	}
+	if cfg.args {
+		spec := argSpec(off)
+		if err := newMap("argspec", &e.argspec, &cebpf.MapSpec{Name: "syscage_argspec", Type: cebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: numSlots}); err != nil {
+			return nil, err
+		}
+		for k, v := range spec {
+			if err := e.argspec.Update(k, v, cebpf.UpdateAny); err != nil {
+				return nil, fmt.Errorf("fill the argspec map: %w", err)
+			}
+		}
+		if err := newMap("distinct", &e.distinct, &cebpf.MapSpec{Name: "syscage_distinct", Type: cebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: numSlots}); err != nil {
+			return nil, err
+		}
+		n, err := valuesSize(len(spec))
+		if err != nil {
+			return nil, err
+		}
+		if err := newMap("values", &e.values, &cebpf.MapSpec{Name: "syscage_values", Type: cebpf.Hash, KeySize: 24, ValueSize: 4, MaxEntries: n}); err != nil {
+			return nil, err
+		}
+		m.argspec, m.distinct, m.values = e.argspec.FD(), e.distinct.FD(), e.values.FD()
+	}
+	if cfg.mode == byCgroup {
+		if err := newMap("cgroup", &e.cgroupArray, &cebpf.MapSpec{Name: "syscage_cgroup", Type: cebpf.CGroupArray, KeySize: 4, ValueSize: 4, MaxEntries: 1}); err != nil {
+			return nil, err
+		}
+		if err := e.cgroupArray.Update(uint32(0), uint32(cfg.cgroup.Fd()), cebpf.UpdateAny); err != nil {
+			return nil, fmt.Errorf("%s is not a cgroup v2 directory: %w", cfg.cgroup.Name(), err)
+		}
+		m.cgroup = e.cgroupArray.FD()
+	}
+	p := buildProgs(off, cfg.mode, cfg.args, m)
+	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
+	if cfg.mode == byCgroup {
+		all = all[:1] // the cgroup, not the tree, says which tasks
+	}
+	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
 			Name:         "syscage_" + strings.TrimPrefix(tracepoints[i], "sched_"),
 			Type:         cebpf.RawTracepoint,
@@ -90,6 +161,24 @@ func load() (_ *engine, err error) {
 		e.progs = append(e.progs, prog)
 	}
 	return e, nil
+}
+
+// valuesLimit, when not 0, is the size of the values map (tests make it
+// too small).
+var valuesLimit uint32
+
+// valuesSize is the size of the values map for calls slots with checked
+// arguments: each keeps at most record.MaxValues+1 distinct values (the
+// last says "more"), plus one per CPU that may add one at the same time.
+func valuesSize(calls int) (uint32, error) {
+	if valuesLimit != 0 {
+		return valuesLimit, nil
+	}
+	cpus, err := cebpf.PossibleCPU()
+	if err != nil {
+		return 0, fmt.Errorf("count the CPUs: %w", err)
+	}
+	return uint32(calls * (record.MaxValues + 1 + cpus)), nil
 }
 
 // loadError names why the kernel refused: permission, lockdown, or else.
@@ -140,18 +229,43 @@ func (e *engine) attach() error {
 	return nil
 }
 
-func (e *engine) close() {
+// detach undoes attach.
+func (e *engine) detach() {
 	for _, l := range e.links {
 		l.Close()
 	}
+	e.links = nil
+}
+
+func (e *engine) close() {
+	e.detach()
 	for _, p := range e.progs {
 		p.Close()
 	}
-	for _, m := range []*cebpf.Map{e.tgids, e.counts, e.stats} {
+	if e.mem != nil {
+		unmapWords(e.mem)
+		e.mem, e.bits = nil, nil
+	}
+	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
 		if m != nil {
 			m.Close()
 		}
 	}
+}
+
+// enter makes thread group tgid a member: its calls count, and so do
+// those of the processes it starts. It reports whether tgid was not one
+// already.
+func (e *engine) enter(tgid uint32) bool {
+	bit := uint64(1) << (tgid % 64)
+	return atomic.OrUint64(&e.bits[tgid/64], bit)&bit == 0
+}
+
+// leave takes thread group tgid out of the tree, unless the kernel has
+// done so (it saw the group end): it reports whether it did.
+func (e *engine) leave(tgid uint32) bool {
+	bit := uint64(1) << (tgid % 64)
+	return atomic.AndUint64(&e.bits[tgid/64], ^bit)&bit != 0
 }
 
 func (e *engine) stat(i uint32) uint64 {
@@ -165,21 +279,19 @@ func (e *engine) stat(i uint32) uint64 {
 // Run starts argv and records what it and every thread, fork, vfork,
 // clone and program it executes do, from the execve of argv[0] until the
 // last thread group of the tree has ended, as record.Run does with
-// ptrace. Options.Args is not supported (ErrNotSupported); Known and
+// ptrace; with Options.Args it keeps the same argument values
+// (record.ArgIndexes, at most record.MaxValues per call). Known and
 // OnUntraced are ignored (every call is counted; no task leaves the
 // trace). Options.Signals go to the program, and once it has ended to
 // the processes of the tree left. The program is not stopped on any call.
 //
 // How: the recording helper (Options.Helper, as for record.Run) is
-// started; its process id enters the tgid map as pending before it may
+// started; its process id is the pending one before it may
 // execute the target, and its calls count from that execve on. Forks of
 // the tree join the map in the kernel before the child runs.
 func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("record: %w: no command", record.ErrNotFound)
-	}
-	if o.Args {
-		return nil, fmt.Errorf("record: %w: the eBPF engine does not record argument values yet (use the ptrace engine)", ErrNotSupported)
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -201,7 +313,7 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	e, err := load()
+	e, err := load(config{args: o.Args})
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -254,15 +366,10 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	}
 	// The helper waits for the gate to close; until its execve its
 	// calls are not counted.
-	if err := e.tgids.Update(uint32(pid), uint32(statePending), cebpf.UpdateNoExist); err != nil {
+	if err := e.pending.Update(uint32(0), [2]uint32{uint32(pid), statePending}, cebpf.UpdateAny); err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 		_, _ = syscall.Wait4(pid, nil, 0, nil)
 		return nil, fmt.Errorf("record: follow the helper: %w", err)
-	}
-	if err := e.stats.Update(uint32(statLive), uint64(1), cebpf.UpdateAny); err != nil {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_, _ = syscall.Wait4(pid, nil, 0, nil)
-		return nil, fmt.Errorf("record: %w", err)
 	}
 	_, err = gateW.Write([]byte{record.HelperNoFilter})
 	gateW.Close()
@@ -302,6 +409,9 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 	}
 	stop := func() {
 		done = nil
+		if leaderAlive {
+			_ = syscall.Kill(pid, o.Stop) // a member once it has executed the target
+		}
 		for _, t := range e.members() {
 			_ = syscall.Kill(int(t), o.Stop)
 		}
@@ -331,17 +441,11 @@ wait:
 	case ws.Signaled():
 		res.Signal = ws.Signal()
 	}
-	// A helper that ended before it entered the map (killed at once)
-	// was never seen to end.
-	var ended uint64
-	if err := e.tgids.Delete(uint32(pid)); err == nil {
-		ended = 1
-	}
 	// The rest of the tree: wait until the kernel has seen its last
 	// thread group end.
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for e.stat(statLive) > ended {
+	for int64(e.stat(statLive)) > 0 {
 		select {
 		case <-tick.C:
 		case <-done:
@@ -367,10 +471,13 @@ wait:
 // members returns the thread groups of the tree.
 func (e *engine) members() []uint32 {
 	var out []uint32
-	var k, v uint32
-	it := e.tgids.Iterate()
-	for it.Next(&k, &v) {
-		out = append(out, k)
+	for i := range e.bits {
+		w := atomic.LoadUint64(&e.bits[i])
+		for w != 0 {
+			b := uint32(bits.TrailingZeros64(w))
+			out = append(out, uint32(i)*64+b)
+			w &^= 1 << b
+		}
 	}
 	return out
 }
@@ -378,43 +485,104 @@ func (e *engine) members() []uint32 {
 // abis are the ABIs of the counts map, in its order.
 var abis = [numABI]arch.Arch{abiX86_64: arch.X86_64, abiI386: arch.X86, abiX32: arch.X32}
 
-// recording reads the counts (without clearing them) and the losses.
+// recording reads the counts and values (without clearing them) and the
+// losses.
 func (e *engine) recording() (*record.Recording, error) {
 	rec := record.New(arch.X86_64)
-	var perCPU []uint64
-	for a := range numABI {
-		for nr := range uint32(slots) {
-			if err := e.counts.Lookup(uint32(a*slots)+nr, &perCPU); err != nil {
-				return nil, fmt.Errorf("record: read the counts: %w", err)
+	lostValues := e.stat(statLostValue)
+	// The values seen per slot, and how many distinct ones each slot has.
+	vals := map[uint32][][]uint64{}
+	nargs := map[uint32]int{}
+	if e.values != nil {
+		var k valueKey
+		var one uint32
+		it := e.values.Iterate()
+		for it.Next(&k, &one) {
+			n, ok := nargs[k.Slot]
+			if !ok {
+				var spec uint32
+				if err := e.argspec.Lookup(k.Slot, &spec); err != nil {
+					return nil, fmt.Errorf("record: read the argument specs: %w", err)
+				}
+				n = 1
+				if spec>>16 != 0 {
+					n = 2
+				}
+				nargs[k.Slot] = n
 			}
-			var n uint64
-			for _, c := range perCPU {
-				n += c
-			}
-			if n == 0 {
-				continue
-			}
-			if nr == beyond {
-				rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:>%d", abis[a], beyond-1))
-				continue
-			}
-			if abis[a] == arch.X32 {
-				nr |= x32SyscallBit
-			}
-			rec.AddCount(abis[a], nr, n)
+			vals[k.Slot] = append(vals[k.Slot], []uint64{k.V[0], k.V[1]}[:n])
+		}
+		if err := it.Err(); err != nil {
+			return nil, fmt.Errorf("record: read the argument values: %w", err)
 		}
 	}
-	var loss []string
-	if n := e.stat(statLostFork); n > 0 {
-		loss = append(loss, fmt.Sprintf("%d forks were not followed (more than %d processes at once)", n, maxTgids))
+	var perCPU []uint64
+	for slot := range uint32(numSlots) {
+		if err := e.counts.Lookup(slot, &perCPU); err != nil {
+			return nil, fmt.Errorf("record: read the counts: %w", err)
+		}
+		var n uint64
+		for _, c := range perCPU {
+			n += c
+		}
+		if n == 0 {
+			continue
+		}
+		switch {
+		case slot >= ipcBase:
+			rec.AddSubcall(arch.X86, "ipc", slot-ipcBase, n)
+			continue
+		case slot >= socketBase:
+			rec.AddSubcall(arch.X86, "socketcall", slot-socketBase, n)
+			continue
+		}
+		a, nr := slot/slots, slot%slots
+		if nr == beyond {
+			rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:>%d", abis[a], beyond-1))
+			continue
+		}
+		if abis[a] == arch.X32 {
+			nr |= x32SyscallBit
+		}
+		if e.argspec == nil {
+			rec.AddCount(abis[a], nr, n)
+			continue
+		}
+		var spec uint32
+		if err := e.argspec.Lookup(slot, &spec); err != nil {
+			return nil, fmt.Errorf("record: read the argument specs: %w", err)
+		}
+		if spec == 0 {
+			rec.AddCount(abis[a], nr, n)
+			continue
+		}
+		var distinct uint64
+		if err := e.distinct.Lookup(slot, &distinct); err != nil {
+			return nil, fmt.Errorf("record: read the argument values: %w", err)
+		}
+		// Values not kept (a full map) might be any call's: every call
+		// then allows any value.
+		many := distinct > record.MaxValues || lostValues > 0
+		rec.AddValues(abis[a], nr, n, vals[slot], many)
 	}
-	if n := e.stat(statReadErr); n > 0 {
-		loss = append(loss, fmt.Sprintf("%d kernel reads failed", n))
+	// Every counter, zero or not: nothing lost is said, not assumed.
+	var loss []string
+	lost := func(what string, n uint64) {
+		rec.AddLoss(what, n)
+		if n > 0 {
+			loss = append(loss, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	lost("kernel reads failed", e.stat(statReadErr))
+	if e.values != nil {
+		lost("argument values were not kept", lostValues)
 	}
 	for i, p := range e.progs {
-		if st, err := p.Stats(); err == nil && st.RecursionMisses > 0 {
-			loss = append(loss, fmt.Sprintf("the kernel skipped the %s program %d times", tracepoints[i], st.RecursionMisses))
+		var n uint64
+		if st, err := p.Stats(); err == nil {
+			n = st.RecursionMisses
 		}
+		lost("runs of the "+tracepoints[i]+" program the kernel skipped", n)
 	}
 	if len(loss) > 0 {
 		rec.Partial = true

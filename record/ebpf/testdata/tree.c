@@ -8,6 +8,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -23,7 +26,7 @@ static void *thread(void *arg) {
 
 int main(int argc, char **argv) {
 	pthread_t t;
-	int w = 0, status;
+	int w = 0, status, i;
 	pid_t pid;
 
 	if (argc > 1) {
@@ -38,6 +41,14 @@ int main(int argc, char **argv) {
 	pthread_join(t, NULL);
 	/* futex whether or not the join had to wait */
 	syscall(SYS_futex, &w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+
+	/* argument values: two sockets, a personality query, and more
+	 * distinct prctl options than a recording keeps */
+	close(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	close(socket(AF_INET, SOCK_STREAM, 0));
+	personality(0xffffffff);
+	for (i = 0; i < 40; i++)
+		prctl(1000 + i, 0, 0, 0, 0);
 
 	pid = fork();
 	if (pid == 0) {
