@@ -272,6 +272,7 @@ func writeOrFail(e *env, path string, data []byte) error {
 	}
 	return nil
 }
+
 // hostSystemdVersion is the version `systemctl --version` prints, or
 // the oldest systemd whose names syscage knows.
 func hostSystemdVersion() int {
