@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/profile/spo"
+	"github.com/syscage/syscage/profile/systemd"
 )
 
 type convertOptions struct {
@@ -28,6 +30,7 @@ type convertOptions struct {
 	json       bool
 	harden     bool
 	wx         bool
+	systemdVer int
 	profileFlags
 }
 
@@ -85,6 +88,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
 	f.BoolVar(&o.wx, "wx", false, "deny memory writable and executable at once (mmap/mprotect/pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC: EPERM); resolves the profile for --arch")
 	f.BoolVar(&o.json, "json", false, "print what was written and every loss as JSON on stdout (needs -o)")
+	f.IntVar(&o.systemdVer, "systemd-version", 0, "write the unit for systemd `N`: names it cannot resolve are left out or refused (default: the host's, from systemctl --version, else 252)")
 	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -172,6 +176,12 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		return writeOrFail(e, dest, out)
 	}
 	opts := formats.Options{Lossy: o.lossy, Meta: meta}
+	if to == formats.Systemd {
+		opts.SystemdVersion = o.systemdVer
+		if opts.SystemdVersion == 0 {
+			opts.SystemdVersion = hostSystemdVersion()
+		}
+	}
 	out, losses, err := formats.Write(p, to, opts)
 	var le *profile.LossError
 	if errors.As(err, &le) {
@@ -261,4 +271,17 @@ func writeOrFail(e *env, path string, data []byte) error {
 		return withCode(ExitFailure, err)
 	}
 	return nil
+}
+
+// hostSystemdVersion is the version `systemctl --version` prints, or
+// the oldest systemd whose names syscage knows.
+func hostSystemdVersion() int {
+	out, err := exec.Command("systemctl", "--version").Output()
+	if err == nil {
+		var v int
+		if _, err := fmt.Sscanf(string(out), "systemd %d", &v); err == nil && v >= systemd.MinVersion {
+			return v
+		}
+	}
+	return systemd.MinVersion
 }

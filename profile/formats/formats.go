@@ -112,6 +112,9 @@ type Options struct {
 	Lossy bool
 	// Meta names the SeccompProfile (SPO only).
 	Meta spo.Meta
+	// SystemdVersion is the systemd a unit is written for (systemd
+	// only; see systemd.Options.Version).
+	SystemdVersion int
 }
 
 // Write writes p in format f. The losses are what f cannot express; when
@@ -148,7 +151,7 @@ func Write(p *profile.Profile, f Format, o Options) ([]byte, []profile.Loss, err
 	case LXC:
 		return lxc.Format(p, lxc.Options{Lossy: o.Lossy})
 	case Systemd:
-		return systemd.Format(p, systemd.Options{Lossy: o.Lossy})
+		return systemd.Format(p, systemd.Options{Lossy: o.Lossy, Version: o.SystemdVersion})
 	case SPO:
 		return spo.Format(p, spo.Options{Lossy: o.Lossy, Meta: o.Meta})
 	}

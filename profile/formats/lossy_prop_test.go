@@ -87,6 +87,9 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 	}
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	p := proftest.Random(r, proftest.Config{AllowOverlap: r.IntN(2) == 0})
+	if r.IntN(2) == 0 {
+		addExecShaped(r, p)
+	}
 	host := proftest.Host(p)
 	if _, err := seccomp.Compile(p, host, noStub); err != nil {
 		s.skipped++
@@ -204,4 +207,42 @@ func hostsFor(p *profile.Profile, host arch.Arch, q *profile.Profile) []arch.Arc
 		}
 	}
 	return out
+}
+
+// addExecShaped adds rules of the shapes systemd's other settings can
+// stand for (socket by family, clone and unshare by namespace flags,
+// personality by value), so that the lossy systemd writer's
+// RestrictAddressFamilies=, RestrictNamespaces= and LockPersonality=
+// are checked too.
+func addExecShaped(r *rand.Rand, p *profile.Profile) {
+	ops := []profile.Op{profile.OpEQ, profile.OpLT, profile.OpGT, profile.OpNE, profile.OpLE, profile.OpGE}
+	act := func() profile.Action {
+		if r.IntN(4) == 0 {
+			return profile.Action{Kind: profile.ActLog}
+		}
+		return profile.Action{Kind: profile.ActAllow}
+	}
+	var rules []profile.Rule
+	for range 1 + r.IntN(3) {
+		rules = append(rules, profile.Rule{Names: []string{"socket"}, Action: act(),
+			Conds: []profile.Cond{{Arg: 0, Op: ops[r.IntN(len(ops))], Value: uint64(r.IntN(48))}}})
+	}
+	masks := []uint64{0x7e020000, 0x7e020080, 0x10000000, 0x40000000, 0x80}
+	for _, n := range []string{"clone", "unshare"} {
+		if r.IntN(2) == 0 {
+			rules = append(rules, profile.Rule{Names: []string{n}, Action: act(),
+				Conds: []profile.Cond{{Arg: 0, Op: profile.OpMaskedEQ, Value: masks[r.IntN(len(masks))], ValueTwo: 0}}})
+		}
+	}
+	for _, v := range []uint64{0, 8, 0xffffffff} {
+		if r.IntN(2) == 0 {
+			rules = append(rules, profile.Rule{Names: []string{"personality"}, Action: act(),
+				Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: v}}})
+		}
+	}
+	if p.Default.Kind == profile.ActAllow || p.Default.Kind == profile.ActLog {
+		p.Default = profile.Action{Kind: profile.ActErrno, Data: 1}
+	}
+	// Ahead of the random rules, so that they decide these calls.
+	p.Rules = append(rules, p.Rules...)
 }

@@ -529,7 +529,12 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	var losses []profile.Loss
 	fatal := false
 	loss := func(rule int, format string, args ...any) {
-		losses = append(losses, profile.Loss{Rule: rule, What: fmt.Sprintf(format, args...)})
+		what := fmt.Sprintf(format, args...)
+		if rule > 0 {
+			// Name the calls, not only the rule.
+			what = strings.Join(p.Rules[rule-1].Names, " ") + ": " + what
+		}
+		losses = append(losses, profile.Loss{Rule: rule, What: what})
 	}
 	if msg := archLoss(p); msg != "" {
 		loss(0, "%s", msg)

@@ -263,9 +263,9 @@ func TestLosses(t *testing.T) {
 	want := []string{
 		"LXC policies set no filter flags (SECCOMP_FILTER_FLAG_LOG); dropped",
 		"LXC has no KILL_PROCESS action; default written as kill",
-		"rule 2: LXC has no TRACE(5) action; written as errno 38",
-		"rule 3: LXC has no includes or excludes (includes.caps CAP_BPF); dropped, being more permissive than the default",
-		"rule 4: LXC has no KILL_PROCESS action; written as kill",
+		"rule 2: ptrace: LXC has no TRACE(5) action; written as errno 38",
+		"rule 3: bpf: LXC has no includes or excludes (includes.caps CAP_BPF); dropped, being more permissive than the default",
+		"rule 4: mount: LXC has no KILL_PROCESS action; written as kill",
 	}
 	var got []string
 	for _, l := range losses {

@@ -1,6 +1,8 @@
 // Package oci reads and writes seccomp profiles in the JSON of the OCI
 // runtime specification (linux.seccomp) and of Docker (moby's superset:
-// archMap, includes and excludes, the deprecated "name", comments).
+// archMap, includes and excludes, the deprecated "name", comments), and
+// of containers/common (podman, CRI-O, Buildah: defaultErrno and errno
+// names), each read as the program that enforces it reads it.
 //
 // Parse is strict and locates every error (*profile.SyntaxError,
 // "file:line:col: message"); it also takes a whole OCI config.json. Format

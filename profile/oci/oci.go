@@ -95,6 +95,52 @@ func Unapplied(p *profile.Profile) []arch.Arch {
 	return out
 }
 
+// containersArch is how containers/common (podman, CRI-O, Buildah) names
+// the host in includes.arches and excludes.arches: libseccomp-golang's
+// ScmpArch.String of the native ABI (pkg/seccomp/seccomp_linux.go),
+// compared as exact strings.
+var containersArch = map[arch.Arch]string{
+	arch.X86:         "x86",
+	arch.X86_64:      "amd64",
+	arch.X32:         "x32",
+	arch.ARM:         "arm",
+	arch.AARCH64:     "arm64",
+	arch.LOONGARCH64: "loong64",
+	arch.M68K:        "m68k",
+	arch.MIPS:        "mips",
+	arch.MIPSEL:      "mipsel",
+	arch.MIPS64:      "mips64",
+	arch.MIPSEL64:    "mipsel64",
+	arch.MIPS64N32:   "mips64n32",
+	arch.MIPSEL64N32: "mipsel64n32",
+	arch.PARISC:      "parisc",
+	arch.PARISC64:    "parisc64",
+	arch.PPC:         "ppc",
+	arch.PPC64:       "ppc64",
+	arch.PPC64LE:     "ppc64le",
+	arch.RISCV64:     "riscv64",
+	arch.S390:        "s390",
+	arch.S390X:       "s390x",
+	arch.SH:          "sh",
+	arch.SHEB:        "sheb",
+}
+
+// containersArchMap are the hosts on which containers/common applies
+// archMap: its nativeToSeccomp map has no other keys, so elsewhere the
+// filter covers the native ABI only.
+var containersArchMap = map[arch.Arch]bool{
+	arch.X86_64: true, arch.AARCH64: true, arch.MIPS64: true, arch.MIPS64N32: true,
+	arch.MIPSEL64: true, arch.MIPSEL64N32: true, arch.S390X: true,
+}
+
+// dialect is the program whose reading of a profile file Parse follows.
+type dialect uint8
+
+const (
+	dialectMoby       dialect = iota // moby, and runc for a config.json
+	dialectContainers                // containers/common: defaultErrno and errno
+)
+
 // MobyArch returns the spelling of a in includes and excludes: the name
 // moby compares with on an a host, or "" when moby has none.
 func MobyArch(a arch.Arch) string { return mobyArch[a] }
@@ -109,6 +155,17 @@ func MobyArch(a arch.Arch) string { return mobyArch[a] }
 // and TRACE, and anything Validate rejects are errors too. A missing
 // errnoRet means EPERM, as in runc. The profile keeps includes, excludes
 // and archMap; see profile.Resolve.
+//
+// A profile with containers/common's fields (defaultErrno, a rule's
+// errno: an errno name such as "ENOSYS" or a number as a string) is read
+// as containers/common reads it for podman, CRI-O and Buildah: the name
+// wins over errnoRet (both set and different is an error, since moby and
+// runc read errnoRet), includes and excludes arches name the host as
+// libseccomp-golang does ("amd64", "loong64", "mipsel64n32"), archMap
+// applies on the hosts containers/common knows (x86_64, aarch64, s390x
+// and the 64-bit mips ABIs), and minKernel, which containers/common does
+// not have (it would apply the rule on every kernel), is an error. Errno
+// names are read in the asm-generic numbering (profile.ErrnoByName).
 //
 // Parse refuses what moby or runc would read otherwise: both name and
 // (non-empty) names in a rule, in either order, as moby does; includes
@@ -142,11 +199,32 @@ func Parse(name string, data []byte) (*profile.Profile, error) {
 		obj = sc
 		d.config = true
 	}
+	if !d.config && hasContainersFields(&obj) {
+		d.dialect = dialectContainers
+	}
 	p, err := d.profile(obj)
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// hasContainersFields tells a profile in containers/common's dialect:
+// one with defaultErrno or a rule with errno.
+func hasContainersFields(v *value) bool {
+	if _, ok := v.get("defaultErrno"); ok {
+		return true
+	}
+	sc, ok := v.get("syscalls")
+	if !ok {
+		return false
+	}
+	for i := range sc.elems {
+		if _, ok := sc.elems[i].get("errno"); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // isConfig tells an OCI config.json from a profile.
@@ -170,8 +248,13 @@ type decoder struct {
 	// ignored (encoding/json), so a rule's name, includes and excludes
 	// and the profile's archMap would mean something else here than
 	// there. They are refused.
-	config bool
+	config  bool
+	dialect dialect
 }
+
+// containersOnly are the fields of containers/common's profiles that
+// runc's runtime spec lacks.
+var containersOnly = []string{"defaultErrno", "errno"}
 
 // mobyOnly are the fields of moby's profiles the runtime spec lacks and
 // that change what a profile means (comment does not).
@@ -221,6 +304,9 @@ func (d *decoder) fields(v value, what string, known []string, fn func(key strin
 		}
 		if d.config && contains(mobyOnly, m.key) {
 			return d.errAt(m.keyOff, profile.ErrInvalid, "%q in %s of an OCI config.json: the field is Docker's, and runc ignores it there; write the profile as runc reads it (names, no includes, excludes or archMap)", m.key, what)
+		}
+		if d.config && contains(containersOnly, m.key) {
+			return d.errAt(m.keyOff, profile.ErrInvalid, "%q in %s of an OCI config.json: the field is containers/common's, and runc ignores it there; write the number in %sRet", m.key, what, m.key)
 		}
 		seen[m.key] = true
 		if m.val.kind == kNull {
@@ -334,6 +420,35 @@ func (d *decoder) action(v value) (profile.ActionKind, error) {
 	return k, nil
 }
 
+// errnoName reads containers/common's errno field: a number or an errno
+// name (getErrno in pkg/seccomp).
+func (d *decoder) errnoName(v value, what string) (uint64, error) {
+	s, err := d.str(v, what)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+		return n, nil
+	}
+	if n, ok := profile.ErrnoByName(s); ok {
+		return uint64(n), nil
+	}
+	return 0, d.errAt(v.off, profile.ErrInvalid, "unknown errno %q in %s (want a name such as EPERM or ENOSYS, or a number)", s, what)
+}
+
+// errnoOf combines errnoRet and containers/common's errno: the name wins
+// there, while moby and runc read the number, so both set and different
+// is an error.
+func (d *decoder) errnoOf(ret *uint64, retOff int, retName string, named *uint64, namedOff int, name string) (*uint64, int, string, error) {
+	switch {
+	case named == nil:
+		return ret, retOff, retName, nil
+	case ret != nil && *ret != *named:
+		return nil, 0, "", d.errAt(namedOff, profile.ErrInvalid, "%s is %d and %s %d: containers/common uses %s, moby and runc %s; make them equal", name, *named, retName, *ret, name, retName)
+	}
+	return named, namedOff, name, nil
+}
+
 // act combines an action and its errnoRet.
 func (d *decoder) act(k profile.ActionKind, actOff int, ret *uint64, retOff int, retName string) (profile.Action, error) {
 	a := profile.Action{Kind: k}
@@ -354,8 +469,8 @@ func (d *decoder) act(k profile.ActionKind, actOff int, ret *uint64, retOff int,
 }
 
 var (
-	profileFields = []string{"defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls"}
-	syscallFields = []string{"names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"}
+	profileFields = []string{"defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "flags", "listenerPath", "listenerMetadata", "syscalls"}
+	syscallFields = []string{"names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes"}
 	argFields     = []string{"index", "value", "valueTwo", "op"}
 	filterFields  = []string{"caps", "arches", "minKernel"}
 	archMapFields = []string{"architecture", "subArchitectures"}
@@ -365,7 +480,8 @@ func (d *decoder) profile(v value) (*profile.Profile, error) {
 	p := &profile.Profile{}
 	var defKind profile.ActionKind
 	defOff, retOff := -1, 0
-	var ret *uint64
+	var ret, named *uint64
+	var namedOff int
 	var archOff, mapOff int
 	err := d.fields(v, "the profile", profileFields, func(key string, val value) error {
 		var err error
@@ -378,6 +494,11 @@ func (d *decoder) profile(v value) (*profile.Profile, error) {
 			var n uint64
 			n, err = d.uint(val, "defaultErrnoRet", 0xffff)
 			ret = &n
+		case "defaultErrno":
+			namedOff = val.off
+			var n uint64
+			n, err = d.errnoName(val, "defaultErrno")
+			named = &n
 		case "architectures":
 			archOff = val.off
 			p.Arches, err = d.scmpArches(val, "architectures")
@@ -416,7 +537,11 @@ func (d *decoder) profile(v value) (*profile.Profile, error) {
 	if defOff < 0 {
 		return nil, d.errAt(v.off, profile.ErrInvalid, "defaultAction is missing")
 	}
-	if p.Default, err = d.act(defKind, defOff, ret, retOff, "defaultErrnoRet"); err != nil {
+	ret, retOff, retName, err := d.errnoOf(ret, retOff, "defaultErrnoRet", named, namedOff, "defaultErrno")
+	if err != nil {
+		return nil, err
+	}
+	if p.Default, err = d.act(defKind, defOff, ret, retOff, retName); err != nil {
 		return nil, err
 	}
 	if len(p.Arches) > 0 && len(p.ArchMap) > 0 {
@@ -435,6 +560,19 @@ func (d *decoder) parseArch(s string, off int, scmp bool) (arch.Arch, error) {
 				return a, nil
 			}
 		}
+	} else if d.dialect == dialectContainers {
+		for _, a := range arch.All() {
+			if containersArch[a] == s {
+				return a, nil
+			}
+		}
+		var valid []string
+		for _, a := range arch.All() {
+			if n := containersArch[a]; n != "" {
+				valid = append(valid, n)
+			}
+		}
+		return 0, d.errAt(off, profile.ErrInvalid, "unknown architecture %q: containers/common compares with libseccomp-golang's name of the host (want one of %s)", s, strings.Join(valid, ", "))
 	} else {
 		for _, a := range arch.All() {
 			if mobyArch[a] == s {
@@ -512,6 +650,9 @@ func (d *decoder) archMap(v value) ([]profile.ArchMapEntry, error) {
 		if err := profile.SameByteOrder(append([]arch.Arch{m.Arch}, m.Sub...)...); err != nil {
 			return nil, d.errAt(e.off, err, "%v", err)
 		}
+		if len(m.Sub) > 0 && d.dialect == dialectContainers && !containersArchMap[m.Arch] {
+			return nil, d.errAt(e.off, profile.ErrInvalid, "containers/common never applies the archMap entry of %s (it applies archMap on x86_64, aarch64, s390x and 64-bit mips hosts only), so its subArchitectures would not be covered; list the ABIs in architectures instead", m.Arch.SCMP())
+		}
 		if len(m.Sub) > 0 && !mobyArchMap[m.Arch] {
 			return nil, d.errAt(e.off, profile.ErrInvalid, "moby never applies the archMap entry of %s (on %s hosts it finds none), so its subArchitectures would not be covered; list the ABIs in architectures instead", m.Arch.SCMP(), m.Arch)
 		}
@@ -523,8 +664,8 @@ func (d *decoder) archMap(v value) ([]profile.ArchMapEntry, error) {
 func (d *decoder) rule(v value, n int) (profile.Rule, error) {
 	var r profile.Rule
 	var kind profile.ActionKind
-	actOff, retOff := -1, 0
-	var ret *uint64
+	actOff, retOff, namedOff := -1, 0, 0
+	var ret, named *uint64
 	var names []string
 	var name string
 	var namesOff, nameOff int
@@ -556,6 +697,11 @@ func (d *decoder) rule(v value, n int) (profile.Rule, error) {
 			var x uint64
 			x, err = d.uint(val, "errnoRet", 0xffff)
 			ret = &x
+		case "errno":
+			namedOff = val.off
+			var x uint64
+			x, err = d.errnoName(val, "errno")
+			named = &x
 		case "args":
 			if val.kind != kArray {
 				return d.errAt(val.off, profile.ErrInvalid, "args must be an array, not %s", an(val.kind))
@@ -594,7 +740,11 @@ func (d *decoder) rule(v value, n int) (profile.Rule, error) {
 	if actOff < 0 {
 		return r, d.errAt(v.off, profile.ErrInvalid, "%s has no action", what)
 	}
-	r.Action, err = d.act(kind, actOff, ret, retOff, "errnoRet")
+	ret, retOff, retName, err := d.errnoOf(ret, retOff, "errnoRet", named, namedOff, "errno")
+	if err != nil {
+		return r, err
+	}
+	r.Action, err = d.act(kind, actOff, ret, retOff, retName)
 	return r, err
 }
 
@@ -664,6 +814,9 @@ func (d *decoder) filter(v value, what string) (profile.Filter, error) {
 				f.Arches = append(f.Arches, a)
 			}
 		case "minKernel":
+			if d.dialect == dialectContainers {
+				return d.errAt(val.off, profile.ErrInvalid, "%s.minKernel in a containers/common profile (one with defaultErrno or errno): containers/common has no minKernel and applies the rule on every kernel, moby only from that kernel on; remove minKernel, or defaultErrno and errno to read the file as moby's", what)
+			}
 			if f.MinKernel, err = d.str(val, what+".minKernel"); err == nil && f.MinKernel != "" {
 				if _, perr := profile.ParseMinKernel(f.MinKernel); perr != nil {
 					err = d.errAt(val.off, perr, "%v", perr)

@@ -32,7 +32,10 @@ import (
 // APIVersion and Kind identify a SeccompProfile.
 const (
 	APIVersion = "security-profiles-operator.x-k8s.io/v1beta1"
-	Kind       = "SeccompProfile"
+	// APIVersionV1 is the operator's v1 API, whose SeccompProfile spec
+	// is v1beta1's (api/seccompprofile/v1); Parse reads both.
+	APIVersionV1 = "security-profiles-operator.x-k8s.io/v1"
+	Kind         = "SeccompProfile"
 )
 
 // Meta is the metadata of a SeccompProfile.
@@ -70,6 +73,103 @@ func Decode(name string, data []byte) (*profile.Profile, Meta, error) {
 		return nil, Meta{}, &profile.SyntaxError{File: name, Line: 1, Col: 1, Msg: "empty document: want a SeccompProfile", Err: profile.ErrInvalid}
 	}
 	root := doc.Content[0]
+	if isList(root) {
+		items, err := d.list(root)
+		if err != nil {
+			return nil, Meta{}, err
+		}
+		if len(items) != 1 {
+			var names []string
+			for _, it := range items {
+				names = append(names, it.Meta.Namespace+"/"+it.Meta.Name)
+			}
+			return nil, Meta{}, d.errAt(root, "a List of %d SeccompProfiles (%s): one profile is read at a time; read them with DecodeList", len(items), strings.Join(names, ", "))
+		}
+		return items[0].Profile, items[0].Meta, nil
+	}
+	return d.object(root)
+}
+
+// Item is one SeccompProfile of a List.
+type Item struct {
+	Profile *profile.Profile
+	Meta    Meta
+}
+
+// DecodeList reads a List of SeccompProfiles (kind: List, as kubectl get
+// -o yaml writes them), or a single SeccompProfile as a List of one.
+// Every item must be a SeccompProfile; errors are located in the file.
+func DecodeList(name string, data []byte) ([]Item, error) {
+	d := &decoder{file: name}
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal(data, &doc); err != nil {
+		return nil, d.yamlError(err)
+	}
+	if doc.Kind != yaml3.DocumentNode || len(doc.Content) == 0 {
+		return nil, &profile.SyntaxError{File: name, Line: 1, Col: 1, Msg: "empty document: want a SeccompProfile or a List of them", Err: profile.ErrInvalid}
+	}
+	root := doc.Content[0]
+	if isList(root) {
+		return d.list(root)
+	}
+	p, m, err := d.object(root)
+	if err != nil {
+		return nil, err
+	}
+	return []Item{{p, m}}, nil
+}
+
+// isList tells a Kubernetes List (kind: List) from an object.
+func isList(root *yaml3.Node) bool {
+	if root.Kind != yaml3.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "kind" && root.Content[i+1].Value == "List" {
+			return true
+		}
+	}
+	return false
+}
+
+// list reads the items of a List, each a SeccompProfile.
+func (d *decoder) list(root *yaml3.Node) ([]Item, error) {
+	var items *yaml3.Node
+	var apiVersion *yaml3.Node
+	err := d.fields(root, "the List", []string{"apiVersion", "kind", "metadata", "items"}, true, func(k, v *yaml3.Node) error {
+		switch k.Value {
+		case "apiVersion":
+			apiVersion = v
+		case "items":
+			items = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if apiVersion == nil || apiVersion.Value != "v1" {
+		return nil, d.errAt(orNode(apiVersion, root), "apiVersion of a List must be v1")
+	}
+	if items == nil || items.Kind != yaml3.SequenceNode {
+		return nil, d.errAt(orNode(items, root), "a List needs items, a list of SeccompProfiles")
+	}
+	var out []Item
+	for _, it := range items.Content {
+		p, m, err := d.object(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Item{p, m})
+	}
+	if len(out) == 0 {
+		return nil, d.errAt(items, "the List has no items")
+	}
+	return out, nil
+}
+
+// object reads one SeccompProfile object.
+func (d *decoder) object(root *yaml3.Node) (*profile.Profile, Meta, error) {
 	var meta Meta
 	var spec *yaml3.Node
 	var apiVersion, kind *yaml3.Node
@@ -101,8 +201,8 @@ func Decode(name string, data []byte) (*profile.Profile, Meta, error) {
 	if kind == nil || kind.Value != Kind {
 		return nil, meta, d.errAt(orNode(kind, root), "kind must be %s", Kind)
 	}
-	if apiVersion == nil || apiVersion.Value != APIVersion {
-		return nil, meta, d.errAt(orNode(apiVersion, root), "apiVersion must be %s", APIVersion)
+	if apiVersion == nil || apiVersion.Value != APIVersion && apiVersion.Value != APIVersionV1 {
+		return nil, meta, d.errAt(orNode(apiVersion, root), "apiVersion must be %s or %s", APIVersion, APIVersionV1)
 	}
 	if spec == nil {
 		return nil, meta, d.errAt(root, "the SeccompProfile has no spec")
@@ -486,7 +586,12 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	}
 	var losses []profile.Loss
 	loss := func(rule int, format string, args ...any) {
-		losses = append(losses, profile.Loss{Rule: rule, What: fmt.Sprintf(format, args...)})
+		what := fmt.Sprintf(format, args...)
+		if rule > 0 {
+			// Name the calls, not only the rule.
+			what = strings.Join(p.Rules[rule-1].Names, " ") + ": " + what
+		}
+		losses = append(losses, profile.Loss{Rule: rule, What: what})
 	}
 	if len(p.ArchMap) > 0 {
 		loss(0, "a SeccompProfile has no archMap; resolve the profile for a host first (lossy: the native ABI only)")

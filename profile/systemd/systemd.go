@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"maps"
 	"path"
@@ -122,7 +123,9 @@ type settings struct {
 type parser struct {
 	file     string
 	s        settings
-	seen     bool // a seccomp setting was assigned
+	x        execSettings
+	xAt      map[string]word // where each of the other settings was last assigned
+	seen     bool            // a seccomp setting was assigned
 	warnings []Warning
 }
 
@@ -385,7 +388,7 @@ func (p *parser) unit(text string) error {
 			return p.errAt(start+1, col, "%q is not an assignment (want Key=value) or a [Section]", t)
 		}
 		key := strings.Trim(l[:eq], " \t\r")
-		if !isSeccompKey(key) {
+		if !isSeccompKey(key) && !isExecKey(key) {
 			continue
 		}
 		switch {
@@ -470,6 +473,13 @@ func (p *parser) warn(line, col int, format string, args ...any) {
 func (p *parser) assign(key, v string, pos posFn) error {
 	p.seen = true
 	line, col := pos(0)
+	if isExecKey(key) {
+		if p.xAt == nil {
+			p.xAt = map[string]word{}
+		}
+		p.xAt[key] = word{v, line, col}
+		return p.assignExec(key, v, pos)
+	}
 	switch key {
 	case keyErrno:
 		if v == "" {
@@ -553,6 +563,9 @@ func (p *parser) assign(key, v string, pos posFn) error {
 			}
 		} else if !knownSyscall(name) {
 			return p.errAt(w.line, w.col, "unknown system call %q", name)
+		} else if !knows(MinVersion, name) {
+			p.warn(w.line, w.col, "systemd 252 cannot resolve %q (its libseccomp 2.5.4 does not know it) and ignores it", name)
+			continue
 		}
 		p.apply(ns, name, num, invert)
 	}
@@ -564,7 +577,9 @@ func (p *parser) apply(ns *nameSet, name string, num int, invert bool) {
 	if strings.HasPrefix(name, "@") {
 		g, _ := LookupGroup(name)
 		for _, m := range g.Members {
-			if strings.HasPrefix(m, "@") || knownSyscall(m) {
+			// systemd resolves each member through libseccomp and skips
+			// the ones it does not know.
+			if strings.HasPrefix(m, "@") || knows(MinVersion, m) {
 				p.apply(ns, m, num, invert)
 			}
 		}
@@ -589,20 +604,15 @@ func parseErrno(s string) (int, error) {
 		}
 		return n, nil
 	}
-	for i, n := range errnoNames {
-		if n != "" && n == s {
-			return i, nil
-		}
-	}
-	if n, ok := errnoAliases[s]; ok {
-		return n, nil
+	if n, ok := profile.ErrnoByName(s); ok {
+		return int(n), nil
 	}
 	return 0, fmt.Errorf("unknown errno %q (want a name such as EPERM, a number, or kill)", s)
 }
 
 func errnoName(n uint16) string {
-	if int(n) < len(errnoNames) && errnoNames[n] != "" {
-		return errnoNames[n]
+	if s := profile.ErrnoName(n); s != "" {
+		return s
 	}
 	return strconv.Itoa(int(n))
 }
@@ -681,7 +691,13 @@ func (p *parser) profile() (*profile.Profile, error) {
 			}
 		}
 	}
-	out.Rules = rulesFrom(acts, out.Default)
+	cond, err := p.applyGates(acts, out.Default)
+	if err != nil {
+		w := p.xAt[keyNamespaces]
+		return nil, &profile.SyntaxError{File: p.file, Line: w.line, Col: w.col, Msg: err.Error(), Err: err}
+	}
+	out.Rules = append(cond, rulesFrom(acts, out.Default)...)
+	p.warnABIs()
 	switch {
 	case !s.archSet:
 		out.ArchMap = cloneArchMap(LocalArchMap)
@@ -731,6 +747,43 @@ type Options struct {
 	// Section is the unit section to write the settings in; "" writes
 	// [Service].
 	Section string
+	// Version is the systemd the unit is written for (0: MinVersion):
+	// names it cannot resolve are left out of what it allows (a loss)
+	// and cannot be denied (a loss that even Lossy cannot write).
+	// syscage knows the names systemd 252 resolves (Resolves), which
+	// later versions also resolve.
+	Version int
+}
+
+// Resolves reports whether systemd 252 resolves a system-call name: the
+// libseccomp it asks (Debian 12's 2.5.4) knows it
+// (data/libseccomp-unresolved.txt lists the names it does not).
+// Parse ignores the others, as systemd does.
+func Resolves(name string) bool { return knows(MinVersion, name) }
+
+// MinVersion is the oldest systemd whose names Format knows.
+const MinVersion = 252
+
+//go:embed data/libseccomp-unresolved.txt
+var unresolvedText string
+
+var (
+	unresolvedOnce sync.Once
+	unresolved     map[string]bool
+)
+
+// knows reports whether systemd of version v resolves name (see
+// Resolves).
+func knows(_ int, name string) bool {
+	unresolvedOnce.Do(func() {
+		unresolved = map[string]bool{}
+		for _, l := range strings.Split(unresolvedText, "\n") {
+			if l = strings.TrimSpace(l); l != "" && l[0] != '#' {
+				unresolved[l] = true
+			}
+		}
+	})
+	return !unresolved[name]
 }
 
 // Format writes p as the system-call settings of a unit drop-in: a
@@ -755,6 +808,13 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	if err := p.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("format systemd: %w", err)
 	}
+	if o.Version == 0 {
+		o.Version = MinVersion
+	}
+	if o.Version < MinVersion {
+		return nil, nil, fmt.Errorf("format systemd: %w: syscage knows the system-call names of systemd %d and later, not of %d", profile.ErrNotExpressible, MinVersion, o.Version)
+	}
+	fatal := false
 	var losses []profile.Loss
 	loss := func(rule int, format string, args ...any) {
 		losses = append(losses, profile.Loss{Rule: rule, What: fmt.Sprintf(format, args...)})
@@ -824,26 +884,53 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			}
 		}
 	}
-	reported := map[int]bool{}
 	var condNames []string
 	for n := range possible {
 		if _, ok := decided[n]; !ok {
 			condNames = append(condNames, n)
 		}
 	}
-	slices.Sort(condNames)
+	// In the profile's order: by the first rule that names the call.
+	slices.SortFunc(condNames, func(a, b string) int {
+		if d := condRules[a][0] - condRules[b][0]; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	plan, err := planExec(p, condNames, p.Arches)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, n := range condNames {
+		var why []string
+		for _, i := range condRules[n] {
+			why = append(why, describe(p.Rules[i-1]))
+		}
+		if w, ok := plan.allow[n]; ok {
+			decided[n] = profile.Action{Kind: profile.ActAllow}
+			loss(0, "%s: systemd has no argument conditions (%s); %s", n, strings.Join(why, "; "), w)
+			continue
+		}
 		a := p.Default
 		for _, x := range possible[n] {
 			a = profile.Stricter(a, x)
 		}
 		decided[n] = a
-		for _, i := range condRules[n] {
-			if !reported[i] {
-				reported[i] = true
-				loss(i, "systemd has no argument conditions, includes or excludes (%s); each call gets the strictest action it could get", describe(p.Rules[i-1]))
+		loss(0, "%s: systemd has no argument conditions, includes or excludes (%s); written as %v, the strictest action it could get", n, strings.Join(why, "; "), nearest(a))
+	}
+	if len(plan.notFor) > 0 {
+		var keep []string
+		for _, w := range strings.Fields(archLine) {
+			if a, ok := parseArch(w); !ok || !slices.Contains(plan.notFor, a) {
+				keep = append(keep, w)
 			}
 		}
+		var left []string
+		for _, a := range plan.notFor {
+			left = append(left, a.String())
+		}
+		loss(0, "%s left out of %s= (their calls are killed): systemd applies %s otherwise there", strings.Join(left, ", "), keyArches, strings.Join(plan.why, ", "))
+		archLine = strings.Join(keep, " ")
 	}
 
 	// What libseccomp makes of the rules on each ABI can be stricter than
@@ -898,6 +985,9 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			return x, true
 		}
 		for _, n := range slices.Sorted(maps.Keys(decided)) {
+			if _, ok := plan.allow[n]; ok {
+				continue // proven by planExec on every ABI
+			}
 			d := decided[n]
 			var xs []profile.Action
 			if nr, ok := a.SyscallNumber(n); ok {
@@ -925,12 +1015,31 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	// Map the actions to what systemd has.
 	acts := map[string]profile.Action{}
 	lossyActs := map[int]bool{}
+	unknown := map[string]bool{}
 	for i, r := range p.Rules {
 		for _, n := range r.Names {
 			a, ok := decided[n]
 			if !ok || !knownSyscall(n) {
 				// A name no architecture has decides nothing (runc and
 				// libseccomp skip it) and Parse refuses it: left out.
+				continue
+			}
+			if !knows(o.Version, n) {
+				if !unknown[n] {
+					unknown[n] = true
+					who := fmt.Sprintf("systemd %d cannot resolve the name", o.Version)
+					if o.Version != MinVersion {
+						who = fmt.Sprintf("systemd %d (the newest whose names syscage knows; written for %d) cannot resolve the name", MinVersion, o.Version)
+					}
+					switch {
+					case a == def:
+					case profile.Stricter(a, def) == a:
+						fatal = true
+						loss(0, "%s: %s, so it cannot give it %v; a unit for a newer systemd can", n, who, a)
+					default:
+						loss(0, "%s: %s; left out, so it gets the default %v", n, who, def)
+					}
+				}
 				continue
 			}
 			switch a.Kind {
@@ -954,6 +1063,18 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	fmt.Fprintf(&b, "[%s]\n", section)
 	if archLine != "" {
 		fmt.Fprintf(&b, "%s=%s\n", keyArches, archLine)
+	}
+	for _, l := range plan.lines {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	// What the settings also deny of calls the profile lets run.
+	for _, g := range plan.x.gates() {
+		if _, ok := plan.allow[g.name]; ok || !knownSyscall(g.name) {
+			continue
+		}
+		if a, ok := acts[g.name]; (ok && permits(a)) || (!ok && permits(def)) {
+			loss(0, "%s: %s also denies it (%v) under some arguments", g.name, strings.Join(plan.lines, ", "), g.act)
+		}
 	}
 	classes := map[profile.Action][]string{}
 	for n, a := range acts {
@@ -1024,6 +1145,9 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 			}
 		}
 		for _, n := range dflt {
+			if !knows(o.Version, n) {
+				continue // systemd's own @default skips it
+			}
 			if a, ok := acts[n]; !ok || a == def {
 				removed = append(removed, n)
 			}
@@ -1054,7 +1178,7 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	}
 	// In the profile's order: the whole profile first, then by rule.
 	slices.SortStableFunc(losses, func(a, b profile.Loss) int { return a.Rule - b.Rule })
-	if len(losses) > 0 && !o.Lossy {
+	if len(losses) > 0 && (!o.Lossy || fatal) {
 		return nil, losses, &profile.LossError{Format: "systemd", Losses: losses}
 	}
 	return b.Bytes(), losses, nil

@@ -201,7 +201,7 @@ func TestNamesOnly(t *testing.T) {
 			rule := profile.Rule{Action: ruleActs[r.IntN(len(ruleActs))]}
 			for range 1 + r.IntN(60) {
 				n := all[r.IntN(len(all))].Name
-				if !used[n] {
+				if !used[n] && systemd.Resolves(n) {
 					used[n] = true
 					rule.Names = append(rule.Names, n)
 				}
@@ -277,7 +277,7 @@ func TestLosses(t *testing.T) {
 		got = append(got, l.String())
 	}
 	wantLosses := []string{
-		"rule 2: systemd has no argument conditions, includes or excludes (arg0 == 0x8); each call gets the strictest action it could get",
+		"personality: systemd has no argument conditions, includes or excludes (arg0 == 0x8); written as ERRNO(1), the strictest action it could get",
 		"rule 3: systemd has no TRAP action; written as KILL_PROCESS",
 	}
 	if !reflect.DeepEqual(got, wantLosses) {

@@ -1,8 +1,11 @@
-package systemd
+package profile
 
 // errnoNames are the errno names of Linux's asm-generic numbering (what
 // x86, arm, riscv, s390, powerpc and loongarch use), as glibc spells
-// them; systemd's errno_from_name and errno_to_name use the host's.
+// them. The programs that read errno names in profiles (systemd's
+// errno_from_name, containers/common's errnoArch) use the host's
+// numbering, which differs on mips, parisc, alpha and sparc; profiles
+// are read with this one.
 var errnoNames = [...]string{
 	1:   "EPERM",
 	2:   "ENOENT",
@@ -139,3 +142,26 @@ var errnoNames = [...]string{
 
 // errnoAliases are the other names glibc gives some of them.
 var errnoAliases = map[string]int{"EWOULDBLOCK": 11, "EDEADLOCK": 35, "ENOTSUP": 95}
+
+// ErrnoByName returns the number of an errno name (EPERM, ENOSYS, ...,
+// and glibc's aliases EWOULDBLOCK, EDEADLOCK and ENOTSUP) in the
+// asm-generic numbering.
+func ErrnoByName(name string) (uint16, bool) {
+	for i, n := range errnoNames {
+		if n != "" && n == name {
+			return uint16(i), true
+		}
+	}
+	if n, ok := errnoAliases[name]; ok {
+		return uint16(n), true
+	}
+	return 0, false
+}
+
+// ErrnoName returns the name of an errno number, or "" when it has none.
+func ErrnoName(n uint16) string {
+	if int(n) < len(errnoNames) {
+		return errnoNames[n]
+	}
+	return ""
+}
