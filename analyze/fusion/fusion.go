@@ -35,6 +35,11 @@ type Options struct {
 	// Risk overrides the classes: a class name (see HighRisk) or a
 	// system call, mapped to true (high risk) or false (low risk).
 	Risk map[string]bool
+	// NoConds writes no argument conditions, for a format that cannot
+	// hold them (systemd): a high-risk call seen is allowed with any
+	// arguments, and one only reachable is withheld (no thread-only
+	// clone, no AF_UNIX-only socket).
+	NoConds bool
 }
 
 // Reason is why a system call is in the profile, or why it is not.
@@ -215,7 +220,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 		high := High(name, o.Risk)
 		arg, learnable := learned[name]
 		switch {
-		case high && learnable && s.values != nil:
+		case high && learnable && s.values != nil && !o.NoConds:
 			vals := map[uint64]bool{}
 			i := slices.Index(s.idx, arg)
 			for _, v := range s.values {
@@ -226,7 +231,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 				conds = append(conds, condRule{name, []profile.Cond{{Arg: arg, Op: profile.OpEQ, Value: v}}, fmt.Sprintf("%s: %s, with arg%d == %#x as seen", name, why, arg, v)})
 			}
 			res.Allowed = append(res.Allowed, Reason{name, Seen, why + " (the values seen)", true})
-		case !high && o.Args && s.values != nil:
+		case !high && o.Args && s.values != nil && !o.NoConds:
 			for _, v := range s.values {
 				var cs []profile.Cond
 				for j, a := range s.idx {
@@ -276,6 +281,10 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 			continue
 		}
 		switch {
+		case o.NoConds:
+			if seen[name] == nil {
+				res.Withheld = append(res.Withheld, Reason{name, Static, why + ": high-risk, never seen (and the format has no argument conditions)", false})
+			}
 		case name == "clone":
 			staticConds = append(staticConds, condRule{name, []profile.Cond{{Arg: 0, Op: profile.OpMaskedEQ, Value: cloneThread, ValueTwo: cloneThread}},
 				"clone: " + why + ": thread creation only (CLONE_THREAD); other flags only as seen"})

@@ -32,7 +32,10 @@ system calls get it, and under which argument conditions; then what every
 other system call gets (the default), what numbers above the largest one the
 profile names get (ENOSYS, so that glibc falls back, as runc's stub answers
 unless the default is ALLOW, LOG or TRACE), and what calls of architectures the
-profile does not cover get. --arch shows one architecture.`,
+profile does not cover get. --arch shows one architecture. Last, why each
+rule is there, from its comment (a recorded profile says per call: seen N
+times, reachable from which function, sibling of which call seen, or
+needed by the runtime).`,
 		Example: `  syscage explain docker-default
   syscage explain --arch x86 --json app.json`,
 		Args: cmdArgs(cobra.ExactArgs(1)),
@@ -57,6 +60,7 @@ type explainJSON struct {
 	Others  int               `json:"others"`
 	Beyond  uint32            `json:"enosysFrom,omitempty"`
 	Skipped []string          `json:"skipped,omitempty"`
+	Reasons []reasonJSON      `json:"reasons,omitempty"`
 }
 
 type actionGroupJSON struct {
@@ -96,7 +100,7 @@ func runExplain(e *env, o explainOptions, ref string) error {
 	if o.json {
 		out := make([]explainJSON, 0, len(shown))
 		for _, ex := range shown {
-			j := explainJSON{Arch: ex.Arch.String(), Default: ex.Default.String(), Others: ex.Others, Beyond: ex.Beyond, Skipped: ex.Skipped}
+			j := explainJSON{Arch: ex.Arch.String(), Default: ex.Default.String(), Others: ex.Others, Beyond: ex.Beyond, Skipped: ex.Skipped, Reasons: ruleReasons(p)}
 			for _, g := range ex.Groups {
 				j.Groups = append(j.Groups, actionGroupJSON{Action: g.Action.String(), When: g.When, Syscalls: g.Names})
 			}
@@ -119,6 +123,7 @@ func runExplain(e *env, o explainOptions, ref string) error {
 	if only == arch.Invalid {
 		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
 	}
+	printReasons(e.stdout, ruleReasons(p))
 	return nil
 }
 

@@ -94,7 +94,8 @@ whose flags are in memory, with ENOSYS so that the program uses clone).
 why its calls are there; syscage explain prints them. A program that
 cannot be analysed (not ELF, another architecture) is a warning and the
 profile rests on the recording. --dynamic-only writes what the recording
-saw and nothing more. --train CMD records more workloads into the same
+saw and nothing more, as does --into (which adds what a run did to a
+profile). --train CMD records more workloads into the same
 profile; syscage check tells what a profile would deny a workload.
 
 Signals that end or poke a program (HUP, INT, QUIT, TERM, USR1, USR2,
@@ -296,7 +297,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	var p *profile.Profile
 	if fused {
 		static := analyzePrograms(e, o.fuseFlags, argv[0])
-		if p, err = fuseRecording(e, rec, static, def, comment, o.args, risk, o.json); err != nil {
+		if p, err = fuseRecording(e, rec, static, o, def, comment, risk); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {

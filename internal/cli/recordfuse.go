@@ -166,8 +166,11 @@ func analyzePrograms(e *env, o fuseFlags, argv0 string) []*analyze.Result {
 
 // fuseRecording writes the fused profile of rec and says on stderr what
 // it holds.
-func fuseRecording(e *env, rec *record.Recording, static []*analyze.Result, def profile.Action, comment string, args bool, risk map[string]bool, quiet bool) (*profile.Profile, error) {
-	r, err := fusion.Fuse(rec, static, fusion.Options{Default: def, Comment: comment, Args: args, Risk: risk})
+func fuseRecording(e *env, rec *record.Recording, static []*analyze.Result, o recordOptions, def profile.Action, comment string, risk map[string]bool) (*profile.Profile, error) {
+	quiet := o.json
+	// systemd's SystemCallFilter= has no argument conditions.
+	noConds := o.format == "systemd" && !o.args
+	r, err := fusion.Fuse(rec, static, fusion.Options{Default: def, Comment: comment, Args: o.args, Risk: risk, NoConds: noConds})
 	if err != nil {
 		return nil, err
 	}
