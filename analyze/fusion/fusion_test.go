@@ -262,3 +262,42 @@ func TestParseRisk(t *testing.T) {
 		}
 	}
 }
+
+// TestDenials: the calls of a recording a profile would not let through,
+// by their argument values where the profile checks them.
+func TestDenials(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActKillProcess}, Rules: []profile.Rule{
+		{Names: []string{"read", "execve"}, Action: profile.Action{Kind: profile.ActAllow}},
+		{Names: []string{"clone"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: []profile.Cond{{Arg: 0, Op: profile.OpMaskedEQ, Value: 0x10000, ValueTwo: 0x10000}}},
+		{Names: []string{"uname"}, Action: profile.Action{Kind: profile.ActLog}},
+		{Names: []string{"getpid"}, Action: profile.Action{Kind: profile.ActErrno, Data: 1}},
+	}}
+	rec := recording(t, "read", "execve", "clone:thread", "clone:fork", "uname", "getpid", "write")
+	rec.Add(x, nr(t, "clone"), nil, false) // arguments not kept: many values
+	ds, err := fusion.Denials(p, recording(t, "read", "execve", "clone:thread", "clone:fork", "uname", "getpid", "write"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"x86_64 clone(arg0=0x1200011): KILL_PROCESS (the default)",
+		"x86_64 getpid: ERRNO(1) (rule 4)",
+		"x86_64 write: KILL_PROCESS (the default)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Denials:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ds, err = fusion.Denials(p, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(ds, func(d fusion.Denial) bool { return d.Name == "clone" }); i < 0 || !ds[i].Unsure {
+		t.Errorf("clone with arguments not kept: %v, want it reported as unsure", ds)
+	}
+	if got := fusion.FallbackNames(&profile.Profile{Rules: []profile.Rule{{Names: []string{"statx", "clone3"}, Action: profile.Action{Kind: profile.ActErrno, Data: 38}}}}); !slices.Equal(got, []string{"clone3", "statx"}) {
+		t.Errorf("FallbackNames = %v", got)
+	}
+}
