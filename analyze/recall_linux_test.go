@@ -2,7 +2,6 @@ package analyze_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,18 +10,16 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/record"
 )
 
 // The test binary is re-executed as the recorder's helper.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == record.HelperCommand {
-		err := record.ExecHelper(os.Args[2:])
-		fmt.Fprintln(os.Stderr, "record helper:", err)
-		os.Exit(125)
-	}
-	os.Exit(m.Run())
+func init() {
+	testenv.ProgramByArg(record.HelperCommand, func() { os.Exit(record.HelperExitCode(record.ExecHelper(os.Args[1:]))) })
 }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestRecall records real programs of three kinds (dynamically linked C,
 // statically linked C, Go) with the recorder and checks that the static

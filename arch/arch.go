@@ -69,6 +69,7 @@ const X32SyscallBit = 0x40000000
 type info struct {
 	name     string // libseccomp and LXC name, the canonical one
 	scmp     string // SCMP_ARCH_* token, as OCI and Docker profiles spell it
+	systemd  string // systemd's name (seccomp_arch_to_string), or "" if systemd has none
 	audit    uint32 // AUDIT_ARCH_* value seen in seccomp_data.arch
 	bits     int    // pointer and register width of the ABI as libseccomp sizes it
 	big      bool   // big-endian
@@ -82,53 +83,53 @@ type info struct {
 }
 
 var infos = [numArch]info{
-	X86: {name: "x86", scmp: "SCMP_ARCH_X86", audit: em386 | auditArchLE, bits: 32,
+	X86: {name: "x86", scmp: "SCMP_ARCH_X86", systemd: "x86", audit: em386 | auditArchLE, bits: 32,
 		aliases: []string{"i386", "i486", "i586", "i686", "386", "ia32"}, column: "x86", socket: 102, ipc: 117},
-	X86_64: {name: "x86_64", scmp: "SCMP_ARCH_X86_64", audit: emX86_64 | auditArch64Bit | auditArchLE, bits: 64,
+	X86_64: {name: "x86_64", scmp: "SCMP_ARCH_X86_64", systemd: "x86-64", audit: emX86_64 | auditArch64Bit | auditArchLE, bits: 64,
 		compat:  []Arch{X86, X32},
 		aliases: []string{"x86-64", "amd64", "x64"}, column: "x86_64", socket: -1, ipc: -1},
-	X32: {name: "x32", scmp: "SCMP_ARCH_X32", audit: emX86_64 | auditArch64Bit | auditArchLE, bits: 32,
+	X32: {name: "x32", scmp: "SCMP_ARCH_X32", systemd: "x32", audit: emX86_64 | auditArch64Bit | auditArchLE, bits: 32,
 		aliases: []string{"amd64p32", "x86_x32"}, column: "x32", nrBase: X32SyscallBit, socket: -1, ipc: -1},
-	ARM: {name: "arm", scmp: "SCMP_ARCH_ARM", audit: emARM | auditArchLE, bits: 32,
+	ARM: {name: "arm", scmp: "SCMP_ARCH_ARM", systemd: "arm", audit: emARM | auditArchLE, bits: 32,
 		aliases: []string{"armhf", "armel", "armv7l", "armv7", "armv6l", "armv5tel", "armv8l"}, column: "arm",
 		socket: -1, ipc: -1, privBase: 0x0f0000},
-	AARCH64: {name: "aarch64", scmp: "SCMP_ARCH_AARCH64", audit: emAARCH64 | auditArch64Bit | auditArchLE, bits: 64,
+	AARCH64: {name: "aarch64", scmp: "SCMP_ARCH_AARCH64", systemd: "arm64", audit: emAARCH64 | auditArch64Bit | auditArchLE, bits: 64,
 		compat:  []Arch{ARM},
 		aliases: []string{"arm64", "armv8"}, column: "aarch64", socket: -1, ipc: -1},
-	LOONGARCH64: {name: "loongarch64", scmp: "SCMP_ARCH_LOONGARCH64", audit: emLOONGARCH | auditArch64Bit | auditArchLE, bits: 64,
+	LOONGARCH64: {name: "loongarch64", scmp: "SCMP_ARCH_LOONGARCH64", systemd: "loongarch64", audit: emLOONGARCH | auditArch64Bit | auditArchLE, bits: 64,
 		aliases: []string{"loong64"}, column: "loongarch64", socket: -1, ipc: -1},
 	M68K: {name: "m68k", scmp: "SCMP_ARCH_M68K", audit: em68K, bits: 32, big: true,
 		column: "m68k", socket: 102, ipc: 117},
-	MIPS: {name: "mips", scmp: "SCMP_ARCH_MIPS", audit: emMIPS, bits: 32, big: true,
+	MIPS: {name: "mips", scmp: "SCMP_ARCH_MIPS", systemd: "mips", audit: emMIPS, bits: 32, big: true,
 		aliases: []string{"mipso32"}, column: "mips", nrBase: 4000, socket: 4000 + 102, ipc: 4000 + 117},
-	MIPSEL: {name: "mipsel", scmp: "SCMP_ARCH_MIPSEL", audit: emMIPS | auditArchLE, bits: 32,
+	MIPSEL: {name: "mipsel", scmp: "SCMP_ARCH_MIPSEL", systemd: "mips-le", audit: emMIPS | auditArchLE, bits: 32,
 		aliases: []string{"mipsle", "mips-le"}, column: "mips", nrBase: 4000, socket: 4000 + 102, ipc: 4000 + 117},
-	MIPS64: {name: "mips64", scmp: "SCMP_ARCH_MIPS64", audit: emMIPS | auditArch64Bit, bits: 64, big: true,
+	MIPS64: {name: "mips64", scmp: "SCMP_ARCH_MIPS64", systemd: "mips64", audit: emMIPS | auditArch64Bit, bits: 64, big: true,
 		compat: []Arch{MIPS64N32, MIPS}, column: "mips64", nrBase: 5000, socket: -1, ipc: -1},
-	MIPSEL64: {name: "mipsel64", scmp: "SCMP_ARCH_MIPSEL64", audit: emMIPS | auditArch64Bit | auditArchLE, bits: 64,
+	MIPSEL64: {name: "mipsel64", scmp: "SCMP_ARCH_MIPSEL64", systemd: "mips64-le", audit: emMIPS | auditArch64Bit | auditArchLE, bits: 64,
 		compat:  []Arch{MIPSEL64N32, MIPSEL},
 		aliases: []string{"mips64el", "mips64le", "mips64-le"}, column: "mips64", nrBase: 5000, socket: -1, ipc: -1},
-	MIPS64N32: {name: "mips64n32", scmp: "SCMP_ARCH_MIPS64N32", audit: emMIPS | auditArch64Bit | auditArchMIPS64N32, bits: 32, big: true,
+	MIPS64N32: {name: "mips64n32", scmp: "SCMP_ARCH_MIPS64N32", systemd: "mips64-n32", audit: emMIPS | auditArch64Bit | auditArchMIPS64N32, bits: 32, big: true,
 		aliases: []string{"mips64-n32"}, column: "mips64n32", nrBase: 6000, socket: -1, ipc: -1},
-	MIPSEL64N32: {name: "mipsel64n32", scmp: "SCMP_ARCH_MIPSEL64N32", audit: emMIPS | auditArch64Bit | auditArchLE | auditArchMIPS64N32, bits: 32,
+	MIPSEL64N32: {name: "mipsel64n32", scmp: "SCMP_ARCH_MIPSEL64N32", systemd: "mips64-le-n32", audit: emMIPS | auditArch64Bit | auditArchLE | auditArchMIPS64N32, bits: 32,
 		aliases: []string{"mips64eln32", "mips64-le-n32", "mips64n32el"}, column: "mips64n32", nrBase: 6000, socket: -1, ipc: -1},
-	PARISC: {name: "parisc", scmp: "SCMP_ARCH_PARISC", audit: emPARISC, bits: 32, big: true,
+	PARISC: {name: "parisc", scmp: "SCMP_ARCH_PARISC", systemd: "parisc", audit: emPARISC, bits: 32, big: true,
 		aliases: []string{"hppa"}, column: "parisc", socket: -1, ipc: -1},
-	PARISC64: {name: "parisc64", scmp: "SCMP_ARCH_PARISC64", audit: emPARISC | auditArch64Bit, bits: 64, big: true,
+	PARISC64: {name: "parisc64", scmp: "SCMP_ARCH_PARISC64", systemd: "parisc64", audit: emPARISC | auditArch64Bit, bits: 64, big: true,
 		compat:  []Arch{PARISC},
 		aliases: []string{"hppa64"}, column: "parisc64", socket: -1, ipc: -1},
-	PPC: {name: "ppc", scmp: "SCMP_ARCH_PPC", audit: emPPC, bits: 32, big: true,
+	PPC: {name: "ppc", scmp: "SCMP_ARCH_PPC", systemd: "ppc", audit: emPPC, bits: 32, big: true,
 		aliases: []string{"powerpc"}, column: "ppc", socket: 102, ipc: 117},
-	PPC64: {name: "ppc64", scmp: "SCMP_ARCH_PPC64", audit: emPPC64 | auditArch64Bit, bits: 64, big: true,
+	PPC64: {name: "ppc64", scmp: "SCMP_ARCH_PPC64", systemd: "ppc64", audit: emPPC64 | auditArch64Bit, bits: 64, big: true,
 		compat:  []Arch{PPC},
 		aliases: []string{"powerpc64"}, column: "ppc64", socket: 102, ipc: 117},
-	PPC64LE: {name: "ppc64le", scmp: "SCMP_ARCH_PPC64LE", audit: emPPC64 | auditArch64Bit | auditArchLE, bits: 64,
+	PPC64LE: {name: "ppc64le", scmp: "SCMP_ARCH_PPC64LE", systemd: "ppc64-le", audit: emPPC64 | auditArch64Bit | auditArchLE, bits: 64,
 		aliases: []string{"ppc64el", "ppc64-le", "powerpc64le"}, column: "ppc64", socket: 102, ipc: 117},
-	RISCV64: {name: "riscv64", scmp: "SCMP_ARCH_RISCV64", audit: emRISCV | auditArch64Bit | auditArchLE, bits: 64,
+	RISCV64: {name: "riscv64", scmp: "SCMP_ARCH_RISCV64", systemd: "riscv64", audit: emRISCV | auditArch64Bit | auditArchLE, bits: 64,
 		column: "riscv64", socket: -1, ipc: -1},
-	S390: {name: "s390", scmp: "SCMP_ARCH_S390", audit: emS390, bits: 32, big: true,
+	S390: {name: "s390", scmp: "SCMP_ARCH_S390", systemd: "s390", audit: emS390, bits: 32, big: true,
 		column: "s390", socket: 102, ipc: 117},
-	S390X: {name: "s390x", scmp: "SCMP_ARCH_S390X", audit: emS390 | auditArch64Bit, bits: 64, big: true,
+	S390X: {name: "s390x", scmp: "SCMP_ARCH_S390X", systemd: "s390x", audit: emS390 | auditArch64Bit, bits: 64, big: true,
 		compat: []Arch{S390}, column: "s390x", socket: 102, ipc: 117},
 	SH: {name: "sh", scmp: "SCMP_ARCH_SH", audit: emSH | auditArchLE, bits: 32,
 		aliases: []string{"shel", "sh4", "sh3", "sh4le"}, column: "sh", socket: 102, ipc: 117},
@@ -164,6 +165,11 @@ func (a Arch) String() string {
 
 // SCMP returns the SCMP_ARCH_* token used by OCI and Docker profiles.
 func (a Arch) SCMP() string { return a.info().scmp }
+
+// Systemd returns the name systemd gives the ABI (seccomp_arch_to_string
+// of src/shared/seccomp-util.c, as SystemCallArchitectures= spells it), or
+// "" for an ABI systemd does not know.
+func (a Arch) Systemd() string { return a.info().systemd }
 
 // Audit returns the AUDIT_ARCH_* value the kernel puts in seccomp_data.arch.
 func (a Arch) Audit() uint32 { return a.info().audit }

@@ -1,16 +1,17 @@
 package audit
 
 import (
-	"errors"
 	"sync/atomic"
+
+	"github.com/syscage/syscage/internal/errs"
 )
 
 // Kmsg is the kernel log device.
 const Kmsg = "/dev/kmsg"
 
 // ErrNotSupported reports that reading the kernel log is not possible on
-// this system.
-var ErrNotSupported = errors.New("not supported on this system")
+// this system. It is seccomp.ErrNotSupported.
+var ErrNotSupported = errs.ErrNotSupported
 
 // Source is where a Follower reads records.
 type Source int

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/syscage/syscage/internal/unix"
 )
 
 type kmsgFile = *os.File
@@ -20,12 +22,9 @@ type kmsgFile = *os.File
 // message (MAX_AUDIT_MESSAGE_LENGTH, 8970 bytes).
 const kmsgRecord = 16 << 10
 
-// Netlink audit constants from <linux/netlink.h> and <linux/audit.h>.
-const (
-	netlinkAudit      = 9    // NETLINK_AUDIT
-	auditNlgrpReadlog = 1    // AUDIT_NLGRP_READLOG
-	auditSeccomp      = 1326 // AUDIT_SECCOMP
-)
+// auditSeccomp is AUDIT_SECCOMP (<linux/audit.h>), the type of the
+// netlink messages that carry seccomp records.
+const auditSeccomp = 1326
 
 // Follow opens the kernel log (/dev/kmsg) or the audit netlink group for
 // following. Reading /dev/kmsg needs CAP_SYSLOG (or
@@ -36,7 +35,7 @@ func Follow(o FollowOptions) (*Follower, error) {
 	var f *os.File
 	if src == SourceNetlink || src == SourceAuto {
 		var err error
-		f, err = openNetlink()
+		f, err = unix.OpenAuditNetlink()
 		switch {
 		case err == nil:
 			src = SourceNetlink
@@ -82,21 +81,6 @@ func Follow(o FollowOptions) (*Follower, error) {
 	}
 	fl.f = f
 	return fl, nil
-}
-
-// openNetlink joins the audit netlink multicast group.
-func openNetlink() (*os.File, error) {
-	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, netlinkAudit)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	// Audit records come in bursts; a larger buffer loses fewer (ENOBUFS).
-	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1<<20)
-	if err := syscall.Bind(fd, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: 1 << (auditNlgrpReadlog - 1)}); err != nil {
-		syscall.Close(fd)
-		return nil, os.NewSyscallError("bind", err)
-	}
-	return os.NewFile(uintptr(fd), "audit netlink"), nil
 }
 
 // Next waits for the next seccomp record and returns it. After Close it

@@ -18,10 +18,12 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// Filters are never installed in the test process: TestViolateHelper runs
-// in a re-executed copy of the test binary (SYSCAGE_AUDIT_HELPER set),
-// installs a filter and makes the system calls it logs and kills.
-const helperEnv = "SYSCAGE_AUDIT_HELPER"
+// Filters are never installed in the test process: the violator runs in
+// a re-executed copy of the test binary (testenv.Program), installs a
+// filter and makes the system calls it logs and kills.
+func init() { testenv.Program("violator", violator) }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // violations is the filter of the helper, for x86_64 kernels: on x86_64,
 // uname and the x32 getpid are logged (LOG); on x86, uname is logged and
@@ -51,13 +53,11 @@ func violations() bpf.Program {
 	}
 }
 
-// TestViolateHelper is the helper child; in the test process it does
-// nothing.
-func TestViolateHelper(t *testing.T) {
-	prog := os.Getenv(helperEnv)
-	if prog == "" {
-		t.Skip("runs only as a helper child of the kernel log tests")
-	}
+// violator: violator PROG installs violations, makes the calls it logs,
+// and then execs PROG (which inherits the filter), or exits 0 when PROG
+// is "-".
+func violator() {
+	prog := os.Args[1]
 	if _, err := seccomp.InstallProgram(violations(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
 		fmt.Fprintln(os.Stderr, "install:", err)
 		os.Exit(3)
@@ -102,8 +102,7 @@ func skipUnlessKmsg(t *testing.T) {
 // exec'ing prog (or exits 0 with prog "-"), and returns its pid.
 func runViolator(t *testing.T, prog string) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestViolateHelper$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+prog)
+	cmd := testenv.Command("violator", prog)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if prog == "-" {

@@ -148,27 +148,12 @@ func Decide(p *profile.Profile, host, a arch.Arch, nr uint32) (Decision, error) 
 	}
 	if d.How == ByArch {
 		fix.AddArch = a
-		fix.Systemd = append(fix.Systemd, "SystemCallArchitectures=native "+systemdArch(a))
+		if n := a.Systemd(); n != "" { // systemd knows no other ABIs
+			fix.Systemd = append(fix.Systemd, "SystemCallArchitectures=native "+n)
+		}
 	}
 	fix.Rule = profile.Rule{Names: []string{name}, Action: profile.Action{Kind: profile.ActAllow}}
 	fix.Systemd = append(fix.Systemd, "SystemCallFilter="+name)
 	d.Fix = fix
 	return d, nil
-}
-
-// systemdArch is the name systemd's SystemCallArchitectures= uses.
-func systemdArch(a arch.Arch) string {
-	switch a {
-	case arch.X86_64:
-		return "x86-64"
-	case arch.MIPSEL64N32:
-		return "mips64-le-n32"
-	case arch.MIPS64N32:
-		return "mips64-n32"
-	case arch.MIPSEL64:
-		return "mips64-le"
-	case arch.MIPSEL:
-		return "mips-le"
-	}
-	return a.String()
 }

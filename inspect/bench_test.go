@@ -3,6 +3,8 @@ package inspect_test
 import (
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/seccomp"
@@ -12,7 +14,7 @@ import (
 // against the same profile compiled without optimization, over every ABI.
 func BenchmarkCompare(b *testing.B) {
 	host := arch.X86_64
-	p := dockerDefault(b, host)
+	p := proftest.DockerDefault(host)
 	x := compile(b, p, host, seccomp.Options{})
 	y := compile(b, p, host, seccomp.Options{NoOptimize: true})
 	var st inspect.Stats

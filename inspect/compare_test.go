@@ -8,24 +8,10 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
-
-func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
-	t.Helper()
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 func compile(t testing.TB, p *profile.Profile, host arch.Arch, o seccomp.Options) inspect.Stack {
 	t.Helper()
@@ -54,7 +40,7 @@ func diffNames(ds []inspect.Difference) []string {
 // difference.
 func TestCompareSame(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		opt := compile(t, p, host, seccomp.Options{})
 		plain := compile(t, p, host, seccomp.Options{NoOptimize: true})
 		if slices.Equal(opt[0], plain[0]) {
@@ -80,7 +66,7 @@ func TestCompareSame(t *testing.T) {
 // filter covers.
 func TestCompareOneRule(t *testing.T) {
 	host := arch.X86_64
-	p := dockerDefault(t, host)
+	p := proftest.DockerDefault(host)
 	q := p.Clone()
 	// Take uname out of the big allow rule: the default (ERRNO) decides it.
 	for i, r := range q.Rules {
@@ -108,7 +94,7 @@ func TestCompareOneRule(t *testing.T) {
 // arguments at once.
 func TestCompareArguments(t *testing.T) {
 	host := arch.X86_64
-	p := dockerDefault(t, host)
+	p := proftest.DockerDefault(host)
 	q := p.Clone()
 	changed := false
 	for i, r := range q.Rules {
@@ -175,7 +161,7 @@ func TestStackPrecedence(t *testing.T) {
 			t.Errorf("%v: %#x, %v; want %#x", tc.stack, got, err, tc.want)
 		}
 	}
-	p := dockerDefault(t, host)
+	p := proftest.DockerDefault(host)
 	f := compile(t, p, host, seccomp.Options{})
 	stacked := inspect.Stack{ret(seccomp.SECCOMP_RET_ALLOW), f[0], ret(seccomp.SECCOMP_RET_LOG)}
 	// LOG on top of the profile turns its ALLOWs into LOG: everything the

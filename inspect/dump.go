@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/errs"
 )
 
 // Filter is one seccomp filter of a running task.
@@ -18,8 +19,9 @@ type Filter struct {
 var (
 	// ErrNoFilter reports a process that runs without a seccomp filter.
 	ErrNoFilter = errors.New("no seccomp filter")
-	// ErrNotSupported reports a system where filters cannot be read.
-	ErrNotSupported = errors.New("not supported on this system")
+	// ErrNotSupported reports a system where filters cannot be read. It
+	// is seccomp.ErrNotSupported.
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrNotStopped reports a thread that did not stop within
 	// DumpOptions.Timeout to have its filters read: one in
 	// uninterruptible sleep (a vfork parent waiting for its child, a

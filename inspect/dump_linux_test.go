@@ -17,24 +17,23 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/seccomp"
 )
 
-// Filters are never installed in the test process: TestDumpHelper runs in
-// a re-executed copy of the test binary, installs docker-default as
-// syscage compiles it (twice with SYSCAGE_DUMP_HELPER=2, the second with
-// SECCOMP_FILTER_FLAG_LOG) and waits on stdin while the test reads its
-// filters.
-const dumpHelperEnv = "SYSCAGE_DUMP_HELPER"
+// Filters are never installed in the test process: the dump helper runs
+// in a re-executed copy of the test binary (testenv.Program), installs
+// docker-default as syscage compiles it (twice with argument 2, the second
+// with SECCOMP_FILTER_FLAG_LOG) and waits on stdin while the test reads
+// its filters.
+func init() { testenv.Program("dump-helper", dumpHelper) }
 
-func TestDumpHelper(t *testing.T) {
-	n := os.Getenv(dumpHelperEnv)
-	if n == "" {
-		t.Skip("runs only as a helper child of the dump tests")
-	}
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func dumpHelper() {
 	host, _ := arch.Native()
-	f, err := seccomp.Compile(dockerDefault(t, host), host, seccomp.Options{})
+	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
 	if err != nil {
 		fmt.Println("compile:", err)
 		os.Exit(3)
@@ -43,7 +42,7 @@ func TestDumpHelper(t *testing.T) {
 		fmt.Println("install:", err)
 		os.Exit(3)
 	}
-	if n == "2" {
+	if os.Args[1] == "2" {
 		if _, err := seccomp.Install(f, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
 			fmt.Println("install:", err)
 			os.Exit(3)
@@ -51,26 +50,14 @@ func TestDumpHelper(t *testing.T) {
 	}
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
-	os.Exit(0)
 }
 
 // startHelper starts the helper and returns its pid; the helper ends
 // with the test.
 func startHelper(t *testing.T, mode string) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDumpHelper$")
-	cmd.Env = append(os.Environ(), dumpHelperEnv+"="+mode)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := testenv.Command("dump-helper", mode)
+	stdin, stdout := testenv.Start(t, cmd)
 	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
 	line, _ := bufio.NewReader(stdout).ReadString('\n')
 	if strings.TrimSpace(line) != "ready" {
@@ -95,7 +82,7 @@ func skipUnlessDump(t *testing.T) {
 func TestDump(t *testing.T) {
 	skipUnlessDump(t)
 	host, _ := arch.Native()
-	p := dockerDefault(t, host)
+	p := proftest.DockerDefault(host)
 	want := compile(t, p, host, seccomp.Options{})
 
 	fs, err := inspect.Dump(startHelper(t, "2"), inspect.DumpOptions{})

@@ -109,7 +109,7 @@ func Lint(p *profile.Profile, host arch.Arch, o LintOptions) ([]Finding, error) 
 		return nil, err
 	}
 	var out []Finding
-	allow := func(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+	allow := profile.Action.Permits
 	// decide says how name is decided on host: always allowed, allowed
 	// under conditions, or not, and by which rules.
 	decide := func(name string) (always, some bool, rules []int) {
@@ -370,10 +370,7 @@ func them(n int) string {
 // filter that tests the number without testing seccomp_data.arch (and,
 // on x86_64, the x32 bit) has them.
 func LintStack(s Stack, host arch.Arch) ([]Finding, error) {
-	allows := func(ret uint32) bool {
-		k := seccomp.ActionOf(ret).Kind
-		return k == profile.ActAllow || k == profile.ActLog
-	}
+	allows := func(ret uint32) bool { return seccomp.ActionOf(ret).Permits() }
 	var out []Finding
 	for _, c := range host.Compat() {
 		var open []string

@@ -19,7 +19,7 @@ const hardenFix = "or let 'syscage compile --harden' (convert --harden) rewrite 
 // call sees the value the rule meant to catch (socket(0x100000028, ...) is
 // socket(AF_VSOCK, ...)).
 func lintIntArgs(p *profile.Profile, host arch.Arch, o LintOptions) []Finding {
-	allow := func(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+	allow := profile.Action.Permits
 	var out []Finding
 	for i, r := range p.Rules {
 		if r.Action == p.Default || len(r.Conds) == 0 {
@@ -94,7 +94,7 @@ func argName(host arch.Arch, arches []arch.Arch, name string, i uint8, w int) st
 // differ from the rule's only in bits the kernel ignores (ipc's version
 // in the high 16 bits, socketcall's high word).
 func lintMultiplexers(p *profile.Profile, host arch.Arch, arches []arch.Arch) ([]Finding, error) {
-	allow := func(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+	allow := profile.Action.Permits
 	type hole struct {
 		mux, sub string
 		how      string
@@ -194,7 +194,7 @@ func deniedByRule(p *profile.Profile, name string) bool {
 // another on the same ABI: setuid and setuid32, mmap and mmap2,
 // clock_settime and clock_settime64 (see harden.Twins).
 func lintTwins(p *profile.Profile, host arch.Arch, arches []arch.Arch) ([]Finding, error) {
-	allow := func(a profile.Action) bool { return a.Kind == profile.ActAllow || a.Kind == profile.ActLog }
+	allow := profile.Action.Permits
 	var out []Finding
 	for _, g := range harden.Twins {
 		type verdict struct {

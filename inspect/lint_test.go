@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
@@ -162,7 +164,7 @@ func TestLintStack(t *testing.T) {
 		!strings.Contains(fs[0].Message, "through x86") || !strings.Contains(fs[1].Message, "through x32") {
 		t.Errorf("naive filter: %+v", fs)
 	}
-	fs, err = inspect.LintStack(compile(t, dockerDefault(t, host), host, seccomp.Options{}), host)
+	fs, err = inspect.LintStack(compile(t, proftest.DockerDefault(host), host, seccomp.Options{}), host)
 	if err != nil || len(fs) != 0 {
 		t.Errorf("docker-default: %+v, %v", fs, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
@@ -42,7 +44,7 @@ func backdoor(p bpf.Program, cond bpf.Instruction, inverted bool, pre ...bpf.Ins
 // input), it says it cannot prove the two equal.
 func TestCompareBackdoors(t *testing.T) {
 	host := arch.X86_64
-	d := compile(t, dockerDefault(t, host), host, seccomp.Options{})[0]
+	d := compile(t, proftest.DockerDefault(host), host, seccomp.Options{})[0]
 	const (
 		arg0lo = 16
 		arg0hi = 20
@@ -145,7 +147,7 @@ func TestCompareBackdoors(t *testing.T) {
 // prover decides these cases rather than giving up on them.
 func TestCompareProvesALU(t *testing.T) {
 	host := arch.X86_64
-	d := compile(t, dockerDefault(t, host), host, seccomp.Options{})[0]
+	d := compile(t, proftest.DockerDefault(host), host, seccomp.Options{})[0]
 	for name, pre := range map[string][]bpf.Instruction{
 		// Both branches of the trigger go on to d.
 		"jump to the same place": {ins(ldAbs, 16), ins(alu|bpf.BPF_XOR|bpf.BPF_K, 0x5a5a5a5a), {Op: jmp | bpf.BPF_JEQ | bpf.BPF_K, K: 0, Jt: 0, Jf: 0}},
@@ -163,7 +165,7 @@ func TestCompareProvesALU(t *testing.T) {
 // TestCompareInputBound: a search cut short by MaxInputs is no proof.
 func TestCompareInputBound(t *testing.T) {
 	host := arch.X86_64
-	d := compile(t, dockerDefault(t, host), host, seccomp.Options{})
+	d := compile(t, proftest.DockerDefault(host), host, seccomp.Options{})
 	ds, _, err := inspect.Compare(d, d, inspect.CompareOptions{Arches: []arch.Arch{host}, MaxInputs: 2})
 	if !errors.Is(err, inspect.ErrNotProven) || len(ds) != 0 {
 		t.Fatalf("%v, %v", diffNames(ds), err)

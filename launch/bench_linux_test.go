@@ -9,24 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 )
 
 func dockerDefault(b *testing.B) *profile.Profile {
 	b.Helper()
 	host, _ := arch.Native()
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if p, err = p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18"}); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return proftest.DockerDefault(host)
 }
 
 // BenchmarkLaunchOverhead runs /bin/true alone, under launch.Cmd with the
@@ -80,7 +74,7 @@ func BenchmarkSyscallCost(b *testing.B) {
 	p := dockerDefault(b)
 	run := func(filtered bool) map[string]float64 {
 		var out bytes.Buffer
-		env := []string{targetEnv + "=calls"}
+		env := []string{testenv.Env("calls")}
 		if filtered {
 			cmd := launch.Command(p, os.Args[0])
 			cmd.Env, cmd.Stdout = env, &out

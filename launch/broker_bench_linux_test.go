@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 )
 
-func init() { targets["opens"] = targetOpens }
+func init() { testenv.Program("opens", targetOpens) }
 
 // targetOpens opens and closes $OPEN_FILE $OPEN_N times and prints the
 // nanoseconds per open.
@@ -47,7 +48,7 @@ func BenchmarkOpen(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			cmd := launch.Command(allowAll(), os.Args[0])
-			cmd.Env = []string{targetEnv + "=opens", "OPEN_FILE=" + file, "OPEN_N=" + strconv.Itoa(b.N)}
+			cmd.Env = []string{testenv.Env("opens"), "OPEN_FILE=" + file, "OPEN_N=" + strconv.Itoa(b.N)}
 			if brokered {
 				cmd.AllowOpen = []launch.OpenRule{{Path: dir}, {Path: "/proc/self"}, {Path: "/sys/kernel/mm/transparent_hugepage"}}
 			}

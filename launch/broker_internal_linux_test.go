@@ -2,11 +2,11 @@ package launch
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/internal/unix"
 )
 
@@ -19,29 +19,18 @@ func TestBrokerOpen(t *testing.T) {
 	ro := filepath.Join(dir, "ro")
 	rw := filepath.Join(dir, "rw")
 	out := filepath.Join(dir, "secret")
-	for _, d := range []string{ro, rw, filepath.Join(ro, "sub")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{filepath.Join(ro, "f"), out, filepath.Join(dir, "single")} {
-		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	links := map[string]string{
-		filepath.Join(ro, "abs"):       out,
-		filepath.Join(ro, "rel"):       "../secret",
-		filepath.Join(ro, "updir"):     "..",
-		filepath.Join(ro, "inside"):    "sub/../f",
-		filepath.Join(dir, "outlink"):  filepath.Join(ro, "f"),
-		filepath.Join(ro, "sub", "up"): "../f",
-	}
-	for l, target := range links {
-		if err := os.Symlink(target, l); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.Tree(t, dir, map[string]string{
+		"rw/":       "",
+		"ro/f":      "x",
+		"secret":    "x",
+		"single":    "x",
+		"ro/abs":    "-> " + out,
+		"ro/rel":    "-> ../secret",
+		"ro/updir":  "-> ..",
+		"ro/inside": "-> sub/../f",
+		"outlink":   "-> " + filepath.Join(ro, "f"),
+		"ro/sub/up": "-> ../f",
+	})
 	root, err := syscall.Open("/", unix.O_PATH|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -165,7 +165,7 @@ func (s *sysCmd) decideOpen(fd int, n unix.Notif, a arch.Arch, name string, rule
 	if !unix.NotifIDValid(fd, n.ID) {
 		return
 	}
-	errno := unix.ErrnoEACCES
+	errno := unix.EACCES
 	switch {
 	case deny || !readOK || rerr != nil:
 	case berr != nil && !strings.HasPrefix(file, "/"):

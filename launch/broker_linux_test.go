@@ -1,11 +1,11 @@
 package launch_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 )
 
@@ -17,18 +17,11 @@ func TestAllowOpen(t *testing.T) {
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "tree")
 	secret := filepath.Join(dir, "secret")
-	if err := os.Mkdir(tree, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(tree, "f"), []byte("inside\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(secret, []byte("secret\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(secret, filepath.Join(tree, "link")); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Tree(t, dir, map[string]string{
+		"tree/f":    "inside\n",
+		"secret":    "secret\n",
+		"tree/link": "-> " + secret,
+	})
 	for _, c := range []struct {
 		name string
 		ok   bool

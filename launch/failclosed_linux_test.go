@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/testenv"
@@ -23,8 +25,8 @@ import (
 )
 
 func init() {
-	targets["faked"] = targetFaked
-	targets["inherited"] = targetInherited
+	testenv.Program("faked", targetFaked)
+	testenv.Program("inherited", targetInherited)
 }
 
 // outerArg names the system calls the faked target's outer filter
@@ -72,8 +74,8 @@ func TestFakedInstall(t *testing.T) {
 	}
 	for _, calls := range []string{"seccomp", "prctl", "seccomp,prctl"} {
 		t.Run(calls, func(t *testing.T) {
-			c := exec.Command(os.Args[0])
-			c.Env = append(os.Environ(), targetEnv+"=faked", outerArg+"="+calls)
+			c := testenv.Command("faked")
+			c.Env = append(c.Env, outerArg+"="+calls)
 			out, err := c.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %s", err, out)
@@ -119,7 +121,7 @@ func denyUnameProfile() *profile.Profile {
 // The profile's flags are applied (the kernel records LOG in the filter's
 // metadata) or refused; never ignored.
 func TestProfileFlags(t *testing.T) {
-	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}`)
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}`)
 	cmd := launch.Command(p, "sleep", "30")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -142,7 +144,7 @@ func TestProfileFlags(t *testing.T) {
 		{`"flags": ["SECCOMP_FILTER_FLAG_TSYNC_ESRCH"]`, "TSYNC_ESRCH is not one the launcher can apply"},
 	} {
 		t.Run(c.msg, func(t *testing.T) {
-			p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", `+c.extra+`}`)
+			p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", `+c.extra+`}`)
 			startFails(t, launch.Command(p, "echo", "ran"), launch.ErrFilter, c.msg)
 		})
 	}
@@ -181,8 +183,7 @@ func TestInherited(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	c := exec.Command(os.Args[0])
-	c.Env = append(os.Environ(), targetEnv+"=inherited")
+	c := testenv.Command("inherited")
 	c.ExtraFiles = []*os.File{nil, r} // 4; 3 stays closed
 	out, err := c.Output()
 	if err != nil {
@@ -230,13 +231,13 @@ func TestExecveArguments(t *testing.T) {
 		{"trap", `"action": "SCMP_ACT_TRAP", "args": [{"index": 2, "value": 0, "op": "SCMP_CMP_NE"}]`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], `+c.rule+`}]}`)
+			p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], `+c.rule+`}]}`)
 			cmd := launch.Command(p, "echo", "ran")
 			startFails(t, cmd, launch.ErrFilter, "the profile denies the execve that starts echo: execve (59 on x86_64) got")
 		})
 	}
 	// Denied only for a NULL path, which the stage never passes.
-	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]}`)
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]}`)
 	cmd := launch.Command(p, "echo", "ran")
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -291,7 +292,7 @@ func TestForgedSigsys(t *testing.T) {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	// uname traps, and the launcher follows the program.
-	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_TRAP"}]}`)
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_TRAP"}]}`)
 	for _, args := range [][]string{nil, {"blocked"}} {
 		cmd := launch.Command(p, bin, args...)
 		cmd.Run()

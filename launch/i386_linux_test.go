@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -71,7 +73,7 @@ func TestI386IntX80(t *testing.T) {
 		{"bad arch trap", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}`, 159, "uname (122 on x86) got TRAP as a bad architecture: the profile does not cover x86"},
 	} {
 		cmd := runKilled(t, func() *launch.Cmd {
-			cmd := launch.Command(parse(t, c.profile), bin)
+			cmd := launch.Command(proftest.Parse(t, c.profile), bin)
 			if c.name == "bad arch trap" {
 				cmd.Compile.BadArch = profile.Action{Kind: profile.ActTrap}
 			}
@@ -120,7 +122,7 @@ func TestI386GCC(t *testing.T) {
 		{`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}`, 13},
 		{`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}`, 0},
 	} {
-		cmd := launch.Command(parse(t, c.profile), bin)
+		cmd := launch.Command(proftest.Parse(t, c.profile), bin)
 		cmd.KernelRecord = func(int) (launch.Record, bool) { return launch.Record{}, false } // the exit code is the point here
 		cmd.Run()
 		if got := cmd.Status.ExitCode(); got != c.code {
@@ -148,7 +150,7 @@ func TestStageMakesNoCallAfterInstall(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	p := parse(t, `{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}`)
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}`)
 	for i := range 200 {
 		cmd := launch.Command(p, bin)
 		cmd.KernelRecord = func(int) (launch.Record, bool) { return launch.Record{}, false }

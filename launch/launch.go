@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -20,10 +21,11 @@ import (
 // Errors of Start. A *StartError wraps one of them.
 var (
 	// ErrNotFound reports a program that does not exist (exit 127 by the
-	// docker/env convention).
-	ErrNotFound = errors.New("program not found")
-	// ErrNoExec reports a program that exists but cannot be executed (126).
-	ErrNoExec = errors.New("program cannot be executed")
+	// docker/env convention). record.ErrNotFound is the same error.
+	ErrNotFound = errs.ErrNotFound
+	// ErrNoExec reports a program that exists but cannot be executed
+	// (126). record.ErrNoExec is the same error.
+	ErrNoExec = errs.ErrNoExec
 	// ErrFilter reports a filter that could not be built or installed, or
 	// that denies what the launch itself needs (125).
 	ErrFilter = errors.New("filter not installed")

@@ -186,7 +186,7 @@ func RunStage(args []string) {
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
 	}
-	_, _, errno := syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(execArgs[0]), uintptr(execArgs[1]), uintptr(execArgs[2]), 0, 0, 0)
+	errno := unix.ExecveRaw(uintptr(execArgs[0]), uintptr(execArgs[1]), uintptr(execArgs[2]))
 	runtime.KeepAlive(path)
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envv)

@@ -8,31 +8,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // denyUname allows everything but uname, which gets action.
 func denyUname(t *testing.T, action string) *profile.Profile {
-	return parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+	return proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
 		{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"},
 		{"names": ["uname"], "action": `+action+`}]}`)
 }
@@ -41,7 +34,7 @@ func denyUname(t *testing.T, action string) *profile.Profile {
 func selfCmd(t *testing.T, p *profile.Profile, name string) (*launch.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	c := launch.Command(p, os.Args[0])
-	c.Env = []string{targetEnv + "=" + name}
+	c.Env = []string{testenv.Env(name)}
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	return c, &stdout, &stderr
@@ -112,7 +105,7 @@ func TestFilterSurvivesExec(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
 		{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}`)
 	// The target is a shell that starts another shell that starts mkdir.
 	cmd := launch.Command(p, sh, "-c", `sh -c 'mkdir "$1"/made; echo "mkdir $?"' sh "$0"`, dir)
@@ -129,7 +122,7 @@ func TestFilterSurvivesExec(t *testing.T) {
 		t.Errorf("mkdir output %q, want EPERM and status 1", out.String())
 	}
 	// The same without the filter's rule does create it.
-	cmd = launch.Command(parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`), sh, "-c", `sh -c 'mkdir "$1"/made' sh "$0"`, dir)
+	cmd = launch.Command(proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`), sh, "-c", `sh -c 'mkdir "$1"/made' sh "$0"`, dir)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
@@ -187,11 +180,11 @@ func TestDescriptors(t *testing.T) {
 	w.WriteString("kept")
 	w.Close()
 
-	allow := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
+	allow := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
 	cmd, stdout, stderr := selfCmd(t, allow, "state")
 	cmd.ExtraFiles = []*os.File{r}
 	s := runState(t, cmd, stdout, stderr)
-	if want := []int{0, 1, 2, 3}; !equalInts(own(s), want) {
+	if want := []int{0, 1, 2, 3}; !slices.Equal(own(s), want) {
 		t.Errorf("descriptors %v, want %v (leaked %d)", s.Links, want, leak)
 	}
 	if !strings.HasPrefix(s.Links[3], "pipe:") {
@@ -206,7 +199,7 @@ func TestDescriptors(t *testing.T) {
 
 	cmd, stdout, stderr = selfCmd(t, allow, "state")
 	s = runState(t, cmd, stdout, stderr)
-	if want := []int{0, 1, 2}; !equalInts(own(s), want) {
+	if want := []int{0, 1, 2}; !slices.Equal(own(s), want) {
 		t.Errorf("without ExtraFiles: descriptors %v, want %v", s.Links, want)
 	}
 	for fd, l := range s.Links {
@@ -228,25 +221,13 @@ func own(s state) []int {
 	return fds
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestEnvironment(t *testing.T) {
-	allow := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
+	allow := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
 	t.Setenv("SYSCAGE_TEST_SECRET", "x")
 	cmd, stdout, stderr := selfCmd(t, allow, "state")
 	cmd.Env = append(cmd.Env, "ONLY=this")
 	s := runState(t, cmd, stdout, stderr)
-	want := []string{targetEnv + "=state", "ONLY=this"}
+	want := []string{testenv.Env("state"), "ONLY=this"}
 	if strings.Join(s.Env, "\n") != strings.Join(want, "\n") {
 		t.Errorf("environment %q, want %q", s.Env, want)
 	}
@@ -257,7 +238,7 @@ func TestCapabilities(t *testing.T) {
 	if !strings.Contains(string(b), "CapEff:\t000001ff") && !strings.Contains(string(b), "CapEff:\t0000003f") {
 		t.Skip("needs root with a full capability set: the test drops capabilities and checks the rest")
 	}
-	allow := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
+	allow := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
 	cmd, stdout, stderr := selfCmd(t, allow, "state")
 	cmd.DropCaps = true
 	cmd.KeepCaps = []string{"CAP_NET_BIND_SERVICE"}
@@ -302,7 +283,7 @@ func startFails(t *testing.T, cmd *launch.Cmd, kind error, msg string) {
 }
 
 func TestFailClosed(t *testing.T) {
-	allow := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
+	allow := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`)
 	echo := func(p *profile.Profile) *launch.Cmd { return launch.Command(p, "echo", "ran") }
 
 	t.Run("not found", func(t *testing.T) {
@@ -318,7 +299,7 @@ func TestFailClosed(t *testing.T) {
 		startFails(t, launch.Command(allow, f), launch.ErrNoExec, f)
 	})
 	t.Run("denies execve", func(t *testing.T) {
-		p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO"}]}`)
+		p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO"}]}`)
 		startFails(t, echo(p), launch.ErrFilter, "denies execve itself: execve (59 on x86_64) got ERRNO(1) from rule 1")
 	})
 	t.Run("kernel refuses the install", func(t *testing.T) {
@@ -327,7 +308,7 @@ func TestFailClosed(t *testing.T) {
 		startFails(t, cmd, launch.ErrFilter, "install filter")
 	})
 	t.Run("compile", func(t *testing.T) {
-		p := parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["nosuchcall"], "action": "SCMP_ACT_ERRNO"}]}`)
+		p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["nosuchcall"], "action": "SCMP_ACT_ERRNO"}]}`)
 		cmd := echo(p)
 		cmd.Compile = seccomp.Options{Strict: true}
 		startFails(t, cmd, launch.ErrFilter, "nosuchcall")
@@ -410,7 +391,7 @@ func TestLogFlag(t *testing.T) {
 
 func TestAuditSession(t *testing.T) {
 	self, _ := os.ReadFile("/proc/self/sessionid")
-	cmd := launch.Command(parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`), "sh", "-c", "cat /proc/self/sessionid")
+	cmd := launch.Command(proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ALLOW"}`), "sh", "-c", "cat /proc/self/sessionid")
 	cmd.AuditSession = true
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -13,14 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 )
 
-// The test binary plays two parts besides the tests: the launcher's stage
-// (launch.Init, for every Cmd the tests start) and the target programs
-// below, chosen by targetEnv. Filters are only ever installed in those
-// children, never in the test process.
-const targetEnv = "SYSCAGE_LAUNCH_TEST_TARGET"
+// The test binary plays three parts besides the tests: the launcher's
+// stage (launch.Init, for every Cmd the tests start), the privilege
+// separation workers below, and the target programs registered with
+// testenv.Program. Filters are only ever installed in those children,
+// never in the test process.
 
 func TestMain(m *testing.M) {
 	launch.Init()
@@ -34,23 +35,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if name := os.Getenv(targetEnv); name != "" {
-		t, ok := targets[name]
-		if !ok {
-			fmt.Fprintf(os.Stderr, "no target %q\n", name)
-			os.Exit(100)
-		}
-		t()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
-var targets = map[string]func(){
-	"uname":   targetUname,
-	"threads": targetThreads,
-	"state":   targetState,
-	"calls":   targetCalls,
+func init() {
+	testenv.Program("uname", targetUname)
+	testenv.Program("threads", targetThreads)
+	testenv.Program("state", targetState)
+	testenv.Program("calls", targetCalls)
 }
 
 // targetUname calls uname(2) and prints its errno.

@@ -304,7 +304,7 @@ func (s *sysCmd) decideExec(fd int, n unix.Notif, allow map[fileID]string) {
 			}
 		}
 	}
-	unix.NotifError(fd, n.ID, unix.ErrnoEPERM)
+	unix.NotifError(fd, n.ID, unix.EPERM)
 	if tgid == 0 {
 		tgid = tid
 	}

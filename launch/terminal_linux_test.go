@@ -6,19 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 )
 
 func init() {
-	targets["tiocsti"] = targetTIOCSTI
-	targets["tty-launcher"] = targetTTYLauncher
+	testenv.Program("tiocsti", targetTIOCSTI)
+	testenv.Program("tty-launcher", targetTTYLauncher)
 }
 
 // targetTIOCSTI pushes a command into the input of its standard input's
@@ -56,7 +56,7 @@ func targetTTYLauncher() {
 	report := json.NewEncoder(os.NewFile(3, "report"))
 	allow := denyUnameProfile()
 	cmd := launch.Command(allow, os.Args[0])
-	cmd.Env = []string{targetEnv + "=tiocsti"}
+	cmd.Env = []string{testenv.Env("tiocsti")}
 	cmd.Stdin = os.Stdin
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -120,8 +120,7 @@ func TestTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	c := exec.Command(os.Args[0])
-	c.Env = append(os.Environ(), targetEnv+"=tty-launcher")
+	c := testenv.Command("tty-launcher")
 	c.Stdin, c.Stdout, c.Stderr = slave, slave, slave
 	c.ExtraFiles = []*os.File{w}
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}

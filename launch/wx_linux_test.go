@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
@@ -15,7 +16,7 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-func init() { targets["wx"] = targetWX }
+func init() { testenv.Program("wx", targetWX) }
 
 // targetWX maps memory writable and executable at once, then writable
 // and later executable, and prints the errno of each.

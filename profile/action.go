@@ -198,6 +198,17 @@ func (a Action) validate() error {
 	return nil
 }
 
+// Stricter returns the more restrictive of two actions: the one the
+// kernel ranks first (KILL_PROCESS before KILL_THREAD before TRAP before
+// ERRNO before USER_NOTIF before TRACE before LOG before ALLOW), and of
+// two ERRNO or TRACE actions the first.
+func Stricter(a, b Action) Action {
+	if b.Kind < a.Kind {
+		return b
+	}
+	return a
+}
+
 // Permits reports whether the action lets the system call run: ALLOW,
 // or LOG, which allows it and logs it.
 func (a Action) Permits() bool { return a.Kind == ActAllow || a.Kind == ActLog }

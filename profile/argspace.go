@@ -28,6 +28,9 @@ type cube struct{ mask, val uint64 }
 // cubeSet is a union of disjoint cubes.
 type cubeSet []cube
 
+// interval is the closed range lo..hi of argument values.
+type interval struct{ lo, hi uint64 }
+
 func (c cube) and(d cube) (cube, bool) {
 	if (c.val^d.val)&c.mask&d.mask != 0 {
 		return cube{}, false

@@ -131,3 +131,25 @@ func (c Cond) validate() error {
 	}
 	return nil
 }
+
+// Conjunctions splits a rule's conditions into the groups runc makes of
+// them (libcontainer/seccomp's matchCall): one group, all conditions
+// ANDed, when no argument index repeats; otherwise one group per
+// condition, so that the rule means their OR. A rule without conditions
+// is one empty group. Every reader and writer of runc's semantics groups
+// conditions through it.
+func Conjunctions(conds []Cond) [][]Cond {
+	var seen [MaxArg + 1]bool
+	for _, c := range conds {
+		if int(c.Arg) < len(seen) && !seen[c.Arg] {
+			seen[c.Arg] = true
+			continue
+		}
+		out := make([][]Cond, len(conds))
+		for i, c := range conds {
+			out[i] = []Cond{c}
+		}
+		return out
+	}
+	return [][]Cond{conds}
+}

@@ -2,26 +2,13 @@ package profile_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 )
-
-func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
-	t.Helper()
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // boundaries returns argument values around every datum of p.
 func boundaries(p *profile.Profile) []uint64 {
@@ -34,6 +21,49 @@ func boundaries(p *profile.Profile) []uint64 {
 		}
 	}
 	return vals
+}
+
+// abis returns the ABIs of a filter of p on host, sorted, each once.
+func abis(p *profile.Profile, host arch.Arch) []arch.Arch {
+	as := append([]arch.Arch{host}, p.Arches...)
+	slices.Sort(as)
+	return slices.Compact(as)
+}
+
+// tables returns p's Table for each ABI of its filter on host, or the
+// first error.
+func tables(p *profile.Profile, host arch.Arch) (map[arch.Arch]*profile.Table, error) {
+	out := map[arch.Arch]*profile.Table{}
+	for _, a := range abis(p, host) {
+		tab, err := p.Table(a, profile.TableOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out[a] = tab
+	}
+	return out, nil
+}
+
+// checkTable reports whether the Table of d's ABI in tabs decides d as
+// got, Evaluate's verdict, says (inputs of ABIs the filter does not cover
+// agree trivially), and fails the test if not.
+func checkTable(t *testing.T, tabs map[arch.Arch]*profile.Table, d profile.Data, got profile.Action) bool {
+	t.Helper()
+	abi, ok := arch.FromAuditNr(d.Arch, d.Nr)
+	tab := tabs[abi]
+	if !ok || tab == nil || got == profile.DefaultBadArch {
+		return true
+	}
+	want := tab.Default
+	e, has := tab.Lookup(d.Nr)
+	if has {
+		want = e.Decide(abi, d.Args)
+	}
+	if want != got {
+		t.Errorf("%s nr %#x args %#x: Evaluate %s, Table %s (%+v)", abi, d.Nr, d.Args, got, want, e)
+		return false
+	}
+	return true
 }
 
 // checkConsistent compares Evaluate and Table on every system call of
@@ -87,7 +117,7 @@ func checkConsistent(t *testing.T, p *profile.Profile, native, abi arch.Arch) {
 
 func TestDockerDefaultConsistent(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X, arch.PPC64LE, arch.RISCV64, arch.MIPSEL64} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		for _, abi := range append([]arch.Arch{host}, p.Arches...) {
 			t.Run(fmt.Sprintf("%s/%s", host, abi), func(t *testing.T) { checkConsistent(t, p, host, abi) })
 		}

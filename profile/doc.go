@@ -80,7 +80,8 @@
 // # Several rules for one system call
 //
 // The rules for one number on one ABI are merged by a port of
-// libseccomp's db_rule_add (src/db.c, v2.5.x to v2.6.0): the argument
+// libseccomp's db_rule_add (src/db.c, v2.5.x to v2.6.0; package
+// profile/internal/ruletree, which Table and Evaluate use): the argument
 // chains of _db_rule_gen_64 (64-bit ABIs: each 64-bit comparison becomes
 // comparisons of the high and the low 32-bit words) and _db_rule_gen_32,
 // then _db_tree_prune and _db_tree_add with their level ordering

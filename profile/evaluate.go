@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile/internal/ruletree"
 )
 
 // Data is one system call as a seccomp filter sees it (struct
@@ -103,11 +104,12 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 
 	// The seccomp_rule_add calls that reach d.Nr on abi, in runc's order.
 	wide := abi.Bits() == 64
-	var db sysDB
+	var db ruletree.DB
 	for i, r := range p.Rules {
 		if r.Action == p.Default {
 			continue
 		}
+		act := treeAction(r.Action)
 		for _, name := range r.Names {
 			nr, direct := abi.SyscallNumber(name)
 			direct = direct && nr == d.Nr
@@ -116,12 +118,12 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			if !direct && !mux {
 				continue
 			}
-			for _, g := range runcGroups(r.Conds) {
+			for _, g := range treeGroups(r.Conds) {
 				var err error
 				if mux {
-					err = db.add(newLSRule(r.Action, i, muxConds(g, m.Call)), wide)
+					err = db.Add(act, i, ruletree.MuxConds(g, m.Call), wide)
 				} else {
-					err = db.add(newLSRule(r.Action, i, g), wide)
+					err = db.Add(act, i, g, wide)
 				}
 				if err != nil {
 					return Verdict{}, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
@@ -129,14 +131,8 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			}
 		}
 	}
-	if err := db.checkLevels(); err != nil {
+	if err := db.Check(); err != nil {
 		return Verdict{}, fmt.Errorf("system call %d on %s: %w", d.Nr, abi, err)
-	}
-	switch {
-	case !db.exists:
-		return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
-	case db.chains == nil:
-		return Verdict{Action: db.action, Rule: db.origin}, nil
 	}
 	args := d.Args
 	if !wide {
@@ -144,8 +140,8 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			args[i] &= 0xffffffff
 		}
 	}
-	if a, o, ok := eval(db.chains, &args, map[*node]evalResult{}); ok {
-		return Verdict{Action: a, Rule: o}, nil
+	if a, o, ok := db.Eval(&args); ok {
+		return Verdict{Action: fromTree(a), Rule: o}, nil
 	}
 	return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
 }

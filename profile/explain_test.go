@@ -3,12 +3,14 @@ package profile_test
 import (
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 )
 
 func TestExplainNamesTheRule(t *testing.T) {
-	p := parse(t, `{
+	p := proftest.Parse(t, `{
 	"defaultAction": "SCMP_ACT_ERRNO",
 	"architectures": ["SCMP_ARCH_X86_64"],
 	"syscalls": [

@@ -8,9 +8,6 @@ import (
 	"github.com/syscage/syscage/arch"
 )
 
-// permits reports whether a lets the system call run.
-func permits(a Action) bool { return a.Kind == ActAllow || a.Kind == ActLog }
-
 // Merge returns the union of profiles, for filters built for the native
 // ABI native: on every ABI one of them covers (the union of their
 // architectures), for every system call and every argument, the merged
@@ -93,7 +90,7 @@ func combine(acts []Action) Action {
 	var best Action
 	found := false
 	for _, a := range acts {
-		if permits(a) {
+		if a.Permits() {
 			if !found {
 				best, found = a, true
 			} else {
@@ -163,7 +160,7 @@ func newMerger(native arch.Arch, out *Profile, ps []*Profile) (*merger, error) {
 			m.tables[a] = append(m.tables[a], t)
 			defs = append(defs, p.Default)
 		}
-		if d := combine(defs); permits(d) != permits(out.Default) {
+		if d := combine(defs); d.Permits() != out.Default.Permits() {
 			return nil, fmt.Errorf("%w: on %s the system calls no rule names would get %v, but the merged default is %v; merge profiles that cover the same architectures", ErrNotExpressible, a, d, out.Default)
 		}
 	}
@@ -388,7 +385,7 @@ func (m *merger) try(n string) error {
 		var one Action
 		found := false
 		for _, t := range tuples {
-			if permits(t.act) != permits(m.out.Default) {
+			if t.act.Permits() != m.out.Default.Permits() {
 				if !found {
 					one, found = t.act, true
 				} else {
@@ -398,7 +395,7 @@ func (m *merger) try(n string) error {
 		}
 		acts = map[Action]bool{}
 		for i, t := range tuples {
-			if permits(t.act) != permits(m.out.Default) {
+			if t.act.Permits() != m.out.Default.Permits() {
 				tuples[i].act = one
 			} else {
 				tuples[i].act = m.out.Default
@@ -607,7 +604,7 @@ func (m *merger) verify() error {
 			var bad string
 			err = combos(cls, func(args [6]uint64, _ [6]int) bool {
 				got, want := e.Decide(a, args), decideAll(a, es, args)
-				if permits(got) != permits(want) || exact && got != want {
+				if got.Permits() != want.Permits() || exact && got != want {
 					name, _ := a.SyscallName(k.nr)
 					bad = fmt.Sprintf("%s %s with arguments %#x would be %v instead of %v", a, name, args, got, want)
 					return false
@@ -675,7 +672,7 @@ func Covers(p, other *Profile, native arch.Arch) ([]Gap, error) {
 		if err != nil {
 			return nil, fmt.Errorf("profile on %s: %w", a, err)
 		}
-		if permits(to.Default) && !permits(tp.Default) {
+		if to.Default.Permits() && !tp.Default.Permits() {
 			gaps = append(gaps, Gap{Arch: a, Name: "(the system calls no rule names)", Action: tp.Default})
 		}
 		for _, sc := range a.Syscalls() {
@@ -687,11 +684,11 @@ func Covers(p, other *Profile, native arch.Arch) ([]Gap, error) {
 			if !hasP {
 				ep = Entry{Nr: sc.Nr, Action: tp.Default}
 			}
-			if len(eo.Rules) == 0 && !permits(eo.Action) {
+			if len(eo.Rules) == 0 && !eo.Action.Permits() {
 				continue
 			}
 			if len(eo.Rules) == 0 && len(ep.Rules) == 0 {
-				if !permits(ep.Action) {
+				if !ep.Action.Permits() {
 					gaps = append(gaps, Gap{Arch: a, Name: sc.Name, Nr: sc.Nr, Action: ep.Action})
 				}
 				continue
@@ -710,15 +707,15 @@ func Covers(p, other *Profile, native arch.Arch) ([]Gap, error) {
 
 // permitsSome reports whether t lets some system call run.
 func permitsSome(t *Table) bool {
-	if permits(t.Default) {
+	if t.Default.Permits() {
 		return true
 	}
 	for _, e := range t.Syscalls {
-		if permits(e.Action) || len(e.Rules) > 0 && permits(e.Fallback) {
+		if e.Action.Permits() || len(e.Rules) > 0 && e.Fallback.Permits() {
 			return true
 		}
 		for _, r := range e.Rules {
-			if permits(r.Action) {
+			if r.Action.Permits() {
 				return true
 			}
 		}
@@ -735,8 +732,8 @@ func argGap(a arch.Arch, sc arch.Syscall, eo, ep Entry) (Gap, bool, error) {
 	var g Gap
 	found := false
 	err = combos(cls, func(args [6]uint64, _ [6]int) bool {
-		if permits(eo.Decide(a, args)) {
-			if act := ep.Decide(a, args); !permits(act) {
+		if eo.Decide(a, args).Permits() {
+			if act := ep.Decide(a, args); !act.Permits() {
 				g, found = Gap{Arch: a, Name: sc.Name, Nr: sc.Nr, Args: args, Cond: true, Action: act}, true
 				return false
 			}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile/internal/ruletree"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them.
@@ -16,6 +18,24 @@ var (
 	// ErrUnknownSyscall reports a system-call name an ABI does not have,
 	// when the caller asked for strictness.
 	ErrUnknownSyscall = errors.New("unknown system call")
+	// ErrLibseccompLoop reports a rule that libseccomp never finishes
+	// adding: the links of one level of its rule tree form a cycle, which
+	// libseccomp walks forever (seen in the differential tests:
+	// libseccomp hangs on the same profiles). The model notices a level
+	// walk longer than the nodes it has ever made, stops with this error,
+	// and the profile is refused rather than compiled.
+	ErrLibseccompLoop = ruletree.ErrLibseccompLoop
+	// ErrTooComplex reports argument rules whose processing exceeds
+	// syscage's work bound: libseccomp's rule database (and its model
+	// here) does work that grows exponentially with some sets of rules on
+	// one system call, and so would the flat form of the rules. The bound
+	// is far above what real profiles need; a profile over it is refused
+	// with this error instead of taking minutes and gigabytes.
+	ErrTooComplex = ruletree.ErrTooComplex
+	// ErrNotExpressible reports a profile that a format cannot hold
+	// exactly (see LossError), or a union of profiles that no profile can
+	// hold (Merge).
+	ErrNotExpressible = errors.New("not expressible in the target format")
 )
 
 // SyntaxError is the error of every profile parser: a message located in
@@ -42,6 +62,43 @@ func (e *SyntaxError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// LossError is the error of every profile writer that cannot express a
+// profile exactly in its format. The writers of the format packages
+// return it unless they were asked to write the nearest form that is
+// never more permissive.
+type LossError struct {
+	Format string // "lxc", "systemd", ...
+	Losses []Loss
+}
+
+func (e *LossError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s cannot express %d part(s) of the profile:", e.Format, len(e.Losses))
+	for _, l := range e.Losses {
+		b.WriteString("\n  ")
+		b.WriteString(l.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNotExpressible.
+func (e *LossError) Unwrap() error { return ErrNotExpressible }
+
+// Loss is one thing a profile format cannot express, found while writing
+// a profile in it.
+type Loss struct {
+	Rule int    // 1-based index into Profile.Rules; 0 for the profile as a whole
+	What string // what is lost, and (with lossy writing) what was written instead
+}
+
+// String returns "rule N: what" or "what".
+func (l Loss) String() string {
+	if l.Rule > 0 {
+		return fmt.Sprintf("rule %d: %s", l.Rule, l.What)
+	}
+	return l.What
+}
 
 // Filter is a Docker-style condition on the environment a rule is used in
 // (moby's includes and excludes).
@@ -124,6 +181,13 @@ func (f Filter) clone() Filter {
 	f.Caps = slices.Clone(f.Caps)
 	f.Arches = slices.Clone(f.Arches)
 	return f
+}
+
+// Conditional reports whether r applies only to some system calls of its
+// names, or only in some environments: it has argument conditions,
+// includes or excludes.
+func (r Rule) Conditional() bool {
+	return len(r.Conds) > 0 || !r.Includes.IsZero() || !r.Excludes.IsZero()
 }
 
 // Conditional reports whether p has parts that depend on the environment:

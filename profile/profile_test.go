@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
@@ -20,15 +22,6 @@ var (
 	logA  = profile.Action{Kind: profile.ActLog}
 	trace = profile.Action{Kind: profile.ActTrace, Data: 3}
 )
-
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func nr(t *testing.T, a arch.Arch, name string) uint32 {
 	t.Helper()
@@ -83,7 +76,7 @@ func check(t *testing.T, p *profile.Profile, native arch.Arch, calls []call) {
 
 func TestRuncGrouping(t *testing.T) {
 	// Distinct indices: AND. A repeated index: every condition alone (OR).
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
 		{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"},{"index":1,"value":2,"op":"SCMP_CMP_EQ"}]},
 		{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"},{"index":0,"value":2,"op":"SCMP_CMP_EQ"},{"index":1,"value":3,"op":"SCMP_CMP_EQ"}]}]}`)
 	x := arch.X86_64
@@ -101,7 +94,7 @@ func TestRuncGrouping(t *testing.T) {
 func TestDefaultEqualRulesDropped(t *testing.T) {
 	// The ERRNO(1) rule equals the default and is dropped before it could
 	// replace the conditional ALLOW; ERRNO(2) is not the default.
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"syscalls":[
 		{"names":["read","write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]},
 		{"names":["read"],"action":"SCMP_ACT_ERRNO"},
 		{"names":["write"],"action":"SCMP_ACT_ERRNO","errnoRet":2}]}`)
@@ -160,7 +153,7 @@ func TestSeveralRules(t *testing.T) {
 			[]call{{abi: x, name: "read", args: [6]uint64{9}, want: allow}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+tc.rules+`]}`)
+			p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+tc.rules+`]}`)
 			check(t, p, x, tc.calls)
 		})
 	}
@@ -169,7 +162,7 @@ func TestSeveralRules(t *testing.T) {
 func TestLibseccompRefuses(t *testing.T) {
 	// A shorter rule with another action after a longer one with the same
 	// leading comparison: libseccomp's _db_tree_add fails with EEXIST.
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
 		{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"},{"index":1,"value":2,"op":"SCMP_CMP_EQ"}]},
 		{"names":["read"],"action":"SCMP_ACT_LOG","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]}]}`)
 	_, err := p.Table(arch.X86_64, profile.TableOptions{})
@@ -186,7 +179,7 @@ func TestLibseccompRefuses(t *testing.T) {
 }
 
 func TestUnknownNames(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
 		{"names":["read","arch_prctl","no_such_call","chown32"],"action":"SCMP_ACT_ALLOW"}]}`)
 	tab, err := p.Table(arch.X86_64, profile.TableOptions{})
 	if err != nil {
@@ -205,7 +198,7 @@ func TestUnknownNames(t *testing.T) {
 }
 
 func TestMultiplexedSocket(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 		{"names":["socket"],"action":"SCMP_ACT_ERRNO","errnoRet":97,"args":[{"index":0,"value":16,"op":"SCMP_CMP_EQ"},{"index":1,"value":3,"op":"SCMP_CMP_EQ"}]},
 		{"names":["accept"],"action":"SCMP_ACT_KILL"}]}`)
 	x86 := arch.X86
@@ -233,7 +226,7 @@ func TestMultiplexedSocket(t *testing.T) {
 }
 
 func TestLowWordOn32Bit(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
 		{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967301,"op":"SCMP_CMP_EQ"}]},
 		{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967296,"op":"SCMP_CMP_GE"}]}]}`)
 	for _, tc := range []struct {
@@ -265,7 +258,7 @@ func TestLowWordOn32Bit(t *testing.T) {
 }
 
 func TestArchitectures(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`)
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`)
 	x, x32 := arch.X86_64, arch.X32
 	read32 := nr(t, x32, "read")
 	bad := profile.DefaultBadArch
@@ -304,7 +297,7 @@ func TestArchitectures(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","archMap":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","archMap":[
 		{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]},
 		{"architecture":"SCMP_ARCH_AARCH64","subArchitectures":["SCMP_ARCH_ARM"]}],
 	"syscalls":[
@@ -439,7 +432,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86","SCMP_ARCH_X86"],"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86","SCMP_ARCH_X86"],"syscalls":[
 		{"names":["write","read","write"],"action":"SCMP_ACT_ALLOW"},
 		{"names":["close"],"action":"SCMP_ACT_ERRNO"},
 		{"names":["open"],"action":"SCMP_ACT_LOG"},
@@ -485,42 +478,33 @@ func TestNormalize(t *testing.T) {
 }
 
 // TestRandomConsistent checks Table against Evaluate on random profiles
-// over the whole space of conditions, on 64-bit and 32-bit ABIs.
+// (proftest.Random, every other one with rules of different actions
+// overlapping on a system call) on the inputs proftest.Inputs gives for
+// each ABI of the profile.
 func TestRandomConsistent(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	n := 400
 	if testing.Short() {
 		n = 50
 	}
-	values := []uint64{0, 1, 2, 7, 0xff, 0x7fffffff, 0xffffffff, 0x100000000, 0x100000007, 0xffffffff00000000, 0xfffffffffffffffe, ^uint64(0)}
-	acts := []profile.Action{allow, eperm, kill, logA, trace}
-	names := []string{"read", "socket", "bind", "ipc", "semop"}
 	built := 0
 	for i := 0; i < n; i++ {
-		p := &profile.Profile{Default: acts[r.IntN(2)], Arches: []arch.Arch{arch.X86, arch.X32}}
-		for j := 0; j < 1+r.IntN(6); j++ {
-			rule := profile.Rule{Names: []string{names[r.IntN(len(names))]}, Action: acts[r.IntN(len(acts))]}
-			for k := 0; k < r.IntN(4); k++ {
-				c := profile.Cond{Arg: uint8(r.IntN(3)), Op: profile.Op(1 + r.IntN(7)), Value: values[r.IntN(len(values))]}
-				if c.Op == profile.OpMaskedEQ {
-					c.ValueTwo = values[r.IntN(len(values))]
-				}
-				rule.Conds = append(rule.Conds, c)
-			}
-			p.Rules = append(p.Rules, rule)
-		}
-		ok := true
-		for _, abi := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
-			if _, err := p.Table(abi, profile.TableOptions{}); err != nil {
-				ok = false
-			}
-		}
-		if !ok {
-			continue
+		p := proftest.Random(r, proftest.Config{AllowOverlap: i%2 == 1})
+		host := proftest.Host(p)
+		tabs, err := tables(p, host)
+		if err != nil {
+			continue // refusals are compared with libseccomp's elsewhere
 		}
 		built++
-		for _, abi := range []arch.Arch{arch.X86_64, arch.X86, arch.X32} {
-			checkConsistent(t, p, arch.X86_64, abi)
+		for _, abi := range abis(p, host) {
+			for _, in := range proftest.Inputs(p, abi) {
+				d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
+				got, err := profile.Evaluate(p, host, d)
+				if err != nil {
+					t.Fatalf("evaluate: %v", err)
+				}
+				checkTable(t, tabs, d, got)
+			}
 		}
 		if t.Failed() {
 			js, _ := oci.Format(p)

@@ -3,14 +3,13 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"iter"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile/internal/ruletree"
 )
 
 // TableOptions control Table.
@@ -63,6 +62,79 @@ type CondRule struct {
 	Conds  []Cond // ANDed; several may test one argument
 	Action Action
 	Origin int // index of the profile rule it comes from
+}
+
+// Decision is the argument check of one system call as a decision
+// diagram: each node compares one 32-bit word of one argument and goes on
+// to one of two nodes, until a leaf gives the action. It is what the BPF
+// that libseccomp generates from its rule tree computes, with shared
+// subtrees kept shared: its size grows with the rules, not with the
+// paths through them, so rules that would flatten into millions of
+// CondRules (many NE conditions, say) still make a small diagram.
+//
+// Nodes are unique: two nodes with the same test and the same successors
+// are one node, and no node has two equal successors.
+type Decision struct {
+	Leaf   bool
+	Action Action // of a leaf
+	Origin int    // of a leaf: the profile rule, or DecidedByDefault
+
+	Word        Word
+	Op          Op     // OpEQ, OpGT or OpGE, of Word & Mask against Datum
+	Mask        uint32 // 0xffffffff when the word is compared whole
+	Datum       uint32
+	True, False *Decision
+}
+
+// Word names a 32-bit half of an argument. On 32-bit ABIs only the low
+// word exists.
+type Word struct {
+	Arg uint8
+	Hi  bool
+}
+
+// Decide runs d on args (the full 64-bit arguments; on 32-bit ABIs their
+// low words are compared).
+func (d *Decision) Decide(args [6]uint64) Action {
+	for !d.Leaf {
+		v := args[d.Word.Arg]
+		w := uint32(v)
+		if d.Word.Hi {
+			w = uint32(v >> 32)
+		}
+		w &= d.Mask
+		var t bool
+		switch d.Op {
+		case OpEQ:
+			t = w == d.Datum
+		case OpGT:
+			t = w > d.Datum
+		case OpGE:
+			t = w >= d.Datum
+		}
+		if t {
+			d = d.True
+		} else {
+			d = d.False
+		}
+	}
+	return d.Action
+}
+
+// Size returns the number of test nodes of d.
+func (d *Decision) Size() int {
+	seen := map[*Decision]bool{}
+	var walk func(*Decision)
+	walk = func(n *Decision) {
+		if n.Leaf || seen[n] {
+			return
+		}
+		seen[n] = true
+		walk(n.True)
+		walk(n.False)
+	}
+	walk(d)
+	return len(seen)
 }
 
 // Has reports whether some rule names system call nr.
@@ -125,8 +197,13 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	}
 	t := &Table{Arch: a, Default: p.Default}
 	wide := a.Bits() == 64
-	dbs := newDBSet(a, p.Rules)
-	var phantoms map[string]*sysDB
+	n := 0
+	for _, r := range p.Rules {
+		n += len(r.Names)
+	}
+	dbs := ruletree.NewSet(a.MinSyscall(), a.MaxSyscall(), n)
+	def := treeAction(p.Default)
+	var phantoms map[string]*ruletree.DB
 	var unknown []string
 	_, sockABI := a.Socketcall()
 	_, ipcABI := a.IPC()
@@ -137,7 +214,8 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 		if r.Action == p.Default {
 			continue
 		}
-		groups := runcGroups(r.Conds)
+		act := treeAction(r.Action)
+		groups := treeGroups(r.Conds)
 		for _, name := range r.Names {
 			direct, okD := a.SyscallNumber(name)
 			mux, okM := a.Multiplexed(name)
@@ -151,13 +229,13 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 					db := phantoms[name]
 					if db == nil {
 						if phantoms == nil {
-							phantoms = make(map[string]*sysDB)
+							phantoms = make(map[string]*ruletree.DB)
 						}
-						db = dbs.alloc()
+						db = dbs.Other()
 						phantoms[name] = db
 					}
 					for _, g := range groups {
-						if err := db.add(newLSRule(r.Action, i, g), wide); err != nil {
+						if err := db.Add(act, i, g, wide); err != nil {
 							return nil, ruleError(a, i, name, name, err)
 						}
 					}
@@ -167,12 +245,12 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 			for _, g := range groups {
 				// abi_rule_add: the multiplexed rule, then the direct one.
 				if okM {
-					if err := dbs.add(mux.Nr, newLSRule(r.Action, i, muxConds(g, mux.Call)), wide); err != nil {
+					if err := dbs.Add(mux.Nr, act, i, ruletree.MuxConds(g, mux.Call), wide); err != nil {
 						return nil, ruleError(a, i, name, mux.Syscall, err)
 					}
 				}
 				if okD {
-					if err := dbs.add(direct, newLSRule(r.Action, i, g), wide); err != nil {
+					if err := dbs.Add(direct, act, i, g, wide); err != nil {
 						return nil, ruleError(a, i, name, name, err)
 					}
 				}
@@ -184,20 +262,18 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	if o.Strict && len(t.Unknown) > 0 {
 		return nil, fmt.Errorf("%w on %s: %s", ErrUnknownSyscall, a, strings.Join(t.Unknown, ", "))
 	}
-	t.Syscalls = make([]Entry, 0, dbs.n)
-	for nr, db := range dbs.all() {
-		e := Entry{Nr: nr, Fallback: p.Default}
-		if err := db.checkLevels(); err != nil {
+	t.Syscalls = make([]Entry, 0, dbs.Len())
+	for nr, db := range dbs.All() {
+		if err := db.Check(); err != nil {
 			name, _ := a.SyscallName(nr)
 			return nil, fmt.Errorf("table for %s: system call %s: %w", a, name, err)
 		}
-		if db.chains == nil {
-			e.Action = db.action
-		} else if err := entryFromTree(&e, db, p.Default, wide, o); err != nil {
+		te, err := db.Entry(def, wide, o.Decisions)
+		if err != nil {
 			name, _ := a.SyscallName(nr)
-			return nil, fmt.Errorf("table for %s: system call %s (%s): %w", a, name, origins(db.chains), err)
+			return nil, fmt.Errorf("table for %s: system call %s (%s): %w", a, name, ruleList(db.Origins()), err)
 		}
-		t.Syscalls = append(t.Syscalls, e)
+		t.Syscalls = append(t.Syscalls, entryFromTree(nr, p.Default, te))
 	}
 	// Name the entries in one walk over the table: both are sorted.
 	if n := len(t.Syscalls); n > 0 {
@@ -214,104 +290,6 @@ func (p *Profile) Table(a arch.Arch, o TableOptions) (*Table, error) {
 	return t, nil
 }
 
-// entryFromTree fills e from the rule tree of db: its flat rules and, with
-// o.Decisions, its Decision.
-func entryFromTree(e *Entry, db *sysDB, def Action, wide bool, o TableOptions) error {
-	var dec *Decision
-	if o.Decisions {
-		var err error
-		if dec, err = decision(db.chains, def); err != nil {
-			return err
-		}
-		if dec.Leaf {
-			e.Action = dec.Action
-			return nil
-		}
-	}
-	// With a Decision the rules are only worth listing when they are not
-	// many more than its nodes: the compiler emits the shorter.
-	paths, tries := maxPaths, maxSimplifySteps
-	if dec != nil {
-		n := dec.Size()
-		paths, tries = min(paths, 2*n+64), min(tries, 16*n+1024)
-	}
-	flat, err := flatten(db.chains, wide, paths)
-	if errors.Is(err, ErrTooComplex) && dec != nil {
-		e.Decision = dec
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	flat = simplify(flat, def, tries)
-	switch {
-	case len(flat) == 0:
-		e.Action = def
-	case flat[0].always():
-		e.Action = flat[0].action
-	default:
-		rules, err := condRules(flat)
-		if errors.Is(err, ErrTooComplex) && dec != nil {
-			e.Decision = dec
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		e.Rules, e.Decision = rules, dec
-	}
-	// When the flat rules find the entry unconditional, dec may still test
-	// what cannot vary (a low word above 0xffffffff); the entry is
-	// unconditional either way.
-	return nil
-}
-
-// origins names the profile rules whose actions the tree holds, as
-// "rules 1, 4, 7" (1-based, at most ten).
-func origins(chains *node) string {
-	rules := map[int]bool{}
-	levels := map[*node]bool{}
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n = first(n); levels[n] {
-			return
-		}
-		levels[n] = true
-		for ; n != nil; n = n.nxt {
-			if n.hasT {
-				rules[n.origT] = true
-			}
-			if n.hasF {
-				rules[n.origF] = true
-			}
-			if n.nxtT != nil {
-				walk(n.nxtT)
-			}
-			if n.nxtF != nil {
-				walk(n.nxtF)
-			}
-		}
-	}
-	walk(chains)
-	idx := slices.Sorted(maps.Keys(rules))
-	var b strings.Builder
-	b.WriteString("rule")
-	if len(idx) > 1 {
-		b.WriteString("s")
-	}
-	for k, i := range idx {
-		if k == 10 {
-			fmt.Fprintf(&b, " and %d more", len(idx)-k)
-			break
-		}
-		if k > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, " %d", i+1)
-	}
-	return b.String()
-}
-
 // knownNames is the set of system-call names of every ABI: the names
 // libseccomp's tables know.
 var knownNames = sync.OnceValue(func() map[string]bool {
@@ -322,129 +300,16 @@ var knownNames = sync.OnceValue(func() map[string]bool {
 	return m
 })
 
-// dbSet holds the per-number databases of one ABI: indexed densely over
-// the ABI's main range of numbers, in a map beyond it (arm's private
-// calls), and allocated in slabs.
-type dbSet struct {
-	base  uint32
-	dense []*sysDB // dense[nr-base]
-	other map[uint32]*sysDB
-	n     int // databases of real numbers
-	slab  []sysDB
-	work  *workBudget // shared by all databases
-}
-
-func newDBSet(a arch.Arch, rules []Rule) *dbSet {
-	base, max := a.MinSyscall(), a.MaxSyscall()
-	if max < base {
-		max = base
-	}
-	n := 0
-	for _, r := range rules {
-		n += len(r.Names)
-	}
-	size := int(max-base) + 1
-	return &dbSet{base: base, dense: make([]*sysDB, size), slab: make([]sysDB, 0, min(n, size)+8), work: &workBudget{left: maxSteps}}
-}
-
-func (s *dbSet) add(nr uint32, r lsRule, wide bool) error {
-	return s.get(nr).add(r, wide)
-}
-
-// get returns the database of nr, made when missing.
-func (s *dbSet) get(nr uint32) *sysDB {
-	if nr >= s.base && uint64(nr-s.base) < uint64(len(s.dense)) {
-		db := s.dense[nr-s.base]
-		if db == nil {
-			db = s.alloc()
-			s.dense[nr-s.base] = db
-			s.n++
-		}
-		return db
-	}
-	db := s.other[nr]
-	if db == nil {
-		if s.other == nil {
-			s.other = make(map[uint32]*sysDB)
-		}
-		db = s.alloc()
-		s.other[nr] = db
-		s.n++
-	}
-	return db
-}
-
-// all yields the databases of real numbers in ascending order.
-func (s *dbSet) all() iter.Seq2[uint32, *sysDB] {
-	return func(yield func(uint32, *sysDB) bool) {
-		for i, db := range s.dense {
-			if db != nil && !yield(s.base+uint32(i), db) {
-				return
-			}
-		}
-		nrs := slices.Sorted(maps.Keys(s.other))
-		for _, nr := range nrs {
-			if !yield(nr, s.other[nr]) {
-				return
-			}
-		}
-	}
-}
-
-func (s *dbSet) alloc() *sysDB {
-	if len(s.slab) == cap(s.slab) {
-		s.slab = make([]sysDB, 0, 128)
-	}
-	s.slab = append(s.slab, sysDB{work: s.work})
-	return &s.slab[len(s.slab)-1]
-}
-
 func ruleError(a arch.Arch, i int, name, target string, err error) error {
 	via := ""
 	if target != name {
 		via = " (through " + target + ")"
 	}
-	if errors.Is(err, errExist) {
+	if errors.Is(err, ruletree.ErrExist) {
 		return fmt.Errorf("%w: rule %d for %s%s on %s: libseccomp refuses it (EEXIST): its comparisons coincide with those of an earlier rule with another action", ErrInvalid, i+1, name, via, a)
 	}
 	if errors.Is(err, ErrTooComplex) {
-		return fmt.Errorf("%w: rule %d for %s%s on %s: building libseccomp's rule tree for the argument rules of this system call takes more than %d steps (its work grows exponentially with such rules); split the rules or use fewer argument conditions", err, i+1, name, via, a, maxSteps)
+		return fmt.Errorf("%w: rule %d for %s%s on %s: building libseccomp's rule tree for the argument rules of this system call takes more than %d steps (its work grows exponentially with such rules); split the rules or use fewer argument conditions", err, i+1, name, via, a, ruletree.MaxSteps)
 	}
 	return fmt.Errorf("rule %d for %s%s on %s: %w", i+1, name, via, a, err)
-}
-
-// runcGroups splits a rule's conditions the way runc's matchCall does:
-// all together when no argument index repeats, otherwise each condition
-// alone (so that the rule means their OR).
-func runcGroups(conds []Cond) [][]Cond {
-	if len(conds) == 0 {
-		return noConds
-	}
-	var seen [MaxArg + 1]bool
-	for _, c := range conds {
-		if seen[c.Arg] {
-			out := make([][]Cond, len(conds))
-			for i, c := range conds {
-				out[i] = []Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]Cond{conds}
-}
-
-var noConds = [][]Cond{nil}
-
-// muxConds returns the conditions of the multiplexed rule libseccomp's
-// abi_rule_add derives: the first argument replaced by EQ call, the other
-// conditions kept.
-func muxConds(conds []Cond, call uint32) []Cond {
-	out := []Cond{{Arg: 0, Op: OpEQ, Value: uint64(call)}}
-	for _, c := range conds {
-		if c.Arg != 0 {
-			out = append(out, c)
-		}
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -81,12 +82,15 @@ type Result struct {
 	Listener bool
 }
 
-// ErrNotFound and ErrNoExec report a target that cannot be started.
-// The helper exits with HelperExitCode of its error, which is how Run
-// tells them apart.
+// ErrNotFound and ErrNoExec report a target that cannot be started; they
+// are launch's errors of the same names. The helper exits with
+// HelperExitCode of its error, which is how Run tells them apart.
 var (
-	ErrNotFound = errors.New("program not found")
-	ErrNoExec   = errors.New("program cannot be executed")
+	ErrNotFound = errs.ErrNotFound
+	ErrNoExec   = errs.ErrNoExec
+	// ErrNotSupported reports a platform where recording cannot run; it is
+	// seccomp.ErrNotSupported.
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrAttach reports a recorder that could not trace the program.
 	ErrAttach = errors.New("cannot trace the program")
 )

@@ -464,7 +464,7 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action,
 	if known == nil {
 		return compileRecording(f, native, trace)
 	}
-	if known.Default.Kind == profile.ActAllow || known.Default.Kind == profile.ActLog {
+	if known.Default.Permits() {
 		return nil, errors.New("the known profile lets every call it does not name run; give an allowlist")
 	}
 	t, err := known.Table(native, profile.TableOptions{})

@@ -4,18 +4,19 @@ package record
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 )
 
-// ErrNotSupported reports that recording needs Linux.
-var ErrNotSupported = errors.New("recording system calls needs Linux")
-
 // Run needs Linux.
-func Run(ctx context.Context, argv []string, o Options) (*Result, error) { return nil, ErrNotSupported }
+func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
+	return nil, fmt.Errorf("record: recording system calls needs Linux: %w", ErrNotSupported)
+}
 
 // ExecHelper needs Linux.
-func ExecHelper(args []string) error { return ErrNotSupported }
+func ExecHelper(args []string) error {
+	return fmt.Errorf("record: recording system calls needs Linux: %w", ErrNotSupported)
+}
 
 // ForwardSignals are none where recording is not supported.
 var ForwardSignals []os.Signal

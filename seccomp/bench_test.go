@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -44,7 +45,7 @@ func syscallMix(tb testing.TB) (names []string, counts []float64) {
 }
 
 func BenchmarkCompileDockerDefault(b *testing.B) {
-	p := dockerDefault(b, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
@@ -63,7 +64,7 @@ func BenchmarkCompileDockerDefault(b *testing.B) {
 // API; "VM" runs a loaded VM on marshalled data, the BPF execution alone.
 // Both report the mean instructions executed per call.
 func BenchmarkEvalDockerDefault(b *testing.B) {
-	p := dockerDefault(b, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -141,7 +142,7 @@ func BenchmarkCompileHostile(b *testing.B) {
 }
 
 func hostileBenchProfile() *profile.Profile {
-	p := hostileProfile(80, rand.New(rand.NewPCG(80, 6)), []profile.Op{profile.OpNE}, true, false)
+	p := proftest.Hostile(rand.New(rand.NewPCG(80, 6)), 80, []profile.Op{profile.OpNE}, true, false)
 	p.Arches = []arch.Arch{arch.X86_64}
 	return p
 }

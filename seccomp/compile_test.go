@@ -11,39 +11,10 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
-
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return p
-}
-
-// dockerDefault returns the Docker default profile resolved for host with
-// Docker's default capabilities on a 6.18 kernel.
-func dockerDefault(t testing.TB, host arch.Arch) *profile.Profile {
-	t.Helper()
-	p, err := builtinResolved(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func builtinResolved(host arch.Arch) (*profile.Profile, error) {
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		return nil, err
-	}
-	return p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-}
 
 // inputs returns the system calls a filter is checked on for abi: every
 // number of the table and numbers beyond it, and for the numbers a rule
@@ -140,14 +111,14 @@ func check(t *testing.T, p *profile.Profile, host arch.Arch, o seccomp.Options, 
 }
 
 func TestCompileDockerDefault(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	for _, o := range []seccomp.Options{{}, {NoENOSYS: true}} {
 		f := check(t, p, arch.X86_64, o, arch.X86_64, arch.X86, arch.X32, arch.AARCH64)
 		t.Logf("NoENOSYS=%v: %d instructions", o.NoENOSYS, len(f.Program))
 	}
-	pa := dockerDefault(t, arch.AARCH64)
+	pa := proftest.DockerDefault(arch.AARCH64)
 	check(t, pa, arch.AARCH64, seccomp.Options{}, arch.AARCH64, arch.ARM, arch.X86_64)
-	ps := dockerDefault(t, arch.S390X)
+	ps := proftest.DockerDefault(arch.S390X)
 	check(t, ps, arch.S390X, seccomp.Options{}, arch.S390X, arch.S390)
 }
 
@@ -183,7 +154,7 @@ var operatorProfiles = map[string]string{
 func TestCompileOperators(t *testing.T) {
 	for name, js := range operatorProfiles {
 		t.Run(name, func(t *testing.T) {
-			p := parse(t, js)
+			p := proftest.Parse(t, js)
 			for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
 				if p.Arches[0].BigEndian() != host.BigEndian() {
 					// libseccomp refuses to mix byte orders (EDOM).
@@ -199,7 +170,7 @@ func TestCompileOperators(t *testing.T) {
 }
 
 func TestCacheable(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	f, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +198,7 @@ func TestCacheable(t *testing.T) {
 }
 
 func TestCompileDeterministic(t *testing.T) {
-	p := dockerDefault(t, arch.X86_64)
+	p := proftest.DockerDefault(arch.X86_64)
 	a, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +224,7 @@ func TestCompileFarJumps(t *testing.T) {
 			rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[{"index":%d,"value":%d,"op":"SCMP_CMP_GT"}]}`, s.Name, i%6, i*1000003))
 		}
 	}
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
 	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)
 	if len(f.Program) < 600 {
 		t.Fatalf("only %d instructions: the test does not exercise far jumps", len(f.Program))
@@ -269,7 +240,7 @@ func TestCompileTooLarge(t *testing.T) {
 		}
 		rules = append(rules, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[%s]}`, s.Name, strings.Join(args, ",")))
 	}
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[`+strings.Join(rules, ",")+`]}`)
 	_, err := seccomp.Compile(p, arch.X86_64, seccomp.Options{})
 	if !errors.Is(err, seccomp.ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
@@ -284,7 +255,7 @@ func TestCompileTooLarge(t *testing.T) {
 // must decide the call, not fall through to the default (found by the
 // differential test: the filter trapped what the profile logs).
 func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_TRAP","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_TRAP","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
 		{"names":["epoll_ctl"],"action":"SCMP_ACT_LOG","args":[{"index":0,"value":2,"op":"SCMP_CMP_NE"},{"index":0,"value":5,"op":"SCMP_CMP_LE"}]},
 		{"names":["epoll_ctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":5,"value":10,"op":"SCMP_CMP_LE"}]}]}`)
 	f := check(t, p, arch.X86_64, seccomp.Options{}, arch.X86_64)
@@ -293,34 +264,6 @@ func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
 	if got != seccomp.SECCOMP_RET_LOG {
 		t.Fatalf("epoll_ctl(0,0,0,0,0,11) = %s, want LOG", seccomp.ActionOf(got))
 	}
-}
-
-// hostileProfile returns n rules for personality, each with a condition
-// on every argument: ops[i%len(ops)] against values from r (64-bit ones
-// when wide), the action alternating between ALLOW and others when mixed.
-func hostileProfile(n int, r *rand.Rand, ops []profile.Op, wide, mixed bool) *profile.Profile {
-	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}}
-	acts := []profile.Action{{Kind: profile.ActAllow}, {Kind: profile.ActLog}, {Kind: profile.ActTrap}}
-	for i := 0; i < n; i++ {
-		var conds []profile.Cond
-		for a := uint8(0); a <= profile.MaxArg; a++ {
-			v := uint64(r.Uint32())
-			if wide {
-				v = r.Uint64()
-			}
-			c := profile.Cond{Arg: a, Op: ops[(i+int(a))%len(ops)], Value: v}
-			if c.Op == profile.OpMaskedEQ {
-				c.ValueTwo = v & r.Uint64()
-			}
-			conds = append(conds, c)
-		}
-		act := acts[0]
-		if mixed {
-			act = acts[i%len(acts)]
-		}
-		p.Rules = append(p.Rules, profile.Rule{Names: []string{"personality"}, Action: act, Conds: conds})
-	}
-	return p
 }
 
 // TestCompileHostileArguments: rules whose paths through libseccomp's
@@ -351,7 +294,7 @@ func TestCompileHostileArguments(t *testing.T) {
 		for _, a := range []arch.Arch{arch.X86_64, arch.X86, arch.ARM, arch.S390X} {
 			t.Run(tc.name+"/"+a.String(), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(tc.n), uint64(a)))
-				p := hostileProfile(tc.n, r, tc.ops, tc.wide, tc.mixed)
+				p := proftest.Hostile(r, tc.n, tc.ops, tc.wide, tc.mixed)
 				p.Arches = []arch.Arch{a}
 				start := time.Now()
 				f, err := seccomp.Compile(p, a, seccomp.Options{NoENOSYS: true})
@@ -411,7 +354,7 @@ func TestCompileHostileArguments(t *testing.T) {
 // Docker default profile from its Decision and checks every input.
 func TestCompileDecisions(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.S390X} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		check(t, p, host, seccomp.WithDecisions(seccomp.Options{NoENOSYS: true}), append([]arch.Arch{host}, p.Arches...)...)
 	}
 }

@@ -1,6 +1,8 @@
 package seccomp
 
-import "errors"
+import "github.com/syscage/syscage/internal/errs"
 
-// ErrNotSupported reports a feature this platform or kernel lacks.
-var ErrNotSupported = errors.New("not supported")
+// ErrNotSupported reports a feature this platform or kernel lacks. It is
+// the one such error of syscage: audit, inspect and record return the
+// same value.
+var ErrNotSupported = errs.ErrNotSupported

@@ -20,18 +20,15 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/internal/unix"
 )
 
 // Filters are never installed in the test process. Each test below
-// re-executes the test binary as a child that runs TestInstallHelper with
-// SYSCAGE_TEST_HELPER naming a helper; the helper installs filters on
-// itself, makes system calls, and prints a helperReport for the parent to
-// check.
-const (
-	helperEnv    = "SYSCAGE_TEST_HELPER"
-	reportPrefix = "syscage-helper-report: "
-)
+// re-executes the test binary as a child that runs one of the helpers
+// (testenv.Program); the helper installs filters on itself, makes system
+// calls, and prints a helperReport for the parent to check.
+const reportPrefix = "syscage-helper-report: "
 
 var installHelpers = map[string]func() helperReport{
 	"threads":        helperThreads,
@@ -69,20 +66,16 @@ type taskState struct {
 	Seccomp, Filters, NoNewPrivs int
 }
 
-// TestInstallHelper is the entry point of the helper children; in the
-// test process itself it does nothing.
-func TestInstallHelper(t *testing.T) {
-	name := os.Getenv(helperEnv)
-	if name == "" {
-		t.Skip("runs only as a helper child of the install tests")
+func init() {
+	for name, h := range installHelpers {
+		testenv.Program(name, func() { installHelper(h) })
 	}
-	var r helperReport
-	if h := installHelpers[name]; h != nil {
-		r = h()
-		r.PID = os.Getpid()
-	} else {
-		r.Fatal = "no helper " + name
-	}
+}
+
+// installHelper runs helper h and prints its report.
+func installHelper(h func() helperReport) {
+	r := h()
+	r.PID = os.Getpid()
 	b, err := json.Marshal(r)
 	if err != nil {
 		b, _ = json.Marshal(helperReport{Fatal: err.Error()})
@@ -91,7 +84,6 @@ func TestInstallHelper(t *testing.T) {
 	if r.wait {
 		io.Copy(io.Discard, os.Stdin)
 	}
-	os.Exit(0)
 }
 
 type helperRun struct {
@@ -105,27 +97,17 @@ func runInstallHelper(t *testing.T, name string, o helperRun) helperReport {
 	bin := os.Args[0]
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-test.run=^TestInstallHelper$")
+	cmd := exec.CommandContext(ctx, bin)
 	if o.asUser != 0 {
 		bin = copyForUser(t, bin)
-		cmd = exec.CommandContext(ctx, bin, "-test.run=^TestInstallHelper$")
+		cmd = exec.CommandContext(ctx, bin)
 		cmd.Dir = filepath.Dir(bin)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(o.asUser), Gid: uint32(o.asUser)}}
 	}
-	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	cmd.Env = append(os.Environ(), testenv.Env(name))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stdin, stdout := testenv.Start(t, cmd)
 	var r helperReport
 	found := false
 	var out strings.Builder
@@ -147,7 +129,7 @@ func runInstallHelper(t *testing.T, name string, o helperRun) helperReport {
 	}
 	stdin.Close()
 	io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if !found || err != nil {
 		t.Fatalf("helper %s: %v (report found: %v)\nstdout:\n%s\nstderr:\n%s", name, err, found, out.String(), stderr.String())
 	}

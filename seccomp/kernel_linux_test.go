@@ -9,35 +9,31 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
 // Filters are never installed in the test process: each kernel test
 // re-executes the test binary as a child that runs one of the helpers
-// below (selected by helperEnv), installs a filter on itself, makes system
+// below (testenv.Program), installs a filter on itself, makes system
 // calls and prints what happened as JSON for the parent to check.
-const helperEnv = "SYSCAGE_SECCOMP_TEST_HELPER"
-
-var helpers = map[string]func() map[string]string{
-	"docker-default": helperDockerDefault,
-	"enosys-ceiling": helperENOSYSCeiling,
-}
-
-func TestMain(m *testing.M) {
-	if name := os.Getenv(helperEnv); name != "" {
-		res := helpers[name]()
-		json.NewEncoder(os.Stdout).Encode(res)
-		os.Exit(0)
+func init() {
+	for name, h := range map[string]func() map[string]string{
+		"docker-default": helperDockerDefault,
+		"enosys-ceiling": helperENOSYSCeiling,
+	} {
+		testenv.Program(name, func() { json.NewEncoder(os.Stdout).Encode(h()) })
 	}
-	os.Exit(m.Run())
 }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // runHelper runs helper name in a child and returns its report.
 func runHelper(t *testing.T, name string) map[string]string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	cmd := testenv.Command(name)
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
@@ -68,11 +64,7 @@ func call(nr uintptr, a ...uintptr) string {
 
 func helperDockerDefault() map[string]string {
 	host, _ := arch.Native()
-	p, err := builtinResolved(host)
-	if err != nil {
-		return map[string]string{"error": err.Error()}
-	}
-	f, err := seccomp.Compile(p, host, seccomp.Options{})
+	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
 	if err != nil {
 		return map[string]string{"error": err.Error()}
 	}

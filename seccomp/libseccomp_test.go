@@ -23,7 +23,6 @@ package seccomp_test
 // being the profile's seed as printed.
 
 import (
-	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,72 +68,6 @@ func randomProfile(seed uint64, o proftest.Config) *profile.Profile {
 }
 
 var noENOSYS = seccomp.Options{NoENOSYS: true}
-
-// libNames caches the installed libseccomp's name of each system call.
-var libNames sync.Map // libNameKey -> string
-
-type libNameKey struct {
-	a  arch.Arch
-	nr uint32
-}
-
-// pseudoClash holds the names whose libseccomp pseudo number on this
-// machine's ABI is another name's too (libseccomp 2.5.4 to 2.6.1 give
-// sys_debug_setcontext and switch_endian both -10191). libseccomp takes
-// rule numbers in the machine's ABI and translates them to the filter's
-// ABIs through the name, so on this machine a rule for one of them lands
-// on the other on the ABIs that have them (ppc); runc on such a host
-// resolves them to real numbers and is not affected.
-var pseudoClash = sync.OnceValue(func() map[string]bool {
-	native, ok := arch.Native()
-	if !ok {
-		return nil
-	}
-	by := map[int32][]string{}
-	for _, n := range arch.Names() {
-		if nr, ok := libseccomp.SyscallNumber(native, n); ok && nr < -1 {
-			by[nr] = append(by[nr], n)
-		}
-	}
-	out := map[string]bool{}
-	for _, ns := range by {
-		if len(ns) > 1 {
-			for _, n := range ns {
-				out[n] = true
-			}
-		}
-	}
-	return out
-})
-
-// libComparable reports whether libseccomp's verdict on system call nr of a
-// can be compared with syscage's: both tables must give it the same name
-// (or none), and the name must not be one of the pseudoClash names.
-func libComparable(a arch.Arch, nr uint32) (bool, string) {
-	k := libNameKey{a, nr}
-	v, ok := libNames.Load(k)
-	if !ok {
-		n, _ := libseccomp.SyscallName(a, nr)
-		v, _ = libNames.LoadOrStore(k, n)
-	}
-	lib := v.(string)
-	if ours, _ := a.SyscallName(nr); ours != lib {
-		return false, "system calls the installed libseccomp does not know"
-	}
-	if pseudoClash()[lib] {
-		return false, "libseccomp's pseudo-number clash between " + strings.Join(sortedNames(pseudoClash()), " and ")
-	}
-	return true, ""
-}
-
-func sortedNames(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // libFilter is one of libseccomp's filters of a profile.
 type libFilter struct {
@@ -378,7 +311,7 @@ type built struct {
 // does not finish but syscage compiles p, the run has no libseccomp
 // filters and st counts it.
 func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun, *mismatch, bool) {
-	p = libKnownNames(p)
+	p = libseccomp.KnownNames(p)
 	r := &diffRun{p: p, host: host}
 	ours, done := within(buildTimeout, func() compiled {
 		f, err := seccomp.Compile(p, host, noENOSYS)
@@ -446,33 +379,6 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats) (*diffRun
 		return nil, &mismatch{what: fmt.Sprintf("compile with decisions: %v", err), detail: profileText(p)}, false
 	}
 	return r, nil, true
-}
-
-// libKnownNames returns p without the names the installed libseccomp's
-// table lacks on every ABI. runc with that libseccomp skips them, while
-// syscage's model, whose tables are newer (see the profile package
-// documentation), may merge their rules into a pseudo-syscall's tree that
-// refuses conflicting rules (EEXIST): both builds get the names they would
-// agree on. Calls of the left-out names are not compared anyway (see
-// libComparable).
-func libKnownNames(p *profile.Profile) *profile.Profile {
-	native, _ := arch.Native()
-	unknown := func(name string) bool {
-		_, ok := libseccomp.SyscallNumber(native, name)
-		return !ok
-	}
-	if !slices.ContainsFunc(p.Rules, func(r profile.Rule) bool { return slices.ContainsFunc(r.Names, unknown) }) {
-		return p
-	}
-	q := *p
-	q.Rules = nil
-	for _, r := range p.Rules {
-		r.Names = slices.DeleteFunc(slices.Clone(r.Names), unknown)
-		if len(r.Names) > 0 {
-			q.Rules = append(q.Rules, r)
-		}
-	}
-	return &q
 }
 
 func profileText(p *profile.Profile) string {
@@ -571,7 +477,7 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 				return &mismatch{what: "syscage's filter and Expect disagree", detail: r.describe(&want, abi, d, append([]uint32{got}, libRets...)...)}
 			}
 			if callABI, ok := arch.FromAuditNr(d.Arch, uint32(d.Nr)); ok && covered[callABI] {
-				if ok, why := libComparable(callABI, uint32(d.Nr)); !ok {
+				if ok, why := libseccomp.Comparable(callABI, uint32(d.Nr)); !ok {
 					st.skip(why)
 					continue
 				}
@@ -581,7 +487,7 @@ func (r *diffRun) check(st *diffStats) *mismatch {
 				if lr == got {
 					continue
 				}
-				if at, bug := libseccompBug(r.libs[i].prog, raw, order, r.audits()); at >= 0 {
+				if at, bug := libseccomp.Bug(r.libs[i].prog, raw, order, r.audits()); at >= 0 {
 					if st.libBugs == nil {
 						st.libBugs = map[string]int{}
 						st.bugExamples = map[string]string{}
@@ -638,7 +544,7 @@ func (r *diffRun) describe(want *profile.Action, abi arch.Arch, d bpf.SeccompDat
 
 func TestLibseccompDockerDefault(t *testing.T) {
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X} {
-		p := dockerDefault(t, host)
+		p := proftest.DockerDefault(host)
 		st := diffStats{arches: map[arch.Arch]int{}}
 		r, m, ok := build(p, host, true, &st)
 		if m != nil {
@@ -804,108 +710,6 @@ func TestLibseccompValidate(t *testing.T) {
 	res := restrictedRun(t)
 	res.invalid.report(t, "a filter the kernel would refuse", res.n)
 	t.Logf("profiles %d..%d: %d validated", res.first, res.first+res.n-1, res.st.profiles-res.st.refused)
-}
-
-// libseccompBug returns the first conditional jump on prog's path for
-// data that bears the mark of one of two libseccomp code-generation bugs
-// (v2.5.4 to v2.6.1), or -1:
-//
-//   - a jump reached with the accumulator loaded from more than one
-//     seccomp_data field depending on the path: _gen_bpf_build_bpf
-//     restores the accumulator only for the first block that jumps to a
-//     shared block, so a comparison of one argument word can run on the
-//     word an earlier comparison left behind;
-//   - a jump that compares the arch field with a value that is the audit
-//     value of none of the filter's ABIs (a system-call number can be
-//     another ABI's: parisc's is 15): the load of nr is missing. libseccomp's optimize-1
-//     code drops it, for example, for an aarch64 filter with a rule for
-//     fcntl64 (which aarch64 lacks) and a conditional rule for read;
-//     x86_64 and x32 filters reload nr for their x32 check and escape.
-//
-// The program then does not compute libseccomp's own rule tree, and its
-// verdict on data says nothing about the profile.
-func libseccompBug(prog bpf.Program, data []byte, order binary.ByteOrder, audits map[uint32]bool) (int, string) {
-	marks := bugMarks(prog, audits)
-	var acc uint32
-	for pc := 0; pc < len(prog); {
-		ins := prog[pc]
-		switch {
-		case ins.Op == bpf.BPF_LD|bpf.BPF_W|bpf.BPF_ABS:
-			acc = order.Uint32(data[ins.K:])
-			pc++
-		case ins.Op == bpf.BPF_ALU|bpf.BPF_AND|bpf.BPF_K:
-			acc &= ins.K
-			pc++
-		case ins.Op == bpf.BPF_JMP|bpf.BPF_JA:
-			pc += 1 + int(ins.K)
-		case ins.Op&0x07 == bpf.BPF_JMP:
-			if m := marks[pc]; m != "" {
-				return pc, m
-			}
-			var t bool
-			switch ins.Op & 0xf0 {
-			case bpf.BPF_JEQ:
-				t = acc == ins.K
-			case bpf.BPF_JGT:
-				t = acc > ins.K
-			case bpf.BPF_JGE:
-				t = acc >= ins.K
-			case bpf.BPF_JSET:
-				t = acc&ins.K != 0
-			}
-			if t {
-				pc += 1 + int(ins.Jt)
-			} else {
-				pc += 1 + int(ins.Jf)
-			}
-		default:
-			return -1, ""
-		}
-	}
-	return -1, ""
-}
-
-// bugMarks finds the jumps of prog that libseccompBug looks for, by the
-// seccomp_data offsets the accumulator may hold at each instruction.
-func bugMarks(prog bpf.Program, audits map[uint32]bool) map[int]string {
-	offs := make([]map[uint32]bool, len(prog)+1)
-	flow := func(i int, s map[uint32]bool) {
-		if i >= len(offs) {
-			return
-		}
-		if offs[i] == nil {
-			offs[i] = map[uint32]bool{}
-		}
-		for o := range s {
-			offs[i][o] = true
-		}
-	}
-	offs[0] = map[uint32]bool{0xffffffff: true} // nothing loaded yet
-	out := map[int]string{}
-	for i, ins := range prog { // jumps go forward only
-		s := offs[i]
-		if s == nil {
-			continue
-		}
-		switch {
-		case ins.Op == bpf.BPF_LD|bpf.BPF_W|bpf.BPF_ABS:
-			flow(i+1, map[uint32]bool{ins.K: true})
-		case ins.Op == bpf.BPF_JMP|bpf.BPF_JA:
-			flow(i+1+int(ins.K), s)
-		case ins.Op&0x07 == bpf.BPF_JMP:
-			if len(s) > 1 {
-				out[i] = "a stale accumulator"
-			} else if s[bpf.OffsetArch] && !audits[ins.K] {
-				out[i] = "the arch field with a system-call number (a missing load of nr)"
-			}
-			flow(i+1+int(ins.Jt), s)
-			flow(i+1+int(ins.Jf), s)
-		case ins.Op&0x07 == bpf.BPF_RET:
-		default:
-			flow(i+1, s)
-		}
-	}
-	return out
 }
 
 // TestLibseccompRandomOverlap lifts proftest's restriction: rules for one

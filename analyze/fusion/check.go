@@ -57,11 +57,6 @@ func (d Denial) String() string {
 	return s
 }
 
-// passes reports whether a lets the call run (or only logs it).
-func passes(a profile.Action) bool {
-	return a.Kind == profile.ActAllow || a.Kind == profile.ActLog
-}
-
 // Denials returns the calls of rec that p (resolved) would have denied,
 // killed or trapped, in the order of rec.Calls.
 func Denials(p *profile.Profile, rec *record.Recording) ([]Denial, error) {
@@ -94,7 +89,7 @@ func Denials(p *profile.Profile, rec *record.Recording) ([]Denial, error) {
 			if err != nil {
 				return nil, fmt.Errorf("check %s %s: %w", c.Arch, c.Name, err)
 			}
-			if passes(verdict.Action) {
+			if verdict.Action.Permits() {
 				continue
 			}
 			den := Denial{Arch: c.Arch, Name: c.Name, Action: verdict.Action, Rule: verdict.Rule}

@@ -377,7 +377,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 	if len(anyRuntime) > 0 {
 		p.Rules = append(p.Rules, profile.Rule{Names: sorted(anyRuntime), Action: allow, Comment: head + "runtime needs: " + strings.Join(runtimeWhy, ", ")})
 	}
-	if def.Kind != profile.ActAllow && def.Kind != profile.ActLog && (def.Kind != profile.ActErrno || def.Data != enosys) {
+	if !def.Permits() && (def.Kind != profile.ActErrno || def.Data != enosys) {
 		var fb []string
 		for _, name := range record.ENOSYSFallbacks() {
 			if !allowed[name] && condValues[name] == nil && known(name) {

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 )
 
@@ -95,7 +94,7 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if p.Default.Kind == profile.ActAllow || p.Default.Kind == profile.ActLog {
+	if p.Default.Permits() {
 		return withCode(ExitFailure, fmt.Errorf("%s lets every call it does not name run (default %s): nothing to check", ref, p.Default))
 	}
 	var report []checkJSON

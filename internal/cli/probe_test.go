@@ -8,10 +8,11 @@ import (
 	"unsafe"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 func init() {
-	testPrograms["sysprobe"] = probeMain
+	testenv.ProgramOnPath("sysprobe", probeMain)
 }
 
 // probeMain: sysprobe NAME [ARG...] makes one raw system call with the

@@ -6,29 +6,25 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/syscage/syscage/internal/testenv"
 )
 
-// testPrograms are extra programs the scripts can exec, scriptCmds extra
-// script commands and scriptConds extra [conditions]; test files add
-// theirs in init functions.
+// scriptCmds are extra script commands and scriptConds extra
+// [conditions]; test files add theirs in init functions, with the
+// programs the scripts can exec (testenv.ProgramOnPath).
 var (
-	testPrograms = map[string]func(){}
-	scriptCmds   = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
-	scriptConds  = map[string]func() bool{}
+	scriptCmds  = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	scriptConds = map[string]func() bool{}
 )
 
 // The CLI is tested end to end with script tests in testdata/script: each
-// runs the real command tree in a fresh directory and checks its output
-// and exit code.
-func TestMain(m *testing.M) {
-	progs := map[string]func(){
-		"syscage": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
-	}
-	for name, f := range testPrograms {
-		progs[name] = f
-	}
-	testscript.Main(m, progs)
+// runs the real command tree, the program syscage on PATH, in a fresh
+// directory and checks its output and exit code.
+func init() {
+	testenv.ProgramOnPath("syscage", func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) })
 }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: scriptCmds,

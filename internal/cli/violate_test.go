@@ -20,6 +20,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -29,7 +30,7 @@ import (
 // TSYNC) with SECCOMP_FILTER_FLAG_LOG so that denials are logged too, and
 // makes system calls with zero arguments.
 func init() {
-	testPrograms["seccomp-violator"] = violatorMain
+	testenv.ProgramOnPath("seccomp-violator", violatorMain)
 	scriptCmds["violate"] = cmdViolate
 	scriptCmds["findpid"] = cmdFindPID
 	scriptConds["root"] = func() bool { return os.Geteuid() == 0 }

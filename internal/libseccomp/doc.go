@@ -32,4 +32,10 @@
 // for another host than the machine's: it replaces the native ABI with the
 // host's, as runc on that host would have it. The program is decoded in the
 // host's byte order.
+//
+// It is the one libseccomp oracle of the tests, and says too what of its
+// filters may be compared with syscage's: KnownNames drops the names the
+// installed libseccomp lacks, Comparable tells the system calls its
+// tables name as syscage's do, and Bug finds the marks of libseccomp's
+// code-generation bugs on an input's path through its filter.
 package libseccomp

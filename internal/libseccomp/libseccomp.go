@@ -176,26 +176,6 @@ var ops = map[profile.Op]C.enum_scmp_compare{
 	profile.OpMaskedEQ: C.SCMP_CMP_MASKED_EQ,
 }
 
-// groups splits a rule's conditions as runc's matchCall does: all in one
-// libseccomp rule when no argument index repeats, otherwise one rule per
-// condition.
-func groups(conds []profile.Cond) [][]profile.Cond {
-	var n [profile.MaxArg + 1]int
-	for _, c := range conds {
-		if int(c.Arg) < len(n) {
-			n[c.Arg]++
-			if n[c.Arg] > 1 {
-				out := make([][]profile.Cond, len(conds))
-				for i, c := range conds {
-					out[i] = []profile.Cond{c}
-				}
-				return out
-			}
-		}
-	}
-	return [][]profile.Cond{conds}
-}
-
 // Build returns the filter libseccomp makes of p on a machine whose native
 // ABI is host, as runc builds it (see the package documentation). p must
 // be resolved (no includes, excludes or archMap). An error from libseccomp
@@ -266,7 +246,7 @@ func Build(p *profile.Profile, host arch.Arch, o Options) (bpf.Program, error) {
 		if err != nil {
 			return nil, fmt.Errorf("libseccomp build: rule %d: %w", i+1, err)
 		}
-		gs := groups(r.Conds)
+		gs := profile.Conjunctions(r.Conds)
 		for _, name := range r.Names {
 			cs := C.CString(name)
 			nr := C.seccomp_syscall_resolve_name(cs)

@@ -4,8 +4,11 @@ package libseccomp_test
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/syscage/syscage/internal/proftest"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
@@ -14,15 +17,6 @@ import (
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 )
-
-func parse(t *testing.T, js string) *profile.Profile {
-	t.Helper()
-	p, err := oci.Parse("test.json", []byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // run evaluates prog on one system call of abi and returns SECCOMP_RET_*.
 func run(t *testing.T, prog bpf.Program, abi arch.Arch, nr uint32, args ...uint64) uint32 {
@@ -84,7 +78,7 @@ func TestBuildDockerDefault(t *testing.T) {
 }
 
 func TestBuildConflict(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 		{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]},
 		{"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":3,"op":"SCMP_CMP_EQ"}]}]}`)
 	_, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
@@ -110,7 +104,7 @@ func TestBuildBadErrno(t *testing.T) {
 // TestBuildForeignHost builds a big-endian filter on this machine and
 // checks the byte order and the translation of names.
 func TestBuildForeignHost(t *testing.T) {
-	p := parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
+	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_S390"],"syscalls":[
 		{"names":["getppid","socket"],"action":"SCMP_ACT_ALLOW"}]}`)
 	prog, err := libseccomp.Build(p, arch.S390X, libseccomp.Options{Optimize: 2})
 	if err != nil {
@@ -148,5 +142,66 @@ func TestResolve(t *testing.T) {
 	}
 	if !libseccomp.Supported(arch.RISCV64) {
 		t.Error("riscv64 unsupported")
+	}
+}
+
+// TestBug: Bug finds the marks of libseccomp's code-generation bugs on the
+// path of an input, and none in a sound program.
+func TestBug(t *testing.T) {
+	const (
+		ld    = bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS
+		jeq   = bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K
+		ret   = bpf.BPF_RET | bpf.BPF_K
+		audit = 0xc000003e // AUDIT_ARCH_X86_64
+	)
+	audits := map[uint32]bool{audit: true}
+	sound := bpf.Program{
+		{Op: ld, K: bpf.OffsetArch},
+		{Op: jeq, K: audit, Jf: 3},
+		{Op: ld, K: bpf.OffsetNr},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	// The comparison at 4 reads nr on one path, the low word of
+	// argument 0 on the other.
+	stale := bpf.Program{
+		{Op: ld, K: bpf.OffsetNr},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ld, K: bpf.OffsetArgs},
+		{Op: bpf.BPF_ALU | bpf.BPF_AND | bpf.BPF_K, K: 0xff},
+		{Op: jeq, K: 5, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	// The comparison at 2 compares the arch field with a system-call
+	// number: the load of nr is missing.
+	noNr := bpf.Program{
+		{Op: ld, K: bpf.OffsetArch},
+		{Op: jeq, K: audit, Jf: 2},
+		{Op: jeq, K: 0, Jf: 1},
+		{Op: ret, K: retAllow},
+		{Op: ret, K: retKill},
+	}
+	for _, tc := range []struct {
+		name string
+		prog bpf.Program
+		nr   uint32
+		arch uint32
+		at   int
+		mark string
+	}{
+		{"sound", sound, 0, audit, -1, ""},
+		{"sound, other call", sound, 1, audit, -1, ""},
+		{"stale, through the argument load", stale, 0, audit, 4, "stale"},
+		{"stale, around it", stale, 1, audit, 4, "stale"},
+		{"missing nr", noNr, 0, audit, 2, "missing load of nr"},
+		{"missing nr, not on the path", noNr, 0, 0x40000003, -1, ""},
+	} {
+		d := bpf.SeccompData{Nr: int32(tc.nr), Arch: tc.arch}
+		at, mark := libseccomp.Bug(tc.prog, d.Marshal(arch.X86_64.ByteOrder()), arch.X86_64.ByteOrder(), audits)
+		if at != tc.at || !strings.Contains(mark, tc.mark) || (tc.mark == "") != (mark == "") {
+			t.Errorf("%s: Bug = %d %q, want %d %q", tc.name, at, mark, tc.at, tc.mark)
+		}
 	}
 }

@@ -87,7 +87,7 @@ func rulesOn(p *profile.Profile, a arch.Arch) map[uint32][][]profile.Cond {
 			continue
 		}
 		for _, name := range r.Names {
-			for _, g := range runcGroups(r.Conds) {
+			for _, g := range profile.Conjunctions(r.Conds) {
 				if nr, ok := a.SyscallNumber(name); ok {
 					out[nr] = append(out[nr], g)
 				}
@@ -121,23 +121,6 @@ func named(p *profile.Profile, a arch.Arch) []uint32 {
 		}
 	}
 	return sortedKeys(seen)
-}
-
-func runcGroups(conds []profile.Cond) [][]profile.Cond {
-	var seen [profile.MaxArg + 1]bool
-	for _, c := range conds {
-		if int(c.Arg) < len(seen) && seen[c.Arg] {
-			out := make([][]profile.Cond, len(conds))
-			for i, c := range conds {
-				out[i] = []profile.Cond{c}
-			}
-			return out
-		}
-		if int(c.Arg) < len(seen) {
-			seen[c.Arg] = true
-		}
-	}
-	return [][]profile.Cond{conds}
 }
 
 func sortedKeys(m map[uint32][][]profile.Cond) []uint32 {

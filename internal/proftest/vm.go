@@ -13,8 +13,7 @@ import (
 // Permits reports whether a SECCOMP_RET_* value lets the system call run
 // (ALLOW or LOG).
 func Permits(ret uint32) bool {
-	a := seccomp.ActionOf(ret)
-	return a.Kind == profile.ActAllow || a.Kind == profile.ActLog
+	return seccomp.ActionOf(ret).Permits()
 }
 
 // Covered returns the ABIs a filter built from p for host covers: host

@@ -2,7 +2,9 @@ package testenv_test
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -85,6 +87,29 @@ func TestNoI386Env(t *testing.T) {
 	for _, s := range []string{"ia32_emulation", "CONFIG_IA32_EMULATION", testenv.NoI386Env} {
 		if !strings.Contains(r.msg, s) {
 			t.Errorf("skip message %q does not name %s", r.msg, s)
+		}
+	}
+}
+
+// TestTree makes a tree of each kind of entry and reads it back.
+func TestTree(t *testing.T) {
+	dir := t.TempDir()
+	testenv.Tree(t, dir, map[string]string{
+		"d/":     "",
+		"a/b/f":  "content",
+		"a/link": "-> b/f",
+		"a/b/up": "-> ..",
+		"e/f/g/": "",
+	})
+	if b, err := os.ReadFile(filepath.Join(dir, "a", "link")); err != nil || string(b) != "content" {
+		t.Errorf("a/link: %q, %v", b, err)
+	}
+	if l, err := os.Readlink(filepath.Join(dir, "a", "b", "up")); err != nil || l != ".." {
+		t.Errorf("a/b/up: %q, %v", l, err)
+	}
+	for _, d := range []string{"d", "e/f/g"} {
+		if fi, err := os.Stat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
+			t.Errorf("%s: %v, %v", d, fi, err)
 		}
 	}
 }

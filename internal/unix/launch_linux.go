@@ -248,3 +248,23 @@ func PtraceSigsys(tid int) (Sigsys, error) {
 	}
 	return s, nil
 }
+
+// ExecveRaw calls execve(path, argv, envp) with the raw system call: the
+// Go scheduler is not told (the thread keeps its P and takes no futex),
+// for a launcher whose filter is already installed. The pointers are C
+// strings and NULL-terminated arrays of them that the caller keeps alive.
+// It returns only on failure.
+func ExecveRaw(path, argv, envp uintptr) Errno {
+	_, _, e := unix.RawSyscall6(unix.SYS_EXECVE, path, argv, envp, 0, 0, 0)
+	return e
+}
+
+// SetUndumpable sets PR_SET_DUMPABLE 0 on the process: a process without
+// CAP_SYS_PTRACE, even of the same user, can no longer attach to it with
+// ptrace, nor open its /proc/PID/mem, environ or descriptors.
+func SetUndumpable() error {
+	if _, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); e != 0 {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", e)
+	}
+	return nil
+}

@@ -102,9 +102,6 @@ func FindListener(pid int) (int, error) {
 // Close closes fd.
 func Close(fd int) error { return unix.Close(fd) }
 
-// ENOENT: a notification whose task is gone.
-const ENOENT = unix.ENOENT
-
 // HasPidfdGetfd reports whether the kernel has pidfd_getfd (Linux 5.6).
 func HasPidfdGetfd() bool {
 	_, err := unix.PidfdGetfd(-1, 0, 0)
@@ -169,9 +166,6 @@ func bytesIndex(b []byte) int {
 	return -1
 }
 
-// EPERM as an Errno, for NotifError.
-const ErrnoEPERM = unix.EPERM
-
 type notifAddfd struct {
 	ID         uint64
 	Flags      uint32
@@ -206,8 +200,3 @@ func ReadMem(tid int, addr uint64, n int) ([]byte, bool) {
 	got, err := f.ReadAt(b, int64(addr))
 	return b, err == nil && got == n
 }
-
-// Errno values the broker answers with.
-const (
-	ErrnoEACCES = unix.EACCES
-)

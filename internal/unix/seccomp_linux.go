@@ -7,22 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Errno is the error type of failed system calls.
-type Errno = unix.Errno
-
-// Errors callers compare with.
-const (
-	EACCES     = unix.EACCES
-	EBUSY      = unix.EBUSY
-	EFAULT     = unix.EFAULT
-	EINVAL     = unix.EINVAL
-	ENOMEM     = unix.ENOMEM
-	ENOSYS     = unix.ENOSYS
-	EOPNOTSUPP = unix.EOPNOTSUPP
-	EPERM      = unix.EPERM
-	ESRCH      = unix.ESRCH
-)
-
 // SockFilter is struct sock_filter in the native layout and byte order.
 type SockFilter = unix.SockFilter
 
@@ -50,16 +34,7 @@ func SeccompMode() (int, error) {
 // SECCOMP_FILTER_FLAG_TSYNC and without TSYNC_ESRCH, the id of a thread
 // that could not be synchronized, in which case nothing was installed.
 func SetFilter(prog []SockFilter, flags uint) (int, error) {
-	fprog := unix.SockFprog{Len: uint16(len(prog))}
-	if len(prog) > 0 {
-		fprog.Filter = &prog[0]
-	}
-	r, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
-	runtime.KeepAlive(prog)
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
+	return setFilter(unix.Syscall, prog, flags)
 }
 
 // SetFilterRaw is SetFilter without telling the Go scheduler about the
@@ -67,11 +42,17 @@ func SetFilter(prog []SockFilter, flags uint) (int, error) {
 // a futex to get one back afterwards, which a filter that denies futex
 // would punish. For a launcher that calls execve next.
 func SetFilterRaw(prog []SockFilter, flags uint) (int, error) {
+	return setFilter(unix.RawSyscall, prog, flags)
+}
+
+// setFilter makes the seccomp(SECCOMP_SET_MODE_FILTER) call through call
+// (unix.Syscall or unix.RawSyscall).
+func setFilter(call func(trap, a1, a2, a3 uintptr) (r1, r2 uintptr, err unix.Errno), prog []SockFilter, flags uint) (int, error) {
 	fprog := unix.SockFprog{Len: uint16(len(prog))}
 	if len(prog) > 0 {
 		fprog.Filter = &prog[0]
 	}
-	r, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+	r, _, e := call(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
 	runtime.KeepAlive(prog)
 	if e != 0 {
 		return -1, e

@@ -25,9 +25,6 @@ const (
 	PTRACE_EVENT_EXEC    = unix.PTRACE_EVENT_EXEC
 	PTRACE_EVENT_SECCOMP = unix.PTRACE_EVENT_SECCOMP
 	PTRACE_EVENT_STOP    = unix.PTRACE_EVENT_STOP
-
-	ECHILD = unix.ECHILD
-	EINTR  = unix.EINTR
 )
 
 // WaitStatus is the status wait4 reports.

@@ -3,7 +3,6 @@ package builtin_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/seccomp"
@@ -21,13 +21,10 @@ import (
 // itself, makes raw system calls and writes what happened as JSON to its
 // stdout with a raw write (strict allows no new threads, so the child
 // keeps to calls that need none).
-const helperEnv = "SYSCAGE_BUILTIN_TEST_HELPER"
+func init() { testenv.Program("strict", strictHelper) }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "strict" {
-		strictHelper()
-	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 func strictHelper() {
@@ -126,8 +123,8 @@ func TestKernelStrict(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "data"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=strict", "STRICT_DIR="+dir)
+	cmd := testenv.Command("strict")
+	cmd.Env = append(cmd.Env, "STRICT_DIR="+dir)
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)

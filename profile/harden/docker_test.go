@@ -4,11 +4,11 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/harden"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -51,14 +51,7 @@ var dockerCases = []struct {
 // Docker's capabilities, and its hardened form.
 func dockerDefault(t *testing.T) (plain, hard *profile.Profile) {
 	t.Helper()
-	raw, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := raw.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proftest.DockerDefault(arch.X86_64)
 	h, _, err := harden.Profile(p, arch.X86_64)
 	if err != nil {
 		t.Fatal(err)

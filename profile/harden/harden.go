@@ -120,9 +120,7 @@ func coveredArches(p *profile.Profile, host arch.Arch) []arch.Arch {
 	return slices.Compact(as)
 }
 
-func allowing(a profile.Action) bool {
-	return a.Kind == profile.ActAllow || a.Kind == profile.ActLog
-}
+func allowing(a profile.Action) bool { return a.Permits() }
 
 // severer returns the more severe of a and b (a when they tie).
 func severer(a, b profile.Action) profile.Action {
@@ -222,23 +220,6 @@ func Widths(host arch.Arch, arches []arch.Arch, name string, i uint8) (lo, hi in
 	return h.widths(name, i)
 }
 
-// runcGroups splits conditions as runc does: together (ANDed) when no
-// argument index repeats, otherwise each alone (ORed).
-func runcGroups(conds []profile.Cond) [][]profile.Cond {
-	seen := map[uint8]bool{}
-	for _, c := range conds {
-		if seen[c.Arg] {
-			out := make([][]profile.Cond, len(conds))
-			for i, c := range conds {
-				out[i] = []profile.Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]profile.Cond{conds}
-}
-
 // option is one way a condition of a rewritten rule can hold: a cube, the
 // original condition kept, or nothing to test.
 type option struct {
@@ -297,7 +278,7 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 	changed := false
 	var msgs []string
 	for _, g := range groups {
-		for _, conj := range runcGroups(r.Conds) {
+		for _, conj := range profile.Conjunctions(r.Conds) {
 			choices := make([][]option, len(conj))
 			never := false
 			for k, c := range conj {
@@ -460,7 +441,7 @@ func condList(cs []profile.Cond) string {
 // per argument, as the rewritten rules are) may both hold: false only
 // when some argument has cubes in both that are disjoint.
 func mayOverlap(a, b []profile.Cond) bool {
-	if len(runcGroups(a)) > 1 || len(runcGroups(b)) > 1 {
+	if len(profile.Conjunctions(a)) > 1 || len(profile.Conjunctions(b)) > 1 {
 		return true
 	}
 	for _, x := range a {

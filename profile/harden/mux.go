@@ -199,7 +199,7 @@ func (h *hardener) terminal() {
 		if len(rest.Names) > 0 {
 			out = append(out, rest)
 		}
-		for _, conj := range runcGroups(r.Conds) {
+		for _, conj := range profile.Conjunctions(r.Conds) {
 			within := cube{0, 0}
 			var others []profile.Cond
 			for _, c := range conj {

@@ -79,7 +79,7 @@ func WX(p *profile.Profile, host arch.Arch) (*profile.Profile, []Change, error) 
 			if len(rest.Names) > 0 {
 				out = append(out, rest)
 			}
-			for _, conj := range runcGroups(r.Conds) {
+			for _, conj := range profile.Conjunctions(r.Conds) {
 				for _, cs := range subtractConj(conj, w.denied) {
 					out = append(out, profile.Rule{Names: []string{w.name}, Action: r.Action, Comment: r.Comment, Conds: cs})
 				}

@@ -599,7 +599,7 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 				}
 			}
 		}
-		for _, group := range condGroups(r.Conds) {
+		for _, group := range profile.Conjunctions(r.Conds) {
 			for _, name := range r.Names {
 				fmt.Fprintf(&b, "%s %s", name, lxcAction(act))
 				for _, c := range group {
@@ -614,23 +614,6 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		return nil, losses, &profile.LossError{Format: "lxc", Losses: losses}
 	}
 	return b.Bytes(), losses, nil
-}
-
-// condGroups splits conditions as runc does: one rule when the argument
-// indices are distinct, else one rule per condition.
-func condGroups(cs []profile.Cond) [][]profile.Cond {
-	seen := map[uint8]bool{}
-	for _, c := range cs {
-		if seen[c.Arg] {
-			out := make([][]profile.Cond, len(cs))
-			for i, c := range cs {
-				out[i] = []profile.Cond{c}
-			}
-			return out
-		}
-		seen[c.Arg] = true
-	}
-	return [][]profile.Cond{cs}
 }
 
 func formatCond(c profile.Cond) string {

@@ -96,7 +96,7 @@ func TestHelperThreadsNotRecorded(t *testing.T) {
 
 func TestABIs(t *testing.T) {
 	needEngine(t)
-	res := recordCmd(t, []string{os.Args[0]}, workloadEnv+"=x32")
+	res := recordCmd(t, []string{os.Args[0]}, testenv.Env("x32"))
 	for _, c := range res.Recording.Calls() {
 		if c.Arch == arch.X32 && (c.Name != "getpid" || c.Count != 1) {
 			t.Errorf("x32 %s %d times, want only getpid once", c.Name, c.Count)
@@ -105,7 +105,7 @@ func TestABIs(t *testing.T) {
 	if !res.Recording.Has(arch.X32, "getpid") {
 		t.Errorf("x32 getpid not recorded: %v", res.Recording.Calls())
 	}
-	res = recordCmd(t, []string{os.Args[0]}, workloadEnv+"=beyond")
+	res = recordCmd(t, []string{os.Args[0]}, testenv.Env("beyond"))
 	if !slices.Contains(res.Recording.Unknown, "x86_64:>1023") {
 		t.Errorf("syscall 5000 not in Unknown %v", res.Recording.Unknown)
 	}

@@ -8,42 +8,21 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"flag"
 	"fmt"
 	"go/format"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/syscage/syscage/arch/internal/gencmd"
 )
 
-func main() {
-	in := flag.String("in", "data/syscalls.csv", "input table")
-	out := flag.String("out", "zsyscalls.go", "output Go file")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintf(os.Stderr, "gen: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { gencmd.Main("gen", generate, "data/syscalls.csv", "zsyscalls.go") }
 
 type entry struct {
 	name string
 	nr   int
-}
-
-func run(in, out string) error {
-	f, err := os.Open(in)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	src, err := generate(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	return os.WriteFile(out, src, 0o644)
 }
 
 func generate(r io.Reader) ([]byte, error) {

@@ -10,38 +10,17 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"flag"
 	"fmt"
 	"go/format"
 	"io"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/syscage/syscage/arch/internal/gencmd"
 )
 
-func main() {
-	in := flag.String("in", "data/syscall_args.txt", "input prototypes")
-	out := flag.String("out", "zargs.go", "output Go file")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintf(os.Stderr, "genargs: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-func run(in, out string) error {
-	f, err := os.Open(in)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	src, err := generate(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	return os.WriteFile(out, src, 0o644)
-}
+func main() { gencmd.Main("genargs", generate, "data/syscall_args.txt", "zargs.go") }
 
 // typeBits is the width of each scalar type a prototype uses: what the
 // kernel's __SC_CAST keeps of a 64-bit register. Pointers are 64 bits.

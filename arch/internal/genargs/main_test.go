@@ -1,33 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/syscage/syscage/arch/internal/gencmd"
 )
 
 // TestGeneratedArgsUpToDate regenerates the argument table from the
 // committed input and fails if the committed zargs.go differs in any byte.
 func TestGeneratedArgsUpToDate(t *testing.T) {
-	data, err := os.ReadFile("../../data/syscall_args.txt")
-	if err != nil {
+	if err := gencmd.UpToDate(generate, "../../data/syscall_args.txt", "../../zargs.go", "arch/zargs.go"); err != nil {
 		t.Fatal(err)
-	}
-	got, err := generate(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := os.ReadFile("../../zargs.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("arch/zargs.go is stale: run 'go generate ./arch' and commit the result")
-	}
-	second, _ := generate(bytes.NewReader(data))
-	if !bytes.Equal(got, second) {
-		t.Fatal("the generator is not deterministic")
 	}
 }
 

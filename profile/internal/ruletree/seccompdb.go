@@ -1,4 +1,4 @@
-package profile
+package ruletree
 
 // This file models libseccomp's per-system-call rule database (src/db.c,
 // v2.5.4 to v2.6.1): the argument chains _db_rule_gen_64 and
@@ -6,14 +6,14 @@ package profile
 // existing ones (_db_tree_prune, _db_tree_add, with their reference counts
 // and level links), and the evaluation order of the BPF that
 // _gen_bpf_chain emits for the result. It is a port of that logic, not of
-// the code: no code is shared. Evaluate walks the tree it builds; Table
-// flattens it (flatten.go).
+// the code: no code is shared. DB.Eval walks the tree it builds; DB.Entry
+// lists its paths (flatten.go) and makes its Decision (decision.go).
 
 import "errors"
 
-// errExist is libseccomp's -EEXIST from _db_tree_add: two rules whose
+// ErrExist is libseccomp's -EEXIST from _db_tree_add: two rules whose
 // comparisons coincide have different actions.
-var errExist = errors.New("EEXIST")
+var ErrExist = errors.New("EEXIST")
 
 // ErrLibseccompLoop reports a rule that libseccomp never finishes adding:
 // the links of one level of its rule tree form a cycle, which libseccomp
@@ -31,20 +31,20 @@ var ErrLibseccompLoop = errors.New("libseccomp does not finish building this rul
 // instead of taking minutes and gigabytes.
 var ErrTooComplex = errors.New("too complex")
 
-// maxSteps bounds the work of the rule-database model for one ABI of a
+// MaxSteps bounds the work of the rule-database model for one ABI of a
 // profile (every system call together), in steps of its walks: a few
 // seconds. The Docker default profile takes some 10^4 steps; the random
 // profiles of the differential tests at most some 10^8.
-const maxSteps = 1 << 29
+const MaxSteps = 1 << 29
 
-// workBudget is the work left to the databases of one Table.
+// workBudget is the work left to the databases of one Set.
 type workBudget struct{ left int }
 
 // lsRule is one rule as handed to libseccomp's seccomp_rule_add: at most
 // one condition per argument (runc guarantees it).
 type lsRule struct {
 	action Action
-	origin int // index of the profile rule
+	origin int // handed back with the action
 	conds  [MaxArg + 1]lsArg
 }
 
@@ -80,7 +80,7 @@ type node struct {
 	nxtT, nxtF   *node
 	prv, nxt     *node  // lvl_prv, lvl_nxt
 	refcnt       uint32 // unsigned, as libseccomp's, which matters when it wraps
-	mark         uint32 // the walk of sysDB.mark that last saw the node's level
+	mark         uint32 // the walk of DB.mark that last saw the node's level
 }
 
 func get(n *node) *node {
@@ -90,9 +90,11 @@ func get(n *node) *node {
 	return n
 }
 
-// sysDB is the state of one system call of one ABI (struct db_sys_list):
-// nothing yet, an unconditional action, or an argument tree.
-type sysDB struct {
+// DB is the rule database of one system call of one ABI (struct
+// db_sys_list): no rule yet, an unconditional action, or a tree of
+// argument comparisons. The zero DB is empty, with a bound on its work of
+// its own.
+type DB struct {
 	exists bool
 	chains *node
 	action Action
@@ -100,7 +102,7 @@ type sysDB struct {
 	// nodes counts the nodes ever made for this database: a walk along a
 	// level that is longer is going round a cycle.
 	nodes int
-	// work is shared by the databases of one Table; nil: a budget of
+	// work is shared by the databases of one Set; nil: a budget of
 	// this database's own.
 	work *workBudget
 	mark uint32 // the current walk, see node.mark
@@ -110,9 +112,9 @@ type sysDB struct {
 	pruneMemo map[pruneKey]pruneResult
 }
 
-func (s *sysDB) step() error {
+func (s *DB) step() error {
 	if s.work == nil {
-		s.work = &workBudget{left: maxSteps}
+		s.work = &workBudget{left: MaxSteps}
 	}
 	s.work.left--
 	if s.work.left < 0 {
@@ -122,7 +124,7 @@ func (s *sysDB) step() error {
 }
 
 // walked checks the length i of a walk along one level.
-func (s *sysDB) walked(i int) error {
+func (s *DB) walked(i int) error {
 	if i > 2*s.nodes+2 {
 		return ErrLibseccompLoop
 	}
@@ -174,7 +176,7 @@ func leaf(n *node) bool   { return n.nxtT == nil && n.nxtF == nil }
 func zombie(n *node) bool { return leaf(n) && !n.hasT && !n.hasF }
 
 // nodePut is _db_node_put. It returns the number of nodes freed.
-func (s *sysDB) nodePut(p **node) (int, error) {
+func (s *DB) nodePut(p **node) (int, error) {
 	n := *p
 	if n == nil {
 		return 0, nil
@@ -229,7 +231,7 @@ func (s *sysDB) nodePut(p **node) (int, error) {
 }
 
 // treePut is _db_tree_put.
-func (s *sysDB) treePut(p **node) (int, error) {
+func (s *DB) treePut(p **node) (int, error) {
 	cnt, err := s.nodePut(p)
 	if err != nil || *p == nil {
 		return cnt, err
@@ -239,7 +241,7 @@ func (s *sysDB) treePut(p **node) (int, error) {
 }
 
 // levelClean is _db_level_clean.
-func (s *sysDB) levelClean(n *node) (int, error) {
+func (s *DB) levelClean(n *node) (int, error) {
 	// Walking a level further than there are nodes means its links form
 	// a cycle, the state in which libseccomp itself loops forever.
 	for i := 0; n.prv != nil; i++ {
@@ -281,7 +283,7 @@ func (s *sysDB) levelClean(n *node) (int, error) {
 }
 
 // treeRemove is _db_tree_remove.
-func (s *sysDB) treeRemove(tree **node, target *node) (int, error) {
+func (s *DB) treeRemove(tree **node, target *node) (int, error) {
 	if tree == nil || *tree == nil || target == nil {
 		return 0, nil
 	}
@@ -340,12 +342,12 @@ func (s *sysDB) treeRemove(tree **node, target *node) (int, error) {
 // actCheck is _db_tree_act_check: whether every action in the tree is a.
 // libseccomp walks the tree as if no level were shared; each level is
 // checked once here, with the same answer.
-func (s *sysDB) actCheck(tree *node, a Action) (bool, error) {
+func (s *DB) actCheck(tree *node, a Action) (bool, error) {
 	s.mark++
 	return s.actCheckLevel(tree, a)
 }
 
-func (s *sysDB) actCheckLevel(tree *node, a Action) (bool, error) {
+func (s *DB) actCheckLevel(tree *node, a Action) (bool, error) {
 	if tree == nil {
 		return true, nil
 	}
@@ -405,8 +407,8 @@ type iterState struct {
 // they take they give back, and nothing is freed or unlinked): what such
 // a call does to the iteration state depends only on the pair, the state
 // it starts from and the tree, so it is remembered until the tree next
-// changes (sysDB.gen) and not explored again.
-func (s *sysDB) treePrune(existing **node, n *node, state *iterState) (int, error) {
+// changes (DB.gen) and not explored again.
+func (s *DB) treePrune(existing **node, n *node, state *iterState) (int, error) {
 	if n == nil || *existing == nil {
 		return s.treePruneWalk(existing, n, state)
 	}
@@ -444,7 +446,7 @@ type pruneResult struct {
 }
 
 // treePruneWalk is the body of _db_tree_prune.
-func (s *sysDB) treePruneWalk(existing **node, n *node, state *iterState) (int, error) {
+func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, error) {
 	cnt := 0
 	stateNew := *state
 	x := *existing
@@ -629,7 +631,7 @@ ret:
 }
 
 // treeAdd is _db_tree_add.
-func (s *sysDB) treeAdd(existing **node, n *node) error {
+func (s *DB) treeAdd(existing **node, n *node) error {
 	x := *existing
 	for i := 0; x != nil; i++ {
 		if err := s.walked(i); err != nil {
@@ -644,7 +646,7 @@ func (s *sysDB) treeAdd(existing **node, n *node) error {
 					if ok, err := s.actCheck(x.nxtT, n.actT); err != nil {
 						return err
 					} else if !ok {
-						return errExist
+						return ErrExist
 					}
 					if _, err := s.nodePut(&x.nxtT); err != nil {
 						return err
@@ -656,7 +658,7 @@ func (s *sysDB) treeAdd(existing **node, n *node) error {
 						x.actT, x.origT = n.actT, n.origT
 					}
 					if leaf(x) || leaf(n) {
-						return errExist
+						return ErrExist
 					}
 				}
 			}
@@ -665,7 +667,7 @@ func (s *sysDB) treeAdd(existing **node, n *node) error {
 					if ok, err := s.actCheck(x.nxtF, n.actF); err != nil {
 						return err
 					} else if !ok {
-						return errExist
+						return ErrExist
 					}
 					if _, err := s.nodePut(&x.nxtF); err != nil {
 						return err
@@ -681,7 +683,7 @@ func (s *sysDB) treeAdd(existing **node, n *node) error {
 						x.actT, x.origT = n.actT, n.origT
 					}
 					if leaf(x) || leaf(n) {
-						return errExist
+						return ErrExist
 					}
 				}
 			}
@@ -877,9 +879,9 @@ func gen32(r lsRule) *node {
 	return chains
 }
 
-// add is the system-call part of db_rule_add. An error means libseccomp
+// ruleAdd is the system-call part of db_rule_add. An error means libseccomp
 // refuses the rule (and runc the profile).
-func (s *sysDB) add(r lsRule, wide bool) error {
+func (s *DB) ruleAdd(r lsRule, wide bool) error {
 	clear(s.pruneMemo) // its results hold for one action
 	chains := gen(r, wide)
 	s.nodes += 3 * (MaxArg + 1) // at most, see gen64 and gen32
@@ -945,7 +947,7 @@ func (n *node) test(args *[6]uint64) bool {
 	case OpGE:
 		return w >= n.datum
 	}
-	panic("profile: node with operator " + n.op.String())
+	panic("ruletree: node with operator " + n.op.String())
 }
 
 func first(n *node) *node {
@@ -955,10 +957,11 @@ func first(n *node) *node {
 	return n
 }
 
-// checkLevels walks every level of the tree once, as libseccomp's BPF
-// generator does (_gen_bpf_chain), and returns ErrLibseccompLoop when the
-// links of one form a cycle, on which libseccomp would hang.
-func (s *sysDB) checkLevels() error {
+// Check walks every level of the tree once, as libseccomp's BPF generator
+// does (_gen_bpf_chain), and returns ErrLibseccompLoop when the links of
+// one form a cycle, on which libseccomp would hang. Eval and Entry need a
+// DB that passed it.
+func (s *DB) Check() error {
 	s.mark++
 	var walk func(n *node) error
 	walk = func(n *node) error {
@@ -1002,7 +1005,7 @@ type evalResult struct {
 // each node in level order; a branch with a next level runs that level,
 // falling through to the next node of this level when nothing in it
 // matches; a branch with neither falls through at once. The tree must
-// have passed checkLevels. What a level decides depends on the level and
+// have passed Check. What a level decides depends on the level and
 // the arguments only, so each level is run once (memo, made when nil).
 func eval(n *node, args *[6]uint64, memo map[*node]evalResult) (Action, int, bool) {
 	n = first(n)

@@ -1,4 +1,4 @@
-package profile
+package ruletree
 
 import "math/bits"
 

@@ -335,7 +335,7 @@ func TestRecordArgs(t *testing.T) {
 		{Arg: 0, Op: profile.OpEQ, Value: syscall.AF_UNIX},
 		{Arg: 1, Op: profile.OpEQ, Value: syscall.SOCK_STREAM | syscall.SOCK_CLOEXEC},
 	}
-	if len(socketRules) != 1 || len(socketRules[0].Names) != 1 || !equalConds(socketRules[0].Conds, want) {
+	if len(socketRules) != 1 || len(socketRules[0].Names) != 1 || !slices.Equal(socketRules[0].Conds, want) {
 		t.Fatalf("socket rules %+v, want one with %v", socketRules, want)
 	}
 	for _, r := range p.Rules {
@@ -365,18 +365,6 @@ func TestRecordArgs(t *testing.T) {
 	if !strings.Contains(string(b), "inet -1 operation not permitted") {
 		t.Errorf("socket(AF_INET) was not denied with EPERM:\n%s", b)
 	}
-}
-
-func equalConds(a, b []profile.Cond) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRecordCrash: a program that crashes still yields what it did,

@@ -1,4 +1,4 @@
-package profile_test
+package ruletree_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 )
@@ -59,21 +60,11 @@ func TestLibseccompLoopStillRefused(t *testing.T) {
 	}
 }
 
-// hostile returns n ALLOW rules for personality, each with an NE
-// condition on every argument, values from r (64-bit when wide).
+// hostile returns n ALLOW rules for personality on x86_64, each with an
+// NE condition on every argument, values from r (64-bit when wide).
 func hostile(n int, r *rand.Rand, wide bool) *profile.Profile {
-	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86_64}}
-	for i := 0; i < n; i++ {
-		var conds []profile.Cond
-		for a := uint8(0); a <= profile.MaxArg; a++ {
-			v := uint64(r.Uint32())
-			if wide {
-				v = r.Uint64()
-			}
-			conds = append(conds, profile.Cond{Arg: a, Op: profile.OpNE, Value: v})
-		}
-		p.Rules = append(p.Rules, profile.Rule{Names: []string{"personality"}, Action: profile.Action{Kind: profile.ActAllow}, Conds: conds})
-	}
+	p := proftest.Hostile(r, n, []profile.Op{profile.OpNE}, wide, false)
+	p.Arches = []arch.Arch{arch.X86_64}
 	return p
 }
 

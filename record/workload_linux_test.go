@@ -21,24 +21,21 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// workloadEnv names the workload a re-executed test binary runs.
-const workloadEnv = "SYSCAGE_RECORD_WORKLOAD"
-
-// runWorkload runs workload name in a re-executed test binary and returns
-// its exit code.
-func runWorkload(name string, args []string) int {
-	switch name {
-	case "enforce":
-		return enforce(args)
-	case "reads":
+// workloads are the programs a re-executed test binary runs (see
+// TestMain), by name; each returns its exit status.
+var workloads = map[string]func(args []string) int{
+	"enforce": enforce,
+	"reads": func(args []string) int {
 		n, _ := strconv.Atoi(args[0])
 		return reads(n)
-	case "x32":
+	},
+	"x32": func([]string) int {
 		// getpid through the x32 table: the filter sees it even on a
 		// kernel without x32 support, which then answers ENOSYS.
 		syscall.RawSyscall(0x40000000|syscall.SYS_GETPID, 0, 0, 0)
 		return 0
-	case "execthread":
+	},
+	"execthread": func(args []string) int {
 		// execve from a thread that is not the leader: the kernel gives
 		// the exec'ing thread the leader's id.
 		// The main goroutine holds the thread it runs on (the leader, as a
@@ -55,15 +52,15 @@ func runWorkload(name string, args []string) int {
 		}()
 		fmt.Fprintln(os.Stderr, <-done)
 		return 1
-	case "noptrace":
-		return denyThenRecord("ptrace")
-	case "nogetfd":
-		return denyThenRecord("pidfd_getfd")
-	case "crash":
+	},
+	"noptrace": func([]string) int { return denyThenRecord("ptrace") },
+	"nogetfd":  func([]string) int { return denyThenRecord("pidfd_getfd") },
+	"crash": func([]string) int {
 		syscall.Getppid()
 		syscall.Kill(os.Getpid(), syscall.SIGSEGV)
 		select {}
-	case "args":
+	},
+	"args": func(args []string) int {
 		// socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC); with args[0] == "inet"
 		// also socket(AF_INET, ...), which a profile recorded without it
 		// must deny.
@@ -74,14 +71,12 @@ func runWorkload(name string, args []string) int {
 			fmt.Printf("inet %d %v\n", fd, err)
 		}
 		return 0
-	}
-	fmt.Fprintln(os.Stderr, "no workload", name)
-	return 2
+	},
 }
 
 // enforce compiles the profile args[0] for this machine, installs it on
-// this thread and executes args[1:], with SYSCAGE_RECORD_WORKLOAD set to
-// SYSCAGE_RECORD_NEXT: a launcher like runc's, in a child of the test.
+// this thread and executes args[1:] as the workload SYSCAGE_RECORD_NEXT
+// names: a launcher like runc's, in a child of the test.
 // args[1] is looked up in PATH.
 func enforce(args []string) int {
 	data, err := os.ReadFile(args[0])
@@ -100,7 +95,7 @@ func enforce(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 125
 	}
-	os.Setenv(workloadEnv, os.Getenv("SYSCAGE_RECORD_NEXT"))
+	os.Setenv(testenv.ProgramEnv, os.Getenv("SYSCAGE_RECORD_NEXT"))
 	env := os.Environ()
 	path, err := exec.LookPath(args[1])
 	if err != nil {
@@ -173,7 +168,7 @@ func helperOpts(t testing.TB) Options {
 }
 
 func workloadEnviron(name string) []string {
-	env := append(os.Environ(), workloadEnv+"="+name)
+	env := append(os.Environ(), testenv.Env(name))
 	if name == "enforce" {
 		env = append(env, "GODEBUG=asyncpreemptoff=1") // see enforce
 	}

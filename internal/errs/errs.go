@@ -1,0 +1,22 @@
+// Package errs defines, once, the error categories that several syscage
+// packages report. Each package re-exports the ones it returns
+// (seccomp.ErrNotSupported is errs.ErrNotSupported, as is
+// audit.ErrNotSupported), so errors.Is matches whichever name a caller
+// uses, as cilium/ebpf does with its internal errors.
+//
+// The messages name the category only: the packages wrap them with what
+// was being done, and say nothing of how a command line would fix it.
+package errs
+
+import "errors"
+
+var (
+	// ErrNotSupported reports a feature this platform or kernel lacks.
+	ErrNotSupported = errors.New("not supported")
+	// ErrNotFound reports a program that does not exist (exit 127 by the
+	// shell's convention).
+	ErrNotFound = errors.New("program not found")
+	// ErrNoExec reports a program that exists but cannot be executed
+	// (exit 126).
+	ErrNoExec = errors.New("program cannot be executed")
+)

@@ -1,0 +1,19 @@
+package proftest
+
+import (
+	"testing"
+
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/oci"
+)
+
+// Parse returns the profile of the OCI JSON js, a test's own input, ending
+// the test if it does not parse.
+func Parse(t testing.TB, js string) *profile.Profile {
+	t.Helper()
+	p, err := oci.Parse("test.json", []byte(js))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return p
+}

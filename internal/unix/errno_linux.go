@@ -1,0 +1,22 @@
+package unix
+
+import "golang.org/x/sys/unix"
+
+// Errno is the error type of failed system calls.
+type Errno = unix.Errno
+
+// The errors callers compare with, or answer notified calls with.
+const (
+	EACCES     = unix.EACCES
+	EBUSY      = unix.EBUSY
+	ECHILD     = unix.ECHILD
+	EFAULT     = unix.EFAULT
+	EINTR      = unix.EINTR
+	EINVAL     = unix.EINVAL
+	ENOENT     = unix.ENOENT // also: a notification whose task is gone
+	ENOMEM     = unix.ENOMEM
+	ENOSYS     = unix.ENOSYS
+	EOPNOTSUPP = unix.EOPNOTSUPP
+	EPERM      = unix.EPERM
+	ESRCH      = unix.ESRCH
+)
