@@ -214,7 +214,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 		if name == "execve" && s.count == 1 {
 			why = "seen once: the launcher's exec of the program"
 		} else if name == "execve" {
-			why = fmt.Sprintf("seen %d times (one is the launcher's exec of the program)", s.count)
+			why = fmt.Sprintf("seen %d times (each run's launcher execs the program once)", s.count)
 		}
 		seenWhy[name] = why
 		high := High(name, o.Risk)
@@ -228,14 +228,14 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 			}
 			condValues[name] = vals
 			for _, v := range sortedKeys(vals) {
-				conds = append(conds, condRule{name, []profile.Cond{{Arg: arg, Op: profile.OpEQ, Value: v}}, fmt.Sprintf("%s: %s, with arg%d == %#x as seen", name, why, arg, v)})
+				conds = append(conds, condRule{name, []profile.Cond{argEQ(native, name, arg, v)}, fmt.Sprintf("%s: %s, with arg%d == %#x as seen", name, why, arg, v)})
 			}
 			res.Allowed = append(res.Allowed, Reason{name, Seen, why + " (the values seen)", true})
 		case !high && o.Args && s.values != nil && !o.NoConds:
 			for _, v := range s.values {
 				var cs []profile.Cond
 				for j, a := range s.idx {
-					cs = append(cs, profile.Cond{Arg: a, Op: profile.OpEQ, Value: v[j]})
+					cs = append(cs, argEQ(native, name, a, v[j]))
 				}
 				conds = append(conds, condRule{name, cs, fmt.Sprintf("%s: %s, with the arguments seen", name, why)})
 			}
@@ -293,7 +293,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 				res.Withheld = append(res.Withheld, Reason{name, Static, why + ": process creation (clone without CLONE_THREAD) never seen", false})
 			}
 		case name == "socket" && !condValues[name][afUnix]:
-			staticConds = append(staticConds, condRule{name, []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: afUnix}},
+			staticConds = append(staticConds, condRule{name, []profile.Cond{argEQ(native, name, 0, afUnix)},
 				"socket: " + why + ": AF_UNIX only; other families only as seen"})
 			res.Allowed = append(res.Allowed, Reason{name, Static, why + " (AF_UNIX only)", true})
 		default:
@@ -397,6 +397,18 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 }
 
 const enosys = 38
+
+// argEQ is the condition arg i of name == v. For an argument the kernel
+// reads as 32 bits (socket's int family) it compares those bits only
+// (MASKED_EQ 0xffffffff): a 64-bit compare would let a caller who sets
+// the ignored high bits past a deny, and deny the value it was written
+// for when a caller leaves garbage there (lint's int-high-bits).
+func argEQ(a arch.Arch, name string, i uint8, v uint64) profile.Cond {
+	if bits, ok := a.ArgBits(name, int(i)); ok && bits == 32 && a.Bits() == 64 {
+		return profile.Cond{Arg: i, Op: profile.OpMaskedEQ, Value: 0xffffffff, ValueTwo: v & 0xffffffff}
+	}
+	return profile.Cond{Arg: i, Op: profile.OpEQ, Value: v}
+}
 
 // familyReasons names the families of calls, with why each is one.
 func familyReasons(calls []string) string {

@@ -136,7 +136,10 @@ func TestFuse(t *testing.T) {
 			name:   "socket families",
 			rec:    []string{"socket:inet"},
 			static: []string{"socket"},
-			checks: []check{{"socket", 2, 1, allow}, {"socket", 1, 1, allow}, {"socket", 16, 3, kill}, {"socket", 17, 3, kill}},
+			// The family is an int: the kernel reads its low 32 bits,
+			// and so do the rules.
+			checks: []check{{"socket", 2, 1, allow}, {"socket", 1, 1, allow}, {"socket", 16, 3, kill}, {"socket", 17, 3, kill},
+				{"socket", 0xffffffff00000002, 1, allow}, {"socket", 0x100000001, 1, allow}, {"socket", 0x100000010, 1, kill}},
 		},
 		{
 			name:   "risk override",

@@ -267,6 +267,8 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		if fusion.High("clone3", risk) {
 			ro.ENOSYS = []string{"clone3"}
 		}
+	} else if fused {
+		fmt.Fprintf(e.stderr, "syscage: record: the eBPF engine learns no arguments: clone, clone3, socket and personality, where seen, are allowed with any arguments\n")
 	}
 	res, err := run(ctx, argv, ro)
 	switch {
