@@ -6,9 +6,9 @@ import "runtime"
 // and ipc(2) on the ABIs that have them. The first argument selects the
 // sub-call.
 type Multiplexer struct {
-	Syscall string // "socketcall" or "ipc"
-	Nr      uint32 // number of the multiplexer on the ABI
-	Call    uint32 // value of the first argument that selects the sub-call
+	Syscall string `json:"syscall"` // "socketcall" or "ipc"
+	Nr      uint32 `json:"nr"`      // number of the multiplexer on the ABI
+	Call    uint32 `json:"call"`    // value of the first argument that selects the sub-call
 }
 
 // Sub-call numbers of socketcall(2) (SYS_SOCKET ... in <linux/net.h>) and of

@@ -15,6 +15,7 @@ import (
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -280,5 +281,35 @@ func check(t *testing.T, got []audit.Event, wants []want) {
 		if e.Time.IsZero() || time.Since(e.Time) > time.Minute || e.Serial == 0 || e.IP == 0 {
 			t.Errorf("record %d: time %v, serial %d, ip %#x", i, e.Time, e.Serial, e.IP)
 		}
+	}
+}
+
+// TestCollector: the LOG records of a program started after Collect
+// are what Stop returns; its KILL records and the records of processes
+// that ran before are not.
+func TestCollector(t *testing.T) {
+	skipUnlessKmsg(t)
+	for i := 1; ; i++ {
+		c, err := audit.Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid := runViolator(t, "-")
+		evs := c.Stop(0)
+		var uname bool
+		for _, e := range evs {
+			if e.PID == os.Getpid() || e.Action().Kind != profile.ActLog {
+				t.Errorf("collected %+v", e)
+			}
+			uname = uname || e.PID == pid && e.Syscall == "uname"
+		}
+		if uname {
+			return
+		}
+		if !c.Limited() || i == 3 {
+			t.Fatalf("the helper's uname (pid %d) is not among the %d records collected", pid, len(evs))
+		}
+		t.Logf("attempt %d: the kernel log may be rate-limited, trying again", i)
+		time.Sleep(6 * time.Second)
 	}
 }

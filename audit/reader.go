@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 )
 
 // Reader reads the seccomp records of a log: a kernel log, an audit.log
@@ -154,4 +157,37 @@ func Skippable(err error) bool {
 	var se *SyntaxError
 	var ue *UntrustedError
 	return errors.As(err, &se) || errors.As(err, &ue)
+}
+
+// ReadFile is ReadAll of the file path.
+func ReadFile(path string) (events []Event, skipped []error, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, nil, fmt.Errorf("%s is a directory, not a log file", path)
+	}
+	return ReadAll(f, path)
+}
+
+// DaemonRunning reports whether an audit daemon seems to run (its pid
+// file names a live process): the kernel then sends seccomp records to
+// it instead of its log.
+func DaemonRunning() bool {
+	for _, f := range []string{"/run/auditd.pid", "/var/run/auditd.pid"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			return true
+		}
+	}
+	return false
 }

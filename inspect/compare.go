@@ -48,7 +48,9 @@ type Example struct {
 
 // Stats says how much Compare tried.
 type Stats struct {
-	Arches, Syscalls, Inputs int
+	Arches   int `json:"abis"`    // ABIs compared
+	Syscalls int `json:"numbers"` // system-call numbers compared
+	Inputs   int `json:"inputs"`  // inputs tried
 }
 
 // unknownAudit is an AUDIT_ARCH_* value no ABI has: both stacks must

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 )
@@ -42,6 +43,28 @@ func tables(p *profile.Profile, host arch.Arch) (map[arch.Arch]*profile.Table, e
 		out[a] = tab
 	}
 	return out, nil
+}
+
+// evaluateInputs calls check with Evaluate's verdict on each input
+// proftest.Inputs gives for each ABI of p's filter on host, until check
+// returns false or Evaluate fails (which fails the test); it reports
+// whether it went through all of them.
+func evaluateInputs(t *testing.T, p *profile.Profile, host arch.Arch, check func(abi arch.Arch, in bpf.SeccompData, d profile.Data, got profile.Action) bool) bool {
+	t.Helper()
+	for _, abi := range abis(p, host) {
+		for _, in := range proftest.Inputs(p, abi) {
+			d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
+			got, err := profile.Evaluate(p, host, d)
+			if err != nil {
+				t.Errorf("evaluate %s nr %#x args %#x: %v", abi, d.Nr, d.Args, err)
+				return false
+			}
+			if !check(abi, in, d, got) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkTable reports whether the Table of d's ABI in tabs decides d as

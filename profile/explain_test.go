@@ -35,7 +35,7 @@ func TestExplainNamesTheRule(t *testing.T) {
 		{"getpid", arch.X86_64, 0, profile.Verdict{Action: eperm, Rule: profile.DecidedByDefault}},
 		{"uname", arch.X86, 0, profile.Verdict{Action: profile.DefaultBadArch, Rule: profile.DecidedByBadArch}},
 	} {
-		d := profile.Data{Nr: nr(t, c.abi, c.name), Arch: c.abi.Audit(), Args: [6]uint64{c.arg0}}
+		d := profile.Data{Nr: proftest.Nr(t, c.abi, c.name), Arch: c.abi.Audit(), Args: [6]uint64{c.arg0}}
 		got, err := profile.Explain(p, arch.X86_64, d)
 		if err != nil || got != c.want {
 			t.Errorf("Explain(%s on %s, arg0 %d) = %+v, %v; want %+v", c.name, c.abi, c.arg0, got, err, c.want)

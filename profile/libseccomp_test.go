@@ -92,43 +92,33 @@ func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, opt
 		audits[a.Audit()] = true
 	}
 	bad := 0
-	for _, abi := range abis(p, host) {
-		for _, in := range proftest.Inputs(p, abi) {
-			d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
-			got, err := profile.Evaluate(p, host, d)
-			if err != nil {
-				t.Errorf("evaluate: %v", err)
-				return false
-			}
-			if !checkTable(t, tabs, d, got) {
-				bad++
-			}
-			if callABI, known := arch.FromAuditNr(d.Arch, d.Nr); known && covered[callABI] {
-				if ok, _ := libseccomp.Comparable(callABI, d.Nr); !ok {
-					st.unknown++
-					continue
-				}
-			}
-			raw := in.Marshal(order)
-			want, _, err := vm.Exec(raw)
-			if err != nil {
-				t.Fatalf("vm: %v", err)
-			}
-			if seccomp.RetOf(got) == want {
-				continue
-			}
-			if at, bug := libseccomp.Bug(prog, raw, order, audits); at >= 0 {
-				st.bugs[bug]++
-				continue
-			}
+	done := evaluateInputs(t, p, host, func(abi arch.Arch, in bpf.SeccompData, d profile.Data, got profile.Action) bool {
+		if !checkTable(t, tabs, d, got) {
 			bad++
-			t.Errorf("%s nr %#x arch %#x args %#x: Evaluate %s (%#x), libseccomp -O%d %#x", abi, d.Nr, d.Arch, d.Args, got, seccomp.RetOf(got), optimize, want)
-			if bad > 10 {
-				return false
+		}
+		if callABI, known := arch.FromAuditNr(d.Arch, d.Nr); known && covered[callABI] {
+			if ok, _ := libseccomp.Comparable(callABI, d.Nr); !ok {
+				st.unknown++
+				return true
 			}
 		}
-	}
-	return bad == 0
+		raw := in.Marshal(order)
+		want, _, err := vm.Exec(raw)
+		if err != nil {
+			t.Fatalf("vm: %v", err)
+		}
+		if seccomp.RetOf(got) == want {
+			return true
+		}
+		if at, bug := libseccomp.Bug(prog, raw, order, audits); at >= 0 {
+			st.bugs[bug]++
+			return true
+		}
+		bad++
+		t.Errorf("%s nr %#x arch %#x args %#x: Evaluate %s (%#x), libseccomp -O%d %#x", abi, d.Nr, d.Arch, d.Args, got, seccomp.RetOf(got), optimize, want)
+		return bad <= 10
+	})
+	return done && bad == 0
 }
 
 // TestLibseccompDockerDefault compares Evaluate with libseccomp on the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/proftest"
 
 	"github.com/syscage/syscage/arch"
@@ -22,15 +23,6 @@ var (
 	logA  = profile.Action{Kind: profile.ActLog}
 	trace = profile.Action{Kind: profile.ActTrace, Data: 3}
 )
-
-func nr(t *testing.T, a arch.Arch, name string) uint32 {
-	t.Helper()
-	n, ok := a.SyscallNumber(name)
-	if !ok {
-		t.Fatalf("%s has no %s", a, name)
-	}
-	return n
-}
 
 type call struct {
 	abi  arch.Arch
@@ -47,7 +39,7 @@ func check(t *testing.T, p *profile.Profile, native arch.Arch, calls []call) {
 	for _, c := range calls {
 		n := c.nr
 		if c.name != "" {
-			n = nr(t, c.abi, c.name)
+			n = proftest.Nr(t, c.abi, c.name)
 		}
 		got, err := profile.Evaluate(p, native, profile.Data{Nr: n, Arch: c.abi.Audit(), Args: c.args})
 		if err != nil {
@@ -108,7 +100,7 @@ func TestDefaultEqualRulesDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := tab.Lookup(nr(t, x, "write")); len(e.Rules) != 0 || e.Action.Data != 2 {
+	if e, _ := tab.Lookup(proftest.Nr(t, x, "write")); len(e.Rules) != 0 || e.Action.Data != 2 {
 		t.Errorf("write: %+v, want unconditional ERRNO(2)", e)
 	}
 }
@@ -251,7 +243,7 @@ func TestLowWordOn32Bit(t *testing.T) {
 		check(t, p, arch.X86_64, []call{{abi: tc.abi, name: tc.name, args: [6]uint64{tc.v}, want: tc.want}})
 	}
 	tab, _ := p.Table(arch.X86, profile.TableOptions{})
-	e, _ := tab.Lookup(nr(t, arch.X86, "read"))
+	e, _ := tab.Lookup(proftest.Nr(t, arch.X86, "read"))
 	if len(e.Rules) != 1 || e.Rules[0].Conds[0].Value != 5 {
 		t.Errorf("x86 read: %+v, want arg0 == 5", e)
 	}
@@ -260,7 +252,7 @@ func TestLowWordOn32Bit(t *testing.T) {
 func TestArchitectures(t *testing.T) {
 	p := proftest.Parse(t, `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`)
 	x, x32 := arch.X86_64, arch.X32
-	read32 := nr(t, x32, "read")
+	read32 := proftest.Nr(t, x32, "read")
 	bad := profile.DefaultBadArch
 	// x86_64 alone.
 	check(t, p, x, []call{
@@ -496,16 +488,10 @@ func TestRandomConsistent(t *testing.T) {
 			continue // refusals are compared with libseccomp's elsewhere
 		}
 		built++
-		for _, abi := range abis(p, host) {
-			for _, in := range proftest.Inputs(p, abi) {
-				d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
-				got, err := profile.Evaluate(p, host, d)
-				if err != nil {
-					t.Fatalf("evaluate: %v", err)
-				}
-				checkTable(t, tabs, d, got)
-			}
-		}
+		evaluateInputs(t, p, host, func(_ arch.Arch, _ bpf.SeccompData, d profile.Data, got profile.Action) bool {
+			checkTable(t, tabs, d, got)
+			return true
+		})
 		if t.Failed() {
 			js, _ := oci.Format(p)
 			t.Fatalf("profile %d:\n%s", i, js)

@@ -421,3 +421,15 @@ func split(segs []segment) int {
 	}
 	return best
 }
+
+// CheckNames makes the check Options.Strict adds to Compile, alone: every
+// name p uses must exist on host and on each ABI p lists. p must be
+// resolved.
+func CheckNames(p *profile.Profile, host arch.Arch) error {
+	for _, a := range uniqueArches(append([]arch.Arch{host}, p.Arches...)) {
+		if _, err := p.Table(a, profile.TableOptions{Strict: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

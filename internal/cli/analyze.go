@@ -11,8 +11,6 @@ import (
 	"github.com/syscage/syscage/analyze"
 )
 
-func init() { register(newAnalyzeCmd) }
-
 type analyzeOptions struct {
 	json    bool
 	noCache bool

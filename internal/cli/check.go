@@ -13,8 +13,6 @@ import (
 	"github.com/syscage/syscage/record"
 )
 
-func init() { register(newCheckCmd) }
-
 type checkOptions struct {
 	workloads []string
 	json      bool

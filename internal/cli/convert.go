@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,8 +14,6 @@ import (
 	"github.com/syscage/syscage/profile/ociconfig"
 	"github.com/syscage/syscage/profile/spo"
 )
-
-func init() { register(newConvertCmd) }
 
 type convertOptions struct {
 	to         string
@@ -138,7 +135,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if o.harden || o.wx || needsResolve(p, to, o.ociConfig != "") {
+	if o.harden || o.wx || formats.NeedsResolve(p, to, o.ociConfig != "") {
 		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
@@ -264,26 +261,4 @@ func writeOrFail(e *env, path string, data []byte) error {
 		return withCode(ExitFailure, err)
 	}
 	return nil
-}
-
-// needsResolve tells whether p must be resolved for the host before
-// writing it: OCI JSON holds Docker's conditions, a runtime config.json
-// and the other formats do not, except the archMap a format gives every
-// profile it reads itself.
-func needsResolve(p *profile.Profile, to formats.Format, config bool) bool {
-	if !p.Conditional() {
-		return false
-	}
-	if to == formats.OCI && !config {
-		return false
-	}
-	for _, r := range p.Rules {
-		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
-			return true
-		}
-	}
-	native := formats.NativeArchMap(to)
-	return !slices.EqualFunc(p.ArchMap, native, func(a, b profile.ArchMapEntry) bool {
-		return a.Arch == b.Arch && slices.Equal(a.Sub, b.Sub)
-	})
 }

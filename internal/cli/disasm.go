@@ -11,11 +11,6 @@ import (
 	"github.com/syscage/syscage/bpf"
 )
 
-func init() {
-	register(newDisasmCmd)
-	register(newAsmCmd)
-}
-
 func newDisasmCmd(e *env) *cobra.Command {
 	var archFlag string
 	c := &cobra.Command{
@@ -45,7 +40,7 @@ back with 'syscage asm'. FILE "-" reads stdin.`,
 			if err := p.Validate(); err != nil {
 				fmt.Fprintf(e.stderr, "syscage: warning: %s: the kernel would refuse this filter: %v\n", args[0], err)
 			}
-			fmt.Fprint(e.stdout, bpf.Disassemble(p, bpf.DisasmOptions{NameSyscall: syscallNamer(append([]arch.Arch{a}, a.Compat()...))}))
+			fmt.Fprint(e.stdout, bpf.Disassemble(p, bpf.DisasmOptions{NameSyscall: arch.Namer(append([]arch.Arch{a}, a.Compat()...))}))
 			return nil
 		},
 	}

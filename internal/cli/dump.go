@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,8 +12,6 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
 )
-
-func init() { register(newDumpCmd) }
 
 type dumpOptions struct {
 	pid     int
@@ -80,15 +76,12 @@ func runDump(e *env, o dumpOptions) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
-			return withCode(ExitFailure, err)
+		paths, err := inspect.WriteDir(o.out, fs, host.ByteOrder())
+		for i, path := range paths {
+			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(fs[i].Program), logNote(fs[i]))
 		}
-		for _, f := range fs {
-			path := filepath.Join(o.out, fmt.Sprintf("filter-%d.bpf", f.Index))
-			if err := writeOutput(e, path, f.Program.Encode(host.ByteOrder())); err != nil {
-				return withCode(ExitFailure, err)
-			}
-			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(f.Program), logNote(f))
+		if err != nil {
+			return withCode(ExitFailure, err)
 		}
 		return nil
 	}
@@ -123,7 +116,7 @@ func runDump(e *env, o dumpOptions) error {
 			age = ", the newest"
 		}
 		fmt.Fprintf(e.stdout, "; filter %d of %d%s: %d instructions%s\n", f.Index, len(fs), age, len(f.Program), logNote(f))
-		fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: syscallNamer(arches), NameArch: archNamer, Order: host.ByteOrder()}))
+		fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: arch.Namer(arches), NameArch: arch.AuditName, Order: host.ByteOrder()}))
 	}
 	return nil
 }
@@ -133,13 +126,4 @@ func logNote(f inspect.Filter) string {
 		return ", installed with SECCOMP_FILTER_FLAG_LOG"
 	}
 	return ""
-}
-
-// archNamer names AUDIT_ARCH_* values.
-func archNamer(v uint32) (string, bool) {
-	a, ok := arch.FromAudit(v)
-	if !ok {
-		return "", false
-	}
-	return a.String(), true
 }

@@ -2,19 +2,14 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/seccomp"
 )
-
-func init() { register(newEmuCmd) }
 
 type emuOptions struct {
 	arch     string
@@ -62,18 +57,6 @@ verdict (plain-Go semantics, independent of the compiler; "reference" in
 	return c
 }
 
-type emuResult struct {
-	Arch      string   `json:"arch"`
-	Syscall   string   `json:"syscall,omitempty"`
-	Nr        uint32   `json:"nr"`
-	Args      []uint64 `json:"args"`
-	Action    string   `json:"action"`
-	Ret       uint32   `json:"ret"`
-	Executed  int      `json:"executed"`
-	Path      []string `json:"path"`
-	Reference string   `json:"reference,omitempty"`
-}
-
 func runEmu(e *env, o emuOptions, args []string) error {
 	host, err := parseArchFlag(o.host)
 	if err != nil {
@@ -85,13 +68,13 @@ func runEmu(e *env, o emuOptions, args []string) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	nr, name, err := parseSyscallArg(abi, args[1])
+	nr, name, err := abi.ParseSyscall(args[1])
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
 	var vals []uint64
 	for _, s := range args[2:] {
-		v, err := parseArgValue(s)
+		v, err := seccomp.ParseArg(s)
 		if err != nil {
 			return usagef("argument %q: %v", s, err)
 		}
@@ -132,24 +115,11 @@ func runEmu(e *env, o emuOptions, args []string) error {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
 	}
-	vm := bpf.NewVM(abi.ByteOrder())
-	var path []int
-	vm.Trace = func(pc int) { path = append(path, pc) }
-	ret, executed, err := vm.Run(prog, d.Marshal(abi.ByteOrder()))
+	res, err := seccomp.Emulate(prog, notes, abi, nr, name, vals)
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 	}
-	res := emuResult{Arch: abi.String(), Syscall: name, Nr: nr, Args: vals, Ret: ret, Executed: executed,
-		Action: seccomp.ActionOf(ret).String(), Reference: reference}
-	if res.Args == nil {
-		res.Args = []uint64{}
-	}
-	lines := strings.Split(strings.TrimRight(bpf.Disassemble(prog, bpf.DisasmOptions{Notes: notes, NameSyscall: syscallNamer([]arch.Arch{abi})}), "\n"), "\n")
-	for _, pc := range path {
-		if pc < len(lines) {
-			res.Path = append(res.Path, lines[pc])
-		}
-	}
+	res.Reference = reference
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -159,62 +129,10 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	} else if o.quiet {
 		fmt.Fprintln(e.stdout, res.Action)
 	} else {
-		label := fmt.Sprint(nr)
-		if name != "" {
-			label = fmt.Sprintf("%s (%d)", name, nr)
-		}
-		fmt.Fprintf(e.stdout, "%s %s(%s) -> %s after %d instructions\n", abi, label, joinArgs(vals), res.Action, executed)
-		for _, l := range res.Path {
-			fmt.Fprintf(e.stdout, "  %s\n", l)
-		}
+		fmt.Fprint(e.stdout, res.Text())
 	}
 	if reference != "" && reference != res.Action {
 		return withCode(ExitFailure, fmt.Errorf("compiler bug: the filter says %s but the profile says %s; please report this with the profile", res.Action, reference))
 	}
 	return nil
-}
-
-func joinArgs(v []uint64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprintf("%#x", x)
-	}
-	return strings.Join(s, ", ")
-}
-
-// parseSyscallArg reads a system call given by name or number on a.
-func parseSyscallArg(a arch.Arch, s string) (uint32, string, error) {
-	if nr, ok := parseNumber(s); ok {
-		name, _ := a.SyscallName(nr)
-		return nr, name, nil
-	}
-	nr, ok := a.SyscallNumber(s)
-	if !ok {
-		if m, ok := a.Multiplexed(s); ok {
-			return 0, "", fmt.Errorf("%s is reached through %s(%d) on %s: emulate '%s %d'", s, m.Syscall, m.Nr, a, m.Syscall, m.Call)
-		}
-		return 0, "", fmt.Errorf("unknown system call %q on %s", s, a)
-	}
-	return nr, s, nil
-}
-
-// parseArgValue reads a 64-bit argument: decimal, 0x hex, or negative
-// (two's complement, as the kernel passes -1).
-func parseArgValue(s string) (uint64, error) {
-	var v uint64
-	var err error
-	if strings.HasPrefix(s, "-") {
-		var n int64
-		n, err = strconv.ParseInt(s, 0, 64)
-		v = uint64(n)
-	} else {
-		v, err = strconv.ParseUint(s, 0, 64)
-	}
-	if errors.Is(err, strconv.ErrRange) {
-		return 0, errors.New("out of the range of a 64-bit argument")
-	}
-	if err != nil {
-		return 0, errors.New("not a number (want decimal, 0x hex, or negative)")
-	}
-	return v, nil
 }

@@ -3,16 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
 )
-
-func init() { register(newExplainCmd) }
 
 type explainOptions struct {
 	host string
@@ -53,22 +49,6 @@ needed by the runtime).`,
 	return c
 }
 
-type explainJSON struct {
-	Arch    string            `json:"arch"`
-	Default string            `json:"default"`
-	Groups  []actionGroupJSON `json:"actions"`
-	Others  int               `json:"others"`
-	Beyond  uint32            `json:"enosysFrom,omitempty"`
-	Skipped []string          `json:"skipped,omitempty"`
-	Reasons []reasonJSON      `json:"reasons,omitempty"`
-}
-
-type actionGroupJSON struct {
-	Action   string   `json:"action"`
-	When     string   `json:"when,omitempty"`
-	Syscalls []string `json:"syscalls"`
-}
-
 func runExplain(e *env, o explainOptions, ref string) error {
 	host, err := parseArchFlag(o.host)
 	if err != nil {
@@ -98,13 +78,9 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s on %s kernels: every %s system call gets %s (--host names another kernel)", ref, only, host, only, profile.DefaultBadArch))
 	}
 	if o.json {
-		out := make([]explainJSON, 0, len(shown))
-		for _, ex := range shown {
-			j := explainJSON{Arch: ex.Arch.String(), Default: ex.Default.String(), Others: ex.Others, Beyond: ex.Beyond, Skipped: ex.Skipped, Reasons: ruleReasons(p)}
-			for _, g := range ex.Groups {
-				j.Groups = append(j.Groups, actionGroupJSON{Action: g.Action.String(), When: g.When, Syscalls: g.Names})
-			}
-			out = append(out, j)
+		out := shown
+		if out == nil {
+			out = []inspect.Explanation{}
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -118,61 +94,11 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		printExplanation(e.stdout, ex, ex.Arch == host)
+		fmt.Fprint(e.stdout, ex.Text(ex.Arch == host))
 	}
 	if only == arch.Invalid {
 		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
 	}
 	printReasons(e.stdout, ruleReasons(p))
 	return nil
-}
-
-func printExplanation(w io.Writer, ex inspect.Explanation, native bool) {
-	label := ex.Arch.String()
-	if native {
-		label += " (native)"
-	}
-	fmt.Fprintf(w, "%s:\n", label)
-	for _, g := range ex.Groups {
-		head := g.Action.String()
-		switch g.When {
-		case "":
-		case "otherwise":
-			head += " otherwise"
-		default:
-			head += " if " + g.When
-		}
-		fmt.Fprintf(w, "  %s (%d): %s\n", head, len(g.Names), wrapNames(g.Names))
-	}
-	fmt.Fprintf(w, "  %s: the %d other system calls of the table\n", ex.Default, ex.Others)
-	if ex.Beyond == 0 {
-		fmt.Fprintf(w, "  no ENOSYS answer: numbers above the table get %s too (as with runc)\n", ex.Default)
-	} else {
-		fmt.Fprintf(w, "  ERRNO(%d): numbers from %d, above the largest the profile names (%d system calls of the table)\n", inspect.ENOSYS, ex.Beyond, ex.Stubbed)
-	}
-	if len(ex.Skipped) > 0 {
-		fmt.Fprintf(w, "  names %s lacks (skipped): %s\n", ex.Arch, wrapNames(ex.Skipped))
-	}
-}
-
-// wrapNames joins names, wrapped at about 100 columns.
-func wrapNames(names []string) string {
-	var b strings.Builder
-	col := 0
-	for i, n := range names {
-		if i > 0 {
-			b.WriteString(",")
-			col++
-			if col+len(n) > 90 {
-				b.WriteString("\n      ")
-				col = 0
-			} else {
-				b.WriteString(" ")
-				col++
-			}
-		}
-		b.WriteString(n)
-		col += len(n)
-	}
-	return b.String()
 }

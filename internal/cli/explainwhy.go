@@ -8,18 +8,18 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-// reasonJSON is why a rule is in a profile: its comment (record writes
+// ruleReason is why a rule is in a profile: its comment (record writes
 // the provenance of each call there: seen, reachable, family, runtime).
-type reasonJSON struct {
-	Action   string   `json:"action"`
-	Syscalls []string `json:"syscalls"`
-	When     string   `json:"when,omitempty"`
-	Why      string   `json:"why"`
+type ruleReason struct {
+	Action   string
+	Syscalls []string
+	When     string
+	Why      string
 }
 
 // ruleReasons returns the comments of p's rules, in order.
-func ruleReasons(p *profile.Profile) []reasonJSON {
-	var out []reasonJSON
+func ruleReasons(p *profile.Profile) []ruleReason {
+	var out []ruleReason
 	for _, r := range p.Rules {
 		if r.Comment == "" {
 			continue
@@ -28,13 +28,13 @@ func ruleReasons(p *profile.Profile) []reasonJSON {
 		for _, c := range r.Conds {
 			when = append(when, c.String())
 		}
-		out = append(out, reasonJSON{Action: r.Action.String(), Syscalls: r.Names, When: strings.Join(when, " && "), Why: r.Comment})
+		out = append(out, ruleReason{Action: r.Action.String(), Syscalls: r.Names, When: strings.Join(when, " && "), Why: r.Comment})
 	}
 	return out
 }
 
 // printReasons prints why each rule is there.
-func printReasons(w io.Writer, rs []reasonJSON) {
+func printReasons(w io.Writer, rs []ruleReason) {
 	if len(rs) == 0 {
 		return
 	}
@@ -44,6 +44,6 @@ func printReasons(w io.Writer, rs []reasonJSON) {
 		if r.When != "" {
 			head += " if " + r.When
 		}
-		fmt.Fprintf(w, "  %s (%d): %s\n    because %s\n", head, len(r.Syscalls), wrapNames(r.Syscalls), r.Why)
+		fmt.Fprintf(w, "  %s (%d): %s\n    because %s\n", head, len(r.Syscalls), strings.Join(r.Syscalls, ", "), r.Why)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/syscage/syscage/profile/systemd"
 )
 
-func init() { register(newGroupsCmd) }
-
 func newGroupsCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{

@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
+	"github.com/syscage/syscage/record/auditlog"
 	"github.com/syscage/syscage/record/strace"
 )
-
-func init() { register(newImportCmd) }
 
 // importOptions are the flags shared by the import commands, and by
 // record --from-log.
@@ -145,59 +143,11 @@ func runImportAudit(e *env, o importAuditOptions, files []string) error {
 		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
 	}
 	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-		return readAudit(rec, name, r, flt)
+		if r == nil {
+			return auditlog.ReadKmsg(rec, flt) // the kernel log
+		}
+		return auditlog.Read(rec, name, r, flt)
 	})
-}
-
-func readAudit(rec *record.Recording, name string, r io.Reader, flt audit.Filter) ([]error, error) {
-	var skipped []error
-	more := 0
-	var evs []audit.Event
-	var err error
-	if r == nil {
-		// The kernel log.
-		evs, skipped, err = audit.ReadKmsg("")
-		if err != nil {
-			return skipped, err
-		}
-	} else {
-		rd := audit.NewReader(r, name)
-		for {
-			ev, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if audit.Skippable(err) {
-				if len(skipped) < audit.MaxSkipped {
-					skipped = append(skipped, err)
-				} else {
-					more++
-				}
-				continue
-			}
-			if err != nil {
-				return skipped, err
-			}
-			evs = append(evs, ev)
-		}
-	}
-	if more > 0 {
-		skipped = append(skipped, fmt.Errorf("%d more lines like these", more))
-	}
-	for i := range evs {
-		if flt.Match(&evs[i]) {
-			addEvent(rec, evs[i])
-		}
-	}
-	return skipped, nil
-}
-
-func addEvent(rec *record.Recording, ev audit.Event) {
-	if ev.Arch == arch.Invalid {
-		rec.Unknown = append(rec.Unknown, fmt.Sprintf("%s:%d", ev.ArchName(), ev.Nr))
-		return
-	}
-	rec.Add(ev.Arch, ev.Nr, nil, false)
 }
 
 func runImport(e *env, o importOptions, files []string, read readFunc) error {
@@ -264,7 +214,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
-	report := additionReport{Additions: []additionJSON{}, Unknown: []string{}}
+	report := additionReport{Additions: []record.Addition{}, Unknown: []string{}}
 	var p *profile.Profile
 	refused := 0
 	if o.into != "" {
@@ -277,7 +227,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		if err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
-		report.Additions = additionsJSON(adds)
+		report.Additions = append(report.Additions, adds...)
 		if o.json {
 			for _, a := range adds {
 				if !a.Added {
@@ -345,37 +295,10 @@ func reportSkipped(e *env, skipped []error) {
 // written, the calls added to the --into profile, the calls in no table
 // and the input lines skipped.
 type additionReport struct {
-	Written   string         `json:"written"`
-	Additions []additionJSON `json:"additions"`
-	Unknown   []string       `json:"unknown"`
-	Skipped   []string       `json:"skipped,omitempty"` // the first lines skipped
+	Written   string            `json:"written"`
+	Additions []record.Addition `json:"additions"`
+	Unknown   []string          `json:"unknown"`
+	Skipped   []string          `json:"skipped,omitempty"` // the first lines skipped
 	// SkippedCount is how many lines were skipped in all.
 	SkippedCount int `json:"skipped_count"`
-}
-
-type additionJSON struct {
-	Arch  string `json:"arch"`
-	Name  string `json:"name"`
-	Added bool   `json:"added"` // false: not added, Guards deny it under conditions
-	// 1-based rules: those the name was taken out of, those that allowed
-	// it only under conditions, those that deny it under conditions.
-	Undenied []int `json:"undenied,omitempty"`
-	Wider    []int `json:"wider,omitempty"`
-	Guards   []int `json:"guards,omitempty"`
-}
-
-func additionsJSON(adds []record.Addition) []additionJSON {
-	out := make([]additionJSON, 0, len(adds))
-	oneBased := func(idx []int) []int {
-		var r []int
-		for _, i := range idx {
-			r = append(r, i+1)
-		}
-		return r
-	}
-	for _, a := range adds {
-		out = append(out, additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
-			Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards)})
-	}
-	return out
 }

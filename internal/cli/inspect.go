@@ -2,16 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
@@ -24,23 +20,10 @@ import (
 // for host.
 func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, error) {
 	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
-		files, _ := filepath.Glob(filepath.Join(ref, "filter-*.bpf"))
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%s: no filter-N.bpf files (a directory written by 'syscage dump -o')", ref)
-		}
-		sort.Slice(files, func(i, j int) bool { return filterIndex(files[i]) < filterIndex(files[j]) })
-		var s inspect.Stack
-		for _, f := range files {
-			p, err := readBPF(f, host)
-			if err != nil {
-				return nil, err
-			}
-			s = append(s, p)
-		}
-		return s, nil
+		return inspect.ReadDir(ref, host.ByteOrder())
 	}
 	if strings.HasSuffix(ref, ".bpf") {
-		p, err := readBPF(ref, host)
+		p, err := inspect.ReadBPF(ref, host.ByteOrder())
 		if err != nil {
 			return nil, err
 		}
@@ -51,123 +34,6 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 		return nil, err
 	}
 	return inspect.Stack{f.Program}, nil
-}
-
-func filterIndex(path string) int {
-	s := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "filter-"), ".bpf")
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 1 << 30
-	}
-	return n
-}
-
-// readBPF reads and validates a raw BPF file.
-func readBPF(path string, host arch.Arch) (bpf.Program, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := bpf.Decode(data, host.ByteOrder())
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a seccomp BPF program: %w", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: not a valid seccomp BPF program: %w", path, err)
-	}
-	return p, nil
-}
-
-// actionName is a SECCOMP_RET_* value by name.
-func actionName(ret uint32) string { return seccomp.ActionOf(ret).String() }
-
-// diffJSON is one difference in JSON.
-type diffJSON struct {
-	Arch      string        `json:"arch"`
-	Syscall   string        `json:"syscall,omitempty"`
-	Nr        uint32        `json:"nr"`
-	Args      bool          `json:"argumentsMatter"`
-	Inputs    int           `json:"inputs"`
-	Differing int           `json:"differing"`
-	Examples  []exampleJSON `json:"examples"`
-}
-
-type exampleJSON struct {
-	Args []string `json:"args"`
-	IP   string   `json:"ip,omitempty"`
-	A    string   `json:"a"`
-	B    string   `json:"b"`
-}
-
-func toJSON(ds []inspect.Difference) []diffJSON {
-	out := make([]diffJSON, 0, len(ds))
-	for _, d := range ds {
-		j := diffJSON{Arch: diffArch(d), Syscall: d.Syscall, Nr: d.Nr, Args: d.ArgsMatter, Inputs: d.Inputs, Differing: d.Differing}
-		for _, e := range d.Examples {
-			x := exampleJSON{A: actionName(e.A), B: actionName(e.B)}
-			for _, a := range e.Data.Args {
-				x.Args = append(x.Args, fmt.Sprintf("%#x", a))
-			}
-			if e.Data.InstructionPointer != 0 {
-				x.IP = fmt.Sprintf("%#x", e.Data.InstructionPointer)
-			}
-			j.Examples = append(j.Examples, x)
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-func diffArch(d inspect.Difference) string {
-	if d.Arch == arch.Invalid {
-		return "unknown-arch"
-	}
-	return d.Arch.String()
-}
-
-// printDiffs writes one line per system call; where the arguments matter,
-// the argument values of each example. aName and bName label the sides.
-func printDiffs(w io.Writer, ds []inspect.Difference, aName, bName string) {
-	for _, d := range ds {
-		name := d.Syscall
-		if name == "" {
-			name = fmt.Sprintf("#%d", d.Nr)
-			if d.Arch != arch.Invalid && d.Nr > d.Arch.MaxSyscall() {
-				name += " (beyond the table)"
-			}
-		} else {
-			name = fmt.Sprintf("%s(%d)", name, d.Nr)
-		}
-		if d.Arch == arch.Invalid {
-			name = "any call of an ABI the filters do not know"
-		}
-		e := d.Examples[0]
-		if !d.ArgsMatter {
-			fmt.Fprintf(w, "%s %s: %s %s, %s %s\n", diffArch(d), name, aName, actionName(e.A), bName, actionName(e.B))
-			continue
-		}
-		fmt.Fprintf(w, "%s %s: differs on %d of %d argument values tried\n", diffArch(d), name, d.Differing, d.Inputs)
-		for _, e := range d.Examples {
-			fmt.Fprintf(w, "  %s: %s %s, %s %s\n", argText(e.Data), aName, actionName(e.A), bName, actionName(e.B))
-		}
-	}
-}
-
-// argText shows the arguments that are not zero.
-func argText(d seccomp.Data) string {
-	var s []string
-	for i, a := range d.Args {
-		if a != 0 {
-			s = append(s, fmt.Sprintf("arg%d=%#x", i, a))
-		}
-	}
-	if d.InstructionPointer != 0 {
-		s = append(s, fmt.Sprintf("ip=%#x", d.InstructionPointer))
-	}
-	if len(s) == 0 {
-		return "all arguments 0"
-	}
-	return strings.Join(s, " ")
 }
 
 // envCaveat says when a comparison of the profiles refs holds only for

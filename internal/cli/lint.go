@@ -4,15 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
-	"github.com/syscage/syscage/profile"
 )
-
-func init() { register(newLintCmd) }
 
 type lintOptions struct {
 	host   string
@@ -85,15 +81,6 @@ A profile written by 'syscage record' has no medium or high findings:
 	return c
 }
 
-type findingJSON struct {
-	Severity string   `json:"severity"`
-	Check    string   `json:"check"`
-	Rule     int      `json:"rule,omitempty"` // 1-based; 0 for the whole profile
-	Syscalls []string `json:"syscalls,omitempty"`
-	Message  string   `json:"message"`
-	Fix      string   `json:"fix"`
-}
-
 func runLint(e *env, o lintOptions, ref string) error {
 	host, err := parseArchFlag(o.host)
 	if err != nil {
@@ -125,14 +112,14 @@ func runLint(e *env, o lintOptions, ref string) error {
 		if err := checkStrict(ref, p, host, o.profileFlags); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		if fs, err = inspect.Lint(p, host, inspect.LintOptions{Origins: ruleOrigins(raw, p)}); err != nil {
+		if fs, err = inspect.Lint(p, host, inspect.LintOptions{Origins: inspect.Origins(raw, p)}); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
 	if o.json {
-		out := make([]findingJSON, 0, len(fs))
-		for _, f := range fs {
-			out = append(out, findingJSON{Severity: f.Severity.String(), Check: f.Check, Rule: f.Rule + 1, Syscalls: f.Names, Message: f.Message, Fix: f.Fix})
+		out := fs
+		if out == nil {
+			out = []inspect.Finding{}
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -164,27 +151,4 @@ func runLint(e *env, o lintOptions, ref string) error {
 		}
 	}
 	return nil
-}
-
-// ruleOrigins maps the rules of resolved to the rules of raw they come
-// from: Resolve keeps the order and drops rules.
-func ruleOrigins(raw, resolved *profile.Profile) []int {
-	out := make([]int, len(resolved.Rules))
-	j := 0
-	for i, r := range resolved.Rules {
-		for j < len(raw.Rules) && !sameRule(raw.Rules[j], r) {
-			j++
-		}
-		if j == len(raw.Rules) {
-			out[i] = -1
-			continue
-		}
-		out[i] = j
-		j++
-	}
-	return out
-}
-
-func sameRule(a, b profile.Rule) bool {
-	return slices.Equal(a.Names, b.Names) && a.Action == b.Action && slices.Equal(a.Conds, b.Conds)
 }

@@ -3,18 +3,15 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"syscall"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/atomicfile"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/seccomp"
 )
 
 // profileFlags are the flags shared by commands that read a profile.
@@ -35,40 +32,12 @@ func readProfile(ref string, from formats.Format) (*profile.Profile, formats.For
 	if ref == "-" {
 		return readStdinProfile(from)
 	}
-	if isBareName(ref) {
-		_, serr := os.Stat(ref)
-		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
-		if _, err := builtin.Get(ref); err != nil {
-			if file {
-				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
-			}
-			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
-		}
-		if file {
-			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
-		}
-		p, err := builtin.Get(ref)
-		return p, formats.OCI, err
-	}
-	data, err := os.ReadFile(ref)
-	if err != nil {
-		return nil, "", err
-	}
-	return formats.Parse(ref, data, from)
+	return formats.Open(ref, from)
 }
 
 // isBuiltinName reports whether ref is the bare name of a built-in
-// profile. A directory of dumped filters with such a name is not read
-// either: readProfile says how to pick.
-func isBuiltinName(ref string) bool {
-	return isBareName(ref) && slices.Contains(builtin.Names(), ref)
-}
-
-// isBareName reports whether ref names a built-in profile rather than a
-// file: no path separator and no extension.
-func isBareName(ref string) bool {
-	return ref != "" && !strings.ContainsRune(ref, '/') && filepath.Ext(ref) == ""
-}
+// profile (formats.IsBuiltin).
+func isBuiltinName(ref string) bool { return formats.IsBuiltin(ref) }
 
 // loadProfile reads the profile named by ref, a file in any format or a
 // built-in name, and resolves Docker's conditional rules for host. With
@@ -89,22 +58,14 @@ func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile,
 	return p, checkStrict(ref, p, host, pf)
 }
 
-// checkStrict implements --strict for a resolved profile: every name must
-// exist on host and on each architecture the profile lists, as
+// checkStrict implements --strict for a resolved profile, as
 // seccomp.Compile checks it with Options.Strict.
 func checkStrict(ref string, p *profile.Profile, host arch.Arch, pf profileFlags) error {
 	if !pf.strict {
 		return nil
 	}
-	seen := map[arch.Arch]bool{}
-	for _, a := range append([]arch.Arch{host}, p.Arches...) {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		if _, err := p.Table(a, profile.TableOptions{Strict: true}); err != nil {
-			return fmt.Errorf("%s: --strict: %w", ref, err)
-		}
+	if err := seccomp.CheckNames(p, host); err != nil {
+		return fmt.Errorf("%s: --strict: %w", ref, err)
 	}
 	return nil
 }
@@ -126,180 +87,39 @@ func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.P
 }
 
 // profileEnv is the environment Docker's conditional rules are resolved
-// for. Capabilities are spelled as Docker's includes and excludes spell
-// them (CAP_SYS_ADMIN) whatever the case and prefix of --cap, so that
-// "--cap sys_admin" matches the profile's rules instead of none.
+// for (oci.Env): pf's capabilities, and its kernel or this host's.
 func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
-	var caps []string
-	if pf.caps != nil {
-		caps = make([]string, 0, len(pf.caps))
-		for _, c := range pf.caps {
-			c = strings.ToUpper(strings.TrimSpace(c))
-			if !strings.HasPrefix(c, "CAP_") {
-				c = "CAP_" + c
-			}
-			caps = append(caps, c)
-		}
+	kernel := pf.kernel
+	if kernel == "" {
+		kernel = hostKernel()
 	}
-	env := profile.Env{Arch: host, Caps: caps, Kernel: pf.kernel}
-	if env.Kernel == "" {
-		env.Kernel = hostKernel()
-	}
-	if env.Caps == nil {
-		env.Caps = oci.DefaultCaps
-	}
-	return env
+	return oci.Env(host, pf.caps, kernel)
 }
 
-// writeOutput writes data to path atomically (a temporary file next to
-// the target renamed into place, keeping an existing file's mode and
-// replacing the file a symbolic link points to rather than the link), or
-// to stdout when path is "" or "-". A path that is not a regular file, such
-// as /dev/stdout, a FIFO or a terminal, is written in place: renaming over
-// it would replace the device node or the link with a file. Errors name
-// path, never the temporary file.
+// writeOutput writes data to path atomically (atomicfile.Write), or to
+// stdout when path is "" or "-".
 func writeOutput(e *env, path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := e.stdout.Write(data)
 		return err
 	}
-	mode := os.FileMode(0o644)
-	target := path
-	switch fi, err := os.Stat(path); {
-	case err == nil && fi.IsDir():
-		return fmt.Errorf("write %s: is a directory; give a file name", path)
-	case err == nil && !fi.Mode().IsRegular():
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-		}
-		return nil
-	case err == nil:
-		mode = fi.Mode().Perm()
-		if t, err := filepath.EvalSymlinks(path); err == nil {
-			target = t
-		}
-	case errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
-	case !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	if err := writeAtomic(target, mode, data); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	return nil
+	return atomicfile.Write(path, data)
 }
 
-// checkOutput reports early, before any work, that writeOutput could not
-// write path: its directory is missing or not writable, or path is a
-// directory. Commands whose work cannot be repeated cheaply (running a
-// program under the recorder) call it first.
+// checkOutput reports before any work that writeOutput could not write
+// path (atomicfile.Check).
 func checkOutput(path string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
-	fi, err := os.Stat(path)
-	switch {
-	case err == nil && fi.IsDir():
-		return fmt.Errorf("write %s: is a directory; give a file name", path)
-	case err == nil && !fi.Mode().IsRegular():
-		return nil // written in place
-	case errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("write %s: %w", path, createError(filepath.Dir(path), err))
-	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		path = t
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, createError(dir, err))
-	}
-	tmp.Close()
-	return os.Remove(tmp.Name())
-}
-
-// writeAtomic writes data to a temporary file in path's directory and
-// renames it to path.
-func writeAtomic(path string, mode os.FileMode, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return createError(dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// createError says why a file could not be created in dir: dir is
-// missing or not a directory, or it is one where this file cannot be
-// created (read-only, no permission, a file system such as /proc or
-// /sys that takes no new files).
-func createError(dir string, err error) error {
-	err = unwrapPath(err)
-	fi, serr := os.Stat(dir)
-	switch {
-	case errors.Is(serr, os.ErrNotExist):
-		return fmt.Errorf("directory %s does not exist", dir)
-	case serr == nil && !fi.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	case errors.Is(serr, syscall.ENOTDIR):
-		// Name the part of the path that is a file.
-		for d := filepath.Dir(dir); d != dir; dir, d = d, filepath.Dir(d) {
-			if fi, err := os.Stat(d); err == nil && !fi.IsDir() {
-				return fmt.Errorf("%s is not a directory", d)
-			}
-		}
-		return fmt.Errorf("%s is not a directory", dir)
-	case serr != nil:
-		return fmt.Errorf("directory %s: %w", dir, unwrapPath(serr))
-	case errors.Is(err, os.ErrNotExist):
-		// The directory exists: it is on a file system whose directories
-		// take no new files.
-		return fmt.Errorf("no file can be created in %s: its file system takes no new files", dir)
-	}
-	return fmt.Errorf("cannot create a file in %s: %w", dir, err)
-}
-
-// unwrapPath drops the operation and path of a *PathError or
-// *LinkError, which the caller names itself.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
+	return atomicfile.Check(path)
 }
 
 // hostKernel returns the running kernel's release, or "" when unknown.
 func hostKernel() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	rel, _, err := unix.Uname()
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(b))
+	return rel
 }

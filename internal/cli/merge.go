@@ -7,8 +7,6 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-func init() { register(newMergeCmd) }
-
 type mergeOptions struct {
 	out  string
 	arch string

@@ -13,8 +13,6 @@ import (
 	"github.com/syscage/syscage/profile/spo"
 )
 
-func init() { register(newProfileCmd) }
-
 func newProfileCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "profile list | show NAME",
@@ -103,7 +101,7 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 		return usagef("--format: %v", err)
 	}
 	p, _ := builtin.Get(name)
-	if needsResolve(p, f, false) {
+	if formats.NeedsResolve(p, f, false) {
 		host, err := parseArchFlag("")
 		if err != nil {
 			return err

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,13 +13,11 @@ import (
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/lxc"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/spo"
-	"github.com/syscage/syscage/profile/systemd"
 )
 
 // profileFormats are the formats commands that write profiles accept.
-var profileFormats = []string{"oci", "lxc", "systemd", "spo"}
+var profileFormats = formats.Names()
 
 // outFlags are the flags of commands that write a profile.
 type outFlags struct {
@@ -55,28 +51,22 @@ func checkProfileFormat(format string) error {
 // a default spo name. Losses of a lossy conversion are reported on
 // stderr.
 func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, error) {
-	var data []byte
-	var losses []profile.Loss
-	var err error
-	if o.format == "" {
-		o.format = "oci"
+	f := formats.Format(o.format)
+	if f == "" {
+		f = formats.OCI
 	}
-	switch o.format {
-	case "oci":
-		data, err = oci.Format(p)
-	case "lxc":
-		data, losses, err = lxc.Format(lxcCoverage(e, p), lxc.Options{Lossy: o.lossy})
-	case "systemd":
-		data, losses, err = systemd.Format(p, systemd.Options{Lossy: o.lossy})
-	case "spo":
-		name := o.name
-		if name == "" {
-			name = dnsName(out)
+	if f == formats.LXC {
+		// LXC applies a policy to the host's compat ABIs as well.
+		var extra []arch.Arch
+		if p, extra = lxc.Widen(p); len(extra) > 0 {
+			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", joinArches(extra, " and "))
 		}
-		data, losses, err = spo.Format(p, spo.Options{Meta: spo.Meta{Name: name}, Lossy: o.lossy})
-	default:
-		return nil, fmt.Errorf("unknown profile format %q", o.format)
 	}
+	name := o.name
+	if name == "" {
+		name = spo.NameFromFile(out)
+	}
+	data, losses, err := formats.Write(p, f, formats.Options{Lossy: o.lossy, Meta: spo.Meta{Name: name}})
 	if err != nil {
 		return nil, err
 	}
@@ -84,65 +74,8 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 	if ref == "" || ref == "-" {
 		ref = "the profile"
 	}
-	reportLosses(e, ref, o.format, losses)
+	reportLosses(e, ref, string(f), losses)
 	return data, nil
-}
-
-// dnsName makes a Kubernetes object name from a file name.
-func dnsName(path string) string {
-	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	var b strings.Builder
-	for _, c := range strings.ToLower(base) {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case b.Len() > 0:
-			b.WriteByte('-')
-		}
-	}
-	s := strings.Trim(b.String(), "-")
-	if s == "" || path == "" || path == "-" {
-		return "syscage-profile"
-	}
-	if len(s) > 63 {
-		s = strings.Trim(s[:63], "-")
-	}
-	return s
-}
-
-// lxcCoverage widens the architectures of p to what an LXC policy covers
-// on the host p is for (x86_64 with x86 and x32, ...), when p covers part
-// of it: LXC applies a policy to all of them, so the names p allows are
-// then allowed on the others too, which is said on stderr.
-func lxcCoverage(e *env, p *profile.Profile) *profile.Profile {
-	if len(p.Arches) == 0 {
-		return p
-	}
-	for _, m := range lxc.ArchMap {
-		if m.Arch != p.Arches[0] {
-			continue
-		}
-		all := append([]arch.Arch{m.Arch}, m.Sub...)
-		var extra []string
-		for _, a := range p.Arches {
-			if !slices.Contains(all, a) {
-				return p
-			}
-		}
-		for _, a := range all {
-			if !slices.Contains(p.Arches, a) {
-				extra = append(extra, a.String())
-			}
-		}
-		if len(extra) == 0 {
-			return p
-		}
-		q := p.Clone()
-		q.Arches = all
-		fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", strings.Join(extra, " and "))
-		return q
-	}
-	return p
 }
 
 // newInto turns an --into file that does not exist yet into the output
@@ -194,24 +127,21 @@ func checkInto(ref string, o *outFlags, out string) error {
 	if err != nil {
 		return err // loading it reports this
 	}
-	f := formats.Detect(data)
-	p, _, err := formats.Parse(ref, data, f)
+	why, err := formats.Rewritable(ref, data, formats.Format(o.format))
 	if err != nil {
 		return err
 	}
-	switch {
-	case f == formats.OCI && bytes.Contains(data, []byte(`"ociVersion"`)):
-		return refuse("an OCI runtime config holds more than the profile, and would be replaced by the profile alone (convert --oci-config patches one)")
-	case f == formats.Systemd:
-		return refuse("a systemd unit or drop-in holds other settings, and would be rewritten as its seccomp settings alone")
-	case f == formats.SPO:
-		return refuse("a SeccompProfile's object metadata would be rewritten")
-	case f == formats.LXC:
-		return refuse("an LXC policy's per-host sections would be resolved for this host")
-	case p.Conditional():
-		return refuse("the profile's includes, excludes or archMap would be resolved for this host")
-	case o.format != "" && o.format != string(f):
-		return refuse(fmt.Sprintf("the %s file would be rewritten as %s", f, o.format))
+	if why != "" {
+		return refuse(why)
 	}
 	return nil
+}
+
+// joinArches joins the names of as with sep.
+func joinArches(as []arch.Arch, sep string) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, sep)
 }

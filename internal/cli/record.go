@@ -7,20 +7,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
 	recebpf "github.com/syscage/syscage/record/ebpf"
 )
-
-func init() {
-	register(newRecordCmd)
-	register(newRecordHelperCmd)
-}
 
 type recordOptions struct {
 	out     string
@@ -214,25 +209,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var untraced atomic.Bool
-	fwd := make(chan os.Signal, 8)
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				if untraced.Load() {
-					cancel()
-					continue
-				}
-				select {
-				case fwd <- s:
-				default:
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	fwd, untraced := record.Relay(ctx, cancel, sigs)
 	var known *profile.Profile
 	if o.into != "" {
 		host, _ := parseArchFlag("")
@@ -252,7 +229,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Stderr:  fileOr(e.stderr, os.Stderr),
 		Signals: fwd,
 		OnUntraced: func(tids []int) {
-			untraced.Store(true)
+			untraced()
 			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
 		},
 	}
@@ -333,7 +310,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: additionsJSON(adds), Unknown: append([]string{}, rec.Unknown...)}
+		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...)}
 		if err := writeJSON(e.stderr, r); err != nil {
 			return withCode(ExitFailure, err)
 		}
@@ -348,7 +325,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	code := res.ExitCode
 	switch {
 	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], signalName(res.Signal))
+		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], unix.SignalString(res.Signal))
 		code = 128 + int(res.Signal)
 	case res.ExitCode != 0:
 		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)

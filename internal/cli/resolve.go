@@ -11,8 +11,6 @@ import (
 	"github.com/syscage/syscage/arch"
 )
 
-func init() { register(newResolveCmd) }
-
 type resolveOptions struct {
 	arch  string
 	dump  bool
@@ -88,29 +86,12 @@ func parseArchFlag(s string) (arch.Arch, error) {
 	return a, nil
 }
 
-type resolved struct {
-	Arch  string `json:"arch"`
-	Query string `json:"query,omitempty"`
-	Name  string `json:"name,omitempty"`
-	// Nr is the direct system-call number; nil when the call exists only
-	// through a multiplexer.
-	Nr          *uint32      `json:"nr,omitempty"`
-	Multiplexer *multiplexed `json:"multiplexer,omitempty"`
-	Error       string       `json:"error,omitempty"`
-}
-
-type multiplexed struct {
-	Syscall string `json:"syscall"`
-	Nr      uint32 `json:"nr"`
-	Call    uint32 `json:"call"`
-}
-
 func runResolve(e *env, o resolveOptions) error {
 	a, err := parseArchFlag(o.arch)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var out []resolved
+	var out []arch.Lookup
 	unknown := 0
 	switch {
 	case o.dump || len(o.grep) > 0:
@@ -118,14 +99,14 @@ func runResolve(e *env, o resolveOptions) error {
 			if len(o.grep) > 0 && !containsAny(s.Name, o.grep) {
 				continue
 			}
-			out = append(out, describe(a, s.Name, ""))
+			out = append(out, a.Describe(s.Name, ""))
 		}
 		if len(o.grep) > 0 && len(out) == 0 {
 			unknown++
 		}
 	}
 	for _, q := range o.names {
-		r := resolveOne(a, q)
+		r := a.Lookup(q)
 		if r.Error != "" {
 			unknown++
 		}
@@ -135,7 +116,7 @@ func runResolve(e *env, o resolveOptions) error {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if out == nil {
-			out = []resolved{}
+			out = []arch.Lookup{}
 		}
 		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
@@ -161,54 +142,7 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-func describe(a arch.Arch, name, query string) resolved {
-	r := resolved{Arch: a.String(), Query: query, Name: name}
-	if nr, ok := a.SyscallNumber(name); ok {
-		r.Nr = &nr
-	}
-	if m, ok := a.Multiplexed(name); ok {
-		r.Multiplexer = &multiplexed{Syscall: m.Syscall, Nr: m.Nr, Call: m.Call}
-	}
-	return r
-}
-
-func resolveOne(a arch.Arch, q string) resolved {
-	if nr, ok := parseNumber(q); ok {
-		name, found := a.SyscallName(nr)
-		if !found {
-			return resolved{Arch: a.String(), Query: q, Nr: &nr,
-				Error: fmt.Sprintf("no system call %d on %s", nr, a)}
-		}
-		return describe(a, name, q)
-	}
-	r := describe(a, q, q)
-	if r.Nr == nil && r.Multiplexer == nil {
-		r.Name = ""
-		r.Error = fmt.Sprintf("unknown system call %q on %s", q, a)
-		if others := archesWith(q); len(others) > 0 {
-			r.Error += fmt.Sprintf(" (it exists on %s)", strings.Join(others, ", "))
-		}
-	}
-	return r
-}
-
-func archesWith(name string) []string {
-	var out []string
-	for _, a := range arch.All() {
-		if _, ok := a.SyscallNumber(name); ok {
-			out = append(out, a.String())
-		}
-	}
-	return out
-}
-
-// parseNumber reads a system-call number in decimal or 0x hex.
-func parseNumber(s string) (uint32, bool) {
-	n, err := arch.ParseNumber(s)
-	return n, err == nil
-}
-
-func printResolved(stdout, stderr io.Writer, rs []resolved, table bool) {
+func printResolved(stdout, stderr io.Writer, rs []arch.Lookup, table bool) {
 	for _, r := range rs {
 		switch {
 		case r.Error != "":
@@ -223,7 +157,7 @@ func printResolved(stdout, stderr io.Writer, rs []resolved, table bool) {
 	}
 }
 
-func numberText(r resolved) string {
+func numberText(r arch.Lookup) string {
 	if r.Nr != nil {
 		return strconv.FormatUint(uint64(*r.Nr), 10)
 	}

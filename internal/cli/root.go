@@ -143,19 +143,34 @@ Exit codes:
 		return usageError{err}
 	})
 	root.SetVersionTemplate("syscage {{.Version}}\n")
-	for _, add := range commands {
-		root.AddCommand(add(e))
-	}
+	root.AddCommand(
+		newAnalyzeCmd(e),
+		newCheckCmd(e),
+		newAsmCmd(e),
+		newCompileCmd(e),
+		newConvertCmd(e),
+		newDiffCmd(e),
+		newDisasmCmd(e),
+		newDumpCmd(e),
+		newEmuCmd(e),
+		newExplainCmd(e),
+		newFeaturesCmd(e),
+		newGroupsCmd(e),
+		newImportCmd(e),
+		newLintCmd(e),
+		newMergeCmd(e),
+		newProfileCmd(e),
+		newRecordCmd(e),
+		newRecordHelperCmd(e),
+		newResolveCmd(e),
+		newRunCmd(e),
+		newVerifyCmd(e),
+		newWatchCmd(e),
+		newWhyCmd(e),
+	)
 	completeProfiles(root)
 	return root
 }
-
-// commands lists the constructors of the top-level commands. Each command
-// file registers itself in an init function, so adding a command touches
-// only its own file.
-var commands []func(*env) *cobra.Command
-
-func register(f func(*env) *cobra.Command) { commands = append(commands, f) }
 
 // cmdArgs wraps a cobra positional-argument validator so its errors are
 // usage errors (exit 2).

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
@@ -17,8 +15,6 @@ import (
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
-
-func init() { register(newRunCmd) }
 
 type runOptions struct {
 	profile   string
@@ -212,10 +208,10 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
 	warnSkipped(e, f, false)
-	var complaints *complainLog
+	var complaints *audit.Collector
 	if o.complain {
-		if complaints, err = followComplaints(); err != nil {
-			return withCode(ExitFailure, err)
+		if complaints, err = audit.Collect(); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("--complain reads the kernel log: %w", err))
 		}
 	}
 
@@ -236,11 +232,11 @@ func runRun(e *env, o runOptions, args []string) error {
 		return usagef("--exec-allow needs --exec-once")
 	}
 	for _, spec := range o.opens {
-		p, mode, _ := strings.Cut(spec, ":")
-		if mode != "" && mode != "ro" && mode != "rw" || !strings.HasPrefix(p, "/") {
-			return usagef("--allow-open %q: want an absolute PATH, optionally with :ro or :rw", spec)
+		r, err := launch.ParseOpenRule(spec)
+		if err != nil {
+			return usagef("--allow-open %v", err)
 		}
-		cmd.AllowOpen = append(cmd.AllowOpen, launch.OpenRule{Path: p, Write: mode == "rw"})
+		cmd.AllowOpen = append(cmd.AllowOpen, r)
 	}
 	cmd.NoDefaultOpens = o.noDefOpen
 	var mu sync.Mutex
@@ -259,26 +255,16 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.Env = []string{}
 	}
 	for _, kv := range o.env {
-		k, _, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usagef("--env %q: want K=V", kv)
+		if cmd.Env, err = launch.SetEnv(cmd.Env, kv); err != nil {
+			return usagef("--env %v", err)
 		}
-		cmd.Env = setEnv(cmd.Env, kv)
 	}
 	for _, fd := range o.keepFDs {
-		if fd < 3 {
-			continue // stdin, stdout and stderr are always kept
-		}
 		// Only what syscage inherited: its own descriptors (the Go
 		// runtime's, opened at start) are not the caller's to hand on.
-		f, err := launch.Inherited(fd)
-		if err != nil {
+		if err := cmd.KeepFD(fd); err != nil {
 			return usagef("--keep-fd %d: %v", fd, err)
 		}
-		for len(cmd.ExtraFiles) <= fd-3 {
-			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
-		}
-		cmd.ExtraFiles[fd-3] = f
 	}
 
 	// The program must not reach into the launcher, which is unfiltered.
@@ -288,7 +274,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	err = cmd.Run()
 	var events []audit.Event
 	if complaints != nil {
-		events = complaints.stop(cmd.Session)
+		events = complaints.Stop(cmd.Session)
 		if cmd.Session == 0 {
 			fmt.Fprintf(e.stderr, "syscage: complain: no audit session of its own for CMD (needs CAP_AUDIT_CONTROL): the records of processes started while it ran count too\n")
 		}
@@ -298,7 +284,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(se.ExitCode(), se)
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.limited(), o.profile, loaded, host, events, o.patch); err != nil {
+		if err := complainReport(e, complaints.Limited(), o.profile, loaded, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
@@ -314,44 +300,13 @@ func runRun(e *env, o runOptions, args []string) error {
 	switch {
 	case st.Seccomp || st.Violation != nil:
 		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)
-	case !st.Exited && complaints == nil && crashSignal(st.Signal):
+	case !st.Exited && complaints == nil && launch.CrashSignal(st.Signal):
 		// A program that crashes when a call it needs fails (ld.so on
 		// an mmap, say) gives no hint that the profile denied it.
-		fmt.Fprintf(e.stderr, "syscage: %s: killed by %s; if the profile denies a call it needs, syscage run --complain names it\n", args[0], signalName(st.Signal))
+		fmt.Fprintf(e.stderr, "syscage: %s: killed by %s; if the profile denies a call it needs, syscage run --complain names it\n", args[0], unix.SignalString(st.Signal))
 	}
 	if code := st.ExitCode(); code != 0 {
 		return silentExit(code)
 	}
 	return nil
-}
-
-// crashSignal reports whether sig is one a program dies of when it
-// crashes (not one sent to end it).
-func crashSignal(sig syscall.Signal) bool {
-	switch sig {
-	case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGILL, syscall.SIGFPE:
-		return true
-	}
-	return false
-}
-
-// setEnv sets kv (K=V) in env, replacing an earlier K.
-func setEnv(env []string, kv string) []string {
-	k, _, _ := strings.Cut(kv, "=")
-	out := env[:0:0]
-	for _, x := range env {
-		if xk, _, _ := strings.Cut(x, "="); xk != k {
-			out = append(out, x)
-		}
-	}
-	return append(out, kv)
-}
-
-// signalName names sig as kill(1) and strace do: "SIGTERM", or "signal
-// 42" for one without a name.
-func signalName(sig syscall.Signal) string {
-	if n := unix.SignalName(sig); n != "" {
-		return n
-	}
-	return fmt.Sprintf("signal %d", int(sig))
 }

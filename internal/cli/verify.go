@@ -4,17 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
 )
-
-func init() {
-	register(newVerifyCmd)
-	register(newDiffCmd)
-}
 
 type compareFlags struct {
 	host string
@@ -85,126 +79,70 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	type subject struct {
-		what       string
-		stack      inspect.Stack
-		unfiltered bool // threads without a filter: nothing to compare
-		many       bool // what is several threads
-	}
-	var subjects []subject
+	var verdicts []inspect.Verdict
 	var unread []error // threads whose filters could not be read
+	var tasks []inspect.Task
+	var live inspect.Stack
 	if o.pid != 0 {
-		tasks, err := inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		// Threads with the same filters are one subject.
-		var keys []string
-		tids := map[string][]int{}
-		stacks := map[string][]inspect.Filter{}
-		for _, t := range tasks {
-			if t.Err != nil {
-				unread = append(unread, t.Err)
-				continue
-			}
-			k := fmt.Sprint(inspect.StackOf(t.Filters))
-			if _, ok := tids[k]; !ok {
-				keys = append(keys, k)
-				stacks[k] = t.Filters
-			}
-			tids[k] = append(tids[k], t.TID)
-		}
-		for _, k := range keys {
-			fs := stacks[k]
-			what := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), o.pid)
-			byThread := len(keys) > 1 || len(unread) > 0
-			if byThread {
-				what = fmt.Sprintf("the %d filter%s of thread%s %s of pid %d", len(fs), plural(len(fs)), plural(len(tids[k])), joinInts(tids[k]), o.pid)
-			}
-			if len(fs) == 0 {
-				what = fmt.Sprintf("pid %d", o.pid)
-				if byThread {
-					what = fmt.Sprintf("thread%s %s of pid %d", plural(len(tids[k])), joinInts(tids[k]), o.pid)
-				}
-			}
-			subjects = append(subjects, subject{what, inspect.StackOf(fs), len(fs) == 0, byThread && len(tids[k]) > 1})
-		}
+		tasks, err = inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
 	} else {
-		live, err := loadStack(args[0], host, o.profileFlags)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		subjects = append(subjects, subject{what: args[0], stack: live})
-		args = args[1:]
+		live, err = loadStack(args[0], host, o.profileFlags)
 	}
-	want, err := loadStack(args[0], host, o.profileFlags)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	subject := args[0]
+	ref := args[len(args)-1]
+	want, err := loadStack(ref, host, o.profileFlags)
+	if err == nil && o.pid != 0 {
+		verdicts, unread, err = inspect.VerifyTasks(o.pid, tasks, want)
+	} else if err == nil {
+		var v inspect.Verdict
+		v, err = inspect.Verify(subject, live, want)
+		verdicts = append(verdicts, v)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
 	differ := false
-	type result struct {
-		What        string     `json:"subject"`
-		Same        bool       `json:"same"`
-		Unfiltered  bool       `json:"unfiltered,omitempty"`
-		Unproven    string     `json:"unproven,omitempty"`
-		Differences []diffJSON `json:"differences"`
-		Stats       *statsJSON `json:"compared,omitempty"`
-	}
-	var results []result
-	for i, sub := range subjects {
-		if sub.unfiltered {
-			// Every system call differs from a profile; one line says it.
-			differ = true
-			results = append(results, result{What: sub.what, Unfiltered: true, Differences: []diffJSON{}})
-			if !o.json {
-				if i > 0 {
-					fmt.Fprintln(e.stdout)
-				}
-				verb := "has"
-				if sub.many {
-					verb = "have"
-				}
-				fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", sub.what, verb)
-			}
-			continue
-		}
-		ds, st, err := inspect.Compare(sub.stack, want, inspect.CompareOptions{})
-		np, err := notProven(err, [2]string{"live", "profile"})
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		differ = differ || len(ds) > 0 || np != ""
-		results = append(results, result{What: sub.what, Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))})
+	for i, v := range verdicts {
+		differ = differ || !v.Same
 		if o.json {
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
+		ds, np := v.Differences, v.Unproven
 		switch {
-		case len(ds) == 0 && np == "":
+		case v.Unfiltered:
+			// Every system call differs from a profile; one line says it.
+			verb := "has"
+			if v.Threads > 1 {
+				verb = "have"
+			}
+			fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", v.Subject, verb)
+		case v.Same:
 			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
-				sub.what, verbS(o.pid == 0), args[0], st.Arches, st.Syscalls, st.Inputs)
+				v.Subject, verbS(o.pid == 0), ref, v.Stats.Arches, v.Stats.Syscalls, v.Stats.Inputs)
 		case len(ds) == 0:
-			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", sub.what, verbS(o.pid == 0), args[0], np)
+			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", v.Subject, verbS(o.pid == 0), ref, np)
 		default:
-			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", sub.what, args[0], len(ds), plural(len(ds)))
-			printDiffs(e.stdout, ds, "live", "profile")
+			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", v.Subject, ref, len(ds), plural(len(ds)))
+			inspect.WriteDifferences(e.stdout, ds, "live", "profile")
 			if np != "" {
 				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
 			}
 		}
 	}
 	if o.json {
+		var out any = verdicts
+		if len(verdicts) == 1 {
+			out = verdicts[0]
+		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		var err error
-		if len(results) == 1 {
-			err = enc.Encode(results[0])
-		} else {
-			err = enc.Encode(results)
-		}
-		if err != nil {
+		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
@@ -219,14 +157,6 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
-	}
-	return strings.Join(s, ", ")
 }
 
 func verbS(singular bool) string {
@@ -286,16 +216,16 @@ func runDiff(e *env, o compareFlags, args []string) error {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			Same        bool       `json:"same"`
-			Unproven    string     `json:"unproven,omitempty"`
-			Differences []diffJSON `json:"differences"`
-			Stats       *statsJSON `json:"compared"`
-		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: toJSON(ds), Stats: new(toStatsJSON(st))}); err != nil {
+			Same        bool                 `json:"same"`
+			Unproven    string               `json:"unproven,omitempty"`
+			Differences []inspect.Difference `json:"differences"`
+			Stats       *inspect.Stats       `json:"compared"`
+		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: nonNil(ds), Stats: &st}); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else if len(ds) > 0 || np != "" {
 		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
-		printDiffs(e.stdout, ds, "A", "B")
+		inspect.WriteDifferences(e.stdout, ds, "A", "B")
 		switch {
 		case len(ds) == 0:
 			fmt.Fprintf(e.stdout, "cannot prove A and B equal: %s\n", np)
@@ -310,26 +240,19 @@ func runDiff(e *env, o compareFlags, args []string) error {
 }
 
 // notProven splits Compare's error: the text of a *NotProvenError, with
-// the stacks named by names (for "... of live filter 0"), or any other
-// error.
+// the stacks named by names, or any other error.
 func notProven(err error, names [2]string) (string, error) {
 	var np *inspect.NotProvenError
 	if !errors.As(err, &np) {
 		return "", err
 	}
-	if np.PC < 0 {
-		return np.Reason, nil
+	return np.Describe(names), nil
+}
+
+// nonNil is ds, or an empty list for JSON's [].
+func nonNil(ds []inspect.Difference) []inspect.Difference {
+	if ds == nil {
+		return []inspect.Difference{}
 	}
-	return fmt.Sprintf("instruction %d (%s) of %s filter %d: %s", np.PC, np.Instruction, names[np.Stack], np.Filter, np.Reason), nil
-}
-
-// statsJSON is inspect.Stats in JSON.
-type statsJSON struct {
-	Arches   int `json:"abis"`
-	Syscalls int `json:"numbers"`
-	Inputs   int `json:"inputs"`
-}
-
-func toStatsJSON(s inspect.Stats) statsJSON {
-	return statsJSON{Arches: s.Arches, Syscalls: s.Syscalls, Inputs: s.Inputs}
+	return ds
 }

@@ -1,23 +1,20 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/hook"
+	"github.com/syscage/syscage/internal/termtext"
 )
-
-func init() { register(newWatchCmd) }
 
 type watchOptions struct {
 	json      bool
@@ -93,7 +90,7 @@ func runWatch(e *env, o watchOptions) error {
 		defer cancel()
 	}
 	if o.hook != "" {
-		if err := checkHook(o.hook); err != nil {
+		if err := hook.Check(o.hook); err != nil {
 			return usagef("--exec %q: %v", o.hook, err)
 		}
 	}
@@ -144,14 +141,18 @@ func runWatch(e *env, o watchOptions) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		js = safeJSON(js)
+		js = termtext.JSON(js)
 		if o.json {
 			fmt.Fprintf(e.stdout, "%s\n", js)
 		} else {
 			fmt.Fprintln(e.stdout, eventLine(&ev))
 		}
 		if o.hook != "" {
-			runHook(e, o.hook, &ev, js)
+			env := []string{"SYSCAGE_SYSCALL=" + ev.Name(), fmt.Sprintf("SYSCAGE_PID=%d", ev.PID),
+				"SYSCAGE_COMM=" + ev.Comm, "SYSCAGE_ACTION=" + ev.Action().Kind.String(), "SYSCAGE_ARCH=" + ev.ArchName()}
+			if err := hook.Run(o.hook, append(js, '\n'), env, e.stdout, e.stderr); err != nil {
+				fmt.Fprintf(e.stderr, "syscage: hook for %s of pid %d: %v\n", ev.Name(), ev.PID, err)
+			}
 		}
 	}
 	return nil
@@ -163,74 +164,9 @@ func eventLine(ev *audit.Event) string {
 	if !ev.Time.IsZero() {
 		when = ev.Time.Format(time.RFC3339Nano)
 	}
-	who := untrusted(ev.Comm)
+	who := termtext.Quote(ev.Comm)
 	if ev.Exe != "" {
-		who += " (" + untrusted(ev.Exe) + ")"
+		who += " (" + termtext.Quote(ev.Exe) + ")"
 	}
 	return fmt.Sprintf("%s %s pid %d %s: %s %s(%d)", when, ev.Action().Kind, ev.PID, who, ev.ArchName(), ev.Name(), ev.Nr)
-}
-
-func runHook(e *env, hook string, ev *audit.Event, js []byte) {
-	cmd := exec.Command("/bin/sh", "-c", hook)
-	cmd.Stdin = bytes.NewReader(append(js, '\n'))
-	cmd.Stdout, cmd.Stderr = e.stdout, e.stderr
-	cmd.Env = append(os.Environ(),
-		"SYSCAGE_SYSCALL="+ev.Name(), fmt.Sprintf("SYSCAGE_PID=%d", ev.PID),
-		"SYSCAGE_COMM="+ev.Comm, "SYSCAGE_ACTION="+ev.Action().Kind.String(), "SYSCAGE_ARCH="+ev.ArchName())
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintf(e.stderr, "syscage: hook for %s of pid %d: %v\n", ev.Name(), ev.PID, err)
-	}
-}
-
-// checkHook finds, before any event, the mistakes that would otherwise
-// show only at the first one: a shell syntax error, and a program (the
-// hook's first word, when it is a plain one) that is missing or cannot
-// be executed.
-func checkHook(hook string) error {
-	if b, err := exec.Command("/bin/sh", "-n", "-c", hook).CombinedOutput(); err != nil {
-		msg := strings.TrimSpace(string(b))
-		if msg == "" {
-			msg = err.Error()
-		}
-		return fmt.Errorf("not a valid shell command: %s", msg)
-	}
-	for _, w := range strings.Fields(hook) {
-		if strings.ContainsAny(w, "$`'\"\\;&|<>(){}*?[]~#") {
-			return nil // expanded or quoted by the shell: cannot be told here
-		}
-		if k, _, ok := strings.Cut(w, "="); ok && k != "" {
-			continue // an assignment before the command
-		}
-		if shellBuiltins[w] {
-			return nil
-		}
-		path, err := exec.LookPath(w)
-		if err != nil {
-			var ee *exec.Error
-			if errors.As(err, &ee) {
-				err = ee.Err
-			}
-			if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("%s: no such program", w)
-			}
-			return fmt.Errorf("%s: cannot be executed: %v", w, err)
-		}
-		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-			return fmt.Errorf("%s is a directory", w)
-		}
-		return nil
-	}
-	return nil
-}
-
-// shellBuiltins are the POSIX shell's keywords and special and regular
-// built-ins, which no PATH lookup finds.
-var shellBuiltins = map[string]bool{
-	"!": true, "{": true, "}": true, "case": true, "do": true, "done": true, "elif": true, "else": true,
-	"esac": true, "fi": true, "for": true, "if": true, "in": true, "then": true, "until": true, "while": true,
-	":": true, ".": true, "break": true, "continue": true, "eval": true, "exec": true, "exit": true,
-	"export": true, "readonly": true, "return": true, "set": true, "shift": true, "times": true, "trap": true,
-	"unset": true, "alias": true, "bg": true, "cd": true, "command": true, "false": true, "fg": true,
-	"getopts": true, "jobs": true, "kill": true, "read": true, "true": true, "type": true, "ulimit": true,
-	"umask": true, "unalias": true, "wait": true, "echo": true, "printf": true, "test": true, "local": true,
 }

@@ -5,22 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/profile"
 )
-
-func init() { register(newWhyCmd) }
 
 type whyOptions struct {
 	profile string
@@ -77,22 +71,6 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	return c
 }
 
-// parseSince reads --since relative to now.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			d = -d
-		}
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("--since %q: neither a duration (10m, 2h) nor a time (2026-11-29, 2026-11-29T20:31:00Z)", s)
-}
-
 // readEvents reads the records of a log file, "-" for stdin, or the
 // kernel log when path is "". Lines the kernel did not write are
 // reported on stderr and left out.
@@ -112,15 +90,7 @@ func readEvents(e *env, path string) ([]audit.Event, string, error) {
 		source = "standard input"
 		ev, skipped, err = audit.ReadAll(e.stdin, "<stdin>")
 	default:
-		var f *os.File
-		if f, err = os.Open(path); err != nil {
-			return nil, path, err
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, path, fmt.Errorf("%s is a directory, not a log file", path)
-		}
-		ev, skipped, err = audit.ReadAll(f, path)
+		ev, skipped, err = audit.ReadFile(path)
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
@@ -128,38 +98,12 @@ func readEvents(e *env, path string) ([]audit.Event, string, error) {
 	return ev, source, err
 }
 
-type whyGroup struct {
-	Arch     string      `json:"arch"`
-	Syscall  string      `json:"syscall"`
-	Nr       uint32      `json:"nr"`
-	Action   string      `json:"action"`
-	Comm     string      `json:"comm"`
-	Exe      string      `json:"exe,omitempty"`
-	Count    int         `json:"count"`
-	PIDs     []int       `json:"pids"`
-	First    string      `json:"first,omitempty"`
-	Last     string      `json:"last,omitempty"`
-	Decision *whyProfile `json:"profile,omitempty"`
-}
-
-type whyProfile struct {
-	How       string          `json:"decidedBy"`
-	Action    string          `json:"action"`
-	Rules     []string        `json:"rules,omitempty"`
-	Conds     []string        `json:"conditions,omitempty"`
-	AddArch   string          `json:"addArchitecture,omitempty"`
-	Patch     json.RawMessage `json:"patch,omitempty"`
-	Systemd   []string        `json:"systemd,omitempty"`
-	Allowed   bool            `json:"allowed"`
-	Statement string          `json:"statement"`
-}
-
 func runWhy(e *env, o whyOptions, args []string) error {
 	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	if o.since != "" {
-		t, err := parseSince(o.since, time.Now())
+		t, err := audit.ParseSince(o.since, time.Now())
 		if err != nil {
-			return withCode(ExitUsage, err)
+			return withCode(ExitUsage, fmt.Errorf("--since %w", err))
 		}
 		flt.Since = t
 	}
@@ -181,28 +125,10 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	var kept []audit.Event
-	for i := range events {
-		if flt.Match(&events[i]) {
-			kept = append(kept, events[i])
-		}
-	}
-	groups := audit.GroupEvents(kept)
-	out := make([]whyGroup, 0, len(groups))
-	for _, g := range groups {
-		wg := whyGroup{Arch: archName(g.Arch, g.AuditArch), Syscall: g.Name(), Nr: g.Nr, Action: g.Action.Kind.String(),
-			Comm: g.Comm, Exe: g.Exe, Count: g.Count, PIDs: g.PIDs}
-		if !g.First.IsZero() {
-			wg.First, wg.Last = g.First.Format(time.RFC3339Nano), g.Last.Format(time.RFC3339Nano)
-		}
-		if p != nil {
-			d, err := audit.Decide(p, host, g.Arch, g.Nr)
-			if err != nil {
-				return withCode(ExitFailure, err)
-			}
-			wg.Decision = describeDecision(p, d, g)
-		}
-		out = append(out, wg)
+	kept := flt.Select(events)
+	out, err := audit.Explain(kept, p, host)
+	if err != nil {
+		return withCode(ExitFailure, err)
 	}
 	if o.json {
 		var buf bytes.Buffer
@@ -211,14 +137,14 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		e.stdout.Write(safeJSON(buf.Bytes()))
+		e.stdout.Write(termtext.JSON(buf.Bytes()))
 	} else {
-		printWhy(e.stdout, out, len(kept), source)
+		audit.WriteExplanations(e.stdout, out, len(kept), source)
 	}
 	if len(kept) == 0 {
 		if !o.json {
 			fmt.Fprintf(e.stderr, "no seccomp records in %s%s\n", source, filterNote(o))
-			if path == "" && auditdRunning() {
+			if path == "" && audit.DaemonRunning() {
 				fmt.Fprintf(e.stderr, "an audit daemon runs: the kernel sends the records to it instead of its log; try 'syscage why /var/log/audit/audit.log'\n")
 			}
 		}
@@ -244,190 +170,9 @@ func filterNote(o whyOptions) string {
 	return " for " + strings.Join(s, ", ")
 }
 
-func archName(a arch.Arch, audit uint32) string {
-	if a != arch.Invalid {
-		return a.String()
-	}
-	return fmt.Sprintf("arch %#x", audit)
-}
-
-// describeDecision puts a Decision in words and JSON.
-func describeDecision(p *profile.Profile, d audit.Decision, g audit.Group) *whyProfile {
-	w := &whyProfile{How: string(d.How), Action: d.Action.String(), Allowed: d.Fix == nil}
-	for _, i := range d.Rules {
-		w.Rules = append(w.Rules, ruleText(p, i))
-	}
-	for _, c := range d.Conds {
-		var cs []string
-		for _, x := range c.Conds {
-			cs = append(cs, x.String())
-		}
-		w.Conds = append(w.Conds, fmt.Sprintf("if %s: %s", strings.Join(cs, " && "), c.Action))
-	}
-	name := g.Name()
-	switch d.How {
-	case audit.ByDefault:
-		w.Statement = fmt.Sprintf("no rule names %s: the default action %s decides it", name, d.Action)
-	case audit.ByRule:
-		w.Statement = fmt.Sprintf("%s decides it: %s", w.Rules[0], d.Action)
-	case audit.ByConditions:
-		w.Statement = fmt.Sprintf("argument rules decide it; when none holds, %s (audit records carry no arguments)", d.Action)
-	case audit.ByArch:
-		w.Statement = fmt.Sprintf("the profile does not cover %s: every call of it gets %s", g.Arch, d.Action)
-	case audit.ByENOSYS:
-		w.Statement = fmt.Sprintf("%d is above the largest number the profile names on %s: ENOSYS, as runc's stub answers", g.Nr, g.Arch)
-	case audit.ByUnknownArch:
-		w.Statement = fmt.Sprintf("architecture %#x is unknown to syscage", g.AuditArch)
-	}
-	if d.Fix == nil {
-		w.Statement += "; the profile allows it, so the process ran under another filter"
-		return w
-	}
-	if d.How != audit.ByConditions && d.Action.Kind != g.Action.Kind {
-		w.Statement += fmt.Sprintf(" (the log says %s: the process ran under another filter or another version of the profile)", g.Action.Kind)
-	}
-	if d.Fix.AddArch != arch.Invalid {
-		w.AddArch = d.Fix.AddArch.SCMP()
-	}
-	patch, _ := json.Marshal(struct {
-		Architectures []string `json:"architectures,omitempty"`
-		Syscalls      []any    `json:"syscalls"`
-	}{Architectures: nonEmpty(w.AddArch), Syscalls: []any{map[string]any{"names": d.Fix.Rule.Names, "action": "SCMP_ACT_ALLOW"}}})
-	w.Patch = patch
-	w.Systemd = d.Fix.Systemd
-	return w
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
-}
-
-// ruleText names rule i of p: its position and the start of its names.
-func ruleText(p *profile.Profile, i int) string {
-	r := p.Rules[i]
-	names := r.Names
-	more := ""
-	if len(names) > 3 {
-		names, more = names[:3], fmt.Sprintf(", ... %d more", len(r.Names)-3)
-	}
-	s := fmt.Sprintf("rule %d (%s%s: %s", i+1, strings.Join(names, ", "), more, r.Action.Kind.SCMP())
-	if r.Action.Kind.HasData() {
-		s += fmt.Sprintf(" %d", r.Action.Data)
-	}
-	if len(r.Conds) > 0 {
-		var cs []string
-		for _, c := range r.Conds {
-			cs = append(cs, c.String())
-		}
-		s += " if " + strings.Join(cs, " && ")
-	}
-	return s + ")"
-}
-
-func printWhy(w io.Writer, groups []whyGroup, records int, source string) {
-	if records == 0 {
-		return
-	}
-	fmt.Fprintf(w, "%d seccomp record%s in %s, %d system call%s:\n", records, plural(records), source, len(groups), plural(len(groups)))
-	for _, g := range groups {
-		who := untrusted(g.Comm)
-		if g.Exe != "" && path.Base(g.Exe) != g.Comm {
-			who += " (" + untrusted(g.Exe) + ")"
-		} else if g.Exe != "" {
-			who = untrusted(g.Exe)
-		}
-		pids := make([]string, len(g.PIDs))
-		for i, p := range g.PIDs {
-			pids[i] = strconv.Itoa(p)
-		}
-		when := ""
-		if g.First != "" {
-			when = " at " + g.First
-			if g.Last != g.First {
-				when = " from " + g.First + " to " + g.Last
-			}
-		}
-		fmt.Fprintf(w, "\n%s %s %s(%d): %d time%s, %s, pid %s%s\n", g.Action, g.Arch, g.Syscall, g.Nr, g.Count, plural(g.Count), who, strings.Join(pids, ", "), when)
-		d := g.Decision
-		if d == nil {
-			continue
-		}
-		fmt.Fprintf(w, "  profile: %s\n", d.Statement)
-		for _, c := range d.Conds {
-			fmt.Fprintf(w, "           %s\n", c)
-		}
-		if d.Patch != nil {
-			fmt.Fprintf(w, "  fix:     profile %s\n", d.Patch)
-			for _, s := range d.Systemd {
-				fmt.Fprintf(w, "           systemd %s\n", s)
-			}
-		}
-	}
-}
-
 func plural(n int) string {
 	if n == 1 {
 		return ""
 	}
 	return "s"
-}
-
-// auditdRunning reports whether an audit daemon seems to run (its pid
-// file names a live process).
-func auditdRunning() bool {
-	for _, f := range []string{"/run/auditd.pid", "/var/run/auditd.pid"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// untrusted returns a string a program chose (a task name set with
-// PR_SET_NAME, an executable's path, a field of a log line) fit for a
-// terminal: as it is when every character is printable and none is a
-// quote or a backslash, else quoted as Go quotes strings, so that escape
-// sequences, C1 controls, bidirectional overrides and bytes that are not
-// UTF-8 are shown as \x1b, \u009b, \u202e and \xff, never sent raw.
-func untrusted(s string) string {
-	for _, r := range s {
-		if r == utf8.RuneError || r == '"' || r == '\\' || !strconv.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
-
-// safeJSON escapes in encoding/json's output the characters it leaves raw
-// that a terminal may act on: C1 controls (U+0080 to U+009F) and the
-// other characters strconv.IsPrint refuses (bidirectional overrides,
-// zero-width marks). They can only be inside strings, where \uXXXX means
-// the same. (encoding/json already escapes the C0 controls and turns
-// bytes that are not UTF-8 into U+FFFD.)
-func safeJSON(b []byte) []byte {
-	var out []byte
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r < utf8.RuneSelf || strconv.IsPrint(r) || r == utf8.RuneError && n == 1 {
-			out = append(out, b[i:i+n]...)
-		} else if r > 0xffff {
-			r1, r2 := utf16.EncodeRune(r)
-			out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
-		} else {
-			out = fmt.Appendf(out, "\\u%04x", r)
-		}
-		i += n
-	}
-	return out
 }

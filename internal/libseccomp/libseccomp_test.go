@@ -36,15 +36,6 @@ const (
 	retKill  = 0x00000000
 )
 
-func nr(t *testing.T, a arch.Arch, name string) uint32 {
-	t.Helper()
-	n, ok := a.SyscallNumber(name)
-	if !ok {
-		t.Fatalf("%s has no %s", a, name)
-	}
-	return n
-}
-
 func TestBuildDockerDefault(t *testing.T) {
 	p, err := builtin.Get("docker-default")
 	if err != nil {
@@ -63,13 +54,13 @@ func TestBuildDockerDefault(t *testing.T) {
 			if err := prog.Validate(); err != nil {
 				t.Fatalf("%s -O%d: %v", host, opt, err)
 			}
-			if got := run(t, prog, host, nr(t, host, "getppid")); got != retAllow {
+			if got := run(t, prog, host, proftest.Nr(t, host, "getppid")); got != retAllow {
 				t.Errorf("%s -O%d getppid: %#x", host, opt, got)
 			}
-			if got := run(t, prog, host, nr(t, host, "personality"), 0xffffffff); got != retAllow {
+			if got := run(t, prog, host, proftest.Nr(t, host, "personality"), 0xffffffff); got != retAllow {
 				t.Errorf("%s -O%d personality(0xffffffff): %#x", host, opt, got)
 			}
-			if got := run(t, prog, host, nr(t, host, "personality"), 0x40000); got != retErrno|1 {
+			if got := run(t, prog, host, proftest.Nr(t, host, "personality"), 0x40000); got != retErrno|1 {
 				t.Errorf("%s -O%d personality(0x40000): %#x", host, opt, got)
 			}
 			t.Logf("%s -O%d: %d instructions", host, opt, len(prog))
@@ -110,7 +101,7 @@ func TestBuildForeignHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := run(t, prog, arch.S390X, nr(t, arch.S390X, "getppid")); got != retAllow {
+	if got := run(t, prog, arch.S390X, proftest.Nr(t, arch.S390X, "getppid")); got != retAllow {
 		t.Errorf("s390x getppid: %#x", got)
 	}
 	if got := run(t, prog, arch.S390, 102, 1); got != retAllow {
@@ -119,7 +110,7 @@ func TestBuildForeignHost(t *testing.T) {
 	if got := run(t, prog, arch.S390, 102, 2); got != retErrno|1 {
 		t.Errorf("s390 socketcall(SYS_BIND): %#x", got)
 	}
-	if got := run(t, prog, arch.S390X, nr(t, arch.S390X, "socket")); got != retAllow {
+	if got := run(t, prog, arch.S390X, proftest.Nr(t, arch.S390X, "socket")); got != retAllow {
 		t.Errorf("s390x socket: %#x", got)
 	}
 	if got := run(t, prog, arch.X86_64, 0); got != retKill {
@@ -132,7 +123,7 @@ func TestResolve(t *testing.T) {
 		t.Skipf("libseccomp %d.%d is older than 2.5", maj, min)
 	}
 	for _, a := range []arch.Arch{arch.X86_64, arch.X32, arch.X86, arch.AARCH64, arch.S390X} {
-		n := nr(t, a, "read")
+		n := proftest.Nr(t, a, "read")
 		if name, ok := libseccomp.SyscallName(a, n); !ok || name != "read" {
 			t.Errorf("%s %d: %q %v", a, n, name, ok)
 		}

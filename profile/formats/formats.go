@@ -166,3 +166,55 @@ func NativeArchMap(f Format) []profile.ArchMapEntry {
 	}
 	return nil
 }
+
+// Rewritable says why a profile file (name, holding data) cannot be
+// rewritten in place with a profile in format to ("" for the file's own
+// format), or "" when it can: only a plain Docker/OCI seccomp JSON file
+// can. A runtime config.json, a systemd unit and a SeccompProfile hold
+// more than the profile; includes, excludes and archMap (and an LXC
+// policy's per-host sections) would be resolved away for one host; and
+// another format would change the file's. err is the file's parse error.
+func Rewritable(name string, data []byte, to Format) (why string, err error) {
+	f := Detect(data)
+	p, _, err := Parse(name, data, f)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case f == OCI && bytes.Contains(data, []byte(`"ociVersion"`)):
+		return "an OCI runtime config holds more than the profile, and would be replaced by the profile alone (convert --oci-config patches one)", nil
+	case f == Systemd:
+		return "a systemd unit or drop-in holds other settings, and would be rewritten as its seccomp settings alone", nil
+	case f == SPO:
+		return "a SeccompProfile's object metadata would be rewritten", nil
+	case f == LXC:
+		return "an LXC policy's per-host sections would be resolved for this host", nil
+	case p.Conditional():
+		return "the profile's includes, excludes or archMap would be resolved for this host", nil
+	case to != "" && to != f:
+		return fmt.Sprintf("the %s file would be rewritten as %s", f, to), nil
+	}
+	return "", nil
+}
+
+// NeedsResolve tells whether p must be resolved for a host (Docker's
+// includes, excludes and archMap) before it is written in format f, or
+// into an OCI runtime config.json when config: OCI JSON holds them, a
+// config.json and the other formats do not, except the archMap a format
+// gives every profile it reads itself (NativeArchMap).
+func NeedsResolve(p *profile.Profile, f Format, config bool) bool {
+	if !p.Conditional() {
+		return false
+	}
+	if f == OCI && !config {
+		return false
+	}
+	for _, r := range p.Rules {
+		if !r.Includes.IsZero() || !r.Excludes.IsZero() {
+			return true
+		}
+	}
+	return !slices.EqualFunc(p.ArchMap, NativeArchMap(f), func(a, b profile.ArchMapEntry) bool {
+		return a.Arch == b.Arch && slices.Equal(a.Sub, b.Sub)
+	})
+}

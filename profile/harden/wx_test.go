@@ -3,6 +3,8 @@ package harden_test
 import (
 	"testing"
 
+	"github.com/syscage/syscage/internal/proftest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
@@ -86,11 +88,7 @@ func TestWX(t *testing.T) {
 // compiled filter.
 func checkVerdict(t *testing.T, pname string, p *profile.Profile, a arch.Arch, name string, args []uint64, want string) {
 	t.Helper()
-	nr, ok := a.SyscallNumber(name)
-	if !ok {
-		t.Fatalf("%s has no %s", a, name)
-	}
-	d := seccomp.DataFor(a, nr, args...)
+	d := seccomp.DataFor(a, proftest.Nr(t, a, name), args...)
 	got, err := seccomp.Expect(p, arch.X86_64, seccomp.Options{}, d)
 	if err != nil {
 		t.Fatalf("%s: %s %s: %v", pname, a, name, err)

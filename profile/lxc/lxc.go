@@ -724,3 +724,38 @@ func archNames(as []arch.Arch) string {
 	}
 	return strings.Join(s, "+")
 }
+
+// Widen returns p with its architectures widened to what an LXC policy
+// covers on the host p is for (its first architecture: x86_64 with x86
+// and x32, ...), when p covers part of that: LXC applies a policy to all
+// of them, so the names p allows are then allowed on the others too. It
+// returns the ABIs added (none: p itself).
+func Widen(p *profile.Profile) (*profile.Profile, []arch.Arch) {
+	if len(p.Arches) == 0 {
+		return p, nil
+	}
+	for _, m := range ArchMap {
+		if m.Arch != p.Arches[0] {
+			continue
+		}
+		all := append([]arch.Arch{m.Arch}, m.Sub...)
+		for _, a := range p.Arches {
+			if !slices.Contains(all, a) {
+				return p, nil
+			}
+		}
+		var extra []arch.Arch
+		for _, a := range all {
+			if !slices.Contains(p.Arches, a) {
+				extra = append(extra, a)
+			}
+		}
+		if len(extra) == 0 {
+			return p, nil
+		}
+		q := p.Clone()
+		q.Arches = all
+		return q, extra
+	}
+	return p, nil
+}

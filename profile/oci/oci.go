@@ -804,3 +804,58 @@ func filter(f profile.Filter) (*jsonFilter, error) {
 	}
 	return j, nil
 }
+
+// Fragment returns the architectures and rules of p as a compact JSON
+// object, {"architectures": [...], "syscalls": [...]}, without the
+// default action: a change to merge into a profile, such as the fix for
+// a denied call. Keys are sorted (as jq -S writes them), so a fragment
+// reads the same whatever the order of the profile's own fields.
+func Fragment(p *profile.Profile) ([]byte, error) {
+	j := struct {
+		Architectures []string      `json:"architectures,omitempty"`
+		Syscalls      []jsonSyscall `json:"syscalls"`
+	}{Syscalls: []jsonSyscall{}}
+	for _, a := range p.Arches {
+		j.Architectures = append(j.Architectures, a.SCMP())
+	}
+	for i, r := range p.Rules {
+		s, err := syscallOf(r)
+		if err != nil {
+			return nil, fmt.Errorf("fragment rule %d: %w", i+1, err)
+		}
+		j.Syscalls = append(j.Syscalls, s)
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	// Through a generic value, whose objects encoding/json writes with
+	// their keys sorted; json.Number keeps 64-bit values exact.
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// Env is the environment moby resolves a profile's includes and excludes
+// for: the host's ABI, the kernel release, and the capabilities spelled
+// as moby spells them (CAP_SYS_ADMIN), whatever the case and prefix of
+// caps, so that "sys_admin" matches the rules' CAP_SYS_ADMIN; DefaultCaps
+// when caps is nil.
+func Env(host arch.Arch, caps []string, kernel string) profile.Env {
+	env := profile.Env{Arch: host, Caps: DefaultCaps, Kernel: kernel}
+	if caps != nil {
+		env.Caps = make([]string, 0, len(caps))
+		for _, c := range caps {
+			c = strings.ToUpper(strings.TrimSpace(c))
+			if !strings.HasPrefix(c, "CAP_") {
+				c = "CAP_" + c
+			}
+			env.Caps = append(env.Caps, c)
+		}
+	}
+	return env
+}

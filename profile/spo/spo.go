@@ -18,6 +18,7 @@ package spo
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -606,4 +607,29 @@ func orDefault(ns string) string {
 		return "default"
 	}
 	return ns
+}
+
+// NameFromFile makes a Kubernetes object name (a DNS label: lower-case
+// letters, digits and '-', at most 63 characters) from a file name: its
+// base name without the extension; "syscage-profile" when nothing is
+// left, or for "" and "-" (standard output).
+func NameFromFile(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	var b strings.Builder
+	for _, c := range strings.ToLower(base) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case b.Len() > 0:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if s == "" || path == "" || path == "-" {
+		return "syscage-profile"
+	}
+	if len(s) > 63 {
+		s = strings.Trim(s[:63], "-")
+	}
+	return s
 }

@@ -1,0 +1,114 @@
+package arch
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Namer returns a function that names a system-call number as the first
+// ABI of as whose table has it does, as bpf.DisasmOptions.NameSyscall
+// takes it.
+func Namer(as []Arch) func(nr uint32) (string, bool) {
+	return func(nr uint32) (string, bool) {
+		for _, a := range as {
+			if n, ok := a.SyscallName(nr); ok {
+				return n, true
+			}
+		}
+		return "", false
+	}
+}
+
+// AuditName names an AUDIT_ARCH_* value, as bpf.DisasmOptions.NameArch
+// takes it.
+func AuditName(v uint32) (string, bool) {
+	a, ok := FromAudit(v)
+	if !ok {
+		return "", false
+	}
+	return a.String(), true
+}
+
+// Having returns the ABIs whose table has the system call name.
+func Having(name string) []Arch {
+	var out []Arch
+	for _, a := range All() {
+		if _, ok := a.SyscallNumber(name); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Lookup is the answer to a query about a system call on an ABI: a
+// number, or a name reached directly or through a multiplexer
+// (socketcall, ipc).
+type Lookup struct {
+	Arch  string `json:"arch"`
+	Query string `json:"query,omitempty"`
+	Name  string `json:"name,omitempty"`
+	// Nr is the direct system-call number; nil when the call exists only
+	// through a multiplexer.
+	Nr          *uint32      `json:"nr,omitempty"`
+	Multiplexer *Multiplexer `json:"multiplexer,omitempty"`
+	// Error says that a has no such call; the other fields but Arch,
+	// Query and (for a number) Nr are empty then.
+	Error string `json:"error,omitempty"`
+}
+
+// Describe returns what a knows of the system call name; query is the
+// question asked.
+func (a Arch) Describe(name, query string) Lookup {
+	r := Lookup{Arch: a.String(), Query: query, Name: name}
+	if nr, ok := a.SyscallNumber(name); ok {
+		r.Nr = &nr
+	}
+	if m, ok := a.Multiplexed(name); ok {
+		r.Multiplexer = &m
+	}
+	return r
+}
+
+// Lookup answers q, a system-call number (decimal or 0x hex) or name on
+// a, as scmp_sys_resolver and ausyscall do. A name a lacks is an Error
+// that lists the ABIs that have it.
+func (a Arch) Lookup(q string) Lookup {
+	if nr, err := ParseNumber(q); err == nil {
+		name, found := a.SyscallName(nr)
+		if !found {
+			return Lookup{Arch: a.String(), Query: q, Nr: &nr, Error: fmt.Sprintf("no system call %d on %s", nr, a)}
+		}
+		return a.Describe(name, q)
+	}
+	r := a.Describe(q, q)
+	if r.Nr == nil && r.Multiplexer == nil {
+		r.Name = ""
+		r.Error = fmt.Sprintf("unknown system call %q on %s", q, a)
+		if others := Having(q); len(others) > 0 {
+			s := make([]string, len(others))
+			for i, o := range others {
+				s[i] = o.String()
+			}
+			r.Error += fmt.Sprintf(" (it exists on %s)", strings.Join(s, ", "))
+		}
+	}
+	return r
+}
+
+// ParseSyscall reads a system call given by number (any number; name is
+// "" when a's table lacks it) or by name. A name a reaches only through
+// a multiplexer is an error that says which call to give instead.
+func (a Arch) ParseSyscall(s string) (nr uint32, name string, err error) {
+	if nr, err := ParseNumber(s); err == nil {
+		name, _ := a.SyscallName(nr)
+		return nr, name, nil
+	}
+	nr, ok := a.SyscallNumber(s)
+	if !ok {
+		if m, ok := a.Multiplexed(s); ok {
+			return 0, "", fmt.Errorf("%s is reached through %s(%d) on %s: emulate '%s %d'", s, m.Syscall, m.Nr, a, m.Syscall, m.Call)
+		}
+		return 0, "", fmt.Errorf("unknown system call %q on %s", s, a)
+	}
+	return nr, s, nil
+}

@@ -1,0 +1,86 @@
+package arch_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+)
+
+func TestNamer(t *testing.T) {
+	name := arch.Namer([]arch.Arch{arch.X86_64, arch.X86})
+	// 59 is execve on x86_64; a number x86_64 lacks is named by the x86
+	// table.
+	if n, ok := name(59); !ok || n != "execve" {
+		t.Errorf("59: %q %v", n, ok)
+	}
+	for nr := range uint32(1000) {
+		x86, ok := arch.X86.SyscallName(nr)
+		if _, other := arch.X86_64.SyscallName(nr); !ok || other {
+			continue
+		}
+		if n, ok := name(nr); !ok || n != x86 {
+			t.Errorf("%d: %q %v, want x86's %s", nr, n, ok, x86)
+		}
+	}
+	if _, ok := name(1 << 20); ok {
+		t.Error("a number no table has is named")
+	}
+	if n, ok := arch.AuditName(arch.AARCH64.Audit()); !ok || n != "aarch64" {
+		t.Errorf("AuditName(aarch64) = %q %v", n, ok)
+	}
+	if _, ok := arch.AuditName(0xdeadbeef); ok {
+		t.Error("0xdeadbeef named")
+	}
+}
+
+func TestHaving(t *testing.T) {
+	if got := arch.Having("socketcall"); !slices.Contains(got, arch.X86) || slices.Contains(got, arch.X86_64) {
+		t.Errorf("socketcall on %v", got)
+	}
+	if got := arch.Having("no_such_call"); got != nil {
+		t.Errorf("no_such_call on %v", got)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, tc := range []struct {
+		a    arch.Arch
+		q    string
+		want string // JSON
+	}{
+		{arch.X86_64, "execve", `{"arch":"x86_64","query":"execve","name":"execve","nr":59}`},
+		{arch.X86_64, "0x3b", `{"arch":"x86_64","query":"0x3b","name":"execve","nr":59}`},
+		{arch.X86, "socket", `{"arch":"x86","query":"socket","name":"socket","nr":359,"multiplexer":{"syscall":"socketcall","nr":102,"call":1}}`},
+		{arch.X86_64, "99999", `{"arch":"x86_64","query":"99999","nr":99999,"error":"no system call 99999 on x86_64"}`},
+		{arch.AARCH64, "open", `{"arch":"aarch64","query":"open","error":"unknown system call \"open\" on aarch64 (it exists on `},
+	} {
+		b, _ := json.Marshal(tc.a.Lookup(tc.q))
+		if !strings.HasPrefix(string(b), tc.want) {
+			t.Errorf("Lookup(%s, %s) = %s, want %s", tc.a, tc.q, b, tc.want)
+		}
+	}
+}
+
+func TestParseSyscall(t *testing.T) {
+	for _, tc := range []struct {
+		a    arch.Arch
+		in   string
+		nr   uint32
+		name string
+		err  string
+	}{
+		{arch.X86_64, "uname", 63, "uname", ""},
+		{arch.X86_64, "63", 63, "uname", ""},
+		{arch.X86_64, "4000", 4000, "", ""},
+		{arch.X86, "send", 0, "", "send is reached through socketcall(102) on x86"},
+		{arch.X86_64, "nope", 0, "", `unknown system call "nope" on x86_64`},
+	} {
+		nr, name, err := tc.a.ParseSyscall(tc.in)
+		if nr != tc.nr || name != tc.name || (err == nil) != (tc.err == "") || err != nil && !strings.HasPrefix(err.Error(), tc.err) {
+			t.Errorf("ParseSyscall(%s, %q) = %d %q %v, want %d %q %q", tc.a, tc.in, nr, name, err, tc.nr, tc.name, tc.err)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package inspect
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+)
+
+func TestExplanationText(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	p := &profile.Profile{
+		Default: profile.Action{Kind: profile.ActErrno, Data: 1},
+		Rules: []profile.Rule{
+			{Names: []string{"read", "write"}, Action: allow},
+			{Names: []string{"personality"}, Action: allow, Conds: []profile.Cond{{Arg: 0, Op: profile.OpMaskedEQ, Value: 0xff00, ValueTwo: 0}}},
+			{Names: []string{"no_such_call"}, Action: allow},
+		},
+	}
+	exs, err := Explain(p, arch.X86_64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := exs[0].Text(true)
+	for _, want := range []string{
+		"x86_64 (native):\n",
+		"  ALLOW (2): read, write\n",
+		"  ALLOW if arg0 & 0xff00 == 0x0 (1): personality\n",
+		"  ERRNO(1) otherwise (1): personality\n",
+		"  names x86_64 lacks (skipped): no_such_call\n",
+	} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("no %q in\n%s", want, txt)
+		}
+	}
+	// Written as they are when the encoder escapes no HTML.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(exs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if js := b.String(); !strings.Contains(js, `{"action":"ALLOW","when":"arg0 & 0xff00 == 0x0","syscalls":["personality"]}`) {
+		t.Errorf("JSON: %s", js)
+	}
+}
+
+func TestWrapNames(t *testing.T) {
+	var names []string
+	for range 30 {
+		names = append(names, "abcdefgh")
+	}
+	for _, l := range strings.Split(wrapNames(names), "\n") {
+		if len(l) > 100 {
+			t.Errorf("a line of %d columns: %s", len(l), l)
+		}
+	}
+	if got := wrapNames([]string{"a", "b"}); got != "a, b" {
+		t.Errorf("wrapNames = %q", got)
+	}
+}
+
+func TestFindingJSON(t *testing.T) {
+	js, _ := json.Marshal(Finding{Severity: High, Check: "default-allow", Message: "m", Fix: "f", Rule: -1})
+	if string(js) != `{"severity":"high","check":"default-allow","message":"m","fix":"f"}` {
+		t.Errorf("JSON: %s", js)
+	}
+	js, _ = json.Marshal(Finding{Severity: Low, Check: "x", Rule: 2, Names: []string{"a"}})
+	if !strings.Contains(string(js), `"rule":3,"syscalls":["a"]`) {
+		t.Errorf("JSON: %s", js)
+	}
+}
+
+func TestOrigins(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	raw := &profile.Profile{Rules: []profile.Rule{
+		{Names: []string{"a"}, Action: allow},
+		{Names: []string{"b"}, Action: allow, Includes: profile.Filter{Caps: []string{"CAP_SYS_ADMIN"}}},
+		{Names: []string{"c"}, Action: allow},
+	}}
+	resolved := &profile.Profile{Rules: []profile.Rule{{Names: []string{"a"}, Action: allow}, {Names: []string{"c"}, Action: allow}, {Names: []string{"z"}, Action: allow}}}
+	if got := Origins(raw, resolved); len(got) != 3 || got[0] != 0 || got[1] != 2 || got[2] != -1 {
+		t.Errorf("Origins = %v, want [0 2 -1]", got)
+	}
+}

@@ -1,0 +1,56 @@
+package formats
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/builtin"
+)
+
+// Open reads the profile ref names: a built-in profile when ref is a
+// bare name (no '/' and no extension, such as docker-default), else a
+// file in any format (f, or told from its content when f is ""). A file
+// is never read for a bare name, so a file in the working directory
+// cannot stand in for a built-in: a bare name that is also a file there
+// is an error naming both ways to pick, and a bare name that is only a
+// file there is an error saying to write ./NAME.
+func Open(ref string, f Format) (*profile.Profile, Format, error) {
+	if isBare(ref) {
+		_, serr := os.Stat(ref)
+		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
+		if _, err := builtin.Get(ref); err != nil {
+			if file {
+				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+			}
+			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+		}
+		if file {
+			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
+		}
+		p, err := builtin.Get(ref)
+		return p, OCI, err
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	return Parse(ref, data, f)
+}
+
+// IsBuiltin reports whether ref is the bare name of a built-in profile,
+// which Open never reads as a file (nor should a caller read a
+// directory of that name).
+func IsBuiltin(ref string) bool {
+	return isBare(ref) && slices.Contains(builtin.Names(), ref)
+}
+
+// isBare reports whether ref names a built-in profile rather than a
+// file: no path separator and no extension.
+func isBare(ref string) bool {
+	return ref != "" && !strings.ContainsRune(ref, '/') && filepath.Ext(ref) == ""
+}

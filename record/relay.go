@@ -1,0 +1,36 @@
+package record
+
+import (
+	"context"
+	"os"
+	"sync/atomic"
+)
+
+// Relay passes the signals of in (what signal.Notify delivers for
+// ForwardSignals) on to the returned channel, for Options.Signals, until
+// ctx ends; a signal that finds the channel full is dropped. Once
+// untraced has been called (from Options.OnUntraced: the program has
+// ended and only tasks outside the trace remain, which no signal is
+// forwarded to), a signal calls cancel instead, ending the recording.
+func Relay(ctx context.Context, cancel context.CancelFunc, in <-chan os.Signal) (out <-chan os.Signal, untraced func()) {
+	var gone atomic.Bool
+	fwd := make(chan os.Signal, 8)
+	go func() {
+		for {
+			select {
+			case s := <-in:
+				if gone.Load() {
+					cancel()
+					continue
+				}
+				select {
+				case fwd <- s:
+				default:
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return fwd, func() { gone.Store(true) }
+}
