@@ -56,6 +56,12 @@ type Options struct {
 	// stop only for what the first run did not do; Recording.AddTo then
 	// adds that to the profile.
 	Known *profile.Profile
+	// ENOSYS names system calls the recording filter answers with
+	// ENOSYS instead of recording them, so that the program falls back
+	// to older calls whose arguments the recorder can read (clone3 keeps
+	// its flags in memory; clone has them in a register). The ptrace
+	// engine only.
+	ENOSYS []string
 	// OnUntraced, if set, is called once (from another goroutine) when
 	// the program and the tasks traced with it have ended but tasks that
 	// left the trace (CLONE_UNTRACED) still run under the recording

@@ -91,9 +91,9 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		ret = seccomp.SECCOMP_RET_USER_NOTIF
 	}
 	filter := bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: ret}}
-	if o.Known != nil {
+	if o.Known != nil || len(o.ENOSYS) > 0 {
 		var err error
-		if filter, err = seededFilter(o.Known, native, seccomp.ActionOf(ret)); err != nil {
+		if filter, err = seededFilter(o.Known, native, seccomp.ActionOf(ret), o.ENOSYS); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
 	}
@@ -450,10 +450,20 @@ func describeResult(r *Result) string {
 // tracer.
 var tracerFilter = bpf.Program{{Op: bpf.BPF_RET | bpf.BPF_K, K: seccomp.SECCOMP_RET_TRACE}}
 
-// seededFilter lets the system calls known allows unconditionally on
-// native run and hands every other one, of every ABI, to the recorder
-// with action hand (TRACE or USER_NOTIF).
-func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action) (bpf.Program, error) {
+// seededFilter lets the system calls known (may be nil) allows
+// unconditionally on native run, answers those of enosys with ENOSYS and
+// hands every other one, of every ABI, to the recorder with action hand
+// (TRACE or USER_NOTIF).
+func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action, enosys []string) (bpf.Program, error) {
+	trace := hand
+	allow := profile.Action{Kind: profile.ActAllow}
+	f := &profile.Profile{Default: trace, Arches: append([]arch.Arch{native}, native.Compat()...)}
+	if len(enosys) > 0 {
+		f.Rules = append(f.Rules, profile.Rule{Names: enosys, Action: profile.Action{Kind: profile.ActErrno, Data: 38}})
+	}
+	if known == nil {
+		return compileRecording(f, native, trace)
+	}
 	if known.Default.Permits() {
 		return nil, errors.New("the known profile lets every call it does not name run; give an allowlist")
 	}
@@ -461,9 +471,6 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action)
 	if err != nil {
 		return nil, fmt.Errorf("known profile: %w", err)
 	}
-	trace := hand
-	allow := profile.Action{Kind: profile.ActAllow}
-	f := &profile.Profile{Default: trace, Arches: append([]arch.Arch{native}, native.Compat()...)}
 	var names []string
 	for _, e := range t.Syscalls {
 		// execve always reaches the recorder: the helper's starts the
@@ -472,9 +479,14 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action)
 			names = append(names, e.Name)
 		}
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(enosys, n) })
 	if len(names) > 0 {
-		f.Rules = []profile.Rule{{Names: names, Action: allow}}
+		f.Rules = append(f.Rules, profile.Rule{Names: names, Action: allow})
 	}
+	return compileRecording(f, native, trace)
+}
+
+func compileRecording(f *profile.Profile, native arch.Arch, trace profile.Action) (bpf.Program, error) {
 	c, err := seccomp.Compile(f, native, seccomp.Options{NoENOSYS: true, BadArch: trace})
 	if err != nil {
 		return nil, fmt.Errorf("compile the recording filter: %w", err)

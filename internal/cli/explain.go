@@ -28,7 +28,10 @@ system calls get it, and under which argument conditions; then what every
 other system call gets (the default), what numbers above the largest one the
 profile names get (ENOSYS, so that glibc falls back, as runc's stub answers
 unless the default is ALLOW, LOG or TRACE), and what calls of architectures the
-profile does not cover get. --arch shows one architecture.`,
+profile does not cover get. --arch shows one architecture. Last, why each
+rule is there, from its comment (a recorded profile says per call: seen N
+times, reachable from which function, sibling of which call seen, or
+needed by the runtime).`,
 		Example: `  syscage explain docker-default
   syscage explain --arch x86 --json app.json`,
 		Args: cmdArgs(cobra.ExactArgs(1)),
@@ -96,5 +99,6 @@ func runExplain(e *env, o explainOptions, ref string) error {
 	if only == arch.Invalid {
 		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
 	}
+	printReasons(e.stdout, ruleReasons(p))
 	return nil
 }

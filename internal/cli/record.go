@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/syscage/syscage/analyze/fusion"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
@@ -34,6 +35,7 @@ type recordOptions struct {
 	engineSet bool
 	outFlags
 	profileFlags
+	fuseFlags
 }
 
 func newRecordCmd(e *env) *cobra.Command {
@@ -85,6 +87,25 @@ lxc), whose name is printed on stderr. With --into it goes back to the
 --into file. -o - writes it to stdout, after whatever the program wrote
 there.
 
+By default (--static) the recording is fused with a static analysis of
+CMD's program (and of the programs --analyze names, such as those CMD
+runs), so that the profile also works for workloads the recording did
+not see: it allows what the recording saw, the low-risk calls the code
+can reach, the siblings libc may pick for a call seen (writev for write,
+mremap for mmap, the *at twins) and what the runtime needs. High-risk
+calls (exec, process creation, ptrace, mounts, namespaces, bpf, keys,
+modules, io_uring, clock setting, socket families) are allowed only as
+the recording saw them: clone's flags, socket's family and personality's
+persona are recorded and checked (the ptrace engine answers clone3,
+whose flags are in memory, with ENOSYS so that the program uses clone).
+--risk NAME=low|high moves a class or a call. Each rule's comment says
+why its calls are there; syscage explain prints them. A program that
+cannot be analysed (not ELF, another architecture) is a warning and the
+profile rests on the recording. --dynamic-only writes what the recording
+saw and nothing more, as does --into (which adds what a run did to a
+profile). --train CMD records more workloads into the same
+profile; syscage check tells what a profile would deny a workload.
+
 Signals that end or poke a program (HUP, INT, QUIT, TERM, USR1, USR2,
 WINCH, ALRM) sent to syscage are passed on to CMD, and the profile is
 written once it has ended. If CMD crashes (a signal that dumps core and
@@ -99,6 +120,8 @@ was not found.`,
   syscage record --default KILL_PROCESS -- make test
   syscage record --pid 4242 -o app.json
   syscage record --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json
+  syscage record --train 'sort -n big.txt' -o sort.json -- sort small.txt
+  syscage record --dynamic-only -o exact.json -- ./app
   syscage record --from-log /var/log/audit/audit.log --exe /usr/bin/app --into app.json`,
 		Args: cmdArgs(func(c *cobra.Command, args []string) error {
 			if len(o.fromLog) > 0 {
@@ -150,6 +173,7 @@ was not found.`,
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
 	addProfileFlags(c, &o.profileFlags)
+	addFuseFlags(c, &o.fuseFlags)
 	return c
 }
 
@@ -173,11 +197,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return err
 	}
 	attach := o.pid != 0 || o.cgroup != ""
+	// program is what the static analysis reads: the command, or the
+	// running program of --pid (read now: it may end before the
+	// recording does). A cgroup's tasks are no one program.
+	program := ""
 	switch {
 	case o.pid != 0:
 		argv = []string{"pid-" + strconv.Itoa(o.pid)}
+		program, _ = os.Readlink("/proc/" + strconv.Itoa(o.pid) + "/exe")
 	case o.cgroup != "":
 		argv = []string{"cgroup-" + filepath.Base(filepath.Clean(o.cgroup))}
+	default:
+		program = argv[0]
 	}
 	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
@@ -192,6 +223,21 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			return usagef("--default: %v", err)
 		}
 		def = a
+	}
+	fused := o.fused(o.into)
+	if fused && program == "" {
+		fused = false
+		if !o.dynamicOnly {
+			fmt.Fprintf(e.stderr, "syscage: record: no program to analyze (%s): the profile is the recording alone, as with --dynamic-only\n", argv[0])
+		}
+	}
+	risk, err := o.riskMap()
+	if err != nil {
+		return err
+	}
+	trains, err := o.trainArgv()
+	if err != nil {
+		return err
 	}
 	if o.out == "" && o.into == "" {
 		// The program's stdout is its own: never mix the profile into it.
@@ -246,9 +292,22 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
 		}
 	}
-	run, err := recordEngine(e, o)
+	run, ptrace, err := recordEngine(e, o)
 	if err != nil {
 		return err
+	}
+	if fused {
+		// Learn the arguments of the high-risk calls; clone3 hides its
+		// flags behind a pointer, so the ptrace engine makes the program
+		// use clone.
+		ro.Args = true
+		switch {
+		case !fusion.High("clone3", risk):
+		case ptrace:
+			ro.ENOSYS = []string{"clone3"}
+		default:
+			fmt.Fprintf(e.stderr, "syscage: record: the eBPF engine cannot make clone3 fall back to clone: clone3, where seen, is allowed with any flags\n")
+		}
 	}
 	res, err := run(ctx, argv, ro)
 	switch {
@@ -260,13 +319,31 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	rec := res.Recording
+	for _, t := range trains {
+		tr, err := run(ctx, t, ro)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("--train %s: %w", t[0], err))
+		}
+		if tr.ExitCode != 0 {
+			fmt.Fprintf(e.stderr, "syscage: warning: --train %s ended with status %d (signal %d); what it did is recorded\n", t[0], tr.ExitCode, tr.Signal)
+		}
+		rec.Merge(tr.Recording)
+	}
 	// The program's name, not its arguments: they may hold secrets
 	// (tokens, passwords), and the profile is shared.
 	comment := "recorded by syscage: " + argv[0]
 	if rec.Partial {
 		comment += " (partial: " + rec.Reason + ")"
 	}
-	p := rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
+	var p *profile.Profile
+	if fused {
+		static := analyzePrograms(e, o.fuseFlags, program)
+		if p, err = fuseRecording(e, rec, static, o, def, comment, risk); err != nil {
+			return withCode(ExitFailure, err)
+		}
+	} else {
+		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
+	}
 	out := o.out
 	var adds []record.Addition
 	if known != nil {
@@ -351,7 +428,7 @@ func fileOr(w any, def *os.File) *os.File {
 
 // recordEngine picks the engine --engine names; with auto, it says on
 // stderr why it falls back to ptrace.
-func recordEngine(e *env, o recordOptions) (func(context.Context, []string, record.Options) (*record.Result, error), error) {
+func recordEngine(e *env, o recordOptions) (run func(context.Context, []string, record.Options) (*record.Result, error), ptrace bool, err error) {
 	if o.pid != 0 || o.cgroup != "" {
 		flag := "--pid"
 		if o.cgroup != "" {
@@ -359,20 +436,20 @@ func recordEngine(e *env, o recordOptions) (func(context.Context, []string, reco
 		}
 		switch {
 		case o.stops:
-			return nil, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
+			return nil, false, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
 		case o.engineSet && o.engine == "ptrace":
-			return nil, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
+			return nil, false, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
 		case o.engineSet && o.engine != "ebpf" && o.engine != "auto":
-			return nil, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
+			return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
 		}
 		if o.cgroup != "" {
 			return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
 				return recebpf.AttachCgroup(ctx, o.cgroup, ro)
-			}, nil
+			}, false, nil
 		}
 		return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
 			return recebpf.AttachPID(ctx, o.pid, ro)
-		}, nil
+		}, false, nil
 	}
 	need := ""
 	if o.stops {
@@ -380,22 +457,22 @@ func recordEngine(e *env, o recordOptions) (func(context.Context, []string, reco
 	}
 	switch o.engine {
 	case "ptrace":
-		return record.Run, nil
+		return record.Run, true, nil
 	case "ebpf":
 		if need != "" {
-			return nil, usagef("--engine ebpf: %s needs the ptrace engine", need)
+			return nil, false, usagef("--engine ebpf: %s needs the ptrace engine", need)
 		}
-		return recebpf.Run, nil
+		return recebpf.Run, false, nil
 	case "auto":
 		if need != "" {
 			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine (%s needs it)\n", need)
-			return record.Run, nil
+			return record.Run, true, nil
 		}
 		if err := recebpf.Available(); err != nil {
 			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine: %v\n", err)
-			return record.Run, nil
+			return record.Run, true, nil
 		}
-		return recebpf.Run, nil
+		return recebpf.Run, false, nil
 	}
-	return nil, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
+	return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
 }

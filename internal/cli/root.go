@@ -145,6 +145,7 @@ Exit codes:
 	root.SetVersionTemplate("syscage {{.Version}}\n")
 	root.AddCommand(
 		newAnalyzeCmd(e),
+		newCheckCmd(e),
 		newAsmCmd(e),
 		newCompileCmd(e),
 		newConvertCmd(e),

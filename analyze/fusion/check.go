@@ -1,0 +1,119 @@
+package fusion
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/record"
+)
+
+// Denial is a system call of a recorded workload that a profile would not
+// have let through.
+type Denial struct {
+	Arch arch.Arch
+	Name string
+	// Args are the checked arguments' values (at ArgIndexes) of the
+	// call denied; nil when the recording has none.
+	Args       []uint64
+	ArgIndexes []uint8
+	Action     profile.Action
+	// Rule is the index of the rule that decided, or
+	// profile.DecidedByDefault, profile.DecidedByBadArch.
+	Rule int
+	// Unsure reports that the profile decides the call by arguments the
+	// recording did not keep: Action is its verdict with those
+	// arguments zero.
+	Unsure bool
+}
+
+// String says what was denied, such as "x86_64 socket(arg0=0x10):
+// KILL_PROCESS (the default)".
+func (d Denial) String() string {
+	s := d.Arch.String() + " " + d.Name
+	if len(d.Args) > 0 {
+		s += "("
+		for i, a := range d.ArgIndexes {
+			if i > 0 {
+				s += ", "
+			}
+			s += fmt.Sprintf("arg%d=%#x", a, d.Args[i])
+		}
+		s += ")"
+	}
+	s += ": " + d.Action.String()
+	switch d.Rule {
+	case profile.DecidedByDefault:
+		s += " (the default)"
+	case profile.DecidedByBadArch:
+		s += " (an ABI the profile does not cover)"
+	default:
+		s += fmt.Sprintf(" (rule %d)", d.Rule+1)
+	}
+	if d.Unsure {
+		s += " (the profile checks arguments the recording did not keep)"
+	}
+	return s
+}
+
+// Denials returns the calls of rec that p (resolved) would have denied,
+// killed or trapped, in the order of rec.Calls.
+func Denials(p *profile.Profile, rec *record.Recording) ([]Denial, error) {
+	conditional := map[string]bool{}
+	for _, r := range p.Rules {
+		if len(r.Conds) > 0 {
+			for _, n := range r.Names {
+				conditional[n] = true
+			}
+		}
+	}
+	var out []Denial
+	for _, c := range rec.Calls() {
+		nr, ok := c.Arch.SyscallNumber(c.Name)
+		if !ok {
+			continue // a recording names only calls of the ABI's table
+		}
+		values := c.Values
+		if len(values) == 0 {
+			values = [][]uint64{nil}
+		}
+		for _, v := range values {
+			d := profile.Data{Nr: nr, Arch: c.Arch.Audit()}
+			for i, a := range c.ArgIndexes {
+				if v != nil {
+					d.Args[a] = v[i]
+				}
+			}
+			verdict, err := profile.Explain(p, rec.Native, d)
+			if err != nil {
+				return nil, fmt.Errorf("check %s %s: %w", c.Arch, c.Name, err)
+			}
+			if verdict.Action.Permits() {
+				continue
+			}
+			den := Denial{Arch: c.Arch, Name: c.Name, Action: verdict.Action, Rule: verdict.Rule}
+			if v != nil {
+				den.Args, den.ArgIndexes = slices.Clone(v), c.ArgIndexes
+			} else if conditional[c.Name] {
+				den.Unsure = true
+			}
+			out = append(out, den)
+		}
+	}
+	return out, nil
+}
+
+// FallbackNames are the calls p answers with ERRNO(ENOSYS) whatever their
+// arguments: a check records the workload with them answered so, as the
+// profile would, since the program then falls back to other calls.
+func FallbackNames(p *profile.Profile) []string {
+	var out []string
+	for _, r := range p.Rules {
+		if len(r.Conds) == 0 && r.Action.Kind == profile.ActErrno && r.Action.Data == enosys && r.Includes.IsZero() && r.Excludes.IsZero() {
+			out = append(out, r.Names...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
