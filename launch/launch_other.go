@@ -32,3 +32,6 @@ func (c *Cmd) Wait() error { return c.Start() }
 
 // Inherited is not supported on this platform.
 func Inherited(fd int) (*os.File, error) { return nil, seccomp.ErrNotSupported }
+
+// Report is empty on this platform, where nothing runs.
+func (c *Cmd) Report() Report { return Report{Denials: []Denial{}} }

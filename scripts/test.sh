@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, as the README gives it and CI runs it.
 # Installs what the tests need when it is missing (as root, with apt-get),
-# then runs the generated-files check, gofmt, go vet, staticcheck and the
+# then runs the generated-files check, gofmt, go vet (also for darwin/amd64,
+# linux/arm64 and linux/s390x), staticcheck and the
 # tests, including the differential tests against libseccomp. Every step
 # runs even when an earlier one fails; the failed steps are listed at the
 # end, and the exit status is 1 if there is any.
@@ -36,6 +37,11 @@ vet() {
 	rc=0
 	go vet -tags libseccomp ./... || rc=1
 	go vet ./... || rc=1
+	# Every package builds and vets where syscage does not run programs,
+	# and on the other Linux machines it supports.
+	for p in darwin/amd64 linux/arm64 linux/s390x; do
+		GOOS=${p%/*} GOARCH=${p#*/} go vet ./... || { echo "go vet for $p failed" >&2; rc=1; }
+	done
 	return $rc
 }
 staticchecks() {
