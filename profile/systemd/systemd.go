@@ -32,28 +32,9 @@ const killErrno = -2
 // nearest action Format writes for TRACE and USER_NOTIF.
 const enosys = 38
 
-// archNames are systemd's spellings (seccomp_arch_to_string).
-var archNames = []struct {
-	name string
-	a    arch.Arch
-}{
-	{"x86", arch.X86}, {"x86-64", arch.X86_64}, {"x32", arch.X32},
-	{"arm", arch.ARM}, {"arm64", arch.AARCH64}, {"loongarch64", arch.LOONGARCH64},
-	{"mips", arch.MIPS}, {"mips64", arch.MIPS64}, {"mips64-n32", arch.MIPS64N32},
-	{"mips-le", arch.MIPSEL}, {"mips64-le", arch.MIPSEL64}, {"mips64-le-n32", arch.MIPSEL64N32},
-	{"parisc", arch.PARISC}, {"parisc64", arch.PARISC64},
-	{"ppc", arch.PPC}, {"ppc64", arch.PPC64}, {"ppc64-le", arch.PPC64LE},
-	{"riscv64", arch.RISCV64}, {"s390", arch.S390}, {"s390x", arch.S390X},
-}
-
-func archName(a arch.Arch) string {
-	for _, n := range archNames {
-		if n.a == a {
-			return n.name
-		}
-	}
-	return ""
-}
+// archName is systemd's spelling of a (seccomp_arch_to_string), "" for
+// an ABI systemd does not know.
+func archName(a arch.Arch) string { return a.Systemd() }
 
 // LocalArchMap is what systemd filters on each host when
 // SystemCallArchitectures= is not set: it installs the filter for every
@@ -506,8 +487,10 @@ func (p *parser) assign(key, v string, pos posFn) error {
 			a, ok := parseArch(w.s)
 			if !ok {
 				var valid []string
-				for _, n := range archNames {
-					valid = append(valid, n.name)
+				for _, a := range arch.All() {
+					if a.Systemd() != "" {
+						valid = append(valid, a.Systemd())
+					}
 				}
 				return p.errAt(w.line, w.col, "unknown architecture %q (want native, %s)", w.s, strings.Join(valid, ", "))
 			}
@@ -618,9 +601,9 @@ func errnoName(n uint16) string {
 }
 
 func parseArch(s string) (arch.Arch, bool) {
-	for _, n := range archNames {
-		if n.name == s {
-			return n.a, true
+	for _, a := range arch.All() {
+		if a.Systemd() != "" && a.Systemd() == s {
+			return a, true
 		}
 	}
 	return arch.Invalid, false
