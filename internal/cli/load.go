@@ -3,9 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/atomicfile"
+	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -28,11 +31,51 @@ type profileFlags struct {
 // directory cannot stand in for a built-in: a bare name that is also a
 // file there is an error naming both ways to pick, and a bare name that
 // is only a file there is an error saying to write ./NAME.
+//
+// What the enforcing program would read but ignore with a warning (a
+// systemd setting in a section systemd does not read it from) is said
+// on Main's standard error, once per file.
 func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
+	var p *profile.Profile
+	var f formats.Format
+	var warnings []string
+	var err error
 	if ref == "-" {
-		return readStdinProfile(from)
+		p, f, warnings, err = readStdinProfile(from)
+	} else {
+		p, f, warnings, err = formats.OpenWarn(ref, from)
 	}
-	return formats.Open(ref, from)
+	profileWarnings.say(ref, warnings)
+	return p, f, err
+}
+
+// profileWarnings is where readProfile says the warnings of a profile:
+// Main's standard error. A command may read a profile more than once;
+// its warnings are said the first time.
+var profileWarnings warnSink
+
+type warnSink struct {
+	sync.Mutex
+	w    io.Writer
+	said map[string]bool
+}
+
+func (s *warnSink) reset(w io.Writer) {
+	s.Lock()
+	defer s.Unlock()
+	s.w, s.said = w, map[string]bool{}
+}
+
+func (s *warnSink) say(ref string, warnings []string) {
+	s.Lock()
+	defer s.Unlock()
+	if s.w == nil || len(warnings) == 0 || s.said[ref] {
+		return
+	}
+	s.said[ref] = true
+	for _, w := range warnings {
+		fmt.Fprintf(s.w, "syscage: warning: %s\n", termtext.Line(w))
+	}
 }
 
 // isBuiltinName reports whether ref is the bare name of a built-in

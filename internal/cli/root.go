@@ -74,6 +74,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	setStdin(stdin)
+	profileWarnings.reset(stderr)
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

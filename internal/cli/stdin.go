@@ -31,7 +31,7 @@ func setStdin(r io.Reader) {
 // readStdinProfile reads the profile given as "-" from standard input,
 // in any format (from, or told from its content). Errors name it
 // "<stdin>" with the line.
-func readStdinProfile(from formats.Format) (*profile.Profile, formats.Format, error) {
+func readStdinProfile(from formats.Format) (*profile.Profile, formats.Format, []string, error) {
 	stdinProfile.Lock()
 	if !stdinProfile.read {
 		stdinProfile.read = true
@@ -44,10 +44,10 @@ func readStdinProfile(from formats.Format) (*profile.Profile, formats.Format, er
 	data, err := stdinProfile.data, stdinProfile.err
 	stdinProfile.Unlock()
 	if err != nil {
-		return nil, "", fmt.Errorf("read the profile from stdin: %w", err)
+		return nil, "", nil, fmt.Errorf("read the profile from stdin: %w", err)
 	}
 	if len(data) == 0 {
-		return nil, "", errors.New("<stdin>: empty: the profile given as - is read from standard input")
+		return nil, "", nil, errors.New("<stdin>: empty: the profile given as - is read from standard input")
 	}
-	return formats.Parse("<stdin>", data, from)
+	return formats.ParseWarn("<stdin>", data, from)
 }

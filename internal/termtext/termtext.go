@@ -6,6 +6,7 @@ package termtext
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -46,4 +47,24 @@ func JSON(b []byte) []byte {
 		i += n
 	}
 	return out
+}
+
+// Line returns a message that quotes text a program or a file chose
+// (a warning naming a unit's key, a path) fit for a terminal: printable
+// characters as they are, quotes included, and every other one escaped
+// as Go escapes it in a quoted string (\x1b, \u202e, \xff).
+func Line(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == utf8.RuneError || strconv.IsPrint(r) || r == '\t':
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }

@@ -36,3 +36,18 @@ func TestJSON(t *testing.T) {
 		t.Errorf("does not read back the same: %q %v", back["comm"], err)
 	}
 }
+
+func TestLine(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`u.service:3:1: SystemCallFilter= in [Install] is ignored`, `u.service:3:1: SystemCallFilter= in [Install] is ignored`},
+		{`key "x" ok`, `key "x" ok`},
+		{"a\x1b]0;pwn\x07b", `a\x1b]0;pwn\ab`},
+		{"rtl\u202eoverride", `rtl\u202eoverride`},
+		{"bad\xffbyte", `bad\xffbyte`},
+		{"c1\u009bx", `c1\u009bx`},
+	} {
+		if got := Line(c.in); got != c.want {
+			t.Errorf("Line(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

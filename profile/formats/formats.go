@@ -79,11 +79,21 @@ func Detect(data []byte) Format {
 // Parse reads a profile in format f, or in the format Detect tells when
 // f is "". name is used in errors.
 func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error) {
+	p, f, _, err := ParseWarn(name, data, f)
+	return p, f, err
+}
+
+// ParseWarn is Parse, and also returns, as "file:line:col: message", what
+// the program that enforces the format reads but ignores with a warning
+// of its own (systemd: system-call settings outside the sections it
+// reads them from; see systemd.ParseWarn).
+func ParseWarn(name string, data []byte, f Format) (*profile.Profile, Format, []string, error) {
 	detected := f == ""
 	if detected {
 		f = Detect(data)
 	}
 	var p *profile.Profile
+	var warnings []string
 	var err error
 	switch f {
 	case OCI:
@@ -91,7 +101,11 @@ func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error)
 	case LXC:
 		p, err = lxc.Parse(name, data)
 	case Systemd:
-		p, err = systemd.Parse(name, data)
+		var ws []systemd.Warning
+		p, ws, err = systemd.ParseWarn(name, data)
+		for _, w := range ws {
+			warnings = append(warnings, w.String())
+		}
 		var se *profile.SyntaxError
 		if detected && errors.As(err, &se) && strings.HasPrefix(se.Msg, "unknown ") && !bytes.Contains(data, []byte("SystemCall")) && !bytes.Contains(data, []byte("@")) {
 			// Text in no format: say how it was read.
@@ -100,9 +114,9 @@ func Parse(name string, data []byte, f Format) (*profile.Profile, Format, error)
 	case SPO:
 		p, err = spo.Parse(name, data)
 	default:
-		return nil, f, fmt.Errorf("unknown format %q", f)
+		return nil, f, nil, fmt.Errorf("unknown format %q", f)
 	}
-	return p, f, err
+	return p, f, warnings, err
 }
 
 // Options control Write.

@@ -20,26 +20,32 @@ import (
 // is an error naming both ways to pick, and a bare name that is only a
 // file there is an error saying to write ./NAME.
 func Open(ref string, f Format) (*profile.Profile, Format, error) {
+	p, f, _, err := OpenWarn(ref, f)
+	return p, f, err
+}
+
+// OpenWarn is Open, with the warnings of ParseWarn.
+func OpenWarn(ref string, f Format) (*profile.Profile, Format, []string, error) {
 	if isBare(ref) {
 		_, serr := os.Stat(ref)
 		file := serr == nil || !errors.Is(serr, os.ErrNotExist)
 		if _, err := builtin.Get(ref); err != nil {
 			if file {
-				return nil, "", fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+				return nil, "", nil, fmt.Errorf("%s: not a built-in profile (%s); for the file in the working directory write ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
 			}
-			return nil, "", fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
+			return nil, "", nil, fmt.Errorf("%s: not a built-in profile (%s); a file needs a path, such as ./%s", ref, strings.Join(builtin.Names(), ", "), ref)
 		}
 		if file {
-			return nil, "", fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
+			return nil, "", nil, fmt.Errorf("%s: both a built-in profile and a file in the working directory; write ./%s for the file, or rename the file to use the built-in", ref, ref)
 		}
 		p, err := builtin.Get(ref)
-		return p, OCI, err
+		return p, OCI, nil, err
 	}
 	data, err := os.ReadFile(ref)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return Parse(ref, data, f)
+	return ParseWarn(ref, data, f)
 }
 
 // IsBuiltin reports whether ref is the bare name of a built-in profile,
