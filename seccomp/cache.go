@@ -21,50 +21,9 @@ func (f *Filter) Cacheable(abi arch.Arch, nr uint32) bool {
 // kernel's emulator: it knows the accumulator
 // after loads of nr and arch, conditional jumps against constants, ja and
 // and-with-constant; anything else (an argument load, X, ALU, memory)
-// makes the answer "not cacheable".
+// makes the answer "not cacheable". It is the walk the gate makes
+// (partialEval), asked for the verdict ALLOW.
 func ConstAllow(p bpf.Program, audit, nr uint32) bool {
-	var a uint32
-	for pc := 0; pc < len(p); {
-		ins := p[pc]
-		switch ins.Op {
-		case bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS:
-			switch ins.K {
-			case OffsetNr:
-				a = nr
-			case OffsetArch:
-				a = audit
-			default:
-				return false
-			}
-			pc++
-		case bpf.BPF_RET | bpf.BPF_K:
-			return ins.K == SECCOMP_RET_ALLOW
-		case bpf.BPF_JMP | bpf.BPF_JA:
-			pc += int(ins.K) + 1
-		case bpf.BPF_JMP | bpf.BPF_JEQ | bpf.BPF_K, bpf.BPF_JMP | bpf.BPF_JGE | bpf.BPF_K,
-			bpf.BPF_JMP | bpf.BPF_JGT | bpf.BPF_K, bpf.BPF_JMP | bpf.BPF_JSET | bpf.BPF_K:
-			var t bool
-			switch ins.Op & 0xf0 {
-			case bpf.BPF_JEQ:
-				t = a == ins.K
-			case bpf.BPF_JGE:
-				t = a >= ins.K
-			case bpf.BPF_JGT:
-				t = a > ins.K
-			case bpf.BPF_JSET:
-				t = a&ins.K != 0
-			}
-			if t {
-				pc += int(ins.Jt) + 1
-			} else {
-				pc += int(ins.Jf) + 1
-			}
-		case bpf.BPF_ALU | bpf.BPF_AND | bpf.BPF_K:
-			a &= ins.K
-			pc++
-		default:
-			return false
-		}
-	}
-	return false
+	ret, _, ok := partialEval(p, audit, nr)
+	return ok && ret == SECCOMP_RET_ALLOW
 }
