@@ -139,6 +139,21 @@ func runInstallHelper(t *testing.T, name string, o helperRun) helperReport {
 	return r
 }
 
+// runInstalled runs helper name in a child, fails t unless its first
+// install succeeded, and checks the flags it was made with (unless flags
+// is empty).
+func runInstalled(t *testing.T, name, flags string) helperReport {
+	t.Helper()
+	r := runInstallHelper(t, name, helperRun{})
+	if len(r.Install) == 0 || r.Install[0] != "ok" {
+		t.Fatalf("install: %q", r.Install)
+	}
+	if flags != "" && r.Flags[0] != flags {
+		t.Errorf("installed with %s, want %s", r.Flags[0], flags)
+	}
+	return r
+}
+
 // copyForUser copies the test binary to a directory other users can read.
 func copyForUser(t *testing.T, bin string) string {
 	t.Helper()
@@ -305,13 +320,7 @@ func helperThreads() (r helperReport) {
 // threads were started before, and checks that every thread got it.
 func TestInstallAllThreads(t *testing.T) {
 	skipUnlessKernelTests(t)
-	r := runInstallHelper(t, "threads", helperRun{})
-	if r.Install[0] != "ok" {
-		t.Fatalf("install: %s", r.Install[0])
-	}
-	if want := "SECCOMP_FILTER_FLAG_TSYNC"; r.Flags[0] != want {
-		t.Errorf("installed with %s, want %s", r.Flags[0], want)
-	}
+	r := runInstalled(t, "threads", "SECCOMP_FILTER_FLAG_TSYNC")
 	eperm := syscall.EPERM.Error()
 	if r.Uname != eperm {
 		t.Errorf("uname after install: %q, want %q", r.Uname, eperm)
@@ -533,13 +542,7 @@ func helperListener() (r helperReport) {
 // TestInstallListener installs with NEW_LISTENER (and so TSYNC_ESRCH).
 func TestInstallListener(t *testing.T) {
 	skipUnlessKernelTests(t)
-	r := runInstallHelper(t, "listener", helperRun{})
-	if r.Install[0] != "ok" {
-		t.Fatalf("install: %s", r.Install[0])
-	}
-	if want := "SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_NEW_LISTENER|SECCOMP_FILTER_FLAG_TSYNC_ESRCH"; r.Flags[0] != want {
-		t.Errorf("installed with %s, want %s", r.Flags[0], want)
-	}
+	r := runInstalled(t, "listener", "SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_NEW_LISTENER|SECCOMP_FILTER_FLAG_TSYNC_ESRCH")
 	if r.Listener != "anon_inode:seccomp notify" || !r.CloseOnExec {
 		t.Errorf("listener descriptor: %q, close-on-exec %v; want a close-on-exec seccomp notify descriptor", r.Listener, r.CloseOnExec)
 	}
@@ -623,10 +626,7 @@ func helperProbeFiltered() (r helperReport) {
 // TestProbeUnderFilter probes from a filtered child.
 func TestProbeUnderFilter(t *testing.T) {
 	skipUnlessKernelTests(t)
-	r := runInstallHelper(t, "probe-filtered", helperRun{})
-	if r.Install[0] != "ok" {
-		t.Fatalf("install: %s", r.Install[0])
-	}
+	r := runInstalled(t, "probe-filtered", "")
 	f := r.Probe
 	if f.Mode != SECCOMP_MODE_FILTER || f.Filters != 1 || !f.NoNewPrivs {
 		t.Errorf("probe under a filter: mode %d, %d filters, no_new_privs %v; want 2, 1, true", f.Mode, f.Filters, f.NoNewPrivs)
