@@ -441,19 +441,33 @@ func (b *Broker) serve(fd int, n unix.Notif, a, native arch.Arch, name, policy s
 	return &TreeEvent{PID: tgid, Comm: st.comm, Violation: v, Policy: policy, Path: p}
 }
 
+// notifFailed answers notification id on fd with the errno of err
+// (EACCES when it has none): the call failed as the call itself would.
+func notifFailed(fd int, id uint64, err error) (syscall.Errno, bool) {
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		en = syscall.EACCES
+	}
+	unix.NotifError(fd, id, en)
+	return 0, false
+}
+
+// decide returns the trees the policy gives r and the errno of its
+// refusal (EACCES unless the policy names one).
+func (b *Broker) decide(r BrokerRequest) ([]string, syscall.Errno) {
+	d := b.Policy.Decide(r)
+	if d.Errno == 0 {
+		d.Errno = syscall.EACCES
+	}
+	return d.Trees, d.Errno
+}
+
 // answer does the call, or returns the errno to answer and whether it is
 // a refusal of the policy (reported) rather than the call's own error.
 // It answers the call itself when it succeeds or fails as the call
 // would.
 func (b *Broker) answer(fd int, n unix.Notif, a arch.Arch, c callArgs, st *callerState, req *BrokerRequest) (syscall.Errno, bool) {
-	callErr := func(err error) (syscall.Errno, bool) {
-		var en syscall.Errno
-		if !errors.As(err, &en) {
-			en = syscall.EACCES
-		}
-		unix.NotifError(fd, n.ID, en)
-		return 0, false
-	}
+	callErr := func(err error) (syscall.Errno, bool) { return notifFailed(fd, n.ID, err) }
 	if !st.nameOK || st.root < 0 || st.tgid == 0 {
 		return syscall.EACCES, true
 	}
@@ -535,19 +549,15 @@ func (b *Broker) answer(fd int, n unix.Notif, a arch.Arch, c callArgs, st *calle
 		// lstat, and readlink, which reads the link itself.
 		flags |= unix.O_NOFOLLOW
 	}
-	d := b.Policy.Decide(*req)
-	refusal := d.Errno
-	if refusal == 0 {
-		refusal = syscall.EACCES
-	}
-	if len(d.Trees) == 0 {
+	trees, refusal := b.decide(*req)
+	if len(trees) == 0 {
 		return refusal, true
 	}
 	openFlags := flags
 	if c.op == OpAccess {
 		openFlags = unix.O_PATH // the check is faccessat2's, on the file
 	}
-	file, err := resolveIn(d.Trees, st.root, abs, openFlags, mode)
+	file, err := resolveIn(trees, st.root, abs, openFlags, mode)
 	if errors.Is(err, errOpenDenied) {
 		return refusal, true
 	}
@@ -805,22 +815,17 @@ func brokerOpen(rules []OpenRule, root int, base, name string, flags int, mode u
 // mutate does a call that changes the file system (OpMkdir and after)
 // for req, or returns the refusal.
 func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *BrokerRequest) (syscall.Errno, bool) {
-	callErr := func(err error) (syscall.Errno, bool) {
-		var en syscall.Errno
-		if !errors.As(err, &en) {
-			en = syscall.EACCES
+	callErr := func(err error) (syscall.Errno, bool) { return notifFailed(fd, n.ID, err) }
+	trees, refusal := b.decide(*req)
+	// unresolved answers an error of resolving name beneath the trees:
+	// the refusal, naming it, where the name leaves them; else the error.
+	unresolved := func(name string, err error) (syscall.Errno, bool) {
+		if errors.Is(err, errOpenDenied) {
+			req.Path = name
+			return refusal, true
 		}
-		unix.NotifError(fd, n.ID, en)
-		return 0, false
+		return callErr(err)
 	}
-	decide := func(r BrokerRequest) ([]string, syscall.Errno) {
-		d := b.Policy.Decide(r)
-		if d.Errno == 0 {
-			d.Errno = syscall.EACCES
-		}
-		return d.Trees, d.Errno
-	}
-	trees, refusal := decide(*req)
 	if len(trees) == 0 {
 		return refusal, true
 	}
@@ -846,7 +851,7 @@ func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *
 		abs2 = procSelf(abs2, st)
 		r2 := *req
 		r2.Path = abs2
-		if trees2, refusal = decide(r2); len(trees2) == 0 {
+		if trees2, refusal = b.decide(r2); len(trees2) == 0 {
 			req.Path = abs2
 			return refusal, true
 		}
@@ -854,11 +859,8 @@ func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *
 	switch c.op {
 	case OpMkdir, OpRemove, OpRename, OpSymlink:
 		dir, base, err := resolveParent(trees, st, req.Path)
-		if errors.Is(err, errOpenDenied) {
-			return refusal, true
-		}
 		if err != nil {
-			return callErr(err)
+			return unresolved(req.Path, err)
 		}
 		defer dir.Close()
 		switch c.op {
@@ -882,12 +884,8 @@ func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *
 				return callErr(syscall.EINVAL)
 			}
 			dir2, base2, err2 := resolveParent(trees2, st, abs2)
-			if errors.Is(err2, errOpenDenied) {
-				req.Path = abs2
-				return refusal, true
-			}
 			if err2 != nil {
-				return callErr(err2)
+				return unresolved(abs2, err2)
 			}
 			defer dir2.Close()
 			err = unix.Renameat2(int(dir.Fd()), base, int(dir2.Fd()), base2, uint(c.atFlags))
@@ -912,20 +910,13 @@ func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *
 			flags |= unix.O_NOFOLLOW
 		}
 		old, err := resolveIn(trees, st.root, req.Path, flags, 0)
-		if errors.Is(err, errOpenDenied) {
-			return refusal, true
-		}
 		if err != nil {
-			return callErr(err)
+			return unresolved(req.Path, err)
 		}
 		defer old.Close()
 		dir2, base2, err := resolveParent(trees2, st, abs2)
-		if errors.Is(err, errOpenDenied) {
-			req.Path = abs2
-			return refusal, true
-		}
 		if err != nil {
-			return callErr(err)
+			return unresolved(abs2, err)
 		}
 		defer dir2.Close()
 		if err := unix.LinkFD(int(old.Fd()), int(dir2.Fd()), base2); err != nil {
@@ -943,11 +934,8 @@ func (b *Broker) mutate(fd int, n unix.Notif, c callArgs, st *callerState, req *
 		flags |= unix.O_NOFOLLOW
 	}
 	f, err := resolveIn(trees, st.root, req.Path, flags, 0)
-	if errors.Is(err, errOpenDenied) {
-		return refusal, true
-	}
 	if err != nil {
-		return callErr(err)
+		return unresolved(req.Path, err)
 	}
 	defer f.Close()
 	if !procAllowed(int(f.Fd()), st) {
