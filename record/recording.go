@@ -124,12 +124,8 @@ func argSpec(abi arch.Arch, name string) []uint8 {
 // names. A socketcall(2) or ipc(2) is recorded as the sub-call its first
 // argument selects, which is how profiles name them.
 func (r *Recording) Add(abi arch.Arch, nr uint32, args *[6]uint64, withArgs bool) {
-	name, ok := abi.SyscallName(nr)
+	name, ok := r.syscallName(abi, nr)
 	if !ok {
-		u := fmt.Sprintf("%s:%d", abi, nr)
-		if !slices.Contains(r.Unknown, u) {
-			r.Unknown = append(r.Unknown, u)
-		}
 		return
 	}
 	if (name == "socketcall" || name == "ipc") && args != nil {
@@ -145,6 +141,19 @@ func (r *Recording) Add(abi arch.Arch, nr uint32, args *[6]uint64, withArgs bool
 	r.add(abi, name, args, withArgs)
 }
 
+// syscallName returns the name of system call nr of abi, or notes the
+// number in r.Unknown (once) when abi has no such call.
+func (r *Recording) syscallName(abi arch.Arch, nr uint32) (string, bool) {
+	name, ok := abi.SyscallName(nr)
+	if !ok {
+		u := fmt.Sprintf("%s:%d", abi, nr)
+		if !slices.Contains(r.Unknown, u) {
+			r.Unknown = append(r.Unknown, u)
+		}
+	}
+	return name, ok
+}
+
 // AddCount records n calls of system call nr of ABI abi whose arguments
 // are not known, as an engine that counts calls reports them. A
 // socketcall(2) or ipc(2) is recorded under its own name.
@@ -152,12 +161,8 @@ func (r *Recording) AddCount(abi arch.Arch, nr uint32, n uint64) {
 	if n == 0 {
 		return
 	}
-	name, ok := abi.SyscallName(nr)
+	name, ok := r.syscallName(abi, nr)
 	if !ok {
-		u := fmt.Sprintf("%s:%d", abi, nr)
-		if !slices.Contains(r.Unknown, u) {
-			r.Unknown = append(r.Unknown, u)
-		}
 		return
 	}
 	r.add(abi, name, nil, false)
