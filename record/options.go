@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"os"
+	"slices"
 	"syscall"
 
 	"github.com/syscage/syscage/internal/errs"
@@ -136,3 +137,39 @@ type startError struct {
 
 func (e *startError) Error() string { return e.Msg }
 func (e *startError) Unwrap() error { return e.Kind }
+
+// HelperArgv returns the program and argument vector with which a
+// recording engine starts the helper on the target path and argv: the
+// Helper of o, or its default, followed by path and argv.
+func (o *Options) HelperArgv(path string, argv []string) (string, []string, error) {
+	helper := o.Helper
+	if len(helper) == 0 {
+		helper = []string{"/proc/self/exe", os.Args[0], HelperCommand}
+	}
+	if len(helper) < 2 {
+		return "", nil, errors.New("record: Options.Helper needs a path and argv[0]")
+	}
+	return helper[0], append(append(slices.Clone(helper[1:]), path), argv...), nil
+}
+
+// Stdio returns the descriptors the program gets as its standard input,
+// output and error, and the environment it gets: those of o, /dev/null
+// for a nil file and the caller's environment for a nil Env. The caller
+// closes null once the program has started.
+func (o *Options) Stdio() (fds []uintptr, env []string, null *os.File, err error) {
+	null, err = os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, f := range []*os.File{o.Stdin, o.Stdout, o.Stderr} {
+		if f == nil {
+			f = null
+		}
+		fds = append(fds, f.Fd())
+	}
+	env = o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	return fds, env, null, nil
+}

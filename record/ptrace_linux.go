@@ -75,12 +75,9 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, &startError{ErrNoExec, fmt.Sprintf("record: %s: is a directory", argv[0])}
 	}
-	helper := o.Helper
-	if len(helper) == 0 {
-		helper = []string{"/proc/self/exe", os.Args[0], HelperCommand}
-	}
-	if len(helper) < 2 {
-		return nil, errors.New("record: Options.Helper needs a path and argv[0]")
+	helper, hargv, err := o.HelperArgv(path, argv)
+	if err != nil {
+		return nil, err
 	}
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
@@ -109,7 +106,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, notify: notify}
-		res, err := t.run(ctx, helper, path, argv, o, filter, pidc)
+		res, err := t.run(ctx, helper, hargv, o, filter, pidc)
 		done <- out{res, err}
 	}()
 	var pid int
@@ -171,7 +168,7 @@ type tracer struct {
 	notify bool // calls come through the seccomp listener, not stops
 }
 
-func (t *tracer) run(ctx context.Context, helper []string, path string, argv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -197,27 +194,15 @@ func (t *tracer) run(ctx context.Context, helper []string, path string, argv []s
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	stdio, env, null, err := o.Stdio()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer null.Close()
-	orNull := func(f *os.File) uintptr {
-		if f == nil {
-			f = null
-		}
-		return f.Fd()
-	}
-	files := []uintptr{orNull(o.Stdin), orNull(o.Stdout), orNull(o.Stderr), statusW.Fd(), progR.Fd()}
-	hargv := append(append(append([]string(nil), helper[1:]...), path), argv...)
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	pid, err := syscall.ForkExec(helper[0], hargv, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec(helper, hargv, &syscall.ProcAttr{
 		Dir:   o.Dir,
 		Env:   env,
-		Files: files,
+		Files: append(stdio, statusW.Fd(), progR.Fd()),
 		Sys:   &syscall.SysProcAttr{Ptrace: true},
 	})
 	statusW.Close()
@@ -225,7 +210,7 @@ func (t *tracer) run(ctx context.Context, helper []string, path string, argv []s
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			return nil, fmt.Errorf("record: %w: ptrace(PTRACE_TRACEME) was refused (%v)%s", ErrAttach, err, ptraceHint())
 		}
-		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper[0], err)
+		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper, err)
 	}
 	t.leader = pid
 	pidc <- pid

@@ -303,12 +303,9 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("record: %s is a directory: %w", argv[0], record.ErrNoExec)
 	}
-	helper := o.Helper
-	if len(helper) == 0 {
-		helper = []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
-	}
-	if len(helper) < 2 {
-		return nil, errors.New("record: Options.Helper needs a path and argv[0]")
+	helper, hargv, err := o.HelperArgv(path, argv)
+	if err != nil {
+		return nil, err
 	}
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
@@ -321,10 +318,10 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if err := e.attach(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	return e.run(ctx, helper, path, argv, o)
+	return e.run(ctx, helper, hargv, o)
 }
 
-func (e *engine) run(ctx context.Context, helper []string, path string, argv []string, o record.Options) (*record.Result, error) {
+func (e *engine) run(ctx context.Context, helper string, hargv []string, o record.Options) (*record.Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -336,33 +333,22 @@ func (e *engine) run(ctx context.Context, helper []string, path string, argv []s
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer gateW.Close()
-	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	stdio, env, null, err := o.Stdio()
 	if err != nil {
 		statusW.Close()
 		gateR.Close()
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer null.Close()
-	orNull := func(f *os.File) uintptr {
-		if f == nil {
-			f = null
-		}
-		return f.Fd()
-	}
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	hargv := append(append(append([]string(nil), helper[1:]...), path), argv...)
-	pid, err := syscall.ForkExec(helper[0], hargv, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec(helper, hargv, &syscall.ProcAttr{
 		Dir:   o.Dir,
 		Env:   env,
-		Files: []uintptr{orNull(o.Stdin), orNull(o.Stdout), orNull(o.Stderr), statusW.Fd(), gateR.Fd()},
+		Files: append(stdio, statusW.Fd(), gateR.Fd()),
 	})
 	statusW.Close()
 	gateR.Close()
 	if err != nil {
-		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper[0], err)
+		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper, err)
 	}
 	// The helper waits for the gate to close; until its execve its
 	// calls are not counted.
