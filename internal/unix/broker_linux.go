@@ -171,23 +171,18 @@ const (
 )
 
 // ConnectRaw is connect(2) of fd to the socket address sa, as bytes.
-func ConnectRaw(fd int, sa []byte) error {
-	if len(sa) == 0 {
-		return unix.EINVAL
-	}
-	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
-	if e != 0 {
-		return e
-	}
-	return nil
-}
+func ConnectRaw(fd int, sa []byte) error { return sockaddrCall(unix.SYS_CONNECT, fd, sa) }
 
 // BindRaw is bind(2) of fd to the socket address sa, as bytes.
-func BindRaw(fd int, sa []byte) error {
+func BindRaw(fd int, sa []byte) error { return sockaddrCall(unix.SYS_BIND, fd, sa) }
+
+// sockaddrCall is system call nr (connect or bind) of fd with the socket
+// address sa, as bytes.
+func sockaddrCall(nr uintptr, fd int, sa []byte) error {
 	if len(sa) == 0 {
 		return unix.EINVAL
 	}
-	_, _, e := unix.Syscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
+	_, _, e := unix.Syscall(nr, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
 	if e != 0 {
 		return e
 	}
