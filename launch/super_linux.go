@@ -320,22 +320,14 @@ func (s *sysCmd) execAllowed(tid int, n unix.Notif, name, file string, allow map
 	return ok, p
 }
 
-// taskInfo returns the task name and thread group id of task tid.
+// taskInfo returns the task name and thread group id of task tid, read
+// from its status as the broker reads a caller's (parseStatus).
 func taskInfo(tid int) (comm string, tgid int) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
 		return "", 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":\t")
-		switch {
-		case !ok:
-		case k == "Name":
-			comm = unescapeStatusName(v)
-		case k == "Tgid":
-			tgid, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
+	tgid, comm = parseStatus(b, &callerState{})
 	return comm, tgid
 }
 
