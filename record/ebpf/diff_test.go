@@ -41,6 +41,22 @@ func calls(r *record.Recording, args bool) map[arch.Arch][]string {
 	return m
 }
 
+// runBoth records bin with the ptrace engine and then with the eBPF one,
+// keeping argument values with args.
+func runBoth(t *testing.T, bin string, args bool) (ptrace, ebpf *record.Result) {
+	t.Helper()
+	o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
+	ptrace, err := record.Run(context.Background(), []string{bin}, o)
+	if err != nil {
+		t.Fatalf("ptrace engine: %v", err)
+	}
+	ebpf, err = Run(context.Background(), []string{bin}, o)
+	if err != nil {
+		t.Fatalf("eBPF engine: %v", err)
+	}
+	return ptrace, ebpf
+}
+
 // TestSameAsPtrace records one multi-process workload with both engines:
 // the calls per ABI must be the same, and with Args the values of their
 // checked arguments too.
@@ -49,15 +65,7 @@ func TestSameAsPtrace(t *testing.T) {
 	bin := buildTree(t)
 	for _, args := range []bool{false, true} {
 		t.Run(fmt.Sprintf("args=%v", args), func(t *testing.T) {
-			o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
-			pres, err := record.Run(context.Background(), []string{bin}, o)
-			if err != nil {
-				t.Fatalf("ptrace engine: %v", err)
-			}
-			eres, err := Run(context.Background(), []string{bin}, o)
-			if err != nil {
-				t.Fatalf("eBPF engine: %v", err)
-			}
+			pres, eres := runBoth(t, bin, args)
 			if eres.ExitCode != 0 || pres.ExitCode != 0 {
 				t.Fatalf("exit codes: eBPF %d, ptrace %d; want 0", eres.ExitCode, pres.ExitCode)
 			}
@@ -114,15 +122,7 @@ func TestSameAsPtraceI386(t *testing.T) {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	for _, args := range []bool{false, true} {
-		o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
-		pres, err := record.Run(context.Background(), []string{bin}, o)
-		if err != nil {
-			t.Fatalf("ptrace engine: %v", err)
-		}
-		eres, err := Run(context.Background(), []string{bin}, o)
-		if err != nil {
-			t.Fatalf("eBPF engine: %v", err)
-		}
+		pres, eres := runBoth(t, bin, args)
 		pn, en := calls(pres.Recording, args), calls(eres.Recording, args)
 		if fmt.Sprint(pn) != fmt.Sprint(en) {
 			t.Errorf("args=%v:\nptrace %v\neBPF   %v", args, pn, en)
