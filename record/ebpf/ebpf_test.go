@@ -144,33 +144,42 @@ func TestLossMarksPartial(t *testing.T) {
 	}
 }
 
-// TestStop: when the context ends, the tree gets Options.Stop, also a
-// process that outlived the program, and the recording ends.
-func TestStop(t *testing.T) {
-	needEngine(t)
+type runResult struct {
+	res *record.Result
+	err error
+}
+
+// runReady records the shell script script with o (its standard output a
+// pipe, the test binary the helper) in the background, and returns once
+// the script has written "ready".
+func runReady(t *testing.T, ctx context.Context, script string, o record.Options) <-chan runResult {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	type result struct {
-		res *record.Result
-		err error
-	}
-	done := make(chan result, 1)
+	t.Cleanup(func() { r.Close() })
+	o.Helper = []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
+	o.Stdout = w
+	done := make(chan runResult, 1)
 	go func() {
-		res, err := Run(ctx, []string{"sh", "-c", "sleep 30 & echo ready; exec sleep 30"}, record.Options{
-			Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-			Stdout: w,
-		})
-		done <- result{res, err}
+		res, err := Run(ctx, []string{"sh", "-c", script}, o)
+		done <- runResult{res, err}
 	}()
 	if _, err := r.Read(make([]byte, 6)); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
+	return done
+}
+
+// TestStop: when the context ends, the tree gets Options.Stop, also a
+// process that outlived the program, and the recording ends.
+func TestStop(t *testing.T) {
+	needEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := runReady(t, ctx, "sleep 30 & echo ready; exec sleep 30", record.Options{})
 	start := time.Now()
 	cancel()
 	got := <-done
@@ -194,29 +203,8 @@ func TestStop(t *testing.T) {
 // signal that dumps core, sent by the caller, is no crash.
 func TestSignals(t *testing.T) {
 	needEngine(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	sigs := make(chan os.Signal, 1)
-	type result struct {
-		res *record.Result
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		res, err := Run(context.Background(), []string{"sh", "-c", "echo ready; exec sleep 30"}, record.Options{
-			Helper:  []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-			Stdout:  w,
-			Signals: sigs,
-		})
-		done <- result{res, err}
-	}()
-	if _, err := r.Read(make([]byte, 6)); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	done := runReady(t, context.Background(), "echo ready; exec sleep 30", record.Options{Signals: sigs})
 	sigs <- syscall.SIGQUIT
 	got := <-done
 	if got.err != nil {
