@@ -39,14 +39,11 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 		return nil, fmt.Errorf("record: --pid %d: no such process", pid)
 	}
-	e, err := load(config{args: o.Args})
+	e, err := start(config{args: o.Args})
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, err
 	}
 	defer e.close()
-	if err := e.attach(); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
 	// entered are the processes put in the map here and not yet seen to
 	// end, with their pidfds; count is how many of those the kernel
 	// sees end (its exit program counts the end of those it saw
@@ -192,14 +189,11 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 	if fs.Type != cgroup2Magic {
 		return nil, fmt.Errorf("record: --cgroup %s: not a directory of the cgroup v2 file system", path)
 	}
-	e, err := load(config{mode: byCgroup, args: o.Args, cgroup: dir})
+	e, err := start(config{mode: byCgroup, args: o.Args, cgroup: dir})
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, err
 	}
 	defer e.close()
-	if err := e.attach(); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}

@@ -61,6 +61,19 @@ func Available() error {
 	return nil
 }
 
+// start loads the engine with c and attaches its programs.
+func start(c config) (*engine, error) {
+	e, err := load(c)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	if err := e.attach(); err != nil {
+		e.close()
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return e, nil
+}
+
 // initPidNS is the inode of the initial PID namespace (PROC_PID_INIT_INO).
 const initPidNS = 0xeffffffc
 
@@ -310,14 +323,11 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	e, err := load(config{args: o.Args})
+	e, err := start(config{args: o.Args})
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, err
 	}
 	defer e.close()
-	if err := e.attach(); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
 	return e.run(ctx, helper, hargv, o)
 }
 
