@@ -220,14 +220,6 @@ func TestBrokerPython(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var kv [2]string
-		if err := json.Unmarshal([]byte(line), &kv); err != nil {
-			t.Fatalf("line %q: %v\n%s", line, err, errb.String())
-		}
-		got[kv[0]] = kv[1]
-	}
 	want := map[string]string{
 		"open": "ok:inside", "stat": "ok:7", "lstat": "ok:link", "access": "ok:True",
 		"access-w": "ok:False", "readlink": "ok:" + secret, "fstat": "ok:7", "statx": "ok:7",
@@ -253,11 +245,7 @@ func TestBrokerPython(t *testing.T) {
 		"truncate-ro": "err:EACCES", "utime-rw": "ok:2.0", "utime-ro": "err:EACCES", "statvfs": "err:EACCES",
 		"getxattr": "err:ENOTSUP", "chown": "err:EPERM", "mknod": "err:EPERM", "io_uring": "err:EPERM",
 	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s: got %q, want %q", k, got[k], w)
-		}
-	}
+	checkResults(t, out.String(), errb.String(), want)
 	if b, err := os.ReadFile(secret); err != nil || string(b) != "secret\n" {
 		t.Errorf("the secret file: %q, %v; want it untouched", b, err)
 	}
@@ -497,30 +485,13 @@ func TestBrokerSockets(t *testing.T) {
 	}
 	defer uln.Close()
 	var accepted atomic.Int32
-	go func() {
-		for {
-			c, err := uln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
+	go acceptAndClose(uln, &accepted)
 	tln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tln.Close()
-	go func() {
-		for {
-			c, err := tln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go acceptAndClose(tln, nil)
 	tln2, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -606,24 +577,12 @@ check("race", lambda: n > 0)
 	if err != nil {
 		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var kv [2]string
-		if err := json.Unmarshal([]byte(line), &kv); err != nil {
-			t.Fatalf("line %q: %v\n%s", line, err, errb.String())
-		}
-		got[kv[0]] = kv[1]
-	}
 	want := map[string]string{
 		"connect-outside": "err:EACCES", "bind-rw": "ok:None", "connect-rw": "ok:hi", "connect-rw-relative": "ok:hi",
 		"bind-outside": "err:EACCES", "connect-dotdot": "err:EACCES", "tcp": "ok:None", "tcp-denied": "err:ECONNREFUSED",
 		"race": "ok:True",
 	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s: got %q, want %q", k, got[k], w)
-		}
-	}
+	checkResults(t, out.String(), errb.String(), want)
 	if n := accepted.Load(); n != 0 {
 		t.Errorf("the daemon outside the trees accepted %d connections", n)
 	}
@@ -632,5 +591,40 @@ check("race", lambda: n > 0)
 	}
 	if t.Failed() {
 		t.Logf("stderr:\n%s", errb.String())
+	}
+}
+
+// checkResults reads out, the lines of a script each a JSON pair [name,
+// result], and checks the results want names (stderr is the script's,
+// for a line that is no pair).
+func checkResults(t *testing.T, out, stderr string, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var kv [2]string
+		if err := json.Unmarshal([]byte(line), &kv); err != nil {
+			t.Fatalf("line %q: %v\n%s", line, err, stderr)
+		}
+		got[kv[0]] = kv[1]
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
+	}
+}
+
+// acceptAndClose closes each connection ln accepts, counting them in
+// accepted (unless nil), until ln is closed.
+func acceptAndClose(ln net.Listener, accepted *atomic.Int32) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		if accepted != nil {
+			accepted.Add(1)
+		}
+		c.Close()
 	}
 }

@@ -32,15 +32,7 @@ func TestSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go acceptAndClose(ln, nil)
 	port := ln.Addr().(*net.TCPAddr).Port
 	rw := t.TempDir()
 	if err := os.Chmod(rw, 0o777); err != nil {
