@@ -490,15 +490,9 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 				}
 			}
 			if n.nxtT != nil {
-				get(x)
 				sn := *state
 				sn.flags |= istMatchSet
-				k, err := s.treePrune(&x.nxtT, n.nxtT, &sn)
-				if err != nil {
-					return 0, err
-				}
-				cnt += k
-				k, err = s.nodePut(&x)
+				k, err := s.pruneHeld(&x, &x.nxtT, n.nxtT, &sn)
 				if err != nil {
 					return 0, err
 				}
@@ -512,15 +506,9 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 				}
 			}
 			if n.nxtF != nil {
-				get(x)
 				sn := *state
 				sn.flags |= istMatchSet
-				k, err := s.treePrune(&x.nxtF, n.nxtF, &sn)
-				if err != nil {
-					return 0, err
-				}
-				cnt += k
-				k, err = s.nodePut(&x)
+				k, err := s.pruneHeld(&x, &x.nxtF, n.nxtF, &sn)
 				if err != nil {
 					return 0, err
 				}
@@ -561,16 +549,10 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 				if *next == nil {
 					continue
 				}
-				get(x)
 				sn := *state
 				sn.flags &^= istMatch
 				sn.flags |= istXPrefix
-				k, err := s.treePrune(next, n, &sn)
-				if err != nil {
-					return 0, err
-				}
-				cnt += k
-				k, err = s.nodePut(&x)
+				k, err := s.pruneHeld(&x, next, n, &sn)
 				if err != nil {
 					return 0, err
 				}
@@ -595,16 +577,10 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 				if next == nil {
 					continue
 				}
-				get(x)
 				sn := *state
 				sn.flags &^= istMatch
 				sn.flags |= istNPrefix
-				k, err := s.treePrune(&x, next, &sn)
-				if err != nil {
-					return 0, err
-				}
-				cnt += k
-				k, err = s.nodePut(&x)
+				k, err := s.pruneHeld(&x, &x, next, &sn)
 				if err != nil {
 					return 0, err
 				}
@@ -628,6 +604,23 @@ ret:
 		state.flags &^= istMatch
 	}
 	return cnt, nil
+}
+
+// pruneHeld is one recursion of _db_tree_prune: with a reference to *x
+// held (get), it prunes n from the level at existing in state, then drops
+// the reference (node_put, which may free *x and make it nil), and
+// returns the nodes both freed.
+func (s *DB) pruneHeld(x, existing **node, n *node, state *iterState) (int, error) {
+	get(*x)
+	k, err := s.treePrune(existing, n, state)
+	if err != nil {
+		return 0, err
+	}
+	k2, err := s.nodePut(x)
+	if err != nil {
+		return 0, err
+	}
+	return k + k2, nil
 }
 
 // treeAdd is _db_tree_add.
