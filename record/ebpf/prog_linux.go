@@ -104,11 +104,22 @@ func incStat(stats int, idx int32, delta int32, label string) asm.Instructions {
 	}
 }
 
-// memberWord looks up the word of the members bitmap of the tgid at the
-// stack offset tgid (the key goes to the stack offset key): R0 is the
-// word's address and R1 the tgid's bit (0 or 1), or the program returns.
-// It uses R0-R2.
+// memberWord is bitmapWord, and then R1 the tgid's bit in the word (0
+// or 1). It uses R0-R2.
 func memberWord(members int, tgid, key int16) asm.Instructions {
+	return append(bitmapWord(members, tgid, key),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.LoadMem(asm.R2, asm.RFP, tgid, asm.Word),
+		asm.And.Imm(asm.R2, 63),
+		asm.RSh.Reg(asm.R1, asm.R2),
+		asm.And.Imm(asm.R1, 1),
+	)
+}
+
+// bitmapWord looks up the word of the members bitmap of the tgid at the
+// stack offset tgid (the key goes to the stack offset key): R0 is the
+// word's address, or the program returns. It uses R0-R2.
+func bitmapWord(members int, tgid, key int16) asm.Instructions {
 	return asm.Instructions{
 		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
 		asm.RSh.Imm(asm.R1, 6),
@@ -118,11 +129,6 @@ func memberWord(members int, tgid, key int16) asm.Instructions {
 		asm.Add.Imm(asm.R2, int32(key)),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
-		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
-		asm.LoadMem(asm.R2, asm.RFP, tgid, asm.Word),
-		asm.And.Imm(asm.R2, 63),
-		asm.RSh.Reg(asm.R1, asm.R2),
-		asm.And.Imm(asm.R1, 1),
 	}
 }
 
@@ -130,20 +136,12 @@ func memberWord(members int, tgid, key int16) asm.Instructions {
 // the stack offset tgid, atomically: R1 is the bit before (0 or 1), or
 // the program returns. It uses R0-R2 and the stack word at -32.
 func fetchBit(members int, tgid int16, clear bool) asm.Instructions {
-	insns := asm.Instructions{
-		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
-		asm.RSh.Imm(asm.R1, 6),
-		asm.StoreMem(asm.RFP, -32, asm.R1, asm.Word),
-		asm.LoadMapPtr(asm.R1, members),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, -32),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "out"),
+	insns := append(bitmapWord(members, tgid, -32),
 		asm.LoadMem(asm.R1, asm.RFP, tgid, asm.Word),
 		asm.And.Imm(asm.R1, 63),
 		asm.Mov.Imm(asm.R2, 1),
 		asm.LSh.Reg(asm.R2, asm.R1),
-	}
+	)
 	if clear {
 		insns = append(insns,
 			asm.Xor.Imm(asm.R2, -1),
