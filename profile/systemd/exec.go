@@ -1,11 +1,14 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
@@ -513,22 +516,55 @@ func ParseFiles(files ...File) (*profile.Profile, []Warning, error) {
 	return pr, p.warnings, err
 }
 
-// LoadUnit reads a unit file as installed and its drop-ins
-// (NAME.d/*.conf beside it, sorted by name), as ParseFiles.
+// LoadUnit reads a unit file as installed and its drop-ins (DropIns),
+// as ParseFiles.
 func LoadUnit(path string) (*profile.Profile, []Warning, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read unit: %w", err)
 	}
-	files := []File{{path, data}}
-	drop, _ := filepath.Glob(filepath.Join(path+".d", "*.conf"))
-	slices.SortFunc(drop, func(a, b string) int { return strings.Compare(filepath.Base(a), filepath.Base(b)) })
-	for _, d := range drop {
+	drop, err := DropIns(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ParseFiles(append([]File{{path, data}}, drop...)...)
+}
+
+// DropIns reads the drop-ins systemd reads for the unit file at path
+// from beside it: the files NAME.d/*.conf (NAME the unit file's name),
+// sorted by file name, as systemd merges them after the unit. Entries
+// that are not regular files (after symbolic links) are skipped, as
+// systemd skips them. No such directory is no drop-ins; one that cannot
+// be read is an error, since a left-out drop-in would change the
+// filter. The directory is listed, not globbed, so the escapes of
+// systemd's unit names (\x2d) are no pattern.
+func DropIns(path string) ([]File, error) {
+	dir := path + ".d"
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read drop-ins: %w", err)
+	}
+	var files []File
+	for _, e := range ents { // sorted by name
+		if !strings.HasSuffix(e.Name(), ".conf") {
+			continue
+		}
+		d := filepath.Join(dir, e.Name())
+		st, err := os.Stat(d)
+		if err != nil {
+			return nil, fmt.Errorf("read drop-in: %w", err)
+		}
+		if !st.Mode().IsRegular() {
+			continue
+		}
 		b, err := os.ReadFile(d)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read drop-in: %w", err)
+			return nil, fmt.Errorf("read drop-in: %w", err)
 		}
 		files = append(files, File{d, b})
 	}
-	return ParseFiles(files...)
+	return files, nil
 }
