@@ -531,40 +531,91 @@ func LoadUnit(path string) (*profile.Profile, []Warning, error) {
 }
 
 // DropIns reads the drop-ins systemd reads for the unit file at path
-// from beside it: the files NAME.d/*.conf (NAME the unit file's name),
-// sorted by file name, as systemd merges them after the unit. Entries
-// that are not regular files (after symbolic links) are skipped, as
-// systemd skips them. No such directory is no drop-ins; one that cannot
-// be read is an error, since a left-out drop-in would change the
-// filter. The directory is listed, not globbed, so the escapes of
-// systemd's unit names (\x2d) are no pattern.
+// from the directory it is in (unit_file_find_dropin_paths): the files
+// *.conf of NAME.d/, of the template's directory for an instance
+// (foo@.service.d/ for foo@bar.service), and of each dash prefix's
+// (foo-bar-.service.d/ and foo-.service.d/ for foo-bar-baz.service),
+// merged and sorted by file name; of two files of one name, the one in
+// the more specific directory is read and masks the other. Entries that
+// are not regular files (a drop-in masked with a link to /dev/null) are
+// skipped, as systemd skips them. A directory that does not exist has
+// no drop-ins; one that cannot be read is an error, since a left-out
+// drop-in would change the filter. Directories are listed, not globbed,
+// so the escapes of systemd's unit names (\x2d) are no pattern.
 func DropIns(path string) ([]File, error) {
-	dir := path + ".d"
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return nil, nil
+	dir, name := filepath.Split(path)
+	seen := map[string]bool{}
+	var names []string
+	byName := map[string]string{}
+	for _, d := range dropInDirs(name) {
+		d = filepath.Join(dir, d+".d")
+		ents, err := os.ReadDir(d)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read drop-ins: %w", err)
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if !strings.HasSuffix(n, ".conf") || seen[n] {
+				continue
+			}
+			seen[n] = true
+			f := filepath.Join(d, n)
+			st, err := os.Stat(f)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("read drop-in: %w", err)
+			}
+			if err != nil || !st.Mode().IsRegular() {
+				continue // masked, or a dangling link
+			}
+			names = append(names, n)
+			byName[n] = f
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read drop-ins: %w", err)
-	}
+	slices.Sort(names)
 	var files []File
-	for _, e := range ents { // sorted by name
-		if !strings.HasSuffix(e.Name(), ".conf") {
-			continue
-		}
-		d := filepath.Join(dir, e.Name())
-		st, err := os.Stat(d)
+	for _, n := range names {
+		b, err := os.ReadFile(byName[n])
 		if err != nil {
 			return nil, fmt.Errorf("read drop-in: %w", err)
 		}
-		if !st.Mode().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(d)
-		if err != nil {
-			return nil, fmt.Errorf("read drop-in: %w", err)
-		}
-		files = append(files, File{d, b})
+		files = append(files, File{byName[n], b})
 	}
 	return files, nil
+}
+
+// dropInDirs returns the unit names whose NAME.d directories hold
+// drop-ins for the unit name, the most specific first, as
+// unit_file_find_dirs walks them: the name, its template's (for an
+// instance), then the same for each shorter dash prefix.
+func dropInDirs(name string) []string {
+	out := []string{name}
+	dot := strings.LastIndexByte(name, '.')
+	if dot <= 0 {
+		return out
+	}
+	stem, suffix := name[:dot], name[dot:]
+	prefix, instance, isInstance := strings.Cut(stem, "@")
+	if isInstance && instance != "" {
+		out = append(out, dropInDirs(prefix+"@"+suffix)...)
+	}
+	chopped := false
+	for {
+		dash := strings.LastIndexByte(prefix, '-')
+		if dash <= 0 {
+			return out
+		}
+		if dash+1 < len(prefix) || chopped {
+			prefix = prefix[:dash+1]
+			break
+		}
+		prefix, chopped = prefix[:dash], true // a trailing dash: once
+	}
+	built := prefix + suffix
+	if isInstance && instance != "" {
+		built = prefix + "@" + instance + suffix
+	}
+	return append(out, dropInDirs(built)...)
 }
