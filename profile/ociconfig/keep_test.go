@@ -118,6 +118,24 @@ func TestPatchKeepsBytes(t *testing.T) {
 		t.Errorf("compact config does not read back: %v", err)
 	}
 
+	// An empty linux gets seccomp on a line of its own; a null seccomp
+	// is replaced.
+	for _, in := range []string{
+		"{\n  \"ociVersion\": \"1.0.2\",\n  \"linux\": {}\n}\n",
+		"{\n  \"ociVersion\": \"1.0.2\",\n  \"linux\": {\"seccomp\": null}\n}\n",
+	} {
+		out, err := ociconfig.Patch("e.json", []byte(in), strict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(out, []byte("{\n  \"ociVersion\": \"1.0.2\",\n  \"linux\": {")) || !bytes.HasSuffix(out, []byte("]\n    }\n  }\n}\n")) && !bytes.HasSuffix(out, []byte("]\n  }}\n}\n")) {
+			t.Errorf("patching %q:\n%s", in, out)
+		}
+		if _, err := oci.Parse("e.json", out); err != nil {
+			t.Errorf("patching %q does not read back: %v", in, err)
+		}
+	}
+
 	// Two linux members: runtimes read the last, in any letter case.
 	two := bytes.Replace(config, []byte(`"ociVersion"`), []byte(`"Linux": {}, "ociVersion"`), 1)
 	if _, err := ociconfig.Patch("config.json", two, strict); err == nil || !strings.Contains(err.Error(), "a second linux member") {

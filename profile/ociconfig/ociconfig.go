@@ -208,11 +208,14 @@ func insert(config []byte, open, brace int, key string, body []byte, unit string
 	if last == open+1 {
 		sep = "" // an empty object
 	}
-	nl := ""
+	nl, after := "", ""
 	if unit != "" {
 		nl = "\n" + lineIndent(config, brace) + unit
+		if sep == "" && !bytes.Contains(config[last:brace], []byte{'\n'}) {
+			after = "\n" + lineIndent(config, brace) // {} becomes a block
+		}
 	}
-	return join(config[:last], []byte(sep+nl+key), body, config[last:])
+	return join(config[:last], []byte(sep+nl+key), body, []byte(after), config[last:])
 }
 
 func join(parts ...[]byte) []byte {
