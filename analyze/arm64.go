@@ -274,6 +274,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 		if ok && !zero && !sp && i == a64FP {
 			st.bpOK = false
 		}
+		if ok && !zero && !sp && int(st.spReg) == i+1 {
+			st.spReg = 0
+		}
 	}
 	taken := func(v value) {
 		if record && !v.top && v.arg == 0 {
@@ -305,6 +308,14 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 		v := st.regs[b]
 		return !v.top && v.arg == 0 && len(v.consts) > 0
 	}
+	// forget drops the slots a store of up to 32 bytes at at overlaps.
+	forget := func(at int64) {
+		for k := range st.slots {
+			if k > at-8 && k < at+32 {
+				delete(st.slots, k)
+			}
+		}
+	}
 	// slot returns the stack slot a memory operand names, and applies
 	// its write-back.
 	slot := func(a arm64asm.Arg) (int64, bool) {
@@ -319,6 +330,8 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			at, known = st.sp, true
 		case base == a64FP && st.bpOK:
 			at, known = st.bp, true
+		case base >= 0 && int(st.spReg) == base+1:
+			at, known = st.spRegAt, true
 		}
 		if mode != arm64asm.AddrPostIndex {
 			at += off
@@ -331,6 +344,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 				st.regs[base] = unknown
 				if base == a64FP {
 					st.bpOK = false
+				}
+				if int(st.spReg) == base+1 {
+					st.spReg = 0
 				}
 			}
 		}
@@ -362,6 +378,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			st.spOK = false
 			if si == a64FP && st.bpOK {
 				st.sp, st.spOK = st.bp, true
+			}
+			if int(st.spReg) == si+1 {
+				st.sp, st.spOK = st.spRegAt, true
 			}
 		default:
 			set(args[0], get(args[1]))
@@ -424,6 +443,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			st.bp, st.bpOK = st.sp+imm, st.spOK
 		case ssp:
 			set(args[0], unknown)
+			if st.spOK {
+				st.spReg, st.spRegAt = int8(di+1), st.sp+imm
+			}
 		default:
 			v := get(args[1])
 			if v.top || v.arg != 0 || len(v.consts) == 0 {
@@ -451,14 +473,13 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			}
 			return
 		}
-		for k := 0; k < n; k++ {
-			if bits == 64 {
+		if bits == 64 {
+			for k := 0; k < n; k++ {
 				st.slots[at+int64(k*8)] = get(args[k])
-			} else {
-				delete(st.slots, at+int64(k*4))
-				delete(st.slots, at+int64(k*4)&^7)
 			}
+			return
 		}
+		forget(at)
 		return
 	case arm64asm.LDR, arm64asm.LDUR, arm64asm.LDP:
 		n := 1
@@ -505,6 +526,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 				st.regs[r] = unknown
 			}
 			st.regs[a64LR] = unknown
+			if st.spReg <= 19 || st.spReg == a64LR+1 {
+				st.spReg = 0
+			}
 		}
 		return
 	case arm64asm.BR, arm64asm.BLR:
@@ -516,6 +540,9 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 				st.regs[r] = unknown
 			}
 			st.regs[a64LR] = unknown
+			if st.spReg <= 19 || st.spReg == a64LR+1 {
+				st.spReg = 0
+			}
 		}
 		return
 	}
@@ -541,9 +568,13 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 	}
 	for _, a := range args {
 		if _, isMem := a.(arm64asm.MemImmediate); isMem {
-			slot(a)
-			if strings.HasPrefix(in.Op.String(), "ST") && !global(a) {
-				st.slots = map[int64]value{} // a partial or exclusive store: forget the frame
+			at, known := slot(a)
+			switch {
+			case !strings.HasPrefix(in.Op.String(), "ST") || global(a):
+			case known:
+				forget(at) // a partial store into the frame
+			default:
+				st.slots = map[int64]value{}
 			}
 		}
 		if _, isExt := a.(arm64asm.MemExtend); isExt && strings.HasPrefix(in.Op.String(), "ST") {
@@ -666,5 +697,22 @@ var noReturnNames = map[string]bool{
 }
 
 func noReturnName(name string) bool {
-	return noReturnNames[name] || strings.HasPrefix(name, "runtime.panic") || strings.HasPrefix(name, "runtime.goPanic")
+	if noReturnNames[name] || strings.HasPrefix(name, "runtime.panic") || strings.HasPrefix(name, "runtime.goPanic") {
+		return true
+	}
+	// The standard library's packages get runtime.throw and fatal by
+	// linkname ("internal/runtime/cgroup.throw", "sync.fatal"); a
+	// package outside it (a dot in its first element, or main) may have
+	// a throw that returns.
+	pkg, fn, ok := cutLast(name, ".")
+	first, _, _ := strings.Cut(pkg, "/")
+	return ok && (fn == "throw" || fn == "fatal") && pkg != "main" && !strings.Contains(first, ".")
+}
+
+func cutLast(s, sep string) (string, string, bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }

@@ -51,6 +51,10 @@ type state struct {
 	bpOK  bool
 	slots map[int64]value
 	reach bool // some path gets here
+	// arm64: register spReg-1 holds the stack pointer at entry +
+	// spRegAt (Go's large frames: sub x20, sp, #n; mov sp, x20).
+	spReg   int8
+	spRegAt int64
 }
 
 func (s *state) clone() state {
@@ -86,6 +90,10 @@ func (s *state) merge(o *state) bool {
 	}
 	if s.bpOK && (!o.bpOK || o.bp != s.bp) {
 		s.bpOK = false
+		changed = true
+	}
+	if s.spReg != 0 && (o.spReg != s.spReg || o.spRegAt != s.spRegAt) {
+		s.spReg = 0
 		changed = true
 	}
 	for k, v := range s.slots {
