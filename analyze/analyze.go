@@ -110,7 +110,14 @@ func Analyze(path string, o Options) (*Result, error) {
 		if prog.inText(prog.entry) {
 			roots = append(roots, prog.entry)
 		}
-		progReach = prog.reach(roots, prog.takenReach())
+		taken := prog.takenReach()
+		progReach = prog.reach(roots, taken)
+		if len(progReach.Imports) > 0 {
+			// A library may call back any function whose address the
+			// program takes (main through __libc_start_main, atexit,
+			// qsort, pthread_create).
+			progReach.merge(taken)
+		}
 	}
 	base := filepath.Base(path)
 	add(progReach, base)

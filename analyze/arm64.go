@@ -316,6 +316,19 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			}
 		}
 	}
+	// globalAddr returns the address a memory operand with an immediate
+	// offset names when its base holds one constant (ADRP's page).
+	globalAddr := func(a arm64asm.Arg) (uint64, bool) {
+		b, off, mode, ok := a64Mem(a)
+		if !ok || b < 0 || mode != arm64asm.AddrOffset {
+			return 0, false
+		}
+		v := st.regs[b]
+		if v.top || v.arg != 0 || len(v.consts) != 1 {
+			return 0, false
+		}
+		return uint64(int64(v.consts[0]) + off), true
+	}
 	// slot returns the stack slot a memory operand names, and applies
 	// its write-back.
 	slot := func(a arm64asm.Arg) (int64, bool) {
@@ -487,6 +500,12 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			n = 2
 		}
 		_, bits, _, _, _ := a64Reg(args[0])
+		if g, isGlobal := globalAddr(args[n]); isGlobal && n == 1 && bits == 64 {
+			if _, imp := env.importAt(g); imp {
+				set(args[0], constant(g|gotTag)) // a GOT slot's import, for a BLR
+				return
+			}
+		}
 		at, ok := slot(args[n])
 		for k := 0; k < n; k++ {
 			v := unknown
@@ -532,7 +551,18 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 		}
 		return
 	case arm64asm.BR, arm64asm.BLR:
-		if record {
+		// A call through a GOT slot of an import (-fno-plt): the import.
+		v := get(args[0])
+		viaGOT := !v.top && v.arg == 0 && len(v.consts) > 0
+		for _, c := range v.consts {
+			name, ok := env.importAt(c &^ gotTag)
+			if !ok || c&gotTag == 0 {
+				viaGOT = false
+				break
+			}
+			site(0, name)
+		}
+		if record && !viaGOT {
 			res.indirect = true
 		}
 		if in.Op == arm64asm.BLR {
@@ -582,6 +612,10 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 		}
 	}
 }
+
+// gotTag marks a value loaded from a GOT slot that imports a function:
+// the slot's address | gotTag.
+const gotTag = 1 << 62
 
 const (
 	relocOther = iota

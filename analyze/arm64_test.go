@@ -83,7 +83,7 @@ func TestARM64Libc(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		flags []string
-	}{{"static", []string{"-static"}}, {"dynamic", nil}} {
+	}{{"static", []string{"-static"}}, {"dynamic", nil}, {"dynamic, calls through the GOT", []string{"-fno-plt"}}} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "libc")
 			args := append([]string{"-O2", "-o", out, "testdata/libc.c"}, tc.flags...)
@@ -95,7 +95,7 @@ func TestARM64Libc(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCalls(t, r, want, []string{"wrapper syscall with a number computed at run time"})
-			if tc.name == "dynamic" {
+			if tc.flags == nil {
 				if !slices.Contains(r.Libraries, arm64Lib+"/libc.so.6") || !slices.Contains(r.Libraries, arm64Lib+"/ld-linux-aarch64.so.1") {
 					t.Errorf("libraries %v, want the arm64 loader and libc.so.6", r.Libraries)
 				}
