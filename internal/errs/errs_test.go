@@ -8,6 +8,7 @@ import (
 	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/record"
+	recebpf "github.com/syscage/syscage/record/ebpf"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -22,6 +23,7 @@ func TestOneDefinition(t *testing.T) {
 		{"audit.ErrNotSupported", audit.ErrNotSupported, errs.ErrNotSupported},
 		{"inspect.ErrNotSupported", inspect.ErrNotSupported, errs.ErrNotSupported},
 		{"record.ErrNotSupported", record.ErrNotSupported, errs.ErrNotSupported},
+		{"record/ebpf.ErrNotSupported", recebpf.ErrNotSupported, errs.ErrNotSupported},
 		{"launch.ErrNotFound", launch.ErrNotFound, errs.ErrNotFound},
 		{"record.ErrNotFound", record.ErrNotFound, errs.ErrNotFound},
 		{"launch.ErrNoExec", launch.ErrNoExec, errs.ErrNoExec},

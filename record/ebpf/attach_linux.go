@@ -34,10 +34,10 @@ import (
 // out of the map, and of the count of the tree, when its pidfd says so.
 func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, error) {
 	if pid <= 0 {
-		return nil, fmt.Errorf("record: --pid %d: not a process id", pid)
+		return nil, fmt.Errorf("record: pid %d: not a process id", pid)
 	}
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return nil, fmt.Errorf("record: --pid %d: no such process", pid)
+		return nil, fmt.Errorf("record: pid %d: no such process", pid)
 	}
 	e, err := load(config{args: o.Args})
 	if err != nil {
@@ -72,7 +72,7 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 	}
 	enter(uint32(pid))
 	if len(entered) == 0 {
-		return nil, fmt.Errorf("record: --pid %d: no such process", pid)
+		return nil, fmt.Errorf("record: pid %d: no such process", pid)
 	}
 	for {
 		added := false
@@ -182,15 +182,15 @@ func parentsOf() (map[uint32]uint32, error) {
 func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.Result, error) {
 	dir, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("record: --cgroup: %w", err)
+		return nil, fmt.Errorf("record: cgroup: %w", err)
 	}
 	defer dir.Close()
 	var fs syscall.Statfs_t
 	if err := syscall.Fstatfs(int(dir.Fd()), &fs); err != nil {
-		return nil, fmt.Errorf("record: --cgroup %s: %w", path, err)
+		return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
 	}
 	if fs.Type != cgroup2Magic {
-		return nil, fmt.Errorf("record: --cgroup %s: not a directory of the cgroup v2 file system", path)
+		return nil, fmt.Errorf("record: cgroup %s: not a directory of the cgroup v2 file system", path)
 	}
 	e, err := load(config{mode: byCgroup, args: o.Args, cgroup: dir})
 	if err != nil {
@@ -209,11 +209,11 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 	events := path + "/cgroup.events"
 	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("record: --cgroup %s: %w", path, err)
+		return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
 	}
 	defer syscall.Close(in)
 	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY); err != nil {
-		return nil, fmt.Errorf("record: --cgroup %s: watch %s: %w", path, events, err)
+		return nil, fmt.Errorf("record: cgroup %s: watch %s: %w", path, events, err)
 	}
 	buf := make([]byte, 4096)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -230,7 +230,7 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 		}
 		populated, err := cgroupPopulated(path)
 		if err != nil {
-			return nil, fmt.Errorf("record: --cgroup %s: %w", path, err)
+			return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
 		}
 		if populated {
 			seen = true

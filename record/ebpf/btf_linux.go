@@ -31,9 +31,9 @@ func readKernelOffsets() (offsets, error) {
 	spec, err := btf.LoadKernelSpec()
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, btf.ErrNotSupported) {
-			return offsets{}, fmt.Errorf("%w: the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): %v", ErrNotSupported, err)
+			return offsets{}, fmt.Errorf("eBPF recording %w: the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): %v", ErrNotSupported, err)
 		}
-		return offsets{}, fmt.Errorf("%w: read the kernel's BTF: %v", ErrNotSupported, err)
+		return offsets{}, fmt.Errorf("eBPF recording %w: read the kernel's BTF: %v", ErrNotSupported, err)
 	}
 	return offsetsFrom(spec)
 }
@@ -42,13 +42,13 @@ func offsetsFrom(spec *btf.Spec) (offsets, error) {
 	var o offsets
 	var task, signal, regs *btf.Struct
 	if err := spec.TypeByName("task_struct", &task); err != nil {
-		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+		return o, fmt.Errorf("eBPF recording %w: BTF: %v", ErrNotSupported, err)
 	}
 	if err := spec.TypeByName("signal_struct", &signal); err != nil {
-		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+		return o, fmt.Errorf("eBPF recording %w: BTF: %v", ErrNotSupported, err)
 	}
 	if err := spec.TypeByName("pt_regs", &regs); err != nil {
-		return o, fmt.Errorf("%w: BTF: %v", ErrNotSupported, err)
+		return o, fmt.Errorf("eBPF recording %w: BTF: %v", ErrNotSupported, err)
 	}
 	var err error
 	field := func(s *btf.Struct, path ...string) int32 {
@@ -60,7 +60,7 @@ func offsetsFrom(spec *btf.Spec) (offsets, error) {
 		for _, name := range path {
 			m, moff, ok := member(typ, name)
 			if !ok {
-				err = fmt.Errorf("%w: BTF: struct %s has no field %v (CONFIG_THREAD_INFO_IN_TASK?)", ErrNotSupported, s.Name, path)
+				err = fmt.Errorf("eBPF recording %w: BTF: struct %s has no field %v (CONFIG_THREAD_INFO_IN_TASK?)", ErrNotSupported, s.Name, path)
 				return 0
 			}
 			off += moff

@@ -12,7 +12,7 @@ import (
 
 // Available reports why the engine cannot run here.
 func Available() error {
-	return fmt.Errorf("%w: the eBPF engine runs on linux/amd64, not %s/%s", ErrNotSupported, runtime.GOOS, runtime.GOARCH)
+	return fmt.Errorf("eBPF recording %w: the eBPF engine runs on linux/amd64, not %s/%s", ErrNotSupported, runtime.GOOS, runtime.GOARCH)
 }
 
 // Run is not supported here; see Available.

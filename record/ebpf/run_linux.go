@@ -69,7 +69,7 @@ func load(cfg config) (_ *engine, err error) {
 	// namespace knows the tree by other ones.
 	var st syscall.Stat_t
 	if err := syscall.Stat("/proc/self/ns/pid", &st); err == nil && st.Ino != initPidNS && cfg.mode == byTgid {
-		return nil, fmt.Errorf("%w: syscage runs in a PID namespace of its own (the engine follows the host's process ids)", ErrNotSupported)
+		return nil, fmt.Errorf("eBPF recording %w: syscage runs in a PID namespace of its own (the engine follows the host's process ids)", ErrNotSupported)
 	}
 	off, err := kernelOffsets()
 	if err != nil {
@@ -78,7 +78,7 @@ func load(cfg config) (_ *engine, err error) {
 	// The sys_enter program loads the task's fields at their offsets
 	// directly (a 16-bit displacement).
 	if off.tgid > math.MaxInt16 || off.status > math.MaxInt16 {
-		return nil, fmt.Errorf("%w: task_struct.tgid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.status)
+		return nil, fmt.Errorf("eBPF recording %w: task_struct.tgid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.status)
 	}
 	e := &engine{cfg: cfg}
 	defer func() {
@@ -108,7 +108,7 @@ func load(cfg config) (_ *engine, err error) {
 			return nil, err
 		}
 		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
-			return nil, fmt.Errorf("%w: map the members bitmap: %v", ErrNotSupported, err)
+			return nil, fmt.Errorf("eBPF recording %w: map the members bitmap: %v", ErrNotSupported, err)
 		}
 		m.members, m.pending = e.memberMap.FD(), e.pending.FD()
 	}
@@ -194,7 +194,7 @@ func loadError(what string, err error) error {
 	if mode := lockdown(); mode == "confidentiality" {
 		return fmt.Errorf("%w (lockdown=%s): %s: %v", ErrLockdown, mode, what, firstLine(err))
 	}
-	return fmt.Errorf("%w: %s: %v", ErrNotSupported, what, firstLine(err))
+	return fmt.Errorf("eBPF recording %w: %s: %v", ErrNotSupported, what, firstLine(err))
 }
 
 // lockdown returns the kernel's lockdown mode, or "".
