@@ -71,7 +71,9 @@ func (r *Result) Names() []string {
 // vdsoFallbacks are the calls the vDSO's functions make when the vDSO
 // cannot answer (a clock it does not handle, a time namespace): a program
 // that uses the vDSO may make them with no SYSCALL of its own.
-var vdsoFallbacks = []string{"clock_gettime", "gettimeofday", "time", "getcpu", "clock_getres"}
+// getrandom: the vDSO's getrandom (Linux 6.11, used by Go's runtime and
+// glibc 2.41) calls it itself when its state cannot serve.
+var vdsoFallbacks = []string{"clock_gettime", "gettimeofday", "time", "getcpu", "clock_getres", "getrandom"}
 
 // Analyze finds the system calls the ELF program at path can make, with
 // the libraries it loads.

@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"debug/elf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,4 +159,64 @@ func TestARM64Go(t *testing.T) {
 		}
 	}
 	t.Logf("arm64 %d calls, x86_64 %d", len(found), len(x86.Names()))
+}
+
+// TestARM64GoLarge: the same comparison on a large Go program (syscage
+// itself), whose data holds many words that point into the text: every
+// call the x86_64 build can make that arm64 has and the arm64 build
+// contains is found, and only numbers computed at run time are
+// unresolved.
+func TestARM64GoLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds syscage twice")
+	}
+	dir := t.TempDir()
+	var a64Syms []string
+	build := func(goarch string) *analyze.Result {
+		out := filepath.Join(dir, "syscage-"+goarch)
+		cmd := exec.Command("go", "build", "-o", out, "github.com/syscage/syscage/cmd/syscage")
+		cmd.Env = append(os.Environ(), "GOARCH="+goarch, "GOOS=linux", "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, b)
+		}
+		r, err := analyze.Analyze(out, analyze.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if goarch == "arm64" {
+			f, err := elf.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			syms, _ := f.Symbols()
+			for _, s := range syms {
+				a64Syms = append(a64Syms, s.Name)
+			}
+			f.Close()
+		}
+		return r
+	}
+	a64, x86 := build("arm64"), build("amd64")
+	found := a64.Names()
+	for _, c := range x86.Calls {
+		if _, ok := arch.AARCH64.SyscallNumber(c.Name); !ok || slices.Contains(found, c.Name) {
+			continue
+		}
+		// A call the amd64 build makes from a function the arm64 build
+		// has (the linker keeps what is reachable on each).
+		_, fn, _ := strings.Cut(c.From, ":")
+		if slices.Contains(a64Syms, fn) || !strings.Contains(c.From, ":") {
+			t.Errorf("%s found on x86_64 (from %s), not on arm64", c.Name, c.From)
+		} else {
+			t.Logf("%s: %s is not in the arm64 build", c.Name, fn)
+		}
+	}
+	for _, u := range a64.Unresolved {
+		// Named functions only: a piece of one cut off by a word of
+		// data would be an address.
+		if !strings.Contains(u, "calls the system-call wrapper") || strings.Contains(u, ": 0x") {
+			t.Errorf("unresolved: %s", u)
+		}
+	}
+	t.Logf("arm64 %d calls, %d unresolved; x86_64 %d calls, %d unresolved", len(found), len(a64.Unresolved), len(x86.Names()), len(x86.Unresolved))
 }

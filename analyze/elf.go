@@ -116,10 +116,13 @@ func loadModule(path string) (*module, error) {
 			addSym(s, true)
 		}
 	}
+	pclntab := false
 	if m.isGo {
-		if err := m.goFuncs(f, starts); err != nil && len(starts) == 0 {
+		err := m.goFuncs(f, starts)
+		if err != nil && len(starts) == 0 {
 			return nil, fmt.Errorf("%s: %w: a Go program without symbols or a readable pclntab: %v", path, ErrNotAnalysable, err)
 		}
+		pclntab = err == nil
 	}
 	m.readInits(f)
 	if f.Type == elf.ET_EXEC {
@@ -143,8 +146,24 @@ func loadModule(path string) (*module, error) {
 	} else {
 		m.sweep(starts)
 	}
+	if m.machine == elf.EM_AARCH64 {
+		// arm64 instructions are 4-byte aligned: a word of data that
+		// points elsewhere into the text is no function.
+		for a := range m.taken {
+			if a%4 != 0 {
+				delete(m.taken, a)
+			}
+		}
+		for a := range starts {
+			if a%4 != 0 {
+				delete(starts, a)
+			}
+		}
+	}
 	for a := range m.taken {
-		if _, ok := starts[a]; !ok {
+		if _, ok := starts[a]; !ok && !pclntab {
+			// (The pclntab names every function of a Go program: a text
+			// address in its data that is none is inside one.)
 			starts[a] = ""
 		}
 	}
