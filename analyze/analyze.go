@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"debug/elf"
 	"encoding/json"
 
 	"fmt"
@@ -18,6 +19,11 @@ type Options struct {
 	CacheDir string
 	// LDCache is the loader's cache; "" means /etc/ld.so.cache.
 	LDCache string
+	// LibraryPath are directories searched for libraries first, as
+	// LD_LIBRARY_PATH is, and for the dynamic loader (by its base name)
+	// when its path is not there: the libraries of another
+	// architecture (/usr/aarch64-linux-gnu/lib).
+	LibraryPath []string
 }
 
 // Call is one system call the program's code can make.
@@ -65,7 +71,9 @@ func (r *Result) Names() []string {
 // vdsoFallbacks are the calls the vDSO's functions make when the vDSO
 // cannot answer (a clock it does not handle, a time namespace): a program
 // that uses the vDSO may make them with no SYSCALL of its own.
-var vdsoFallbacks = []string{"clock_gettime", "gettimeofday", "time", "getcpu", "clock_getres"}
+// getrandom: the vDSO's getrandom (Linux 6.11, used by Go's runtime and
+// glibc 2.41) calls it itself when its state cannot serve.
+var vdsoFallbacks = []string{"clock_gettime", "gettimeofday", "time", "getcpu", "clock_getres", "getrandom"}
 
 // Analyze finds the system calls the ELF program at path can make, with
 // the libraries it loads.
@@ -75,6 +83,9 @@ func Analyze(path string, o Options) (*Result, error) {
 		return nil, err
 	}
 	a := arch.X86_64
+	if prog.machine == elf.EM_AARCH64 {
+		a = arch.AARCH64
+	}
 	res := &Result{Path: path, Go: prog.isGo}
 	numbers := map[uint64]string{}
 	add := func(r *Reach, where string) {
@@ -101,7 +112,14 @@ func Analyze(path string, o Options) (*Result, error) {
 		if prog.inText(prog.entry) {
 			roots = append(roots, prog.entry)
 		}
-		progReach = prog.reach(roots, prog.takenReach())
+		taken := prog.takenReach()
+		progReach = prog.reach(roots, taken)
+		if len(progReach.Imports) > 0 {
+			// A library may call back any function whose address the
+			// program takes (main through __libc_start_main, atexit,
+			// qsort, pthread_create).
+			progReach.merge(taken)
+		}
 	}
 	base := filepath.Base(path)
 	add(progReach, base)
@@ -112,7 +130,13 @@ func Analyze(path string, o Options) (*Result, error) {
 	} else if len(progReach.Imports) > 0 {
 		res.Unresolved = append(res.Unresolved, "imports without a dynamic section")
 	}
-	for _, name := range vdsoFallbacks {
+	fallbacks := vdsoFallbacks
+	if a == arch.AARCH64 {
+		// Where no SA_RESTORER is given (glibc and Go on arm64), a signal
+		// handler returns through the vDSO's rt_sigreturn trampoline.
+		fallbacks = append(slices.Clone(fallbacks), "rt_sigreturn")
+	}
+	for _, name := range fallbacks {
 		if nr, ok := a.SyscallNumber(name); ok {
 			if _, seen := numbers[uint64(nr)]; !seen {
 				numbers[uint64(nr)] = "vdso fallback"
@@ -151,7 +175,18 @@ func linkLibraries(prog *module, progReach *Reach, o Options, res *Result, add f
 		return loadModel(p, o.CacheDir)
 	}
 	if prog.interp != "" {
+		if _, err := os.Stat(prog.interp); err != nil {
+			for _, d := range o.LibraryPath {
+				if p := filepath.Join(d, filepath.Base(prog.interp)); fileExists(p) {
+					prog.interp = p
+					break
+				}
+			}
+		}
 		md, err := load(prog.interp)
+		if err == nil && md.Machine != prog.machine.String() {
+			err = fmt.Errorf("%s code, the program's is %s", md.Machine, prog.machine)
+		}
 		if err != nil {
 			res.Unresolved = append(res.Unresolved, fmt.Sprintf("the dynamic loader %s: %v", prog.interp, err))
 		} else {
@@ -172,7 +207,7 @@ func linkLibraries(prog *module, progReach *Reach, o Options, res *Result, add f
 	for len(queue) > 0 {
 		q := queue[0]
 		queue = queue[1:]
-		p, ok := findLibrary(q.name, q.from, cache)
+		p, ok := findLibrary(q.name, q.from, o.LibraryPath, cache, prog.machine)
 		if !ok {
 			res.Unresolved = append(res.Unresolved, fmt.Sprintf("library %s, needed by %s, not found", q.name, filepath.Base(q.from.path)))
 			continue
@@ -186,6 +221,9 @@ func linkLibraries(prog *module, progReach *Reach, o Options, res *Result, add f
 		}
 		loaded[real], loaded[p] = true, true
 		md, m, err := loadModelAndModule(p, o.CacheDir)
+		if err == nil && md.Machine != prog.machine.String() {
+			err = fmt.Errorf("%s code, the program's is %s", md.Machine, prog.machine)
+		}
 		if err != nil {
 			res.Unresolved = append(res.Unresolved, fmt.Sprintf("library %s: %v", p, err))
 			continue
@@ -274,7 +312,7 @@ func loadModel(path, cacheDir string) (*Model, error) {
 }
 
 // modelVersion changes when the analysis changes what a model holds.
-const modelVersion = "1"
+const modelVersion = "2"
 
 // loadModelAndModule returns the model of the library at path, and the
 // module when it had to be analysed (nil when the model came from the
@@ -320,4 +358,9 @@ func fileBuildID(path string) string {
 	}
 	defer m.Close()
 	return buildID(m)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -3,10 +3,12 @@
 // ABI, each with where it comes from.
 //
 // The analysis disassembles machine code (golang.org/x/arch), finds each
-// system-call instruction (x86_64 SYSCALL) and the numbers that can reach
-// its number register by constant propagation over the function's
-// control-flow graph, also through wrappers that take the number as an
-// argument (libc's syscall(), Go's Syscall6), and builds a call graph:
+// system-call instruction (x86_64 SYSCALL, aarch64 SVC) and the numbers
+// that can reach its number register (rax, x8) by constant propagation
+// over the function's control-flow graph, also through wrappers that take
+// the number as an argument (libc's syscall(), Go's Syscall6 in a
+// register or, for Go's assembly on arm64, on the stack), and builds a
+// call graph:
 // direct calls and jumps, calls through the PLT or the GOT into other
 // modules, and, for an indirect call, every function of the module whose
 // address the code or data takes. A dynamically linked program is

@@ -18,6 +18,7 @@ import (
 // functions.
 type module struct {
 	path    string
+	machine elf.Machine // EM_X86_64 or EM_AARCH64
 	buildID string
 	entry   uint64
 	isGo    bool
@@ -57,10 +58,10 @@ func loadModule(path string) (*module, error) {
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotAnalysable, err)
 	}
 	defer f.Close()
-	if f.Machine != elf.EM_X86_64 || f.Class != elf.ELFCLASS64 {
-		return nil, fmt.Errorf("%s: %w: %s %s code (the analysis reads x86_64 code)", path, ErrNotAnalysable, f.Class, f.Machine)
+	if (f.Machine != elf.EM_X86_64 && f.Machine != elf.EM_AARCH64) || f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {
+		return nil, fmt.Errorf("%s: %w: %s %s code (the analysis reads x86_64 and aarch64 code)", path, ErrNotAnalysable, f.Class, f.Machine)
 	}
-	m := &module{path: path, entry: f.Entry, exports: map[string]uint64{}, slots: map[uint64]string{},
+	m := &module{path: path, machine: f.Machine, entry: f.Entry, exports: map[string]uint64{}, slots: map[uint64]string{},
 		stubs: map[uint64]string{}, taken: map[uint64]bool{}, ifuncs: map[uint64]bool{}}
 	m.buildID = buildID(f)
 	text := f.Section(".text")
@@ -115,10 +116,13 @@ func loadModule(path string) (*module, error) {
 			addSym(s, true)
 		}
 	}
+	pclntab := false
 	if m.isGo {
-		if err := m.goFuncs(f, starts); err != nil && len(starts) == 0 {
+		err := m.goFuncs(f, starts)
+		if err != nil && len(starts) == 0 {
 			return nil, fmt.Errorf("%s: %w: a Go program without symbols or a readable pclntab: %v", path, ErrNotAnalysable, err)
 		}
+		pclntab = err == nil
 	}
 	m.readInits(f)
 	if f.Type == elf.ET_EXEC {
@@ -137,9 +141,29 @@ func loadModule(path string) (*module, error) {
 		}
 	}
 	// Every direct call target and every address taken starts a function.
-	m.sweep(starts)
+	if m.machine == elf.EM_AARCH64 {
+		m.sweepARM64(starts)
+	} else {
+		m.sweep(starts)
+	}
+	if m.machine == elf.EM_AARCH64 {
+		// arm64 instructions are 4-byte aligned: a word of data that
+		// points elsewhere into the text is no function.
+		for a := range m.taken {
+			if a%4 != 0 {
+				delete(m.taken, a)
+			}
+		}
+		for a := range starts {
+			if a%4 != 0 {
+				delete(starts, a)
+			}
+		}
+	}
 	for a := range m.taken {
-		if _, ok := starts[a]; !ok {
+		if _, ok := starts[a]; !ok && !pclntab {
+			// (The pclntab names every function of a Go program: a text
+			// address in its data that is none is inside one.)
 			starts[a] = ""
 		}
 	}
@@ -151,7 +175,8 @@ func loadModule(path string) (*module, error) {
 	if len(addrs) == 0 || addrs[0] > m.textLo {
 		addrs = slices.Insert(addrs, 0, m.textLo)
 	}
-	env := x86Env{inText: m.inText, importAt: m.importAt, stubAt: m.stubAt}
+	env := x86Env{inText: m.inText, importAt: m.importAt, stubAt: m.stubAt,
+		noReturn: func(a uint64) bool { return noReturnName(starts[a]) }}
 	for i, a := range addrs {
 		end := m.textHi
 		if i+1 < len(addrs) {
@@ -161,7 +186,11 @@ func loadModule(path string) (*module, error) {
 		if fn.name == "" {
 			fn.name = fmt.Sprintf("%#x", a)
 		}
-		fn.fnResult = analyzeX86(m.text[a-m.textLo:end-m.textLo], a, end, env)
+		if m.machine == elf.EM_AARCH64 {
+			fn.fnResult = analyzeARM64(m.text[a-m.textLo:end-m.textLo], a, end, env)
+		} else {
+			fn.fnResult = analyzeX86(m.text[a-m.textLo:end-m.textLo], a, end, env)
+		}
 		for _, t := range fn.taken {
 			m.taken[t] = true
 		}
@@ -226,10 +255,9 @@ func (m *module) readRelocs(f *elf.File) {
 		}
 		for off := 0; off+24 <= len(b); off += 24 {
 			r := elf.Rela64{Off: binary.LittleEndian.Uint64(b[off:]), Info: binary.LittleEndian.Uint64(b[off+8:]), Addend: int64(binary.LittleEndian.Uint64(b[off+16:]))}
-			typ := elf.R_X86_64(elf.R_TYPE64(r.Info))
 			sym := int(elf.R_SYM64(r.Info))
-			switch typ {
-			case elf.R_X86_64_JMP_SLOT, elf.R_X86_64_GLOB_DAT, elf.R_X86_64_64:
+			switch relocKind(f.Machine, elf.R_TYPE64(r.Info)) {
+			case relocSymbol:
 				if sym > 0 && sym <= len(dsyms) {
 					ds := dsyms[sym-1]
 					if ds.Section == elf.SHN_UNDEF {
@@ -238,12 +266,16 @@ func (m *module) readRelocs(f *elf.File) {
 						m.taken[ds.Value] = true
 					}
 				}
-			case elf.R_X86_64_RELATIVE, elf.R_X86_64_IRELATIVE:
+			case relocRelative:
 				if a := uint64(r.Addend); m.inText(a) {
 					m.taken[a] = true
 				}
 			}
 		}
+	}
+	if f.Machine == elf.EM_AARCH64 {
+		m.readPLTARM64(f)
+		return
 	}
 	for _, name := range []string{".plt", ".plt.sec", ".plt.got"} {
 		s := f.Section(name)

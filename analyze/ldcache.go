@@ -2,9 +2,11 @@ package analyze
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -74,7 +76,7 @@ func cString(b []byte, off int) string {
 
 // findLibrary returns the path the loader would take for needed,
 // loaded by the object at from (with its RPATH and RUNPATH).
-func findLibrary(needed string, from *module, cache map[string]string) (string, bool) {
+func findLibrary(needed string, from *module, libraryPath []string, cache map[string]string, mach elf.Machine) (string, bool) {
 	if strings.Contains(needed, "/") {
 		_, err := os.Stat(needed)
 		return needed, err == nil
@@ -92,23 +94,32 @@ func findLibrary(needed string, from *module, cache map[string]string) (string, 
 		}
 		return out
 	}
-	var dirs []string
+	// The loader skips a file of another architecture and goes on.
+	fits := func(p string) bool {
+		f, err := elf.Open(p)
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		return f.Machine == mach && f.Class == elf.ELFCLASS64
+	}
+	dirs := slices.Clone(libraryPath)
 	if len(from.runpath) == 0 {
 		dirs = append(dirs, expand(from.rpath)...)
 	}
 	dirs = append(dirs, expand(from.runpath)...)
 	for _, d := range dirs {
 		p := filepath.Join(d, needed)
-		if _, err := os.Stat(p); err == nil {
+		if fits(p) {
 			return p, true
 		}
 	}
-	if p, ok := cache[needed]; ok {
+	if p, ok := cache[needed]; ok && fits(p) {
 		return p, true
 	}
 	for _, d := range defaultDirs {
 		p := filepath.Join(d, needed)
-		if _, err := os.Stat(p); err == nil {
+		if fits(p) {
 			return p, true
 		}
 	}

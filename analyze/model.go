@@ -23,8 +23,11 @@ func (m *module) resolveWrappers() {
 					continue
 				}
 				v := s.rax
-				if g.numArg == rDI+1 {
+				switch g.numArg {
+				case rDI + 1:
 					v = s.rdi
+				case argStack0 + 1:
+					v = s.stk
 				}
 				switch {
 				case v.arg != 0:
@@ -62,7 +65,8 @@ type Reach struct {
 	// are passed where the import turns out to be a system-call wrapper.
 	Imports []ImportCall `json:"imports,omitempty"`
 	// NumArg is set when the function passes an argument of its own
-	// (in register "rax" or "rdi") as a system-call number.
+	// (in register "rax" or "rdi") as a system-call number; on arm64
+	// "rax" names x0, the first argument register.
 	NumArg     string   `json:"numArg,omitempty"`
 	Unresolved []string `json:"unresolved,omitempty"`
 }
@@ -71,7 +75,7 @@ type Reach struct {
 // registers a wrapper takes its number in, when known.
 type ImportCall struct {
 	Name string   `json:"name"`
-	RAX  []uint64 `json:"rax,omitempty"` // nil: not known
+	RAX  []uint64 `json:"rax,omitempty"` // nil: not known; x0 on arm64
 	RDI  []uint64 `json:"rdi,omitempty"`
 }
 
@@ -91,8 +95,15 @@ func (m *module) reach(roots []uint64, takenAll *Reach) *Reach {
 	for _, a := range roots {
 		push(a)
 	}
-	if len(work) == 1 && work[0].numArg != 0 {
-		r.NumArg = [...]string{rAX + 1: "rax", rDI + 1: "rdi"}[work[0].numArg]
+	if len(work) == 1 {
+		// Only wrappers that take the number in a register other modules
+		// can pass it in are wrappers across modules.
+		switch work[0].numArg {
+		case rAX + 1:
+			r.NumArg = "rax"
+		case rDI + 1:
+			r.NumArg = "rdi"
+		}
 	}
 	indirect := false
 	for len(work) > 0 {
@@ -163,6 +174,7 @@ func (r *Reach) merge(o *Reach) {
 // per build of a library and cached.
 type Model struct {
 	Path    string            `json:"path"`
+	Machine string            `json:"machine"` // the ELF machine, EM_X86_64 or EM_AARCH64
 	BuildID string            `json:"buildID,omitempty"`
 	Exports map[string]*Reach `json:"exports"`
 	// Init is what the library's initializers and finalizers reach (the
@@ -186,7 +198,7 @@ func (m *module) takenReach() *Reach {
 // model builds the Model of m.
 func (m *module) model() *Model {
 	all := m.takenReach()
-	md := &Model{Path: m.path, BuildID: m.buildID, Exports: map[string]*Reach{}}
+	md := &Model{Path: m.path, Machine: m.machine.String(), BuildID: m.buildID, Exports: map[string]*Reach{}}
 	for name, a := range m.exports {
 		md.Exports[name] = m.reach([]uint64{a}, all)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"testing"
 
@@ -27,8 +26,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // the native ABI: a call recorded but not found is a bug of the analysis,
 // unless the analysis says it could not resolve something.
 func TestRecall(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the analysis reads x86_64 code")
+	native, _ := arch.Native()
+	if native != arch.X86_64 && native != arch.AARCH64 {
+		t.Skip("the analysis reads x86_64 and aarch64 code")
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -65,7 +65,7 @@ func TestRecall(t *testing.T) {
 			var missed []string
 			seen := 0
 			for _, c := range res.Recording.Calls() {
-				if c.Arch != arch.X86_64 || c.Name == "execve" {
+				if c.Arch != native || c.Name == "execve" {
 					continue // execve is the launcher's, which starts the program
 				}
 				seen++

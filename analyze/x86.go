@@ -44,13 +44,17 @@ func gpr(r x86asm.Reg) (idx, bits int, ok bool) {
 // state is what is known at a point of a function: the registers, and
 // the stack slots by their offset from the stack pointer at entry.
 type state struct {
-	regs  [16]value
-	sp    int64 // rsp - rsp at entry; valid when spOK
+	regs  [32]value // x86_64 uses the first 16
+	sp    int64     // rsp - rsp at entry; valid when spOK
 	spOK  bool
 	bp    int64 // rbp - rsp at entry, when rbp is a frame pointer (bpOK)
 	bpOK  bool
 	slots map[int64]value
 	reach bool // some path gets here
+	// arm64: register spReg-1 holds the stack pointer at entry +
+	// spRegAt (Go's large frames: sub x20, sp, #n; mov sp, x20).
+	spReg   int8
+	spRegAt int64
 }
 
 func (s *state) clone() state {
@@ -88,6 +92,10 @@ func (s *state) merge(o *state) bool {
 		s.bpOK = false
 		changed = true
 	}
+	if s.spReg != 0 && (o.spReg != s.spReg || o.spRegAt != s.spRegAt) {
+		s.spReg = 0
+		changed = true
+	}
 	for k, v := range s.slots {
 		w, ok := o.slots[k]
 		if !ok {
@@ -115,8 +123,9 @@ func (s *state) clobber(regs ...int) {
 type site struct {
 	target uint64
 	name   string
-	rax    value
+	rax    value // x86_64: rax; arm64: x0
 	rdi    value
+	stk    value // arm64: the first stack argument (Go's ABI0)
 }
 
 // fnResult is what the analysis of one function found.
@@ -140,6 +149,7 @@ type x86Env struct {
 	inText   func(addr uint64) bool
 	importAt func(slot uint64) (string, bool) // a GOT slot's import
 	stubAt   func(addr uint64) (string, bool) // a PLT stub's import
+	noReturn func(addr uint64) bool           // arm64: a function that never returns
 }
 
 // analyzeX86 analyses the instructions of one function, [start, end).

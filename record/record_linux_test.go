@@ -234,7 +234,12 @@ func TestRecordServiceThenEnforce(t *testing.T) {
 		t.Fatalf("recorded service: %v (%v)", err, <-done)
 	}
 	if err := drive(port); err != nil {
-		t.Fatalf("recorded service: %v", err)
+		cancel()
+		<-done
+		pw.Close()
+		pr.SetReadDeadline(time.Now().Add(2 * time.Second))
+		rest, _ := io.ReadAll(pr)
+		t.Fatalf("recorded service: %v\n%s", err, rest)
 	}
 	cancel()
 	r := <-done

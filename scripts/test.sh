@@ -137,6 +137,9 @@ want python3 python3
 # i386 programs for the int 0x80 tests: gcc -m32 -static needs both.
 want /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o gcc-multilib
 want /usr/lib32/libc.a libc6-dev-i386
+# arm64 programs for the static analysis of aarch64 code (analyze).
+want aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+want /usr/aarch64-linux-gnu/lib/libc.so.6 libc6-dev-arm64-cross
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "test.sh: missing Debian packages:$need (run as root to install them)" >&2

@@ -21,7 +21,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "analyze [--json] BINARY",
 		Short: "List the system calls a program's code can make, by static analysis",
-		Long: `Analyze reads an ELF program (x86_64: dynamically or statically linked C or
+		Long: `Analyze reads an ELF program (x86_64 or aarch64: dynamically or statically linked C or
 C++, or Go) and the libraries it loads, and lists every system call its
 code can make, each with where it comes from: the program's own function,
 or the library export that reaches it. It disassembles the code, follows

@@ -54,7 +54,7 @@ capabilities of --cap (default: Docker's) and --kernel (default: this
 host's) when the target cannot hold them.
 
 --oci-config FILE puts the profile into an OCI runtime bundle's
-config.json, keeping everything else, in place (or into -o). --to spo
+config.json, keeping every other byte of it, in place (or into -o). --to spo
 writes a SeccompProfile named --name in --namespace; --pod-snippet writes
 the pod securityContext that uses it instead.
 

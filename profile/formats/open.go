@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/systemd"
 )
 
 // Open reads the profile ref names: a built-in profile when ref is a
@@ -25,6 +26,11 @@ func Open(ref string, f Format) (*profile.Profile, Format, error) {
 }
 
 // OpenWarn is Open, with the warnings of ParseWarn.
+//
+// A file read as systemd settings is read with its drop-ins, as systemd
+// reads a unit (systemd.DropIns, systemd.ParseFiles): the files
+// NAME.d/*.conf beside it are merged after it, in the order of their
+// names, and their errors and warnings name the drop-in.
 func OpenWarn(ref string, f Format) (*profile.Profile, Format, []string, error) {
 	if isBare(ref) {
 		_, serr := os.Stat(ref)
@@ -44,6 +50,21 @@ func OpenWarn(ref string, f Format) (*profile.Profile, Format, []string, error) 
 	data, err := os.ReadFile(ref)
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if f == Systemd || f == "" && Detect(data) == Systemd {
+		// A unit as installed: systemd merges its drop-ins into it.
+		drop, err := systemd.DropIns(ref)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if len(drop) > 0 {
+			p, ws, err := systemd.ParseFiles(append([]systemd.File{{Name: ref, Data: data}}, drop...)...)
+			var warnings []string
+			for _, w := range ws {
+				warnings = append(warnings, w.String())
+			}
+			return p, Systemd, warnings, err
+		}
 	}
 	return ParseWarn(ref, data, f)
 }

@@ -671,11 +671,15 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	return out, losses, nil
 }
 
-// apart returns an action that stops a call and is not the written
-// default def: the profile's own default when it was changed, else ERRNO
+// apart returns an action that stops a call, is not the written default
+// def, and can be written as it is: the profile's own default when it was
+// changed (unless its errnoRet is 0, which is written as 1), else ERRNO
 // EPERM, or EACCES when EPERM is the default.
 func apart(orig, def profile.Action) profile.Action {
 	for _, a := range []profile.Action{orig, {Kind: profile.ActErrno, Data: profile.EPERM}, {Kind: profile.ActErrno, Data: 13}} {
+		if a.Kind.HasData() && a.Data == 0 {
+			continue // written as 1: perhaps def itself
+		}
 		if a != def && a.Kind != profile.ActAllow && a.Kind != profile.ActLog {
 			return a
 		}

@@ -132,7 +132,8 @@ securityContext:
 func TestLossyDefaultErrno(t *testing.T) {
 	allow := profile.Action{Kind: profile.ActAllow}
 	eperm := profile.Action{Kind: profile.ActErrno, Data: 1}
-	for _, def := range []profile.Action{{Kind: profile.ActErrno, Data: 13}, {Kind: profile.ActTrace, Data: 7}} {
+	// A default whose data is 0 is written with 1: the exception's own.
+	for _, def := range []profile.Action{{Kind: profile.ActErrno, Data: 13}, {Kind: profile.ActTrace, Data: 7}, {Kind: profile.ActTrace}, {Kind: profile.ActErrno}} {
 		exc := eperm
 		if def.Kind == profile.ActTrace {
 			exc = profile.Action{Kind: profile.ActTrace, Data: 1}

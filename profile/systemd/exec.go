@@ -1,11 +1,14 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
@@ -513,22 +516,106 @@ func ParseFiles(files ...File) (*profile.Profile, []Warning, error) {
 	return pr, p.warnings, err
 }
 
-// LoadUnit reads a unit file as installed and its drop-ins
-// (NAME.d/*.conf beside it, sorted by name), as ParseFiles.
+// LoadUnit reads a unit file as installed and its drop-ins (DropIns),
+// as ParseFiles.
 func LoadUnit(path string) (*profile.Profile, []Warning, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read unit: %w", err)
 	}
-	files := []File{{path, data}}
-	drop, _ := filepath.Glob(filepath.Join(path+".d", "*.conf"))
-	slices.SortFunc(drop, func(a, b string) int { return strings.Compare(filepath.Base(a), filepath.Base(b)) })
-	for _, d := range drop {
-		b, err := os.ReadFile(d)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read drop-in: %w", err)
-		}
-		files = append(files, File{d, b})
+	drop, err := DropIns(path)
+	if err != nil {
+		return nil, nil, err
 	}
-	return ParseFiles(files...)
+	return ParseFiles(append([]File{{path, data}}, drop...)...)
+}
+
+// DropIns reads the drop-ins systemd reads for the unit file at path
+// from the directory it is in (unit_file_find_dropin_paths): the files
+// *.conf of NAME.d/, of the template's directory for an instance
+// (foo@.service.d/ for foo@bar.service), and of each dash prefix's
+// (foo-bar-.service.d/ and foo-.service.d/ for foo-bar-baz.service),
+// merged and sorted by file name; of two files of one name, the one in
+// the more specific directory is read and masks the other. Entries that
+// are not regular files (a drop-in masked with a link to /dev/null) are
+// skipped, as systemd skips them. A directory that does not exist has
+// no drop-ins; one that cannot be read is an error, since a left-out
+// drop-in would change the filter. Directories are listed, not globbed,
+// so the escapes of systemd's unit names (\x2d) are no pattern.
+func DropIns(path string) ([]File, error) {
+	dir, name := filepath.Split(path)
+	seen := map[string]bool{}
+	var names []string
+	byName := map[string]string{}
+	for _, d := range dropInDirs(name) {
+		d = filepath.Join(dir, d+".d")
+		ents, err := os.ReadDir(d)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read drop-ins: %w", err)
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if !strings.HasSuffix(n, ".conf") || seen[n] {
+				continue
+			}
+			seen[n] = true
+			f := filepath.Join(d, n)
+			st, err := os.Stat(f)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("read drop-in: %w", err)
+			}
+			if err != nil || !st.Mode().IsRegular() {
+				continue // masked, or a dangling link
+			}
+			names = append(names, n)
+			byName[n] = f
+		}
+	}
+	slices.Sort(names)
+	var files []File
+	for _, n := range names {
+		b, err := os.ReadFile(byName[n])
+		if err != nil {
+			return nil, fmt.Errorf("read drop-in: %w", err)
+		}
+		files = append(files, File{byName[n], b})
+	}
+	return files, nil
+}
+
+// dropInDirs returns the unit names whose NAME.d directories hold
+// drop-ins for the unit name, the most specific first, as
+// unit_file_find_dirs walks them: the name, its template's (for an
+// instance), then the same for each shorter dash prefix.
+func dropInDirs(name string) []string {
+	out := []string{name}
+	dot := strings.LastIndexByte(name, '.')
+	if dot <= 0 {
+		return out
+	}
+	stem, suffix := name[:dot], name[dot:]
+	prefix, instance, isInstance := strings.Cut(stem, "@")
+	if isInstance && instance != "" {
+		out = append(out, dropInDirs(prefix+"@"+suffix)...)
+	}
+	chopped := false
+	for {
+		dash := strings.LastIndexByte(prefix, '-')
+		if dash <= 0 {
+			return out
+		}
+		if dash+1 < len(prefix) || chopped {
+			prefix = prefix[:dash+1]
+			break
+		}
+		prefix, chopped = prefix[:dash], true // a trailing dash: once
+	}
+	built := prefix + suffix
+	if isInstance && instance != "" {
+		built = prefix + "@" + instance + suffix
+	}
+	return append(out, dropInDirs(built)...)
 }
