@@ -47,6 +47,7 @@ const (
 	statLive      = iota // members the kernel saw start less those it saw end (Run keeps the count of those it added)
 	statReadErr          // kernel fields or arguments that could not be read
 	statLostValue        // argument values not kept: the values map was full
+	statSeen             // byCgroup: 1 once a task of the cgroup made a call or ended in it
 	numStats
 )
 
@@ -82,11 +83,36 @@ type fds struct {
 	// values: the set of (slot, values) seen.
 	argspec, distinct, values int
 	cgroup                    int
+	// ring (byTgid): a ring buffer the exit program writes the tgid of
+	// a member that ended to, so that a recorder waiting for the tree
+	// to end wakes when the kernel sees it end.
+	ring int
 }
 
 // progs are the instructions of the programs.
 type progs struct {
 	sysEnter, fork, exit, exec asm.Instructions
+	// cgroupExit (byCgroup) marks the cgroup seen when a task ends in it
+	// (a task that joined and ended without a call).
+	cgroupExit asm.Instructions
+}
+
+// markSeen sets stats[statSeen] to 1 unless it is already (a load of
+// a word all CPUs share, not a store, on every call after the first).
+// It uses R0-R2 and the stack word at -24.
+func markSeen(stats int, label string) asm.Instructions {
+	return asm.Instructions{
+		asm.StoreImm(asm.RFP, -24, statSeen, asm.Word),
+		asm.LoadMapPtr(asm.R1, stats),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -24),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, label),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.JNE.Imm(asm.R1, 0, label),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
+	}
 }
 
 // incStat adds delta to stats[idx]; it uses R1-R3 and R0 and the stack
@@ -270,7 +296,12 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 			asm.Mov.Imm(asm.R2, 0),
 			asm.FnCurrentTaskUnderCgroup.Call(),
 			asm.JNE.Imm(asm.R0, 1, "out"),
-			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord),
+		)
+		// The recorder ends the recording when the cgroup is empty
+		// once it has seen a task in it, however briefly.
+		p.sysEnter = append(p.sysEnter, markSeen(m.stats, "seen")...)
+		p.sysEnter = append(p.sysEnter,
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("seen"),
 		)
 	}
 	p.sysEnter = append(p.sysEnter,
@@ -376,8 +407,30 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	)
 	p.exit = append(p.exit, fetchBit(m.members, -4, true)...)
 	p.exit = append(p.exit, asm.JEq.Imm(asm.R1, 0, "out")) // another thread ended it
-	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
+	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "notify")...)
+	// Wake the recorder: the tree may have ended. A full ring (the
+	// recorder reads it on every wake) loses no end: its data wakes the
+	// recorder, which then reads the count.
+	p.exit = append(p.exit,
+		asm.LoadMapPtr(asm.R1, m.ring).WithSymbol("notify"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -4),
+		asm.Mov.Imm(asm.R3, 4),
+		asm.Mov.Imm(asm.R4, 0),
+		asm.FnRingbufOutput.Call(),
+	)
 	p.exit = append(p.exit, out...)
+
+	// sched_process_exit in a cgroup recording: a task of the cgroup
+	// that ends was in it, even if it never made a call.
+	p.cgroupExit = asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.cgroup),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.FnCurrentTaskUnderCgroup.Call(),
+		asm.JNE.Imm(asm.R0, 1, "out"),
+	}
+	p.cgroupExit = append(p.cgroupExit, markSeen(m.stats, "out")...)
+	p.cgroupExit = append(p.cgroupExit, out...)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other

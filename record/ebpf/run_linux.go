@@ -30,12 +30,14 @@ type engine struct {
 	cfg                                    config
 	counts, stats                          *cebpf.Map
 	argspec, distinct, values, cgroupArray *cebpf.Map
-	memberMap, pending                     *cebpf.Map
+	memberMap, pending, ring               *cebpf.Map
 	// bits is the members map, mapped into this process: Run sets
 	// and clears bits with atomic operations, as the programs do.
 	bits  []uint64
 	mem   []byte
-	progs []*cebpf.Program // in the order of tracepoints
+	progs []*cebpf.Program
+	// tps are the raw tracepoints of progs, in their order.
+	tps   []string
 	links []link.Link
 }
 
@@ -123,7 +125,10 @@ func load(cfg config) (_ *engine, err error) {
 		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
 			return nil, fmt.Errorf("eBPF recording %w: map the members bitmap: %v", ErrNotSupported, err)
 		}
-		m.members, m.pending = e.memberMap.FD(), e.pending.FD()
+		if err := newMap("ring", &e.ring, &cebpf.MapSpec{Name: "syscage_ring", Type: cebpf.RingBuf, MaxEntries: uint32(os.Getpagesize())}); err != nil {
+			return nil, err
+		}
+		m.members, m.pending, m.ring = e.memberMap.FD(), e.pending.FD(), e.ring.FD()
 	}
 	if cfg.args {
 		spec := argSpec(off)
@@ -158,18 +163,21 @@ func load(cfg config) (_ *engine, err error) {
 	}
 	p := buildProgs(off, cfg.mode, cfg.args, m)
 	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
+	e.tps = tracepoints
 	if cfg.mode == byCgroup {
-		all = all[:1] // the cgroup, not the tree, says which tasks
+		// The cgroup, not the tree, says which tasks.
+		all = []asm.Instructions{p.sysEnter, p.cgroupExit}
+		e.tps = []string{"sys_enter", "sched_process_exit"}
 	}
 	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
-			Name:         "syscage_" + strings.TrimPrefix(tracepoints[i], "sched_"),
+			Name:         "syscage_" + strings.TrimPrefix(e.tps[i], "sched_"),
 			Type:         cebpf.RawTracepoint,
 			License:      "GPL", // bpf_probe_read_kernel is GPL-only
 			Instructions: insns,
 		})
 		if err != nil {
-			return nil, loadError("load the "+tracepoints[i]+" program", err)
+			return nil, loadError("load the "+e.tps[i]+" program", err)
 		}
 		e.progs = append(e.progs, prog)
 	}
@@ -233,9 +241,9 @@ func firstLine(err error) string {
 
 func (e *engine) attach() error {
 	for i, p := range e.progs {
-		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: tracepoints[i], Program: p})
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: e.tps[i], Program: p})
 		if err != nil {
-			return loadError("attach to the raw tracepoint "+tracepoints[i], err)
+			return loadError("attach to the raw tracepoint "+e.tps[i], err)
 		}
 		e.links = append(e.links, l)
 	}
@@ -259,7 +267,7 @@ func (e *engine) close() {
 		unmapWords(e.mem)
 		e.mem, e.bits = nil, nil
 	}
-	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
+	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending, e.ring} {
 		if m != nil {
 			m.Close()
 		}
@@ -578,7 +586,7 @@ func (e *engine) recording() (*record.Recording, error) {
 		if st, err := p.Stats(); err == nil {
 			n = st.RecursionMisses
 		}
-		lost("runs of the "+tracepoints[i]+" program the kernel skipped", n)
+		lost("runs of the "+e.tps[i]+" program the kernel skipped", n)
 	}
 	if len(loss) > 0 {
 		rec.Partial = true
