@@ -291,6 +291,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		ro.OnRecording = func() {
 			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
 		}
+		ro.OnWaiting = func() {
+			fmt.Fprintf(e.stderr, "syscage: record: cgroup %s has no task yet: waiting for the first to join\n", o.cgroup)
+		}
 	}
 	run, ptrace, err := recordEngine(e, o)
 	if err != nil {
@@ -319,6 +322,14 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	rec := res.Recording
+	if attach && len(rec.Calls()) == 0 && len(rec.Unknown) == 0 {
+		// An empty profile would deny everything: say why there is none.
+		who := fmt.Sprintf("process %d and its descendants", o.pid)
+		if o.cgroup != "" {
+			who = "the tasks of cgroup " + o.cgroup
+		}
+		return withCode(ExitFailure, fmt.Errorf("record: %s made no system call while recorded (none ran, or the recording was interrupted first): no profile written", who))
+	}
 	for _, t := range trains {
 		tr, err := run(ctx, t, ro)
 		if err != nil {
