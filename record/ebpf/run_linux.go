@@ -14,11 +14,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	cebpf "github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/unix"
@@ -383,6 +383,25 @@ func (e *engine) run(ctx context.Context, helper string, hargv []string, o recor
 		return nil, fmt.Errorf("record: start the program: %w", err)
 	}
 
+	rd, err := ringbuf.NewReader(e.ring)
+	if err != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		return nil, fmt.Errorf("record: read the ring buffer: %w", err)
+	}
+	defer rd.Close() // ends the goroutine
+	ended := make(chan struct{}, 1)
+	go func() {
+		for {
+			if _, err := rd.Read(); err != nil {
+				return
+			}
+			select {
+			case ended <- struct{}{}:
+			default: // a wake-up is pending
+			}
+		}
+	}()
 	waited := make(chan syscall.WaitStatus, 1)
 	go func() {
 		var ws syscall.WaitStatus
@@ -446,12 +465,11 @@ wait:
 		res.Signal = ws.Signal()
 	}
 	// The rest of the tree: wait until the kernel has seen its last
-	// thread group end.
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
+	// thread group end. Its exit program writes to the ring at each
+	// end of a member, which wakes this loop to read the count.
 	for int64(e.stat(statLive)) > 0 {
 		select {
-		case <-tick.C:
+		case <-ended:
 		case <-done:
 			stop()
 		case s := <-o.Signals:
