@@ -75,10 +75,14 @@ saying why.
 
 --pid PID records a running process and its descendants (those alive and
 those they start) until they have ended, --cgroup PATH every task of a
-cgroup v2 directory and the cgroups below it until it is empty; an
-interrupt ends either recording and writes the profile, leaving the
-processes running. Both need the eBPF engine (the default for them) and
-see only the calls made from the moment they start.
+cgroup v2 directory and the cgroups below it until it is empty again
+once a task was in it (on a hybrid layout, the directory under the
+cgroup2 mount: a cgroup v1 directory is an error); a cgroup with no task
+yet is waited for, which record says. An interrupt ends either recording
+and writes the profile, leaving the processes running; if nothing made
+a call while recorded, no profile is written (exit 125). Both need the
+eBPF engine (the default for them) and see only the calls made from the
+moment they start.
 
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
