@@ -228,7 +228,8 @@ func parentsOf() (map[uint32]uint32, error) {
 // for a single call is recorded. No tree is followed, so a task that
 // moves out of the cgroup is no longer recorded and one that moves in
 // is. The kernel marks the cgroup seen at the first call of one of its
-// tasks, or when one ends in it (a task that never made a call); the
+// tasks, when one ends in it, or when one moves into it or below it
+// (cgroup_attach_task: a task that never makes a call there); the
 // recorder sleeps until the kernel reports a change of cgroup.events
 // (inotify: the kernel notifies each change of "populated"), and ends
 // once populated is 0 and the cgroup was seen.

@@ -119,6 +119,60 @@ func TestAttachCgroupNoCall(t *testing.T) {
 	}
 }
 
+// TestAttachCgroupMovedOut: a task moved into the cgroup (or a cgroup
+// below it) and out again without making a call ends the recording too
+// (the kernel sees it move in); nothing is recorded.
+func TestAttachCgroupMovedOut(t *testing.T) {
+	needEngine(t)
+	for _, below := range []string{"", "a/b"} {
+		name := "itself"
+		if below != "" {
+			name = "below"
+		}
+		t.Run(name, func(t *testing.T) {
+			cg := newCgroup(t)
+			dst := cg
+			if below != "" {
+				dst = filepath.Join(cg, below)
+				if err := os.MkdirAll(dst, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				defer func() {
+					for d := dst; d != cg; d = filepath.Dir(d) {
+						if err := os.Remove(d); err != nil {
+							t.Error(err)
+						}
+					}
+				}()
+			}
+			cmd := exec.Command("sleep", "1000")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}()
+			for !sleeping(t, cmd.Process.Pid) {
+				time.Sleep(time.Millisecond)
+			}
+			pid := []byte(strconv.Itoa(cmd.Process.Pid))
+			rec := attachCgroup(t, cg, record.Options{
+				OnRecording: func() {
+					for _, dir := range []string{dst, filepath.Dir(cg)} {
+						if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), pid, 0); err != nil {
+							t.Errorf("move the task to %s: %v", dir, err)
+						}
+					}
+				},
+			})
+			if n := len(rec.Calls()); n != 0 {
+				t.Errorf("%d calls recorded, want none: %v", n, rec.Calls())
+			}
+		})
+	}
+}
+
 // TestAttachCgroupPopulated: a cgroup with a task when the recording
 // starts is recorded until its last task ends, without OnWaiting.
 func TestAttachCgroupPopulated(t *testing.T) {

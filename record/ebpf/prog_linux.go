@@ -93,9 +93,15 @@ type fds struct {
 type progs struct {
 	sysEnter, fork, exit, exec asm.Instructions
 	// cgroupExit (byCgroup) marks the cgroup seen when a task ends in it
-	// (a task that joined and ended without a call).
-	cgroupExit asm.Instructions
+	// (a task that joined and ended without a call), cgroupAttach when a
+	// task moves into it (one that leaves again without a call).
+	cgroupExit, cgroupAttach asm.Instructions
 }
+
+// maxCgroupDepth is how deep below the root of the cgroup v2 hierarchy
+// the cgroup_attach_task program looks for the recorded cgroup among a
+// task's ancestors.
+const maxCgroupDepth = 32
 
 // markSeen sets stats[statSeen] to 1 unless it is already (a load of
 // a word all CPUs share, not a store, on every call after the first).
@@ -242,7 +248,9 @@ const (
 	fpOne  = -60 // u32: the value stored in the values map
 )
 
-func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
+// buildProgs builds the programs; cgroupID is the id of the recorded
+// cgroup (byCgroup).
+func buildProgs(o offsets, mode int, withArgs bool, m fds, cgroupID uint64) progs {
 	var p progs
 
 	// sys_enter(struct pt_regs *regs, long id): count the call of a
@@ -431,6 +439,7 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	}
 	p.cgroupExit = append(p.cgroupExit, markSeen(m.stats, "out")...)
 	p.cgroupExit = append(p.cgroupExit, out...)
+	p.cgroupAttach = cgroupAttach(o, m, cgroupID)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other
@@ -456,6 +465,55 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	p.exec = append(p.exec, incStat(m.stats, statLive, 1, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
+}
+
+// cgroupAttach is the program of cgroup_attach_task(struct cgroup
+// *dst_cgrp, const char *path, struct task_struct *task, bool
+// threadgroup), which runs once the task (with its thread group) has
+// moved, in any hierarchy: it marks the recorded cgroup seen when the
+// task's cgroup v2 (task->cgroups->dfl_cgrp) is it or below it, that is
+// when one of its ancestors (cgroup.ancestors[0..level]) has the
+// cgroup's id.
+func cgroupAttach(o offsets, m fds, cgroupID uint64) asm.Instructions {
+	const (
+		fpPtr   = -8  // u64: the pointer or id read
+		fpCgrp  = -16 // u64: the task's cgroup
+		fpLevel = -32 // u32: its level
+	)
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R3, asm.R1, 16, asm.DWord), // task
+	}
+	insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgroups, "css")...)
+	insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol("css"))
+	insns = append(insns, readKernel(m.stats, fpPtr, 8, o.dflCgrp, "cgrp")...)
+	insns = append(insns,
+		asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol("cgrp"),
+		asm.StoreMem(asm.RFP, fpCgrp, asm.R3, asm.DWord),
+	)
+	insns = append(insns, readKernel(m.stats, fpLevel, 4, o.cgLevel, "level")...)
+	insns = append(insns, asm.LoadMem(asm.R7, asm.RFP, fpLevel, asm.Word).WithSymbol("level"))
+	for i := range int32(maxCgroupDepth) {
+		anc, kn, id := fmt.Sprintf("anc%d", i), fmt.Sprintf("kn%d", i), fmt.Sprintf("id%d", i)
+		insns = append(insns,
+			asm.JLT.Imm(asm.R7, i, "out"), // beyond the task's own cgroup
+			asm.LoadMem(asm.R3, asm.RFP, fpCgrp, asm.DWord),
+		)
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgAncestors+8*i, anc)...)
+		insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol(anc))
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgKn, kn)...)
+		insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol(kn))
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.knID, id)...)
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.RFP, fpPtr, asm.DWord).WithSymbol(id),
+			asm.LoadImm(asm.R2, int64(cgroupID), asm.DWord),
+			asm.JEq.Reg(asm.R1, asm.R2, "mark"),
+		)
+	}
+	insns = append(insns, asm.Ja.Label("out"))
+	mark := markSeen(m.stats, "out")
+	mark[0] = mark[0].WithSymbol("mark")
+	insns = append(insns, mark...)
+	return append(insns, out...)
 }
 
 // argValues keeps the values of the checked arguments of the call in

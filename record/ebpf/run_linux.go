@@ -161,13 +161,24 @@ func load(cfg config) (_ *engine, err error) {
 		}
 		m.cgroup = e.cgroupArray.FD()
 	}
-	p := buildProgs(off, cfg.mode, cfg.args, m)
+	var cgroupID uint64
+	if cfg.mode == byCgroup {
+		if off.cgroupErr != nil {
+			return nil, off.cgroupErr
+		}
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(cfg.cgroup.Fd()), &st); err != nil {
+			return nil, fmt.Errorf("cgroup %s: %w", cfg.cgroup.Name(), err)
+		}
+		cgroupID = st.Ino // kernfs_node.id: the inode number on the cgroup2 file system
+	}
+	p := buildProgs(off, cfg.mode, cfg.args, m, cgroupID)
 	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
 	e.tps = tracepoints
 	if cfg.mode == byCgroup {
 		// The cgroup, not the tree, says which tasks.
-		all = []asm.Instructions{p.sysEnter, p.cgroupExit}
-		e.tps = []string{"sys_enter", "sched_process_exit"}
+		all = []asm.Instructions{p.sysEnter, p.cgroupExit, p.cgroupAttach}
+		e.tps = []string{"sys_enter", "sched_process_exit", "cgroup_attach_task"}
 	}
 	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
