@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -174,7 +175,8 @@ func TestAttachCgroupMovedOut(t *testing.T) {
 }
 
 // TestAttachCgroupPopulated: a cgroup with a task when the recording
-// starts is recorded until its last task ends, without OnWaiting.
+// starts is recorded until its last task ends, without OnWaiting; with
+// Options.Args, the arguments of its calls are kept.
 func TestAttachCgroupPopulated(t *testing.T) {
 	needEngine(t)
 	cg := newCgroup(t)
@@ -197,6 +199,7 @@ func TestAttachCgroupPopulated(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := attachCgroup(t, cg, record.Options{
+		Args:        true,
 		OnRecording: func() { w.Close() }, // read x returns: uname runs
 		OnWaiting:   func() { t.Error("OnWaiting called, but the cgroup had a task") },
 	})
@@ -205,6 +208,10 @@ func TestAttachCgroupPopulated(t *testing.T) {
 	}
 	if !rec.Has(arch.X86_64, "uname") {
 		t.Errorf("no uname in %v", rec.Calls())
+	}
+	// uname's loader maps its libraries: mmap's prot values are kept.
+	if !slices.ContainsFunc(rec.Calls(), func(c record.Call) bool { return c.Name == "mmap" && len(c.Values) > 0 }) {
+		t.Errorf("no mmap with its values in %v", rec.Calls())
 	}
 }
 
