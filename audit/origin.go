@@ -20,7 +20,9 @@ import (
 //   - dmesg(1): "[   142.752751] audit: type=1326 ..." (only root can
 //     write to the kernel's log buffer);
 //   - syslog and journalctl's short output: the tag is "kernel", without
-//     the [PID] that journald adds to every message a process sends;
+//     the [PID] that journald adds to every message a process sends, in
+//     a header that starts the line (journalctl indents the further lines
+//     of a message, which a program can make say anything);
 //   - audit.log: the line's own type is SECCOMP ("type=SECCOMP msg=audit(",
 //     after auditd's optional "node=NAME ");
 //   - journalctl -o json: _TRANSPORT=kernel with the kernel's line as
@@ -30,6 +32,14 @@ import (
 // journalctl's short output of the audit transport ("audit[PID]: SECCOMP
 // auid=...") is refused: a program that logs with the tag "audit" writes
 // the same line. journalctl -o json tells them apart.
+//
+// What a line cannot tell, no reader can: output that prints a message
+// without its header (journalctl -o cat, dmesg -t) holds the records of
+// whoever wrote a line that looks like one, and a syslog daemon that
+// lets a program log with the tag "kernel" and no [PID] (logger -t
+// kernel, in a file of every facility such as /var/log/syslog) writes
+// lines the kernel's cannot be told from. journalctl -o json, auditd's
+// audit.log, /dev/kmsg and dmesg carry the origin.
 
 // UntrustedError reports a line that holds the text of a seccomp record
 // but was not written by the kernel: a program logged it. Readers skip
@@ -106,6 +116,12 @@ func typeOf(line string) string {
 // the kernel's log and returns "" when it is the kernel's own header,
 // else who wrote the line.
 func kernelHeader(head string) string {
+	if head != "" && (head[0] == ' ' || head[0] == '\t') {
+		// Every header the kernel's lines have starts the line;
+		// journalctl indents the further lines of a message, whatever
+		// they say.
+		return "an indented line, which journalctl prints for the further lines of a program's message"
+	}
 	rest, ok := strings.CutSuffix(head, "audit: ")
 	if !ok {
 		if head == "" {

@@ -3,6 +3,8 @@ package audit_test
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -62,7 +64,18 @@ func TestOrigin(t *testing.T) {
 		{"journal json, stdout transport", `{"_TRANSPORT":"stdout","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, forged},
 		{"journal json without a transport", `{"MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
 		{"journal json, kernel transport with text before", `{"_TRANSPORT":"kernel","MESSAGE":"x audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
-		{"journal json, audit USER record quoting one", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, skipped},
+		{"journal json, audit USER record quoting one", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, forged},
+		{"journal json, audit USER record quoting one inside", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"USER_AVC pid=1 msg='x SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `'"}`, forged},
+		{"journal json, an audit SYSCALL record", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1300","MESSAGE":"SYSCALL arch=c000003e syscall=63 success=yes"}`, skipped},
+		// journalctl indents the further lines of a message; a program
+		// makes them look like any of the kernel's headers.
+		{"indented syslog", "                             Nov 29 20:35:29 vm kernel: audit: type=1326 " + rec, forged},
+		{"indented kernel tag", "                             kernel: audit: type=1326 " + rec, forged},
+		{"indented dmesg -x", "                             kern  :notice: [  1.000000] audit: type=1326 " + rec, forged},
+		{"indented dmesg", "                             [  142.752751] audit: type=1326 " + rec, forged},
+		{"indented bare", "  audit: type=1326 " + rec, forged},
+		{"tab before kmsg", "\t5,341,142752766,-;audit: type=1326 " + rec, forged},
+		{"kernel tag with no header", " kernel: audit: type=1326 " + rec, forged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, ok, err := audit.ParseLine(tc.line)
@@ -174,5 +187,43 @@ func TestFilter(t *testing.T) {
 		if got := tc.f.Match(&e); got != tc.want {
 			t.Errorf("%+v.Match = %v, want %v", tc.f, got, tc.want)
 		}
+	}
+}
+
+// TestForgedJournal reads what journalctl printed for six messages that
+// a program sent to systemd-journald 252 (testdata/SOURCE): each holds
+// the text of a seccomp record, on a line of its own after a first line
+// or as the whole message, in the forms the kernel's own lines take
+// (kernel:, dmesg, dmesg -x, syslog). None is a record, in any of
+// journalctl's outputs, and each is reported where it is.
+func TestForgedJournal(t *testing.T) {
+	files, err := filepath.Glob("testdata/forged/journal-*.txt")
+	if err != nil || len(files) < 6 {
+		t.Fatalf("samples: %v, %v", files, err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			events, skipped, err := audit.ReadAll(f, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range events {
+				t.Errorf("forged record taken: %s", e.Format())
+			}
+			if len(skipped) != 6 {
+				t.Errorf("%d lines reported, want the 6 forged ones: %v", len(skipped), skipped)
+			}
+			for _, s := range skipped {
+				var ue *audit.UntrustedError
+				if !errors.As(s, &ue) || ue.File != file || ue.Line == 0 {
+					t.Errorf("reported as %v, want an *UntrustedError with its line", s)
+				}
+			}
+		})
 	}
 }
