@@ -1,13 +1,14 @@
 package audit
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/syscage/syscage/internal/lines"
 )
 
 // Reader reads the seccomp records of a log: a kernel log, an audit.log
@@ -17,8 +18,7 @@ import (
 // and skipped, not kept.
 type Reader struct {
 	name string
-	br   *bufio.Reader
-	line int
+	lr   *lines.Reader
 	err  error // the read error that ended the input, returned again
 }
 
@@ -28,36 +28,7 @@ const maxLine = 1 << 20
 
 // NewReader returns a Reader of r; name is used in errors.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
-}
-
-// readLine returns the next line without its newline. A line longer than
-// maxLine is read to its end and dropped: long is true and the text is
-// "". err is io.EOF at the end of the input.
-func (r *Reader) readLine() (text string, long bool, err error) {
-	var buf []byte
-	for {
-		frag, err := r.br.ReadSlice('\n')
-		if !long {
-			if len(buf)+len(frag) > maxLine+1 {
-				long, buf = true, nil
-			} else {
-				buf = append(buf, frag...)
-			}
-		}
-		switch {
-		case err == bufio.ErrBufferFull:
-			continue
-		case err == io.EOF && (len(buf) > 0 || long):
-			return string(buf), long, nil
-		case err != nil:
-			return "", false, err
-		}
-		if long {
-			return "", true, nil
-		}
-		return string(buf[:len(buf)-1]), false, nil
-	}
+	return &Reader{name: name, lr: lines.NewReader(r, maxLine)}
 }
 
 // Next returns the next seccomp record, or io.EOF at the end. A record
@@ -70,7 +41,7 @@ func (r *Reader) Next() (Event, error) {
 		return Event{}, r.err
 	}
 	for {
-		text, long, err := r.readLine()
+		text, long, err := r.lr.Next()
 		if err == io.EOF {
 			r.err = io.EOF
 			return Event{}, io.EOF
@@ -79,13 +50,12 @@ func (r *Reader) Next() (Event, error) {
 			r.err = fmt.Errorf("read %s: %w", r.name, err)
 			return Event{}, r.err
 		}
-		r.line++
 		if long {
-			return Event{}, &SyntaxError{File: r.name, Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
+			return Event{}, &SyntaxError{File: r.name, Line: r.lr.Line(), Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
 		}
 		e, ok, err := ParseLine(text)
 		if err != nil {
-			locate := func(file *string, line *int) { *file, *line = r.name, r.line }
+			locate := func(file *string, line *int) { *file, *line = r.name, r.lr.Line() }
 			var se *SyntaxError
 			var ue *UntrustedError
 			switch {
