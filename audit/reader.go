@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/internal/lines"
 )
 
@@ -92,10 +93,25 @@ func (s *skipList) add(err error) {
 
 func (s *skipList) list() []error {
 	if s.more > 0 {
-		return append(s.errs, fmt.Errorf("%d more lines like these skipped", s.more))
+		return append(s.errs, &MoreSkipped{N: s.more})
 	}
 	return s.errs
 }
+
+// MoreSkipped ends a list of skipped lines longer than MaxSkipped: it
+// stands for the N lines skipped after those listed. It is
+// errs.MoreSkipped, as strace's lists end with.
+type MoreSkipped = errs.MoreSkipped
+
+// SkipList keeps the first MaxSkipped errors it is given and counts the
+// rest, for readers of logs that report skipped lines.
+type SkipList struct{ skipList }
+
+// Add notes one skipped line.
+func (s *SkipList) Add(err error) { s.add(err) }
+
+// List returns the errors kept, then a *MoreSkipped for the others.
+func (s *SkipList) List() []error { return s.list() }
 
 // ReadAll reads every seccomp record of r. It skips the lines whose
 // record the kernel did not write and returns them as skipped
