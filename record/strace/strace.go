@@ -110,8 +110,8 @@ type parser struct {
 	rec     *record.Recording
 	name    string
 	line    int
-	skipped []error // at most 2*MaxSkipped, then trimmed to the first by line
-	more    int     // skipped lines trimmed away
+	skipped []error          // at most 2*MaxSkipped, then trimmed to the first by line
+	more    int              // skipped lines trimmed away
 	segs    map[int]*segment // the current segment of each process (0: lines without a pid)
 	cur     arch.Arch        // the mode of the strace -c table being read
 	summary bool             // inside a strace -c table
