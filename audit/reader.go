@@ -52,7 +52,7 @@ func (r *Reader) Next() (Event, error) {
 			return Event{}, r.err
 		}
 		if long {
-			return Event{}, &SyntaxError{File: r.name, Line: r.lr.Line(), Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
+			return Event{}, &SyntaxError{File: r.name, Line: r.lr.Line(), Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine), Err: ErrLongLine}
 		}
 		e, ok, err := ParseLine(text)
 		if err != nil {
@@ -114,10 +114,17 @@ func (s *SkipList) Add(err error) { s.add(err) }
 func (s *SkipList) List() []error { return s.list() }
 
 // ReadAll reads every seccomp record of r. It skips the lines whose
-// record the kernel did not write and returns them as skipped
-// (*UntrustedError, at most MaxSkipped, then a count); it stops at the
-// first record that cannot be read.
+// record the kernel did not write and the lines too long to be a log's
+// (ErrLongLine), and returns them as skipped (at most MaxSkipped, then a
+// *MoreSkipped); it stops at the first record that cannot be read.
 func ReadAll(r io.Reader, name string) (events []Event, skipped []error, err error) {
+	skipped, err = ReadEach(r, name, func(e Event) { events = append(events, e) })
+	return events, skipped, err
+}
+
+// ReadEach is ReadAll that hands each record to fn as it is read,
+// holding none: memory holds one line, whatever r is.
+func ReadEach(r io.Reader, name string, fn func(Event)) (skipped []error, err error) {
 	rd := NewReader(r, name)
 	var skip skipList
 	for {
@@ -125,13 +132,13 @@ func ReadAll(r io.Reader, name string) (events []Event, skipped []error, err err
 		var ue *UntrustedError
 		switch {
 		case err == io.EOF:
-			return events, skip.list(), nil
-		case errors.As(err, &ue):
+			return skip.list(), nil
+		case errors.As(err, &ue) || errors.Is(err, ErrLongLine):
 			skip.add(err)
 		case err != nil:
-			return events, skip.list(), err
+			return skip.list(), err
 		default:
-			events = append(events, e)
+			fn(e)
 		}
 	}
 }
@@ -147,15 +154,21 @@ func Skippable(err error) bool {
 
 // ReadFile is ReadAll of the file path.
 func ReadFile(path string) (events []Event, skipped []error, err error) {
+	skipped, err = ReadFileEach(path, func(e Event) { events = append(events, e) })
+	return events, skipped, err
+}
+
+// ReadFileEach is ReadEach of the file path.
+func ReadFileEach(path string, fn func(Event)) (skipped []error, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, nil, fmt.Errorf("%s is a directory, not a log file", path)
+		return nil, fmt.Errorf("%s is a directory, not a log file", path)
 	}
-	return ReadAll(f, path)
+	return ReadEach(f, path, fn)
 }
 
 // DaemonRunning reports whether an audit daemon seems to run (its pid
