@@ -76,6 +76,12 @@ const (
 // their form; kind 0 when the line holds no record. by is set when the
 // line holds a record's text that the kernel did not write.
 func locate(line string) (start int, k kind, by string) {
+	// auditd's record starts the line: what follows it (the ENRICHED
+	// part's names, which come from the user database) cannot change
+	// whose it is.
+	if rest := cutNode(line); strings.HasPrefix(rest, auditdMarker) {
+		return len(line) - len(rest) + len(auditdMarker), kindAuditd, ""
+	}
 	if i := strings.Index(line, kernelMarker); i >= 0 {
 		if by := kernelHeader(line[:i]); by != "" {
 			return 0, 0, by
@@ -83,14 +89,9 @@ func locate(line string) (start int, k kind, by string) {
 		return i + len(kernelMarker), kindKernel, ""
 	}
 	if i := strings.Index(line, auditdMarker); i >= 0 {
-		head := line[:i]
-		if node, ok := strings.CutPrefix(head, "node="); ok && strings.HasSuffix(node, " ") && !strings.ContainsAny(strings.TrimSuffix(node, " "), " \t") {
-			head = ""
-		}
-		if head != "" {
-			return 0, 0, "an audit record of another type: " + typeOf(line)
-		}
-		return i + len(auditdMarker), kindAuditd, ""
+		// Not at the start (that was taken above): quoted by another
+		// record.
+		return 0, 0, "an audit record of another type: " + typeOf(line)
 	}
 	if i := strings.Index(line, journalMarker); i >= 0 && (i == 0 || line[i-1] == ' ') {
 		if i == 0 {
@@ -99,6 +100,20 @@ func locate(line string) (start int, k kind, by string) {
 		return 0, 0, "journalctl's short output of the audit transport, which a program logging as \"audit\" writes alike; use journalctl -o json"
 	}
 	return 0, 0, ""
+}
+
+// cutNode removes auditd's "node=NAME " (name_format) from the start of
+// a line.
+func cutNode(line string) string {
+	rest, ok := strings.CutPrefix(line, "node=")
+	if !ok {
+		return line
+	}
+	name, after, ok := strings.Cut(rest, " ")
+	if !ok || name == "" || strings.ContainsAny(name, "\t=") {
+		return line
+	}
+	return after
 }
 
 // typeOf names the audit record type a line starts with, for messages.
