@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syscage/syscage/profile/internal/closest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	yaml3 "go.yaml.in/yaml/v3"
@@ -249,7 +251,7 @@ func (d *decoder) fields(n *yaml3.Node, what string, known []string, strict bool
 		if known != nil && !slices.Contains(known, k.Value) {
 			if strict {
 				msg := fmt.Sprintf("unknown field %q in %s", k.Value, what)
-				if s := suggest(k.Value, known); s != "" {
+				if s := closest.Name(k.Value, known); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				} else {
 					msg += fmt.Sprintf(" (want one of %s)", strings.Join(known, ", "))
@@ -282,15 +284,6 @@ func kindName(n *yaml3.Node) string {
 		return "an alias"
 	}
 	return "a " + strings.TrimPrefix(n.Tag, "!!")
-}
-
-func suggest(key string, known []string) string {
-	for _, k := range known {
-		if strings.EqualFold(k, key) {
-			return k
-		}
-	}
-	return ""
 }
 
 func (d *decoder) str(n *yaml3.Node, what string) (string, error) {
