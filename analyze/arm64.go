@@ -196,48 +196,7 @@ func analyzeARM64(code []byte, start, end uint64, env x86Env) fnResult {
 		}
 		return succ
 	}
-	topState := entry.clone()
-	for r := range topState.regs {
-		topState.regs[r] = unknown
-	}
-	topState.spOK = false
-	topState.slots = map[int64]value{}
-	work := []int{0}
-	queued := make([]bool, len(blocks))
-	queued[0] = true
-	for {
-		for len(work) > 0 {
-			b := work[0]
-			work = work[1:]
-			queued[b] = false
-			for _, s := range run(b, in0[b].clone(), false) {
-				if !queued[s] {
-					queued[s] = true
-					work = append(work, s)
-				}
-			}
-		}
-		if !jumpsIndirectly {
-			break
-		}
-		for b := range blocks {
-			if !in0[b].reach {
-				in0[b] = topState.clone()
-				work = append(work, b)
-				queued[b] = true
-			}
-		}
-		if len(work) == 0 {
-			break
-		}
-	}
-	for b := range blocks {
-		st := in0[b]
-		if !st.reach {
-			st = topState
-		}
-		run(b, st.clone(), true)
-	}
+	solve(in0, jumpsIndirectly, run)
 	slices.Sort(res.numbers)
 	res.numbers = slices.Compact(res.numbers)
 	return res

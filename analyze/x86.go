@@ -211,11 +211,6 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 	entry.regs[rAX] = argOf(rAX)
 	entry.regs[rDI] = argOf(rDI)
 	in0[0] = entry
-	// Blocks only an indirect jump reaches (switch tables) start with
-	// nothing known.
-	work := []int{0}
-	queued := make([]bool, len(blocks))
-	queued[0] = true
 	run := func(b int, st state, record bool) []int {
 		var succ []int
 		for i := blocks[b][0]; i < blocks[b][1]; i++ {
@@ -248,11 +243,28 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			}
 		}
 	}
-	topState := entry.clone()
-	for r := range topState.regs {
-		topState.regs[r] = unknown
+	solve(in0, jumpsIndirectly, run)
+	slices.Sort(res.numbers)
+	res.numbers = slices.Compact(res.numbers)
+	return res
+}
+
+// solve runs the data flow of a function's blocks to its fixed point
+// from in0, the blocks' entry states (block 0's set): run applies block
+// b to st and returns the blocks whose entry state that changed. Blocks
+// only an indirect jump reaches (switch tables) start with nothing
+// known. Then run records what each block does from its final entry
+// state; a dead block's system calls, if any, count with nothing known.
+func solve(in0 []state, jumpsIndirectly bool, run func(b int, st state, record bool) []int) {
+	top := in0[0].clone()
+	for r := range top.regs {
+		top.regs[r] = unknown
 	}
-	topState.spOK = false
+	top.spOK, top.bpOK, top.spReg = false, false, 0
+	top.slots = map[int64]value{}
+	work := []int{0}
+	queued := make([]bool, len(in0))
+	queued[0] = true
 	for {
 		for len(work) > 0 {
 			b := work[0]
@@ -268,9 +280,9 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 		if !jumpsIndirectly {
 			break
 		}
-		for b := range blocks {
+		for b := range in0 {
 			if !in0[b].reach {
-				in0[b] = topState.clone()
+				in0[b] = top.clone()
 				work = append(work, b)
 				queued[b] = true
 			}
@@ -279,18 +291,13 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			break
 		}
 	}
-	// Record what each block does once its entry state is final; a dead
-	// block's system calls, if any, count with nothing known.
-	for b := range blocks {
+	for b := range in0 {
 		st := in0[b]
 		if !st.reach {
-			st = topState
+			st = top
 		}
 		run(b, st.clone(), true)
 	}
-	slices.Sort(res.numbers)
-	res.numbers = slices.Compact(res.numbers)
-	return res
 }
 
 // outMerge merges st into block b's entry and reports whether it
