@@ -155,20 +155,9 @@ func analyzeARM64(code []byte, start, end uint64, env x86Env) fnResult {
 			jumpsIndirectly = true
 		}
 	}
-	var blocks [][2]int
-	blockOf := make([]int, len(insts))
-	for i := range insts {
-		if leader[i] {
-			blocks = append(blocks, [2]int{i, i})
-		}
-		blocks[len(blocks)-1][1] = i + 1
-		blockOf[i] = len(blocks) - 1
-	}
+	blocks, blockOf := splitBlocks(leader)
 	in0 := make([]state, len(blocks))
-	entry := state{spOK: true, slots: map[int64]value{}, reach: true}
-	for r := range entry.regs {
-		entry.regs[r] = unknown
-	}
+	entry := entryState()
 	entry.regs[a64X0] = argOf(a64X0)
 	entry.slots[8] = argOf(argStack0)
 	in0[0] = entry

@@ -194,20 +194,9 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			leader[i+1] = true
 		}
 	}
-	var blocks [][2]int // [first, last+1)
-	blockOf := make([]int, len(insts))
-	for i := range insts {
-		if leader[i] {
-			blocks = append(blocks, [2]int{i, i})
-		}
-		blocks[len(blocks)-1][1] = i + 1
-		blockOf[i] = len(blocks) - 1
-	}
+	blocks, blockOf := splitBlocks(leader)
 	in0 := make([]state, len(blocks))
-	entry := state{spOK: true, slots: map[int64]value{}, reach: true}
-	for r := range entry.regs {
-		entry.regs[r] = unknown
-	}
+	entry := entryState()
 	entry.regs[rAX] = argOf(rAX)
 	entry.regs[rDI] = argOf(rDI)
 	in0[0] = entry
@@ -247,6 +236,31 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 	slices.Sort(res.numbers)
 	res.numbers = slices.Compact(res.numbers)
 	return res
+}
+
+// splitBlocks cuts a function's instructions into basic blocks at the
+// leaders: blocks holds each block's [first, last+1) instruction, blockOf
+// each instruction's block.
+func splitBlocks(leader []bool) (blocks [][2]int, blockOf []int) {
+	blockOf = make([]int, len(leader))
+	for i := range leader {
+		if leader[i] {
+			blocks = append(blocks, [2]int{i, i})
+		}
+		blocks[len(blocks)-1][1] = i + 1
+		blockOf[i] = len(blocks) - 1
+	}
+	return blocks, blockOf
+}
+
+// entryState is the state at a function's entry before its arguments are
+// named: the stack pointer known, nothing else.
+func entryState() state {
+	st := state{spOK: true, slots: map[int64]value{}, reach: true}
+	for r := range st.regs {
+		st.regs[r] = unknown
+	}
+	return st
 }
 
 // solve runs the data flow of a function's blocks to its fixed point
