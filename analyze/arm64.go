@@ -191,6 +191,19 @@ func analyzeARM64(code []byte, start, end uint64, env x86Env) fnResult {
 	return res
 }
 
+// a64Call forgets what a call may change: the caller-saved registers
+// x0-x18 and the link register (AAPCS64), and a stack pointer copy held
+// in one of them.
+func (st *state) a64Call() {
+	for r := 0; r <= 18; r++ {
+		st.regs[r] = unknown
+	}
+	st.regs[a64LR] = unknown
+	if st.spReg <= 19 || st.spReg == a64LR+1 {
+		st.spReg = 0
+	}
+}
+
 // a64Step applies one instruction to st; with record it notes what the
 // instruction means for the function's system calls and calls.
 func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, record bool) {
@@ -489,13 +502,7 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			}
 		}
 		if in.Op == arm64asm.BL {
-			for r := 0; r <= 18; r++ {
-				st.regs[r] = unknown
-			}
-			st.regs[a64LR] = unknown
-			if st.spReg <= 19 || st.spReg == a64LR+1 {
-				st.spReg = 0
-			}
+			st.a64Call()
 		}
 		return
 	case arm64asm.BR, arm64asm.BLR:
@@ -514,13 +521,7 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			res.indirect = true
 		}
 		if in.Op == arm64asm.BLR {
-			for r := 0; r <= 18; r++ {
-				st.regs[r] = unknown
-			}
-			st.regs[a64LR] = unknown
-			if st.spReg <= 19 || st.spReg == a64LR+1 {
-				st.spReg = 0
-			}
+			st.a64Call()
 		}
 		return
 	}
