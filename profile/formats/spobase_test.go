@@ -54,7 +54,7 @@ func TestOpenSPOBase(t *testing.T) {
 	if _, _, err := formats.Open(app, ""); err == nil || !strings.Contains(err.Error(), `app.yaml:7:20: baseProfileName "runc-v1.2.0": the base profile is not given: no SeccompProfile of that name in namespace web`) {
 		t.Fatalf("without its base: %v", err)
 	}
-	write("notes.yaml", "just: yaml\n")                                                         // not a SeccompProfile: passed over
+	write("notes.yaml", "just: yaml\n")                                                              // not a SeccompProfile: passed over
 	write("broken.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: Seccomp\n") // one that does not read: said
 	if _, _, err := formats.Open(app, ""); err == nil || !strings.Contains(err.Error(), "and 1 SeccompProfile file(s) beside it do not read: ") || !strings.Contains(err.Error(), "broken.yaml:2:7") {
 		t.Fatalf("with an unreadable file beside it: %v", err)
