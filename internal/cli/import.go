@@ -272,7 +272,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		reportSkipped(e, skipped)
 	}
 	if n := errs.CountSkipped(skipped); n > 0 {
-		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", n))
+		return withCode(ExitFinding, fmt.Errorf("%d line%s skipped", n, plural(n)))
 	}
 	if refused > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
