@@ -11,6 +11,10 @@
 //	thread   the task reports from a second thread
 //	parent   clone(CLONE_UNTRACED|CLONE_PARENT): the task is a child of
 //	         the recorder, not of the program
+//
+// wait-MODE first reads a byte from standard input (for a recorder that
+// attaches to the running program), then does as MODE.
+//
 //	busy     the task and a second thread of it call sysinfo without
 //	         pause until it fails or 3 seconds have passed, and end
 #define _GNU_SOURCE
@@ -117,6 +121,12 @@ int main(int argc, char **argv) {
 		return 2;
 	mode = argv[1];
 	out = argv[2];
+	if (strncmp(mode, "wait-", 5) == 0) {
+		char c;
+		if (read(0, &c, 1) != 1)
+			return 1;
+		mode += 5;
+	}
 	if (strcmp(mode, "clone3") == 0) {
 		struct clone_args ca;
 		memset(&ca, 0, sizeof ca);
