@@ -290,7 +290,7 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 	}
 	if len(t.untraced) > 0 {
 		t.rec.Partial = true
-		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + fmt.Sprintf("the program started %s with CLONE_UNTRACED, outside the trace: with ptrace stops their calls fail with ENOSYS and are not recorded (record without --stops)", taskList(t.untraced))
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + fmt.Sprintf("the program started %s outside the trace (CLONE_UNTRACED): with ptrace stops, calls of such tasks fail with ENOSYS and are not recorded (record without --stops)", taskList(t.untraced))
 	}
 	return res, nil
 }
