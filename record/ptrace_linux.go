@@ -111,7 +111,7 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		err error
 	}
 	done := make(chan out, 1)
-	pidc := make(chan int, 1)
+	pidc := make(chan process, 1)
 	go func() {
 		// ptrace requests are accepted only from the thread that became
 		// the tracer, which for PTRACE_TRACEME is the thread that forked.
@@ -121,11 +121,21 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		res, err := t.run(ctx, helper, hargv, o, filter, pidc)
 		done <- out{res, err}
 	}()
-	var pid int
+	var p process
 	select {
-	case pid = <-pidc:
+	case p = <-pidc:
 	case r := <-done:
+		select {
+		case p = <-pidc:
+			if p.fd >= 0 {
+				unix.Close(p.fd)
+			}
+		default:
+		}
 		return r.res, r.err
+	}
+	if p.fd >= 0 {
+		defer unix.Close(p.fd)
 	}
 	sent := map[syscall.Signal]bool{}
 	ctxDone := ctx.Done()
@@ -149,14 +159,28 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		case <-ctxDone:
 			ctxDone = nil
 			sent[o.Stop] = true
-			_ = unix.Kill(pid, o.Stop)
+			p.signal(o.Stop)
 		case s := <-o.Signals:
 			if sig, ok := s.(syscall.Signal); ok {
 				sent[sig] = true
-				_ = unix.Kill(pid, sig)
+				p.signal(sig)
 			}
 		}
 	}
+}
+
+// process is the recorded program's first process: its id, and a
+// descriptor of it (-1 without pidfd_open), which signals go through.
+type process struct{ pid, fd int }
+
+// signal sends sig to p. The tracer reaps p when it ends, and its id may
+// then be another process's: only the descriptor is sure to name p.
+func (p process) signal(sig syscall.Signal) {
+	if p.fd >= 0 {
+		_ = unix.PidfdSendSignal(p.fd, sig)
+		return
+	}
+	_ = unix.Kill(p.pid, sig)
 }
 
 // ForwardSignals are the signals a supervisor or a terminal sends to end
@@ -190,7 +214,7 @@ type tracer struct {
 	untraced []int // with stops: the tasks started with CLONE_UNTRACED
 }
 
-func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- process) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -235,7 +259,13 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper, err)
 	}
 	t.leader = pid
-	pidc <- pid
+	// Not reaped before this thread waits for it: the descriptor is of
+	// the helper.
+	pidfd, err := unix.PidfdOpen(pid)
+	if err != nil {
+		pidfd = -1
+	}
+	pidc <- process{pid, pidfd}
 	// The helper stops with SIGTRAP once it has executed (PTRACE_TRACEME).
 	// (Only the helper: a child that an earlier recording left to this
 	// thread, started with CLONE_PARENT outside the trace, may end now.)

@@ -623,3 +623,71 @@ func TestRecordUntracedBusy(t *testing.T) {
 		t.Errorf("exit status 0 for a partial recording")
 	}
 }
+
+// TestRecordSignalAfterLeader: a signal to forward that comes after the
+// program's first process has ended, while what it started is still
+// recorded, never reaches another process that now has its id.
+func TestRecordSignalAfterLeader(t *testing.T) {
+	testenv.Root(t, "writing /proc/sys/kernel/ns_last_pid")
+	sh := testenv.Tool(t, "sh", "dash")
+	sleep := testenv.Tool(t, "sleep", "coreutils")
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	o := helperOpts(t)
+	sigs := make(chan os.Signal, 1)
+	o.Signals = sigs
+	type out struct {
+		res *Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		// The leader writes its id and ends; its child keeps the
+		// recording going until the test has sent its signal.
+		res, err := Run(context.Background(), []string{sh, "-c", `echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; "$2" 3 & exit 0`, "sh", pidFile, sleep}, o)
+		done <- out{res, err}
+	}()
+	var leader int
+	for leader == 0 {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			fmt.Sscan(string(b), &leader)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Wait until the leader is gone, then start a process with its id.
+	for {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", leader)); err != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var victim *exec.Cmd
+	for try := 0; try < 50 && victim == nil; try++ {
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(fmt.Sprint(leader-1)), 0); err != nil {
+			t.Fatalf("set the next process id: %v", err)
+		}
+		cmd := exec.Command(sleep, "30")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Process.Pid == leader {
+			victim = cmd
+			break
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	if victim == nil {
+		t.Fatalf("no process got id %d again in 50 tries", leader)
+	}
+	defer victim.Wait()
+	defer victim.Process.Kill()
+	sigs <- syscall.SIGTERM
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", leader)); err != nil || strings.Contains(string(b), ") Z ") {
+		t.Errorf("the process that took the leader's id %d got the forwarded signal: it has ended", leader)
+	}
+}
