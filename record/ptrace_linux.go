@@ -776,7 +776,7 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 		}
 		if gone && l.ctx.Err() != nil {
 			rec.Partial = true
-			rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("the recording was stopped while %s started outside the trace (CLONE_UNTRACED) still ran: their later calls are not recorded (and fail with ENOSYS)", taskList(alive(seen)))
+			rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("the recording was stopped while %s started outside the trace (CLONE_UNTRACED) still ran: calls made from then on are not recorded (they fail with ENOSYS)", taskList(alive(seen)))
 			return nil
 		}
 		if !ready {
