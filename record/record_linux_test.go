@@ -526,7 +526,7 @@ func TestRecordNoListener(t *testing.T) {
 // recording says it is partial, naming the task.
 func TestRecordUntraced(t *testing.T) {
 	prog := buildC(t, "untraced.c", "-pthread")
-	for _, mode := range []string{"clone", "clone3", "deep", "daemon", "thread", "parent"} {
+	for _, mode := range []string{"clone", "clone3", "deep", "daemon", "thread", "parent", "uthread"} {
 		for _, stops := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/stops=%v", mode, stops), func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
@@ -568,7 +568,10 @@ func TestRecordUntraced(t *testing.T) {
 				if !res.Recording.Has(res.Recording.Native, "sysinfo") {
 					t.Errorf("sysinfo of the untraced task is not recorded")
 				}
-				if len(told) == 0 {
+				// A thread outside the trace keeps the program's process,
+				// which signals reach, and its traced first thread is not
+				// reported ended before it: the program has not ended.
+				if len(told) == 0 && mode != "uthread" {
 					t.Errorf("OnUntraced was not called")
 				}
 				if res.Recording.Partial {

@@ -15,7 +15,7 @@ import (
 
 // untracedModes are the ways record/testdata/untraced.c starts a task
 // with CLONE_UNTRACED (see the program).
-var untracedModes = []string{"clone", "clone3", "deep", "daemon", "thread", "parent"}
+var untracedModes = []string{"clone", "clone3", "deep", "daemon", "thread", "parent", "uthread"}
 
 func buildUntraced(t *testing.T) string {
 	t.Helper()

@@ -11,6 +11,8 @@
 //	thread   the task reports from a second thread
 //	parent   clone(CLONE_UNTRACED|CLONE_PARENT): the task is a child of
 //	         the recorder, not of the program
+//	uthread  the task is a thread of the program, whose first thread
+//	         then ends alone (exit, not exit_group)
 //
 // wait-MODE first reads a byte from standard input (for a recorder that
 // attaches to the running program), then does as MODE.
@@ -86,6 +88,10 @@ static void busy(void) {
 
 static int child(void *arg) {
 	(void)arg;
+	if (strcmp(mode, "uthread") == 0) {
+		report();
+		syscall(SYS_exit, 0); // this thread only
+	}
 	if (strcmp(mode, "busy") == 0)
 		busy();
 	if (strcmp(mode, "daemon") == 0) {
@@ -153,6 +159,12 @@ int main(int argc, char **argv) {
 	}
 	if (strcmp(mode, "parent") == 0)
 		return untraced(CLONE_PARENT);
+	if (strcmp(mode, "uthread") == 0) {
+		int r = untraced(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM);
+		if (r == 0)
+			syscall(SYS_exit, 0); // this thread only
+		return r;
+	}
 	if (strcmp(mode, "clone") == 0 || strcmp(mode, "daemon") == 0 || strcmp(mode, "thread") == 0 ||
 	    strcmp(mode, "busy") == 0)
 		return untraced(0);
