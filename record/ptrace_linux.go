@@ -755,6 +755,10 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 		// Sampled before the poll: when no traced task is left, a poll
 		// without POLLHUP means tasks outside the trace use the filter.
 		gone := l.stopped()
+		var polled time.Time
+		if gone && !announced {
+			polled = time.Now()
+		}
 		ready, hup, err := unix.PollIn(fd, 100)
 		if err != nil {
 			return fmt.Errorf("record: poll the seccomp listener: %w", err)
@@ -766,9 +770,11 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 		// left the trace. Serve them until they end, or until ctx does,
 		// checked on every call: a task that never pauses between calls
 		// must not keep the recording going unseen. They are announced
-		// at their first call, or when the listener is idle.
-		if gone && !announced && !ready {
-			// PollIn says neither on EINTR: ask again.
+		// at their first call, or once the listener has been idle for a
+		// whole poll (not cut short by EINTR, after which PollIn says
+		// neither ready nor HUP): those that made no call yet are not
+		// known.
+		if gone && !announced && !ready && time.Since(polled) >= 100*time.Millisecond {
 			if _, hup, _ := unix.PollIn(fd, 0); hup {
 				return nil
 			}
