@@ -22,12 +22,21 @@ const WorkerArg = "__syscage-worker"
 
 // Worker returns a command that runs the calling program again as the
 // worker name, with files as its descriptors 3, 4, ... and nothing else
-// beyond 0-2: os/exec passes no other descriptor opened close-on-exec,
-// and WorkerMain closes the others the worker inherited (a descriptor
-// the supervisor opened without O_CLOEXEC, by a raw open(2), a C
-// library, or a program that started it). The program's main calls
-// WorkerMain first to find out it is the worker.
+// beyond 0-2. Closing the rest is the worker's part (WorkerMain), not the
+// supervisor's: os/exec passes every descriptor that is not close-on-exec
+// (one the supervisor opened by a raw open(2), a C library, or one that
+// the program that started the supervisor left it), and the supervisor
+// cannot close them between fork and exec, nor mark its own close-on-exec
+// without a race with its other goroutines. The worker, once executed,
+// closes what it inherited beyond files before it returns from
+// WorkerMain, whenever the supervisor's descriptors were opened. A nil
+// file is an error.
 func Worker(name string, files ...*os.File) (*exec.Cmd, error) {
+	for i, f := range files {
+		if f == nil {
+			return nil, fmt.Errorf("start worker %s: file %d (descriptor %d) is nil", name, i, 3+i)
+		}
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start worker %s: %w", name, err)
@@ -40,22 +49,32 @@ func Worker(name string, files ...*os.File) (*exec.Cmd, error) {
 // WorkerMain reports whether the program was started by Worker, with the
 // worker's name and the descriptors the supervisor passed. Before it
 // returns it closes every other descriptor the worker inherited, from
-// 3+len(files) up; the worker must not go on when err is set.
+// 3+len(files) up (those the program opened itself, close-on-exec, stay
+// open: the Go runtime's among them). It is an error when a descriptor
+// of files was not inherited (the program was not started by Worker),
+// or the others cannot be closed; the worker must not go on when err is
+// set. Call it first in main: until then the inherited descriptors are
+// open.
 func WorkerMain() (name string, files []*os.File, ok bool, err error) {
 	if len(os.Args) < 4 || os.Args[1] != WorkerArg {
 		return "", nil, false, nil
 	}
+	name = os.Args[2]
 	n, err := strconv.Atoi(os.Args[3])
 	if err != nil || n < 0 {
-		return "", nil, false, nil
+		return name, nil, true, fmt.Errorf("worker %s: bad count of files %q", name, os.Args[3])
 	}
 	if err := closeInherited(3 + n); err != nil {
-		return os.Args[2], nil, true, fmt.Errorf("worker %s: close inherited descriptors: %w", os.Args[2], err)
+		return name, nil, true, fmt.Errorf("worker %s: close inherited descriptors: %w", name, err)
 	}
 	for i := range n {
-		files = append(files, os.NewFile(uintptr(3+i), fmt.Sprintf("%s fd %d", os.Args[2], 3+i)))
+		f, err := Inherited(3 + i)
+		if err != nil {
+			return name, nil, true, fmt.Errorf("worker %s: file %d: %w", name, i, err)
+		}
+		files = append(files, f)
 	}
-	return os.Args[2], files, true, nil
+	return name, files, true, nil
 }
 
 // GoRuntime are the system calls a Go program's runtime makes once it
