@@ -28,9 +28,9 @@ const WorkerArg = "__syscage-worker"
 // the program that started the supervisor left it), and the supervisor
 // cannot close them between fork and exec, nor mark its own close-on-exec
 // without a race with its other goroutines. The worker, once executed,
-// closes what it inherited beyond files before it returns from
-// WorkerMain, whenever the supervisor's descriptors were opened. A nil
-// file is an error.
+// closes every descriptor it inherited beyond files before it returns
+// from WorkerMain, so one that another goroutine of the supervisor opened
+// while the worker started is closed too. A nil file is an error.
 func Worker(name string, files ...*os.File) (*exec.Cmd, error) {
 	for i, f := range files {
 		if f == nil {

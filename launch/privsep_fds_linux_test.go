@@ -145,3 +145,45 @@ func TestWorkerInheritsNoUnstatable(t *testing.T) {
 		t.Errorf("the worker inherited the supervisor's descriptor %d of %s:\n%s", fd, mnt, out)
 	}
 }
+
+// TestWorkerInheritsNoRace: descriptors another goroutine of the
+// supervisor opens without O_CLOEXEC while workers start (between their
+// fork and exec) do not reach them either.
+func TestWorkerInheritsNoRace(t *testing.T) {
+	stop := make(chan struct{})
+	churned := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				churned <- n
+				return
+			default:
+			}
+			if fd, err := syscall.Open("/etc/shadow", syscall.O_RDONLY, 0); err == nil {
+				syscall.Close(fd)
+				n++
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		if n := <-churned; n == 0 {
+			t.Errorf("no descriptor was opened while the workers started")
+		}
+	}()
+	for range 4 {
+		cmd, err := launch.Worker("fds")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := runWorker(t, cmd)
+		if err != nil {
+			t.Fatalf("worker: %v\n%s", err, out)
+		}
+		if strings.Contains(string(out), "/etc/shadow") {
+			t.Fatalf("the worker inherited a descriptor the supervisor opened meanwhile:\n%s", out)
+		}
+	}
+}
