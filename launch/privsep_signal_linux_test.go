@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -307,5 +308,24 @@ func TestWorkerProfileRuntime(t *testing.T) {
 	want := "threads: 64\ngc: true\ntimers: ok\n"
 	if string(out) != want {
 		t.Errorf("worker said\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestWorkerProfilePureGo: a worker built without cgo, whose runtime
+// starts threads with its own clone flags (CLONE_SETTLS added on
+// x86_64), starts them under WorkerProfile too, and still cannot fork.
+func TestWorkerProfilePureGo(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "goworker")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/goworker")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the worker: %v\n%s", err, out)
+	}
+	out, err := runWorker(t, exec.Command(bin, launch.WorkerArg, "goworker", "0"))
+	if err != nil {
+		t.Fatalf("worker: %v\n%s", err, out)
+	}
+	if want := "threads: 32, fork: operation not permitted\n"; string(out) != want {
+		t.Errorf("worker said %q, want %q", out, want)
 	}
 }
