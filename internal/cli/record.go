@@ -293,7 +293,11 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Signals: fwd,
 		OnUntraced: func(tids []int) {
 			untraced()
-			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
+			ids := ""
+			if len(tids) > 0 {
+				ids = fmt.Sprintf(" %v", tids)
+			}
+			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but tasks it started outside the trace (CLONE_UNTRACED) still run under the recording filter%s; recording them until they end (interrupt to stop: the profile is then partial, and their later calls fail with ENOSYS)\n", ids)
 		},
 	}
 	if attach {
