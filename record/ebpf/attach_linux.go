@@ -213,7 +213,7 @@ func parentsOf() (map[uint32]uint32, error) {
 // AttachCgroup records the system calls of every task of the cgroup v2
 // directory path and of the cgroups below it, from now until ctx ends or
 // the cgroup, once it had a task since the recording started, has none
-// left. Options.Args is as for Run; OnRecording is called once the
+// left (the root cgroup, never empty: until ctx ends). Options.Args is as for Run; OnRecording is called once the
 // programs are attached, and OnWaiting then if the cgroup has no task
 // yet; the other options are ignored. The Result's ExitCode is 0.
 //
@@ -261,7 +261,12 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 		return nil, fmt.Errorf("record: cgroup %s: inotify: %w", path, err)
 	}
 	defer syscall.Close(in)
-	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY|syscall.IN_DELETE_SELF); err != nil {
+	// The root cgroup has no cgroup.events: it is never empty, and only
+	// ctx ends its recording.
+	root := false
+	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY|syscall.IN_DELETE_SELF); errors.Is(err, syscall.ENOENT) && isRootCgroup(path) {
+		root = true
+	} else if err != nil {
 		return nil, fmt.Errorf("record: cgroup %s: watch %s: %w", path, events, err)
 	}
 	if err := w.add(in); err != nil {
@@ -271,6 +276,9 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 	// over reports whether the recording is over: the cgroup is empty,
 	// and a task was in it since the recording started.
 	over := func() (bool, error) {
+		if root {
+			return false, nil
+		}
 		// The kernel's mark is read first: a task that joins after the
 		// read of populated changes cgroup.events, and wakes the
 		// recorder again.
@@ -297,7 +305,7 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}
-	if !done && !seen && o.OnWaiting != nil {
+	if !done && !seen && !root && o.OnWaiting != nil {
 		o.OnWaiting()
 	}
 	buf := make([]byte, 4096)
@@ -319,6 +327,13 @@ func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.R
 		}
 	}
 	return e.result()
+}
+
+// isRootCgroup reports whether path is the root of a cgroup v2 file
+// system (it has cgroup.procs but no cgroup.events).
+func isRootCgroup(path string) bool {
+	_, err := os.Stat(filepath.Join(path, "cgroup.procs"))
+	return err == nil
 }
 
 // Magic numbers of statfs(2).

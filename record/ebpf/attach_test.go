@@ -215,6 +215,30 @@ func TestAttachCgroupPopulated(t *testing.T) {
 	}
 }
 
+// TestAttachCgroupRoot: the root cgroup (no cgroup.events) is recorded
+// until the context ends: every task of the host is in it.
+func TestAttachCgroupRoot(t *testing.T) {
+	needEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := AttachCgroup(ctx, cgroup2Mount(), record.Options{
+		OnRecording: func() {
+			// A call of a task of the host, then the end.
+			if out, err := exec.Command("uname", "-n").CombinedOutput(); err != nil {
+				t.Errorf("uname: %v: %s", err, out)
+			}
+			cancel()
+		},
+		OnWaiting: func() { t.Error("OnWaiting called for the root cgroup") },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Recording.Has(arch.X86_64, "uname") {
+		t.Errorf("no uname in %v", res.Recording.Calls())
+	}
+}
+
 // TestAttachCgroupV1: a cgroup v1 directory is an error that names the
 // cgroup v2 file system.
 func TestAttachCgroupV1(t *testing.T) {
