@@ -458,6 +458,50 @@ func TestDumpTasksTracedThread(t *testing.T) {
 	released(t, tids[:3]...)
 }
 
+// TestDumpTasksGroupStopped: a process stopped by SIGSTOP stops for a
+// tracer too; its threads are read and left stopped, and go on at
+// SIGCONT.
+func TestDumpTasksGroupStopped(t *testing.T) {
+	skipUnlessDump(t)
+	want := dockerDefault(t)
+	p := startFiltered(t, cProgram(t, "threads"))
+	pid := p.cmd.Process.Pid
+	if l := p.next(t); l != "ready" {
+		t.Fatalf("threads program: %q", l)
+	}
+	tids := threads(t, pid)
+	stopped := func() bool {
+		return !slices.ContainsFunc(tids, func(tid int) bool { return state(tid) != 'T' })
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the threads to stop", stopped)
+
+	tasks, err := inspect.DumpTasks(pid, inspect.DumpOptions{})
+	if err != nil || len(tasks) != 4 {
+		t.Fatalf("DumpTasks: %+v, %v", tasks, err)
+	}
+	checkRead(t, tasks, want)
+	// A detached thread passes through running on its way back to the
+	// group stop.
+	waitFor(t, "the threads to be back in the group stop", stopped)
+	for _, tid := range tids {
+		if n := tracerPid(tid); n != 0 {
+			t.Errorf("thread %d is still traced by %d", tid, n)
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(p.stdin, "hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	if l := p.next(t); l != "hello" {
+		t.Errorf("the program echoed %q", l)
+	}
+}
+
 // cgroupMount returns where the cgroup file system of type fstype with
 // super option opt (if not "") is mounted, or "".
 func cgroupMount(fstype, opt string) string {

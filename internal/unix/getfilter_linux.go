@@ -63,6 +63,15 @@ func SeccompFilters(pid int, timeout time.Duration) ([]LiveFilter, error) {
 // and waking one that stopped in the meantime. SeccompFiltersOf returns
 // once the kernel has done so, so that nothing is left seized or
 // stopped and the caller can trace the tasks again.
+//
+// There is no way to read a filter without a ptrace stop. The kernel's
+// seccomp_get_filter itself does not ask for one, but ptrace reaches it
+// only through ptrace_check_attach, which lets no request but
+// PTRACE_KILL and PTRACE_INTERRUPT through to a tracee that is not in a
+// ptrace stop; no file in /proc, no pidfd operation and no prctl hands a
+// filter out. The only other route is reading kernel memory
+// (task->seccomp.filter, each filter's prog->orig_prog, with a BPF task
+// iterator), which this package does not do.
 func SeccompFiltersOf(tids []int, timeout time.Duration) []TaskFilters {
 	type result struct {
 		out    []TaskFilters
