@@ -89,7 +89,7 @@ func runDump(e *env, o dumpOptions) error {
 	if len(groups) > 1 && (o.out != "" || o.json) {
 		var sets []string
 		for _, g := range groups {
-			sets = append(sets, fmt.Sprintf("threads %s: %d filters", joinInts(g.TIDs), len(g.Filters)))
+			sets = append(sets, fmt.Sprintf("thread%s %s: %d filter%s", plural(len(g.TIDs)), joinInts(g.TIDs), len(g.Filters), plural(len(g.Filters))))
 		}
 		return withCode(ExitFailure, fmt.Errorf("dump pid %d: its threads have different filters (%s): -o and --json take one set; dump without them shows each", o.pid, strings.Join(sets, "; ")))
 	}

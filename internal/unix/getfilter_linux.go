@@ -78,6 +78,9 @@ func SeccompFiltersOf(tids []int, timeout time.Duration) []TaskFilters {
 		tracer int
 		held   []int // tasks still traced when the tracer ended
 	}
+	if len(tids) == 0 {
+		return nil
+	}
 	done := make(chan result, 1)
 	var trace func(locked chan struct{})
 	trace = func(locked chan struct{}) {
