@@ -151,6 +151,8 @@ was not found.`,
 					return errors.New("--pid and --cgroup exclude each other")
 				case len(args) > 0:
 					return fmt.Errorf("--pid and --cgroup record what runs already; drop %q", args[0])
+				case len(o.train) > 0:
+					return errors.New("--train starts workloads of CMD; --pid and --cgroup record what runs already (record each workload of the running program in one recording instead)")
 				}
 				return nil
 			}
