@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
@@ -30,9 +31,11 @@ type Patch struct {
 
 // MakePatch works out the patch of the profile file name, which holds
 // data, that allows what rec recorded; p is the file's profile resolved
-// for host. Only the rule that decided a call is edited, and a
-// conditional deny is never overridden (record.Recording.Plan); the
-// rules added carry comment.
+// for host. Only the rule that decided a call is edited, a deny is never
+// taken out of a rule that did not decide the call nor overridden, and
+// what the patch lets run beyond the calls recorded is listed
+// (record.Recording.Plan, which proves it); the rules added carry
+// comment.
 func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec *record.Recording, comment string) (*Patch, error) {
 	raw, err := oci.Parse(name, data)
 	if err == nil && raw.Conditional() {
@@ -56,7 +59,7 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 	}
 	text, err := oci.Edit(data, edit)
 	if err == nil {
-		err = checkEdit(name, raw, text, append([]arch.Arch{host}, p.Arches...), adds)
+		err = checkEdit(name, raw, text, host, append([]arch.Arch{host}, p.Arches...), edit)
 	}
 	if err != nil {
 		pt.Why = err.Error()
@@ -66,33 +69,29 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 	return pt, nil
 }
 
-// checkEdit proves the patched text: it parses, allows every call added
-// (with any arguments when the rule added has no conditions), and decides
-// every other call of every ABI as before.
-func checkEdit(name string, before *profile.Profile, text []byte, abis []arch.Arch, adds []record.Addition) error {
+// checkEdit proves the patched text: it parses, and decides every call
+// of every ABI (abis) exactly as the edit made on the model (which
+// record.Recording.Plan proved against the profile before), with the same
+// default and architectures.
+func checkEdit(name string, before *profile.Profile, text []byte, host arch.Arch, abis []arch.Arch, edit profile.Edit) error {
 	after, err := oci.Parse(name, text)
 	if err != nil {
 		return fmt.Errorf("the patched profile does not read back: %w", err)
 	}
-	var changed []string
-	for _, a := range adds {
-		if a.Added {
-			changed = append(changed, a.Name)
-		}
+	want, err := edit.Apply(before)
+	if err != nil {
+		return err
+	}
+	if after.Default != want.Default || !slices.Equal(after.Arches, want.Arches) || after.Conditional() {
+		return fmt.Errorf("the patched profile's default or architectures differ from the edit's")
 	}
 	for _, a := range abis {
-		if err := profile.SameExcept(before, after, a, changed); err != nil {
-			return fmt.Errorf("the patch would change more than the calls logged: %w", err)
+		diffs, err := profile.Compare(want, after, host, a, nil)
+		if err != nil {
+			return fmt.Errorf("the patched profile is not proven: %w", err)
 		}
-	}
-	for _, a := range adds {
-		nr, ok := a.Arch.SyscallNumber(a.Name)
-		if !a.Added || !ok {
-			continue
-		}
-		v, err := profile.Evaluate(after, a.Arch, profile.Data{Nr: nr, Arch: a.Arch.Audit()})
-		if err != nil || !v.Permits() {
-			return fmt.Errorf("the patched profile still denies %s %s", a.Arch, a.Name)
+		if len(diffs) > 0 {
+			return fmt.Errorf("the patched profile decides %s %s otherwise than the edit", a, diffs[0].Name)
 		}
 	}
 	return nil
