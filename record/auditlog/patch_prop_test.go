@@ -156,8 +156,7 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 	if err != nil {
 		return fail("read back: %v", err)
 	}
-	fb, err := seccomp.Compile(raw, host, noStub)
-	if err != nil {
+	if _, err := seccomp.Compile(raw, host, noStub); err != nil {
 		s.skipped++
 		return s
 	}
@@ -195,11 +194,30 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 			s.refused++
 		}
 	}
+	if err := verifyPatch(r, raw, text, host, events, pt, &s); err != nil {
+		if len(pt.Adds) > 0 {
+			err = fmt.Errorf("%w\nevents: %v", err, events)
+		}
+		return fail("%v", err)
+	}
+	return s
+}
+
+// verifyPatch checks the promise of a patch pt of the profile raw (text)
+// for the logged events, through the compiled filters before and after,
+// on inputs seeded from the conditions of both and the logged calls.
+func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch, events []audit.Event, pt *auditlog.Patch, s *patchStats) error {
+	abis := proftest.Covered(raw, host)
+	fb, err := seccomp.Compile(raw, host, noStub)
+	if err != nil {
+		return err
+	}
+	fail := func(format string, args ...any) error { return fmt.Errorf(format, args...) }
 	if pt.Diff == nil {
 		if pt.NotPlain != nil {
 			return fail("not plain: %v", pt.NotPlain)
 		}
-		return s
+		return nil
 	}
 	s.patched++
 	patched, err := applyDiff(string(text), pt.Diff)
@@ -306,5 +324,5 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 			s.beyond++
 		}
 	}
-	return s
+	return nil
 }
