@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -46,6 +47,9 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 		if perr != nil {
 			return nil, perr
 		}
+		if raw != nil {
+			fileRules(raw, p, adds)
+		}
 		return &Patch{Adds: adds, NotPlain: err}, nil
 	}
 	edit, adds, err := rec.Plan(raw, host, comment)
@@ -67,6 +71,42 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 	}
 	pt.Diff = unifiedDiff(name, string(data), string(text))
 	return pt, nil
+}
+
+// fileRules turns the rule indexes of adds, which are p's, into those of
+// raw, the file p was resolved from: Resolve keeps the rules it does not
+// drop as they are, in order (without includes and excludes). Where p's rules are not found so in raw,
+// adds are left as they are.
+func fileRules(raw, p *profile.Profile, adds []record.Addition) {
+	idx := make([]int, len(p.Rules))
+	j := 0
+	for i, r := range p.Rules {
+		for j < len(raw.Rules) && !sameRule(raw.Rules[j], r) {
+			j++
+		}
+		if j == len(raw.Rules) {
+			return
+		}
+		idx[i] = j
+		j++
+	}
+	re := func(rs []int) {
+		for k, i := range rs {
+			rs[k] = idx[i]
+		}
+	}
+	for k := range adds {
+		re(adds[k].Undenied)
+		re(adds[k].Wider)
+		re(adds[k].Guards)
+	}
+}
+
+// sameRule reports whether a and b are one rule but for includes and
+// excludes, which Resolve clears.
+func sameRule(a, b profile.Rule) bool {
+	a.Includes, a.Excludes, b.Includes, b.Excludes = profile.Filter{}, profile.Filter{}, profile.Filter{}, profile.Filter{}
+	return reflect.DeepEqual(a, b)
 }
 
 // checkEdit proves the patched text: it parses, and decides every call

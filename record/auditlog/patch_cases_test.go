@@ -9,6 +9,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
 	"github.com/syscage/syscage/record/auditlog"
@@ -208,5 +209,36 @@ func TestPlanValues(t *testing.T) {
 		if tc.added && !strings.Contains(string(out), `"value": 512`) {
 			t.Errorf("values %#x: no rule under the value:\n%s", tc.values, out)
 		}
+	}
+}
+
+// TestMakePatchConditional: a profile with includes, excludes or an
+// archMap is not patched (a patch proven for one host and set of
+// capabilities may widen another), and the rules the report names are
+// the file's.
+func TestMakePatchConditional(t *testing.T) {
+	text := []byte(`{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["mount"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
+		{"names": ["uname"], "action": "SCMP_ACT_KILL_PROCESS", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+		{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}]}
+`)
+	raw, err := oci.Parse("p.json", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := raw.Resolve(profile.Env{Arch: arch.X86_64, Caps: []string{"CAP_SYS_ADMIN"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := auditlog.Denied(p, arch.X86_64, []audit.Event{logEvent(arch.X86_64, "uname")})
+	pt, err := auditlog.MakePatch("p.json", text, p, arch.X86_64, d.Rec, "added")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt.Diff != nil || pt.NotPlain == nil {
+		t.Fatalf("a patch of a conditional profile (%v):\n%s", pt.NotPlain, pt.Diff)
+	}
+	if len(pt.Adds) != 1 || !slices.Equal(pt.Adds[0].Undenied, []int{1}) || !slices.Equal(pt.Adds[0].Guards, []int{2}) {
+		t.Errorf("additions %+v, want uname taken out of the file's rule 2 (index 1), guard 3 (index 2)", pt.Adds)
 	}
 }
