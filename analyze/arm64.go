@@ -155,20 +155,9 @@ func analyzeARM64(code []byte, start, end uint64, env x86Env) fnResult {
 			jumpsIndirectly = true
 		}
 	}
-	var blocks [][2]int
-	blockOf := make([]int, len(insts))
-	for i := range insts {
-		if leader[i] {
-			blocks = append(blocks, [2]int{i, i})
-		}
-		blocks[len(blocks)-1][1] = i + 1
-		blockOf[i] = len(blocks) - 1
-	}
+	blocks, blockOf := splitBlocks(leader)
 	in0 := make([]state, len(blocks))
-	entry := state{spOK: true, slots: map[int64]value{}, reach: true}
-	for r := range entry.regs {
-		entry.regs[r] = unknown
-	}
+	entry := entryState()
 	entry.regs[a64X0] = argOf(a64X0)
 	entry.slots[8] = argOf(argStack0)
 	in0[0] = entry
@@ -196,51 +185,23 @@ func analyzeARM64(code []byte, start, end uint64, env x86Env) fnResult {
 		}
 		return succ
 	}
-	topState := entry.clone()
-	for r := range topState.regs {
-		topState.regs[r] = unknown
-	}
-	topState.spOK = false
-	topState.slots = map[int64]value{}
-	work := []int{0}
-	queued := make([]bool, len(blocks))
-	queued[0] = true
-	for {
-		for len(work) > 0 {
-			b := work[0]
-			work = work[1:]
-			queued[b] = false
-			for _, s := range run(b, in0[b].clone(), false) {
-				if !queued[s] {
-					queued[s] = true
-					work = append(work, s)
-				}
-			}
-		}
-		if !jumpsIndirectly {
-			break
-		}
-		for b := range blocks {
-			if !in0[b].reach {
-				in0[b] = topState.clone()
-				work = append(work, b)
-				queued[b] = true
-			}
-		}
-		if len(work) == 0 {
-			break
-		}
-	}
-	for b := range blocks {
-		st := in0[b]
-		if !st.reach {
-			st = topState
-		}
-		run(b, st.clone(), true)
-	}
+	solve(in0, jumpsIndirectly, run)
 	slices.Sort(res.numbers)
 	res.numbers = slices.Compact(res.numbers)
 	return res
+}
+
+// a64Call forgets what a call may change: the caller-saved registers
+// x0-x18 and the link register (AAPCS64), and a stack pointer copy held
+// in one of them.
+func (st *state) a64Call() {
+	for r := 0; r <= 18; r++ {
+		st.regs[r] = unknown
+	}
+	st.regs[a64LR] = unknown
+	if st.spReg <= 19 || st.spReg == a64LR+1 {
+		st.spReg = 0
+	}
 }
 
 // a64Step applies one instruction to st; with record it notes what the
@@ -541,13 +502,7 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			}
 		}
 		if in.Op == arm64asm.BL {
-			for r := 0; r <= 18; r++ {
-				st.regs[r] = unknown
-			}
-			st.regs[a64LR] = unknown
-			if st.spReg <= 19 || st.spReg == a64LR+1 {
-				st.spReg = 0
-			}
+			st.a64Call()
 		}
 		return
 	case arm64asm.BR, arm64asm.BLR:
@@ -566,13 +521,7 @@ func a64Step(st *state, in a64inst, res *fnResult, env x86Env, lo, hi uint64, re
 			res.indirect = true
 		}
 		if in.Op == arm64asm.BLR {
-			for r := 0; r <= 18; r++ {
-				st.regs[r] = unknown
-			}
-			st.regs[a64LR] = unknown
-			if st.spReg <= 19 || st.spReg == a64LR+1 {
-				st.spReg = 0
-			}
+			st.a64Call()
 		}
 		return
 	}

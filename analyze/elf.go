@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -167,11 +168,7 @@ func loadModule(path string) (*module, error) {
 			starts[a] = ""
 		}
 	}
-	addrs := make([]uint64, 0, len(starts))
-	for a := range starts {
-		addrs = append(addrs, a)
-	}
-	slices.Sort(addrs)
+	addrs := slices.Sorted(maps.Keys(starts))
 	if len(addrs) == 0 || addrs[0] > m.textLo {
 		addrs = slices.Insert(addrs, 0, m.textLo)
 	}

@@ -194,28 +194,12 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			leader[i+1] = true
 		}
 	}
-	var blocks [][2]int // [first, last+1)
-	blockOf := make([]int, len(insts))
-	for i := range insts {
-		if leader[i] {
-			blocks = append(blocks, [2]int{i, i})
-		}
-		blocks[len(blocks)-1][1] = i + 1
-		blockOf[i] = len(blocks) - 1
-	}
+	blocks, blockOf := splitBlocks(leader)
 	in0 := make([]state, len(blocks))
-	entry := state{spOK: true, slots: map[int64]value{}, reach: true}
-	for r := range entry.regs {
-		entry.regs[r] = unknown
-	}
+	entry := entryState()
 	entry.regs[rAX] = argOf(rAX)
 	entry.regs[rDI] = argOf(rDI)
 	in0[0] = entry
-	// Blocks only an indirect jump reaches (switch tables) start with
-	// nothing known.
-	work := []int{0}
-	queued := make([]bool, len(blocks))
-	queued[0] = true
 	run := func(b int, st state, record bool) []int {
 		var succ []int
 		for i := blocks[b][0]; i < blocks[b][1]; i++ {
@@ -248,11 +232,53 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			}
 		}
 	}
-	topState := entry.clone()
-	for r := range topState.regs {
-		topState.regs[r] = unknown
+	solve(in0, jumpsIndirectly, run)
+	slices.Sort(res.numbers)
+	res.numbers = slices.Compact(res.numbers)
+	return res
+}
+
+// splitBlocks cuts a function's instructions into basic blocks at the
+// leaders: blocks holds each block's [first, last+1) instruction, blockOf
+// each instruction's block.
+func splitBlocks(leader []bool) (blocks [][2]int, blockOf []int) {
+	blockOf = make([]int, len(leader))
+	for i := range leader {
+		if leader[i] {
+			blocks = append(blocks, [2]int{i, i})
+		}
+		blocks[len(blocks)-1][1] = i + 1
+		blockOf[i] = len(blocks) - 1
 	}
-	topState.spOK = false
+	return blocks, blockOf
+}
+
+// entryState is the state at a function's entry before its arguments are
+// named: the stack pointer known, nothing else.
+func entryState() state {
+	st := state{spOK: true, slots: map[int64]value{}, reach: true}
+	for r := range st.regs {
+		st.regs[r] = unknown
+	}
+	return st
+}
+
+// solve runs the data flow of a function's blocks to its fixed point
+// from in0, the blocks' entry states (block 0's set): run applies block
+// b to st and returns the blocks whose entry state that changed. Blocks
+// only an indirect jump reaches (switch tables) start with nothing
+// known. Then run records what each block does from its final entry
+// state; a dead block's system calls, if any, count with nothing known.
+func solve(in0 []state, jumpsIndirectly bool, run func(b int, st state, record bool) []int) {
+	top := in0[0].clone()
+	for r := range top.regs {
+		top.regs[r] = unknown
+	}
+	top.spOK, top.bpOK, top.spReg = false, false, 0
+	top.slots = map[int64]value{}
+	work := []int{0}
+	queued := make([]bool, len(in0))
+	queued[0] = true
 	for {
 		for len(work) > 0 {
 			b := work[0]
@@ -268,9 +294,9 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 		if !jumpsIndirectly {
 			break
 		}
-		for b := range blocks {
+		for b := range in0 {
 			if !in0[b].reach {
-				in0[b] = topState.clone()
+				in0[b] = top.clone()
 				work = append(work, b)
 				queued[b] = true
 			}
@@ -279,18 +305,13 @@ func analyzeX86(code []byte, start, end uint64, env x86Env) fnResult {
 			break
 		}
 	}
-	// Record what each block does once its entry state is final; a dead
-	// block's system calls, if any, count with nothing known.
-	for b := range blocks {
+	for b := range in0 {
 		st := in0[b]
 		if !st.reach {
-			st = topState
+			st = top
 		}
 		run(b, st.clone(), true)
 	}
-	slices.Sort(res.numbers)
-	res.numbers = slices.Compact(res.numbers)
-	return res
 }
 
 // outMerge merges st into block b's entry and reports whether it

@@ -2,6 +2,8 @@ package arch
 
 import (
 	"iter"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -106,10 +108,6 @@ func Names() []string {
 			seen[s.Name] = true
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	return out
 }

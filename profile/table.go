@@ -65,77 +65,23 @@ type CondRule struct {
 }
 
 // Decision is the argument check of one system call as a decision
-// diagram: each node compares one 32-bit word of one argument and goes on
-// to one of two nodes, until a leaf gives the action. It is what the BPF
-// that libseccomp generates from its rule tree computes, with shared
-// subtrees kept shared: its size grows with the rules, not with the
-// paths through them, so rules that would flatten into millions of
-// CondRules (many NE conditions, say) still make a small diagram.
+// diagram: each node compares one 32-bit word of one argument (Word, Op
+// of OpEQ, OpGT or OpGE, Mask, Datum) and goes on to True or False,
+// until a leaf gives the Action and its Origin (the profile rule, or
+// DecidedByDefault). It is what the BPF that libseccomp generates from
+// its rule tree computes, with shared subtrees kept shared: its size
+// grows with the rules, not with the paths through them, so rules that
+// would flatten into millions of CondRules (many NE conditions, say)
+// still make a small diagram. Decide runs it on arguments (on 32-bit
+// ABIs their low words are compared); Size counts its test nodes.
 //
 // Nodes are unique: two nodes with the same test and the same successors
 // are one node, and no node has two equal successors.
-type Decision struct {
-	Leaf   bool
-	Action Action // of a leaf
-	Origin int    // of a leaf: the profile rule, or DecidedByDefault
-
-	Word        Word
-	Op          Op     // OpEQ, OpGT or OpGE, of Word & Mask against Datum
-	Mask        uint32 // 0xffffffff when the word is compared whole
-	Datum       uint32
-	True, False *Decision
-}
+type Decision = ruletree.Node[Action, Op]
 
 // Word names a 32-bit half of an argument. On 32-bit ABIs only the low
 // word exists.
-type Word struct {
-	Arg uint8
-	Hi  bool
-}
-
-// Decide runs d on args (the full 64-bit arguments; on 32-bit ABIs their
-// low words are compared).
-func (d *Decision) Decide(args [6]uint64) Action {
-	for !d.Leaf {
-		v := args[d.Word.Arg]
-		w := uint32(v)
-		if d.Word.Hi {
-			w = uint32(v >> 32)
-		}
-		w &= d.Mask
-		var t bool
-		switch d.Op {
-		case OpEQ:
-			t = w == d.Datum
-		case OpGT:
-			t = w > d.Datum
-		case OpGE:
-			t = w >= d.Datum
-		}
-		if t {
-			d = d.True
-		} else {
-			d = d.False
-		}
-	}
-	return d.Action
-}
-
-// Size returns the number of test nodes of d.
-func (d *Decision) Size() int {
-	seen := map[*Decision]bool{}
-	var walk func(*Decision)
-	walk = func(n *Decision) {
-		if n.Leaf || seen[n] {
-			return
-		}
-		seen[n] = true
-		walk(n.True)
-		walk(n.False)
-	}
-	walk(d)
-	return len(seen)
-}
+type Word = ruletree.Word
 
 // Has reports whether some rule names system call nr.
 func (t *Table) Has(nr uint32) bool {

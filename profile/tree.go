@@ -90,7 +90,7 @@ func decisionFromTree(d *ruletree.Decision) *Decision {
 			}
 			continue
 		}
-		n.Word = Word(d.Word)
+		n.Word = d.Word
 		n.Op, n.Mask, n.Datum = Op(d.Op), d.Mask, d.Datum
 		n.True, n.False = &nodes[index[d.True]], &nodes[index[d.False]]
 	}

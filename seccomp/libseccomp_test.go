@@ -26,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -212,11 +213,7 @@ func (s *diffStats) add(o diffStats) {
 // logBugs logs the libseccomp bugs the run met, with the first example of
 // each.
 func (s *diffStats) logBugs(t *testing.T) {
-	bugs := make([]string, 0, len(s.libBugs))
-	for k := range s.libBugs {
-		bugs = append(bugs, k)
-	}
-	sort.Strings(bugs)
+	bugs := slices.Sorted(maps.Keys(s.libBugs))
 	for _, k := range bugs {
 		t.Logf("%d verdicts of libseccomp's filters excused: the path in libseccomp's program %s (a libseccomp bug); the first %s", s.libBugs[k], k, s.bugExamples[k])
 	}

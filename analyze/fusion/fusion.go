@@ -3,6 +3,7 @@ package fusion
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -199,11 +200,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 	var anySeen []string
 	var conds []condRule
 	condValues := map[string]map[uint64]bool{} // name -> learned values allowed
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(seen))
 	seenWhy := map[string]string{}
 	for _, name := range names {
 		s := seen[name]
@@ -227,7 +224,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 				vals[v[i]] = true
 			}
 			condValues[name] = vals
-			for _, v := range sortedKeys(vals) {
+			for _, v := range slices.Sorted(maps.Keys(vals)) {
 				conds = append(conds, condRule{name, []profile.Cond{argEQ(native, name, arg, v)}, fmt.Sprintf("%s: %s, with arg%d == %#x as seen", name, why, arg, v)})
 			}
 			res.Allowed = append(res.Allowed, Reason{name, Seen, why + " (the values seen)", true})
@@ -263,7 +260,7 @@ func Fuse(rec *record.Recording, static []*analyze.Result, o Options) (*Result, 
 	var anyStatic []string
 	var staticWhy []string
 	var staticConds []condRule
-	for _, name := range sortedKeys(from) {
+	for _, name := range slices.Sorted(maps.Keys(from)) {
 		if allowed[name] || !known(name) {
 			continue
 		}
@@ -428,13 +425,4 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
-}
-
-func sortedKeys[K interface{ ~string | ~uint64 }, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -86,18 +86,17 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	var prog bpf.Program
 	var notes []string
 	var reference string
-	isRaw := strings.HasSuffix(ref, ".bpf")
-	if !isRaw {
-		so := seccomp.Options{NoENOSYS: o.noENOSYS}
-		f, _, err := compileProfile(ref, host.String(), o.profileFlags, so)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		prog, notes = f.Program, f.Notes
+	if !strings.HasSuffix(ref, ".bpf") {
 		p, err := loadProfile(ref, host, o.profileFlags)
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
+		so := seccomp.Options{NoENOSYS: o.noENOSYS, Strict: o.strict}
+		f, err := seccomp.Compile(p, host, so)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+		prog, notes = f.Program, f.Notes
 		want, err := seccomp.Expect(p, host, so, d)
 		if err != nil {
 			return withCode(ExitFailure, err)

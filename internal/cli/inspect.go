@@ -19,10 +19,10 @@ import (
 // a raw BPF file (FILE.bpf, in host's byte order), or a profile compiled
 // for host.
 func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, error) {
-	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+	switch compiledRef(ref) {
+	case "dir":
 		return inspect.ReadDir(ref, host.ByteOrder())
-	}
-	if strings.HasSuffix(ref, ".bpf") {
+	case "bpf":
 		p, err := inspect.ReadBPF(ref, host.ByteOrder())
 		if err != nil {
 			return nil, err
@@ -36,6 +36,20 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 	return inspect.Stack{f.Program}, nil
 }
 
+// compiledRef tells the references that name compiled filters apart
+// from profiles: "bpf" for a raw BPF file (FILE.bpf), "dir" for a
+// directory written by 'syscage dump -o' (a built-in's name is never
+// one), "" for a profile.
+func compiledRef(ref string) string {
+	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+		return "dir"
+	}
+	if strings.HasSuffix(ref, ".bpf") {
+		return "bpf"
+	}
+	return ""
+}
+
 // envCaveat says when a comparison of the profiles refs holds only for
 // the capabilities and kernel it was made for: some rules of theirs
 // depend on Docker's capability or kernel conditions that the command
@@ -47,10 +61,7 @@ func envCaveat(refs []string, names []string, pf profileFlags) string {
 	var raws []*profile.Profile
 	var deps []string
 	for i, ref := range refs {
-		if strings.HasSuffix(ref, ".bpf") {
-			return ""
-		}
-		if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+		if compiledRef(ref) != "" {
 			return ""
 		}
 		p, _, err := readProfile(ref, "")

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,7 +90,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 		return usagef("--fail-on %q: want low, medium, high or none", o.failOn)
 	}
 	var fs []inspect.Finding
-	if st, statErr := os.Stat(ref); strings.HasSuffix(ref, ".bpf") || (statErr == nil && st.IsDir() && !isBuiltinName(ref)) {
+	if compiledRef(ref) != "" {
 		// A compiled filter or a dump: look for ways around it.
 		s, err := loadStack(ref, host, o.profileFlags)
 		if err != nil {

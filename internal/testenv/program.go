@@ -3,10 +3,11 @@ package testenv
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 )
 
@@ -110,11 +111,7 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
 		return 1
 	}
-	names := make([]string, 0, len(onPath))
-	for name := range onPath {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(onPath))
 	for _, name := range names {
 		if err := linkOrCopy(self, filepath.Join(dir, name)); err != nil {
 			fmt.Fprintf(os.Stderr, "testenv: put program %s on PATH: %v\n", name, err)

@@ -3,6 +3,7 @@ package harden
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -397,11 +398,7 @@ func (h *hardener) checkOverlaps() error {
 			byName[n] = append(byName[n], i)
 		}
 	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(byName))
 	for _, n := range names {
 		idx := byName[n]
 		narrow := false

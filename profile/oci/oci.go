@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syscage/syscage/profile/internal/closest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 )
@@ -292,7 +294,7 @@ func (d *decoder) fields(v value, what string, known []string, fn func(key strin
 	for _, m := range v.members {
 		if !contains(known, m.key) {
 			msg := fmt.Sprintf("unknown field %q in %s", m.key, what)
-			if s := suggest(m.key, known); s != "" {
+			if s := closest.Name(m.key, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += fmt.Sprintf(" (want one of %s)", strings.Join(known, ", "))
@@ -326,44 +328,6 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns the known name closest to key: the same but for case,
-// or at most two edits away.
-func suggest(key string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if strings.EqualFold(k, key) {
-			return k
-		}
-		if dist := editDistance(strings.ToLower(key), strings.ToLower(k)); dist < bestD {
-			best, bestD = k, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (d *decoder) str(v value, what string) (string, error) {

@@ -112,12 +112,7 @@ func (p *parser) assignExec(key, v string, pos posFn) error {
 			e.afSet, e.afAllow, e.afs = true, true, map[int]bool{}
 			return nil
 		}
-		invert := strings.HasPrefix(v, "~")
-		if invert {
-			v = v[1:]
-			inner := pos
-			pos = func(off int) (int, int) { return inner(off + 1) }
-		}
+		v, pos, invert := cutInvert(v, pos)
 		if !e.afSet {
 			e.afSet, e.afAllow, e.afs = true, !invert, map[int]bool{}
 		}
@@ -145,12 +140,7 @@ func (p *parser) assignExec(key, v string, pos posFn) error {
 			}
 			return nil
 		}
-		invert := strings.HasPrefix(v, "~")
-		if invert {
-			v = v[1:]
-			inner := pos
-			pos = func(off int) (int, int) { return inner(off + 1) }
-		}
+		v, pos, invert := cutInvert(v, pos)
 		var flags uint64
 		for _, w := range words(v, pos) {
 			i := slices.IndexFunc(nsFlags, func(f struct {

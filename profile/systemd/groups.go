@@ -3,6 +3,7 @@ package systemd
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -108,11 +109,7 @@ func Expand(name string) ([]string, error) {
 	}
 	set := map[string]bool{}
 	expand(name, set, map[string]bool{})
-	out := make([]string, 0, len(set))
-	for n := range set {
-		out = append(out, n)
-	}
-	slices.Sort(out)
+	out := slices.Sorted(maps.Keys(set))
 	return out, nil
 }
 

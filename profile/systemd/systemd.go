@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/syscage/syscage/profile/internal/closest"
+
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 )
@@ -125,6 +127,16 @@ type posFn func(off int) (line, col int)
 
 func linePos(line, col int) posFn {
 	return func(off int) (int, int) { return line, col + off }
+}
+
+// cutInvert cuts the "~" that inverts a list setting off v; pos then
+// maps offsets of the rest.
+func cutInvert(v string, pos posFn) (string, posFn, bool) {
+	rest, ok := strings.CutPrefix(v, "~")
+	if !ok {
+		return v, pos, false
+	}
+	return rest, func(off int) (int, int) { return pos(off + 1) }, true
 }
 
 func words(v string, pos posFn) []word {
@@ -508,12 +520,7 @@ func (p *parser) assign(key, v string, pos posFn) error {
 		*ns = nameSet{}
 		return nil
 	}
-	invert := strings.HasPrefix(v, "~")
-	if invert {
-		v = v[1:]
-		inner := pos
-		pos = func(off int) (int, int) { return inner(off + 1) }
-	}
+	v, pos, invert := cutInvert(v, pos)
 	if !ns.set {
 		ns.set, ns.allow, ns.m = true, !invert, map[string]int{}
 		if ns.allow && key == keyFilter {
@@ -539,7 +546,7 @@ func (p *parser) assign(key, v string, pos posFn) error {
 		if strings.HasPrefix(name, "@") {
 			if _, ok := LookupGroup(name); !ok {
 				msg := fmt.Sprintf("unknown system-call group %q", name)
-				if s := suggest(name, GroupNames()); s != "" {
+				if s := closest.Name(name, GroupNames()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
 				return p.errAt(w.line, w.col, "%s", msg)
@@ -607,20 +614,6 @@ func parseArch(s string) (arch.Arch, bool) {
 		}
 	}
 	return arch.Invalid, false
-}
-
-func suggest(key string, known []string) string {
-	for _, k := range known {
-		if strings.EqualFold(strings.TrimPrefix(k, "@"), strings.TrimPrefix(key, "@")) {
-			return k
-		}
-	}
-	for _, k := range known {
-		if strings.HasPrefix(k, key) || strings.HasPrefix(key, k) {
-			return k
-		}
-	}
-	return ""
 }
 
 // profile builds the model from the settings.

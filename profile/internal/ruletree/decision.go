@@ -6,29 +6,35 @@ import (
 	"slices"
 )
 
-// Decision is the argument check of one system call as a decision
-// diagram: each node compares one 32-bit word of one argument and goes on
-// to one of two nodes, until a leaf gives the action. It is what the BPF
-// that libseccomp generates from its rule tree computes, with shared
-// subtrees kept shared: its size grows with the rules, not with the
-// paths through them, so rules that would flatten into millions of
-// CondRules (many NE conditions, say) still make a small diagram.
-//
-// Nodes are unique: two nodes with the same test and the same successors
-// are one node, and no node has two equal successors.
-type Decision struct {
+// Node is a node of a decision diagram over the arguments of one system
+// call: it compares one 32-bit word of one argument and goes on to one of
+// two nodes, until a leaf gives the action. A is the action type and O the
+// comparison type of the user (package profile has its own of each; Op
+// values are the same).
+type Node[A any, O ~uint8] struct {
 	Leaf   bool
-	Action Action // of a leaf
-	Origin int    // of a leaf: the profile rule, or DecidedByDefault
+	Action A   // of a leaf
+	Origin int // of a leaf: the profile rule, or DecidedByDefault
 
 	Word        Word
-	Op          Op     // OpEQ, OpGT or OpGE, of Word & Mask against Datum
+	Op          O      // OpEQ, OpGT or OpGE, of Word & Mask against Datum
 	Mask        uint32 // 0xffffffff when the word is compared whole
 	Datum       uint32
-	True, False *Decision
+	True, False *Node[A, O]
 
 	words uint16 // the words tested in the diagram from here on (bit 2*Arg+Hi)
 }
+
+// Decision is the argument check of one system call as a decision
+// diagram. It is what the BPF that libseccomp generates from its rule
+// tree computes, with shared subtrees kept shared: its size grows with
+// the rules, not with the paths through them, so rules that would
+// flatten into millions of CondRules (many NE conditions, say) still
+// make a small diagram.
+//
+// Nodes are unique: two nodes with the same test and the same successors
+// are one node, and no node has two equal successors.
+type Decision = Node[Action, Op]
 
 // Word names a 32-bit half of an argument. On 32-bit ABIs only the low
 // word exists.
@@ -39,7 +45,7 @@ type Word struct {
 
 // Decide runs d on args (the full 64-bit arguments; on 32-bit ABIs their
 // low words are compared).
-func (d *Decision) Decide(args [6]uint64) Action {
+func (d *Node[A, O]) Decide(args [6]uint64) A {
 	for !d.Leaf {
 		v := args[d.Word.Arg]
 		w := uint32(v)
@@ -48,7 +54,7 @@ func (d *Decision) Decide(args [6]uint64) Action {
 		}
 		w &= d.Mask
 		var t bool
-		switch d.Op {
+		switch Op(d.Op) {
 		case OpEQ:
 			t = w == d.Datum
 		case OpGT:
@@ -66,10 +72,10 @@ func (d *Decision) Decide(args [6]uint64) Action {
 }
 
 // Size returns the number of test nodes of d.
-func (d *Decision) Size() int {
-	seen := map[*Decision]bool{}
-	var walk func(*Decision)
-	walk = func(n *Decision) {
+func (d *Node[A, O]) Size() int {
+	seen := map[*Node[A, O]]bool{}
+	var walk func(*Node[A, O])
+	walk = func(n *Node[A, O]) {
 		if n.Leaf || seen[n] {
 			return
 		}

@@ -462,6 +462,7 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 		}
 		x = x.prv
 	}
+walk:
 	for i := 0; x != nil; i++ {
 		if err := s.walked(i); err != nil {
 			return 0, err
@@ -489,10 +490,17 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 					goto ret
 				}
 			}
-			if n.nxtT != nil {
+			for _, br := range [2]bool{true, false} {
+				nn, next := n.nxtT, &x.nxtT
+				if !br {
+					nn, next = n.nxtF, &x.nxtF
+				}
+				if nn == nil {
+					continue
+				}
 				sn := *state
 				sn.flags |= istMatchSet
-				k, err := s.pruneHeld(&x, &x.nxtT, n.nxtT, &sn)
+				k, err := s.pruneHeld(&x, next, nn, &sn)
 				if err != nil {
 					return 0, err
 				}
@@ -502,23 +510,7 @@ func (s *DB) treePruneWalk(existing **node, n *node, state *iterState) (int, err
 				}
 				if x == nil {
 					x = xNext
-					continue
-				}
-			}
-			if n.nxtF != nil {
-				sn := *state
-				sn.flags |= istMatchSet
-				k, err := s.pruneHeld(&x, &x.nxtF, n.nxtF, &sn)
-				if err != nil {
-					return 0, err
-				}
-				cnt += k
-				if sn.flags&istMatch != 0 {
-					stateNew.flags |= sn.flags
-				}
-				if x == nil {
-					x = xNext
-					continue
+					continue walk
 				}
 			}
 			ok, err := s.actCheck(x, stateNew.action)
