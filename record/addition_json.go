@@ -15,6 +15,8 @@ type additionJSON struct {
 	// Other calls the edit lets run as well, as "abi name".
 	Beyond []string `json:"beyond,omitempty"`
 	Why    string   `json:"why,omitempty"`
+	// Recorded with argument values, added for any.
+	AnyArgs bool `json:"anyArgs,omitempty"`
 }
 
 // MarshalJSON writes a with its ABI by name and its rules 1-based.
@@ -31,5 +33,5 @@ func (a Addition) MarshalJSON() ([]byte, error) {
 		beyond = append(beyond, b.String())
 	}
 	return json.Marshal(additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
-		Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards), Beyond: beyond, Why: a.Why})
+		Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards), Beyond: beyond, Why: a.Why, AnyArgs: a.AnyArgs})
 }

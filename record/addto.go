@@ -32,6 +32,11 @@ type Addition struct {
 	// socket and IPC calls, through socketcall(2) or ipc(2) too), and an
 	// allow added without argument conditions allows any arguments.
 	Beyond []Beyond
+	// AnyArgs reports that the call was recorded with argument values
+	// but the rule added allows any: a call of that name was recorded
+	// without values, or on an ABI where it goes through socketcall(2)
+	// or ipc(2) (the rules added name calls on every ABI).
+	AnyArgs bool
 	// Why says why nothing was added when no guard is the reason.
 	Why   string
 	Added bool
@@ -229,6 +234,7 @@ func (r *Recording) Plan(p *profile.Profile, native arch.Arch, comment string) (
 			}
 			break
 		}
+		a.AnyArgs = a.Added && c.Values != nil && !valued[c.Name]
 		if a.Added && appended && !valued[c.Name] {
 			for _, o := range before {
 				if o.Action.Permits() && o.Rule >= 0 && len(base.Rules[o.Rule].Conds) > 0 && !slices.Contains(a.Wider, o.Rule) {

@@ -102,6 +102,9 @@ func reportAdditions(e *env, adds []record.Addition, prefix string) int {
 		if len(a.Wider) > 0 {
 			msg += ", without conditions: wider than rule " + rules(a.Wider) + " allowed it (the record has no argument values)"
 		}
+		if a.AnyArgs {
+			msg += ", with any arguments: wider than the values recorded (the call of that name on another ABI has none)"
+		}
 		if len(a.Guards) > 0 {
 			msg += ", still denied where the conditions of rule " + rules(a.Guards) + " hold"
 		}

@@ -150,7 +150,7 @@ func TestMakePatchCases(t *testing.T) {
 				}
 			}
 			var s patchStats
-			if err := verifyPatch(rand.New(rand.NewPCG(1, 2)), p, text, arch.X86_64, tc.events, pt, &s); err != nil {
+			if err := verifyPatch(rand.New(rand.NewPCG(1, 2)), p, text, arch.X86_64, tc.events, d.Rec, pt, &s); err != nil {
 				t.Error(err)
 			}
 			if tc.patched && s.changed == 0 {

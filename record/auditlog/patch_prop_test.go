@@ -180,10 +180,26 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 		}
 		events = append(events, audit.Event{Arch: a, AuditArch: a.Audit(), Nr: nr, Syscall: name})
 	}
-	dn := auditlog.Denied(raw, host, events)
-	rec := dn.Rec
-	if len(dn.Names) == 0 {
-		return s
+	var rec *record.Recording
+	if r.IntN(3) == 0 {
+		// A recording with argument values, as record --into adds.
+		rec = record.New(host)
+		for _, ev := range events {
+			if r.IntN(4) == 0 {
+				rec.Add(ev.Arch, ev.Nr, nil, false)
+				continue
+			}
+			for range 1 + r.IntN(3) {
+				args := [6]uint64{uint64(r.IntN(10)), uint64(r.IntN(20)), uint64(r.IntN(8))}
+				rec.Add(ev.Arch, ev.Nr, &args, true)
+			}
+		}
+	} else {
+		dn := auditlog.Denied(raw, host, events)
+		if len(dn.Names) == 0 {
+			return s
+		}
+		rec = dn.Rec
 	}
 	pt, err := auditlog.MakePatch("p.json", text, raw, host, rec, "added")
 	if err != nil {
@@ -194,7 +210,7 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 			s.refused++
 		}
 	}
-	if err := verifyPatch(r, raw, text, host, events, pt, &s); err != nil {
+	if err := verifyPatch(r, raw, text, host, events, rec, pt, &s); err != nil {
 		if len(pt.Adds) > 0 {
 			err = fmt.Errorf("%w\nevents: %v", err, events)
 		}
@@ -204,9 +220,13 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 }
 
 // verifyPatch checks the promise of a patch pt of the profile raw (text)
-// for the logged events, through the compiled filters before and after,
-// on inputs seeded from the conditions of both and the logged calls.
-func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch, events []audit.Event, pt *auditlog.Patch, s *patchStats) error {
+// for the logged events (recorded in rec), through the compiled filters
+// before and after, on inputs seeded from the conditions of both and the
+// logged calls. A call recorded with argument values counts as logged
+// with those values only when the patch could add it under them (every
+// call of its name has values); else the addition must say it allows
+// any arguments.
+func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch, events []audit.Event, rec *record.Recording, pt *auditlog.Patch, s *patchStats) error {
 	abis := proftest.Covered(raw, host)
 	fb, err := seccomp.Compile(raw, host, noStub)
 	if err != nil {
@@ -232,12 +252,53 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 	if err != nil {
 		return fail("compile the patched profile: %v\n%s", err, patched)
 	}
-	logged := func(a arch.Arch, nr uint32) *record.Addition {
+	calls := rec.Calls()
+	valued := map[string]bool{}
+	for _, c := range calls {
+		valued[c.Name] = !slices.ContainsFunc(calls, func(d record.Call) bool {
+			_, direct := d.Arch.SyscallNumber(d.Name)
+			return d.Name == c.Name && (d.Values == nil || !direct || !slices.Equal(d.ArgIndexes, c.ArgIndexes))
+		})
+	}
+	for _, ad := range pt.Adds {
+		for _, c := range calls {
+			if c.Arch == ad.Arch && c.Name == ad.Name && ad.Added && c.Values != nil && !valued[c.Name] && !ad.AnyArgs {
+				return fail("%s %s recorded with values, added for any arguments, not said: %+v", ad.Arch, ad.Name, ad)
+			}
+		}
+	}
+	// matches reports whether args are among the recorded values of a
+	// call of a valued name.
+	matches := func(a arch.Arch, name string, args [6]uint64) bool {
+		if !valued[name] {
+			return true
+		}
+		for _, c := range calls {
+			if c.Arch != a || c.Name != name {
+				continue
+			}
+			for _, v := range c.Values {
+				ok := true
+				for i, k := range c.ArgIndexes {
+					x := args[k]
+					if a.Bits() == 32 {
+						x &= 0xffffffff
+					}
+					ok = ok && x == v[i]
+				}
+				if ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	logged := func(a arch.Arch, nr uint32, args [6]uint64) *record.Addition {
 		for k, ad := range pt.Adds {
-			if n, ok := a.SyscallNumber(ad.Name); ad.Arch == a && (ok && n == nr || !ok && nr == ^uint32(0)) {
+			if n, ok := a.SyscallNumber(ad.Name); ad.Arch == a && ok && n == nr {
 				return &pt.Adds[k]
 			}
-			if m, ok := ad.Arch.Multiplexed(ad.Name); ok && ad.Arch == a && !slices.ContainsFunc(a.Syscalls(), func(sc arch.Syscall) bool { return sc.Name == ad.Name }) && m.Nr == nr {
+			if m, ok := ad.Arch.Multiplexed(ad.Name); ok && ad.Arch == a && !slices.ContainsFunc(a.Syscalls(), func(sc arch.Syscall) bool { return sc.Name == ad.Name }) && m.Nr == nr && args[0] == uint64(m.Call) {
 				return &pt.Adds[k]
 			}
 		}
@@ -252,7 +313,7 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 		probes := proftest.Probe(r, a, 40, raw, after)
 		for _, ev := range events {
 			if ev.Arch == a {
-				for _, args := range [][6]uint64{{}, {8, 1, 2}, {r.Uint64() & 0xff, r.Uint64() & 0xf}, {1, 16}} {
+				for _, args := range [][6]uint64{{}, {8, 1, 2}, {r.Uint64() & 0xff, r.Uint64() & 0xf}, {1, 16}, {uint64(r.IntN(10)), uint64(r.IntN(20)), uint64(r.IntN(8))}} {
 					probes = append(probes, bpf.SeccompData{Nr: int32(ev.Nr), Arch: a.Audit(), Args: args})
 				}
 			}
@@ -273,7 +334,10 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 				continue
 			}
 			name, _ := ea.SyscallName(nr)
-			ad := logged(ea, nr)
+			ad := logged(ea, nr, d.Args)
+			if ad != nil && !matches(ea, ad.Name, d.Args) {
+				ad = nil // other arguments than those recorded
+			}
 			if ad != nil && ad.Added && len(ad.Guards) == 0 && !proftest.Permits(va) {
 				return fail("%s %s args %#x: reported added, the patched filter gives %v\npatch:\n%s", ea, name, d.Args, seccomp.ActionOf(va), pt.Diff)
 			}
