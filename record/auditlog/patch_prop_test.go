@@ -361,8 +361,9 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 			}
 			if ad != nil && ad.Added {
 				// The name may have been taken out for the same call of
-				// another ABI.
-				if !slices.ContainsFunc(pt.Adds, func(o record.Addition) bool { return o.Added && o.Name == ad.Name && decider(&o) }) {
+				// another ABI, or for a call that reaches this one
+				// (socket through socketcall).
+				if !slices.ContainsFunc(pt.Adds, func(o record.Addition) bool { return o.Added && reaches(o.Name, ea, nr) && decider(&o) }) {
 					return fail("a logged call, decided by what did not decide it: %s", what)
 				}
 				if !proftest.Permits(va) {
@@ -389,4 +390,14 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 		}
 	}
 	return nil
+}
+
+// reaches reports whether a rule naming name reaches system call nr of
+// ABI a, directly or through socketcall(2) or ipc(2).
+func reaches(name string, a arch.Arch, nr uint32) bool {
+	if n, ok := a.SyscallNumber(name); ok && n == nr {
+		return true
+	}
+	m, ok := a.Multiplexed(name)
+	return ok && m.Nr == nr
 }
