@@ -116,13 +116,21 @@ func Compare(p, q *Profile, native, a arch.Arch, split map[uint32][]Cond) ([]Cal
 			j++
 		}
 	}
-	var out []CallDiff
+	var diff []uint32
 	for _, nr := range nrs {
 		ep, okP := tp.Lookup(nr)
 		eq, okQ := tq.Lookup(nr)
-		if okP && okQ && sameEntry(ep, eq) {
-			continue
+		if !okP || !okQ || !sameEntry(ep, eq) {
+			diff = append(diff, nr)
 		}
+	}
+	return CompareCalls(p, q, native, a, diff, split)
+}
+
+// CompareCalls is Compare for the system calls nrs of ABI a only.
+func CompareCalls(p, q *Profile, native, a arch.Arch, nrs []uint32, split map[uint32][]Cond) ([]CallDiff, error) {
+	var out []CallDiff
+	for _, nr := range nrs {
 		name, _ := a.SyscallName(nr)
 		evalP, pathsP, err := explainer(p, native, a.Audit(), nr)
 		if err != nil {

@@ -255,7 +255,7 @@ func (r *Recording) Plan(p *profile.Profile, native arch.Arch, comment string) (
 		}
 		t.add = len(adds)
 		adds = append(adds, a)
-		if err := prove(base, tent, native, abis, append(done, t), adds); err != nil {
+		if err := prove(base, tent, native, abis, append(done, t), adds, c.Name); err != nil {
 			a.Added, a.Undenied, a.Wider, a.Beyond, a.Why = false, nil, nil, nil, err.Error()
 			adds[t.add] = a
 			continue
@@ -267,7 +267,7 @@ func (r *Recording) Plan(p *profile.Profile, native arch.Arch, comment string) (
 	for _, t := range done {
 		adds[t.add].Beyond = nil
 	}
-	if err := prove(base, edit, native, abis, done, adds); err != nil {
+	if err := prove(base, edit, native, abis, done, adds, ""); err != nil {
 		return profile.Edit{}, nil, fmt.Errorf("plan: %w", err)
 	}
 	return edit, adds, nil
@@ -329,7 +329,10 @@ func (t *planned) matches(a arch.Arch, nr uint32, args [6]uint64) bool {
 // deciders, and after by ALLOW, LOG or a guard of base) and calls that
 // the deciders of a planned call of the same name denied and that are
 // now let run: those are added to the Beyond of that call's addition.
-func prove(base *profile.Profile, e profile.Edit, native arch.Arch, abis []arch.Arch, ts []*planned, adds []Addition) error {
+// With only, it compares only the calls a rule naming only reaches: all
+// that a step of Plan for that name changes, the earlier steps being
+// proven.
+func prove(base *profile.Profile, e profile.Edit, native arch.Arch, abis []arch.Arch, ts []*planned, adds []Addition, only string) error {
 	q, idx, err := applyIndexed(e, base)
 	if err != nil {
 		return err
@@ -343,7 +346,19 @@ func prove(base *profile.Profile, e profile.Edit, native arch.Arch, abis []arch.
 				}
 			}
 		}
-		diffs, err := profile.Compare(base, q, native, a, split)
+		var diffs []profile.CallDiff
+		if only == "" {
+			diffs, err = profile.Compare(base, q, native, a, split)
+		} else {
+			var nrs []uint32
+			if n, ok := a.SyscallNumber(only); ok {
+				nrs = append(nrs, n)
+			}
+			if m, ok := a.Multiplexed(only); ok {
+				nrs = append(nrs, m.Nr)
+			}
+			diffs, err = profile.CompareCalls(base, q, native, a, nrs, split)
+		}
 		if err != nil {
 			return fmt.Errorf("the edit is not proven: %w", err)
 		}
