@@ -217,7 +217,9 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	loaded := p // as the file has it, for --complain's patch
+	var added []string // what syscage adds to the file's rules, and how to leave it out
 	if o.harden {
+		added = append(added, "--harden (--harden=false leaves it out)")
 		if p, _, err = harden.Profile(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
@@ -225,11 +227,13 @@ func runRun(e *env, o runOptions, args []string) error {
 	if o.outside {
 		// Docker's default profile is written for a container's PID
 		// namespace; CMD shares the caller's.
+		added = append(added, "the default profile's rules for a program outside a container (-p docker-default leaves them out)")
 		if p, _, err = harden.OutsideContainer(p); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
 	}
 	if o.wx {
+		added = append(added, "--memory-deny-write-execute")
 		if p, _, err = harden.WX(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
@@ -347,7 +351,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.Limited(), o.profile, loaded, host, events, o.patch); err != nil {
+		if err := complainReport(e, complaints.Limited(), o.profile, loaded, p, added, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
