@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/syscage/syscage/arch"
@@ -78,18 +79,21 @@ type callArgs struct {
 }
 
 const (
-	atFDCWD    = -100
-	statNative = 1 // the host's struct stat
-	statStatx  = 2 // struct statx
+	atFDCWD        = -100
+	statNative     = 1 // the host's struct stat
+	statStatx      = 2 // struct statx
+	statI386Stat64 = 3 // i386's struct stat64
+	statI386Stat   = 4 // i386's struct stat
 )
 
 // decodeCall decodes the arguments of call name on ABI a.
 func decodeCall(a, native arch.Arch, name string, args [6]uint64) (callArgs, bool) {
 	c := callArgs{dirfd: atFDCWD}
 	// The host's struct stat is that of its native ABI, and of x32 on
-	// x86_64 (which uses x86_64's stat calls); other ABIs' layouts are
-	// not written (the call gets ENOSYS; glibc uses statx first).
-	sameStat := a == native || (native == arch.X86_64 && a == arch.X32)
+	// x86_64 (which uses x86_64's stat calls); i386's layouts the broker
+	// writes itself (statlayout.go), on any host; other ABIs' are not
+	// written (the call gets ENOSYS; glibc uses statx first).
+	sameStat := a != arch.X86 && (a == native || (native == arch.X86_64 && a == arch.X32))
 	switch name {
 	case "open":
 		c.path, c.flags, c.mode = args[0], args[1], uint32(args[2])
@@ -102,12 +106,20 @@ func decodeCall(a, native arch.Arch, name string, args [6]uint64) (callArgs, boo
 	case "stat", "lstat", "stat64", "lstat64", "oldstat", "oldlstat":
 		c.op, c.path, c.buf = OpStat, args[0], args[1]
 		c.nofollow = strings.Contains(name, "lstat")
-		if sameStat && (name == "stat" || name == "lstat") {
+		switch {
+		case a == arch.X86 && (name == "stat" || name == "lstat"):
+			c.layout = statI386Stat
+		case a == arch.X86 && (name == "stat64" || name == "lstat64"):
+			c.layout = statI386Stat64
+		case sameStat && (name == "stat" || name == "lstat"):
 			c.layout = statNative
 		}
 	case "newfstatat", "fstatat64":
 		c.op, c.dirfd, c.path, c.buf, c.atFlags = OpStat, int32(args[0]), args[1], args[2], args[3]
-		if sameStat && name == "newfstatat" {
+		switch {
+		case a == arch.X86 && name == "fstatat64":
+			c.layout = statI386Stat64
+		case sameStat && name == "newfstatat":
 			c.layout = statNative
 		}
 	case "statx":
@@ -601,6 +613,17 @@ func (b *Broker) finish(fd int, n unix.Notif, c callArgs, st *callerState, ffd i
 				return fail(syscall.EINVAL)
 			}
 			out, err = unix.StatxBytes(ffd, int(c.atFlags), c.mask)
+		case statI386Stat64, statI386Stat:
+			var k unix.Kstat
+			if k, err = unix.StatKernel(ffd); err != nil {
+				break
+			}
+			if c.layout == statI386Stat64 {
+				out = i386Stat64Bytes(kstatOf(k))
+			} else {
+				uid, gid := overflowIDs()
+				out, err = i386StatBytes(kstatOf(k), uid, gid)
+			}
 		default:
 			return fail(syscall.ENOSYS)
 		}
@@ -1021,3 +1044,31 @@ func resolveParent(trees []string, st *callerState, abs string) (*os.File, strin
 	}
 	return f, base, nil
 }
+
+// kstatOf is k as the stat layouts take it.
+func kstatOf(k unix.Kstat) kstat {
+	t := func(t unix.StatxTimestamp) statTime { return statTime{Sec: t.Sec, Nsec: t.Nsec} }
+	return kstat{
+		Dev: encodeDev(k.DevMajor, k.DevMinor), Rdev: encodeDev(k.RdevMajor, k.RdevMinor),
+		Ino: k.Ino, Mode: k.Mode, Nlink: k.Nlink, UID: k.UID, GID: k.GID, Size: k.Size,
+		Blksize: k.Blksize, Blocks: k.Blocks, Atime: t(k.Atime), Mtime: t(k.Mtime), Ctime: t(k.Ctime),
+	}
+}
+
+// overflowIDs are the uid and gid the kernel writes for one that does
+// not fit 16 bits (/proc/sys/kernel/overflowuid and overflowgid; 65534
+// where unreadable, the kernel's default).
+var overflowIDs = sync.OnceValues(func() (uint16, uint16) {
+	read := func(name string) uint16 {
+		b, err := os.ReadFile("/proc/sys/kernel/" + name)
+		if err != nil {
+			return 65534
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 16)
+		if err != nil {
+			return 65534
+		}
+		return uint16(n)
+	}
+	return read("overflowuid"), read("overflowgid")
+})
