@@ -246,7 +246,7 @@ func (s *sysCmd) superviseExec(fd, stage int, once bool, allow map[fileID]string
 		case isExec:
 			// Exec is not restricted: a decision on no argument.
 			unix.NotifContinue(fd, n.ID)
-		case broker != nil && (slices.Contains(brokerCalls, name) || slices.Contains(socketCalls, name) || refusedCalls[name] != 0):
+		case broker != nil && brokered[name]:
 			if ev := broker.serve(fd, n, a, s.native, name, policy); ev != nil {
 				s.events.add(*ev)
 			}
