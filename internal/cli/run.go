@@ -223,7 +223,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	loaded := p // as the file has it, for --complain's patch
+	loaded := p        // as the file has it, for --complain's patch
 	var added []string // what syscage adds to the file's rules, and how to leave it out
 	if o.harden {
 		added = append(added, "--harden (--harden=false leaves it out)")
