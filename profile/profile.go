@@ -88,8 +88,8 @@ func (e *LossError) Unwrap() error { return ErrNotExpressible }
 // Loss is one thing a profile format cannot express, found while writing
 // a profile in it.
 type Loss struct {
-	Rule int    // 1-based index into Profile.Rules; 0 for the profile as a whole
-	What string // what is lost, and (with lossy writing) what was written instead
+	Rule int    `json:"rule,omitempty"` // 1-based index into Profile.Rules; 0 for the profile as a whole
+	What string `json:"what"`           // what is lost, and (with lossy writing) what was written instead
 }
 
 // String returns "rule N: what" or "what".

@@ -101,27 +101,28 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 		return usagef("--format: %v", err)
 	}
 	p, _ := builtin.Get(name)
+	var co formats.ConvertOptions
+	co.Lossy, co.Meta = lossy, spo.Meta{Name: name}
 	if formats.NeedsResolve(p, f, false) {
 		host, err := parseArchFlag("")
 		if err != nil {
 			return err
 		}
-		if p, err = resolveFor(p, host, profileFlags{}); err != nil {
-			return withCode(ExitFailure, err)
+		if co.Env, err = (profileFlags{}).env(host); err != nil {
+			return err
 		}
 	}
-	opts := formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}}
-	out, losses, err := formats.Write(p, f, opts)
+	c, err := formats.Convert(name, p, f, co)
 	var le *profile.LossError
 	if errors.As(err, &le) {
-		reportUnwritten(e, name, p, f, opts, le)
+		reportUnwritten(e, name, c, lossy)
 		return silentExit(ExitFinding)
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "syscage: %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 		return silentExit(ExitFinding)
 	}
-	reportLosses(e, name, string(f), losses)
-	_, err = e.stdout.Write(out)
+	reportLosses(e, name, string(f), c.Losses)
+	_, err = e.stdout.Write(c.Data)
 	return err
 }
