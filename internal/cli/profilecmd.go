@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,20 +32,10 @@ conditions; the conversion fails, listing what the format lacks, unless
 		Args:  cmdArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, args []string) error {
 			if listJSON {
-				type entry struct {
-					Name        string `json:"name"`
-					Description string `json:"description"`
-				}
-				out := []entry{}
-				for _, n := range builtin.Names() {
-					out = append(out, entry{n, builtin.Describe(n)})
-				}
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(e.stdout, builtin.List())
 			}
-			for _, n := range builtin.Names() {
-				fmt.Fprintf(e.stdout, "%-15s %s\n", n, builtin.Describe(n))
+			for _, b := range builtin.List() {
+				fmt.Fprintf(e.stdout, "%-15s %s\n", b.Name, b.Description)
 			}
 			return nil
 		},
@@ -67,15 +56,11 @@ conditions; the conversion fails, listing what the format lacks, unless
 				if format != "" {
 					return usagef("--json prints the shipped Docker JSON with its name and description; drop --format")
 				}
-				data, err := builtin.JSON(args[0])
+				b, err := builtin.Lookup(args[0])
 				if err != nil {
 					return withCode(ExitFinding, fmt.Errorf("no built-in profile %q (want one of %s)", args[0], strings.Join(builtin.Names(), ", ")))
 				}
-				return writeJSON(e.stdout, struct {
-					Name        string          `json:"name"`
-					Description string          `json:"description"`
-					Profile     json.RawMessage `json:"profile"`
-				}{args[0], builtin.Describe(args[0]), data})
+				return writeJSON(e.stdout, b)
 			}
 			return runProfileShow(e, args[0], format, lossy)
 		},
