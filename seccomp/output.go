@@ -11,6 +11,44 @@ import (
 	"github.com/syscage/syscage/bpf"
 )
 
+// An OutputFormat is a way Output writes a filter.
+type OutputFormat string
+
+// The output formats.
+const (
+	OutputRaw  OutputFormat = "raw"  // the kernel's struct sock_filter array (Encode)
+	OutputText OutputFormat = "text" // annotated disassembly (Filter.Text)
+	OutputC    OutputFormat = "c"    // a C array of struct sock_filter (Filter.C)
+	OutputGo   OutputFormat = "go"   // Go source: a []unix.SockFilter (Filter.Go)
+)
+
+// OutputFormats are the names of the output formats.
+var OutputFormats = []string{string(OutputRaw), string(OutputText), string(OutputC), string(OutputGo)}
+
+// ParseOutputFormat checks an output format's name.
+func ParseOutputFormat(s string) (OutputFormat, error) {
+	if !slices.Contains(OutputFormats, s) {
+		return "", fmt.Errorf("unknown format %q (want raw, text, c or go)", s)
+	}
+	return OutputFormat(s), nil
+}
+
+// Output returns the filter in format of; source names the profile in
+// the header comment of C and Go source. An unknown format gives nil.
+func (f *Filter) Output(of OutputFormat, source string) []byte {
+	switch of {
+	case OutputRaw:
+		return f.Encode()
+	case OutputText:
+		return []byte(f.Text())
+	case OutputC:
+		return f.C(source)
+	case OutputGo:
+		return f.Go(source)
+	}
+	return nil
+}
+
 // Text returns the annotated disassembly of the filter: each instruction
 // with the note of the rule it came from, numbers named as the filter's
 // ABIs name them.

@@ -29,7 +29,7 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 		}
 		return inspect.Stack{p}, nil
 	}
-	f, _, err := compileProfile(ref, host.String(), pf, seccomp.Options{})
+	f, err := compileProfile(nil, ref, host.String(), pf, seccomp.Options{})
 	if err != nil {
 		return nil, err
 	}
