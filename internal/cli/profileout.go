@@ -59,7 +59,7 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 		// LXC applies a policy to the host's compat ABIs as well.
 		var extra []arch.Arch
 		if p, extra = lxc.Widen(p); len(extra) > 0 {
-			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", joinArches(extra, " and "))
+			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", arch.Join(extra, " and "))
 		}
 	}
 	name := o.name
@@ -135,13 +135,4 @@ func checkInto(ref string, o *outFlags, out string) error {
 		return refuse(why)
 	}
 	return nil
-}
-
-// joinArches joins the names of as with sep.
-func joinArches(as []arch.Arch, sep string) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, sep)
 }
