@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/profile/spo"
 	"github.com/syscage/syscage/profile/systemd"
 )
 
@@ -66,7 +67,56 @@ func OpenWarn(ref string, f Format) (*profile.Profile, Format, []string, error) 
 			return p, Systemd, warnings, err
 		}
 	}
-	return ParseWarn(ref, data, f)
+	p, f, warnings, err := ParseWarn(ref, data, f)
+	if f == SPO && errors.Is(err, spo.ErrNoBase) {
+		// The operator finds a base profile among the cluster's, as
+		// kubectl apply -f DIR gives them: look beside the file.
+		p, err = spoWithSiblings(ref, data, err)
+	}
+	return p, f, warnings, err
+}
+
+// spoWithSiblings reads the SeccompProfile ref, whose data names a base
+// profile not in it, with its bases looked up in the YAML files of its
+// directory (spo.Resolve). A file there that is no SeccompProfile is
+// passed over; when the base is found nowhere, notFound is the error.
+func spoWithSiblings(ref string, data []byte, notFound error) (*profile.Profile, error) {
+	own, err := spo.DecodeList(ref, data)
+	if err != nil || len(own) != 1 {
+		return nil, notFound
+	}
+	items := own
+	dir := filepath.Dir(ref)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, notFound
+	}
+	self, _ := os.Stat(ref)
+	var unread []error
+	for _, e := range entries {
+		name := filepath.Join(dir, e.Name())
+		if ext := filepath.Ext(name); ext != ".yaml" && ext != ".yml" || !e.Type().IsRegular() {
+			continue
+		}
+		if st, err := os.Stat(name); err != nil || self != nil && os.SameFile(st, self) {
+			continue
+		}
+		d, err := os.ReadFile(name)
+		if err != nil || Detect(d) != SPO {
+			continue
+		}
+		more, err := spo.DecodeList(name, d)
+		if err != nil {
+			unread = append(unread, err)
+			continue
+		}
+		items = append(items, more...)
+	}
+	p, err := spo.Resolve(items, 0)
+	if errors.Is(err, spo.ErrNoBase) && len(unread) > 0 {
+		err = fmt.Errorf("%w (and %d SeccompProfile file(s) beside it do not read: %v)", err, len(unread), unread[0])
+	}
+	return p, err
 }
 
 // IsBuiltin reports whether ref is the bare name of a built-in profile,

@@ -44,6 +44,12 @@ const (
 type Meta struct {
 	Name      string
 	Namespace string
+	// BaseProfileName is spec.baseProfileName: the SeccompProfile (in
+	// the same namespace) whose rules the operator adds to this one's
+	// (see Resolve). Decode keeps it apart from the profile; Format
+	// writes it back.
+	BaseProfileName string
+	base            profile.SyntaxError // where baseProfileName is
 }
 
 type decoder struct{ file string }
@@ -56,15 +62,31 @@ func (d *decoder) errAt(n *yaml3.Node, format string, args ...any) error {
 	return e
 }
 
-// Parse reads a SeccompProfile. name is used in errors.
+// Parse reads a SeccompProfile as the operator installs it: with the
+// rules of its base profile (spec.baseProfileName) when the base is in
+// the same List; a base found nowhere is an error wrapping ErrNoBase
+// (package formats then looks for it in the file's directory). name is
+// used in errors.
 func Parse(name string, data []byte) (*profile.Profile, error) {
-	p, _, err := Decode(name, data)
-	return p, err
+	p, m, err := Decode(name, data)
+	if err != nil || m.BaseProfileName == "" {
+		return p, err
+	}
+	items, err := DecodeList(name, data)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		if it.Meta == m {
+			return Resolve(items, i)
+		}
+	}
+	return nil, m.baseErr(ErrNoBase, "the profile is not in the file")
 }
 
-// Decode reads a SeccompProfile and its metadata. Unknown fields of the
-// spec are errors, as are baseProfileName (the operator merges the base
-// profile in the cluster; merge it first) and disabled: true.
+// Decode reads a SeccompProfile and its metadata: the profile holds its
+// own rules (a base profile it names is in Meta.BaseProfileName; see
+// Resolve). Unknown fields of the spec are errors, as is disabled: true.
 func Decode(name string, data []byte) (*profile.Profile, Meta, error) {
 	d := &decoder{file: name}
 	var doc yaml3.Node
@@ -94,8 +116,9 @@ func Decode(name string, data []byte) (*profile.Profile, Meta, error) {
 
 // Item is one SeccompProfile of a List.
 type Item struct {
-	Profile *profile.Profile
+	Profile *profile.Profile // its own rules, without its base's
 	Meta    Meta
+	File    string // the file it was read from
 }
 
 // DecodeList reads a List of SeccompProfiles (kind: List, as kubectl get
@@ -118,7 +141,7 @@ func DecodeList(name string, data []byte) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Item{{p, m}}, nil
+	return []Item{{p, m, name}}, nil
 }
 
 // isList tells a Kubernetes List (kind: List) from an object.
@@ -162,7 +185,7 @@ func (d *decoder) list(root *yaml3.Node) ([]Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Item{p, m})
+		out = append(out, Item{p, m, d.file})
 	}
 	if len(out) == 0 {
 		return nil, d.errAt(items, "the List has no items")
@@ -209,7 +232,7 @@ func (d *decoder) object(root *yaml3.Node) (*profile.Profile, Meta, error) {
 	if spec == nil {
 		return nil, meta, d.errAt(root, "the SeccompProfile has no spec")
 	}
-	p, err := d.spec(spec)
+	p, err := d.spec(spec, &meta)
 	if err != nil {
 		return nil, meta, err
 	}
@@ -333,7 +356,7 @@ func (d *decoder) action(n *yaml3.Node, what string) (profile.ActionKind, error)
 
 var specFields = []string{"disabled", "baseProfileName", "defaultAction", "architectures", "listenerPath", "listenerMetadata", "syscalls", "flags"}
 
-func (d *decoder) spec(n *yaml3.Node) (*profile.Profile, error) {
+func (d *decoder) spec(n *yaml3.Node, meta *Meta) (*profile.Profile, error) {
 	p := &profile.Profile{}
 	var defNode *yaml3.Node
 	err := d.fields(n, "spec", specFields, true, func(k, v *yaml3.Node) error {
@@ -347,7 +370,11 @@ func (d *decoder) spec(n *yaml3.Node) (*profile.Profile, error) {
 				return d.errAt(v, "the profile is disabled: the operator does not install it")
 			}
 		case "baseProfileName":
-			return d.errAt(v, "baseProfileName: the operator merges the base profile in the cluster; merge it into this profile first")
+			meta.BaseProfileName, err = d.str(v, "baseProfileName")
+			if err == nil && meta.BaseProfileName == "" {
+				err = d.errAt(v, "baseProfileName is empty")
+			}
+			meta.base = profile.SyntaxError{File: d.file, Line: v.Line, Col: v.Column}
 		case "defaultAction":
 			defNode = v
 			var kind profile.ActionKind
@@ -532,6 +559,7 @@ type (
 		Namespace string `json:"namespace,omitempty"`
 	}
 	spec struct {
+		BaseProfileName  string    `json:"baseProfileName,omitempty"`
 		DefaultAction    string    `json:"defaultAction"`
 		Architectures    []string  `json:"architectures,omitempty"`
 		ListenerPath     string    `json:"listenerPath,omitempty"`
@@ -603,6 +631,7 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 		Kind:       Kind,
 		Metadata:   metadata{Name: o.Meta.Name, Namespace: o.Meta.Namespace},
 		Spec: spec{
+			BaseProfileName:  o.Meta.BaseProfileName,
 			DefaultAction:    def.Kind.SCMP(),
 			ListenerPath:     p.ListenerPath,
 			ListenerMetadata: p.ListenerMetadata,
