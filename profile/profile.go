@@ -190,6 +190,22 @@ func (r Rule) Conditional() bool {
 	return len(r.Conds) > 0 || !r.Includes.IsZero() || !r.Excludes.IsZero()
 }
 
+// EnvRules returns the indexes of p's rules whose includes or excludes
+// test the capabilities (when caps) or the kernel version (when kernel):
+// the rules Resolve decides differently for another Env.Caps or
+// Env.Kernel.
+func (p *Profile) EnvRules(caps, kernel bool) []int {
+	var out []int
+	for i, r := range p.Rules {
+		c := len(r.Includes.Caps) > 0 || len(r.Excludes.Caps) > 0
+		k := r.Includes.MinKernel != "" || r.Excludes.MinKernel != ""
+		if c && caps || k && kernel {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Conditional reports whether p has parts that depend on the environment:
 // an archMap, or rules with includes or excludes.
 func (p *Profile) Conditional() bool {

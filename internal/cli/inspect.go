@@ -70,12 +70,8 @@ func envCaveat(refs []string, names []string, pf profileFlags) string {
 		}
 		raws = append(raws, p)
 		var idx []string
-		for j, r := range p.Rules {
-			caps := len(r.Includes.Caps) > 0 || len(r.Excludes.Caps) > 0
-			kernel := r.Includes.MinKernel != "" || r.Excludes.MinKernel != ""
-			if caps && pf.caps == nil || kernel && pf.kernel == "" {
-				idx = append(idx, strconv.Itoa(j+1))
-			}
+		for _, j := range p.EnvRules(pf.caps == nil, pf.kernel == "") {
+			idx = append(idx, strconv.Itoa(j+1))
 		}
 		if len(idx) > 0 {
 			deps = append(deps, fmt.Sprintf("%s's rules %s", names[i], strings.Join(idx, ", ")))
