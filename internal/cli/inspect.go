@@ -10,6 +10,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -41,7 +42,7 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 // directory written by 'syscage dump -o' (a built-in's name is never
 // one), "" for a profile.
 func compiledRef(ref string) string {
-	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+	if st, err := os.Stat(ref); err == nil && st.IsDir() && !formats.IsBuiltin(ref) {
 		return "dir"
 	}
 	if strings.HasSuffix(ref, ".bpf") {

@@ -78,10 +78,6 @@ func (s *warnSink) say(ref string, warnings []string) {
 	}
 }
 
-// isBuiltinName reports whether ref is the bare name of a built-in
-// profile (formats.IsBuiltin).
-func isBuiltinName(ref string) bool { return formats.IsBuiltin(ref) }
-
 // loadProfile reads the profile named by ref, a file in any format or a
 // built-in name, and resolves Docker's conditional rules for host. With
 // --strict, a name unknown on an architecture the profile covers is an
