@@ -161,7 +161,8 @@ func TestAssembleErrors(t *testing.T) {
 	_, err := Assemble("ld [0]\n\njqe #1, 2, 3\nret #0")
 	if got, want := err.Error(), `line 3: unknown mnemonic "jqe"`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
-	}	// AssembleFile names the file, as every located error does.
+	}
+	// AssembleFile names the file, as every located error does.
 	_, err = AssembleFile("deny.txt", "ld [0]\n\njqe #1, 2, 3\nret #0")
 	if got, want := err.Error(), `deny.txt:3: unknown mnemonic "jqe"`; got != want {
 		t.Errorf("AssembleFile: Error() = %q, want %q", got, want)
