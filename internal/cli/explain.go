@@ -85,15 +85,7 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		}
 		return nil
 	}
-	for i, ex := range shown {
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
-		}
-		fmt.Fprint(e.stdout, ex.Text(ex.Arch == host))
-	}
-	if only == arch.Invalid {
-		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
-	}
+	fmt.Fprint(e.stdout, inspect.ExplainText(shown, host, only == arch.Invalid))
 	fmt.Fprint(e.stdout, inspect.ReasonsText(inspect.Reasons(p)))
 	return nil
 }
