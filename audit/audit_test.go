@@ -216,9 +216,10 @@ func TestErrors(t *testing.T) {
 	if !errors.As(err, &se) || err.Error() != "kern.log:2:42: seccomp record without arch=" {
 		t.Errorf("ReadAll: %v", err)
 	}
-	// A line longer than any log's.
-	_, _, err = audit.ReadAll(io.MultiReader(strings.NewReader("x"), bytes.NewReader(make([]byte, 2<<20))), "big")
-	if err == nil || !strings.Contains(err.Error(), "big:1: line longer than") {
-		t.Errorf("long line: %v", err)
+	// A line longer than any log's is no record: it is skipped, with
+	// its line, and the records after it are read.
+	ev, skipped, err := audit.ReadAll(io.MultiReader(strings.NewReader("x"), bytes.NewReader(make([]byte, 2<<20)), strings.NewReader("\naudit: type=1326 "+rec+"\n")), "big")
+	if err != nil || len(ev) != 1 || len(skipped) != 1 || !errors.Is(skipped[0], audit.ErrLongLine) || !strings.Contains(skipped[0].Error(), "big:1: line longer than") {
+		t.Errorf("long line: %d events, skipped %v, %v", len(ev), skipped, err)
 	}
 }

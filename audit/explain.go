@@ -34,7 +34,11 @@ type Explanation struct {
 // each group what in p, compiled for a kernel whose native ABI is host,
 // decided the call (Decide) and what would allow it (Decision.Verdict).
 func Explain(events []Event, p *profile.Profile, host arch.Arch) ([]Explanation, error) {
-	groups := GroupEvents(events)
+	return ExplainGroups(GroupEvents(events), p, host)
+}
+
+// ExplainGroups is Explain of groups already made (Grouping).
+func ExplainGroups(groups []Group, p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 	out := make([]Explanation, 0, len(groups))
 	for _, g := range groups {
 		wg := Explanation{Arch: archName(g.Arch, g.AuditArch), Syscall: g.Name(), Nr: g.Nr, Action: g.Action.Kind.String(),

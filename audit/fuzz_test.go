@@ -3,11 +3,14 @@ package audit_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 
 	"github.com/syscage/syscage/audit"
@@ -73,6 +76,41 @@ func FuzzParseLine(f *testing.F) {
 		j.Syscall = e.Syscall
 		if !reflect.DeepEqual(j, e) {
 			t.Fatalf("JSON round trip:\n got %+v\nwant %+v", j, e)
+		}
+	})
+}
+
+// FuzzReader: whatever the input, the Reader ends: at most one result
+// per line and then io.EOF, every error in between about one line
+// (Skippable), every record's line within the input. Read through a
+// reader that fails once the input is spent, it ends with that error,
+// and returns it again rather than loop.
+func FuzzReader(f *testing.F) {
+	f.Add("audit: type=1326 audit(1.000:1): arch=c000003e syscall=63 code=0x7ffc0000\nx\n", false)
+	f.Add("Dec 07 20:35:09 vm evil[7]: hello\n                             kernel: audit: type=1326 audit(1.000:1): arch=c000003e syscall=63 code=0x7ffc0000", true)
+	f.Add(strings.Repeat("{", 5000), false)
+	f.Fuzz(func(t *testing.T, in string, failing bool) {
+		var r io.Reader = strings.NewReader(in)
+		boom := errors.New("boom")
+		if failing {
+			r = io.MultiReader(r, iotest.ErrReader(boom))
+		}
+		rd := audit.NewReader(r, "in")
+		max := strings.Count(in, "\n") + 1
+		for calls := 1; ; calls++ {
+			_, err := rd.Next()
+			if err == io.EOF && !failing || failing && errors.Is(err, boom) {
+				if _, again := rd.Next(); again == nil || again.Error() != err.Error() {
+					t.Fatalf("Next after the end: %v, want %v again", again, err)
+				}
+				return
+			}
+			if err != nil && !audit.Skippable(err) {
+				t.Fatalf("Next: %v", err)
+			}
+			if calls > max {
+				t.Fatalf("%d results from %d lines", calls, max)
+			}
 		}
 	})
 }

@@ -36,7 +36,9 @@ func parseJournal(line string) (Event, bool, error) {
 	case transport == "kernel" && k == kindKernel && (start == len(kernelMarker) || start == len("audit: "+kernelMarker)):
 	case transport == "audit" && typ == "1326" && k == kindJournal:
 	case transport == "audit" && typ != "1326":
-		return Event{}, false, nil // another audit record quoting one
+		// Another audit record quoting one: a USER message says what
+		// its sender wants.
+		return Event{}, false, &UntrustedError{By: "an audit record of another type: " + strconv.Quote(typ)}
 	default:
 		if transport == "" {
 			transport = "none"

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,29 @@ import (
 // Filters are never installed in the test process: the violator runs in
 // a re-executed copy of the test binary (testenv.Program), installs a
 // filter and makes the system calls it logs and kills.
-func init() { testenv.Program("violator", violator) }
+func init() {
+	testenv.Program("violator", violator)
+	testenv.Program("flooder", flooder)
+}
+
+// flooder: flooder N installs violations, makes N logged unames and then
+// one logged x32 getpid, and exits 0.
+func flooder() {
+	n, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		os.Exit(2)
+	}
+	if _, err := seccomp.InstallProgram(violations(), seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
+		fmt.Fprintln(os.Stderr, "install:", err)
+		os.Exit(3)
+	}
+	var u syscall.Utsname
+	for range n {
+		syscall.Uname(&u)
+	}
+	syscall.RawSyscall(arch.X32SyscallBit|syscall.SYS_GETPID, 0, 0, 0)
+	os.Exit(0)
+}
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
@@ -311,5 +334,43 @@ func TestCollector(t *testing.T) {
 		}
 		t.Logf("attempt %d: the kernel log may be rate-limited, trying again", i)
 		time.Sleep(6 * time.Second)
+	}
+}
+
+// TestCollectorFlood: a program that makes one logged call thousands of
+// times and then another once: the collector keeps up (one record of
+// each kind), and the other call's record is there, not dropped by a
+// socket that overflowed while the collector waited for Stop.
+func TestCollectorFlood(t *testing.T) {
+	skipUnlessKmsg(t)
+	c, err := audit.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limited() {
+		c.Stop(0)
+		t.Skip("no CAP_AUDIT_READ: the kernel log is rate-limited, a flood cannot be read whole")
+	}
+	cmd := testenv.Command("flooder", "5000")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		c.Stop(0)
+		t.Fatalf("flooder: %v\n%s", err, out)
+	}
+	pid := cmd.Process.Pid
+	evs := c.Stop(0)
+	var unames, getpid int
+	for _, e := range evs {
+		if e.PID != pid {
+			continue
+		}
+		switch e.Nr {
+		case 63:
+			unames++
+		case arch.X32SyscallBit | syscall.SYS_GETPID:
+			getpid++
+		}
+	}
+	if unames != 1 || getpid != 1 {
+		t.Errorf("%d uname and %d x32 getpid records of pid %d among the %d kept (lost %d), want one of each", unames, getpid, pid, len(evs), c.Lost())
 	}
 }

@@ -20,7 +20,9 @@ import (
 //   - dmesg(1): "[   142.752751] audit: type=1326 ..." (only root can
 //     write to the kernel's log buffer);
 //   - syslog and journalctl's short output: the tag is "kernel", without
-//     the [PID] that journald adds to every message a process sends;
+//     the [PID] that journald adds to every message a process sends, in
+//     a header that starts the line (journalctl indents the further lines
+//     of a message, which a program can make say anything);
 //   - audit.log: the line's own type is SECCOMP ("type=SECCOMP msg=audit(",
 //     after auditd's optional "node=NAME ");
 //   - journalctl -o json: _TRANSPORT=kernel with the kernel's line as
@@ -30,6 +32,14 @@ import (
 // journalctl's short output of the audit transport ("audit[PID]: SECCOMP
 // auid=...") is refused: a program that logs with the tag "audit" writes
 // the same line. journalctl -o json tells them apart.
+//
+// What a line cannot tell, no reader can: output that prints a message
+// without its header (journalctl -o cat, dmesg -t) holds the records of
+// whoever wrote a line that looks like one, and a syslog daemon that
+// lets a program log with the tag "kernel" and no [PID] (logger -t
+// kernel, in a file of every facility such as /var/log/syslog) writes
+// lines the kernel's cannot be told from. journalctl -o json, auditd's
+// audit.log, /dev/kmsg and dmesg carry the origin.
 
 // UntrustedError reports a line that holds the text of a seccomp record
 // but was not written by the kernel: a program logged it. Readers skip
@@ -66,6 +76,12 @@ const (
 // their form; kind 0 when the line holds no record. by is set when the
 // line holds a record's text that the kernel did not write.
 func locate(line string) (start int, k kind, by string) {
+	// auditd's record starts the line: what follows it (the ENRICHED
+	// part's names, which come from the user database) cannot change
+	// whose it is.
+	if rest := cutNode(line); strings.HasPrefix(rest, auditdMarker) {
+		return len(line) - len(rest) + len(auditdMarker), kindAuditd, ""
+	}
 	if i := strings.Index(line, kernelMarker); i >= 0 {
 		if by := kernelHeader(line[:i]); by != "" {
 			return 0, 0, by
@@ -73,14 +89,9 @@ func locate(line string) (start int, k kind, by string) {
 		return i + len(kernelMarker), kindKernel, ""
 	}
 	if i := strings.Index(line, auditdMarker); i >= 0 {
-		head := line[:i]
-		if node, ok := strings.CutPrefix(head, "node="); ok && strings.HasSuffix(node, " ") && !strings.ContainsAny(strings.TrimSuffix(node, " "), " \t") {
-			head = ""
-		}
-		if head != "" {
-			return 0, 0, "an audit record of another type: " + typeOf(line)
-		}
-		return i + len(auditdMarker), kindAuditd, ""
+		// Not at the start (that was taken above): quoted by another
+		// record.
+		return 0, 0, "an audit record of another type: " + typeOf(line)
 	}
 	if i := strings.Index(line, journalMarker); i >= 0 && (i == 0 || line[i-1] == ' ') {
 		if i == 0 {
@@ -89,6 +100,20 @@ func locate(line string) (start int, k kind, by string) {
 		return 0, 0, "journalctl's short output of the audit transport, which a program logging as \"audit\" writes alike; use journalctl -o json"
 	}
 	return 0, 0, ""
+}
+
+// cutNode removes auditd's "node=NAME " (name_format) from the start of
+// a line.
+func cutNode(line string) string {
+	rest, ok := strings.CutPrefix(line, "node=")
+	if !ok {
+		return line
+	}
+	name, after, ok := strings.Cut(rest, " ")
+	if !ok || name == "" || strings.ContainsAny(name, "\t=") {
+		return line
+	}
+	return after
 }
 
 // typeOf names the audit record type a line starts with, for messages.
@@ -106,6 +131,12 @@ func typeOf(line string) string {
 // the kernel's log and returns "" when it is the kernel's own header,
 // else who wrote the line.
 func kernelHeader(head string) string {
+	if head != "" && (head[0] == ' ' || head[0] == '\t') {
+		// Every header the kernel's lines have starts the line;
+		// journalctl indents the further lines of a message, whatever
+		// they say.
+		return "an indented line, which journalctl prints for the further lines of a program's message"
+	}
 	rest, ok := strings.CutSuffix(head, "audit: ")
 	if !ok {
 		if head == "" {

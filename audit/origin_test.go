@@ -3,6 +3,8 @@ package audit_test
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -56,13 +58,28 @@ func TestOrigin(t *testing.T) {
 		{"audit.log USER message quoting a record", "type=USER msg=audit(1795984285.335:9): pid=1 uid=0 auid=0 ses=1 msg='type=SECCOMP msg=" + rec + "'", forged},
 		{"audit.log USER message quoting a kernel line", "type=USER msg=audit(1795984285.335:9): pid=1 uid=0 auid=0 ses=1 msg='x kernel: audit: type=1326 " + rec + "'", forged},
 		{"audit.log node with spaces", "node=a b type=SECCOMP msg=" + rec, forged},
+		{"audit.log ENRICHED, a record's text in the interpreted names", "type=SECCOMP msg=" + rec + "\x1dAUID=\"unset\" UID=\"x type=1326 audit(1.000:1): pid=1 arch=c000003e syscall=1 code=0\" ARCH=x86_64 SYSCALL=uname", kernel},
+		{"audit.log of a remote node, ENRICHED", "node=web1 type=SECCOMP msg=" + rec + "\x1dAUID=\"unset\"", kernel},
+		{"audit.log indented", " type=SECCOMP msg=" + rec, forged},
+		{"audit.log empty node", "node= type=SECCOMP msg=" + rec, forged},
 		{"journal json, kernel transport", `{"_TRANSPORT":"kernel","MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, kernel},
 		{"journal json, audit transport", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1326","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, kernel},
 		{"journal json, syslog transport", `{"_TRANSPORT":"syslog","MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
 		{"journal json, stdout transport", `{"_TRANSPORT":"stdout","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, forged},
 		{"journal json without a transport", `{"MESSAGE":"audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
 		{"journal json, kernel transport with text before", `{"_TRANSPORT":"kernel","MESSAGE":"x audit: type=1326 ` + strings.ReplaceAll(rec, `"`, `\"`) + `"}`, forged},
-		{"journal json, audit USER record quoting one", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, skipped},
+		{"journal json, audit USER record quoting one", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `"}`, forged},
+		{"journal json, audit USER record quoting one inside", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1107","MESSAGE":"USER_AVC pid=1 msg='x SECCOMP ` + strings.ReplaceAll(fields, `"`, `\"`) + `'"}`, forged},
+		{"journal json, an audit SYSCALL record", `{"_TRANSPORT":"audit","_AUDIT_TYPE":"1300","MESSAGE":"SYSCALL arch=c000003e syscall=63 success=yes"}`, skipped},
+		// journalctl indents the further lines of a message; a program
+		// makes them look like any of the kernel's headers.
+		{"indented syslog", "                             Nov 29 20:35:29 vm kernel: audit: type=1326 " + rec, forged},
+		{"indented kernel tag", "                             kernel: audit: type=1326 " + rec, forged},
+		{"indented dmesg -x", "                             kern  :notice: [  1.000000] audit: type=1326 " + rec, forged},
+		{"indented dmesg", "                             [  142.752751] audit: type=1326 " + rec, forged},
+		{"indented bare", "  audit: type=1326 " + rec, forged},
+		{"tab before kmsg", "\t5,341,142752766,-;audit: type=1326 " + rec, forged},
+		{"kernel tag with no header", " kernel: audit: type=1326 " + rec, forged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, ok, err := audit.ParseLine(tc.line)
@@ -174,5 +191,90 @@ func TestFilter(t *testing.T) {
 		if got := tc.f.Match(&e); got != tc.want {
 			t.Errorf("%+v.Match = %v, want %v", tc.f, got, tc.want)
 		}
+	}
+}
+
+// TestForgedJournal reads what journalctl printed for six messages that
+// a program sent to systemd-journald 252 (testdata/SOURCE): each holds
+// the text of a seccomp record, on a line of its own after a first line
+// or as the whole message, in the forms the kernel's own lines take
+// (kernel:, dmesg, dmesg -x, syslog). None is a record, in any of
+// journalctl's outputs, and each is reported where it is.
+func TestForgedJournal(t *testing.T) {
+	files, err := filepath.Glob("testdata/forged/journal-*.txt")
+	if err != nil || len(files) < 6 {
+		t.Fatalf("samples: %v, %v", files, err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			events, skipped, err := audit.ReadAll(f, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range events {
+				t.Errorf("forged record taken: %s", e.Format())
+			}
+			if len(skipped) != 6 {
+				t.Errorf("%d lines reported, want the 6 forged ones: %v", len(skipped), skipped)
+			}
+			for _, s := range skipped {
+				var ue *audit.UntrustedError
+				if !errors.As(s, &ue) || ue.File != file || ue.Line == 0 {
+					t.Errorf("reported as %v, want an *UntrustedError with its line", s)
+				}
+			}
+		})
+	}
+}
+
+// many is n copies of one line; at its end it measures the live heap:
+// what its reader still holds.
+type many struct {
+	line string
+	n    int
+	off  int
+	live uint64
+}
+
+func (m *many) Read(p []byte) (int, error) {
+	if m.n == 0 {
+		if m.live == 0 {
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			m.live = ms.HeapAlloc
+		}
+		return 0, io.EOF
+	}
+	k := copy(p, m.line[m.off:])
+	if m.off += k; m.off == len(m.line) {
+		m.off, m.n = 0, m.n-1
+	}
+	return k, nil
+}
+
+// TestReadEachBounded: ReadEach and a Grouping hold no record they have
+// read: a log of many records, from many processes, costs the groups.
+func TestReadEachBounded(t *testing.T) {
+	const n = 100000
+	in := &many{line: "audit: type=1326 " + rec + "\n", n: n}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var g audit.Grouping
+	skipped, err := audit.ReadEach(in, "big", func(e audit.Event) { g.Add(&e) })
+	if err != nil || len(skipped) != 0 {
+		t.Fatal(skipped, err)
+	}
+	if groups := g.Groups(); g.Len() != n || len(groups) != 1 || groups[0].Count != n || len(groups[0].PIDs) != 1 {
+		t.Fatalf("%d events in %d groups: %+v", g.Len(), len(groups), groups)
+	}
+	if grew := int64(in.live) - int64(before.HeapAlloc); grew > 4<<20 {
+		t.Errorf("reading %d records, %d MiB stayed live", n, grew>>20)
 	}
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,7 +16,15 @@ type SyntaxError struct {
 	Line int    // 1-based; 0 for ParseLine
 	Col  int    // 1-based byte column in the line; 0 when unknown
 	Msg  string
+	Err  error // the category (ErrLongLine), or nil
 }
+
+// ErrLongLine reports a line longer than any log's (1 MiB; an audit
+// record is at most 8 KiB): it is not read, and readers go on after it.
+var ErrLongLine = errors.New("line too long")
+
+// Unwrap returns the category of the error.
+func (e *SyntaxError) Unwrap() error { return e.Err }
 
 // Error returns "file:line:col: message".
 func (e *SyntaxError) Error() string {

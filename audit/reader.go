@@ -1,13 +1,15 @@
 package audit
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/syscage/syscage/internal/errs"
+	"github.com/syscage/syscage/internal/lines"
 )
 
 // Reader reads the seccomp records of a log: a kernel log, an audit.log
@@ -17,8 +19,7 @@ import (
 // and skipped, not kept.
 type Reader struct {
 	name string
-	br   *bufio.Reader
-	line int
+	lr   *lines.Reader
 	err  error // the read error that ended the input, returned again
 }
 
@@ -28,36 +29,7 @@ const maxLine = 1 << 20
 
 // NewReader returns a Reader of r; name is used in errors.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
-}
-
-// readLine returns the next line without its newline. A line longer than
-// maxLine is read to its end and dropped: long is true and the text is
-// "". err is io.EOF at the end of the input.
-func (r *Reader) readLine() (text string, long bool, err error) {
-	var buf []byte
-	for {
-		frag, err := r.br.ReadSlice('\n')
-		if !long {
-			if len(buf)+len(frag) > maxLine+1 {
-				long, buf = true, nil
-			} else {
-				buf = append(buf, frag...)
-			}
-		}
-		switch {
-		case err == bufio.ErrBufferFull:
-			continue
-		case err == io.EOF && (len(buf) > 0 || long):
-			return string(buf), long, nil
-		case err != nil:
-			return "", false, err
-		}
-		if long {
-			return "", true, nil
-		}
-		return string(buf[:len(buf)-1]), false, nil
-	}
+	return &Reader{name: name, lr: lines.NewReader(r, maxLine)}
 }
 
 // Next returns the next seccomp record, or io.EOF at the end. A record
@@ -70,7 +42,7 @@ func (r *Reader) Next() (Event, error) {
 		return Event{}, r.err
 	}
 	for {
-		text, long, err := r.readLine()
+		text, long, err := r.lr.Next()
 		if err == io.EOF {
 			r.err = io.EOF
 			return Event{}, io.EOF
@@ -79,13 +51,12 @@ func (r *Reader) Next() (Event, error) {
 			r.err = fmt.Errorf("read %s: %w", r.name, err)
 			return Event{}, r.err
 		}
-		r.line++
 		if long {
-			return Event{}, &SyntaxError{File: r.name, Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine)}
+			return Event{}, &SyntaxError{File: r.name, Line: r.lr.Line(), Msg: fmt.Sprintf("line longer than %d bytes: not a log", maxLine), Err: ErrLongLine}
 		}
 		e, ok, err := ParseLine(text)
 		if err != nil {
-			locate := func(file *string, line *int) { *file, *line = r.name, r.line }
+			locate := func(file *string, line *int) { *file, *line = r.name, r.lr.Line() }
 			var se *SyntaxError
 			var ue *UntrustedError
 			switch {
@@ -122,16 +93,38 @@ func (s *skipList) add(err error) {
 
 func (s *skipList) list() []error {
 	if s.more > 0 {
-		return append(s.errs, fmt.Errorf("%d more lines like these skipped", s.more))
+		return append(s.errs, &MoreSkipped{N: s.more})
 	}
 	return s.errs
 }
 
+// MoreSkipped ends a list of skipped lines longer than MaxSkipped: it
+// stands for the N lines skipped after those listed. It is
+// errs.MoreSkipped, as strace's lists end with.
+type MoreSkipped = errs.MoreSkipped
+
+// SkipList keeps the first MaxSkipped errors it is given and counts the
+// rest, for readers of logs that report skipped lines.
+type SkipList struct{ skipList }
+
+// Add notes one skipped line.
+func (s *SkipList) Add(err error) { s.add(err) }
+
+// List returns the errors kept, then a *MoreSkipped for the others.
+func (s *SkipList) List() []error { return s.list() }
+
 // ReadAll reads every seccomp record of r. It skips the lines whose
-// record the kernel did not write and returns them as skipped
-// (*UntrustedError, at most MaxSkipped, then a count); it stops at the
-// first record that cannot be read.
+// record the kernel did not write and the lines too long to be a log's
+// (ErrLongLine), and returns them as skipped (at most MaxSkipped, then a
+// *MoreSkipped); it stops at the first record that cannot be read.
 func ReadAll(r io.Reader, name string) (events []Event, skipped []error, err error) {
+	skipped, err = ReadEach(r, name, func(e Event) { events = append(events, e) })
+	return events, skipped, err
+}
+
+// ReadEach is ReadAll that hands each record to fn as it is read,
+// holding none: memory holds one line, whatever r is.
+func ReadEach(r io.Reader, name string, fn func(Event)) (skipped []error, err error) {
 	rd := NewReader(r, name)
 	var skip skipList
 	for {
@@ -139,13 +132,13 @@ func ReadAll(r io.Reader, name string) (events []Event, skipped []error, err err
 		var ue *UntrustedError
 		switch {
 		case err == io.EOF:
-			return events, skip.list(), nil
-		case errors.As(err, &ue):
+			return skip.list(), nil
+		case errors.As(err, &ue) || errors.Is(err, ErrLongLine):
 			skip.add(err)
 		case err != nil:
-			return events, skip.list(), err
+			return skip.list(), err
 		default:
-			events = append(events, e)
+			fn(e)
 		}
 	}
 }
@@ -161,15 +154,21 @@ func Skippable(err error) bool {
 
 // ReadFile is ReadAll of the file path.
 func ReadFile(path string) (events []Event, skipped []error, err error) {
+	skipped, err = ReadFileEach(path, func(e Event) { events = append(events, e) })
+	return events, skipped, err
+}
+
+// ReadFileEach is ReadEach of the file path.
+func ReadFileEach(path string, fn func(Event)) (skipped []error, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, nil, fmt.Errorf("%s is a directory, not a log file", path)
+		return nil, fmt.Errorf("%s is a directory, not a log file", path)
 	}
-	return ReadAll(f, path)
+	return ReadEach(f, path, fn)
 }
 
 // DaemonRunning reports whether an audit daemon seems to run (its pid

@@ -32,36 +32,63 @@ func (g *Group) Name() string {
 // GroupEvents groups events by program (exe, comm), ABI, system call and
 // action, in order of first appearance.
 func GroupEvents(events []Event) []Group {
-	type key struct {
-		exe, comm string
-		audit, nr uint32
-		code      uint32
+	var g Grouping
+	for i := range events {
+		g.Add(&events[i])
 	}
-	index := map[key]int{}
-	var out []Group
-	for _, e := range events {
-		k := key{e.Exe, e.Comm, e.AuditArch, e.Nr, e.Code}
-		i, ok := index[k]
-		if !ok {
-			i = len(out)
-			index[k] = i
-			out = append(out, Group{Arch: e.Arch, AuditArch: e.AuditArch, Nr: e.Nr, Syscall: e.Syscall,
-				Action: e.Action(), Comm: e.Comm, Exe: e.Exe, First: e.Time})
-		}
-		g := &out[i]
-		g.Count++
-		if !slices.Contains(g.PIDs, e.PID) {
-			g.PIDs = append(g.PIDs, e.PID)
-		}
-		if g.First.IsZero() || (!e.Time.IsZero() && e.Time.Before(g.First)) {
-			g.First = e.Time
-		}
-		if e.Time.After(g.Last) {
-			g.Last = e.Time
-		}
-	}
-	return out
+	return g.Groups()
 }
+
+// Grouping groups events as they are read, as GroupEvents does, holding
+// the groups and not the events: a log of any length costs its distinct
+// calls and processes.
+type Grouping struct {
+	index  map[groupKey]int
+	pids   []map[int]bool // of each group
+	groups []Group
+	n      int
+}
+
+type groupKey struct {
+	exe, comm string
+	audit, nr uint32
+	code      uint32
+}
+
+// Add adds one event.
+func (g *Grouping) Add(e *Event) {
+	g.n++
+	k := groupKey{e.Exe, e.Comm, e.AuditArch, e.Nr, e.Code}
+	i, ok := g.index[k]
+	if !ok {
+		if g.index == nil {
+			g.index = map[groupKey]int{}
+		}
+		i = len(g.groups)
+		g.index[k] = i
+		g.groups = append(g.groups, Group{Arch: e.Arch, AuditArch: e.AuditArch, Nr: e.Nr, Syscall: e.Syscall,
+			Action: e.Action(), Comm: e.Comm, Exe: e.Exe, First: e.Time})
+		g.pids = append(g.pids, map[int]bool{})
+	}
+	gr := &g.groups[i]
+	gr.Count++
+	if !g.pids[i][e.PID] {
+		g.pids[i][e.PID] = true
+		gr.PIDs = append(gr.PIDs, e.PID)
+	}
+	if gr.First.IsZero() || (!e.Time.IsZero() && e.Time.Before(gr.First)) {
+		gr.First = e.Time
+	}
+	if e.Time.After(gr.Last) {
+		gr.Last = e.Time
+	}
+}
+
+// Groups returns the groups, in order of first appearance.
+func (g *Grouping) Groups() []Group { return g.groups }
+
+// Len returns how many events were added.
+func (g *Grouping) Len() int { return g.n }
 
 // How says what in a profile decides a system call.
 type How string

@@ -66,8 +66,11 @@ type Options struct {
 	// OnUntraced, if set, is called once (from another goroutine) when
 	// the program and the tasks traced with it have ended but tasks that
 	// left the trace (CLONE_UNTRACED) still run under the recording
-	// filter, with their ids. Run records their calls until they end or
-	// the context ends; in the latter case the recording is Partial.
+	// filter (a listener's; not with Stops), with the ids of those seen
+	// so far (it may be empty: a task that has made no call yet is not
+	// known). Run records their calls until they end or the context
+	// ends; in the latter case the recording is Partial, naming the
+	// tasks still running, whose later calls fail with ENOSYS.
 	OnUntraced func(tids []int)
 	// OnRecording, if set, is called once when a recorder that attaches
 	// to processes already running (the eBPF engine's AttachPID and

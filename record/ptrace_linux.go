@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,6 +54,17 @@ import (
 // When ctx ends, Options.Stop is sent to the program and the recording
 // goes on until it has ended. A program killed by a signal that dumps core
 // (it crashed) yields a Partial recording.
+//
+// A task started with clone(CLONE_UNTRACED) (or clone3) leaves the trace
+// but keeps the filter, and so do the tasks it starts. With a listener,
+// Run serves them until no task uses the filter (the kernel reports
+// POLLHUP on the listener), so their calls run and are recorded; once the
+// traced tasks have ended, Options.OnUntraced names them, and ctx ending
+// then ends the recording, Partial, naming those still running: their
+// later calls fail with ENOSYS (the kernel's answer once the listener is
+// closed), and Run does not kill them. With stops nothing can answer
+// their calls (they fail with ENOSYS): the recording is Partial, naming
+// them.
 func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("record: %w: no command", ErrNotFound)
@@ -99,21 +111,31 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		err error
 	}
 	done := make(chan out, 1)
-	pidc := make(chan int, 1)
+	pidc := make(chan process, 1)
 	go func() {
 		// ptrace requests are accepted only from the thread that became
 		// the tracer, which for PTRACE_TRACEME is the thread that forked.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, notify: notify}
+		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, early: map[int]bool{}, notify: notify}
 		res, err := t.run(ctx, helper, hargv, o, filter, pidc)
 		done <- out{res, err}
 	}()
-	var pid int
+	var p process
 	select {
-	case pid = <-pidc:
+	case p = <-pidc:
 	case r := <-done:
+		select {
+		case p = <-pidc:
+			if p.fd >= 0 {
+				unix.Close(p.fd)
+			}
+		default:
+		}
 		return r.res, r.err
+	}
+	if p.fd >= 0 {
+		defer unix.Close(p.fd)
 	}
 	sent := map[syscall.Signal]bool{}
 	ctxDone := ctx.Done()
@@ -137,14 +159,28 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		case <-ctxDone:
 			ctxDone = nil
 			sent[o.Stop] = true
-			_ = unix.Kill(pid, o.Stop)
+			p.signal(o.Stop)
 		case s := <-o.Signals:
 			if sig, ok := s.(syscall.Signal); ok {
 				sent[sig] = true
-				_ = unix.Kill(pid, sig)
+				p.signal(sig)
 			}
 		}
 	}
+}
+
+// process is the recorded program's first process: its id, and a
+// descriptor of it (-1 without pidfd_open), which signals go through.
+type process struct{ pid, fd int }
+
+// signal sends sig to p. The tracer reaps p when it ends, and its id may
+// then be another process's: only the descriptor is sure to name p.
+func (p process) signal(sig syscall.Signal) {
+	if p.fd >= 0 {
+		_ = unix.PidfdSendSignal(p.fd, sig)
+		return
+	}
+	_ = unix.Kill(p.pid, sig)
 }
 
 // ForwardSignals are the signals a supervisor or a terminal sends to end
@@ -157,18 +193,28 @@ var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT
 type task struct {
 	started bool // its first stop (the SIGSTOP of a new task) was seen
 	known   bool // its creator's clone/fork/vfork stop was seen
+	// With stops, a task stopped in clone or clone3 is resumed to the
+	// call's exit (PTRACE_SYSCALL): cloning until then, and cloned once
+	// the creation event of the new task came. A new task without that
+	// event is not traced (CLONE_UNTRACED).
+	cloning, cloned bool
 }
 
 type tracer struct {
-	rec    *Recording
-	args   bool
-	tasks  map[int]*task
-	live   bool // the helper has executed the target
-	leader int
-	notify bool // calls come through the seccomp listener, not stops
+	rec   *Recording
+	args  bool
+	tasks map[int]*task // the traced tasks that have not ended
+	// early are tasks that ended after their first stop but before
+	// their creator's event was seen: the event must not add them. (An
+	// exit of a task never seen may be of a child outside the trace.)
+	early    map[int]bool
+	live     bool // the helper has executed the target
+	leader   int
+	notify   bool  // calls come through the seccomp listener, not stops
+	untraced []int // with stops: the tasks started with CLONE_UNTRACED
 }
 
-func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- int) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- process) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -213,9 +259,17 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 		return nil, fmt.Errorf("record: start the recording helper %s: %w", helper, err)
 	}
 	t.leader = pid
-	pidc <- pid
+	// Not reaped before this thread waits for it: the descriptor is of
+	// the helper.
+	pidfd, err := unix.PidfdOpen(pid)
+	if err != nil {
+		pidfd = -1
+	}
+	pidc <- process{pid, pidfd}
 	// The helper stops with SIGTRAP once it has executed (PTRACE_TRACEME).
-	_, ws, err := unix.WaitTraced()
+	// (Only the helper: a child that an earlier recording left to this
+	// thread, started with CLONE_PARENT outside the trace, may end now.)
+	ws, err := unix.WaitTracedPid(pid)
 	if err != nil {
 		return nil, fmt.Errorf("record: wait for the helper: %w", err)
 	}
@@ -237,7 +291,7 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 	if t.notify {
 		nl = startNotifLoop(ctx, pid, t.rec, t.args, o.OnUntraced)
 	}
-	err = t.loop(res)
+	err = t.loop(res, nl)
 	if nl != nil {
 		if nerr := nl.wait(); err == nil && nerr != nil {
 			err = nerr
@@ -264,7 +318,22 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 		t.rec.Partial = true
 		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + crashReason(res.Signal)
 	}
+	if len(t.untraced) > 0 {
+		t.rec.Partial = true
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + fmt.Sprintf("the program started %s outside the trace (CLONE_UNTRACED): with ptrace stops, calls of such tasks fail with ENOSYS and are not recorded (record without --stops)", taskList(t.untraced))
+	}
 	return res, nil
+}
+
+// taskList names tasks in a message: "task 7" or "tasks [7 9]".
+func taskList(tids []int) string {
+	switch len(tids) {
+	case 0:
+		return "tasks"
+	case 1:
+		return fmt.Sprintf("task %d", tids[0])
+	}
+	return fmt.Sprintf("tasks %v", tids)
 }
 
 // crashReason is the Reason of a recording whose program died of sig.
@@ -272,10 +341,25 @@ func crashReason(sig syscall.Signal) string {
 	return "the program was killed by " + unix.SignalString(sig)
 }
 
-// loop handles stops until no traced task is left.
-func (t *tracer) loop(res *Result) error {
+// loop handles stops until no traced task is left. Once none is, it
+// tells nl (the listener's loop, nil with stops), which serves the tasks
+// that left the trace; children of the recorder among them (started with
+// CLONE_PARENT) are reaped until they end or nl is done.
+func (t *tracer) loop(res *Result, nl *notifLoop) error {
+	gone := false // no traced task is left
 	for {
-		tid, ws, err := unix.WaitTraced()
+		var tid int
+		var ws unix.WaitStatus
+		var err error
+		if !gone {
+			tid, ws, err = unix.WaitTraced()
+		} else if tid, ws, err = unix.PollTraced(); err == nil && tid == 0 {
+			if nl == nil || nl.finished() {
+				return nil
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		if err == unix.ECHILD {
 			return nil
 		}
@@ -283,12 +367,21 @@ func (t *tracer) loop(res *Result) error {
 			return fmt.Errorf("record: wait: %w", err)
 		}
 		if ws.Exited() || ws.Signaled() {
+			if tk := t.tasks[tid]; tk != nil && !tk.known {
+				t.early[tid] = true
+			}
 			delete(t.tasks, tid)
 			if tid == t.leader {
 				if ws.Exited() {
 					res.ExitCode = ws.ExitStatus()
 				} else {
 					res.Signal = ws.Signal()
+				}
+			}
+			if len(t.tasks) == 0 && !gone {
+				gone = true
+				if nl != nil {
+					nl.treeGone()
 				}
 			}
 			continue
@@ -300,6 +393,11 @@ func (t *tracer) loop(res *Result) error {
 		sig := ws.StopSignal()
 		if sig == syscall.SIGTRAP && ws.TrapCause() > 0 {
 			t.event(tid, ws.TrapCause())
+			continue
+		}
+		if sig == syscall.SIGTRAP|0x80 {
+			// A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): of a clone.
+			t.cloneExit(tid, tk)
 			continue
 		}
 		if tk == nil || !tk.started {
@@ -332,7 +430,9 @@ func (t *tracer) event(tid, ev int) {
 			if info, err := unix.PtraceSyscallInfo(tid); err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_SECCOMP {
 				if abi, ok := arch.FromAuditNr(info.Arch, uint32(info.Nr)); ok {
 					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
-					t.checkUntraced(abi, uint32(info.Nr), &info.Args)
+					if tk := t.tasks[tid]; tk != nil && isClone(abi, uint32(info.Nr)) {
+						tk.cloning, tk.cloned = true, false
+					}
 				} else {
 					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
 					if !slices.Contains(t.rec.Unknown, u) {
@@ -342,8 +442,15 @@ func (t *tracer) event(tid, ev int) {
 			}
 		}
 	case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
+		if tk := t.tasks[tid]; tk != nil && tk.cloning {
+			tk.cloned = true
+		}
 		if msg, err := unix.PtraceEventMsg(tid); err == nil {
 			child := int(msg)
+			if t.early[child] {
+				delete(t.early, child) // it has ended already
+				break
+			}
 			ct := t.tasks[child]
 			if ct == nil {
 				ct = &task{}
@@ -369,33 +476,40 @@ func (t *tracer) event(tid, ev int) {
 	t.cont(tid, 0)
 }
 
-// cloneUntraced is CLONE_UNTRACED: the new task is not traced.
-const cloneUntraced = 0x00800000
-
-// checkUntraced marks the recording partial when, with ptrace stops, the
-// program starts a task with clone(CLONE_UNTRACED): nobody traces that
-// task, so its calls get ENOSYS from the recording filter and are not
-// recorded. (With a listener, Run serves such tasks until they end. The
-// flags of clone3 are in memory, which this does not read.)
-func (t *tracer) checkUntraced(abi arch.Arch, nr uint32, args *[6]uint64) {
-	if t.notify {
-		return
-	}
-	if name, _ := abi.SyscallName(nr); name != "clone" {
-		return
-	}
-	flags := args[0]
-	if abi == arch.S390X || abi == arch.S390 {
-		flags = args[1] // CONFIG_CLONE_BACKWARDS2
-	}
-	if flags&cloneUntraced != 0 && !strings.Contains(t.rec.Reason, "CLONE_UNTRACED") {
-		t.rec.Partial = true
-		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + "the program started a task with CLONE_UNTRACED, whose calls are not recorded with ptrace stops (record without --stops)"
-	}
+// isClone reports whether call nr of abi is clone or clone3, which can
+// start a task outside the trace (CLONE_UNTRACED).
+func isClone(abi arch.Arch, nr uint32) bool {
+	name, _ := abi.SyscallName(nr)
+	return name == "clone" || name == "clone3"
 }
 
+// cloneExit handles the syscall-exit-stop of a clone or clone3 of task
+// tid (with stops): a new task whose creation no ptrace event reported
+// is outside the trace. Its calls get ENOSYS from the recording filter
+// (RET TRACE without a tracer) and cannot be recorded. This reads the
+// result, not the flags, so clone3 (whose flags are in memory) and every
+// ABI's clone count alike.
+func (t *tracer) cloneExit(tid int, tk *task) {
+	if tk != nil && tk.cloning {
+		if info, err := unix.PtraceSyscallInfo(tid); err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
+			tk.cloning = false
+			// The new task's id in the program's pid namespace.
+			if !info.IsError && info.RVal > 0 && !tk.cloned {
+				t.untraced = append(t.untraced, int(info.RVal))
+			}
+		}
+	}
+	t.cont(tid, 0)
+}
+
+// cont resumes task tid with signal sig: to the exit of its system call
+// when it is in a clone, else to its next stop.
 func (t *tracer) cont(tid, sig int) {
 	// ESRCH: the task was killed meanwhile; its exit is reported by wait.
+	if tk := t.tasks[tid]; tk != nil && tk.cloning {
+		_ = unix.PtraceSyscall(tid, sig)
+		return
+	}
 	_ = unix.PtraceCont(tid, sig)
 }
 
@@ -459,7 +573,12 @@ func seededFilter(known *profile.Profile, native arch.Arch, hand profile.Action,
 	var names []string
 	for _, e := range t.Syscalls {
 		// execve always reaches the recorder: the helper's starts the
-		// target, which is when recording begins.
+		// target, which is when recording begins. With stops, so do
+		// clone and clone3: the recorder sees whether the new task is
+		// traced (CLONE_UNTRACED).
+		if hand.Kind == profile.ActTrace && (e.Name == "clone" || e.Name == "clone3") {
+			continue
+		}
 		if len(e.Rules) == 0 && e.Action == allow && e.Name != "execve" && e.Name != "execveat" {
 			names = append(names, e.Name)
 		}
@@ -558,25 +677,46 @@ func ExecHelper(args []string) error {
 type notifLoop struct {
 	ctx        context.Context
 	onUntraced func(pids []int)
-	stop       chan struct{}
+	stop       chan struct{} // closed once no traced task is left
+	stopOnce   sync.Once
+	end        chan struct{} // closed when serve has returned
 	done       chan error
 }
 
 // startNotifLoop finds the listener of process pid (the helper, which
 // waits in its first notified call) and serves it until no task uses the
-// filter any more: the traced tasks, and processes that left the trace
-// (CLONE_UNTRACED) but keep the filter, whose calls would get ENOSYS
-// from a listener nobody answers. When only those are left, onUntraced
-// (if set) learns their pids; ctx ending stops the wait.
+// filter any more (the kernel then reports POLLHUP on the listener): the
+// traced tasks, and tasks that left the trace (CLONE_UNTRACED) but keep
+// the filter, whose calls would get ENOSYS from a listener nobody
+// answers. Once only those are left, onUntraced (if set) learns their
+// ids, however busy they are; ctx ending then ends the serving and makes
+// the recording partial, naming them.
 func startNotifLoop(ctx context.Context, pid int, rec *Recording, withArgs bool, onUntraced func([]int)) *notifLoop {
-	l := &notifLoop{ctx: ctx, onUntraced: onUntraced, stop: make(chan struct{}), done: make(chan error, 1)}
-	go func() { l.done <- l.serve(pid, rec, withArgs) }()
+	l := &notifLoop{ctx: ctx, onUntraced: onUntraced, stop: make(chan struct{}), end: make(chan struct{}), done: make(chan error, 1)}
+	go func() {
+		err := l.serve(pid, rec, withArgs)
+		close(l.end)
+		l.done <- err
+	}()
 	return l
 }
+
+// treeGone tells the loop that no traced task is left.
+func (l *notifLoop) treeGone() { l.stopOnce.Do(func() { close(l.stop) }) }
 
 func (l *notifLoop) stopped() bool {
 	select {
 	case <-l.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// finished reports whether the loop has stopped serving.
+func (l *notifLoop) finished() bool {
+	select {
+	case <-l.end:
 		return true
 	default:
 		return false
@@ -605,31 +745,47 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	live := false
 	seen := map[int]bool{} // the tasks whose calls came through
 	announced := false
+	announce := func() {
+		announced = true
+		if l.onUntraced != nil {
+			l.onUntraced(alive(seen))
+		}
+	}
 	for {
+		// Sampled before the poll: when no traced task is left, a poll
+		// without POLLHUP means tasks outside the trace use the filter.
+		gone := l.stopped()
+		var polled time.Time
+		if gone && !announced {
+			polled = time.Now()
+		}
 		ready, hup, err := unix.PollIn(fd, 100)
 		if err != nil {
 			return fmt.Errorf("record: poll the seccomp listener: %w", err)
 		}
+		if hup && !ready {
+			return nil
+		}
+		// The traced tasks are gone, yet the filter has users: tasks that
+		// left the trace. Serve them until they end, or until ctx does,
+		// checked on every call: a task that never pauses between calls
+		// must not keep the recording going unseen. They are announced
+		// at their first call, or once the listener has been idle for a
+		// whole poll (not cut short by EINTR, after which PollIn says
+		// neither ready nor HUP): those that made no call yet are not
+		// known.
+		if gone && !announced && !ready && time.Since(polled) >= 100*time.Millisecond {
+			if _, hup, _ := unix.PollIn(fd, 0); hup {
+				return nil
+			}
+			announce()
+		}
+		if gone && l.ctx.Err() != nil {
+			rec.Partial = true
+			rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("the recording was stopped while %s started outside the trace (CLONE_UNTRACED) still ran: calls made from then on are not recorded (they fail with ENOSYS)", taskList(alive(seen)))
+			return nil
+		}
 		if !ready {
-			if hup {
-				return nil
-			}
-			if !l.stopped() {
-				continue
-			}
-			// The traced tasks are gone, yet the filter has users: tasks
-			// that left the trace. Serve them until they end.
-			if !announced {
-				announced = true
-				if l.onUntraced != nil {
-					l.onUntraced(alive(seen))
-				}
-			}
-			if l.ctx.Err() != nil {
-				rec.Partial = true
-				rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("stopped while processes outside the trace (CLONE_UNTRACED) still ran (%v): their later calls are not recorded", alive(seen))
-				return nil
-			}
 			continue
 		}
 		n, err := unix.NotifRecv(fd)
@@ -640,6 +796,9 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 			return fmt.Errorf("record: read the seccomp listener: %w", err)
 		}
 		seen[int(n.PID)] = true
+		if gone && !announced {
+			announce()
+		}
 		abi, ok := arch.FromAuditNr(n.Arch, uint32(n.Nr))
 		switch {
 		case live && ok:
@@ -662,13 +821,22 @@ func (l *notifLoop) serve(pid int, rec *Recording, withArgs bool) error {
 	}
 }
 
-// alive returns the tasks of seen that still run, sorted.
+// alive returns the tasks of seen that still run under a seccomp filter,
+// sorted: not ended (a zombie's State is Z, a dying task's X), and with
+// Seccomp mode 2 in their status, which a reused id of another process
+// rarely has.
 func alive(seen map[int]bool) []int {
 	var out []int
 	for tid := range seen {
-		if _, err := os.Stat("/proc/" + strconv.Itoa(tid)); err == nil {
-			out = append(out, tid)
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+		if err != nil {
+			continue
 		}
+		st := string(b)
+		if strings.Contains(st, "\nState:\tZ") || strings.Contains(st, "\nState:\tX") || !strings.Contains(st, "\nSeccomp:\t2\n") {
+			continue
+		}
+		out = append(out, tid)
 	}
 	slices.Sort(out)
 	return out
@@ -677,6 +845,6 @@ func alive(seen map[int]bool) []int {
 // wait tells the loop that the traced tasks are gone, and returns its
 // error once no task uses the filter (or its context ended).
 func (l *notifLoop) wait() error {
-	close(l.stop)
+	l.treeGone()
 	return <-l.done
 }

@@ -521,47 +521,176 @@ func TestRecordNoListener(t *testing.T) {
 
 // TestRecordUntraced: a task the program starts with CLONE_UNTRACED
 // leaves the trace but keeps the recording filter. With a listener, Run
-// serves it until it ends, so its calls work and are recorded; with
-// ptrace stops they cannot be, and the recording says it is partial.
+// serves it, and what it starts, until the last of them ends, so their
+// calls work and are recorded; with ptrace stops they cannot be, and the
+// recording says it is partial, naming the task.
 func TestRecordUntraced(t *testing.T) {
-	prog := buildC(t, "untraced.c")
-	for _, stops := range []bool{false, true} {
-		t.Run(fmt.Sprintf("stops=%v", stops), func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "out")
-			o := helperOpts(t)
-			o.Stops = stops
-			var told []int
-			o.OnUntraced = func(tids []int) { told = tids }
-			res, err := Run(context.Background(), []string{prog, out}, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !res.Listener {
-				if !stops {
-					t.Skip("no seccomp listener on this kernel (USER_NOTIF, pidfd_getfd)")
+	prog := buildC(t, "untraced.c", "-pthread")
+	for _, mode := range []string{"clone", "clone3", "deep", "daemon", "thread", "parent", "uthread"} {
+		for _, stops := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stops=%v", mode, stops), func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "out")
+				o := helperOpts(t)
+				o.Stops = stops
+				var told []int
+				o.OnUntraced = func(tids []int) { told = tids }
+				res, err := Run(context.Background(), []string{prog, mode, out}, o)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "CLONE_UNTRACED") {
-					t.Errorf("with stops: partial %v (%q), want partial naming CLONE_UNTRACED", res.Recording.Partial, res.Recording.Reason)
+				if !res.Listener {
+					if !stops {
+						t.Skip("no seccomp listener on this kernel (USER_NOTIF, pidfd_getfd)")
+					}
+					wantUntracedPartial(t, res)
+					// Again with what it did as Known: the filter lets
+					// clone and clone3 run without a stop no more than
+					// any other call that starts a task outside the trace.
+					if nat := res.Recording.Native; !res.Recording.Has(nat, "clone") && !res.Recording.Has(nat, "clone3") {
+						t.Fatalf("neither clone nor clone3 recorded: %v", res.Recording.Calls())
+					}
+					o.Known = res.Recording.Profile(ProfileOptions{})
+					res, err := Run(context.Background(), []string{prog, mode, out}, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantUntracedPartial(t, res)
+					return
 				}
-				return
-			}
-			// Run returned only after the untraced child ended.
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatalf("the untraced child had not finished when Run returned: %v", err)
-			}
-			if string(b) != "sysinfo 0\n" {
-				t.Errorf("the untraced child says %q, want its sysinfo to work", b)
-			}
-			if !res.Recording.Has(arch.X86_64, "sysinfo") && !res.Recording.Has(res.Recording.Native, "sysinfo") {
-				t.Errorf("sysinfo of the untraced child is not recorded")
-			}
-			if len(told) != 1 {
-				t.Errorf("OnUntraced got %v, want the child's id", told)
-			}
-			if res.Recording.Partial {
-				t.Errorf("partial: %s", res.Recording.Reason)
-			}
-		})
+				// Run returned only after the untraced tasks ended.
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatalf("the untraced task had not finished when Run returned: %v", err)
+				}
+				if string(b) != "sysinfo 0\n" {
+					t.Errorf("the untraced task says %q, want its sysinfo to work", b)
+				}
+				if !res.Recording.Has(res.Recording.Native, "sysinfo") {
+					t.Errorf("sysinfo of the untraced task is not recorded")
+				}
+				// A thread outside the trace keeps the program's process,
+				// which signals reach, and its traced first thread is not
+				// reported ended before it: the program has not ended.
+				if len(told) == 0 && mode != "uthread" {
+					t.Errorf("OnUntraced was not called")
+				}
+				if res.Recording.Partial {
+					t.Errorf("partial: %s", res.Recording.Reason)
+				}
+			})
+		}
+	}
+}
+
+func wantUntracedPartial(t *testing.T, res *Result) {
+	t.Helper()
+	if !res.Recording.Partial || !strings.Contains(res.Recording.Reason, "CLONE_UNTRACED") {
+		t.Errorf("with stops: partial %v (%q), want partial naming CLONE_UNTRACED", res.Recording.Partial, res.Recording.Reason)
+	}
+	if res.ExitStatus() == 0 {
+		t.Errorf("with stops: exit status 0 for a partial recording")
+	}
+}
+
+// TestRecordUntracedBusy: a task outside the trace that never pauses
+// between calls (for 3 seconds, from two threads) is announced once the
+// program has ended, not only when the listener is idle, and ending the
+// context then ends the recording, partial, naming the task.
+func TestRecordUntracedBusy(t *testing.T) {
+	prog := buildC(t, "untraced.c", "-pthread")
+	o := helperOpts(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var told []int
+	o.OnUntraced = func(tids []int) {
+		told = tids
+		cancel()
+	}
+	res, err := Run(ctx, []string{prog, "busy", filepath.Join(t.TempDir(), "out")}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range told {
+		_ = syscall.Kill(tid, syscall.SIGKILL) // its calls fail from now on
+	}
+	if !res.Listener {
+		t.Skip("no seccomp listener on this kernel (USER_NOTIF, pidfd_getfd)")
+	}
+	if len(told) == 0 {
+		t.Fatalf("OnUntraced got %v, want the busy task", told)
+	}
+	if want := fmt.Sprint(told[0]); !res.Recording.Partial || !strings.Contains(res.Recording.Reason, want) {
+		t.Errorf("partial %v (%q), want partial naming task %s", res.Recording.Partial, res.Recording.Reason, want)
+	}
+	if res.ExitStatus() == 0 {
+		t.Errorf("exit status 0 for a partial recording")
+	}
+}
+
+// TestRecordSignalAfterLeader: a signal to forward that comes after the
+// program's first process has ended, while what it started is still
+// recorded, never reaches another process that now has its id.
+func TestRecordSignalAfterLeader(t *testing.T) {
+	testenv.Root(t, "writing /proc/sys/kernel/ns_last_pid")
+	sh := testenv.Tool(t, "sh", "dash")
+	sleep := testenv.Tool(t, "sleep", "coreutils")
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	o := helperOpts(t)
+	sigs := make(chan os.Signal, 1)
+	o.Signals = sigs
+	type out struct {
+		res *Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		// The leader writes its id and ends; its child keeps the
+		// recording going until the test has sent its signal.
+		res, err := Run(context.Background(), []string{sh, "-c", `echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; "$2" 3 & exit 0`, "sh", pidFile, sleep}, o)
+		done <- out{res, err}
+	}()
+	var leader int
+	for leader == 0 {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			fmt.Sscan(string(b), &leader)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Wait until the leader is gone, then start a process with its id.
+	for {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", leader)); err != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var victim *exec.Cmd
+	for try := 0; try < 50 && victim == nil; try++ {
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(fmt.Sprint(leader-1)), 0); err != nil {
+			t.Fatalf("set the next process id: %v", err)
+		}
+		cmd := exec.Command(sleep, "30")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Process.Pid == leader {
+			victim = cmd
+			break
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	if victim == nil {
+		t.Fatalf("no process got id %d again in 50 tries", leader)
+	}
+	defer victim.Wait()
+	defer victim.Process.Kill()
+	sigs <- syscall.SIGTERM
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", leader)); err != nil || strings.Contains(string(b), ") Z ") {
+		t.Errorf("the process that took the leader's id %d got the forwarded signal: it has ended", leader)
 	}
 }

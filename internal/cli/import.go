@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 	"github.com/syscage/syscage/record/auditlog"
@@ -253,8 +254,12 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	if o.json {
 		report.Written = o.out
 		report.Unknown = append(report.Unknown, rec.Unknown...)
-		report.SkippedCount = len(skipped)
-		for _, s := range skipped[:min(len(skipped), maxSkipped)] {
+		report.SkippedCount = errs.CountSkipped(skipped)
+		for _, s := range skipped {
+			var more *errs.MoreSkipped
+			if len(report.Skipped) == maxSkipped || errors.As(s, &more) {
+				break
+			}
 			report.Skipped = append(report.Skipped, s.Error())
 		}
 		if err := writeJSON(e.stdout, report); err != nil {
@@ -266,8 +271,8 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		}
 		reportSkipped(e, skipped)
 	}
-	if len(skipped) > 0 {
-		return withCode(ExitFinding, fmt.Errorf("%d lines skipped", len(skipped)))
+	if n := errs.CountSkipped(skipped); n > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d line%s skipped", n, plural(n)))
 	}
 	if refused > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
@@ -282,12 +287,17 @@ const maxSkipped = 10
 // reportSkipped prints the first maxSkipped skipped lines and how many
 // more there are.
 func reportSkipped(e *env, skipped []error) {
-	for i, s := range skipped {
-		if i == maxSkipped {
-			fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", len(skipped)-i)
+	shown := 0
+	for _, s := range skipped {
+		var more *errs.MoreSkipped
+		if shown == maxSkipped || errors.As(s, &more) {
 			break
 		}
 		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
+		shown++
+	}
+	if n := errs.CountSkipped(skipped); n > shown {
+		fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", n-shown)
 	}
 }
 

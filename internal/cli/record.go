@@ -128,6 +128,14 @@ was not found.`,
 				if len(args) > 0 {
 					return fmt.Errorf("--from-log runs no program; drop %q", args[0])
 				}
+				// A flag that would not act is refused, not dropped: a
+				// harvest that seems narrowed to one program and is not
+				// takes every program's calls.
+				for _, name := range []string{"cgroup", "args", "stops", "engine", "analyze", "train", "risk", "static", "dynamic-only"} {
+					if c.Flags().Changed(name) {
+						return fmt.Errorf("--%s does not go with --from-log, which reads a log and runs no program (--exe, --comm and --pid choose the program)", name)
+					}
+				}
 				return nil
 			}
 			if o.exe != "" || o.comm != "" {
@@ -150,6 +158,7 @@ was not found.`,
 					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
 					exe:           o.exe,
 					comm:          o.comm,
+					pid:           o.pid,
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
@@ -165,7 +174,7 @@ was not found.`,
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
-	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine)")
+	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
 	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
@@ -280,7 +289,11 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		Signals: fwd,
 		OnUntraced: func(tids []int) {
 			untraced()
-			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but %d task(s) it started outside the trace (CLONE_UNTRACED) still run under the recording filter %v; recording them until they end (interrupt to stop: the profile is then partial)\n", len(tids), tids)
+			ids := ""
+			if len(tids) > 0 {
+				ids = fmt.Sprintf(" %v", tids)
+			}
+			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but tasks it started outside the trace (CLONE_UNTRACED) still run under the recording filter%s; recording them until they end (interrupt to stop: the profile is then partial, and their later calls fail with ENOSYS)\n", ids)
 		},
 	}
 	if attach {

@@ -326,6 +326,9 @@ func runRun(e *env, o runOptions, args []string) error {
 	var events []audit.Event
 	if complaints != nil {
 		events = complaints.Stop(cmd.Session)
+		if n := complaints.Lost(); n > 0 {
+			fmt.Fprintf(e.stderr, "syscage: complain: %d kernel records were lost before they could be read: the calls below may not be all; apply the patch and run again until nothing is left\n", n)
+		}
 		if cmd.Session == 0 {
 			fmt.Fprintf(e.stderr, "syscage: complain: no audit session of its own for CMD (needs CAP_AUDIT_CONTROL): the records of processes started while it ran count too\n")
 		}

@@ -71,31 +71,34 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	return c
 }
 
-// readEvents reads the records of a log file, "-" for stdin, or the
-// kernel log when path is "". Lines the kernel did not write are
-// reported on stderr and left out.
-func readEvents(e *env, path string) ([]audit.Event, string, error) {
-	var ev []audit.Event
+// readEvents hands fn the records of a log file, "-" for stdin, or the
+// kernel log when path is "", as it reads them. Lines the kernel did not
+// write, or too long to be a log's, are reported on stderr and left out.
+func readEvents(e *env, path string, fn func(audit.Event)) (string, error) {
 	var skipped []error
 	var err error
 	source := path
 	switch path {
 	case "":
 		source = "the kernel log"
+		var ev []audit.Event // the kernel's buffer: bounded
 		ev, skipped, err = audit.ReadKmsg("")
 		if errors.Is(err, os.ErrPermission) {
 			err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
 		}
+		for _, x := range ev {
+			fn(x)
+		}
 	case "-":
 		source = "standard input"
-		ev, skipped, err = audit.ReadAll(e.stdin, "<stdin>")
+		skipped, err = audit.ReadEach(e.stdin, "<stdin>", fn)
 	default:
-		ev, skipped, err = audit.ReadFile(path)
+		skipped, err = audit.ReadFileEach(path, fn)
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
 	}
-	return ev, source, err
+	return source, err
 }
 
 func runWhy(e *env, o whyOptions, args []string) error {
@@ -121,12 +124,16 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	if len(args) == 1 {
 		path = args[0]
 	}
-	events, source, err := readEvents(e, path)
+	var kept audit.Grouping
+	source, err := readEvents(e, path, func(ev audit.Event) {
+		if flt.Match(&ev) {
+			kept.Add(&ev)
+		}
+	})
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	kept := flt.Select(events)
-	out, err := audit.Explain(kept, p, host)
+	out, err := audit.ExplainGroups(kept.Groups(), p, host)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -139,9 +146,9 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		}
 		e.stdout.Write(termtext.JSON(buf.Bytes()))
 	} else {
-		audit.WriteExplanations(e.stdout, out, len(kept), source)
+		audit.WriteExplanations(e.stdout, out, kept.Len(), source)
 	}
-	if len(kept) == 0 {
+	if kept.Len() == 0 {
 		if !o.json {
 			fmt.Fprintf(e.stderr, "no seccomp records in %s%s\n", source, filterNote(o))
 			if path == "" && audit.DaemonRunning() {

@@ -8,7 +8,10 @@
 // was being done, and say nothing of how a command line would fix it.
 package errs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotSupported reports a feature this platform or kernel lacks.
@@ -20,3 +23,25 @@ var (
 	// (exit 126).
 	ErrNoExec = errors.New("program cannot be executed")
 )
+
+// MoreSkipped ends a list of skipped input lines that a reader keeps
+// bounded: it stands for the N lines skipped after those listed, so a
+// flood of bad lines costs a count, not memory.
+type MoreSkipped struct{ N int }
+
+func (e *MoreSkipped) Error() string { return fmt.Sprintf("%d more lines like these skipped", e.N) }
+
+// CountSkipped returns how many lines a list of skipped lines stands
+// for: one each, and N for a *MoreSkipped.
+func CountSkipped(list []error) int {
+	n := 0
+	for _, err := range list {
+		var m *MoreSkipped
+		if errors.As(err, &m) {
+			n += m.N
+			continue
+		}
+		n++
+	}
+	return n
+}

@@ -33,10 +33,22 @@ type WaitStatus = unix.WaitStatus
 // WaitTraced waits for any child or tracee of the calling thread
 // (__WALL|__WNOTHREAD: never a child another thread of the process
 // started), retrying on EINTR.
-func WaitTraced() (int, WaitStatus, error) {
+func WaitTraced() (int, WaitStatus, error) { return waitTraced(-1, 0) }
+
+// WaitTracedPid is WaitTraced for one child or tracee.
+func WaitTracedPid(pid int) (WaitStatus, error) {
+	_, ws, err := waitTraced(pid, 0)
+	return ws, err
+}
+
+// PollTraced is WaitTraced without waiting: pid 0 when no child or tracee
+// has anything to report.
+func PollTraced() (int, WaitStatus, error) { return waitTraced(-1, unix.WNOHANG) }
+
+func waitTraced(which, flags int) (int, WaitStatus, error) {
 	var ws unix.WaitStatus
 	for {
-		pid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOTHREAD, nil)
+		pid, err := unix.Wait4(which, &ws, unix.WALL|unix.WNOTHREAD|flags, nil)
 		if err == unix.EINTR {
 			continue
 		}
@@ -50,16 +62,23 @@ func PtraceSetOptions(tid, options int) error { return unix.PtraceSetOptions(tid
 // PtraceCont resumes a stopped tracee, delivering sig (0 for none).
 func PtraceCont(tid, sig int) error { return unix.PtraceCont(tid, sig) }
 
+// PtraceSyscall resumes a stopped tracee like PtraceCont, to stop again
+// at the exit of its current (or next) system call.
+func PtraceSyscall(tid, sig int) error { return unix.PtraceSyscall(tid, sig) }
+
 // PtraceEventMsg returns PTRACE_GETEVENTMSG: the new thread's id at a
 // clone, fork or vfork stop, the former thread id at an exec stop.
 func PtraceEventMsg(tid int) (uint, error) { return unix.PtraceGetEventMsg(tid) }
 
-// SyscallInfo is what PTRACE_GET_SYSCALL_INFO reports at a seccomp stop.
+// SyscallInfo is what PTRACE_GET_SYSCALL_INFO reports at a seccomp stop
+// (Nr and Args) or a syscall-exit-stop (RVal and IsError).
 type SyscallInfo struct {
-	Op   uint8  // PTRACE_SYSCALL_INFO_*; 3 at a seccomp stop
-	Arch uint32 // AUDIT_ARCH_* of the call
-	Nr   uint64
-	Args [6]uint64
+	Op      uint8  // PTRACE_SYSCALL_INFO_*; 3 at a seccomp stop
+	Arch    uint32 // AUDIT_ARCH_* of the call
+	Nr      uint64
+	Args    [6]uint64
+	RVal    int64 // the return value (a negative errno when IsError)
+	IsError bool
 }
 
 // ptraceSyscallInfo is struct ptrace_syscall_info (linux/ptrace.h) with
@@ -77,8 +96,12 @@ type ptraceSyscallInfo struct {
 	_              [8]uint64 // room for later kernels' additions
 }
 
-// PTRACE_SYSCALL_INFO_SECCOMP is the Op of a seccomp stop.
-const PTRACE_SYSCALL_INFO_SECCOMP = unix.PTRACE_SYSCALL_INFO_SECCOMP
+// PTRACE_SYSCALL_INFO_SECCOMP is the Op of a seccomp stop,
+// PTRACE_SYSCALL_INFO_EXIT that of a syscall-exit-stop.
+const (
+	PTRACE_SYSCALL_INFO_SECCOMP = unix.PTRACE_SYSCALL_INFO_SECCOMP
+	PTRACE_SYSCALL_INFO_EXIT    = unix.PTRACE_SYSCALL_INFO_EXIT
+)
 
 // PtraceSyscallInfo calls PTRACE_GET_SYSCALL_INFO (Linux 5.3) on a
 // stopped tracee.
@@ -87,6 +110,10 @@ func PtraceSyscallInfo(tid int) (SyscallInfo, error) {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid), unsafe.Sizeof(raw), uintptr(unsafe.Pointer(&raw)), 0, 0)
 	if e != 0 {
 		return SyscallInfo{}, e
+	}
+	if raw.Op == PTRACE_SYSCALL_INFO_EXIT {
+		// The exit member of the union: rval where nr is, then is_error.
+		return SyscallInfo{Op: raw.Op, Arch: raw.Arch, RVal: int64(raw.Nr), IsError: *(*uint8)(unsafe.Pointer(&raw.Args[0])) != 0}, nil
 	}
 	return SyscallInfo{Op: raw.Op, Arch: raw.Arch, Nr: raw.Nr, Args: raw.Args}, nil
 }

@@ -26,38 +26,29 @@ func Add(rec *record.Recording, ev audit.Event) {
 }
 
 // Read adds to rec the records of r (name is used in errors) that f
-// matches. Lines that cannot be read, or whose record the kernel did not
-// write, are skipped and returned (audit.MaxSkipped of them, then a
-// count); err is an error of r.
+// matches, as it reads them: memory holds one line and the recording,
+// however long r is. Lines that cannot be read, or whose record the
+// kernel did not write, are skipped and returned (audit.MaxSkipped of
+// them, then an *audit.MoreSkipped); err is an error of r.
 func Read(rec *record.Recording, name string, r io.Reader, f audit.Filter) (skipped []error, err error) {
-	more := 0
-	var evs []audit.Event
+	var skip audit.SkipList
 	rd := audit.NewReader(r, name)
 	for {
 		ev, err := rd.Next()
 		if err == io.EOF {
-			break
+			return skip.List(), nil
 		}
 		if audit.Skippable(err) {
-			if len(skipped) < audit.MaxSkipped {
-				skipped = append(skipped, err)
-			} else {
-				more++
-			}
+			skip.Add(err)
 			continue
 		}
 		if err != nil {
-			return skipped, err
+			return skip.List(), err
 		}
-		evs = append(evs, ev)
+		if f.Match(&ev) {
+			Add(rec, ev)
+		}
 	}
-	if more > 0 {
-		skipped = append(skipped, fmt.Errorf("%d more lines like these", more))
-	}
-	for _, ev := range f.Select(evs) {
-		Add(rec, ev)
-	}
-	return skipped, nil
 }
 
 // ReadKmsg adds to rec the records of the kernel's log buffer that f

@@ -1,6 +1,9 @@
 package auditlog_test
 
 import (
+	"errors"
+	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +62,8 @@ func TestReadSkippedCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(skipped) != audit.MaxSkipped+1 || skipped[audit.MaxSkipped].Error() != "5 more lines like these" {
+	var more *audit.MoreSkipped
+	if len(skipped) != audit.MaxSkipped+1 || !errors.As(skipped[audit.MaxSkipped], &more) || more.N != 5 || more.Error() != "5 more lines like these skipped" {
 		t.Errorf("skipped %d: %v", len(skipped), skipped[len(skipped)-1])
 	}
 }
@@ -86,5 +90,51 @@ func TestDenied(t *testing.T) {
 	}
 	if got := names(t, rec); len(got) != 2 {
 		t.Errorf("recorded %v", got)
+	}
+}
+
+// records is an input of n copies of one record; at its end it measures
+// the live heap: what its reader still holds.
+type records struct {
+	line []byte
+	n    int
+	off  int
+	live uint64
+}
+
+func (r *records) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		if r.live == 0 {
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			r.live = ms.HeapAlloc
+		}
+		return 0, io.EOF
+	}
+	k := copy(p, r.line[r.off:])
+	if r.off += k; r.off == len(r.line) {
+		r.off, r.n = 0, r.n-1
+	}
+	return k, nil
+}
+
+// TestReadBounded: Read holds no record it has read, matched or not:
+// a log of many records costs the recording, not the log's size.
+func TestReadBounded(t *testing.T) {
+	const n = 100000
+	in := &records{line: []byte(`type=SECCOMP msg=audit(1795984285.335:2): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5452 comm="app" exe="/usr/bin/app" sig=0 arch=c000003e syscall=63 compat=0 ip=0x40882e code=0x7ffc0000` + "\n"), n: n}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rec := record.New(arch.X86_64)
+	if _, err := auditlog.Read(rec, "big", in, audit.Filter{Comm: "app"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, rec); !slices.Equal(got, []string{"x86_64 uname"}) {
+		t.Fatalf("recorded %v", got)
+	}
+	if grew := int64(in.live) - int64(before.HeapAlloc); grew > 8<<20 {
+		t.Errorf("reading %d records, %d MiB stayed live", n, grew>>20)
 	}
 }

@@ -24,7 +24,6 @@
 package strace
 
 import (
-	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -33,21 +32,39 @@ import (
 	"strings"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/errs"
+	"github.com/syscage/syscage/internal/lines"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 )
 
 // Read adds the system calls of the strace output r, named name in
 // messages, to rec; rec.Native is the ABI of the traced machine. It
-// returns the lines it skipped, each a *profile.SyntaxError, and an error
-// only when r cannot be read.
+// returns the lines it skipped, each a *profile.SyntaxError, the first
+// MaxSkipped of them by line and then a *MoreSkipped for the rest, and
+// an error only when r cannot be read. A line longer than MaxLine is
+// one of those skipped. Memory holds one line, the recording and what
+// each process did since its last execve (each call once), however long
+// r is.
 func Read(rec *record.Recording, name string, r io.Reader) ([]error, error) {
 	p := &parser{rec: rec, name: name, segs: map[int]*segment{}, cur: rec.Native}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		p.line++
-		p.parse(sc.Text())
+	lr := lines.NewReader(r, MaxLine)
+	var rerr error
+	for {
+		text, long, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rerr = fmt.Errorf("read %s: %w", name, err)
+			break
+		}
+		p.line = lr.Line()
+		if long {
+			p.errorf("line longer than %d bytes: its system call is not recorded", MaxLine)
+			continue
+		}
+		p.parse(text)
 	}
 	pids := make([]int, 0, len(p.segs))
 	for pid := range p.segs {
@@ -57,20 +74,31 @@ func Read(rec *record.Recording, name string, r io.Reader) ([]error, error) {
 	for _, pid := range pids {
 		p.flush(p.segs[pid])
 	}
-	slices.SortStableFunc(p.skipped, func(a, b error) int {
-		return cmp.Compare(a.(*profile.SyntaxError).Line, b.(*profile.SyntaxError).Line)
-	})
-	if err := sc.Err(); err != nil {
-		return p.skipped, fmt.Errorf("%s: %w", name, err)
+	p.trim()
+	skipped := p.skipped
+	if p.more > 0 {
+		skipped = append(skipped, &MoreSkipped{N: p.more})
 	}
-	return p.skipped, nil
+	return skipped, rerr
 }
+
+// MaxLine bounds one line of strace output: strace -s with a large size
+// writes long strings, and nothing writes lines of many megabytes.
+const MaxLine = 16 << 20
+
+// MaxSkipped is how many skipped lines Read returns one by one.
+const MaxSkipped = 100
+
+// MoreSkipped ends the list of skipped lines when there are more than
+// MaxSkipped: it stands for the others. It is audit's too.
+type MoreSkipped = errs.MoreSkipped
 
 // segment is what one process did between two successful execve: its
 // calls wait there until its ABI is known.
 type segment struct {
 	abi   arch.Arch // from a personality notice, or Invalid
 	calls []pending
+	seen  map[string]bool // the names in calls: each once
 }
 
 type pending struct {
@@ -82,7 +110,8 @@ type parser struct {
 	rec     *record.Recording
 	name    string
 	line    int
-	skipped []error
+	skipped []error          // at most 2*MaxSkipped, then trimmed to the first by line
+	more    int              // skipped lines trimmed away
 	segs    map[int]*segment // the current segment of each process (0: lines without a pid)
 	cur     arch.Arch        // the mode of the strace -c table being read
 	summary bool             // inside a strace -c table
@@ -94,6 +123,22 @@ func (p *parser) errorf(format string, a ...any) {
 
 func (p *parser) errorAt(line int, format string, a ...any) {
 	p.skipped = append(p.skipped, &profile.SyntaxError{File: p.name, Line: line, Msg: fmt.Sprintf(format, a...)})
+	if len(p.skipped) >= 2*MaxSkipped {
+		p.trim()
+	}
+}
+
+// trim keeps the first MaxSkipped skipped lines, by line (a process's
+// calls are checked at its next execve, after later lines), and counts
+// the rest.
+func (p *parser) trim() {
+	slices.SortStableFunc(p.skipped, func(a, b error) int {
+		return cmp.Compare(a.(*profile.SyntaxError).Line, b.(*profile.SyntaxError).Line)
+	})
+	if len(p.skipped) > MaxSkipped {
+		p.more += len(p.skipped) - MaxSkipped
+		p.skipped = p.skipped[:MaxSkipped]
+	}
 }
 
 func (p *parser) seg(pid int) *segment {
@@ -108,6 +153,13 @@ func (p *parser) seg(pid int) *segment {
 // pend notes a call of process pid.
 func (p *parser) pend(pid int, name string) {
 	s := p.seg(pid)
+	if s.seen[name] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[name] = true
 	s.calls = append(s.calls, pending{name, p.line})
 }
 
@@ -129,6 +181,7 @@ func (p *parser) flush(s *segment) {
 		p.add(abi, c.name, c.line)
 	}
 	s.calls = s.calls[:0]
+	clear(s.seen)
 }
 
 func known(abi arch.Arch, name string) bool {
@@ -160,8 +213,16 @@ func (p *parser) parse(line string) {
 	case strings.HasPrefix(s, "[ Process PID="):
 		p.personality(pid, s)
 		return
-	case strings.HasPrefix(s, "--- ") || strings.HasPrefix(s, "+++ "):
-		return // a signal, an exit
+	case strings.HasPrefix(s, "+++ "):
+		// The process ended: its ABI can change no more, and its
+		// calls need no memory.
+		if seg, ok := p.segs[pid]; ok {
+			p.flush(seg)
+			delete(p.segs, pid)
+		}
+		return
+	case strings.HasPrefix(s, "--- "):
+		return // a signal
 	case strings.HasPrefix(s, "<... "):
 		name, _, ok := strings.Cut(s[len("<... "):], " resumed>")
 		if !ok {
