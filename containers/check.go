@@ -138,10 +138,14 @@ func (r *Result) check(o Options) error {
 	for _, pid := range pids {
 		ts, err := inspect.DumpTasks(pid, o.Dump)
 		if err != nil {
-			if _, serr := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(serr, os.ErrNotExist) && pid != r.Pid {
-				continue // it ended meanwhile
+			if _, serr := os.Stat(fmt.Sprintf("/proc/%d", pid)); !errors.Is(serr, os.ErrNotExist) {
+				return err
 			}
-			return err
+			if pid == r.Pid {
+				r.Status, r.Processes = Stopped, nil
+				return nil
+			}
+			continue // it ended meanwhile
 		}
 		r.Processes = append(r.Processes, pid)
 		tasks = append(tasks, ts...)
