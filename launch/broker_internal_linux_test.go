@@ -65,6 +65,11 @@ func TestBrokerOpen(t *testing.T) {
 	} {
 		f, err := brokerOpen(rules, root, c.base, c.name, c.flags, 0o600)
 		if f != nil {
+			// The launcher's copy is close-on-exec, whatever the program
+			// asked: no program the launcher's process starts gets it.
+			if fl, _, e := syscall.Syscall(syscall.SYS_FCNTL, f.Fd(), syscall.F_GETFD, 0); e != 0 || fl&syscall.FD_CLOEXEC == 0 {
+				t.Errorf("open %q from %q: the broker's descriptor is not close-on-exec (%#x, %v)", c.name, c.base, fl, e)
+			}
 			f.Close()
 		}
 		if (err == nil) != c.ok {
