@@ -112,7 +112,7 @@ type Loaded struct {
 // in the Result (Status Failed), so that one container's does not stop
 // the check of the others.
 func Check(c Container, o Options) Result {
-	r := Result{Container: c, Config: filepath.Join(c.Bundle, "config.json"), Groups: []Group{}}
+	r := Result{Container: c, Config: filepath.Join(c.Bundle, "config.json"), Processes: []int{}, Groups: []Group{}}
 	if !c.Running() {
 		r.Status = Stopped
 		r.Finding = r.finding()
@@ -142,7 +142,7 @@ func (r *Result) check(o Options) error {
 				return err
 			}
 			if pid == r.Pid {
-				r.Status, r.Processes = Stopped, nil
+				r.Status, r.Processes = Stopped, []int{}
 				return nil
 			}
 			continue // it ended meanwhile
@@ -152,7 +152,7 @@ func (r *Result) check(o Options) error {
 	}
 	if !r.Running() {
 		// The init process ended and its number may be another's.
-		r.Status, r.Processes = Stopped, nil
+		r.Status, r.Processes = Stopped, []int{}
 		return nil
 	}
 	groups, unread := inspect.GroupTasks(tasks)

@@ -99,6 +99,16 @@ func TestFind(t *testing.T) {
 		t.Errorf("Find:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	host, _ := arch.Native()
+	if r := Check(cs[1], Options{Host: host}); r.Status != Stopped || r.Finding || r.Processes == nil {
+		t.Errorf("Check of a container whose init ended: %s, finding %v, pids %v; want stopped, no finding, []", r.Status, r.Finding, r.Processes)
+	}
+	// A running container whose bundle has no config.json cannot be
+	// vouched for.
+	if r := Check(cs[0], Options{Host: host}); r.Status != Failed || !r.Finding || !strings.Contains(r.Error, "/b/web/config.json") {
+		t.Errorf("Check of a container without config.json: %s, finding %v, %q; want error, finding, naming the file", r.Status, r.Finding, r.Error)
+	}
+
 	write(dir+"/bad/x/state.json", `{"init_process_pid":1,"init_process_start":1,"config":{"labels":[]}}`)
 	if _, errs, _ := Find([]string{dir + "/bad"}); len(errs) != 1 || !strings.Contains(errs[0].Error(), "no bundle= label") {
 		t.Errorf("a runc state without a bundle: %v", errs)
