@@ -269,7 +269,9 @@ func (r *Result) compile(o Options) (*reference, error) {
 					q.Rules = append(q.Rules, rule)
 				}
 			}
-			f, err := seccomp.Compile(q, o.Host, seccomp.Options{})
+			// runc puts its ENOSYS stub before libseccomp's filter;
+			// crun loads libseccomp's as it is (libcrun/seccomp.c).
+			f, err := seccomp.Compile(q, o.Host, seccomp.Options{NoENOSYS: r.Runtime == "crun"})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", r.Config, err)
 			}

@@ -9,8 +9,9 @@
 // Check dumps the filters of every thread of every process of a
 // container (those of its PID namespace, or of its cgroup when it shares
 // the host's), compiles the seccomp section of the bundle's config.json as
-// the runtime loads it (runc's ENOSYS stub, and without the names the
-// runtime's libseccomp lacks: Libseccomp), and compares the two by
+// the runtime loads it (with runc's ENOSYS stub for runc; without it for
+// crun, which loads libseccomp's filter as it is; and without the names
+// the runtime's libseccomp lacks: Libseccomp), and compares the two by
 // meaning with inspect.Compare.
 //
 // The comparison is against config.json as it is when Check reads it:
