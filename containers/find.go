@@ -180,8 +180,12 @@ func startTime(pid int) (uint64, error) {
 }
 
 // Processes returns the processes of container c, c.Pid first: those of
-// its PID namespace when it has its own, else those of its cgroup
-// (cgroup v2) and the cgroups below it.
+// its PID namespace that are in its cgroup or a cgroup below it (cgroup
+// v2). Both count: the containers of a Kubernetes pod with
+// shareProcessNamespace share one PID namespace, each in its cgroup; a
+// container in the host's PID namespace has only its cgroup, and one
+// whose cgroup cannot be told (cgroup v1 only, or the root cgroup) only
+// its PID namespace.
 func Processes(c Container) ([]int, error) {
 	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", c.Pid))
 	if err != nil {
@@ -191,22 +195,25 @@ func Processes(c Container) ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", c.ID, err)
 	}
-	match := func(pid int) bool {
-		n, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
-		return err == nil && n == ns
+	cg, cgErr := cgroup2(c.Pid)
+	byCgroup := cgErr == nil && cg != "/"
+	if ns == self && !byCgroup {
+		if cgErr != nil {
+			return nil, fmt.Errorf("container %s: pid %d shares the host's PID namespace and its cgroup cannot be read: %w", c.ID, c.Pid, cgErr)
+		}
+		return nil, fmt.Errorf("container %s: pid %d shares the host's PID namespace and is in the root cgroup: its processes cannot be told from the host's", c.ID, c.Pid)
 	}
-	if ns == self {
-		cg, err := cgroup2(c.Pid)
-		if err != nil {
-			return nil, fmt.Errorf("container %s: %w", c.ID, err)
+	match := func(pid int) bool {
+		if ns != self {
+			if n, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err != nil || n != ns {
+				return false
+			}
 		}
-		if cg == "/" {
-			return nil, fmt.Errorf("container %s: pid %d shares the host's PID namespace and is in the root cgroup: its processes cannot be told from the host's", c.ID, c.Pid)
+		if !byCgroup {
+			return true
 		}
-		match = func(pid int) bool {
-			g, err := cgroup2(pid)
-			return err == nil && (g == cg || strings.HasPrefix(g, cg+"/"))
-		}
+		g, err := cgroup2(pid)
+		return err == nil && (g == cg || strings.HasPrefix(g, cg+"/"))
 	}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
