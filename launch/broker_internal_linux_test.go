@@ -104,14 +104,25 @@ func TestDecodeCallCompat(t *testing.T) {
 	}{
 		{arch.X86_64, "newfstatat", statNative},
 		{arch.X32, "newfstatat", statNative},
-		{arch.X86, "fstatat64", 0},
-		{arch.X86, "stat64", 0},
+		{arch.X86, "fstatat64", statI386Stat64},
+		{arch.X86, "stat64", statI386Stat64},
+		{arch.X86, "lstat64", statI386Stat64},
+		{arch.X86, "stat", statI386Stat},
+		{arch.X86, "lstat", statI386Stat},
+		{arch.X86, "oldstat", 0},
+		{arch.X86, "oldlstat", 0},
 		{arch.X86, "statx", statStatx},
 		{arch.X86_64, "statx", statStatx},
 	} {
-		c, ok := decodeCall(k.a, arch.X86_64, k.name, [6]uint64{})
-		if !ok || c.layout != k.layout || c.op != OpStat {
-			t.Errorf("%s %s: layout %d op %v, want %d stat", k.a, k.name, c.layout, c.op, k.layout)
+		for _, native := range []arch.Arch{arch.X86_64, arch.X86} {
+			if k.a != arch.X86 && native == arch.X86 {
+				continue
+			}
+			// On an i386 host too: its struct stat is not Go's Stat_t.
+			c, ok := decodeCall(k.a, native, k.name, [6]uint64{})
+			if !ok || c.layout != k.layout || c.op != OpStat {
+				t.Errorf("%s %s on %s: layout %d op %v, want %d stat", k.a, k.name, native, c.layout, c.op, k.layout)
+			}
 		}
 	}
 	// openat's flags are an int: high bits are not a flag.

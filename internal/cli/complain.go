@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,9 +19,21 @@ import (
 // decided a call is edited, a conditional deny is never overridden) in
 // the profile's own text (oci.Edit), and printed only once the patched
 // profile is shown to decide every other call as before.
-func complainReport(e *env, limited bool, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string) error {
+func complainReport(e *env, limited bool, ref string, p, ran *profile.Profile, added []string, host arch.Arch, events []audit.Event, patchFile string) error {
 	d := auditlog.Denied(p, host, events)
 	rec, names, other := d.Rec, d.Names, d.OtherABIs
+	// The filter that ran is the file's rules with what syscage adds
+	// (added): a call only those deny is no denial of the file's, and no
+	// patch of it can allow the call.
+	var ours []string
+	for _, n := range auditlog.Denied(ran, host, events).Names {
+		if !slices.Contains(names, n) {
+			ours = append(ours, n)
+		}
+	}
+	if len(ours) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: complain: what syscage adds to %s (%s) would have denied %d system call(s) its rules allow: %s; no patch of the profile allows them\n", ref, strings.Join(added, "; "), len(ours), strings.Join(ours, " "))
+	}
 	if len(other) > 0 {
 		fmt.Fprintf(e.stderr, "syscage: complain: the program made system calls of ABIs the profile does not cover: %s (add them to \"architectures\")\n", strings.Join(other, ", "))
 	}
@@ -31,7 +44,7 @@ func complainReport(e *env, limited bool, ref string, p *profile.Profile, host a
 		fmt.Fprintf(e.stderr, "syscage: complain: the kernel logged %s, which the profile logs itself for some arguments and denies for others; the log has no arguments to tell which it was: not in the patch (edit by hand)\n", strings.Join(d.Unsure, ", "))
 	}
 	if len(names) == 0 {
-		if len(rec.Unknown) == 0 && len(d.Unsure) == 0 {
+		if len(rec.Unknown) == 0 && len(d.Unsure) == 0 && len(ours) == 0 {
 			fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied nothing the kernel logged\n")
 		}
 		return nil
