@@ -1034,8 +1034,8 @@ func (b *Broker) change(fd int, n unix.Notif, c callArgs, st *callerState, ffd i
 		case c.buf != 0:
 			order := binary.NativeEndian
 			ts = []unix.Timespec{
-				{Sec: int64(order.Uint64(st.times[0:])), Nsec: int64(order.Uint64(st.times[8:]))},
-				{Sec: int64(order.Uint64(st.times[16:])), Nsec: int64(order.Uint64(st.times[24:]))},
+				timespec(int64(order.Uint64(st.times[0:])), int64(order.Uint64(st.times[8:]))),
+				timespec(int64(order.Uint64(st.times[16:])), int64(order.Uint64(st.times[24:]))),
 			}
 		}
 		if err == nil {
@@ -1111,3 +1111,14 @@ var overflowIDs = sync.OnceValues(func() (uint16, uint16) {
 	}
 	return read("overflowuid"), read("overflowgid")
 })
+
+// timespec is a unix.Timespec of sec and nsec, whose fields are 32 bits
+// wide on 32-bit hosts.
+func timespec(sec, nsec int64) unix.Timespec {
+	var ts unix.Timespec
+	ts.Sec, ts.Nsec = as(ts.Sec, sec), as(ts.Nsec, nsec)
+	return ts
+}
+
+// as converts v to the integer type of its first argument.
+func as[T ~int32 | ~int64](_ T, v int64) T { return T(v) }

@@ -26,7 +26,7 @@ func TestWorkerInheritsNoLeak(t *testing.T) {
 	raw("/etc/shadow", syscall.O_RDONLY)
 	raw("/etc", syscall.O_RDONLY|syscall.O_DIRECTORY|0x200000) // O_PATH: a directory to open from
 	high := raw("/etc/group", syscall.O_RDONLY)
-	if err := syscall.Dup2(high, 900); err != nil { // far above the passed files
+	if err := syscall.Dup3(high, 900, 0); err != nil { // far above the passed files
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Close(900) })

@@ -128,7 +128,7 @@ func (c *Cmd) Report() Report {
 	if ps := s.cmd.ProcessState; ps != nil {
 		r.UserSeconds, r.SystemSeconds = ps.UserTime().Seconds(), ps.SystemTime().Seconds()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			r.MaxRSSKiB = ru.Maxrss
+			r.MaxRSSKiB = int64(ru.Maxrss) // int32 on 32-bit hosts
 		}
 	}
 	for _, e := range st.Events {

@@ -2,7 +2,7 @@
 # The whole test suite, as the README gives it and CI runs it.
 # Installs what the tests need when it is missing (as root, with apt-get),
 # then runs the generated-files check, gofmt, go vet (also for darwin/amd64,
-# linux/arm64 and linux/s390x), staticcheck and the
+# linux/arm64, linux/s390x and linux/386), staticcheck and the
 # tests, including the differential tests against libseccomp. Every step
 # runs even when an earlier one fails; the failed steps are listed at the
 # end, and the exit status is 1 if there is any.
@@ -39,7 +39,7 @@ vet() {
 	go vet ./... || rc=1
 	# Every package builds and vets where syscage does not run programs,
 	# and on the other Linux machines it supports.
-	for p in darwin/amd64 linux/arm64 linux/s390x; do
+	for p in darwin/amd64 linux/arm64 linux/s390x linux/386; do
 		GOOS=${p%/*} GOARCH=${p#*/} go vet ./... || { echo "go vet for $p failed" >&2; rc=1; }
 	done
 	return $rc

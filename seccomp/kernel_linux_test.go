@@ -73,13 +73,13 @@ func helperDockerDefault() map[string]string {
 	}
 	return map[string]string{
 		"getppid":           call(syscall.SYS_GETPPID),
-		"acct":              call(syscall.SYS_ACCT, 0),                                         // needs CAP_SYS_PACCT: denied
-		"clone3":            call(435, 0, 0),                                                   // no CAP_SYS_ADMIN: ENOSYS so glibc falls back
-		"personality-query": call(syscall.SYS_PERSONALITY, 0xffffffff),                         // allowed by argument
-		"personality-set":   call(syscall.SYS_PERSONALITY, 0x0040000),                          // ADDR_COMPAT_LAYOUT: denied by argument
-		"future":            call(uintptr(arch.X86_64.MaxSyscall() + 7)),                       // newer than the tables
-		"socket-netlink":    call(syscall.SYS_SOCKET, syscall.AF_NETLINK, syscall.SOCK_RAW, 0), // family 16 < 38: allowed
-		"socket-vsock":      call(syscall.SYS_SOCKET, 40, syscall.SOCK_STREAM, 0),              // AF_VSOCK = 40: denied
+		"acct":              call(syscall.SYS_ACCT, 0),                         // needs CAP_SYS_PACCT: denied
+		"clone3":            call(435, 0, 0),                                   // no CAP_SYS_ADMIN: ENOSYS so glibc falls back
+		"personality-query": call(syscall.SYS_PERSONALITY, 0xffffffff),         // allowed by argument
+		"personality-set":   call(syscall.SYS_PERSONALITY, 0x0040000),          // ADDR_COMPAT_LAYOUT: denied by argument
+		"future":            call(uintptr(arch.X86_64.MaxSyscall() + 7)),       // newer than the tables
+		"socket-netlink":    call(41, syscall.AF_NETLINK, syscall.SOCK_RAW, 0), // socket; family 16 < 38: allowed
+		"socket-vsock":      call(41, 40, syscall.SOCK_STREAM, 0),              // socket; AF_VSOCK = 40: denied
 	}
 }
 

@@ -48,7 +48,7 @@ func FDID(fd int) (FileID, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return FileID{}, err
 	}
-	return FileID{Dev: st.Dev, Ino: st.Ino}, nil
+	return FileID{Dev: uint64(st.Dev), Ino: st.Ino}, nil // Dev is 32 bits on mips
 }
 
 // InheritedFDs returns the descriptors of the process that are open

@@ -60,7 +60,7 @@ func strictHelper() {
 		}
 		return e.Error()
 	}
-	atFDCWD := uintptr(0xffffffffffffff9c) // AT_FDCWD as glibc passes it, sign-extended
+	atFDCWD := ^uintptr(99) // AT_FDCWD (-100) as glibc passes it, sign-extended
 	open := func(path *byte, flags uintptr) string {
 		fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(path)), flags, 0o644, 0, 0)
 		if e == 0 {
@@ -83,8 +83,9 @@ func strictHelper() {
 	res["append"] = open(existing, syscall.O_WRONLY|syscall.O_APPEND)
 	res["trunc"] = open(existing, syscall.O_RDONLY|syscall.O_TRUNC)
 	res["creat"] = open(fresh, syscall.O_RDONLY|syscall.O_CREAT)
-	res["wronly-high"] = open(existing, 1<<32|syscall.O_WRONLY)
-	res["rdonly-high"] = open(existing, 1<<32|syscall.O_RDONLY|syscall.O_CLOEXEC)
+	high := uint64(1) << 32 // a bit of the register above the int the kernel reads (64-bit hosts)
+	res["wronly-high"] = open(existing, uintptr(high|syscall.O_WRONLY))
+	res["rdonly-high"] = open(existing, uintptr(high|syscall.O_RDONLY|syscall.O_CLOEXEC))
 
 	const prot = syscall.PROT_READ | syscall.PROT_WRITE | syscall.PROT_EXEC
 	mmap := func(p uintptr) (uintptr, string) {
@@ -92,7 +93,7 @@ func strictHelper() {
 		return a, errno(e)
 	}
 	_, res["mmap-wx"] = mmap(prot)
-	_, res["mmap-wx-high"] = mmap(1<<32 | prot)
+	_, res["mmap-wx-high"] = mmap(uintptr(high | prot))
 	addr, rw := mmap(syscall.PROT_READ | syscall.PROT_WRITE)
 	res["mmap-rw"] = rw
 	_, _, e = syscall.RawSyscall(syscall.SYS_MPROTECT, addr, 4096, prot)
@@ -104,7 +105,7 @@ func strictHelper() {
 	var termios [64]byte
 	_, _, e = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TIOCSTI, uintptr(unsafe.Pointer(&b[0])))
 	res["tiocsti"] = errno(e)
-	_, _, e = syscall.RawSyscall(syscall.SYS_IOCTL, 0, 1<<32|syscall.TIOCSTI, uintptr(unsafe.Pointer(&b[0])))
+	_, _, e = syscall.RawSyscall(syscall.SYS_IOCTL, 0, uintptr(high|syscall.TIOCSTI), uintptr(unsafe.Pointer(&b[0])))
 	res["tiocsti-high"] = errno(e)
 	_, _, e = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TCGETS, uintptr(unsafe.Pointer(&termios[0])))
 	res["tcgets"] = errno(e)
