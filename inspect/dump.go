@@ -25,14 +25,18 @@ var (
 	// ErrNotStopped reports a thread that did not stop within
 	// DumpOptions.Timeout to have its filters read: one in
 	// uninterruptible sleep (a vfork parent waiting for its child, a
-	// wait on a device or a file system) stops only when the wait ends.
+	// task frozen by the cgroup v1 freezer, a wait on a device or a file
+	// system) stops only when the wait ends.
 	ErrNotStopped = errors.New("did not stop")
+	// ErrExited reports a process or thread that has ended (a zombie):
+	// its filters can no longer be read, nor do they decide anything.
+	ErrExited = errors.New("has exited")
 )
 
 // DumpOptions control Dump and DumpTasks.
 type DumpOptions struct {
-	// Timeout bounds the wait for each thread to stop; 0 means
-	// DefaultTimeout.
+	// Timeout bounds the wait for the threads to stop, all of them
+	// together; 0 means DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -45,7 +49,8 @@ type Task struct {
 	TID     int
 	Filters []Filter
 	// Err is why the thread's filters could not be read (wrapping
-	// ErrNotStopped), or nil.
+	// ErrNotStopped for a thread that did not stop in time), naming the
+	// thread's state; nil when they were read.
 	Err error
 }
 

@@ -65,6 +65,11 @@ func TestBrokerOpen(t *testing.T) {
 	} {
 		f, err := brokerOpen(rules, root, c.base, c.name, c.flags, 0o600)
 		if f != nil {
+			// The launcher's copy is close-on-exec, whatever the program
+			// asked: no program the launcher's process starts gets it.
+			if fl, _, e := syscall.Syscall(syscall.SYS_FCNTL, f.Fd(), syscall.F_GETFD, 0); e != 0 || fl&syscall.FD_CLOEXEC == 0 {
+				t.Errorf("open %q from %q: the broker's descriptor is not close-on-exec (%#x, %v)", c.name, c.base, fl, e)
+			}
 			f.Close()
 		}
 		if (err == nil) != c.ok {
@@ -99,14 +104,25 @@ func TestDecodeCallCompat(t *testing.T) {
 	}{
 		{arch.X86_64, "newfstatat", statNative},
 		{arch.X32, "newfstatat", statNative},
-		{arch.X86, "fstatat64", 0},
-		{arch.X86, "stat64", 0},
+		{arch.X86, "fstatat64", statI386Stat64},
+		{arch.X86, "stat64", statI386Stat64},
+		{arch.X86, "lstat64", statI386Stat64},
+		{arch.X86, "stat", statI386Stat},
+		{arch.X86, "lstat", statI386Stat},
+		{arch.X86, "oldstat", 0},
+		{arch.X86, "oldlstat", 0},
 		{arch.X86, "statx", statStatx},
 		{arch.X86_64, "statx", statStatx},
 	} {
-		c, ok := decodeCall(k.a, arch.X86_64, k.name, [6]uint64{})
-		if !ok || c.layout != k.layout || c.op != OpStat {
-			t.Errorf("%s %s: layout %d op %v, want %d stat", k.a, k.name, c.layout, c.op, k.layout)
+		for _, native := range []arch.Arch{arch.X86_64, arch.X86} {
+			if k.a != arch.X86 && native == arch.X86 {
+				continue
+			}
+			// On an i386 host too: its struct stat is not Go's Stat_t.
+			c, ok := decodeCall(k.a, native, k.name, [6]uint64{})
+			if !ok || c.layout != k.layout || c.op != OpStat {
+				t.Errorf("%s %s on %s: layout %d op %v, want %d stat", k.a, k.name, native, c.layout, c.op, k.layout)
+			}
 		}
 	}
 	// openat's flags are an int: high bits are not a flag.

@@ -5,12 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/syscage/syscage/arch"
@@ -43,6 +43,15 @@ var refusedCalls = map[string]syscall.Errno{
 	"setxattrat": syscall.EOPNOTSUPP, "getxattrat": syscall.EOPNOTSUPP, "listxattrat": syscall.EOPNOTSUPP, "removexattrat": syscall.EOPNOTSUPP,
 	"utime": syscall.ENOSYS, "utimes": syscall.ENOSYS, "futimesat": syscall.ENOSYS, "truncate64": syscall.ENOSYS,
 }
+
+// brokered are the calls a Broker answers or refuses, by name.
+var brokered = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range brokerNotified() {
+		m[n] = true
+	}
+	return m
+}()
 
 // brokerNotified are the calls a Broker is notified of.
 func brokerNotified() []string {
@@ -78,18 +87,21 @@ type callArgs struct {
 }
 
 const (
-	atFDCWD    = -100
-	statNative = 1 // the host's struct stat
-	statStatx  = 2 // struct statx
+	atFDCWD        = -100
+	statNative     = 1 // the host's struct stat
+	statStatx      = 2 // struct statx
+	statI386Stat64 = 3 // i386's struct stat64
+	statI386Stat   = 4 // i386's struct stat
 )
 
 // decodeCall decodes the arguments of call name on ABI a.
 func decodeCall(a, native arch.Arch, name string, args [6]uint64) (callArgs, bool) {
 	c := callArgs{dirfd: atFDCWD}
 	// The host's struct stat is that of its native ABI, and of x32 on
-	// x86_64 (which uses x86_64's stat calls); other ABIs' layouts are
-	// not written (the call gets ENOSYS; glibc uses statx first).
-	sameStat := a == native || (native == arch.X86_64 && a == arch.X32)
+	// x86_64 (which uses x86_64's stat calls); i386's layouts the broker
+	// writes itself (statlayout.go), on any host; other ABIs' are not
+	// written (the call gets ENOSYS; glibc uses statx first).
+	sameStat := a != arch.X86 && (a == native || (native == arch.X86_64 && a == arch.X32))
 	switch name {
 	case "open":
 		c.path, c.flags, c.mode = args[0], args[1], uint32(args[2])
@@ -102,12 +114,20 @@ func decodeCall(a, native arch.Arch, name string, args [6]uint64) (callArgs, boo
 	case "stat", "lstat", "stat64", "lstat64", "oldstat", "oldlstat":
 		c.op, c.path, c.buf = OpStat, args[0], args[1]
 		c.nofollow = strings.Contains(name, "lstat")
-		if sameStat && (name == "stat" || name == "lstat") {
+		switch {
+		case a == arch.X86 && (name == "stat" || name == "lstat"):
+			c.layout = statI386Stat
+		case a == arch.X86 && (name == "stat64" || name == "lstat64"):
+			c.layout = statI386Stat64
+		case sameStat && (name == "stat" || name == "lstat"):
 			c.layout = statNative
 		}
 	case "newfstatat", "fstatat64":
 		c.op, c.dirfd, c.path, c.buf, c.atFlags = OpStat, int32(args[0]), args[1], args[2], args[3]
-		if sameStat && name == "newfstatat" {
+		switch {
+		case a == arch.X86 && name == "fstatat64":
+			c.layout = statI386Stat64
+		case sameStat && name == "newfstatat":
 			c.layout = statNative
 		}
 	case "statx":
@@ -255,7 +275,11 @@ func (s *callerState) close() {
 // readCaller reads what the broker needs of task tid for call c. Every
 // file of the task is opened from one descriptor of its /proc directory,
 // which stays the task's: if the task ends and its id is taken, reads
-// through it fail rather than read the newcomer.
+// through it fail rather than read the newcomer. The caller's memory is
+// read by its id (process_vm_readv), which NotifIDValid then proves was
+// the caller's; the descriptor for writing results into it (mem) is
+// opened, from the /proc directory, only for the calls that have one.
+// The working directory is read only for a relative name.
 func readCaller(tid int, c callArgs) *callerState {
 	s := &callerState{root: -1, heldFD: -1, proc: -1}
 	pfd, err := syscall.Open("/proc/"+strconv.Itoa(tid), unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
@@ -263,22 +287,24 @@ func readCaller(tid int, c callArgs) *callerState {
 		return s
 	}
 	s.proc = pfd
-	if fd, err := syscall.Openat(pfd, "mem", syscall.O_RDWR|syscall.O_CLOEXEC, 0); err == nil {
-		s.mem = os.NewFile(uintptr(fd), "mem")
-		s.name, s.nameOK = unix.ReadStringAt(s.mem, c.path, 4096)
-		if c.how && c.howSize >= 24 {
-			how := make([]byte, 24)
-			if n, err := s.mem.ReadAt(how, int64(c.howAddr)); err == nil && n == 24 {
-				s.how = how
-			}
+	if c.op == OpStat || c.op == OpReadlink || c.path == 0 {
+		if fd, err := syscall.Openat(pfd, "mem", syscall.O_RDWR|syscall.O_CLOEXEC, 0); err == nil {
+			s.mem = os.NewFile(uintptr(fd), "mem")
 		}
 	}
-	if s.mem != nil && c.path2 != 0 {
-		s.name2, s.name2OK = unix.ReadStringAt(s.mem, c.path2, 4096)
+	if c.path != 0 {
+		s.name, s.nameOK = unix.ReadStringVM(tid, c.path, 4096)
 	}
-	if s.mem != nil && c.op == OpUtimes && c.buf != 0 {
-		t := make([]byte, 32)
-		if n, err := s.mem.ReadAt(t, int64(c.buf)); err == nil && n == 32 {
+	if c.how && c.howSize >= 24 {
+		if how := make([]byte, 24); unix.ReadVM(tid, c.howAddr, how) {
+			s.how = how
+		}
+	}
+	if c.path2 != 0 {
+		s.name2, s.name2OK = unix.ReadStringVM(tid, c.path2, 4096)
+	}
+	if c.op == OpUtimes && c.buf != 0 {
+		if t := make([]byte, 32); unix.ReadVM(tid, c.buf, t) {
 			s.times = t
 		}
 	}
@@ -291,12 +317,14 @@ func readCaller(tid int, c callArgs) *callerState {
 			s.heldFD = fd
 		}
 	}
-	base := "cwd"
-	if c.dirfd != atFDCWD {
-		base = "fd/" + strconv.Itoa(int(c.dirfd))
+	if !s.nameOK || !strings.HasPrefix(s.name, "/") {
+		base := "cwd"
+		if c.dirfd != atFDCWD {
+			base = "fd/" + strconv.Itoa(int(c.dirfd))
+		}
+		s.base, s.baseErr = readlinkat(pfd, base)
 	}
-	s.base, s.baseErr = readlinkat(pfd, base)
-	if c.path2 != 0 && c.op != OpSymlink {
+	if c.path2 != 0 && c.op != OpSymlink && (!s.name2OK || !strings.HasPrefix(s.name2, "/")) {
 		base2 := "cwd"
 		if c.dirfd2 != atFDCWD {
 			base2 = "fd/" + strconv.Itoa(int(c.dirfd2))
@@ -343,14 +371,27 @@ func (c callArgs) emptyPath() bool {
 // readStatus reads the caller's thread group, name, umask and ids in its
 // pid namespace from its status.
 func readStatus(s *callerState) (tgid int, comm string) {
-	f, err := s.openProc("status")
+	fd, err := syscall.Openat(s.proc, "status", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, ""
 	}
-	b, err := io.ReadAll(f)
-	f.Close()
-	if err != nil {
-		return 0, ""
+	defer syscall.Close(fd)
+	b := make([]byte, 0, 4096)
+	for {
+		n, err := syscall.Read(fd, b[len(b):cap(b)])
+		if err != nil {
+			return 0, ""
+		}
+		if n == 0 {
+			break
+		}
+		b = b[:len(b)+n]
+		if len(b) < cap(b) {
+			// A short read of a procfs file shown at once (single_open)
+			// is all of it.
+			break
+		}
+		b = slices.Grow(b, 4096)
 	}
 	return parseStatus(b, s)
 }
@@ -557,25 +598,25 @@ func (b *Broker) answer(fd int, n unix.Notif, a arch.Arch, c callArgs, st *calle
 	if c.op == OpAccess {
 		openFlags = unix.O_PATH // the check is faccessat2's, on the file
 	}
-	file, err := resolveIn(trees, st.root, abs, openFlags, mode)
+	ffd, err := resolveInFD(trees, st.root, abs, openFlags, mode)
 	if errors.Is(err, errOpenDenied) {
 		return refusal, true
 	}
 	if err != nil {
 		return callErr(err)
 	}
-	defer file.Close()
-	if !procAllowed(int(file.Fd()), st) {
+	defer syscall.Close(ffd)
+	if !procAllowed(ffd, st) {
 		return refusal, true
 	}
 	if c.op == OpOpen {
-		_, err := unix.NotifAddFDSend(fd, n.ID, int(file.Fd()), flags&syscall.O_CLOEXEC != 0)
+		_, err := unix.NotifAddFDSend(fd, n.ID, ffd, flags&syscall.O_CLOEXEC != 0)
 		if err != nil && !errors.Is(err, syscall.ENOENT) {
 			return callErr(err) // EMFILE: the caller's table is full
 		}
 		return 0, false
 	}
-	return b.finish(fd, n, c, st, int(file.Fd()))
+	return b.finish(fd, n, c, st, ffd)
 }
 
 // finish does a stat, access check or readlink on ffd and answers.
@@ -601,6 +642,17 @@ func (b *Broker) finish(fd int, n unix.Notif, c callArgs, st *callerState, ffd i
 				return fail(syscall.EINVAL)
 			}
 			out, err = unix.StatxBytes(ffd, int(c.atFlags), c.mask)
+		case statI386Stat64, statI386Stat:
+			var k unix.Kstat
+			if k, err = unix.StatKernel(ffd); err != nil {
+				break
+			}
+			if c.layout == statI386Stat64 {
+				out = i386Stat64Bytes(kstatOf(k))
+			} else {
+				uid, gid := overflowIDs()
+				out, err = i386StatBytes(kstatOf(k), uid, gid)
+			}
 		default:
 			return fail(syscall.ENOSYS)
 		}
@@ -755,6 +807,16 @@ func procAllowed(ffd int, st *callerState) bool {
 // RESOLVE_IN_ROOT, so its own path resolves in the program's root. When
 // the name leaves every tree, the error is errOpenDenied.
 func resolveIn(trees []string, root int, abs string, flags int, mode uint32) (*os.File, error) {
+	fd, err := resolveInFD(trees, root, abs, flags, mode)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), abs), nil
+}
+
+// resolveInFD is resolveIn returning the descriptor, close-on-exec, for
+// the caller to close.
+func resolveInFD(trees []string, root int, abs string, flags int, mode uint32) (int, error) {
 	for _, t := range trees {
 		tree := path.Clean(t)
 		rel, ok := beneath(tree, abs)
@@ -765,12 +827,12 @@ func resolveIn(trees []string, root int, abs string, flags int, mode uint32) (*o
 			// The tree itself (a file rule, or the directory).
 			fd, err := unix.Openat2(root, tree, flags&^syscall.O_CLOEXEC, mode, unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_MAGICLINKS)
 			if errors.Is(err, syscall.ELOOP) && flags&unix.O_NOFOLLOW == 0 {
-				return nil, fmt.Errorf("open %s: %w", abs, errOpenDenied) // a magic link
+				return -1, fmt.Errorf("open %s: %w", abs, errOpenDenied) // a magic link
 			}
 			if err != nil {
-				return nil, err
+				return -1, err
 			}
-			return os.NewFile(uintptr(fd), abs), nil
+			return fd, nil
 		}
 		tfd, err := unix.Openat2(root, tree, unix.O_PATH, 0, unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_MAGICLINKS)
 		if err != nil {
@@ -783,14 +845,14 @@ func resolveIn(trees []string, root int, abs string, flags int, mode uint32) (*o
 		}
 		if errors.Is(err, syscall.ELOOP) && flags&unix.O_NOFOLLOW == 0 {
 			// RESOLVE_NO_MAGICLINKS: a /proc link the broker never follows.
-			return nil, fmt.Errorf("open %s: %w", abs, errOpenDenied)
+			return -1, fmt.Errorf("open %s: %w", abs, errOpenDenied)
 		}
 		if err != nil {
-			return nil, err
+			return -1, err
 		}
-		return os.NewFile(uintptr(fd), abs), nil
+		return fd, nil
 	}
-	return nil, fmt.Errorf("open %s: %w", abs, errOpenDenied)
+	return -1, fmt.Errorf("open %s: %w", abs, errOpenDenied)
 }
 
 // brokerOpen opens name for the program as open(2) with flags and mode
@@ -1021,3 +1083,31 @@ func resolveParent(trees []string, st *callerState, abs string) (*os.File, strin
 	}
 	return f, base, nil
 }
+
+// kstatOf is k as the stat layouts take it.
+func kstatOf(k unix.Kstat) kstat {
+	t := func(t unix.StatxTimestamp) statTime { return statTime{Sec: t.Sec, Nsec: t.Nsec} }
+	return kstat{
+		Dev: encodeDev(k.DevMajor, k.DevMinor), Rdev: encodeDev(k.RdevMajor, k.RdevMinor),
+		Ino: k.Ino, Mode: k.Mode, Nlink: k.Nlink, UID: k.UID, GID: k.GID, Size: k.Size,
+		Blksize: k.Blksize, Blocks: k.Blocks, Atime: t(k.Atime), Mtime: t(k.Mtime), Ctime: t(k.Ctime),
+	}
+}
+
+// overflowIDs are the uid and gid the kernel writes for one that does
+// not fit 16 bits (/proc/sys/kernel/overflowuid and overflowgid; 65534
+// where unreadable, the kernel's default).
+var overflowIDs = sync.OnceValues(func() (uint16, uint16) {
+	read := func(name string) uint16 {
+		b, err := os.ReadFile("/proc/sys/kernel/" + name)
+		if err != nil {
+			return 65534
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 16)
+		if err != nil {
+			return 65534
+		}
+		return uint16(n)
+	}
+	return read("overflowuid"), read("overflowgid")
+})

@@ -85,4 +85,14 @@
 // With Cmd.MemoryDenyWriteExecute the profile is transformed by
 // harden.WX (memory writable and executable at once gets EPERM) and the
 // program runs with PR_SET_MDWE where the kernel has it.
+//
+// Descriptors: a Cmd's program, like a program started by exec, gets
+// stdin, stdout, stderr and ExtraFiles; the stage marks every other
+// descriptor close-on-exec after the fork, so one the caller opens
+// meanwhile, in another goroutine, does not reach it either. A
+// privilege-separated worker (Worker, WorkerMain) is the calling
+// program itself, so it closes what it inherited beyond its files first
+// thing in WorkerMain. The descriptors the launcher opens for itself
+// (status pipes, listeners, the broker's files) are close-on-exec from
+// the start, so no other program the caller starts meanwhile gets them.
 package launch

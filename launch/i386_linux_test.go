@@ -1,10 +1,13 @@
 package launch_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 
 	"github.com/syscage/syscage/internal/proftest"
@@ -157,5 +160,80 @@ func TestStageMakesNoCallAfterInstall(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
+	}
+}
+
+// i386Stats is an i386 program that calls stat64 (195), then stat (106),
+// on argv[1] through int 0x80 and writes both structs to stdout (96 and
+// 64 bytes); it exits with the errno of a call that failed.
+const i386Stats = `
+	.globl _start
+	.text
+_start:
+	movl 8(%esp), %ebx
+	movl $195, %eax
+	movl $buf64, %ecx
+	int $0x80
+	testl %eax, %eax
+	jnz fail
+	movl 8(%esp), %ebx
+	movl $106, %eax
+	movl $buf, %ecx
+	int $0x80
+	testl %eax, %eax
+	jnz fail
+	movl $4, %eax
+	movl $1, %ebx
+	movl $buf64, %ecx
+	movl $160, %edx
+	int $0x80
+	xorl %ebx, %ebx
+	movl $1, %eax
+	int $0x80
+fail:
+	negl %eax
+	movl %eax, %ebx
+	movl $1, %eax
+	int $0x80
+	.bss
+buf64:
+	.space 96
+buf:
+	.space 64
+`
+
+// TestI386BrokerStat runs an i386 program's stat64 and stat through
+// the open broker: the broker writes i386's struct stat64 and struct
+// stat, whose inode number, mode and size are the file's.
+func TestI386BrokerStat(t *testing.T) {
+	testenv.NeedI386(t)
+	bin := buildI386(t, i386Stats)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, []byte("twelve bytes"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(file, &st); err != nil {
+		t.Fatal(err)
+	}
+	cmd := launch.Command(allowAll(), bin, file)
+	cmd.AllowOpen, cmd.NoDefaultOpens = []launch.OpenRule{{Path: dir}}, true
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v (%d bytes out)", err, out.Len())
+	}
+	b := out.Bytes()
+	if len(b) != 160 {
+		t.Fatalf("%d bytes, want 160", len(b))
+	}
+	le := binary.LittleEndian
+	s64, s := b[:96], b[96:]
+	if ino, size, mode := le.Uint64(s64[88:]), le.Uint64(s64[44:]), le.Uint32(s64[16:]); ino != st.Ino || size != 12 || mode != st.Mode {
+		t.Errorf("stat64: ino %d size %d mode %o, want %d 12 %o", ino, size, mode, st.Ino, st.Mode)
+	}
+	if ino, size, mode := le.Uint32(s[4:]), le.Uint32(s[20:]), le.Uint16(s[8:]); uint64(ino) != st.Ino || size != 12 || uint32(mode) != st.Mode {
+		t.Errorf("stat: ino %d size %d mode %o, want %d 12 %o", ino, size, mode, st.Ino, st.Mode)
 	}
 }

@@ -3,6 +3,7 @@ package launch
 import (
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/syscage/syscage/internal/unix"
 )
@@ -13,6 +14,9 @@ import (
 var (
 	inherited    map[int]unix.FileID
 	inheritedErr error
+
+	inheritedMu    sync.Mutex
+	inheritedFiles = map[int]*os.File{} // the files Inherited returned
 )
 
 func init() {
@@ -29,21 +33,35 @@ func init() {
 // eventfd, ...), which a launcher must never hand to the program it
 // confines: so ExtraFiles for a descriptor a user names (syscage run
 // --keep-fd N) come from here. Descriptors 0, 1 and 2 are always
-// inherited.
+// inherited: they are os.Stdin, os.Stdout and os.Stderr.
+//
+// Every call for the same descriptor returns the same file, the one
+// owner of the descriptor: a second *os.File would close the descriptor
+// when the garbage collector finalizes it, while the first is in use
+// (or after the number was reused for another file).
 func Inherited(fd int) (*os.File, error) {
-	name := fmt.Sprintf("fd %d", fd)
 	if fd >= 0 && fd <= 2 {
-		return os.NewFile(uintptr(fd), name), nil
+		if f := []*os.File{os.Stdin, os.Stdout, os.Stderr}[fd]; f != nil && f.Fd() == uintptr(fd) {
+			return f, nil
+		}
+	} else {
+		if inheritedErr != nil {
+			return nil, fmt.Errorf("descriptor %d: cannot tell the inherited descriptors: %w", fd, inheritedErr)
+		}
+		id, ok := inherited[fd]
+		if !ok {
+			return nil, fmt.Errorf("descriptor %d was not inherited: it was not open when this process started, or it is one of the process's own", fd)
+		}
+		if now, err := unix.FDID(fd); err != nil || now != id {
+			return nil, fmt.Errorf("descriptor %d was inherited but has been closed or replaced since", fd)
+		}
 	}
-	if inheritedErr != nil {
-		return nil, fmt.Errorf("descriptor %d: cannot tell the inherited descriptors: %w", fd, inheritedErr)
+	inheritedMu.Lock()
+	defer inheritedMu.Unlock()
+	if f, ok := inheritedFiles[fd]; ok && f.Fd() == uintptr(fd) { // not closed by its user since
+		return f, nil
 	}
-	id, ok := inherited[fd]
-	if !ok {
-		return nil, fmt.Errorf("descriptor %d was not inherited: it was not open when this process started, or it is one of the process's own", fd)
-	}
-	if now, err := unix.FDID(fd); err != nil || now != id {
-		return nil, fmt.Errorf("descriptor %d was inherited but has been closed or replaced since", fd)
-	}
-	return os.NewFile(uintptr(fd), name), nil
+	f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
+	inheritedFiles[fd] = f
+	return f, nil
 }

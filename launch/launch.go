@@ -180,6 +180,19 @@ type Cmd struct {
 	// that come before the program runs are passed on once it runs.
 	ForwardSignals bool
 
+	// IgnoreSignals are the signals the program starts with ignored
+	// (SIG_IGN). Every other signal starts with its default disposition
+	// and none blocked, whatever the launcher inherited: a caller's
+	// ignored SIGXFSZ would turn a file-size limit from a kill into
+	// EFBIG, an ignored SIGPIPE or SIGHUP would change how the program
+	// ends, a blocked signal would never reach it. systemd resets a
+	// service's signals the same way (and ignores SIGPIPE by default,
+	// IgnoreSIGPIPE=), as nsjail does for its jobs. The launcher cannot
+	// keep what its own caller ignored: the Go runtime replaces most
+	// inherited dispositions with its handlers when the launcher starts,
+	// so the choice is the caller's, here (nohup's: SIGHUP).
+	IgnoreSignals []syscall.Signal
+
 	// Stage is the program that runs the stage, and must call Init; the
 	// default is the running executable (os.Executable).
 	Stage string

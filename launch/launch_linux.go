@@ -65,6 +65,10 @@ type stageConfig struct {
 	Status   int  // descriptor of the status pipe
 	Session  bool // start a new audit session
 	MDWE     bool // set PR_SET_MDWE where the kernel has it
+	// Ignore are the signals the program starts with ignored (bit N-1
+	// for signal N); every other one has its default disposition, and
+	// the signal mask is empty.
+	Ignore uint64
 	// Notify is installed before Program, with a listener whose number
 	// the stage reports on the status pipe (ExecOnce).
 	Notify bpf.Program
@@ -211,6 +215,14 @@ func RunStage(args []string) {
 		}
 	}
 	runtime.Gosched() // a fresh time slice: the install and execve take microseconds
+	// The program starts with default signal dispositions and an empty
+	// mask, but for Ignore: not with what the launcher's caller ignored
+	// or blocked, which the stage inherited through the launcher (an
+	// ignored SIGHUP or SIGINT, the Go runtime keeps; a blocked mask).
+	// From here on no Go handler can run on this thread.
+	if err := unix.ResetSignals(c.Ignore); err != nil {
+		fail("setup", "reset signal dispositions: %v", err)
+	}
 	if _, err := seccomp.InstallProgram(c.Program, seccomp.InstallOptions{Flags: c.Flags, NoTSync: true, CallingThread: true}); err != nil {
 		fail("filter", "%v", err)
 	}
@@ -380,7 +392,15 @@ func (c *Cmd) Start() error {
 	} else if len(c.ExecAllow) > 0 {
 		return startErr(ErrSetup, "launch: ExecAllow needs ExecOnce")
 	}
+	var ignore uint64
+	for _, sig := range c.IgnoreSignals {
+		if sig < 1 || sig > 64 || sig == syscall.SIGKILL || sig == syscall.SIGSTOP {
+			return startErr(ErrSetup, "launch: signal %d cannot be ignored", int(sig))
+		}
+		ignore |= 1 << (sig - 1)
+	}
 	cfg := stageConfig{
+		Ignore: ignore,
 		Notify: notify,
 		Path:   path, Args: args, Env: env,
 		DropCaps: c.DropCaps, KeepCaps: caps,

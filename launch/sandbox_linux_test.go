@@ -45,7 +45,7 @@ func TestSandbox(t *testing.T) {
 	defer os.Remove(hostTmp)
 	script := `
 import json, os, socket, sys
-port, rw, host_tmp = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, rw, host_tmp, tmp_name = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 r = {"pid": os.getpid(), "uid": os.getuid(), "hostname": socket.gethostname()}
 caps = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff") or l.startswith("CapPrm")]
 r["caps"] = caps
@@ -68,12 +68,14 @@ r["loopback"] = try_(loop)
 r["write_rw"] = try_(lambda: open(rw + "/out", "w").write("x"))
 r["write_etc"] = try_(lambda: open("/etc/syscage-sandbox-test", "w").write("x"))
 r["write_usr"] = try_(lambda: open("/usr/syscage-sandbox-test", "w").write("x"))
-r["write_tmp"] = try_(lambda: open("/tmp/x", "w").write("x"))
+r["write_tmp"] = try_(lambda: open("/tmp/" + tmp_name, "w").write("x"))
 r["host_tmp"] = try_(lambda: open(host_tmp).read())
 r["procs"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 print(json.dumps(r))
 `
-	cmd := launch.Command(allowAll(), sandboxPython, "-I", "-c", script, strconv.Itoa(port), rw, hostTmp)
+	// A name no other program uses in the host's /tmp.
+	tmpName := "syscage-sandbox" + strings.ReplaceAll(strings.TrimPrefix(rw, os.TempDir()), "/", "-")
+	cmd := launch.Command(allowAll(), sandboxPython, "-I", "-c", script, strconv.Itoa(port), rw, hostTmp, tmpName)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	cmd.DropCaps = true
 	cmd.Sandbox = &launch.Sandbox{RW: []string{rw}}
@@ -131,7 +133,7 @@ print(json.dumps(r))
 	if b, err := os.ReadFile(filepath.Join(rw, "out")); err != nil || string(b) != "x" {
 		t.Errorf("the writable path's file on the host: %q, %v", b, err)
 	}
-	if _, err := os.Stat("/tmp/x"); err == nil {
+	if _, err := os.Stat(filepath.Join("/tmp", tmpName)); err == nil {
 		t.Errorf("the private /tmp wrote to the host's")
 	}
 	// The same program outside the sandbox reaches the host's port: the

@@ -48,17 +48,32 @@ const (
 // whose libseccomp rule matched; for a rule split into several, the
 // first of those).
 func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
-	bad := Verdict{Action: DefaultBadArch, Rule: DecidedByBadArch}
-	if err := p.Validate(); err != nil {
+	eval, _, err := explainer(p, native, d.Arch, d.Nr)
+	if err != nil {
 		return Verdict{}, err
 	}
+	return eval(d.Args), nil
+}
+
+// explainer returns Explain for system call nr of the ABI of audit
+// value auditArch, as a function of the arguments: the work that does
+// not depend on them is done once. paths returns the conditions of the
+// paths of the call's rule tree (those of its Table entry).
+func explainer(p *Profile, native arch.Arch, auditArch, nr uint32) (eval func(args [6]uint64) Verdict, paths func() ([]Cond, error), err error) {
+	noPaths := func() ([]Cond, error) { return nil, nil }
+	d := Data{Nr: nr, Arch: auditArch}
+	bad := Verdict{Action: DefaultBadArch, Rule: DecidedByBadArch}
+	badFn := func([6]uint64) Verdict { return bad }
+	if err := p.Validate(); err != nil {
+		return nil, nil, err
+	}
 	if p.Conditional() {
-		return Verdict{}, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: the profile has includes, excludes or archMap; resolve it first", ErrInvalid)
 	}
 	covered := map[arch.Arch]bool{}
 	if native != arch.Invalid {
 		if !validArch(native) {
-			return Verdict{}, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, native)
+			return nil, nil, fmt.Errorf("%w: invalid architecture %d", ErrInvalid, native)
 		}
 		covered[native] = true
 	}
@@ -66,12 +81,12 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 		covered[a] = true
 	}
 	if len(covered) == 0 {
-		return Verdict{}, fmt.Errorf("%w: no architecture: give the native one", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: no architecture: give the native one", ErrInvalid)
 	}
 
 	abi, ok := arch.FromAudit(d.Arch)
 	if !ok {
-		return bad, nil
+		return badFn, noPaths, nil
 	}
 	if abi == arch.X86_64 {
 		// x86_64 and x32 share the audit value (_gen_bpf_arch): with both
@@ -88,18 +103,18 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 			}
 		case covered[arch.X86_64]:
 			if x32 && d.Nr != 0xffffffff {
-				return bad, nil
+				return badFn, noPaths, nil
 			}
 		case covered[arch.X32]:
 			if !x32 {
-				return bad, nil
+				return badFn, noPaths, nil
 			}
 			abi = arch.X32
 		default:
-			return bad, nil
+			return badFn, noPaths, nil
 		}
 	} else if !covered[abi] {
-		return bad, nil
+		return badFn, noPaths, nil
 	}
 
 	// The seccomp_rule_add calls that reach d.Nr on abi, in runc's order.
@@ -126,22 +141,36 @@ func Explain(p *Profile, native arch.Arch, d Data) (Verdict, error) {
 					err = db.Add(act, i, g, wide)
 				}
 				if err != nil {
-					return Verdict{}, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
+					return nil, nil, ruleError(abi, i, name, map[bool]string{true: m.Syscall, false: name}[mux], err)
 				}
 			}
 		}
 	}
 	if err := db.Check(); err != nil {
-		return Verdict{}, fmt.Errorf("system call %d on %s: %w", d.Nr, abi, err)
+		return nil, nil, fmt.Errorf("system call %d on %s: %w", d.Nr, abi, err)
 	}
-	args := d.Args
-	if !wide {
-		for i := range args {
-			args[i] &= 0xffffffff
+	paths = func() ([]Cond, error) {
+		te, err := db.Entry(treeAction(p.Default), wide, false)
+		if err != nil {
+			return nil, err
 		}
+		var out []Cond
+		for _, r := range te.Rules {
+			for _, c := range r.Conds {
+				out = append(out, Cond{Arg: c.Arg, Op: Op(c.Op), Value: c.Value, ValueTwo: c.ValueTwo})
+			}
+		}
+		return out, nil
 	}
-	if a, o, ok := db.Eval(&args); ok {
-		return Verdict{Action: fromTree(a), Rule: o}, nil
-	}
-	return Verdict{Action: p.Default, Rule: DecidedByDefault}, nil
+	return func(args [6]uint64) Verdict {
+		if !wide {
+			for i := range args {
+				args[i] &= 0xffffffff
+			}
+		}
+		if a, o, ok := db.Eval(&args); ok {
+			return Verdict{Action: fromTree(a), Rule: o}
+		}
+		return Verdict{Action: p.Default, Rule: DecidedByDefault}
+	}, paths, nil
 }

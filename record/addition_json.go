@@ -12,6 +12,11 @@ type additionJSON struct {
 	Undenied []int `json:"undenied,omitempty"`
 	Wider    []int `json:"wider,omitempty"`
 	Guards   []int `json:"guards,omitempty"`
+	// Other calls the edit lets run as well, as "abi name".
+	Beyond []string `json:"beyond,omitempty"`
+	Why    string   `json:"why,omitempty"`
+	// Recorded with argument values, added for any.
+	AnyArgs bool `json:"anyArgs,omitempty"`
 }
 
 // MarshalJSON writes a with its ABI by name and its rules 1-based.
@@ -23,6 +28,10 @@ func (a Addition) MarshalJSON() ([]byte, error) {
 		}
 		return r
 	}
+	var beyond []string
+	for _, b := range a.Beyond {
+		beyond = append(beyond, b.String())
+	}
 	return json.Marshal(additionJSON{Arch: a.Arch.String(), Name: a.Name, Added: a.Added,
-		Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards)})
+		Undenied: oneBased(a.Undenied), Wider: oneBased(a.Wider), Guards: oneBased(a.Guards), Beyond: beyond, Why: a.Why, AnyArgs: a.AnyArgs})
 }

@@ -45,7 +45,7 @@ func TestAddToKeepsDenies(t *testing.T) {
 			p:      &profile.Profile{Default: eperm, Rules: []profile.Rule{guard}},
 			calls:  []string{"personality"},
 			values: true,
-			add:    Addition{Name: "personality", Guards: []int{0}, Added: true},
+			add:    Addition{Name: "personality", Added: true},
 			checks: []check{
 				{"personality", [6]uint64{8}, profile.ActKillProcess},
 				{"personality", [6]uint64{0x200}, profile.ActAllow},

@@ -77,6 +77,10 @@ type Options struct {
 	// AttachCgroup) records: calls made from then on are in the
 	// recording.
 	OnRecording func()
+	// OnWaiting, if set, is called once after OnRecording when a
+	// recording of a cgroup (AttachCgroup) starts while the cgroup has
+	// no task: it records from the first that joins.
+	OnWaiting func()
 }
 
 // Result is how the recorded program ended.

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,13 +19,34 @@ import (
 // decided a call is edited, a conditional deny is never overridden) in
 // the profile's own text (oci.Edit), and printed only once the patched
 // profile is shown to decide every other call as before.
-func complainReport(e *env, limited bool, ref string, p *profile.Profile, host arch.Arch, events []audit.Event, patchFile string) error {
-	rec, names, other := auditlog.Denied(p, host, events)
+func complainReport(e *env, limited bool, ref string, p, ran *profile.Profile, added []string, host arch.Arch, events []audit.Event, patchFile string) error {
+	d := auditlog.Denied(p, host, events)
+	rec, names, other := d.Rec, d.Names, d.OtherABIs
+	// The filter that ran is the file's rules with what syscage adds
+	// (added): a call only those deny is no denial of the file's, and no
+	// patch of it can allow the call.
+	var ours []string
+	for _, n := range auditlog.Denied(ran, host, events).Names {
+		if !slices.Contains(names, n) {
+			ours = append(ours, n)
+		}
+	}
+	if len(ours) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: complain: what syscage adds to %s (%s) would have denied %d system call(s) its rules allow: %s; no patch of the profile allows them\n", ref, strings.Join(added, "; "), len(ours), strings.Join(ours, " "))
+	}
 	if len(other) > 0 {
 		fmt.Fprintf(e.stderr, "syscage: complain: the program made system calls of ABIs the profile does not cover: %s (add them to \"architectures\")\n", strings.Join(other, ", "))
 	}
+	if len(rec.Unknown) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: complain: the profile's default action would have denied system calls no table names (no rule can name them): %s\n", strings.Join(rec.Unknown, ", "))
+	}
+	if len(d.Unsure) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: complain: the kernel logged %s, which the profile logs itself for some arguments and denies for others; the log has no arguments to tell which it was: not in the patch (edit by hand)\n", strings.Join(d.Unsure, ", "))
+	}
 	if len(names) == 0 {
-		fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied nothing the kernel logged\n")
+		if len(rec.Unknown) == 0 && len(d.Unsure) == 0 && len(ours) == 0 {
+			fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied nothing the kernel logged\n")
+		}
 		return nil
 	}
 	fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied %d system call(s): %s\n", len(names), strings.Join(names, " "))
@@ -79,7 +101,11 @@ func reportAdditions(e *env, adds []record.Addition, prefix string) int {
 	for _, a := range adds {
 		if !a.Added {
 			refused++
-			fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: rule %s denies it under conditions, which an allow without conditions would override, and the record has no argument values to tell which calls the program made (record with --args, or edit by hand)\n", prefix, a.Arch, a.Name, rules(a.Guards))
+			if len(a.Guards) > 0 {
+				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: rule %s denies it under conditions, which an allow without conditions would override, and the record has no argument values to tell which calls the program made (record with --args, or edit by hand)\n", prefix, a.Arch, a.Name, rules(a.Guards))
+			} else {
+				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: %s (edit by hand)\n", prefix, a.Arch, a.Name, a.Why)
+			}
 			continue
 		}
 		msg := fmt.Sprintf("syscage: %sadded %s %s", prefix, a.Arch, a.Name)
@@ -88,6 +114,19 @@ func reportAdditions(e *env, adds []record.Addition, prefix string) int {
 		}
 		if len(a.Wider) > 0 {
 			msg += ", without conditions: wider than rule " + rules(a.Wider) + " allowed it (the record has no argument values)"
+		}
+		if a.AnyArgs {
+			msg += ", with any arguments: wider than the values recorded (the call of that name on another ABI has none)"
+		}
+		if len(a.Guards) > 0 {
+			msg += ", still denied where the conditions of rule " + rules(a.Guards) + " hold"
+		}
+		if len(a.Beyond) > 0 {
+			var bs []string
+			for _, b := range a.Beyond {
+				bs = append(bs, b.String())
+			}
+			msg += "; wider than the call logged: it also lets run " + strings.Join(bs, ", ")
 		}
 		fmt.Fprintln(e.stderr, msg)
 	}

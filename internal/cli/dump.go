@@ -2,8 +2,8 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,13 +31,21 @@ their disassembly, or with -o writes each as a raw BPF file DIR/filter-N.bpf
 (the kernel's struct sock_filter array, as 'syscage disasm', 'emu', 'verify'
 and 'diff' read it).
 
-The process is stopped for the moment it takes. Dump needs root
+Every thread is read; they are stopped together for the moment it takes.
+When the threads do not all share one set of filters (a thread installed
+one without TSYNC), each set is shown under the threads that have it. A
+thread that does not stop within --timeout (one in uninterruptible sleep:
+a vfork parent waiting for its child, a task frozen by the cgroup v1
+freezer) or that another tracer holds is named on stderr with its state,
+the others are still shown, and the exit status is 125; the thread is
+left running as it was. A thread that has ended (a zombie leader whose
+other threads run) is left out. Dump needs root
 (CAP_SYS_ADMIN and the right to ptrace the process) and must not run under
 a seccomp filter itself; the kernel needs CONFIG_CHECKPOINT_RESTORE. A
 process in a container is dumped from the host by its host pid.
 
 Exit status 0 when the filters were read, 1 when the process has none,
-125 when they cannot be read.`,
+125 when they cannot be read (of any thread).`,
 		Example: `  syscage dump --pid 1234
   syscage dump --pid $(pidof nginx) -o nginx-filters
   syscage verify nginx-filters docker-default`,
@@ -50,7 +58,7 @@ Exit status 0 when the filters were read, 1 when the process has none,
 	pidVar(f, &o.pid, "the process `PID` (required)")
 	f.StringVarP(&o.out, "output", "o", "", "write raw filters to `DIR`")
 	f.BoolVar(&o.json, "json", false, "print JSON: each filter's flags and instructions")
-	f.DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "how long to wait for the process to stop (one in uninterruptible sleep, such as a vfork parent, does not)")
+	f.DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "how long to wait for the threads to stop, all together (one in uninterruptible sleep, such as a vfork parent, does not)")
 	return c
 }
 
@@ -62,8 +70,33 @@ func runDump(e *env, o dumpOptions) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	fs, err := inspect.Dump(o.pid, inspect.DumpOptions{Timeout: o.timeout})
-	if errors.Is(err, inspect.ErrNoFilter) {
+	tasks, err := inspect.DumpTasks(o.pid, inspect.DumpOptions{Timeout: o.timeout})
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	groups, unread := inspect.GroupTasks(tasks)
+	// What was read is shown; the threads that could not be read are
+	// named on stderr and make the exit status 125.
+	failed := func() error {
+		if len(unread) == 0 {
+			return nil
+		}
+		for _, err := range unread[:len(unread)-1] {
+			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+		}
+		return withCode(ExitFailure, unread[len(unread)-1])
+	}
+	if len(groups) > 1 && (o.out != "" || o.json) {
+		var sets []string
+		for _, g := range groups {
+			sets = append(sets, fmt.Sprintf("thread%s %s: %d filter%s", plural(len(g.TIDs)), joinInts(g.TIDs), len(g.Filters), plural(len(g.Filters))))
+		}
+		return withCode(ExitFailure, fmt.Errorf("dump pid %d: its threads have different filters (%s): -o and --json take one set; dump without them shows each", o.pid, strings.Join(sets, "; ")))
+	}
+	if len(groups) == 0 {
+		return failed()
+	}
+	if len(groups) == 1 && len(groups[0].Filters) == 0 && len(unread) == 0 {
 		// Not a failure: the answer is that there is nothing to dump.
 		if o.json {
 			fmt.Fprintln(e.stdout, "[]")
@@ -72,10 +105,8 @@ func runDump(e *env, o dumpOptions) error {
 		}
 		return silentExit(ExitFinding)
 	}
-	if err != nil {
-		return withCode(ExitFailure, err)
-	}
 	if o.out != "" {
+		fs := groups[0].Filters
 		paths, err := inspect.WriteDir(o.out, fs, host.ByteOrder())
 		for i, path := range paths {
 			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(fs[i].Program), logNote(fs[i]))
@@ -83,7 +114,7 @@ func runDump(e *env, o dumpOptions) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		return nil
+		return failed()
 	}
 	if o.json {
 		type jf struct {
@@ -91,8 +122,8 @@ func runDump(e *env, o dumpOptions) error {
 			Log          bool     `json:"log"`
 			Instructions []string `json:"instructions"`
 		}
-		var out []jf
-		for _, f := range fs {
+		out := []jf{}
+		for _, f := range groups[0].Filters {
 			lines := strings.Split(strings.TrimRight(bpf.Disassemble(f.Program, bpf.DisasmOptions{Order: host.ByteOrder()}), "\n"), "\n")
 			out = append(out, jf{Index: f.Index, Log: f.Log, Instructions: lines})
 		}
@@ -101,24 +132,47 @@ func runDump(e *env, o dumpOptions) error {
 		if err := enc.Encode(out); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		return nil
+		return failed()
 	}
+	// Threads are named when not all of them share one set of filters.
+	byThread := len(groups) > 1 || len(unread) > 0
 	arches := append([]arch.Arch{host}, host.Compat()...)
-	for i, f := range fs {
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
+	for gi, g := range groups {
+		fs := g.Filters
+		if byThread {
+			if gi > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			what := fmt.Sprintf("%d filter%s", len(fs), plural(len(fs)))
+			if len(fs) == 0 {
+				what = "no seccomp filter"
+			}
+			fmt.Fprintf(e.stdout, "; thread%s %s of pid %d: %s\n", plural(len(g.TIDs)), joinInts(g.TIDs), o.pid, what)
 		}
-		age := ""
-		switch {
-		case len(fs) > 1 && i == 0:
-			age = ", the oldest"
-		case len(fs) > 1 && i == len(fs)-1:
-			age = ", the newest"
+		for i, f := range fs {
+			if i > 0 || byThread {
+				fmt.Fprintln(e.stdout)
+			}
+			age := ""
+			switch {
+			case len(fs) > 1 && i == 0:
+				age = ", the oldest"
+			case len(fs) > 1 && i == len(fs)-1:
+				age = ", the newest"
+			}
+			fmt.Fprintf(e.stdout, "; filter %d of %d%s: %d instructions%s\n", f.Index, len(fs), age, len(f.Program), logNote(f))
+			fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: arch.Namer(arches), NameArch: arch.AuditName, Order: host.ByteOrder()}))
 		}
-		fmt.Fprintf(e.stdout, "; filter %d of %d%s: %d instructions%s\n", f.Index, len(fs), age, len(f.Program), logNote(f))
-		fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: arch.Namer(arches), NameArch: arch.AuditName, Order: host.ByteOrder()}))
 	}
-	return nil
+	return failed()
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 func logNote(f inspect.Filter) string {

@@ -75,10 +75,14 @@ saying why.
 
 --pid PID records a running process and its descendants (those alive and
 those they start) until they have ended, --cgroup PATH every task of a
-cgroup v2 directory and the cgroups below it until it is empty; an
-interrupt ends either recording and writes the profile, leaving the
-processes running. Both need the eBPF engine (the default for them) and
-see only the calls made from the moment they start.
+cgroup v2 directory and the cgroups below it until it is empty again
+once a task was in it (on a hybrid layout, the directory under the
+cgroup2 mount: a cgroup v1 directory is an error); a cgroup with no task
+yet is waited for, which record says. An interrupt ends either recording
+and writes the profile, leaving the processes running; if nothing made
+a call while recorded, no profile is written (exit 125). Both need the
+eBPF engine (the default for them) and see only the calls made from the
+moment they start.
 
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
@@ -147,6 +151,8 @@ was not found.`,
 					return errors.New("--pid and --cgroup exclude each other")
 				case len(args) > 0:
 					return fmt.Errorf("--pid and --cgroup record what runs already; drop %q", args[0])
+				case len(o.train) > 0:
+					return errors.New("--train starts workloads of CMD; --pid and --cgroup record what runs already (record each workload of the running program in one recording instead)")
 				}
 				return nil
 			}
@@ -304,6 +310,9 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		ro.OnRecording = func() {
 			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
 		}
+		ro.OnWaiting = func() {
+			fmt.Fprintf(e.stderr, "syscage: record: cgroup %s has no task yet: waiting for the first to join\n", o.cgroup)
+		}
 	}
 	run, ptrace, err := recordEngine(e, o)
 	if err != nil {
@@ -332,6 +341,14 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	rec := res.Recording
+	if attach && len(rec.Calls()) == 0 && len(rec.Unknown) == 0 {
+		// An empty profile would deny everything: say why there is none.
+		who := fmt.Sprintf("process %d and its descendants", o.pid)
+		if o.cgroup != "" {
+			who = "the tasks of cgroup " + o.cgroup
+		}
+		return withCode(ExitFailure, fmt.Errorf("record: %s made no system call while recorded (none ran, or the recording was interrupted first): no profile written", who))
+	}
 	for _, t := range trains {
 		tr, err := run(ctx, t, ro)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,7 @@ type runOptions struct {
 	limits    string
 	timeout   time.Duration
 	report    string
+	ignoreSig []string
 	profileFlags
 }
 
@@ -64,6 +66,10 @@ that it cannot push input into the caller's terminal (TIOCSTI; as root,
 CAP_SYS_ADMIN still can: use --drop-caps or a profile that denies it).
 Every catchable signal syscage receives (from a terminal's ^C, from a
 supervisor) is passed on to CMD's process group; CMD dies with syscage.
+CMD starts with every signal's default action and none blocked, whatever
+syscage's caller ignored or blocked (as systemd starts a service):
+--ignore-signal SIG starts it with SIG ignored (nohup's HUP, systemd's
+IgnoreSIGPIPE=: PIPE).
 
 Fail closed: if the profile cannot be read, compiled or installed, or
 denies execve itself, CMD never runs and the error says why.
@@ -192,6 +198,7 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.StringVar(&o.limits, "limit", "", "with --sandbox, resource limits `cpu=S,as=SIZE,nproc=N,fsize=SIZE,nofile=N`")
 	f.DurationVar(&o.timeout, "timeout", 0, "with --sandbox, kill CMD and its tree after `DURATION`")
 	f.StringVar(&o.report, "report", "", "with --sandbox, write the JSON report to `FILE` (default: stderr)")
+	f.StringArrayVar(&o.ignoreSig, "ignore-signal", nil, "start CMD with signal `SIG` (a name such as HUP or PIPE, or a number) ignored (repeatable)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -216,8 +223,10 @@ func runRun(e *env, o runOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	loaded := p // as the file has it, for --complain's patch
+	loaded := p        // as the file has it, for --complain's patch
+	var added []string // what syscage adds to the file's rules, and how to leave it out
 	if o.harden {
+		added = append(added, "--harden (--harden=false leaves it out)")
 		if p, _, err = harden.Profile(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
@@ -225,11 +234,13 @@ func runRun(e *env, o runOptions, args []string) error {
 	if o.outside {
 		// Docker's default profile is written for a container's PID
 		// namespace; CMD shares the caller's.
+		added = append(added, "the default profile's rules for a program outside a container (-p docker-default leaves them out)")
 		if p, _, err = harden.OutsideContainer(p); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
 	}
 	if o.wx {
+		added = append(added, "--memory-deny-write-execute")
 		if p, _, err = harden.WX(p, host); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 		}
@@ -278,6 +289,16 @@ func runRun(e *env, o runOptions, args []string) error {
 		cmd.AllowOpen = append(cmd.AllowOpen, r)
 	}
 	cmd.NoDefaultOpens = o.noDefOpen
+	for _, s := range o.ignoreSig {
+		sig, err := unix.ParseSignal(s)
+		if err == nil && (sig == syscall.SIGKILL || sig == syscall.SIGSTOP) {
+			err = fmt.Errorf("%s cannot be ignored", unix.SignalString(sig))
+		}
+		if err != nil {
+			return usagef("--ignore-signal %v", err)
+		}
+		cmd.IgnoreSignals = append(cmd.IgnoreSignals, sig)
+	}
 	var mu sync.Mutex
 	cmd.OnEvent = func(ev launch.TreeEvent) {
 		mu.Lock()
@@ -347,7 +368,7 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.Limited(), o.profile, loaded, host, events, o.patch); err != nil {
+		if err := complainReport(e, complaints.Limited(), o.profile, loaded, p, added, host, events, o.patch); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}

@@ -55,9 +55,12 @@ instruction.
 Exit status 0 when they agree, 1 listing every system call that differs
 (and, where arguments matter, the values) or when agreement cannot be
 proven, 125 when the filters or the profile cannot be read (also when a
-thread does not stop within --timeout to have its filters read: the
-threads that could be read are reported, and the others named). This is drift detection: run it on every host of a
-fleet against the profile the service should have.`,
+thread does not stop within --timeout to have its filters read, or
+another tracer holds it: the threads that could be read are reported,
+and the others named with their state). A thread that has ended (a
+zombie leader whose other threads run) is left out: it runs no more
+system calls. This is drift detection: run it on every host of a fleet
+against the profile the service should have.`,
 		Example: `  syscage verify --pid $(pidof nginx) docker-default
   syscage dump --pid 1234 -o live && syscage verify live app.json`,
 		Args: cmdArgs(cobra.RangeArgs(1, 2)),
@@ -66,7 +69,7 @@ fleet against the profile the service should have.`,
 		},
 	}
 	pidVar(c.Flags(), &o.pid, "the process `PID`")
-	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for each thread to stop (a thread in uninterruptible sleep, such as a vfork parent, does not)")
+	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for the threads to stop, all together (one in uninterruptible sleep, such as a vfork parent, does not)")
 	o.compareFlags.add(c)
 	return c
 }

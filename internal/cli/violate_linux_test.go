@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -314,6 +315,34 @@ func lookPath(ts *testscript.TestScript, name string) string {
 	return ""
 }
 
+// ours reports whether process pid was started by this test binary: it
+// descends from it, or from no other test binary (a process that a
+// detached runc container runs has been reparented). Scripts of other
+// test binaries on the machine (another checkout's) run the same command
+// lines, and a process of theirs is not this script's to signal.
+func ours(pid string) bool {
+	self := strconv.Itoa(os.Getpid())
+	for i := 0; i < 100 && pid != "0" && pid != "1"; i++ {
+		if pid == self {
+			return true
+		}
+		if comm, _ := os.ReadFile(filepath.Join("/proc", pid, "comm")); strings.HasSuffix(strings.TrimSpace(string(comm)), ".test") {
+			return false
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		j := bytes.LastIndexByte(b, ')')
+		if err != nil || j < 0 {
+			return false
+		}
+		f := strings.Fields(string(b[j+1:]))
+		if len(f) < 2 {
+			return false
+		}
+		pid = f[1]
+	}
+	return true
+}
+
 // cmdFindPID: findpid [-in CALL[,CALL...]] VAR ARG... waits up to ten
 // seconds for a process whose command line is ARG... and sets $VAR to its
 // pid. With -in it also waits until the process is blocked in one of the
@@ -351,6 +380,9 @@ func cmdFindPID(ts *testscript.TestScript, neg bool, args []string) {
 				continue
 			}
 			if b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline")); err != nil || string(b) != want {
+				continue
+			}
+			if !ours(d.Name()) {
 				continue
 			}
 			found = d.Name()

@@ -198,3 +198,37 @@ const (
 
 // DupCloexec duplicates fd, close-on-exec.
 func DupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }
+
+// Kstat is what the kernel's stat calls copy out of a file (its struct
+// kstat), for the broker to write in the layout of another ABI.
+type Kstat struct {
+	DevMajor, DevMinor, RdevMajor, RdevMinor uint32
+	Ino                                      uint64
+	Mode                                     uint16
+	Nlink, UID, GID                          uint32
+	Size                                     int64
+	Blksize                                  uint32
+	Blocks                                   uint64
+	Atime, Mtime, Ctime                      StatxTimestamp
+}
+
+// StatxTimestamp is a time of struct statx.
+type StatxTimestamp struct {
+	Sec  int64
+	Nsec uint32
+}
+
+// StatKernel is statx(2) of fd itself (AT_EMPTY_PATH) for the basic
+// stats.
+func StatKernel(fd int) (Kstat, error) {
+	var st unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_BASIC_STATS, &st); err != nil {
+		return Kstat{}, err
+	}
+	ts := func(t unix.StatxTimestamp) StatxTimestamp { return StatxTimestamp{Sec: t.Sec, Nsec: t.Nsec} }
+	return Kstat{
+		DevMajor: st.Dev_major, DevMinor: st.Dev_minor, RdevMajor: st.Rdev_major, RdevMinor: st.Rdev_minor,
+		Ino: st.Ino, Mode: st.Mode, Nlink: st.Nlink, UID: st.Uid, GID: st.Gid, Size: int64(st.Size),
+		Blksize: st.Blksize, Blocks: st.Blocks, Atime: ts(st.Atime), Mtime: ts(st.Mtime), Ctime: ts(st.Ctime),
+	}, nil
+}

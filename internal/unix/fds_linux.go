@@ -10,15 +10,26 @@ import (
 
 // CloseInherited closes the descriptors from `from` up that the process
 // got from its parent across execve rather than opened itself: those
-// InheritedFDs finds (without FD_CLOEXEC, which every descriptor Go
-// opens has).
+// without FD_CLOEXEC, which every descriptor Go opens has (see
+// InheritedFDs). Unlike InheritedFDs it closes a descriptor whose file
+// cannot be stat'ed too (a FUSE file whose server is gone).
 func CloseInherited(from int) error {
-	fds, err := InheritedFDs()
+	fds, err := openFDs()
 	if err != nil {
 		return err
 	}
-	for fd := range fds {
+	for _, fd := range fds {
 		if fd < from {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == unix.EBADF {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if flags&unix.FD_CLOEXEC != 0 {
 			continue
 		}
 		if err := unix.Close(fd); err != nil && err != unix.EBADF {
@@ -45,9 +56,31 @@ func FDID(fd int) (FileID, error) {
 // execve, when called before the process opened any of its own without
 // close-on-exec (the Go runtime and the standard library open every
 // descriptor close-on-exec, and execve closed the close-on-exec ones the
-// parent had). It reads /proc/self/fd with raw system calls, so as not to
-// start the runtime's poller.
+// parent had). A descriptor whose file cannot be stat'ed is left out. It
+// reads /proc/self/fd with raw system calls, so as not to start the
+// runtime's poller.
 func InheritedFDs() (map[int]FileID, error) {
+	fds, err := openFDs()
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]FileID{}
+	for _, fd := range fds {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			continue
+		}
+		if id, err := FDID(fd); err == nil {
+			out[fd] = id
+		}
+	}
+	return out, nil
+}
+
+// openFDs returns the open descriptors of the process, read from
+// /proc/self/fd with raw system calls, so as not to start the runtime's
+// poller.
+func openFDs() ([]int, error) {
 	path, err := unix.BytePtrFromString("/proc/self/fd")
 	if err != nil {
 		return nil, err
@@ -71,21 +104,15 @@ func InheritedFDs() (map[int]FileID, error) {
 		}
 		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
 	}
-	out := map[int]FileID{}
+	var fds []int
 	for _, name := range names {
 		fd, err := strconv.Atoi(name)
 		if err != nil || fd == dfd {
 			continue
 		}
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err != nil || flags&unix.FD_CLOEXEC != 0 {
-			continue
-		}
-		if id, err := FDID(fd); err == nil {
-			out[fd] = id
-		}
+		fds = append(fds, fd)
 	}
-	return out, nil
+	return fds, nil
 }
 
 // Resolve flags of openat2(2) (Linux 5.6).

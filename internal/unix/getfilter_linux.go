@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,32 +21,67 @@ type LiveFilter struct {
 
 // ErrNotStopped is SeccompFilters's error for a task that did not stop
 // in time: one in uninterruptible sleep ('D': a vfork parent waiting for
-// its child, a wait on a device or a file system) only stops when the
-// wait ends.
+// its child, a task frozen by the cgroup v1 freezer, a wait on a device
+// or a file system) only stops when the wait ends.
 var ErrNotStopped = errors.New("the task did not stop")
 
-// SeccompFilters returns the seccomp filters of task pid, oldest first,
-// with PTRACE_SECCOMP_GET_FILTER and PTRACE_SECCOMP_GET_METADATA. It
-// seizes pid, stops it, reads every filter and detaches, all from one
-// locked thread, as ptrace requires. The caller needs CAP_SYS_ADMIN,
-// must be allowed to trace pid, and must not be filtered itself; the
-// kernel needs CONFIG_CHECKPOINT_RESTORE. A task without filters gives
-// EINVAL (from the first read), an unknown pid ESRCH, a task that does
-// not stop within timeout ErrNotStopped (it is then left running as it
-// was).
+// TaskFilters is what SeccompFiltersOf read of one task.
+type TaskFilters struct {
+	TID     int
+	Filters []LiveFilter
+	// Err is EINVAL for a task without filters, ESRCH for one that is
+	// gone, EPERM for one that cannot be traced (another tracer holds
+	// it, or it is a zombie), ErrNotStopped for one that did not stop in
+	// time, or another errno of ptrace.
+	Err error
+}
+
+// SeccompFilters returns the seccomp filters of task pid, oldest first:
+// SeccompFiltersOf for one task.
 func SeccompFilters(pid int, timeout time.Duration) ([]LiveFilter, error) {
+	r := SeccompFiltersOf([]int{pid}, timeout)
+	return r[0].Filters, r[0].Err
+}
+
+// SeccompFiltersOf returns the seccomp filters of the tasks tids (the
+// threads of one process, or any tasks), oldest first, with
+// PTRACE_SECCOMP_GET_FILTER and PTRACE_SECCOMP_GET_METADATA. It seizes
+// every task, interrupts them all, and reads each as soon as it stops
+// and detaches it at once, all from one locked thread, as ptrace
+// requires; timeout bounds the wait for all of them together, not for
+// each. The caller needs CAP_SYS_ADMIN, must be allowed to trace the
+// tasks, and must not be filtered itself; the kernel needs
+// CONFIG_CHECKPOINT_RESTORE.
+//
+// A task that does not stop within timeout (TaskFilters.Err
+// ErrNotStopped) is left running as it was. PTRACE_DETACH needs a
+// stopped tracee (it fails with ESRCH otherwise) and the interrupt is
+// still pending, so such a task is released by the end of its tracer:
+// the locked thread is not given back to the runtime but ends with its
+// goroutine, and the kernel then detaches every task it traced
+// (exit_ptrace), clearing their pending traps (the interrupt included)
+// and waking one that stopped in the meantime. SeccompFiltersOf returns
+// once the kernel has done so, so that nothing is left seized or
+// stopped and the caller can trace the tasks again.
+//
+// There is no way to read a filter without a ptrace stop. The kernel's
+// seccomp_get_filter itself does not ask for one, but ptrace reaches it
+// only through ptrace_check_attach, which lets no request but
+// PTRACE_KILL and PTRACE_INTERRUPT through to a tracee that is not in a
+// ptrace stop; no file in /proc, no pidfd operation and no prctl hands a
+// filter out. The only other route is reading kernel memory
+// (task->seccomp.filter, each filter's prog->orig_prog, with a BPF task
+// iterator), which this package does not do.
+func SeccompFiltersOf(tids []int, timeout time.Duration) []TaskFilters {
 	type result struct {
-		fs       []LiveFilter
-		err      error
-		tracer   int
-		detached bool
+		out    []TaskFilters
+		tracer int
+		held   []int // tasks still traced when the tracer ended
+	}
+	if len(tids) == 0 {
+		return nil
 	}
 	done := make(chan result, 1)
-	// trace runs on a locked thread, the tracer. A tracee that never
-	// stopped cannot be detached (PTRACE_DETACH needs it stopped): then
-	// the thread is left locked and ends with its goroutine, and the
-	// kernel releases the tracee as at any tracer's exit, its pending
-	// stop cleared.
 	var trace func(locked chan struct{})
 	trace = func(locked chan struct{}) {
 		runtime.LockOSThread()
@@ -62,29 +98,26 @@ func SeccompFilters(pid int, timeout time.Duration) ([]LiveFilter, error) {
 			runtime.UnlockOSThread()
 			return
 		}
-		fs, err, detached := seccompFilters(pid, timeout)
-		tid := unix.Gettid()
-		if detached {
+		out, held := seccompFiltersOf(tids, timeout)
+		if len(held) == 0 {
 			runtime.UnlockOSThread()
 		}
-		done <- result{fs, err, tid, detached}
+		// Otherwise the thread ends with this goroutine, still locked.
+		done <- result{out, unix.Gettid(), held}
 	}
 	go trace(nil)
 	r := <-done
-	if !r.detached {
-		// The thread ends just after the goroutine: wait (briefly) until
-		// the kernel has released the tracee, so that the caller can
-		// trace it again.
-		for i := 0; i < 200 && tracerOf(pid) == r.tracer; i++ {
-			time.Sleep(5 * time.Millisecond)
-		}
+	// The thread ends just after the goroutine: wait (briefly: it is the
+	// runtime's next step) until the kernel has released the tasks.
+	for i := 0; i < 400 && slices.ContainsFunc(r.held, func(tid int) bool { return tracerOf(tid) == r.tracer }); i++ {
+		time.Sleep(5 * time.Millisecond)
 	}
-	return r.fs, r.err
+	return r.out
 }
 
-// tracerOf reads TracerPid: of /proc/PID/status; 0 when none or unknown.
-func tracerOf(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+// tracerOf reads TracerPid: of /proc/TID/status; 0 when none or unknown.
+func tracerOf(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
 		return 0
 	}
@@ -97,62 +130,101 @@ func tracerOf(pid int) int {
 	return 0
 }
 
-func seccompFilters(pid int, timeout time.Duration) (_ []LiveFilter, _ error, detached bool) {
-	if err := unix.PtraceSeize(pid); err != nil {
-		return nil, err, true
-	}
-	sig := 0 // a signal the stop took from the tracee, given back at detach
-	defer func() {
-		_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(pid), 0, uintptr(sig), 0, 0)
-		detached = e == 0 || e == unix.ESRCH && !alive(pid)
-	}()
-	if err := unix.PtraceInterrupt(pid); err != nil {
-		return nil, err, false
-	}
-	var ws unix.WaitStatus
-	deadline := time.Now().Add(timeout)
-	for pause := time.Millisecond; ; {
-		wpid, err := unix.Wait4(pid, &ws, unix.WALL|unix.WNOHANG, nil)
-		if err == unix.EINTR {
+// seccompFiltersOf runs on the tracer thread. held lists the tasks it
+// could not detach: the caller ends the thread to release them.
+func seccompFiltersOf(tids []int, timeout time.Duration) (out []TaskFilters, held []int) {
+	out = make([]TaskFilters, len(tids))
+	var waiting []int // indexes into out: seized and interrupted
+	for i, tid := range tids {
+		out[i].TID = tid
+		if err := unix.PtraceSeize(tid); err != nil {
+			out[i].Err = err
 			continue
 		}
-		if err != nil {
-			return nil, err, false
+		if err := unix.PtraceInterrupt(tid); err != nil {
+			out[i].Err = err
+			if !detach(tid, 0) {
+				held = append(held, tid)
+			}
+			continue
 		}
-		if wpid == pid {
+		waiting = append(waiting, i)
+	}
+	deadline := time.Now().Add(timeout)
+	for pause := time.Millisecond; len(waiting) > 0; {
+		waiting = slices.DeleteFunc(waiting, func(i int) bool {
+			tid := out[i].TID
+			var ws unix.WaitStatus
+			wpid, err := unix.Wait4(tid, &ws, unix.WALL|unix.WNOHANG, nil)
+			switch {
+			case err == unix.EINTR || err == nil && wpid != tid:
+				return false // not yet
+			case err != nil:
+				out[i].Err = err
+			case !ws.Stopped():
+				out[i].Err = unix.ESRCH // it ended
+				return true
+			default:
+				sig := 0
+				if uint32(ws)>>16 == 0 {
+					// A signal-delivery stop, not the PTRACE_EVENT_STOP of
+					// the interrupt or of a group stop: the signal goes
+					// back at detach.
+					sig = int(ws.StopSignal())
+				}
+				out[i].Filters, out[i].Err = readFilters(tid)
+				if !detach(tid, sig) {
+					held = append(held, tid)
+				}
+				return true
+			}
+			if !detach(tid, 0) {
+				held = append(held, tid)
+			}
+			return true
+		})
+		if len(waiting) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, ErrNotStopped, false
+			for _, i := range waiting {
+				out[i].Err = ErrNotStopped
+				held = append(held, out[i].TID)
+			}
+			break
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 50*time.Millisecond)
 	}
-	if !ws.Stopped() {
-		return nil, unix.ESRCH, false // it exited
-	}
-	if uint32(ws)>>16 == 0 {
-		// A signal-delivery stop, not the PTRACE_EVENT_STOP of the
-		// interrupt or of a group stop: the signal goes back at detach.
-		sig = int(ws.StopSignal())
-	}
+	return out, held
+}
+
+// detach ends the trace of a stopped task, giving it signal sig; false
+// when the task is still traced (it is not stopped).
+func detach(tid, sig int) bool {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tid), 0, uintptr(sig), 0, 0)
+	return e == 0 || e == unix.ESRCH && !alive(tid)
+}
+
+// readFilters reads every filter of a stopped tracee.
+func readFilters(tid int) ([]LiveFilter, error) {
 	var out []LiveFilter
 	for i := 0; ; i++ {
-		n, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_FILTER, uintptr(pid), uintptr(i), 0, 0, 0)
+		n, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_FILTER, uintptr(tid), uintptr(i), 0, 0, 0)
 		if e == unix.ENOENT && i > 0 {
-			return out, nil, false
+			return out, nil
 		}
 		if e != 0 {
-			return nil, e, false
+			return nil, e
 		}
 		prog := make([]SockFilter, n)
 		if n > 0 {
-			if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_FILTER, uintptr(pid), uintptr(i), uintptr(unsafe.Pointer(&prog[0])), 0, 0); e != 0 {
-				return nil, e, false
+			if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_FILTER, uintptr(tid), uintptr(i), uintptr(unsafe.Pointer(&prog[0])), 0, 0); e != 0 {
+				return nil, e
 			}
 		}
 		md := struct{ FilterOff, Flags uint64 }{FilterOff: uint64(i)}
-		if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_METADATA, uintptr(pid), unsafe.Sizeof(md), uintptr(unsafe.Pointer(&md)), 0, 0); e != 0 {
+		if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SECCOMP_GET_METADATA, uintptr(tid), unsafe.Sizeof(md), uintptr(unsafe.Pointer(&md)), 0, 0); e != 0 {
 			md.Flags = 0
 		}
 		out = append(out, LiveFilter{Prog: prog, Flags: md.Flags})

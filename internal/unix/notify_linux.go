@@ -205,3 +205,62 @@ func ReadMem(tid int, addr uint64, n int) ([]byte, bool) {
 	got, err := f.ReadAt(b, int64(addr))
 	return b, err == nil && got == n
 }
+
+// ReadVM copies len(b) bytes at address addr of task tid into b
+// (process_vm_readv(2), which needs the right to ptrace it, as
+// /proc/tid/mem does, and no descriptor) and reports whether all were
+// read. Before a true NotifIDValid, what it read may be another task's
+// that took the id: check after.
+func ReadVM(tid int, addr uint64, b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	local := []unix.Iovec{{Base: &b[0]}}
+	local[0].SetLen(len(b))
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
+	n, err := unix.ProcessVMReadv(tid, local, remote, 0)
+	return err == nil && n == len(b)
+}
+
+// ReadStringVM is ReadString through process_vm_readv(2): a
+// NUL-terminated string of at most max bytes at addr of task tid, read
+// up to the end of a page at a time.
+func ReadStringVM(tid int, addr uint64, max int) (s string, ok bool) {
+	const page = 4096
+	var buf [page]byte
+	var out []byte
+	for len(out) < max {
+		n := page - int(addr%page)
+		local := []unix.Iovec{{Base: &buf[0]}}
+		local[0].SetLen(n)
+		remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: n}}
+		got, err := unix.ProcessVMReadv(tid, local, remote, 0)
+		if err != nil || got <= 0 {
+			return "", false
+		}
+		if i := bytesIndex(buf[:got]); i >= 0 {
+			if out == nil {
+				return string(buf[:i]), i < max
+			}
+			out = append(out, buf[:i]...)
+			return string(out), len(out) < max
+		}
+		out = append(out, buf[:got]...)
+		addr += uint64(got)
+	}
+	return "", false
+}
+
+// NotifSyncWakeup has the kernel hand the CPU over between a notified
+// task and the listener on the CPU that wakes the other
+// (SECCOMP_IOCTL_NOTIF_SET_FLAGS with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+// Linux 6.6), as a supervisor that answers at once wants: a round trip
+// then costs no wake-up on another CPU. Older kernels refuse it
+// (EINVAL), which changes nothing but speed.
+func NotifSyncWakeup(fd int) error {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+	if e != 0 {
+		return e
+	}
+	return nil
+}

@@ -64,33 +64,63 @@ func ReadKmsg(rec *record.Recording, f audit.Filter) (skipped []error, err error
 	return skipped, nil
 }
 
+// Denials are the calls a profile would have denied, read from the LOG
+// records of a program run in complain mode under it.
+type Denials struct {
+	// Rec holds the calls the profile would have denied; Rec.Unknown the
+	// numbers no table names (no rule can name them: the default action
+	// decides them).
+	Rec *record.Recording
+	// Names are the names of Rec's calls, sorted.
+	Names []string
+	// OtherABIs are the ABIs of calls the profile does not cover, sorted.
+	OtherABIs []string
+	// Unsure are calls ("abi name", sorted) that the profile logs itself
+	// for some arguments and denies for others: a log record has no
+	// arguments to tell which it was, so they are not in Rec.
+	Unsure []string
+}
+
 // Denied reads the LOG records of a program run in complain mode under
-// p (launch.Complain of p, resolved for host): the calls p would have
-// denied, as a recording and by name (sorted), and the ABIs of calls p
-// does not cover (sorted). Calls p logs itself are not denials.
-func Denied(p *profile.Profile, host arch.Arch, events []audit.Event) (rec *record.Recording, names, otherABIs []string) {
+// p (launch.Complain of p, resolved for host). Calls p logs itself are
+// not denials.
+func Denied(p *profile.Profile, host arch.Arch, events []audit.Event) Denials {
 	covered := append([]arch.Arch{host}, p.Arches...)
-	rec = record.New(host)
+	d := Denials{Rec: record.New(host)}
 	for _, ev := range events {
-		if ev.Arch == arch.Invalid || ev.Syscall == "" {
+		if ev.Arch == arch.Invalid {
 			continue
 		}
 		if !slices.Contains(covered, ev.Arch) {
-			if n := ev.Arch.String(); !slices.Contains(otherABIs, n) {
-				otherABIs = append(otherABIs, n)
+			if n := ev.Arch.String(); !slices.Contains(d.OtherABIs, n) {
+				d.OtherABIs = append(d.OtherABIs, n)
 			}
 			continue
 		}
-		v, err := profile.Explain(p, host, profile.Data{Nr: ev.Nr, Arch: ev.AuditArch})
-		if err == nil && v.Action.Kind == profile.ActLog && v.Rule != profile.DecidedByBadArch {
-			continue // the profile itself logs it
+		// What p does with the call, for every argument: ALLOW is never
+		// logged, so a record is p's own LOG or a denial.
+		outs, err := profile.Outcomes(p, host, ev.Arch, ev.Nr, nil)
+		logs, denies := false, err != nil
+		for _, o := range outs {
+			logs = logs || o.Action.Kind == profile.ActLog
+			denies = denies || !o.Action.Permits()
 		}
-		rec.Add(ev.Arch, ev.Nr, nil, false)
-		if !slices.Contains(names, ev.Syscall) {
-			names = append(names, ev.Syscall)
+		switch {
+		case !denies:
+			continue // the profile itself logs it
+		case logs:
+			if n := ev.Arch.String() + " " + ev.Name(); !slices.Contains(d.Unsure, n) {
+				d.Unsure = append(d.Unsure, n)
+			}
+			continue
+		}
+		d.Rec.Add(ev.Arch, ev.Nr, nil, false)
+		if ev.Syscall != "" && !slices.Contains(d.Names, ev.Syscall) {
+			d.Names = append(d.Names, ev.Syscall)
 		}
 	}
-	slices.Sort(names)
-	slices.Sort(otherABIs)
-	return rec, names, otherABIs
+	slices.Sort(d.Names)
+	slices.Sort(d.OtherABIs)
+	slices.Sort(d.Unsure)
+	return d
 }

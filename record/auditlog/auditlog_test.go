@@ -81,7 +81,8 @@ func TestDenied(t *testing.T) {
 		return audit.Event{Arch: a, AuditArch: a.Audit(), Nr: nr, Syscall: name, Code: 0x7ffc0000}
 	}
 	events := []audit.Event{ev(arch.X86_64, "uname"), ev(arch.X86_64, "getpid"), ev(arch.X86, "read"), ev(arch.X86_64, "mount"), ev(arch.X86_64, "uname")}
-	rec, denied, other := auditlog.Denied(p, arch.X86_64, events)
+	d := auditlog.Denied(p, arch.X86_64, events)
+	rec, denied, other := d.Rec, d.Names, d.OtherABIs
 	if want := []string{"mount", "uname"}; !slices.Equal(denied, want) {
 		t.Errorf("denied %v, want %v (getpid the profile logs itself)", denied, want)
 	}

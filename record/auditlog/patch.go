@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
@@ -30,9 +32,11 @@ type Patch struct {
 
 // MakePatch works out the patch of the profile file name, which holds
 // data, that allows what rec recorded; p is the file's profile resolved
-// for host. Only the rule that decided a call is edited, and a
-// conditional deny is never overridden (record.Recording.Plan); the
-// rules added carry comment.
+// for host. Only the rule that decided a call is edited, a deny is never
+// taken out of a rule that did not decide the call nor overridden, and
+// what the patch lets run beyond the calls recorded is listed
+// (record.Recording.Plan, which proves it); the rules added carry
+// comment.
 func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec *record.Recording, comment string) (*Patch, error) {
 	raw, err := oci.Parse(name, data)
 	if err == nil && raw.Conditional() {
@@ -42,6 +46,9 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 		_, adds, perr := rec.Plan(p, host, comment)
 		if perr != nil {
 			return nil, perr
+		}
+		if raw != nil {
+			fileRules(raw, p, adds)
 		}
 		return &Patch{Adds: adds, NotPlain: err}, nil
 	}
@@ -56,7 +63,7 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 	}
 	text, err := oci.Edit(data, edit)
 	if err == nil {
-		err = checkEdit(name, raw, text, append([]arch.Arch{host}, p.Arches...), adds)
+		err = checkEdit(name, raw, text, host, append([]arch.Arch{host}, p.Arches...), edit)
 	}
 	if err != nil {
 		pt.Why = err.Error()
@@ -66,33 +73,65 @@ func MakePatch(name string, data []byte, p *profile.Profile, host arch.Arch, rec
 	return pt, nil
 }
 
-// checkEdit proves the patched text: it parses, allows every call added
-// (with any arguments when the rule added has no conditions), and decides
-// every other call of every ABI as before.
-func checkEdit(name string, before *profile.Profile, text []byte, abis []arch.Arch, adds []record.Addition) error {
+// fileRules turns the rule indexes of adds, which are p's, into those of
+// raw, the file p was resolved from: Resolve keeps the rules it does not
+// drop as they are, in order (without includes and excludes). Where p's rules are not found so in raw,
+// adds are left as they are.
+func fileRules(raw, p *profile.Profile, adds []record.Addition) {
+	idx := make([]int, len(p.Rules))
+	j := 0
+	for i, r := range p.Rules {
+		for j < len(raw.Rules) && !sameRule(raw.Rules[j], r) {
+			j++
+		}
+		if j == len(raw.Rules) {
+			return
+		}
+		idx[i] = j
+		j++
+	}
+	re := func(rs []int) {
+		for k, i := range rs {
+			rs[k] = idx[i]
+		}
+	}
+	for k := range adds {
+		re(adds[k].Undenied)
+		re(adds[k].Wider)
+		re(adds[k].Guards)
+	}
+}
+
+// sameRule reports whether a and b are one rule but for includes and
+// excludes, which Resolve clears.
+func sameRule(a, b profile.Rule) bool {
+	a.Includes, a.Excludes, b.Includes, b.Excludes = profile.Filter{}, profile.Filter{}, profile.Filter{}, profile.Filter{}
+	return reflect.DeepEqual(a, b)
+}
+
+// checkEdit proves the patched text: it parses, and decides every call
+// of every ABI (abis) exactly as the edit made on the model (which
+// record.Recording.Plan proved against the profile before), with the same
+// default and architectures.
+func checkEdit(name string, before *profile.Profile, text []byte, host arch.Arch, abis []arch.Arch, edit profile.Edit) error {
 	after, err := oci.Parse(name, text)
 	if err != nil {
 		return fmt.Errorf("the patched profile does not read back: %w", err)
 	}
-	var changed []string
-	for _, a := range adds {
-		if a.Added {
-			changed = append(changed, a.Name)
-		}
+	want, err := edit.Apply(before)
+	if err != nil {
+		return err
+	}
+	if after.Default != want.Default || !slices.Equal(after.Arches, want.Arches) || after.Conditional() {
+		return fmt.Errorf("the patched profile's default or architectures differ from the edit's")
 	}
 	for _, a := range abis {
-		if err := profile.SameExcept(before, after, a, changed); err != nil {
-			return fmt.Errorf("the patch would change more than the calls logged: %w", err)
+		diffs, err := profile.Compare(want, after, host, a, nil)
+		if err != nil {
+			return fmt.Errorf("the patched profile is not proven: %w", err)
 		}
-	}
-	for _, a := range adds {
-		nr, ok := a.Arch.SyscallNumber(a.Name)
-		if !a.Added || !ok {
-			continue
-		}
-		v, err := profile.Evaluate(after, a.Arch, profile.Data{Nr: nr, Arch: a.Arch.Audit()})
-		if err != nil || !v.Permits() {
-			return fmt.Errorf("the patched profile still denies %s %s", a.Arch, a.Name)
+		if len(diffs) > 0 {
+			return fmt.Errorf("the patched profile decides %s %s otherwise than the edit", a, diffs[0].Name)
 		}
 	}
 	return nil

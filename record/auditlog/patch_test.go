@@ -1,6 +1,7 @@
 package auditlog_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,9 +16,18 @@ import (
 // apply applies a one-hunk unified diff to a.
 func apply(t *testing.T, a string, diff []byte) string {
 	t.Helper()
+	s, err := applyDiff(a, diff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// applyDiff applies a one-hunk unified diff to a.
+func applyDiff(a string, diff []byte) (string, error) {
 	ls := strings.SplitAfter(string(diff), "\n")
-	if !strings.HasPrefix(ls[0], "--- ") || !strings.HasPrefix(ls[1], "+++ ") || !strings.HasPrefix(ls[2], "@@ -") {
-		t.Fatalf("not a unified diff:\n%s", diff)
+	if len(ls) < 3 || !strings.HasPrefix(ls[0], "--- ") || !strings.HasPrefix(ls[1], "+++ ") || !strings.HasPrefix(ls[2], "@@ -") {
+		return "", fmt.Errorf("not a unified diff:\n%s", diff)
 	}
 	start, _ := strconv.Atoi(strings.Split(strings.TrimPrefix(ls[2], "@@ -"), ",")[0])
 	al := strings.SplitAfter(a, "\n")
@@ -34,10 +44,10 @@ func apply(t *testing.T, a string, diff []byte) string {
 		case strings.HasPrefix(l, "+"):
 			out += l[1:]
 		default:
-			t.Fatalf("line %q in the hunk", l)
+			return "", fmt.Errorf("line %q in the hunk", l)
 		}
 	}
-	return out + strings.Join(al[i:], "")
+	return out + strings.Join(al[i:], ""), nil
 }
 
 func recording(names ...string) *record.Recording {

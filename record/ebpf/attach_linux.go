@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/record"
@@ -24,7 +27,7 @@ import (
 // Run and OnRecording is called once the tree is followed; the other
 // options are for programs Run starts and are ignored.
 // The Result's ExitCode is 0: the processes are not the caller's
-// children.
+// children. A pid that has ended (also one not yet reaped) is an error.
 //
 // How: once the programs are attached (so that forks from then on join
 // the tgid map in the kernel), pid and then every process whose parent is
@@ -32,6 +35,9 @@ import (
 // new one. Each process entered holds a pidfd: a process that ended
 // before the kernel could see it end (before it entered the map) is taken
 // out of the map, and of the count of the tree, when its pidfd says so.
+// The recorder sleeps until the kernel reports an end: the exit program
+// writes to a ring buffer when a member ends, and a pidfd becomes
+// readable when its process has ended.
 func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("record: pid %d: not a process id", pid)
@@ -44,32 +50,70 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 		return nil, err
 	}
 	defer e.close()
+	w, err := newWaiter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer w.close()
+	rd, err := ringbuf.NewReader(e.ring)
+	if err != nil {
+		return nil, fmt.Errorf("record: read the ring buffer: %w", err)
+	}
+	defer rd.Close()
+	rd.SetDeadline(time.Unix(1, 0)) // reads never block: the waiter waits
+	if err := w.add(e.ring.FD()); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	// entered are the processes put in the map here and not yet seen to
-	// end, with their pidfds; count is how many of those the kernel
-	// sees end (its exit program counts the end of those it saw
-	// start, which are not among them).
-	entered := map[uint32]int{}
+	// end, by pidfd; count is how many of those the kernel sees end
+	// (its exit program counts the end of those it saw start, which are
+	// not among them).
+	entered := map[int]uint32{}
 	count := int64(0)
 	defer func() {
-		for _, fd := range entered {
+		for fd := range entered {
 			syscall.Close(fd)
 		}
 	}()
-	enter := func(tgid uint32) {
+	enter := func(tgid uint32) error {
 		fd, err := unix.PidfdOpen(int(tgid))
 		if err != nil {
-			return // ended already
+			return nil // ended already
 		}
 		if !e.enter(tgid) {
 			syscall.Close(fd) // a fork the kernel saw
-			return
+			return nil
 		}
-		entered[tgid] = fd
+		entered[fd] = tgid
 		count++
+		return w.add(fd)
 	}
-	enter(uint32(pid))
+	// ended takes the process of pidfd fd, which has ended, out of the
+	// tree: it reports whether it did not run as a member (the kernel
+	// did not see it end: it had ended before it entered).
+	ended := func(fd int) bool {
+		tgid := entered[fd]
+		before := e.leave(tgid)
+		if before {
+			count--
+		}
+		w.remove(fd)
+		syscall.Close(fd)
+		delete(entered, fd)
+		return before
+	}
+	if err := enter(uint32(pid)); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	if len(entered) == 0 {
 		return nil, fmt.Errorf("record: pid %d: no such process", pid)
+	}
+	// A process that has ended but is not reaped yet has a pidfd, which
+	// is readable at once; the kernel did not see it end as a member.
+	for fd := range entered {
+		if ready, _, _ := unix.PollIn(fd, 0); ready && ended(fd) {
+			return nil, fmt.Errorf("record: pid %d: the process has ended (it is not reaped yet): nothing to record", pid)
+		}
 	}
 	for {
 		added := false
@@ -83,7 +127,9 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 		}
 		for child, parent := range parents {
 			if in[parent] && !in[child] {
-				enter(child)
+				if err := enter(child); err != nil {
+					return nil, fmt.Errorf("record: %w", err)
+				}
 				added = true
 			}
 		}
@@ -94,28 +140,26 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		for tgid, fd := range entered {
-			if ready, _, _ := unix.PollIn(fd, 0); !ready {
-				continue
-			}
-			// Ended: the kernel took it out of the map and the count,
-			// unless it ended before it entered.
-			if e.leave(tgid) {
-				count--
-			}
-			syscall.Close(fd)
-			delete(entered, tgid)
+	for int64(e.stat(statLive))+count > 0 {
+		ready, done, err := w.wait()
+		if err != nil {
+			return nil, fmt.Errorf("record: %w", err)
 		}
-		if int64(e.stat(statLive))+count <= 0 {
+		if done {
 			break
 		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return e.result()
+		for _, fd := range ready {
+			if fd == e.ring.FD() {
+				for {
+					if _, err := rd.Read(); err != nil {
+						break
+					}
+				}
+				continue
+			}
+			// Ended: the kernel took it out of the map and the
+			// count, unless it ended before it entered.
+			ended(fd)
 		}
 	}
 	return e.result()
@@ -168,85 +212,182 @@ func parentsOf() (map[uint32]uint32, error) {
 
 // AttachCgroup records the system calls of every task of the cgroup v2
 // directory path and of the cgroups below it, from now until ctx ends or
-// the cgroup, once it had a process, has none left. Options.Args is as
-// for Run and OnRecording is called once the programs are attached; the
-// other options are ignored. The Result's ExitCode is 0.
+// the cgroup, once it had a task since the recording started, has none
+// left (the root cgroup, never empty: until ctx ends). Options.Args is as for Run; OnRecording is called once the
+// programs are attached, and OnWaiting then if the cgroup has no task
+// yet; the other options are ignored. The Result's ExitCode is 0.
+//
+// On a hybrid layout (cgroup v1 controllers beside a cgroup v2 file
+// system, often at /sys/fs/cgroup/unified) path is a directory of the
+// cgroup v2 file system: every task is in a cgroup there too. A cgroup v1
+// directory is an error that says where the v2 file system is.
 //
 // How: the cgroup is the only entry of a cgroup array map, and the
 // sys_enter program counts the calls of a task under it
-// (bpf_current_task_under_cgroup); no tree is followed, so a task that
-// moves out of the cgroup is no longer recorded and one that moves in is.
+// (bpf_current_task_under_cgroup), in the kernel: a task in the cgroup
+// for a single call is recorded. No tree is followed, so a task that
+// moves out of the cgroup is no longer recorded and one that moves in
+// is. The kernel marks the cgroup seen at the first call of one of its
+// tasks, when one ends in it, or when one moves into it or below it
+// (cgroup_attach_task: a task that never makes a call there); the
+// recorder sleeps until the kernel reports a change of cgroup.events
+// (inotify: the kernel notifies each change of "populated"), and ends
+// once populated is 0 and the cgroup was seen.
 func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.Result, error) {
 	dir, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("record: cgroup: %w", err)
 	}
 	defer dir.Close()
-	var fs syscall.Statfs_t
-	if err := syscall.Fstatfs(int(dir.Fd()), &fs); err != nil {
-		return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
-	}
-	if fs.Type != cgroup2Magic {
-		return nil, fmt.Errorf("record: cgroup %s: not a directory of the cgroup v2 file system", path)
+	if err := checkCgroup2(dir, path); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
 	}
 	e, err := start(config{mode: byCgroup, args: o.Args, cgroup: dir})
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
+	w, err := newWaiter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer w.close()
+	// The watch is set before the state is first read, and both before
+	// OnRecording: a task that joins and leaves at any time after that
+	// changes cgroup.events and wakes the recorder.
+	events := filepath.Join(path, "cgroup.events")
+	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("record: cgroup %s: inotify: %w", path, err)
+	}
+	defer syscall.Close(in)
+	// The root cgroup has no cgroup.events: it is never empty, and only
+	// ctx ends its recording.
+	root := false
+	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY|syscall.IN_DELETE_SELF); errors.Is(err, syscall.ENOENT) && isRootCgroup(path) {
+		root = true
+	} else if err != nil {
+		return nil, fmt.Errorf("record: cgroup %s: watch %s: %w", path, events, err)
+	}
+	if err := w.add(in); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	seen := false
+	// over reports whether the recording is over: the cgroup is empty,
+	// and a task was in it since the recording started.
+	over := func() (bool, error) {
+		if root {
+			return false, nil
+		}
+		// The kernel's mark is read first: a task that joins after the
+		// read of populated changes cgroup.events, and wakes the
+		// recorder again.
+		seen = seen || e.stat(statSeen) != 0
+		populated, err := cgroupPopulated(events)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			if seen {
+				return true, nil
+			}
+			return false, fmt.Errorf("record: cgroup %s was removed before a task of it was seen", path)
+		case err != nil:
+			return false, fmt.Errorf("record: cgroup %s: %w", path, err)
+		case populated:
+			seen = true
+			return false, nil
+		}
+		return seen, nil
+	}
+	done, err := over()
+	if err != nil {
+		return nil, err
+	}
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}
-	// A change of cgroup.events while the cgroup is empty means it had
-	// a process meanwhile, however short the time (inotify does not miss
-	// it, a poll of the file would).
-	events := path + "/cgroup.events"
-	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
-	}
-	defer syscall.Close(in)
-	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY); err != nil {
-		return nil, fmt.Errorf("record: cgroup %s: watch %s: %w", path, events, err)
+	if !done && !seen && !root && o.OnWaiting != nil {
+		o.OnWaiting()
 	}
 	buf := make([]byte, 4096)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	seen := false
-	for {
-		changed := false
-		for {
-			n, err := syscall.Read(in, buf)
-			if err != nil || n <= 0 {
-				break
-			}
-			changed = true
-		}
-		populated, err := cgroupPopulated(path)
+	for !done {
+		_, end, err := w.wait()
 		if err != nil {
-			return nil, fmt.Errorf("record: cgroup %s: %w", path, err)
+			return nil, fmt.Errorf("record: %w", err)
 		}
-		if populated {
-			seen = true
-		} else if seen || changed {
+		if end {
 			break
 		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return e.result()
+		for {
+			if n, err := syscall.Read(in, buf); n <= 0 || err != nil {
+				break
+			}
+		}
+		if done, err = over(); err != nil {
+			return nil, err
 		}
 	}
 	return e.result()
 }
 
-// cgroup2Magic is CGROUP2_SUPER_MAGIC.
-const cgroup2Magic = 0x63677270
+// isRootCgroup reports whether path is the root of a cgroup v2 file
+// system (it has cgroup.procs but no cgroup.events).
+func isRootCgroup(path string) bool {
+	_, err := os.Stat(filepath.Join(path, "cgroup.procs"))
+	return err == nil
+}
 
-// cgroupPopulated reads cgroup.events: whether a process is in the
-// cgroup or below.
-func cgroupPopulated(path string) (bool, error) {
-	b, err := os.ReadFile(path + "/cgroup.events")
+// Magic numbers of statfs(2).
+const (
+	cgroup2Magic = 0x63677270 // CGROUP2_SUPER_MAGIC
+	cgroupMagic  = 0x27e0eb   // CGROUP_SUPER_MAGIC (v1)
+)
+
+// checkCgroup2 checks that dir is a directory of the cgroup v2 file
+// system; of a cgroup v1 one, it says where v2 is mounted.
+func checkCgroup2(dir *os.File, path string) error {
+	st, err := dir.Stat()
+	if err != nil {
+		return fmt.Errorf("cgroup %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("cgroup %s: not a directory of the cgroup v2 file system (a cgroup is a directory)", path)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Fstatfs(int(dir.Fd()), &fs); err != nil {
+		return fmt.Errorf("cgroup %s: %w", path, err)
+	}
+	switch fs.Type {
+	case cgroup2Magic:
+		return nil
+	case cgroupMagic:
+		where := "no cgroup v2 file system is mounted here (mount -t cgroup2 none DIR)"
+		if m := cgroup2Mount(); m != "" {
+			where = "the cgroup v2 file system is mounted at " + m + ": give the task's cgroup there (its 0:: line in /proc/PID/cgroup)"
+		}
+		return fmt.Errorf("cgroup %s: a cgroup v1 directory: the eBPF engine selects tasks by their cgroup v2 hierarchy; %s", path, where)
+	}
+	return fmt.Errorf("cgroup %s: not a directory of the cgroup v2 file system", path)
+}
+
+// cgroup2Mount returns where the cgroup v2 file system is mounted, or "".
+func cgroup2Mount() string {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[2] == "cgroup2" {
+			return f[1]
+		}
+	}
+	return ""
+}
+
+// cgroupPopulated reads the cgroup.events file events: whether a task is
+// in the cgroup or below.
+func cgroupPopulated(events string) (bool, error) {
+	b, err := os.ReadFile(events)
 	if err != nil {
 		return false, err
 	}

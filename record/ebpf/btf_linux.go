@@ -21,6 +21,12 @@ type offsets struct {
 	// registers that carry the six arguments of a system call: di, si,
 	// dx, r10, r8, r9 (x86_64 and x32) and bx, cx, dx, si, di, bp (i386).
 	regs64, regs32 [6]int32
+	// The path from a task to the ids of its cgroup v2 ancestors:
+	// task_struct.cgroups, css_set.dfl_cgrp, cgroup.level,
+	// cgroup.ancestors, cgroup.kn and kernfs_node.id. cgroupErr says
+	// why they are missing (a cgroup recording needs them).
+	cgroups, dflCgrp, cgLevel, cgAncestors, cgKn, knID int32
+	cgroupErr                                          error
 }
 
 // kernelOffsets reads the offsets from the running kernel's BTF, once:
@@ -78,7 +84,24 @@ func offsetsFrom(spec *btf.Spec) (offsets, error) {
 	for i, r := range []string{"bx", "cx", "dx", "si", "di", "bp"} {
 		o.regs32[i] = field(regs, r)
 	}
-	return o, err
+	if err != nil {
+		return o, err
+	}
+	var css, cgrp, kn *btf.Struct
+	for name, s := range map[string]**btf.Struct{"css_set": &css, "cgroup": &cgrp, "kernfs_node": &kn} {
+		if e := spec.TypeByName(name, s); e != nil {
+			o.cgroupErr = fmt.Errorf("eBPF recording %w: BTF: %v", ErrNotSupported, e)
+			return o, nil
+		}
+	}
+	o.cgroups = field(task, "cgroups")
+	o.dflCgrp = field(css, "dfl_cgrp")
+	o.cgLevel = field(cgrp, "level")
+	o.cgAncestors = field(cgrp, "ancestors")
+	o.cgKn = field(cgrp, "kn")
+	o.knID = field(kn, "id")
+	o.cgroupErr, err = err, nil
+	return o, nil
 }
 
 // member finds the field name of a struct or union, also inside its

@@ -25,7 +25,12 @@
 // the inserts beyond).
 //
 // The maps are read, not drained, once the last thread group of the tree
-// has ended. Every loss counter (kernel reads that failed, argument
+// has ended. The recorder learns of each end from the kernel, not from a
+// timer: the exit program writes to a ring buffer whose reader wakes, a
+// pidfd becomes readable, and for a cgroup the kernel notifies the
+// changes of its cgroup.events (inotify) while the sys_enter and exit
+// programs mark the cgroup seen, so that a task in it for an instant
+// both is recorded and ends the recording. Every loss counter (kernel reads that failed, argument
 // values not kept, program runs the kernel skipped) is in
 // Recording.Lost, and any loss makes the recording Partial.
 //

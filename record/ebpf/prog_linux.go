@@ -47,6 +47,7 @@ const (
 	statLive      = iota // members the kernel saw start less those it saw end (Run keeps the count of those it added)
 	statReadErr          // kernel fields or arguments that could not be read
 	statLostValue        // argument values not kept: the values map was full
+	statSeen             // byCgroup: 1 once a task of the cgroup made a call or ended in it
 	numStats
 )
 
@@ -82,11 +83,42 @@ type fds struct {
 	// values: the set of (slot, values) seen.
 	argspec, distinct, values int
 	cgroup                    int
+	// ring (byTgid): a ring buffer the exit program writes the tgid of
+	// a member that ended to, so that a recorder waiting for the tree
+	// to end wakes when the kernel sees it end.
+	ring int
 }
 
 // progs are the instructions of the programs.
 type progs struct {
 	sysEnter, fork, exit, exec asm.Instructions
+	// cgroupExit (byCgroup) marks the cgroup seen when a task ends in it
+	// (a task that joined and ended without a call), cgroupAttach when a
+	// task moves into it (one that leaves again without a call).
+	cgroupExit, cgroupAttach asm.Instructions
+}
+
+// maxCgroupDepth is how deep below the root of the cgroup v2 hierarchy
+// the cgroup_attach_task program looks for the recorded cgroup among a
+// task's ancestors.
+const maxCgroupDepth = 32
+
+// markSeen sets stats[statSeen] to 1 unless it is already (a load of
+// a word all CPUs share, not a store, on every call after the first).
+// It uses R0-R2 and the stack word at -24.
+func markSeen(stats int, label string) asm.Instructions {
+	return asm.Instructions{
+		asm.StoreImm(asm.RFP, -24, statSeen, asm.Word),
+		asm.LoadMapPtr(asm.R1, stats),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -24),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, label),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.JNE.Imm(asm.R1, 0, label),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
+	}
 }
 
 // incStat adds delta to stats[idx]; it uses R1-R3 and R0 and the stack
@@ -216,7 +248,9 @@ const (
 	fpOne  = -60 // u32: the value stored in the values map
 )
 
-func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
+// buildProgs builds the programs; cgroupID is the id of the recorded
+// cgroup (byCgroup).
+func buildProgs(o offsets, mode int, withArgs bool, m fds, cgroupID uint64) progs {
 	var p progs
 
 	// sys_enter(struct pt_regs *regs, long id): count the call of a
@@ -270,7 +304,12 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 			asm.Mov.Imm(asm.R2, 0),
 			asm.FnCurrentTaskUnderCgroup.Call(),
 			asm.JNE.Imm(asm.R0, 1, "out"),
-			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord),
+		)
+		// The recorder ends the recording when the cgroup is empty
+		// once it has seen a task in it, however briefly.
+		p.sysEnter = append(p.sysEnter, markSeen(m.stats, "seen")...)
+		p.sysEnter = append(p.sysEnter,
+			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("seen"),
 		)
 	}
 	p.sysEnter = append(p.sysEnter,
@@ -376,8 +415,31 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	)
 	p.exit = append(p.exit, fetchBit(m.members, -4, true)...)
 	p.exit = append(p.exit, asm.JEq.Imm(asm.R1, 0, "out")) // another thread ended it
-	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "out")...)
+	p.exit = append(p.exit, incStat(m.stats, statLive, -1, "notify")...)
+	// Wake the recorder: the tree may have ended. A full ring (the
+	// recorder reads it on every wake) loses no end: its data wakes the
+	// recorder, which then reads the count.
+	p.exit = append(p.exit,
+		asm.LoadMapPtr(asm.R1, m.ring).WithSymbol("notify"),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, -4),
+		asm.Mov.Imm(asm.R3, 4),
+		asm.Mov.Imm(asm.R4, 0),
+		asm.FnRingbufOutput.Call(),
+	)
 	p.exit = append(p.exit, out...)
+
+	// sched_process_exit in a cgroup recording: a task of the cgroup
+	// that ends was in it, even if it never made a call.
+	p.cgroupExit = asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.cgroup),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.FnCurrentTaskUnderCgroup.Call(),
+		asm.JNE.Imm(asm.R0, 1, "out"),
+	}
+	p.cgroupExit = append(p.cgroupExit, markSeen(m.stats, "out")...)
+	p.cgroupExit = append(p.cgroupExit, out...)
+	p.cgroupAttach = cgroupAttach(o, m, cgroupID)
 
 	// sched_process_exec(struct task_struct *p, pid_t old_pid, struct
 	// linux_binprm *bprm): the helper's execve succeeded and its other
@@ -403,6 +465,55 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds) progs {
 	p.exec = append(p.exec, incStat(m.stats, statLive, 1, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
+}
+
+// cgroupAttach is the program of cgroup_attach_task(struct cgroup
+// *dst_cgrp, const char *path, struct task_struct *task, bool
+// threadgroup), which runs once the task (with its thread group) has
+// moved, in any hierarchy: it marks the recorded cgroup seen when the
+// task's cgroup v2 (task->cgroups->dfl_cgrp) is it or below it, that is
+// when one of its ancestors (cgroup.ancestors[0..level]) has the
+// cgroup's id.
+func cgroupAttach(o offsets, m fds, cgroupID uint64) asm.Instructions {
+	const (
+		fpPtr   = -8  // u64: the pointer or id read
+		fpCgrp  = -16 // u64: the task's cgroup
+		fpLevel = -32 // u32: its level
+	)
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R3, asm.R1, 16, asm.DWord), // task
+	}
+	insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgroups, "css")...)
+	insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol("css"))
+	insns = append(insns, readKernel(m.stats, fpPtr, 8, o.dflCgrp, "cgrp")...)
+	insns = append(insns,
+		asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol("cgrp"),
+		asm.StoreMem(asm.RFP, fpCgrp, asm.R3, asm.DWord),
+	)
+	insns = append(insns, readKernel(m.stats, fpLevel, 4, o.cgLevel, "level")...)
+	insns = append(insns, asm.LoadMem(asm.R7, asm.RFP, fpLevel, asm.Word).WithSymbol("level"))
+	for i := range int32(maxCgroupDepth) {
+		anc, kn, id := fmt.Sprintf("anc%d", i), fmt.Sprintf("kn%d", i), fmt.Sprintf("id%d", i)
+		insns = append(insns,
+			asm.JLT.Imm(asm.R7, i, "out"), // beyond the task's own cgroup
+			asm.LoadMem(asm.R3, asm.RFP, fpCgrp, asm.DWord),
+		)
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgAncestors+8*i, anc)...)
+		insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol(anc))
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.cgKn, kn)...)
+		insns = append(insns, asm.LoadMem(asm.R3, asm.RFP, fpPtr, asm.DWord).WithSymbol(kn))
+		insns = append(insns, readKernel(m.stats, fpPtr, 8, o.knID, id)...)
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.RFP, fpPtr, asm.DWord).WithSymbol(id),
+			asm.LoadImm(asm.R2, int64(cgroupID), asm.DWord),
+			asm.JEq.Reg(asm.R1, asm.R2, "mark"),
+		)
+	}
+	insns = append(insns, asm.Ja.Label("out"))
+	mark := markSeen(m.stats, "out")
+	mark[0] = mark[0].WithSymbol("mark")
+	insns = append(insns, mark...)
+	return append(insns, out...)
 }
 
 // argValues keeps the values of the checked arguments of the call in

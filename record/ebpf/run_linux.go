@@ -14,11 +14,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	cebpf "github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/unix"
@@ -30,12 +30,14 @@ type engine struct {
 	cfg                                    config
 	counts, stats                          *cebpf.Map
 	argspec, distinct, values, cgroupArray *cebpf.Map
-	memberMap, pending                     *cebpf.Map
+	memberMap, pending, ring               *cebpf.Map
 	// bits is the members map, mapped into this process: Run sets
 	// and clears bits with atomic operations, as the programs do.
 	bits  []uint64
 	mem   []byte
-	progs []*cebpf.Program // in the order of tracepoints
+	progs []*cebpf.Program
+	// tps are the raw tracepoints of progs, in their order.
+	tps   []string
 	links []link.Link
 }
 
@@ -123,7 +125,10 @@ func load(cfg config) (_ *engine, err error) {
 		if e.mem, e.bits, err = mapWords(e.memberMap.FD(), memberWords); err != nil {
 			return nil, fmt.Errorf("eBPF recording %w: map the members bitmap: %v", ErrNotSupported, err)
 		}
-		m.members, m.pending = e.memberMap.FD(), e.pending.FD()
+		if err := newMap("ring", &e.ring, &cebpf.MapSpec{Name: "syscage_ring", Type: cebpf.RingBuf, MaxEntries: uint32(os.Getpagesize())}); err != nil {
+			return nil, err
+		}
+		m.members, m.pending, m.ring = e.memberMap.FD(), e.pending.FD(), e.ring.FD()
 	}
 	if cfg.args {
 		spec := argSpec(off)
@@ -156,20 +161,34 @@ func load(cfg config) (_ *engine, err error) {
 		}
 		m.cgroup = e.cgroupArray.FD()
 	}
-	p := buildProgs(off, cfg.mode, cfg.args, m)
-	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
+	var cgroupID uint64
 	if cfg.mode == byCgroup {
-		all = all[:1] // the cgroup, not the tree, says which tasks
+		if off.cgroupErr != nil {
+			return nil, off.cgroupErr
+		}
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(cfg.cgroup.Fd()), &st); err != nil {
+			return nil, fmt.Errorf("cgroup %s: %w", cfg.cgroup.Name(), err)
+		}
+		cgroupID = st.Ino // kernfs_node.id: the inode number on the cgroup2 file system
+	}
+	p := buildProgs(off, cfg.mode, cfg.args, m, cgroupID)
+	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
+	e.tps = tracepoints
+	if cfg.mode == byCgroup {
+		// The cgroup, not the tree, says which tasks.
+		all = []asm.Instructions{p.sysEnter, p.cgroupExit, p.cgroupAttach}
+		e.tps = []string{"sys_enter", "sched_process_exit", "cgroup_attach_task"}
 	}
 	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
-			Name:         "syscage_" + strings.TrimPrefix(tracepoints[i], "sched_"),
+			Name:         "syscage_" + strings.TrimPrefix(e.tps[i], "sched_"),
 			Type:         cebpf.RawTracepoint,
 			License:      "GPL", // bpf_probe_read_kernel is GPL-only
 			Instructions: insns,
 		})
 		if err != nil {
-			return nil, loadError("load the "+tracepoints[i]+" program", err)
+			return nil, loadError("load the "+e.tps[i]+" program", err)
 		}
 		e.progs = append(e.progs, prog)
 	}
@@ -233,9 +252,9 @@ func firstLine(err error) string {
 
 func (e *engine) attach() error {
 	for i, p := range e.progs {
-		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: tracepoints[i], Program: p})
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: e.tps[i], Program: p})
 		if err != nil {
-			return loadError("attach to the raw tracepoint "+tracepoints[i], err)
+			return loadError("attach to the raw tracepoint "+e.tps[i], err)
 		}
 		e.links = append(e.links, l)
 	}
@@ -259,7 +278,7 @@ func (e *engine) close() {
 		unmapWords(e.mem)
 		e.mem, e.bits = nil, nil
 	}
-	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending} {
+	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending, e.ring} {
 		if m != nil {
 			m.Close()
 		}
@@ -375,6 +394,25 @@ func (e *engine) run(ctx context.Context, helper string, hargv []string, o recor
 		return nil, fmt.Errorf("record: start the program: %w", err)
 	}
 
+	rd, err := ringbuf.NewReader(e.ring)
+	if err != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		return nil, fmt.Errorf("record: read the ring buffer: %w", err)
+	}
+	defer rd.Close() // ends the goroutine
+	ended := make(chan struct{}, 1)
+	go func() {
+		for {
+			if _, err := rd.Read(); err != nil {
+				return
+			}
+			select {
+			case ended <- struct{}{}:
+			default: // a wake-up is pending
+			}
+		}
+	}()
 	waited := make(chan syscall.WaitStatus, 1)
 	go func() {
 		var ws syscall.WaitStatus
@@ -438,12 +476,11 @@ wait:
 		res.Signal = ws.Signal()
 	}
 	// The rest of the tree: wait until the kernel has seen its last
-	// thread group end.
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
+	// thread group end. Its exit program writes to the ring at each
+	// end of a member, which wakes this loop to read the count.
 	for int64(e.stat(statLive)) > 0 {
 		select {
-		case <-tick.C:
+		case <-ended:
 		case <-done:
 			stop()
 		case s := <-o.Signals:
@@ -578,7 +615,7 @@ func (e *engine) recording() (*record.Recording, error) {
 		if st, err := p.Stats(); err == nil {
 			n = st.RecursionMisses
 		}
-		lost("runs of the "+tracepoints[i]+" program the kernel skipped", n)
+		lost("runs of the "+e.tps[i]+" program the kernel skipped", n)
 	}
 	if len(loss) > 0 {
 		rec.Partial = true
