@@ -58,6 +58,16 @@ func (c Call) MarshalJSON() ([]byte, error) {
 	}{c.Arch.String(), call(c)})
 }
 
+// Text lists the calls as syscage analyze prints them: one
+// "ABI<tab>name<tab>from" line each, in order.
+func (r *Result) Text() string {
+	var b strings.Builder
+	for _, c := range r.Calls {
+		fmt.Fprintf(&b, "%s\t%s\t%s\n", c.Arch, c.Name, c.From)
+	}
+	return b.String()
+}
+
 // Names returns the names of the calls, sorted.
 func (r *Result) Names() []string {
 	var out []string

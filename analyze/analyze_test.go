@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/analyze"
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
 )
 
@@ -56,5 +57,19 @@ func TestNotAnalysable(t *testing.T) {
 		if r != nil || !errors.Is(err, analyze.ErrNotAnalysable) || !strings.Contains(err.Error(), p) {
 			t.Errorf("Analyze(%s) = %v, %v; want ErrNotAnalysable naming the file", p, r, err)
 		}
+	}
+}
+
+func TestResultText(t *testing.T) {
+	r := &analyze.Result{Calls: []analyze.Call{
+		{Arch: arch.X86_64, Name: "write", Nr: 1, From: "prog:main.main"},
+		{Arch: arch.AARCH64, Name: "openat", Nr: 56, From: "libc.so.6:fopen"},
+	}}
+	want := "x86_64\twrite\tprog:main.main\naarch64\topenat\tlibc.so.6:fopen\n"
+	if got := r.Text(); got != want {
+		t.Errorf("Text() = %q, want %q", got, want)
+	}
+	if (&analyze.Result{}).Text() != "" {
+		t.Error("no calls: want no text")
 	}
 }

@@ -265,6 +265,15 @@ func (e *UnknownError) Error() string {
 	return b.String()
 }
 
+// Join joins the names of as with sep, such as "x86_64+x86".
+func Join(as []Arch, sep string) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, sep)
+}
+
 // Parse returns the architecture named s in any spelling in use:
 // libseccomp and LXC names ("x86_64"), SCMP_ARCH_* tokens, Go GOARCH and
 // Debian names ("amd64", "arm64", "ppc64el"), systemd names ("x86-64",

@@ -259,3 +259,20 @@ func TestSyscallsBetween(t *testing.T) {
 		}
 	}
 }
+
+func TestJoin(t *testing.T) {
+	for _, c := range []struct {
+		as   []arch.Arch
+		sep  string
+		want string
+	}{
+		{nil, "+", ""},
+		{[]arch.Arch{arch.AARCH64}, "+", "aarch64"},
+		{[]arch.Arch{arch.X86_64, arch.X86, arch.X32}, "+", "x86_64+x86+x32"},
+		{[]arch.Arch{arch.X86, arch.X32}, " and ", "x86 and x32"},
+	} {
+		if got := arch.Join(c.as, c.sep); got != c.want {
+			t.Errorf("Join(%v, %q) = %q, want %q", c.as, c.sep, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package arch
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -111,4 +113,28 @@ func (a Arch) ParseSyscall(s string) (nr uint32, name string, err error) {
 		return 0, "", fmt.Errorf("unknown system call %q on %s", s, a)
 	}
 	return nr, s, nil
+}
+
+// Number is r's number as syscage resolve prints it: decimal, or, for a
+// call reached only through a multiplexer, "ipc(117) call 1".
+func (r Lookup) Number() string {
+	if r.Nr != nil {
+		return strconv.FormatUint(uint64(*r.Nr), 10)
+	}
+	if m := r.Multiplexer; m != nil {
+		return fmt.Sprintf("%s(%d) call %d", m.Syscall, m.Nr, m.Call)
+	}
+	return ""
+}
+
+// Grep describes (Describe) each system call of a whose name contains
+// one of subs, in the order of a's table; every one when subs is empty.
+func (a Arch) Grep(subs ...string) []Lookup {
+	var out []Lookup
+	for _, s := range a.Syscalls() {
+		if len(subs) == 0 || slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s.Name, sub) }) {
+			out = append(out, a.Describe(s.Name, ""))
+		}
+	}
+	return out
 }

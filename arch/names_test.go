@@ -84,3 +84,45 @@ func TestParseSyscall(t *testing.T) {
 		}
 	}
 }
+
+// TestGrep finds the calls whose names contain a substring, in table
+// order, and every call without one.
+func TestGrep(t *testing.T) {
+	got := arch.X86_64.Grep("sock", "pipe")
+	var names []string
+	for _, r := range got {
+		if !strings.Contains(r.Name, "sock") && !strings.Contains(r.Name, "pipe") || r.Nr == nil {
+			t.Errorf("Grep(sock, pipe) has %+v", r)
+		}
+		names = append(names, r.Name)
+	}
+	for _, want := range []string{"socket", "socketpair", "pipe", "pipe2"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("Grep(sock, pipe) = %v, lacks %s", names, want)
+		}
+	}
+	if len(arch.X86_64.Grep("no such call")) != 0 {
+		t.Error("Grep found a call for a substring no name has")
+	}
+	if all := arch.X86_64.Grep(); len(all) != len(arch.X86_64.Syscalls()) || all[0].Name != arch.X86_64.Syscalls()[0].Name {
+		t.Errorf("Grep() = %d calls, the table has %d", len(all), len(arch.X86_64.Syscalls()))
+	}
+}
+
+// TestLookupNumber prints numbers as resolve does, multiplexed calls
+// with the multiplexer and the sub-call.
+func TestLookupNumber(t *testing.T) {
+	for _, c := range []struct {
+		a    arch.Arch
+		q    string
+		want string
+	}{
+		{arch.X86_64, "execve", "59"},
+		{arch.X32, "read", "1073741824"},
+		{arch.S390X, "semop", "ipc(117) call 1"},
+	} {
+		if got := c.a.Lookup(c.q).Number(); got != c.want {
+			t.Errorf("%s %s: Number() = %q, want %q", c.a, c.q, got, c.want)
+		}
+	}
+}

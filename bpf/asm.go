@@ -10,14 +10,30 @@ import (
 
 // SyntaxError is an error in assembler text, located by line.
 type SyntaxError struct {
+	File string // the file the text came from, or "" (AssembleFile)
 	Line int    // 1-based
 	Msg  string // what is wrong
 	Err  error  // the underlying error, if any
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+func (e *SyntaxError) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) // as every other located error
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
 
 func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// AssembleFile is Assemble of the text of the file name: its errors are
+// *SyntaxError naming the file.
+func AssembleFile(name, text string) (Program, error) {
+	p, err := Assemble(text)
+	if se, ok := err.(*SyntaxError); ok {
+		se.File = name
+	}
+	return p, err
+}
 
 // Assemble reads a program in the syntax Disassemble prints, so that
 // Assemble(Disassemble(p)) is p. Comments run from ';' to the end of the

@@ -162,4 +162,12 @@ func TestAssembleErrors(t *testing.T) {
 	if got, want := err.Error(), `line 3: unknown mnemonic "jqe"`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
+	// AssembleFile names the file, as every located error does.
+	_, err = AssembleFile("deny.txt", "ld [0]\n\njqe #1, 2, 3\nret #0")
+	if got, want := err.Error(), `deny.txt:3: unknown mnemonic "jqe"`; got != want {
+		t.Errorf("AssembleFile: Error() = %q, want %q", got, want)
+	}
+	if p, err := AssembleFile("ok.txt", "ret ALLOW"); err != nil || len(p) != 1 {
+		t.Errorf("AssembleFile(ret ALLOW) = %v, %v", p, err)
+	}
 }

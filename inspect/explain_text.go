@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/profile"
 )
 
 // explanationJSON is the JSON form of an Explanation.
@@ -92,6 +95,23 @@ func wrapNames(names []string) string {
 		}
 		b.WriteString(n)
 		col += len(n)
+	}
+	return b.String()
+}
+
+// ExplainText is exs as syscage explain prints them: each explanation's
+// Text (the host's own ABI marked native), a blank line between; with
+// others, then what calls of every other ABI get (the bad-arch action).
+func ExplainText(exs []Explanation, host arch.Arch, others bool) string {
+	var b strings.Builder
+	for i, ex := range exs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(ex.Text(ex.Arch == host))
+	}
+	if others {
+		fmt.Fprintf(&b, "\nevery other architecture: %s\n", profile.DefaultBadArch)
 	}
 	return b.String()
 }

@@ -47,6 +47,29 @@ func TestExplanationText(t *testing.T) {
 	}
 }
 
+// TestExplainText prints explanations of two ABIs: the host's marked
+// native, a blank line between, and what every other ABI gets only when
+// asked.
+func TestExplainText(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: []arch.Arch{arch.X86},
+		Rules: []profile.Rule{{Names: []string{"read"}, Action: profile.Action{Kind: profile.ActAllow}}}}
+	exs, err := Explain(p, arch.X86_64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exs) != 2 {
+		t.Fatalf("Explain covers %d ABIs, want 2", len(exs))
+	}
+	other := "\nevery other architecture: " + profile.DefaultBadArch.String() + "\n"
+	want := exs[0].Text(true) + "\n" + exs[1].Text(false)
+	if got := ExplainText(exs, arch.X86_64, true); got != want+other {
+		t.Errorf("ExplainText =\n%s\nwant\n%s", got, want+other)
+	}
+	if got := ExplainText(exs[1:], arch.X86_64, false); got != exs[1].Text(false) || strings.Contains(got, "(native)") {
+		t.Errorf("ExplainText of x86 alone =\n%s", got)
+	}
+}
+
 func TestWrapNames(t *testing.T) {
 	var names []string
 	for range 30 {

@@ -209,7 +209,7 @@ func Lint(p *profile.Profile, host arch.Arch, o LintOptions) ([]Finding, error) 
 		}
 		if len(unknown) > 0 {
 			out = append(out, Finding{Severity: Low, Check: "unknown-name", Rule: o.origin(i), Names: unknown,
-				Message: fmt.Sprintf("rule %d names %s, which no covered architecture (%s) has: runc skips %s", o.origin(i)+1, strings.Join(unknown, ", "), archList(arches), them(len(unknown))),
+				Message: fmt.Sprintf("rule %d names %s, which no covered architecture (%s) has: runc skips %s", o.origin(i)+1, strings.Join(unknown, ", "), arch.Join(arches, ", "), them(len(unknown))),
 				Fix:     "check the spelling (syscage resolve --grep NAME), or add the architecture that has it"})
 		}
 	}
@@ -357,14 +357,6 @@ func ruleList(o LintOptions, rules []int) string {
 		return "rule " + s[0]
 	}
 	return "rules " + strings.Join(s, ", ")
-}
-
-func archList(as []arch.Arch) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 func them(n int) string {

@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/syscage/syscage/profile"
 )
@@ -44,4 +46,50 @@ func Origins(raw, resolved *profile.Profile) []int {
 
 func sameRule(a, b profile.Rule) bool {
 	return slices.Equal(a.Names, b.Names) && a.Action == b.Action && slices.Equal(a.Conds, b.Conds)
+}
+
+// ParseSeverity reads a severity by its name: low, medium or high.
+func ParseSeverity(s string) (Severity, error) {
+	for _, sev := range []Severity{Low, Medium, High} {
+		if s == sev.String() {
+			return sev, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want low, medium or high)", s)
+}
+
+// Worst returns the highest severity of fs, or 0 when there are none.
+func Worst(fs []Finding) Severity {
+	var w Severity
+	for _, f := range fs {
+		w = max(w, f.Severity)
+	}
+	return w
+}
+
+// FindingsText is fs as syscage lint prints them: each finding with its
+// fix, then their number by severity ("" when there are none).
+func FindingsText(fs []Finding) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	counts := map[Severity]int{}
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%-6s %s: %s\n", f.Severity, f.Check, f.Message)
+		fmt.Fprintf(&b, "       fix: %s\n", f.Fix)
+		counts[f.Severity]++
+	}
+	var s []string
+	for _, sev := range []Severity{High, Medium, Low} {
+		if counts[sev] > 0 {
+			s = append(s, fmt.Sprintf("%d %s", counts[sev], sev))
+		}
+	}
+	plural := "s"
+	if len(fs) == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(&b, "%d finding%s (%s)\n", len(fs), plural, strings.Join(s, ", "))
+	return b.String()
 }

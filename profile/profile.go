@@ -88,8 +88,8 @@ func (e *LossError) Unwrap() error { return ErrNotExpressible }
 // Loss is one thing a profile format cannot express, found while writing
 // a profile in it.
 type Loss struct {
-	Rule int    // 1-based index into Profile.Rules; 0 for the profile as a whole
-	What string // what is lost, and (with lossy writing) what was written instead
+	Rule int    `json:"rule,omitempty"` // 1-based index into Profile.Rules; 0 for the profile as a whole
+	What string `json:"what"`           // what is lost, and (with lossy writing) what was written instead
 }
 
 // String returns "rule N: what" or "what".
@@ -188,6 +188,22 @@ func (f Filter) clone() Filter {
 // includes or excludes.
 func (r Rule) Conditional() bool {
 	return len(r.Conds) > 0 || !r.Includes.IsZero() || !r.Excludes.IsZero()
+}
+
+// EnvRules returns the indexes of p's rules whose includes or excludes
+// test the capabilities (when caps) or the kernel version (when kernel):
+// the rules Resolve decides differently for another Env.Caps or
+// Env.Kernel.
+func (p *Profile) EnvRules(caps, kernel bool) []int {
+	var out []int
+	for i, r := range p.Rules {
+		c := len(r.Includes.Caps) > 0 || len(r.Excludes.Caps) > 0
+		k := r.Includes.MinKernel != "" || r.Excludes.MinKernel != ""
+		if c && caps || k && kernel {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Conditional reports whether p has parts that depend on the environment:

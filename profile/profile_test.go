@@ -561,3 +561,53 @@ func TestNULNames(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvRules finds the rules whose includes or excludes test the
+// capabilities or the kernel, and checks that they are the rules Resolve
+// decides differently when the capabilities or the kernel change.
+func TestEnvRules(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Rules: []profile.Rule{
+		{Names: []string{"read"}, Action: allow},
+		{Names: []string{"mount"}, Action: allow, Includes: profile.Filter{Caps: []string{"CAP_SYS_ADMIN"}}},
+		{Names: []string{"clone3"}, Action: allow, Includes: profile.Filter{MinKernel: "5.3"}},
+		{Names: []string{"ptrace"}, Action: allow, Excludes: profile.Filter{Caps: []string{"CAP_SYS_PTRACE"}, MinKernel: "4.8"}},
+		{Names: []string{"uname"}, Action: allow, Excludes: profile.Filter{Arches: []arch.Arch{arch.X86}}},
+	}}
+	for _, c := range []struct {
+		caps, kernel bool
+		want         []int
+	}{
+		{true, false, []int{1, 3}},
+		{false, true, []int{2, 3}},
+		{true, true, []int{1, 2, 3}},
+		{false, false, nil},
+	} {
+		if got := p.EnvRules(c.caps, c.kernel); !slices.Equal(got, c.want) {
+			t.Errorf("EnvRules(%v, %v) = %v, want %v", c.caps, c.kernel, got, c.want)
+		}
+	}
+	// Resolve keeps or drops exactly those rules when the set changes.
+	names := func(env profile.Env) []string {
+		r, err := p.Resolve(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range r.Rules {
+			out = append(out, r.Names...)
+		}
+		return out
+	}
+	base := profile.Env{Arch: arch.X86_64, Kernel: "4.0"}
+	admin := base
+	admin.Caps = []string{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE"}
+	newer := base
+	newer.Kernel = "6.1"
+	if a, b := names(base), names(admin); slices.Contains(a, "mount") || !slices.Contains(b, "mount") || slices.Contains(b, "ptrace") || !slices.Contains(a, "ptrace") {
+		t.Errorf("capabilities: %v, then %v", a, b)
+	}
+	if a, b := names(base), names(newer); slices.Contains(a, "clone3") || !slices.Contains(b, "clone3") {
+		t.Errorf("kernel: %v, then %v", a, b)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/profile"
 )
 
 // Trace is one system call run through a filter in the emulator: the
@@ -46,6 +47,36 @@ func Emulate(prog bpf.Program, notes []string, a arch.Arch, nr uint32, name stri
 		}
 	}
 	return t, nil
+}
+
+// EmulateProfile compiles p for host with o and emulates (Emulate) the
+// system call nr (name) of ABI abi with args through the filter. The
+// Trace's Reference is the verdict of the reference semantics (Expect),
+// independent of the compiler: Mismatch reports when the two disagree.
+func EmulateProfile(p *profile.Profile, host arch.Arch, o Options, abi arch.Arch, nr uint32, name string, args []uint64) (*Trace, error) {
+	f, err := Compile(p, host, o)
+	if err != nil {
+		return nil, err
+	}
+	want, err := Expect(p, host, o, DataFor(abi, nr, args...))
+	if err != nil {
+		return nil, err
+	}
+	t, err := Emulate(f.Program, f.Notes, abi, nr, name, args)
+	if err != nil {
+		return nil, err
+	}
+	t.Reference = want.String()
+	return t, nil
+}
+
+// Mismatch returns an error when t has a Reference verdict and the
+// filter's differs from it: a compiler bug.
+func (t *Trace) Mismatch() error {
+	if t.Reference == "" || t.Reference == t.Action {
+		return nil
+	}
+	return fmt.Errorf("compiler bug: the filter says %s but the profile says %s; please report this with the profile", t.Action, t.Reference)
 }
 
 // Text is t as syscage emu prints it: the call and its verdict, then the

@@ -4,9 +4,25 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
+
+// ReadWeights reads the frequency table in the file path (ParseWeights);
+// errors of its content name the file.
+func ReadWeights(path string) (map[string]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	w, err := ParseWeights(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return w, nil
+}
 
 // ParseWeights reads a system-call frequency table for Options.Weights:
 // one "name count" pair per line; blank lines and lines starting with #

@@ -1,8 +1,11 @@
 package fusion
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
@@ -116,4 +119,56 @@ func FallbackNames(p *profile.Profile) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Workload is one workload Check ran: its command line, its exit status
+// (-1 when a signal ended it) and the calls the profile would have
+// denied it.
+type Workload struct {
+	Argv   []string
+	Exit   int
+	Denied []Denial
+}
+
+// MarshalJSON writes w as {"workload": the command line, "exit",
+// "denied": each denial as its String}.
+func (w Workload) MarshalJSON() ([]byte, error) {
+	j := struct {
+		Workload string   `json:"workload"`
+		Exit     int      `json:"exit"`
+		Denied   []string `json:"denied"`
+	}{strings.Join(w.Argv, " "), w.Exit, []string{}}
+	for _, d := range w.Denied {
+		j.Denied = append(j.Denied, d.String())
+	}
+	return json.Marshal(j)
+}
+
+// Check runs each workload to its end, recorded as record.Run records
+// with o, and returns per workload the calls p (resolved) would have
+// denied, killed or trapped (Denials). Nothing is denied while the
+// workloads run: o's Known, Args and ENOSYS are set from p, so that the
+// calls p allows with any arguments run without a stop, the others are
+// recorded with their checked arguments, and the calls p answers with
+// ENOSYS get ENOSYS (FallbackNames), as under p, so that the program
+// takes its fallbacks. native is the ABI of a recording that names none.
+func Check(ctx context.Context, p *profile.Profile, native arch.Arch, workloads [][]string, o record.Options) ([]Workload, error) {
+	o.Known, o.Args, o.ENOSYS = p, true, FallbackNames(p)
+	var out []Workload
+	for i, argv := range workloads {
+		res, err := record.Run(ctx, argv, o)
+		if err != nil {
+			return nil, fmt.Errorf("workload %d (%s): %w", i+1, argv[0], err)
+		}
+		rec := res.Recording
+		if rec.Native == arch.Invalid {
+			rec.Native = native
+		}
+		ds, err := Denials(p, rec)
+		if err != nil {
+			return nil, fmt.Errorf("workload %d (%s): %w", i+1, argv[0], err)
+		}
+		out = append(out, Workload{Argv: argv, Exit: res.ExitCode, Denied: ds})
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package fusion_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/analyze/fusion"
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
@@ -180,4 +182,64 @@ func buildVictim(t *testing.T) string {
 		t.Fatalf("gcc: %v\n%s", err, b)
 	}
 	return out
+}
+
+// TestCheck runs two real workloads under the recorder and says what a
+// profile that denies everything (uname by a rule of its own) would have
+// denied each: uname(1)'s call by that rule, and no uname of a shell
+// that only exits. Nothing is denied while they run: both end as they
+// would unconfined.
+func TestCheck(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, ok := arch.Native()
+	if !ok {
+		t.Skip("no native ABI")
+	}
+	null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	defer null.Close()
+	eperm := profile.Action{Kind: profile.ActErrno, Data: 1}
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 13}, Rules: []profile.Rule{{Names: []string{"uname"}, Action: eperm}}}
+	ws, err := fusion.Check(context.Background(), p, native, [][]string{{"uname"}, {"sh", "-c", "exit 3"}},
+		record.Options{Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 2 {
+		t.Fatalf("Check returned %d workloads, want 2", len(ws))
+	}
+	byRule := 0
+	for _, d := range ws[0].Denied {
+		if d.Name == "uname" && d.Action == eperm && d.Rule == 0 {
+			byRule++
+		} else if d.Rule != profile.DecidedByDefault {
+			t.Errorf("uname: %v", d)
+		}
+	}
+	if byRule != 1 {
+		t.Errorf("uname: denied %v, want uname once by rule 1", ws[0].Denied)
+	}
+	if len(ws[1].Denied) == 0 {
+		t.Error("sh -c 'exit 3': nothing denied under a profile that allows nothing")
+	}
+	for _, d := range ws[1].Denied {
+		if d.Name == "uname" || d.Rule != profile.DecidedByDefault {
+			t.Errorf("sh -c 'exit 3': denied %v", d)
+		}
+	}
+	if ws[0].Exit != 0 || ws[1].Exit != 3 {
+		t.Errorf("exits %d and %d, want 0 and 3", ws[0].Exit, ws[1].Exit)
+	}
+	b, err := json.Marshal(ws[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), `{"workload":"sh -c exit 3","exit":3,"denied":[`) {
+		t.Errorf("JSON = %s", b)
+	}
+	if _, err := fusion.Check(context.Background(), p, native, [][]string{{"/nonexistent/program"}}, record.Options{Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null}); err == nil || !strings.HasPrefix(err.Error(), "workload 1 (/nonexistent/program): ") {
+		t.Errorf("a workload that cannot run: err = %v", err)
+	}
 }

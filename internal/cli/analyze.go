@@ -63,9 +63,7 @@ func runAnalyze(e *env, o analyzeOptions, path string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	for _, c := range r.Calls {
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", c.Arch, c.Name, c.From)
-	}
+	fmt.Fprint(e.stdout, r.Text())
 	for _, u := range r.Unresolved {
 		fmt.Fprintf(e.stderr, "syscage: unresolved: %s\n", u)
 	}

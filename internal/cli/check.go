@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/record"
 )
 
@@ -66,12 +65,6 @@ would, 125 when a workload could not be run.`,
 	return c
 }
 
-type checkJSON struct {
-	Workload string   `json:"workload"`
-	Exit     int      `json:"exit"`
-	Denied   []string `json:"denied"`
-}
-
 func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 	var workloads [][]string
 	if len(argv) > 0 {
@@ -95,60 +88,41 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 	if p.Default.Permits() {
 		return withCode(ExitFailure, fmt.Errorf("%s lets every call it does not name run (default %s): nothing to check", ref, p.Default))
 	}
-	var report []checkJSON
-	any := false
-	for i, w := range workloads {
-		ro := record.Options{
-			Known:  p,
-			Args:   true,
-			ENOSYS: fusion.FallbackNames(p),
-			Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-			Stdin:  fileOr(e.stdin, os.Stdin),
-			Stdout: fileOr(e.stdout, os.Stdout),
-			Stderr: fileOr(e.stderr, os.Stderr),
-		}
-		res, err := record.Run(context.Background(), w, ro)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("workload %d (%s): %w", i+1, w[0], err))
-		}
-		rec := res.Recording
-		if rec.Native == arch.Invalid {
-			rec.Native = host
-		}
-		ds, err := fusion.Denials(p, rec)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-		}
-		j := checkJSON{Workload: strings.Join(w, " "), Exit: res.ExitCode, Denied: []string{}}
-		for _, d := range ds {
-			j.Denied = append(j.Denied, d.String())
-		}
-		if len(ds) > 0 {
-			any = true
-		}
-		report = append(report, j)
+	ro := record.Options{
+		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
+		Stdin:  fileOr(e.stdin, os.Stdin),
+		Stdout: fileOr(e.stdout, os.Stdout),
+		Stderr: fileOr(e.stderr, os.Stderr),
+	}
+	report, err := fusion.Check(context.Background(), p, host, workloads, ro)
+	if err != nil {
+		return withCode(ExitFailure, err)
 	}
 	if o.json {
 		if err := writeJSON(e.stderr, report); err != nil { // stdout is the workloads'
 			return withCode(ExitFailure, err)
 		}
-	} else {
-		for i, j := range report {
-			status := ""
-			if j.Exit != 0 {
-				status = fmt.Sprintf(" (it exited with status %d)", j.Exit)
-			}
-			if len(j.Denied) == 0 {
-				fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): no call would have been denied%s\n", i+1, j.Workload, status)
-				continue
-			}
-			fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): %d call(s) would have been denied%s:\n", i+1, j.Workload, len(j.Denied), status)
-			for _, d := range j.Denied {
-				fmt.Fprintf(e.stderr, "  %s\n", d)
-			}
+	}
+	denied := false
+	for i, w := range report {
+		denied = denied || len(w.Denied) > 0
+		if o.json {
+			continue
+		}
+		status := ""
+		if w.Exit != 0 {
+			status = fmt.Sprintf(" (it exited with status %d)", w.Exit)
+		}
+		if len(w.Denied) == 0 {
+			fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): no call would have been denied%s\n", i+1, strings.Join(w.Argv, " "), status)
+			continue
+		}
+		fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): %d call(s) would have been denied%s:\n", i+1, strings.Join(w.Argv, " "), len(w.Denied), status)
+		for _, d := range w.Denied {
+			fmt.Fprintf(e.stderr, "  %s\n", d)
 		}
 	}
-	if any {
+	if denied {
 		return silentExit(ExitFinding)
 	}
 	return nil

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
@@ -76,7 +74,7 @@ atomically: on any error nothing is written.`,
 	f.StringVar(&o.badArch, "bad-arch", "", "action for ABIs the filter does not cover (default KILL_THREAD, as libseccomp)")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"raw", "text", "c", "go"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(seccomp.OutputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
@@ -87,27 +85,22 @@ func addProfileFlags(c *cobra.Command, pf *profileFlags) {
 	f.BoolVar(&pf.strict, "strict", false, "fail on system-call names unknown on a covered architecture")
 }
 
-// compileProfile loads ref and compiles it for the --arch of the command.
-func compileProfile(ref, archFlag string, pf profileFlags, o seccomp.Options) (*seccomp.Filter, arch.Arch, error) {
-	return compileWith(nil, ref, archFlag, pf, o)
-}
-
-// compileWith is compileProfile, with the profile hardened (see package
-// harden) before it is compiled when e is not nil; the changes go to
-// e's stderr.
-func compileWith(e *env, ref, archFlag string, pf profileFlags, o seccomp.Options) (*seccomp.Filter, arch.Arch, error) {
+// compileProfile loads ref and compiles it for the --arch of the
+// command; when e is not nil, hardened first (see package harden), the
+// changes said on e's stderr.
+func compileProfile(e *env, ref, archFlag string, pf profileFlags, o seccomp.Options) (*seccomp.Filter, error) {
 	host, err := parseArchFlag(archFlag)
 	if err != nil {
-		return nil, host, err
+		return nil, err
 	}
 	p, err := loadProfile(ref, host, pf)
 	if err != nil {
-		return nil, host, err
+		return nil, err
 	}
 	if e != nil {
 		h, changes, err := harden.Profile(p, host)
 		if err != nil {
-			return nil, host, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: %w", ref, err)
 		}
 		reportHardened(e, ref, changes)
 		p = h
@@ -115,9 +108,9 @@ func compileWith(e *env, ref, archFlag string, pf profileFlags, o seccomp.Option
 	o.Strict = pf.strict
 	f, err := seccomp.Compile(p, host, o)
 	if err != nil {
-		return nil, host, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	return f, host, nil
+	return f, nil
 }
 
 // reportHardened lists what hardening changed.
@@ -135,10 +128,9 @@ func runCompile(e *env, o compileOptions, ref string) error {
 			format = "raw"
 		}
 	}
-	switch format {
-	case "raw", "text", "c", "go":
-	default:
-		return usagef("unknown format %q (want raw, text, c or go)", format)
+	of, err := seccomp.ParseOutputFormat(format)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	so := seccomp.Options{NoENOSYS: o.noENOSYS}
 	if o.badArch != "" {
@@ -149,37 +141,20 @@ func runCompile(e *env, o compileOptions, ref string) error {
 		so.BadArch = a
 	}
 	if o.weights != "" {
-		wf, err := os.Open(o.weights)
-		if err != nil {
+		if so.Weights, err = seccomp.ReadWeights(o.weights); err != nil {
 			return withCode(ExitFailure, err)
-		}
-		so.Weights, err = seccomp.ParseWeights(wf)
-		wf.Close()
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.weights, err))
 		}
 	}
 	var he *env // hardening reports to e
 	if o.harden {
 		he = e
 	}
-	f, _, err := compileWith(he, ref, o.arch, o.profileFlags, so)
+	f, err := compileProfile(he, ref, o.arch, o.profileFlags, so)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
 	warnSkipped(e, f, o.verbose)
-	var out []byte
-	switch format {
-	case "raw":
-		out = f.Encode()
-	case "text":
-		out = []byte(f.Text())
-	case "c":
-		out = f.C(ref)
-	case "go":
-		out = f.Go(ref)
-	}
-	if err := writeOutput(e, o.out, out); err != nil {
+	if err := writeOutput(e, o.out, f.Output(of, ref)); err != nil {
 		return withCode(ExitFailure, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
-	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/spo"
 	"github.com/syscage/syscage/profile/systemd"
 )
@@ -148,114 +148,69 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if o.harden || o.wx || formats.NeedsResolve(p, to, o.ociConfig != "") {
-		if p, err = resolveFor(p, host, o.profileFlags); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+	co := formats.ConvertOptions{Options: formats.Options{Lossy: o.lossy, Meta: meta}, Harden: o.harden, WX: o.wx}
+	if co.Env, err = o.profileFlags.env(host); err != nil {
+		return err
+	}
+	if to == formats.Systemd {
+		co.SystemdVersion = o.systemdVer
+		if co.SystemdVersion == 0 {
+			co.SystemdVersion = systemd.HostVersion(context.Background(), runOutput)
 		}
 	}
-	if o.harden {
-		h, changes, err := harden.Profile(p, host)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-		}
-		reportHardened(e, ref, changes)
-		p = h
-	}
-	if o.wx {
-		w, changes, err := harden.WX(p, host)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-		}
-		reportHardened(e, ref, changes)
-		p = w
-	}
+	dest := o.out
 	if o.ociConfig != "" {
-		config, err := os.ReadFile(o.ociConfig)
-		if err != nil {
+		if co.OCIConfig, err = os.ReadFile(o.ociConfig); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		out, err := patchForRuntime(e, o.ociConfig, config, p, o.runtime)
-		if err != nil {
-			return withCode(ExitFailure, err)
+		co.OCIConfigName = o.ociConfig
+		if co.Runtime, err = lookupRuntime(e, o.runtime); err != nil {
+			return err
 		}
-		dest := o.out
 		if dest == "" {
 			dest = o.ociConfig
 		}
-		return writeOrFail(e, dest, out)
 	}
-	opts := formats.Options{Lossy: o.lossy, Meta: meta}
-	if to == formats.Systemd {
-		opts.SystemdVersion = o.systemdVer
-		if opts.SystemdVersion == 0 {
-			opts.SystemdVersion = hostSystemdVersion()
-		}
-	}
-	out, losses, err := formats.Write(p, to, opts)
+	c, err := formats.Convert(ref, p, to, co)
+	reportHardened(e, ref, c.Hardened)
+	reportRuntime(e, o.ociConfig, co.Runtime, c.RuntimeAdded)
 	var le *profile.LossError
-	if errors.As(err, &le) {
-		if o.json {
-			if err := writeJSON(e.stdout, convertReport{Format: string(to), Losses: lossesJSON(le.Losses)}); err != nil {
-				return withCode(ExitFailure, err)
-			}
-			return silentExit(ExitFinding)
-		}
-		reportUnwritten(e, ref, p, to, opts, le)
-		return silentExit(ExitFinding)
-	}
-	if err != nil {
-		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-	}
-	if o.json {
-		if err := writeOrFail(e, o.out, out); err != nil {
-			return err
-		}
-		if err := writeJSON(e.stdout, convertReport{Written: o.out, Format: string(to), Losses: lossesJSON(losses)}); err != nil {
+	switch {
+	case errors.As(err, &le) && o.json:
+		if err := writeJSON(e.stdout, c.Report("")); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		return nil
+		return silentExit(ExitFinding)
+	case errors.As(err, &le):
+		reportUnwritten(e, ref, c, o.lossy)
+		return silentExit(ExitFinding)
+	case err != nil:
+		return withCode(ExitFailure, err)
 	}
-	reportLosses(e, ref, string(to), losses)
-	return writeOrFail(e, o.out, out)
-}
-
-// convertReport is convert --json: the file written ("" when nothing
-// was) and what the format could not express.
-type convertReport struct {
-	Written string     `json:"written"`
-	Format  string     `json:"format"`
-	Losses  []lossJSON `json:"losses"`
-}
-
-type lossJSON struct {
-	Rule int    `json:"rule,omitempty"` // 1-based; 0 for the whole profile
-	What string `json:"what"`
-}
-
-func lossesJSON(ls []profile.Loss) []lossJSON {
-	out := make([]lossJSON, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, lossJSON{Rule: l.Rule, What: l.What})
+	if !o.json {
+		reportLosses(e, ref, string(to), c.Losses)
 	}
-	return out
+	if err := writeOrFail(e, dest, c.Data); err != nil || !o.json {
+		return err
+	}
+	if err := writeJSON(e.stdout, c.Report(o.out)); err != nil {
+		return withCode(ExitFailure, err)
+	}
+	return nil
 }
 
-// reportUnwritten lists what format to cannot express of p (ref), and
-// says whether --lossy would write it: for some losses (ABIs an LXC
-// policy covers beyond the profile's) no form is never more permissive.
-func reportUnwritten(e *env, ref string, p *profile.Profile, to formats.Format, o formats.Options, le *profile.LossError) {
-	fmt.Fprintf(e.stderr, "syscage: %s: %s cannot express %d part(s) of the profile:\n", ref, to, len(le.Losses))
-	printLosses(e, le.Losses)
+// reportUnwritten lists what c's format cannot express of the profile
+// ref, and says whether --lossy would write it.
+func reportUnwritten(e *env, ref string, c *formats.Conversion, lossy bool) {
+	fmt.Fprintf(e.stderr, "syscage: %s: %s cannot express %d part(s) of the profile:\n", ref, c.Format, len(c.Losses))
+	printLosses(e, c.Losses)
 	switch {
-	case o.Lossy:
+	case lossy:
 		fmt.Fprintf(e.stderr, "syscage: nothing written, not even with --lossy\n")
+	case c.LossyWrites:
+		fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy writes the nearest form that is never more permissive\n")
 	default:
-		o.Lossy = true
-		if _, _, err := formats.Write(p, to, o); err != nil {
-			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy cannot help here\n")
-		} else {
-			fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy writes the nearest form that is never more permissive\n")
-		}
+		fmt.Fprintf(e.stderr, "syscage: nothing written; --lossy cannot help here\n")
 	}
 }
 
@@ -282,15 +237,7 @@ func writeOrFail(e *env, path string, data []byte) error {
 	return nil
 }
 
-// hostSystemdVersion is the version `systemctl --version` prints, or
-// the oldest systemd whose names syscage knows.
-func hostSystemdVersion() int {
-	out, err := exec.Command("systemctl", "--version").Output()
-	if err == nil {
-		var v int
-		if _, err := fmt.Sscanf(string(out), "systemd %d", &v); err == nil && v >= systemd.MinVersion {
-			return v
-		}
-	}
-	return systemd.MinVersion
+// runOutput runs a program and returns its standard output.
+func runOutput(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return exec.CommandContext(ctx, name, args...).Output()
 }

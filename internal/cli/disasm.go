@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,14 +70,9 @@ nothing is written. FILE "-" reads stdin.`,
 			if err != nil {
 				return withCode(ExitFailure, err)
 			}
-			p, err := bpf.Assemble(string(text))
+			p, err := bpf.AssembleFile(args[0], string(text))
 			if err != nil {
-				var se *bpf.SyntaxError
-				if errors.As(err, &se) {
-					// file:line: msg, as every other located error.
-					return withCode(ExitFailure, fmt.Errorf("%s:%d: %s", args[0], se.Line, se.Msg))
-				}
-				return withCode(ExitFailure, fmt.Errorf("%s: %w", args[0], err))
+				return withCode(ExitFailure, err)
 			}
 			if err := p.Validate(); err != nil {
 				return withCode(ExitFailure, fmt.Errorf("%s: %w", args[0], err))

@@ -3,11 +3,10 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/bpf"
+	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -80,58 +79,41 @@ func runEmu(e *env, o emuOptions, args []string) error {
 		}
 		vals = append(vals, v)
 	}
-	d := seccomp.DataFor(abi, nr, vals...)
-
 	ref := args[0]
-	var prog bpf.Program
-	var notes []string
-	var reference string
-	if !strings.HasSuffix(ref, ".bpf") {
+	var res *seccomp.Trace
+	if strings.HasSuffix(ref, ".bpf") {
+		prog, err := inspect.ReadBPF(ref, abi.ByteOrder())
+		if err != nil {
+			return withCode(ExitFailure, err)
+		}
+		res, err = seccomp.Emulate(prog, nil, abi, nr, name, vals)
+		if err != nil {
+			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
+		}
+	} else {
 		p, err := loadProfile(ref, host, o.profileFlags)
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
 		so := seccomp.Options{NoENOSYS: o.noENOSYS, Strict: o.strict}
-		f, err := seccomp.Compile(p, host, so)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-		}
-		prog, notes = f.Program, f.Notes
-		want, err := seccomp.Expect(p, host, so, d)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		reference = want.String()
-	} else {
-		data, err := os.ReadFile(ref)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-		if prog, err = bpf.Decode(data, abi.ByteOrder()); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-		}
-		if err := prog.Validate(); err != nil {
+		if res, err = seccomp.EmulateProfile(p, host, so, abi, nr, name, vals); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
 	}
-	res, err := seccomp.Emulate(prog, notes, abi, nr, name, vals)
-	if err != nil {
-		return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
-	}
-	res.Reference = reference
-	if o.json {
+	switch {
+	case o.json:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
 			return withCode(ExitFailure, err)
 		}
-	} else if o.quiet {
+	case o.quiet:
 		fmt.Fprintln(e.stdout, res.Action)
-	} else {
+	default:
 		fmt.Fprint(e.stdout, res.Text())
 	}
-	if reference != "" && reference != res.Action {
-		return withCode(ExitFailure, fmt.Errorf("compiler bug: the filter says %s but the profile says %s; please report this with the profile", res.Action, reference))
+	if err := res.Mismatch(); err != nil {
+		return withCode(ExitFailure, err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -78,27 +77,15 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s on %s kernels: every %s system call gets %s (--host names another kernel)", ref, only, host, only, profile.DefaultBadArch))
 	}
 	if o.json {
-		out := shown
-		if out == nil {
-			out = []inspect.Explanation{}
+		if shown == nil {
+			shown = []inspect.Explanation{}
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false) // conditions have & and <
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(e.stdout, shown); err != nil {
 			return withCode(ExitFailure, err)
 		}
 		return nil
 	}
-	for i, ex := range shown {
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
-		}
-		fmt.Fprint(e.stdout, ex.Text(ex.Arch == host))
-	}
-	if only == arch.Invalid {
-		fmt.Fprintf(e.stdout, "\nevery other architecture: %s\n", profile.DefaultBadArch)
-	}
-	printReasons(e.stdout, ruleReasons(p))
+	fmt.Fprint(e.stdout, inspect.ExplainText(shown, host, only == arch.Invalid))
+	fmt.Fprint(e.stdout, inspect.ReasonsText(inspect.Reasons(p)))
 	return nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -32,19 +31,12 @@ An unknown group exits 1.`,
 	return c
 }
 
-type groupJSON struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Members     []string `json:"members"`
-	Syscalls    []string `json:"syscalls"`
-}
-
 func runGroups(e *env, names []string, asJSON bool) error {
 	all := len(names) == 0
 	if all {
 		names = systemd.GroupNames()
 	}
-	var groups []systemd.Group
+	groups := []systemd.Group{}
 	unknown := 0
 	for _, n := range names {
 		g, ok := systemd.LookupGroup(n)
@@ -56,29 +48,11 @@ func runGroups(e *env, names []string, asJSON bool) error {
 		groups = append(groups, g)
 	}
 	if asJSON {
-		out := []groupJSON{}
-		for _, g := range groups {
-			exp, _ := systemd.Expand(g.Name)
-			out = append(out, groupJSON{Name: g.Name, Description: g.Description, Members: g.Members, Syscalls: exp})
+		if err := writeJSON(e.stdout, groups); err != nil {
+			return withCode(ExitFailure, err)
 		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintf(e.stdout, "%s\n", b)
 	} else {
-		for i, g := range groups {
-			if i > 0 {
-				fmt.Fprintln(e.stdout)
-			}
-			fmt.Fprintf(e.stdout, "%s\n    # %s\n", g.Name, g.Description)
-			for _, m := range g.Members {
-				fmt.Fprintf(e.stdout, "    %s\n", m)
-			}
-		}
-		if all {
-			fmt.Fprintf(e.stdout, "\n# Ungrouped System Calls (known but not included in any of the groups except @known):\n")
-			for _, n := range systemd.Ungrouped() {
-				fmt.Fprintf(e.stdout, "#   %s\n", n)
-			}
-		}
+		fmt.Fprint(e.stdout, systemd.GroupsText(groups, all))
 	}
 	if unknown > 0 {
 		return silentExit(ExitFinding)

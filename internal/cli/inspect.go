@@ -10,6 +10,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -29,7 +30,7 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 		}
 		return inspect.Stack{p}, nil
 	}
-	f, _, err := compileProfile(ref, host.String(), pf, seccomp.Options{})
+	f, err := compileProfile(nil, ref, host.String(), pf, seccomp.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 // directory written by 'syscage dump -o' (a built-in's name is never
 // one), "" for a profile.
 func compiledRef(ref string) string {
-	if st, err := os.Stat(ref); err == nil && st.IsDir() && !isBuiltinName(ref) {
+	if st, err := os.Stat(ref); err == nil && st.IsDir() && !formats.IsBuiltin(ref) {
 		return "dir"
 	}
 	if strings.HasSuffix(ref, ".bpf") {
@@ -70,12 +71,8 @@ func envCaveat(refs []string, names []string, pf profileFlags) string {
 		}
 		raws = append(raws, p)
 		var idx []string
-		for j, r := range p.Rules {
-			caps := len(r.Includes.Caps) > 0 || len(r.Excludes.Caps) > 0
-			kernel := r.Includes.MinKernel != "" || r.Excludes.MinKernel != ""
-			if caps && pf.caps == nil || kernel && pf.kernel == "" {
-				idx = append(idx, strconv.Itoa(j+1))
-			}
+		for _, j := range p.EnvRules(pf.caps == nil, pf.kernel == "") {
+			idx = append(idx, strconv.Itoa(j+1))
 		}
 		if len(idx) > 0 {
 			deps = append(deps, fmt.Sprintf("%s's rules %s", names[i], strings.Join(idx, ", ")))

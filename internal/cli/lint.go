@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/inspect"
@@ -85,9 +83,11 @@ func runLint(e *env, o lintOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	failOn, ok := map[string]inspect.Severity{"low": inspect.Low, "medium": inspect.Medium, "high": inspect.High, "none": inspect.High + 1}[o.failOn]
-	if !ok {
-		return usagef("--fail-on %q: want low, medium, high or none", o.failOn)
+	failOn := inspect.High + 1 // none
+	if o.failOn != "none" {
+		if failOn, err = inspect.ParseSeverity(o.failOn); err != nil {
+			return usagef("--fail-on %q: want low, medium, high or none", o.failOn)
+		}
 	}
 	var fs []inspect.Finding
 	if compiledRef(ref) != "" {
@@ -116,38 +116,17 @@ func runLint(e *env, o lintOptions, ref string) error {
 		}
 	}
 	if o.json {
-		out := fs
-		if out == nil {
-			out = []inspect.Finding{}
+		if fs == nil {
+			fs = []inspect.Finding{}
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(e.stdout, fs); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		for _, f := range fs {
-			fmt.Fprintf(e.stdout, "%-6s %s: %s\n", f.Severity, f.Check, f.Message)
-			fmt.Fprintf(e.stdout, "       fix: %s\n", f.Fix)
-		}
-		if len(fs) > 0 {
-			counts := map[inspect.Severity]int{}
-			for _, f := range fs {
-				counts[f.Severity]++
-			}
-			var s []string
-			for _, sev := range []inspect.Severity{inspect.High, inspect.Medium, inspect.Low} {
-				if counts[sev] > 0 {
-					s = append(s, fmt.Sprintf("%d %s", counts[sev], sev))
-				}
-			}
-			fmt.Fprintf(e.stdout, "%d finding%s (%s)\n", len(fs), plural(len(fs)), strings.Join(s, ", "))
-		}
+		fmt.Fprint(e.stdout, inspect.FindingsText(fs))
 	}
-	for _, f := range fs {
-		if f.Severity >= failOn {
-			return silentExit(ExitFinding)
-		}
+	if inspect.Worst(fs) >= failOn {
+		return silentExit(ExitFinding)
 	}
 	return nil
 }

@@ -78,10 +78,6 @@ func (s *warnSink) say(ref string, warnings []string) {
 	}
 }
 
-// isBuiltinName reports whether ref is the bare name of a built-in
-// profile (formats.IsBuiltin).
-func isBuiltinName(ref string) bool { return formats.IsBuiltin(ref) }
-
 // loadProfile reads the profile named by ref, a file in any format or a
 // built-in name, and resolves Docker's conditional rules for host. With
 // --strict, a name unknown on an architecture the profile covers is an
@@ -116,27 +112,29 @@ func checkStrict(ref string, p *profile.Profile, host arch.Arch, pf profileFlags
 // resolveFor resolves p for host with the capabilities and kernel of pf
 // (default: Docker's capabilities and this host's kernel).
 func resolveFor(p *profile.Profile, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
-	for _, c := range pf.caps {
-		if _, err := launch.ParseCap(c); err != nil {
-			return nil, usageError{fmt.Errorf("--cap: %v", err)}
-		}
+	env, err := pf.env(host)
+	if err != nil {
+		return nil, err
 	}
-	if pf.kernel != "" {
-		if _, err := profile.ParseKernelRelease(pf.kernel); err != nil {
-			return nil, usageError{fmt.Errorf("--kernel %q: not a kernel release (want one such as 6.1 or 6.18.0-rc4)", pf.kernel)}
-		}
-	}
-	return p.Resolve(profileEnv(host, pf))
+	return p.Resolve(env)
 }
 
-// profileEnv is the environment Docker's conditional rules are resolved
-// for (oci.Env): pf's capabilities, and its kernel or this host's.
-func profileEnv(host arch.Arch, pf profileFlags) profile.Env {
+// env is the environment Docker's conditional rules are resolved for
+// (oci.Env): pf's capabilities, and its kernel or this host's. Bad
+// values are usage errors.
+func (pf profileFlags) env(host arch.Arch) (profile.Env, error) {
+	for _, c := range pf.caps {
+		if _, err := launch.ParseCap(c); err != nil {
+			return profile.Env{}, usageError{fmt.Errorf("--cap: %v", err)}
+		}
+	}
 	kernel := pf.kernel
 	if kernel == "" {
 		kernel = hostKernel()
+	} else if _, err := profile.ParseKernelRelease(kernel); err != nil {
+		return profile.Env{}, usageError{fmt.Errorf("--kernel %q: not a kernel release (want one such as 6.1 or 6.18.0-rc4)", kernel)}
 	}
-	return oci.Env(host, pf.caps, kernel)
+	return oci.Env(host, pf.caps, kernel), nil
 }
 
 // writeOutput writes data to path atomically (atomicfile.Write), or to

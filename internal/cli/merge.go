@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -76,49 +77,27 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 		return usagef("--json goes with --check (merge writes the profile in --format)")
 	}
 	if o.check {
-		missing := 0
-		report := mergeReport{Profile: refs[0], Missing: []mergeGap{}}
-		for i, p := range ps[1:] {
-			gaps, err := profile.Covers(ps[0], p, host)
-			if err != nil {
-				return withCode(ExitFailure, fmt.Errorf("%s: %w", refs[i+1], err))
-			}
-			for _, g := range gaps {
-				if o.json {
-					r := mergeGap{From: refs[i+1], Arch: g.Arch.String(), Name: g.Name, Nr: g.Nr, Action: g.Action.String()}
-					if g.Cond {
-						r.Args = g.Args[:]
-					}
-					report.Missing = append(report.Missing, r)
-					continue
-				}
-				fmt.Fprintf(e.stdout, "%s allows %s in %s\n", refs[i+1], g, refs[0])
-			}
-			missing += len(gaps)
+		c, err := profile.CoversAll(host, refs, ps...)
+		if err != nil {
+			return withCode(ExitFailure, err)
 		}
-		var unproven error
-		if missing == 0 {
-			for _, other := range refs[1:] {
-				if c := envCaveat([]string{refs[0], other}, []string{refs[0], other}, o.profileFlags); c != "" {
-					unproven = fmt.Errorf("cannot prove that %s allows all %s allows: %s", refs[0], other, c)
-					break
-				}
+		for i := 1; c.Covers && i < len(refs); i++ {
+			if caveat := envCaveat([]string{refs[0], refs[i]}, []string{refs[0], refs[i]}, o.profileFlags); caveat != "" {
+				c.Unproven, c.Covers = fmt.Sprintf("cannot prove that %s allows all %s allows: %s", refs[0], refs[i], caveat), false
 			}
 		}
 		if o.json {
-			report.Covers = missing == 0 && unproven == nil
-			if unproven != nil {
-				report.Unproven = unproven.Error()
-			}
-			if err := writeJSON(e.stdout, report); err != nil {
+			if err := writeJSON(e.stdout, c); err != nil {
 				return withCode(ExitFailure, err)
 			}
+		} else {
+			fmt.Fprint(e.stdout, c.Text())
 		}
-		if missing > 0 {
-			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], missing))
-		}
-		if unproven != nil {
-			return withCode(ExitFinding, unproven)
+		switch {
+		case len(c.Missing) > 0:
+			return withCode(ExitFinding, fmt.Errorf("%s does not allow %d system calls the others allow", refs[0], len(c.Missing)))
+		case c.Unproven != "":
+			return withCode(ExitFinding, errors.New(c.Unproven))
 		}
 		return nil
 	}
@@ -134,22 +113,4 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 		return withCode(ExitFailure, err)
 	}
 	return nil
-}
-
-// mergeReport is merge --check --json.
-type mergeReport struct {
-	Profile  string     `json:"profile"`
-	Covers   bool       `json:"covers"`
-	Unproven string     `json:"unproven,omitempty"`
-	Missing  []mergeGap `json:"missing"`
-}
-
-// mergeGap is a call a profile lets run and the first does not.
-type mergeGap struct {
-	From   string   `json:"from"`
-	Arch   string   `json:"arch"`
-	Name   string   `json:"name"`
-	Nr     uint32   `json:"nr"`
-	Args   []uint64 `json:"args,omitempty"` // an example, when the arguments matter
-	Action string   `json:"action"`         // what the first profile does instead
 }

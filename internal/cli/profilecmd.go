@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,20 +32,10 @@ conditions; the conversion fails, listing what the format lacks, unless
 		Args:  cmdArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, args []string) error {
 			if listJSON {
-				type entry struct {
-					Name        string `json:"name"`
-					Description string `json:"description"`
-				}
-				out := []entry{}
-				for _, n := range builtin.Names() {
-					out = append(out, entry{n, builtin.Describe(n)})
-				}
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(e.stdout, builtin.List())
 			}
-			for _, n := range builtin.Names() {
-				fmt.Fprintf(e.stdout, "%-15s %s\n", n, builtin.Describe(n))
+			for _, b := range builtin.List() {
+				fmt.Fprintf(e.stdout, "%-15s %s\n", b.Name, b.Description)
 			}
 			return nil
 		},
@@ -67,15 +56,11 @@ conditions; the conversion fails, listing what the format lacks, unless
 				if format != "" {
 					return usagef("--json prints the shipped Docker JSON with its name and description; drop --format")
 				}
-				data, err := builtin.JSON(args[0])
+				b, err := builtin.Lookup(args[0])
 				if err != nil {
 					return withCode(ExitFinding, fmt.Errorf("no built-in profile %q (want one of %s)", args[0], strings.Join(builtin.Names(), ", ")))
 				}
-				return writeJSON(e.stdout, struct {
-					Name        string          `json:"name"`
-					Description string          `json:"description"`
-					Profile     json.RawMessage `json:"profile"`
-				}{args[0], builtin.Describe(args[0]), data})
+				return writeJSON(e.stdout, b)
 			}
 			return runProfileShow(e, args[0], format, lossy)
 		},
@@ -101,27 +86,28 @@ func runProfileShow(e *env, name, format string, lossy bool) error {
 		return usagef("--format: %v", err)
 	}
 	p, _ := builtin.Get(name)
+	var co formats.ConvertOptions
+	co.Lossy, co.Meta = lossy, spo.Meta{Name: name}
 	if formats.NeedsResolve(p, f, false) {
 		host, err := parseArchFlag("")
 		if err != nil {
 			return err
 		}
-		if p, err = resolveFor(p, host, profileFlags{}); err != nil {
-			return withCode(ExitFailure, err)
+		if co.Env, err = (profileFlags{}).env(host); err != nil {
+			return err
 		}
 	}
-	opts := formats.Options{Lossy: lossy, Meta: spo.Meta{Name: name}}
-	out, losses, err := formats.Write(p, f, opts)
+	c, err := formats.Convert(name, p, f, co)
 	var le *profile.LossError
 	if errors.As(err, &le) {
-		reportUnwritten(e, name, p, f, opts, le)
+		reportUnwritten(e, name, c, lossy)
 		return silentExit(ExitFinding)
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "syscage: %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 		return silentExit(ExitFinding)
 	}
-	reportLosses(e, name, string(f), losses)
-	_, err = e.stdout.Write(out)
+	reportLosses(e, name, string(f), c.Losses)
+	_, err = e.stdout.Write(c.Data)
 	return err
 }

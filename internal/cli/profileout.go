@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/spo"
@@ -59,7 +57,7 @@ func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, 
 		// LXC applies a policy to the host's compat ABIs as well.
 		var extra []arch.Arch
 		if p, extra = lxc.Widen(p); len(extra) > 0 {
-			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", joinArches(extra, " and "))
+			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", arch.Join(extra, " and "))
 		}
 	}
 	name := o.name
@@ -91,10 +89,8 @@ func newInto(e *env, into, out *string) error {
 	if _, err := os.Lstat(*into); !errors.Is(err, os.ErrNotExist) || *into == "-" {
 		return nil
 	}
-	if filepath.Base(*into) == *into {
-		if _, err := builtin.Get(*into); err == nil {
-			return nil // a built-in name: checkInto refuses to change it
-		}
+	if formats.IsBuiltin(*into) {
+		return nil // checkInto refuses to change a built-in
 	}
 	if *out == "" {
 		*out = *into
@@ -115,33 +111,9 @@ func checkInto(ref string, o *outFlags, out string) error {
 	if ref == "" || out != "" {
 		return nil
 	}
-	refuse := func(why string) error {
-		return usagef("--into %s without -o: %s; write the result elsewhere with -o OUT", ref, why)
-	}
-	data, err := os.ReadFile(ref)
-	if errors.Is(err, os.ErrNotExist) && filepath.Base(ref) == ref {
-		if _, berr := builtin.Get(ref); berr == nil {
-			return refuse("a built-in profile cannot be changed")
-		}
-	}
-	if err != nil {
-		return err // loading it reports this
-	}
-	why, err := formats.Rewritable(ref, data, formats.Format(o.format))
-	if err != nil {
+	why, err := formats.RewritableRef(ref, formats.Format(o.format))
+	if err != nil || why == "" {
 		return err
 	}
-	if why != "" {
-		return refuse(why)
-	}
-	return nil
-}
-
-// joinArches joins the names of as with sep.
-func joinArches(as []arch.Arch, sep string) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, sep)
+	return usagef("--into %s without -o: %s; write the result elsewhere with -o OUT", ref, why)
 }

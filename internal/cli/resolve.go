@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -93,15 +92,8 @@ func runResolve(e *env, o resolveOptions) error {
 	}
 	var out []arch.Lookup
 	unknown := 0
-	switch {
-	case o.dump || len(o.grep) > 0:
-		for _, s := range a.Syscalls() {
-			if len(o.grep) > 0 && !containsAny(s.Name, o.grep) {
-				continue
-			}
-			out = append(out, a.Describe(s.Name, ""))
-		}
-		if len(o.grep) > 0 && len(out) == 0 {
+	if o.dump || len(o.grep) > 0 {
+		if out = a.Grep(o.grep...); len(o.grep) > 0 && len(out) == 0 {
 			unknown++
 		}
 	}
@@ -133,34 +125,17 @@ func runResolve(e *env, o resolveOptions) error {
 	return nil
 }
 
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
 func printResolved(stdout, stderr io.Writer, rs []arch.Lookup, table bool) {
 	for _, r := range rs {
 		switch {
 		case r.Error != "":
 			fmt.Fprintf(stderr, "syscage: %s\n", r.Error)
 		case table:
-			fmt.Fprintf(stdout, "%-10s %s\n", numberText(r), r.Name)
+			fmt.Fprintf(stdout, "%-10s %s\n", r.Number(), r.Name)
 		case r.Query != r.Name:
 			fmt.Fprintln(stdout, r.Name)
 		default:
-			fmt.Fprintln(stdout, numberText(r))
+			fmt.Fprintln(stdout, r.Number())
 		}
 	}
-}
-
-func numberText(r arch.Lookup) string {
-	if r.Nr != nil {
-		return strconv.FormatUint(uint64(*r.Nr), 10)
-	}
-	m := r.Multiplexer
-	return fmt.Sprintf("%s(%d) call %d", m.Syscall, m.Nr, m.Call)
 }

@@ -4,19 +4,15 @@ import (
 	"fmt"
 	"os/exec"
 
-	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/ociconfig"
 )
 
-// patchForRuntime puts p into the config.json config (named name) for
-// the OCI runtime rt ("none": as it is): what the runtime's init makes
-// after loading the filter and p would deny is added, and said on
-// stderr, with the runtime version whose data was used (that of the
-// runtime on PATH when there is data for it).
-func patchForRuntime(e *env, name string, config []byte, p *profile.Profile, rt string) ([]byte, error) {
+// lookupRuntime returns the data of the OCI runtime rt ("none": nil)
+// for the version on PATH, saying on stderr when there is none for it
+// and the newest data is used instead.
+func lookupRuntime(e *env, rt string) (*ociconfig.Runtime, error) {
 	if rt == "none" {
-		return ociconfig.Patch(name, config, p)
+		return nil, nil
 	}
 	var version, commit string
 	path, lookErr := exec.LookPath(rt)
@@ -35,16 +31,17 @@ func patchForRuntime(e *env, name string, config []byte, p *profile.Profile, rt 
 	case !exact:
 		fmt.Fprintf(e.stderr, "syscage: no data for %s %s (%s): adding what %s needs\n", rt, version, commit, r)
 	}
-	host, _ := arch.Native()
-	out, added, err := ociconfig.PatchFor(name, config, p, r, host)
-	if err != nil {
-		return nil, err
+	return r, nil
+}
+
+// reportRuntime lists on stderr the calls added to the profile put into
+// the config.json name for rt.
+func reportRuntime(e *env, name string, rt *ociconfig.Runtime, added []ociconfig.Added) {
+	if len(added) == 0 {
+		return
 	}
-	if len(added) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: %s: added %d call(s) %s makes between loading the filter and exec (--runtime none leaves them out):\n", name, len(added), r)
-		for _, a := range added {
-			fmt.Fprintf(e.stderr, "  %s: %s\n", a.Name, a.Reason)
-		}
+	fmt.Fprintf(e.stderr, "syscage: %s: added %d call(s) %s makes between loading the filter and exec (--runtime none leaves them out):\n", name, len(added), rt)
+	for _, a := range added {
+		fmt.Fprintf(e.stderr, "  %s: %s\n", a.Name, a.Reason)
 	}
-	return out, nil
 }

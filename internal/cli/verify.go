@@ -28,12 +28,13 @@ type verifyOptions struct {
 	pid     int
 	timeout time.Duration
 	compareFlags
+	containersFlags
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var o verifyOptions
 	c := &cobra.Command{
-		Use:   "verify --pid PID PROFILE | verify FILTERS PROFILE",
+		Use:   "verify --pid PID PROFILE | verify FILTERS PROFILE | verify --containers",
 		Short: "Check that a process's live filters mean what a profile means",
 		Long: `Verify reads the seccomp filters a running process really has (as 'syscage
 dump' does) and checks that they decide every system call the way PROFILE
@@ -60,17 +61,38 @@ another tracer holds it: the threads that could be read are reported,
 and the others named with their state). A thread that has ended (a
 zombie leader whose other threads run) is left out: it runs no more
 system calls. This is drift detection: run it on every host of a fleet
-against the profile the service should have.`,
+against the profile the service should have.
+
+With --containers, verify checks every running container of the node: the
+containers of the OCI runtimes' state directories (--root), each against
+the seccomp section of its bundle's config.json compiled as the runtime
+loads it (runc's ENOSYS stub, without the names the runtime's libseccomp
+lacks: --libseccomp), on every thread of every process of the container.
+It prints one line per container: match, differs (naming the system
+calls), unfiltered, cannot prove, stopped, or error; with --json one JSON
+object per line per container, an attestation with the SHA-256 of every
+filter each thread holds. Exit status 1 when any container differs,
+cannot be proven, runs unfiltered while its config.json asks for a filter,
+or cannot be read. See deploy/daemonset.yaml to run it on every node of a
+Kubernetes cluster.`,
 		Example: `  syscage verify --pid $(pidof nginx) docker-default
-  syscage dump --pid 1234 -o live && syscage verify live app.json`,
-		Args: cmdArgs(cobra.RangeArgs(1, 2)),
+  syscage dump --pid 1234 -o live && syscage verify live app.json
+  syscage verify --containers --json`,
+		Args: cmdArgs(cobra.RangeArgs(0, 2)),
 		RunE: func(c *cobra.Command, args []string) error {
+			if o.containers {
+				return runVerifyContainers(e, o, args, c.Flags().Changed("root"))
+			}
+			if len(args) == 0 {
+				return usagef("verify takes --pid PID PROFILE, FILTERS PROFILE, or --containers")
+			}
 			return runVerify(e, o, args)
 		},
 	}
 	pidVar(c.Flags(), &o.pid, "the process `PID`")
 	c.Flags().DurationVar(&o.timeout, "timeout", inspect.DefaultTimeout, "with --pid, how long to wait for the threads to stop, all together (one in uninterruptible sleep, such as a vfork parent, does not)")
 	o.compareFlags.add(c)
+	o.containersFlags.add(c)
 	return c
 }
 

@@ -82,7 +82,7 @@ func violatorMain() {
 		os.Exit(2)
 	}
 	host, _ := arch.Native()
-	f, _, err := compileProfile(args[0], "", profileFlags{}, seccomp.Options{})
+	f, err := compileProfile(nil, args[0], "", profileFlags{}, seccomp.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(125)

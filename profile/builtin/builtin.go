@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -62,4 +63,32 @@ func JSON(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: no built-in profile %q (want one of %s)", profile.ErrInvalid, name, strings.Join(Names(), ", "))
 	}
 	return files.ReadFile(file)
+}
+
+// Entry is a built-in profile with its description, as 'syscage profile
+// list --json' (without the profile) and 'profile show --json' print it.
+type Entry struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Profile     json.RawMessage `json:"profile,omitempty"` // as shipped (JSON)
+}
+
+// List returns the name and description of every built-in profile,
+// sorted by name.
+func List() []Entry {
+	out := []Entry{}
+	for _, n := range Names() {
+		out = append(out, Entry{Name: n, Description: Describe(n)})
+	}
+	return out
+}
+
+// Lookup returns the built-in profile name with its description and its
+// JSON as shipped.
+func Lookup(name string) (Entry, error) {
+	data, err := JSON(name)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Name: name, Description: Describe(name), Profile: data}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,6 +213,20 @@ func Rewritable(name string, data []byte, to Format) (why string, err error) {
 		return fmt.Sprintf("the %s file would be rewritten as %s", f, to), nil
 	}
 	return "", nil
+}
+
+// RewritableRef is Rewritable for the profile ref names, as Open reads
+// it: a built-in profile cannot be rewritten at all. err is the error of
+// reading or parsing the file.
+func RewritableRef(ref string, to Format) (why string, err error) {
+	data, err := os.ReadFile(ref)
+	if errors.Is(err, os.ErrNotExist) && IsBuiltin(ref) {
+		return "a built-in profile cannot be changed", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return Rewritable(ref, data, to)
 }
 
 // NeedsResolve tells whether p must be resolved for a host (Docker's

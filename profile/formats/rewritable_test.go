@@ -1,6 +1,7 @@
 package formats_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -67,5 +68,34 @@ func TestNeedsResolve(t *testing.T) {
 		if got := formats.NeedsResolve(tc.p, tc.f, tc.config); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestRewritableRef reads the file a reference names; a built-in's name
+// cannot be rewritten, a file in the working directory of that name is a
+// file like any other, and a missing file is an error.
+func TestRewritableRef(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if why, err := formats.RewritableRef("strict", ""); err != nil || !strings.Contains(why, "built-in") {
+		t.Errorf("strict: %q, %v; want a built-in cannot be changed", why, err)
+	}
+	plain := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`
+	if err := os.WriteFile("app.json", []byte(plain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if why, err := formats.RewritableRef("app.json", ""); err != nil || why != "" {
+		t.Errorf("app.json: %q, %v; want rewritable", why, err)
+	}
+	if why, err := formats.RewritableRef("app.json", formats.LXC); err != nil || why == "" {
+		t.Errorf("app.json as lxc: %q, %v; want refused", why, err)
+	}
+	if err := os.WriteFile("strict", []byte(plain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if why, err := formats.RewritableRef("strict", ""); err != nil || why != "" {
+		t.Errorf("a file named strict: %q, %v; want rewritable", why, err)
+	}
+	if _, err := formats.RewritableRef("none.json", ""); !os.IsNotExist(err) {
+		t.Errorf("none.json: err = %v, want not exist", err)
 	}
 }

@@ -683,7 +683,7 @@ func archLoss(p *profile.Profile) string {
 	case len(p.ArchMap) > 0:
 		for _, e := range ArchMap {
 			if got, want := coverage(p.ArchMap, e.Arch), coverage(ArchMap, e.Arch); !slices.Equal(got, want) {
-				return fmt.Sprintf("on a %s host the profile covers %s, LXC covers %s", e.Arch, archNames(got), archNames(want))
+				return fmt.Sprintf("on a %s host the profile covers %s, LXC covers %s", e.Arch, arch.Join(got, "+"), arch.Join(want, "+"))
 			}
 		}
 		return ""
@@ -699,7 +699,7 @@ func archLoss(p *profile.Profile) string {
 			}
 			for _, a := range cov {
 				if a != e.Arch && !slices.Contains(have, a) {
-					return fmt.Sprintf("on a %s host LXC covers %s, the profile %s: the policy would let %s calls run that the profile kills", e.Arch, archNames(cov), archNames(sortedArches(append([]arch.Arch{e.Arch}, have...))), a)
+					return fmt.Sprintf("on a %s host LXC covers %s, the profile %s: the policy would let %s calls run that the profile kills", e.Arch, arch.Join(cov, "+"), arch.Join(sortedArches(append([]arch.Arch{e.Arch}, have...)), "+"), a)
 				}
 			}
 		}
@@ -708,7 +708,7 @@ func archLoss(p *profile.Profile) string {
 				return ""
 			}
 		}
-		return fmt.Sprintf("the profile covers %s; LXC covers a host's native ABI with its compat ABIs (x86_64 with x86 and x32, aarch64 with arm, ppc64 with ppc, mips64 with mips and mips64n32), which no host among them gives", archNames(have))
+		return fmt.Sprintf("the profile covers %s; LXC covers a host's native ABI with its compat ABIs (x86_64 with x86 and x32, aarch64 with arm, ppc64 with ppc, mips64 with mips and mips64n32), which no host among them gives", arch.Join(have, "+"))
 	}
 	return "the profile covers the native ABI only; LXC also covers its compat ABIs (x86 and x32 on x86_64, arm on aarch64, ppc on ppc64, mips and mips64n32 on mips64): give the profile those architectures"
 }
@@ -720,14 +720,6 @@ func lxcHost(h arch.Arch) bool {
 		}
 	}
 	return false
-}
-
-func archNames(as []arch.Arch) string {
-	var s []string
-	for _, a := range as {
-		s = append(s, a.String())
-	}
-	return strings.Join(s, "+")
 }
 
 // Widen returns p with its architectures widened to what an LXC policy

@@ -2,6 +2,7 @@ package systemd
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -125,4 +126,43 @@ func expand(name string, set, seen map[string]bool) {
 			set[m] = true
 		}
 	}
+}
+
+// MarshalJSON writes g with its full expansion (Expand): {"name",
+// "description", "members", "syscalls"}.
+func (g Group) MarshalJSON() ([]byte, error) {
+	exp, err := Expand(g.Name)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		Members     []string `json:"members"`
+		Syscalls    []string `json:"syscalls"`
+	}{g.Name, g.Description, g.Members, exp})
+}
+
+// GroupsText is gs as 'systemd-analyze syscall-filter' prints them:
+// each group with its description and members, a blank line between
+// groups; with ungrouped, then the calls systemd knows but groups
+// nowhere (Ungrouped), as it prints them after all groups.
+func GroupsText(gs []Group, ungrouped bool) string {
+	var b strings.Builder
+	for i, g := range gs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s\n    # %s\n", g.Name, g.Description)
+		for _, m := range g.Members {
+			fmt.Fprintf(&b, "    %s\n", m)
+		}
+	}
+	if ungrouped {
+		fmt.Fprintf(&b, "\n# Ungrouped System Calls (known but not included in any of the groups except @known):\n")
+		for _, n := range Ungrouped() {
+			fmt.Fprintf(&b, "#   %s\n", n)
+		}
+	}
+	return b.String()
 }
