@@ -30,6 +30,7 @@ type convertOptions struct {
 	harden     bool
 	wx         bool
 	systemdVer int
+	runtime    string
 	profileFlags
 }
 
@@ -53,7 +54,12 @@ capabilities of --cap (default: Docker's) and --kernel (default: this
 host's) when the target cannot hold them.
 
 --oci-config FILE puts the profile into an OCI runtime bundle's
-config.json, keeping every other byte of it, in place (or into -o). --to spo
+config.json, keeping every other byte of it, in place (or into -o), with
+what the runtime (--runtime, default runc) makes between loading the
+filter and executing the container's program added where the profile
+would deny it, as a rule whose comment gives the reasons (learned by
+recording the runtime, per version); the calls added are listed on
+stderr. --runtime none writes the profile as it is. --to spo
 writes a SeccompProfile named --name in --namespace; --pod-snippet writes
 the pod securityContext that uses it instead.
 
@@ -82,6 +88,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.BoolVar(&o.lossy, "lossy", false, "write the nearest form that is never more permissive when the target cannot express the profile")
 	f.StringVarP(&o.arch, "arch", "a", "", "host architecture to resolve Docker's conditions for (default: this machine's)")
 	f.StringVar(&o.ociConfig, "oci-config", "", "patch linux.seccomp of this OCI config.json `FILE` (in place unless -o)")
+	f.StringVar(&o.runtime, "runtime", "runc", "with --oci-config: add what the OCI runtime `NAME`'s init makes after loading the filter (runc), or none")
 	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
 	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
@@ -112,6 +119,9 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	}
 	if o.ociConfig != "" && to != formats.OCI {
 		return usagef("--oci-config goes with --to oci")
+	}
+	if o.runtime != "runc" && o.ociConfig == "" {
+		return usagef("--runtime goes with --oci-config")
 	}
 	if o.podSnippet && to != formats.SPO {
 		return usagef("--pod-snippet goes with --to spo")
@@ -154,12 +164,16 @@ func runConvert(e *env, o convertOptions, ref string) error {
 			return withCode(ExitFailure, err)
 		}
 		co.OCIConfigName = o.ociConfig
+		if co.Runtime, err = lookupRuntime(e, o.runtime); err != nil {
+			return err
+		}
 		if dest == "" {
 			dest = o.ociConfig
 		}
 	}
 	c, err := formats.Convert(ref, p, to, co)
 	reportHardened(e, ref, c.Hardened)
+	reportRuntime(e, o.ociConfig, co.Runtime, c.RuntimeAdded)
 	var le *profile.LossError
 	switch {
 	case errors.As(err, &le) && o.json:

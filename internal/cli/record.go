@@ -31,6 +31,8 @@ type recordOptions struct {
 	pid     int
 	cgroup  string
 	json    bool
+	bundle  string
+	runtime string
 	// engineSet: --engine was given, not defaulted.
 	engineSet bool
 	outFlags
@@ -41,7 +43,7 @@ type recordOptions struct {
 func newRecordCmd(e *env) *cobra.Command {
 	var o recordOptions
 	c := &cobra.Command{
-		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] {-- CMD [ARG...] | --pid PID | --cgroup PATH}",
+		Use:   "record [-o OUT] [--format oci|lxc|systemd|spo] [--args] [--default ACTION] {-- CMD [ARG...] | --pid PID | --cgroup PATH | --bundle DIR}",
 		Short: "Run a program and write the least profile that lets it work",
 		Long: `Record runs CMD and every thread, fork, vfork, clone and program it executes
 under a recorder, and writes the least profile that allows what they did:
@@ -83,6 +85,16 @@ and writes the profile, leaving the processes running; if nothing made
 a call while recorded, no profile is written (exit 125). Both need the
 eBPF engine (the default for them) and see only the calls made from the
 moment they start.
+
+--bundle DIR records the whole life of the container of an OCI bundle:
+syscage creates it with --runtime (runc create), follows its init process
+and what it starts with the eBPF engine, as --pid does, and lets it run
+(runc start); the container's output is syscage's. The recording begins
+before the init executes the container's program, so the profile holds
+what runc does after loading the filter with noNewPrivileges (convert
+--oci-config adds what it does without). The bundle's own seccomp
+section stays in force: give it none, or one that allows what is to be
+recorded.
 
 The program's standard output is its own: the profile goes to the file
 -o names, and without -o to PROG.seccomp.json in the current directory
@@ -145,6 +157,12 @@ was not found.`,
 			if o.exe != "" || o.comm != "" {
 				return errors.New("--exe and --comm go with --from-log")
 			}
+			if o.bundle != "" {
+				if o.pid != 0 || o.cgroup != "" || len(args) > 0 || len(o.train) > 0 {
+					return errors.New("--bundle records the bundle's container: no CMD, --pid, --cgroup or --train")
+				}
+				return nil
+			}
 			if o.pid != 0 || o.cgroup != "" {
 				switch {
 				case o.pid != 0 && o.cgroup != "":
@@ -182,6 +200,8 @@ was not found.`,
 	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
 	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
 	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
+	f.StringVar(&o.bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
+	f.StringVar(&o.runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
@@ -211,6 +231,14 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	ctr, err := createContainer(e, o)
+	if err != nil {
+		return err
+	}
+	if ctr != nil {
+		defer ctr.Delete()
+		o.pid = ctr.Pid
+	}
 	attach := o.pid != 0 || o.cgroup != ""
 	// program is what the static analysis reads: the command, or the
 	// running program of --pid (read now: it may end before the
@@ -224,6 +252,11 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		argv = []string{"cgroup-" + filepath.Base(filepath.Clean(o.cgroup))}
 	default:
 		program = argv[0]
+	}
+	if ctr != nil {
+		// The pid is runc's init, not yet the container's program.
+		abs, _ := filepath.Abs(o.bundle)
+		argv, program = []string{"container-" + filepath.Base(abs)}, ""
 	}
 	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
@@ -309,6 +342,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		}
 		ro.OnRecording = func() {
 			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
+			startContainer(e, ctr)
 		}
 		ro.OnWaiting = func() {
 			fmt.Fprintf(e.stderr, "syscage: record: cgroup %s has no task yet: waiting for the first to join\n", o.cgroup)

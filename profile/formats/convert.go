@@ -27,6 +27,10 @@ type ConvertOptions struct {
 	// be OCI.
 	OCIConfig     []byte
 	OCIConfigName string
+	// Runtime, with OCIConfig, is the OCI runtime that runs the config:
+	// what its init makes after loading the filter and the profile would
+	// deny is added (ociconfig.PatchFor, on Env.Arch or this machine's).
+	Runtime *ociconfig.Runtime
 }
 
 // Conversion is what Convert did.
@@ -40,6 +44,8 @@ type Conversion struct {
 	Profile *profile.Profile
 	// Hardened lists what Harden and WX changed, in order.
 	Hardened []harden.Change
+	// RuntimeAdded lists the calls added for ConvertOptions.Runtime.
+	RuntimeAdded []ociconfig.Added
 	// Losses are what Format cannot express: with Lossy, what was
 	// written instead; without, why nothing was.
 	Losses []profile.Loss
@@ -86,6 +92,14 @@ func Convert(name string, p *profile.Profile, to Format, o ConvertOptions) (*Con
 		c.Hardened = append(c.Hardened, changes...)
 	}
 	c.Profile = p
+	if config && o.Runtime != nil {
+		native := o.Env.Arch
+		if native == arch.Invalid {
+			native, _ = arch.Native()
+		}
+		c.Data, c.RuntimeAdded, err = ociconfig.PatchFor(o.OCIConfigName, o.OCIConfig, p, o.Runtime, native)
+		return c, err
+	}
 	if config {
 		c.Data, err = ociconfig.Patch(o.OCIConfigName, o.OCIConfig, p)
 		return c, err

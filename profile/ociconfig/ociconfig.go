@@ -3,6 +3,11 @@
 // (specs.LinuxSeccomp) and patches an existing config.json in place.
 // Reading config.json is oci.Parse's job, which locates errors.
 //
+// A profile in a config.json filters the runtime too, between loading
+// the filter and executing the container's program: PatchFor adds what
+// the runtime needs there (AddNeeds), from data learned by recording
+// the runtime, per runtime and version (Runtimes, LookupRuntime).
+//
 // This package is the one place that imports
 // github.com/opencontainers/runtime-spec.
 package ociconfig
@@ -17,6 +22,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -69,6 +75,40 @@ func data(a profile.Action) *uint {
 // runtime), and so is one with two linux or seccomp members (runtimes
 // read the last, in any letter case), since which one counts is unclear.
 func Patch(name string, config []byte, p *profile.Profile) ([]byte, error) {
+	if _, err := decode(name, config); err != nil {
+		return nil, err
+	}
+	s, err := ToSpec(p)
+	if err != nil {
+		return nil, err
+	}
+	return splice(name, config, s)
+}
+
+// PatchFor is Patch for a config.json that runtime rt runs: p gets a
+// rule for what rt does after loading the filter and p would deny
+// (AddNeeds, for the config's process.noNewPrivileges, on native), and
+// those calls are returned.
+func PatchFor(name string, config []byte, p *profile.Profile, rt *Runtime, native arch.Arch) ([]byte, []Added, error) {
+	spec, err := decode(name, config)
+	if err != nil {
+		return nil, nil, err
+	}
+	nnp := spec.Process != nil && spec.Process.NoNewPrivileges
+	q, added, err := AddNeeds(p, rt, nnp, native)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := ToSpec(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := splice(name, config, s)
+	return out, added, err
+}
+
+// decode reads config as a runtime spec, refusing what Patch refuses.
+func decode(name string, config []byte) (*specs.Spec, error) {
 	var spec specs.Spec
 	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
@@ -86,11 +126,7 @@ func Patch(name string, config []byte, p *profile.Profile) ([]byte, error) {
 	if spec.Version == "" {
 		return nil, &profile.SyntaxError{File: name, Line: 1, Col: 1, Msg: "not an OCI runtime config (no ociVersion)", Err: profile.ErrInvalid}
 	}
-	s, err := ToSpec(p)
-	if err != nil {
-		return nil, err
-	}
-	return splice(name, config, s)
+	return &spec, nil
 }
 
 // member is where one member of a JSON object is in the file.

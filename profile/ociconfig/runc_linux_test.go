@@ -17,6 +17,7 @@ import (
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/lxc"
+	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/ociconfig"
 )
 
@@ -182,6 +183,85 @@ func runArgs(t *testing.T, runc, busybox string, p *profile.Profile, args ...str
 	cmd.Stdout, cmd.Stderr = &outb, &outb
 	err = cmd.Run()
 	// The container is gone after run returns; delete in case it is not.
+	_ = exec.Command(runc, "--root", filepath.Join(dir, "state"), "delete", "--force", id).Run()
+	return outb.String(), err
+}
+
+// TestRuncRecordedProfile runs busybox ls under the profile recorded
+// from it alone (syscage record --dynamic-only -- busybox ls): as it is,
+// runc's init is denied what it does after loading the filter and the
+// container never starts (the runc run fails); with runc's needs added (PatchFor) it runs,
+// with and without noNewPrivileges, and a call the profile denies (mkdir)
+// is still denied.
+func TestRuncRecordedProfile(t *testing.T) {
+	testenv.Root(t, "a runc container")
+	runc := testenv.Tool(t, "runc", "runc")
+	busybox := testenv.Tool(t, "/bin/busybox", "busybox-static")
+	data, err := os.ReadFile("testdata/busybox-ls.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := oci.Parse("busybox-ls.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(runc, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, commit := ociconfig.ParseVersion(out)
+	rt, _, err := ociconfig.LookupRuntime("runc", version, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nnp := range []bool{true, false} {
+		out, err := runBundle(t, runc, busybox, p, nil, nnp, "/bin/busybox", "ls", "/")
+		// runc's init stops at the first call denied: fstatfs ("ensure
+		// /proc/self/fd is on procfs: operation not permitted"), or the
+		// Go runtime's futex when a wake-up comes first.
+		if err == nil || !strings.Contains(out, "operation not permitted") && !strings.Contains(out, "futexwakeup") {
+			t.Errorf("noNewPrivileges %v: without runc's needs, the container ran: %v\n%s", nnp, err, out)
+		}
+		out, err = runBundle(t, runc, busybox, p, rt, nnp, "/bin/busybox", "ls", "/")
+		if err != nil || !strings.Contains(out, "bin\n") || !strings.Contains(out, "proc\n") {
+			t.Errorf("noNewPrivileges %v: with runc's needs: %v\n%s", nnp, err, out)
+		}
+		out, err = runBundle(t, runc, busybox, p, rt, nnp, "/bin/busybox", "mkdir", "/tmp/d")
+		if err == nil || !strings.Contains(out, "mkdir: can't create directory '/tmp/d': Operation not permitted") {
+			t.Errorf("noNewPrivileges %v: mkdir, which the profile denies: %v\n%s", nnp, err, out)
+		}
+	}
+}
+
+// runBundle runs args in a container under p, with rt's needs added
+// when rt is not nil, and returns its output and how it ended.
+func runBundle(t *testing.T, runc, busybox string, p *profile.Profile, rt *ociconfig.Runtime, nnp bool, args ...string) (string, error) {
+	t.Helper()
+	dir, bundle := makeBundle(t, busybox, p, nnp, args...)
+	if rt != nil {
+		cfgPath := filepath.Join(bundle, "config.json")
+		cfg, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, _ := arch.Native()
+		out, added, err := ociconfig.PatchFor("config.json", cfg, p, rt, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("noNewPrivileges %v: added %v", nnp, added)
+		if err := os.WriteFile(cfgPath, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	containers++
+	id := fmt.Sprintf("syscage-test-%d-%d", os.Getpid(), containers)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, runc, "--root", filepath.Join(dir, "state"), "run", "--bundle", bundle, id)
+	var outb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &outb, &outb
+	err := cmd.Run()
 	_ = exec.Command(runc, "--root", filepath.Join(dir, "state"), "delete", "--force", id).Run()
 	return outb.String(), err
 }
