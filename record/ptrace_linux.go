@@ -198,6 +198,9 @@ type task struct {
 	// the creation event of the new task came. A new task without that
 	// event is not traced (CLONE_UNTRACED).
 	cloning, cloned bool
+	// untracedFlag: the flags of the clone or clone3 it is in have
+	// CLONE_UNTRACED (or could not be read).
+	untracedFlag bool
 }
 
 type tracer struct {
@@ -212,6 +215,11 @@ type tracer struct {
 	leader   int
 	notify   bool  // calls come through the seccomp listener, not stops
 	untraced []int // with stops: the tasks started with CLONE_UNTRACED
+	// lost are tasks that ended in a clone or clone3 with CLONE_UNTRACED
+	// before its syscall-exit-stop (killed: a thread that clone started
+	// can end the whole process first), whose new task, if any, is not
+	// known.
+	lost []int
 }
 
 func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- process) (*Result, error) {
@@ -322,6 +330,10 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 		t.rec.Partial = true
 		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + fmt.Sprintf("the program started %s outside the trace (CLONE_UNTRACED): with ptrace stops, calls of such tasks fail with ENOSYS and are not recorded (record without --stops)", taskList(t.untraced))
 	}
+	if len(t.lost) > 0 {
+		t.rec.Partial = true
+		t.rec.Reason = strings.TrimPrefix(t.rec.Reason+"; ", "; ") + fmt.Sprintf("%s ended in a clone with CLONE_UNTRACED before its result was seen: a task it started outside the trace would not be recorded (with ptrace stops, calls of such tasks fail with ENOSYS; record without --stops)", strings.ToUpper(taskList(t.lost)[:1])+taskList(t.lost)[1:])
+	}
 	return res, nil
 }
 
@@ -367,8 +379,13 @@ func (t *tracer) loop(res *Result, nl *notifLoop) error {
 			return fmt.Errorf("record: wait: %w", err)
 		}
 		if ws.Exited() || ws.Signaled() {
-			if tk := t.tasks[tid]; tk != nil && !tk.known {
-				t.early[tid] = true
+			if tk := t.tasks[tid]; tk != nil {
+				if !tk.known {
+					t.early[tid] = true
+				}
+				if tk.cloning && !tk.cloned && tk.untracedFlag {
+					t.lost = append(t.lost, tid)
+				}
 			}
 			delete(t.tasks, tid)
 			if tid == t.leader {
@@ -432,6 +449,7 @@ func (t *tracer) event(tid, ev int) {
 					t.rec.Add(abi, uint32(info.Nr), &info.Args, t.args)
 					if tk := t.tasks[tid]; tk != nil && isClone(abi, uint32(info.Nr)) {
 						tk.cloning, tk.cloned = true, false
+						tk.untracedFlag = cloneUntraced(tid, abi, uint32(info.Nr), info.Args[0])
 					}
 				} else {
 					u := fmt.Sprintf("audit-arch-%#x:%d", info.Arch, info.Nr)
@@ -481,6 +499,23 @@ func (t *tracer) event(tid, ev int) {
 func isClone(abi arch.Arch, nr uint32) bool {
 	name, _ := abi.SyscallName(nr)
 	return name == "clone" || name == "clone3"
+}
+
+// cloneUntraced reports whether the flags of the clone or clone3 call nr
+// of abi that task tid (stopped) makes, with first argument arg0, have
+// CLONE_UNTRACED, or could not be read. The flags of clone are its first
+// argument on every ABI; those of clone3 are the first 8 bytes of the
+// struct clone_args that arg0 points to.
+func cloneUntraced(tid int, abi arch.Arch, nr uint32, arg0 uint64) bool {
+	const cloneUntracedFlag = 0x00800000
+	if name, _ := abi.SyscallName(nr); name == "clone3" {
+		var b [8]byte
+		if !unix.ReadVM(tid, arg0, b[:]) {
+			return true
+		}
+		return binary.NativeEndian.Uint64(b[:])&cloneUntracedFlag != 0
+	}
+	return arg0&cloneUntracedFlag != 0
 }
 
 // cloneExit handles the syscall-exit-stop of a clone or clone3 of task

@@ -13,6 +13,10 @@
 //	         the recorder, not of the program
 //	uthread  the task is a thread of the program, whose first thread
 //	         then ends alone (exit, not exit_group)
+//	vthread  as uthread, with CLONE_VFORK: the first thread waits in the
+//	         clone until the task has ended, so with ptrace stops (where
+//	         the task's calls fail, and its failing _exit crashes the
+//	         program) the program dies before the clone returns
 //
 // wait-MODE first reads a byte from standard input (for a recorder that
 // attaches to the running program), then does as MODE.
@@ -88,7 +92,7 @@ static void busy(void) {
 
 static int child(void *arg) {
 	(void)arg;
-	if (strcmp(mode, "uthread") == 0) {
+	if (strcmp(mode, "uthread") == 0 || strcmp(mode, "vthread") == 0) {
 		report();
 		syscall(SYS_exit, 0); // this thread only
 	}
@@ -159,8 +163,11 @@ int main(int argc, char **argv) {
 	}
 	if (strcmp(mode, "parent") == 0)
 		return untraced(CLONE_PARENT);
-	if (strcmp(mode, "uthread") == 0) {
-		int r = untraced(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM);
+	if (strcmp(mode, "uthread") == 0 || strcmp(mode, "vthread") == 0) {
+		int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+		if (strcmp(mode, "vthread") == 0)
+			flags |= CLONE_VFORK;
+		int r = untraced(flags);
 		if (r == 0)
 			syscall(SYS_exit, 0); // this thread only
 		return r;
