@@ -38,7 +38,8 @@ type Options struct {
 	Stop syscall.Signal
 	// Signals, when not nil, are forwarded to the program as they
 	// arrive (a caller passes what it gets from signal.Notify), and the
-	// recording goes on until the program has ended. A program that ends
+	// recording goes on until the program has ended: to its first
+	// process, and once that has ended to every process of it left. A program that ends
 	// of a signal forwarded to it (or of Stop) did not crash: its
 	// recording is not Partial.
 	Signals <-chan os.Signal

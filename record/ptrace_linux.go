@@ -51,8 +51,12 @@ import (
 // recorder, not only the first of each kind; Options.Known lets the
 // calls of an earlier recording through.
 //
-// When ctx ends, Options.Stop is sent to the program and the recording
-// goes on until it has ended. A program killed by a signal that dumps core
+// When ctx ends, Options.Stop is sent to the program (every traced
+// process of it) and the recording goes on until it has ended.
+// Options.Signals go to the program's first process while it runs, and
+// once it has ended to every traced process left; a second signal that
+// ends a process by default then kills those (SIGKILL), and the
+// recording is Partial, naming them. A program killed by a signal that dumps core
 // (it crashed) yields a Partial recording.
 //
 // A task started with clone(CLONE_UNTRACED) (or clone3) leaves the trace
@@ -111,37 +115,34 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		err error
 	}
 	done := make(chan out, 1)
-	pidc := make(chan process, 1)
+	started := make(chan struct{}, 1)
+	ps := &procs{fds: map[int]int{}, leader: -1}
 	go func() {
 		// ptrace requests are accepted only from the thread that became
 		// the tracer, which for PTRACE_TRACEME is the thread that forked.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, early: map[int]bool{}, notify: notify}
-		res, err := t.run(ctx, helper, hargv, o, filter, pidc)
+		t := &tracer{rec: New(native), args: o.Args, tasks: map[int]*task{}, early: map[int]bool{}, notify: notify, procs: ps}
+		res, err := t.run(ctx, helper, hargv, o, filter, started)
+		ps.closeAll()
 		done <- out{res, err}
 	}()
-	var p process
 	select {
-	case p = <-pidc:
+	case <-started:
 	case r := <-done:
-		select {
-		case p = <-pidc:
-			if p.fd >= 0 {
-				unix.Close(p.fd)
-			}
-		default:
-		}
 		return r.res, r.err
 	}
-	if p.fd >= 0 {
-		defer unix.Close(p.fd)
-	}
 	sent := map[syscall.Signal]bool{}
+	var killed []int
 	ctxDone := ctx.Done()
 	for {
 		select {
 		case r := <-done:
+			if r.res != nil && len(killed) > 0 {
+				rec := r.res.Recording
+				rec.Partial = true
+				rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + fmt.Sprintf("the recording was interrupted again after the program had ended, and %s it had started, still running, were killed: what they would have done is not recorded", procList(killed))
+			}
 			if r.res != nil && r.res.Recording.Partial && sent[r.res.Signal] {
 				// It ended of what it was sent, not of a crash: only
 				// other reasons make the recording partial.
@@ -159,28 +160,155 @@ func Run(ctx context.Context, argv []string, o Options) (*Result, error) {
 		case <-ctxDone:
 			ctxDone = nil
 			sent[o.Stop] = true
-			p.signal(o.Stop)
+			ps.stop(o.Stop)
 		case s := <-o.Signals:
 			if sig, ok := s.(syscall.Signal); ok {
 				sent[sig] = true
-				p.signal(sig)
+				killed = append(killed, ps.forward(sig)...)
 			}
 		}
 	}
 }
 
-// process is the recorded program's first process: its id, and a
-// descriptor of it (-1 without pidfd_open), which signals go through.
-type process struct{ pid, fd int }
+// procList names processes in a message: "process 7" or "processes [7 9]".
+func procList(pids []int) string {
+	if len(pids) == 1 {
+		return fmt.Sprintf("process %d", pids[0])
+	}
+	return fmt.Sprintf("processes %v", pids)
+}
 
-// signal sends sig to p. The tracer reaps p when it ends, and its id may
-// then be another process's: only the descriptor is sure to name p.
-func (p process) signal(sig syscall.Signal) {
-	if p.fd >= 0 {
-		_ = unix.PidfdSendSignal(p.fd, sig)
+// procs are the traced processes of the recorded program that the
+// tracer has not reaped, each with a descriptor of it (pidfd_open),
+// which signals go through: the tracer reaps a process when it ends, and
+// its id may then be another process's, which only the descriptor is
+// sure not to name. (A traced process, even a zombie, is reaped by its
+// tracer alone, so its id names it until then: the descriptor opened
+// when its creation is reported names it.)
+type procs struct {
+	mu     sync.Mutex
+	fds    map[int]int // process id → descriptor
+	leader int         // the program's first process, -1 before it started
+	// leaderFd is the descriptor of the leader, -1 when pidfd_open
+	// failed (signals then go to its id until it is reaped).
+	leaderFd   int
+	leaderGone bool
+	// rest: a signal that ends a process by default went to the
+	// processes left once the leader had ended.
+	rest bool
+}
+
+// add opens a descriptor of pid, if it is a process (pidfd_open refuses
+// a thread other than a process's leader with EINVAL).
+func (p *procs) add(pid int, leader bool) {
+	fd, err := unix.PidfdOpen(pid)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if leader {
+		p.leader, p.leaderFd = pid, -1
+		if err == nil {
+			p.leaderFd = fd
+		}
+	}
+	if err == nil {
+		p.fds[pid] = fd
+	}
+}
+
+// remove closes the descriptor of pid, which ended (and was reaped).
+func (p *procs) remove(pid int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pid == p.leader {
+		p.leaderGone = true
+		p.leaderFd = -1
+	}
+	if fd, ok := p.fds[pid]; ok {
+		unix.Close(fd)
+		delete(p.fds, pid)
+	}
+}
+
+func (p *procs) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for pid, fd := range p.fds {
+		unix.Close(fd)
+		delete(p.fds, pid)
+	}
+	p.leaderGone, p.leaderFd = true, -1
+}
+
+// forward passes sig on: to the program's first process while it runs
+// (it answers for its children, as it would from a terminal), and once
+// it has ended to every traced process left, which would otherwise never
+// learn that the recording is to end. A second signal that ends a
+// process by default, once one went to those left, ends them (SIGKILL:
+// they could ignore or catch the others, as a shell's background jobs
+// ignore SIGINT); forward returns their ids.
+func (p *procs) forward(sig syscall.Signal) (killed []int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.leaderGone && !p.leaderEnded() {
+		p.toLeader(sig)
+		return nil
+	}
+	if sig != syscall.SIGWINCH && sig != syscall.SIGCHLD && sig != syscall.SIGURG && sig != syscall.SIGCONT {
+		if p.rest {
+			for pid, fd := range p.fds {
+				if pid != p.leader && unix.PidfdSendSignal(fd, syscall.SIGKILL) == nil {
+					killed = append(killed, pid)
+				}
+			}
+			slices.Sort(killed)
+			return killed
+		}
+		p.rest = true
+	}
+	for pid, fd := range p.fds {
+		if pid != p.leader {
+			_ = unix.PidfdSendSignal(fd, sig)
+		}
+	}
+	return nil
+}
+
+// stop sends sig to every traced process: the context ended.
+func (p *procs) stop(sig syscall.Signal) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.leaderGone {
+		p.toLeader(sig)
+	} else {
+		p.rest = true
+	}
+	for pid, fd := range p.fds {
+		if pid != p.leader {
+			_ = unix.PidfdSendSignal(fd, sig)
+		}
+	}
+}
+
+// leaderEnded reports whether the leader has ended, which its descriptor
+// tells (POLLIN) before the tracer has reaped it (p.mu is held).
+func (p *procs) leaderEnded() bool {
+	if p.leaderFd < 0 {
+		return false
+	}
+	ready, hup, _ := unix.PollIn(p.leaderFd, 0)
+	return ready || hup
+}
+
+// toLeader sends sig to the leader, which has not been reaped (p.mu is
+// held).
+func (p *procs) toLeader(sig syscall.Signal) {
+	if p.leaderFd >= 0 {
+		_ = unix.PidfdSendSignal(p.leaderFd, sig)
 		return
 	}
-	_ = unix.Kill(p.pid, sig)
+	if p.leader > 0 {
+		_ = unix.Kill(p.leader, sig)
+	}
 }
 
 // ForwardSignals are the signals a supervisor or a terminal sends to end
@@ -215,6 +343,7 @@ type tracer struct {
 	leader   int
 	notify   bool  // calls come through the seccomp listener, not stops
 	untraced []int // with stops: the tasks started with CLONE_UNTRACED
+	procs    *procs
 	// lost are tasks that ended in a clone or clone3 with CLONE_UNTRACED
 	// before its syscall-exit-stop (killed: a thread that clone started
 	// can end the whole process first), whose new task, if any, is not
@@ -222,7 +351,7 @@ type tracer struct {
 	lost []int
 }
 
-func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, pidc chan<- process) (*Result, error) {
+func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Options, filter bpf.Program, started chan<- struct{}) (*Result, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -269,11 +398,8 @@ func (t *tracer) run(ctx context.Context, helper string, hargv []string, o Optio
 	t.leader = pid
 	// Not reaped before this thread waits for it: the descriptor is of
 	// the helper.
-	pidfd, err := unix.PidfdOpen(pid)
-	if err != nil {
-		pidfd = -1
-	}
-	pidc <- process{pid, pidfd}
+	t.procs.add(pid, true)
+	started <- struct{}{}
 	// The helper stops with SIGTRAP once it has executed (PTRACE_TRACEME).
 	// (Only the helper: a child that an earlier recording left to this
 	// thread, started with CLONE_PARENT outside the trace, may end now.)
@@ -388,6 +514,7 @@ func (t *tracer) loop(res *Result, nl *notifLoop) error {
 				}
 			}
 			delete(t.tasks, tid)
+			t.procs.remove(tid)
 			if tid == t.leader {
 				if ws.Exited() {
 					res.ExitCode = ws.ExitStatus()
@@ -475,6 +602,7 @@ func (t *tracer) event(tid, ev int) {
 				t.tasks[child] = ct
 			}
 			ct.known = true
+			t.procs.add(child, false)
 			if ct.started {
 				t.cont(child, 0)
 			}
