@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,8 +133,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	}
 	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
 	if meta.Name == "" {
-		base := filepath.Base(ref)
-		meta.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		meta.Name = spo.NameFromFile(ref)
 	}
 	if o.podSnippet {
 		return writeOrFail(e, o.out, spo.PodSnippet(meta))
