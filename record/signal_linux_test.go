@@ -51,8 +51,8 @@ func TestRecordSignalsAfterLeader(t *testing.T) {
 				br := bufio.NewReader(r)
 				line, err := br.ReadString('\n')
 				var pid int
-				if _, err := fmt.Sscanf(line, "ready %d", &pid); err != nil {
-					t.Fatalf("the child says %q (%v), want ready PID", line, err)
+				if _, serr := fmt.Sscanf(line, "ready %d", &pid); serr != nil {
+					t.Fatalf("the child says %q (%v, %v), want ready PID", line, err, serr)
 				}
 				// Alive and traced, so not reaped: the descriptor is of
 				// the child. It guards against a test that hangs: a
