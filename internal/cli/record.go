@@ -124,7 +124,9 @@ profile; syscage check tells what a profile would deny a workload.
 
 Signals that end or poke a program (HUP, INT, QUIT, TERM, USR1, USR2,
 WINCH, ALRM) sent to syscage are passed on to CMD, and the profile is
-written once it has ended. If CMD crashes (a signal that dumps core and
+written once it has ended. Once CMD itself has ended, they go to every
+process it left running (with either --engine); with ptrace, a second
+one then kills those, and the profile is marked partial. If CMD crashes (a signal that dumps core and
 that syscage did not pass on), the profile of what it did is still
 written, marked partial in its comments.
 
