@@ -19,7 +19,8 @@ import (
 const sandboxPython = "/usr/bin/python3"
 
 // TestSandbox runs a real Python program in the sandbox and checks what
-// it sees: pid 1 of its namespace, the host's nobody without
+// it sees: a child of pid 1 of its namespace, the sandbox's init, and
+// not pid 1 itself (its pid comes after the init's threads'), the host's nobody without
 // capabilities, its own host name, no route to a port the host listens
 // on (while the loopback works), a read-only file system but for the
 // writable path and a private /tmp, and nothing of the host's /tmp.
@@ -46,7 +47,7 @@ func TestSandbox(t *testing.T) {
 	script := `
 import json, os, socket, sys
 port, rw, host_tmp, tmp_name = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-r = {"pid": os.getpid(), "uid": os.getuid(), "hostname": socket.gethostname()}
+r = {"pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid(), "hostname": socket.gethostname()}
 caps = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff") or l.startswith("CapPrm")]
 r["caps"] = caps
 def try_(f):
@@ -86,6 +87,7 @@ print(json.dumps(r))
 	}
 	var got struct {
 		PID         int
+		PPID        int
 		UID         int
 		Hostname    string
 		Caps        []string
@@ -101,8 +103,8 @@ print(json.dumps(r))
 	if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
 		t.Fatalf("%v: %s\n%s", err, out.String(), errb.String())
 	}
-	if got.PID != 1 {
-		t.Errorf("pid %d, want 1", got.PID)
+	if got.PID == 1 || got.PPID != 1 {
+		t.Errorf("pid %d, parent %d; want a child of pid 1, the sandbox's init", got.PID, got.PPID)
 	}
 	if got.UID != 65534 {
 		t.Errorf("uid %d, want 65534", got.UID)
@@ -127,8 +129,8 @@ print(json.dumps(r))
 	if got.HostTmp == "ok" {
 		t.Errorf("the host's /tmp is visible")
 	}
-	if len(got.Procs) != 1 || got.Procs[0] != 1 {
-		t.Errorf("processes in /proc: %v, want only 1", got.Procs)
+	if len(got.Procs) != 2 || got.Procs[0] != 1 || got.Procs[1] != got.PID {
+		t.Errorf("processes in /proc: %v, want only 1 (the init) and the program's %d", got.Procs, got.PID)
 	}
 	if b, err := os.ReadFile(filepath.Join(rw, "out")); err != nil || string(b) != "x" {
 		t.Errorf("the writable path's file on the host: %q, %v", b, err)
