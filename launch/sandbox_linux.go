@@ -91,8 +91,8 @@ func setupSandbox(c *stageSandbox) error {
 	return nil
 }
 
-// deadline kills the program at the sandbox's timeout: it is pid 1 of
-// its namespace, so the kernel kills the rest of its tree.
+// deadline kills the sandbox's init at the sandbox's timeout: it is pid 1
+// of its namespace, so the kernel kills the program and its tree.
 func (s *sysCmd) deadline(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
