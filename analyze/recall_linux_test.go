@@ -20,8 +20,8 @@ func init() {
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// TestRecall records real programs of three kinds (dynamically linked C,
-// statically linked C, Go) with the recorder and checks that the static
+// TestRecall records a dozen real programs of three kinds (dynamically
+// linked C, statically linked C, Go) with the recorder and checks that the static
 // analysis of each binary finds every system call the recording saw, on
 // the native ABI: a call recorded but not found is a bug of the analysis,
 // unless the analysis says it could not resolve something.
@@ -43,6 +43,14 @@ func TestRecall(t *testing.T) {
 		{"dynamic C: ls", []string{"/bin/ls", "-la", "/usr/bin", "/proc/self/"}},
 		{"dynamic C: sort", []string{"/usr/bin/sort", "/etc/passwd"}},
 		{"dynamic C: date", []string{"/bin/date", "-u", "+%s"}},
+		{"dynamic C: find", []string{"/usr/bin/find", "/etc", "-maxdepth", "2", "-name", "*.conf", "-newer", "/etc/hostname"}},
+		{"dynamic C: grep", []string{"/bin/grep", "-r", "-c", "root", "/etc/passwd", "/etc/group"}},
+		{"dynamic C: sed", []string{"/bin/sed", "-n", "s/root/x/p", "/etc/passwd"}},
+		{"dynamic C: awk", []string{"/usr/bin/awk", "-F:", "{n += $3} END {print n}", "/etc/passwd"}},
+		{"dynamic C: sha256sum", []string{"/usr/bin/sha256sum", "/etc/passwd", "/etc/group"}},
+		{"dynamic C: gzip", []string{"/bin/gzip", "-c", "-9", "/etc/services"}},
+		{"dynamic C: tar", []string{"/bin/tar", "-cf", "/dev/null", "/etc/apt"}},
+		{"dynamic C: sqlite3", []string{"/usr/bin/sqlite3", ":memory:", "create table t(a); insert into t values (1), (2); select sum(a) from t;"}},
 		{"static C: busybox", []string{"/bin/busybox", "ls", "-l", "/etc"}},
 		{"Go: syscage", []string{syscage, "resolve", "read", "openat"}},
 	} {

@@ -37,6 +37,17 @@ type ActionGroup struct {
 	// always, "otherwise" for the fallback of conditional rules.
 	When  string
 	Names []string // in number order
+	// Why are the comments of the rules that give Names this action (a
+	// recorded profile's reasons), each with the names it covers; names
+	// whose rule has no comment are in none.
+	Why []Why
+}
+
+// Why is the comment of a rule and the system calls of a group it
+// decides.
+type Why struct {
+	Names   []string
+	Comment string
 }
 
 // Explain says, per covered ABI of p on a kernel whose native ABI is
@@ -61,7 +72,9 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 		}
 		stubbed := func(nr uint32) bool { return seccomp.StubENOSYS(p, arches, a.Audit(), nr) }
 		index := map[string]int{}
-		add := func(act profile.Action, when, name string) {
+		// add puts name in the group of act under when; rule is the
+		// profile rule that decides it there (or < 0).
+		add := func(act profile.Action, when, name string, rule int) {
 			k := act.String() + "\x00" + when
 			i, ok := index[k]
 			if !ok {
@@ -69,7 +82,20 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 				index[k] = i
 				ex.Groups = append(ex.Groups, ActionGroup{Action: act, When: when})
 			}
-			ex.Groups[i].Names = append(ex.Groups[i].Names, name)
+			g := &ex.Groups[i]
+			g.Names = append(g.Names, name)
+			if rule < 0 || rule >= len(p.Rules) || p.Rules[rule].Comment == "" {
+				return
+			}
+			c := p.Rules[rule].Comment
+			j := slices.IndexFunc(g.Why, func(w Why) bool { return w.Comment == c })
+			if j < 0 {
+				j = len(g.Why)
+				g.Why = append(g.Why, Why{Comment: c})
+			}
+			if !slices.Contains(g.Why[j].Names, name) {
+				g.Why[j].Names = append(g.Why[j].Names, name)
+			}
 		}
 		for _, e := range t.Syscalls {
 			if stubbed(e.Nr) {
@@ -80,7 +106,11 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 				name = fmt.Sprintf("#%d", e.Nr)
 			}
 			if len(e.Rules) == 0 {
-				add(e.Action, "", name)
+				rule := -1
+				if v, err := profile.Explain(p, host, profile.Data{Nr: e.Nr, Arch: a.Audit()}); err == nil {
+					rule = v.Rule
+				}
+				add(e.Action, "", name, rule)
 				continue
 			}
 			for _, r := range e.Rules {
@@ -88,9 +118,9 @@ func Explain(p *profile.Profile, host arch.Arch) ([]Explanation, error) {
 				for _, c := range r.Conds {
 					cs = append(cs, c.String())
 				}
-				add(r.Action, strings.Join(cs, " && "), name)
+				add(r.Action, strings.Join(cs, " && "), name, r.Origin)
 			}
-			add(e.Fallback, "otherwise", name)
+			add(e.Fallback, "otherwise", name, -1)
 		}
 		for _, s := range a.Syscalls() {
 			switch {

@@ -21,9 +21,15 @@ type explanationJSON struct {
 }
 
 type actionGroupJSON struct {
-	Action   string   `json:"action"`
-	When     string   `json:"when,omitempty"`
+	Action   string    `json:"action"`
+	When     string    `json:"when,omitempty"`
+	Syscalls []string  `json:"syscalls"`
+	Why      []whyJSON `json:"why,omitempty"`
+}
+
+type whyJSON struct {
 	Syscalls []string `json:"syscalls"`
+	Because  string   `json:"because"`
 }
 
 // MarshalJSON writes ex with its actions by name and its groups'
@@ -31,7 +37,11 @@ type actionGroupJSON struct {
 func (ex Explanation) MarshalJSON() ([]byte, error) {
 	j := explanationJSON{Arch: ex.Arch.String(), Default: ex.Default.String(), Others: ex.Others, Beyond: ex.Beyond, Skipped: ex.Skipped}
 	for _, g := range ex.Groups {
-		j.Groups = append(j.Groups, actionGroupJSON{Action: g.Action.String(), When: g.When, Syscalls: g.Names})
+		gj := actionGroupJSON{Action: g.Action.String(), When: g.When, Syscalls: g.Names}
+		for _, w := range g.Why {
+			gj.Why = append(gj.Why, whyJSON{Syscalls: w.Names, Because: w.Comment})
+		}
+		j.Groups = append(j.Groups, gj)
 	}
 	// Conditions have & and <: written as they are.
 	var b bytes.Buffer

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -106,5 +107,60 @@ func TestOrigins(t *testing.T) {
 	resolved := &profile.Profile{Rules: []profile.Rule{{Names: []string{"a"}, Action: allow}, {Names: []string{"c"}, Action: allow}, {Names: []string{"z"}, Action: allow}}}
 	if got := Origins(raw, resolved); len(got) != 3 || got[0] != 0 || got[1] != 2 || got[2] != -1 {
 		t.Errorf("Origins = %v, want [0 2 -1]", got)
+	}
+}
+
+// TestExplainWhy: each group carries the comments of the rules that give
+// its calls their action, for conditional rules too, and --json has them.
+func TestExplainWhy(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	p := &profile.Profile{
+		Default: profile.Action{Kind: profile.ActErrno, Data: 1},
+		Rules: []profile.Rule{
+			{Names: []string{"read", "write"}, Action: allow, Comment: "seen in the recording"},
+			{Names: []string{"close"}, Action: allow}, // no comment: in no reason
+			{Names: []string{"writev"}, Action: allow, Comment: "sibling of write"},
+			{Names: []string{"socket"}, Action: allow, Conds: []profile.Cond{{Arg: 0, Op: profile.OpEQ, Value: 1}}, Comment: "AF_UNIX only"},
+			{Names: []string{"read"}, Action: profile.Action{Kind: profile.ActKillProcess}, Comment: "never: shadowed by rule 1"},
+		},
+	}
+	exs, err := Explain(p, arch.X86_64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(exs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Actions []struct {
+			Action, When string
+			Why          []struct {
+				Syscalls []string
+				Because  string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ALLOW/":             `[{[read write] seen in the recording} {[writev] sibling of write}]`,
+		"ALLOW/arg0 == 0x1":  `[{[socket] AF_UNIX only}]`,
+		"ERRNO(1)/otherwise": `[]`,
+	}
+	for _, g := range got.Actions {
+		w, ok := want[g.Action+"/"+g.When]
+		if !ok {
+			t.Errorf("unexpected group %s %q", g.Action, g.When)
+			continue
+		}
+		if s := fmt.Sprint(g.Why); s != w {
+			t.Errorf("%s %q: why %s, want %s", g.Action, g.When, s, w)
+		}
+		delete(want, g.Action+"/"+g.When)
+	}
+	if len(want) > 0 {
+		t.Errorf("groups missing: %v", want)
 	}
 }

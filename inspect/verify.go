@@ -21,6 +21,9 @@ type Verdict struct {
 	// Threads is how many threads Subject is; 0 for filters read from
 	// files.
 	Threads int `json:"-"`
+	// Filters is how many filters Subject is, when it names them ("the
+	// 2 filters of pid 42"); 0 when it names a file or a process.
+	Filters int `json:"-"`
 }
 
 // Verify compares live, the filters of subject, with want (Compare),
@@ -73,7 +76,7 @@ func VerifyTasks(pid int, tasks []Task, want Stack) ([]Verdict, []error, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		v.Threads = n
+		v.Threads, v.Filters = n, len(fs)
 		out = append(out, v)
 	}
 	return out, unread, nil

@@ -10,13 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/launch/internal/workerload"
 )
 
 func init() {
@@ -227,55 +227,21 @@ func workerLoad(files []*os.File) {
 		fmt.Println("lockdown:", err)
 		os.Exit(1)
 	}
-	runtime.GOMAXPROCS(4)
 	// Threads: every goroutine holds its own locked thread at once.
-	const n = 64
-	tids := make(chan int, n)
-	var started, done sync.WaitGroup
-	release := make(chan struct{})
-	for range n {
-		started.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			runtime.LockOSThread()
-			tids <- syscall.Gettid()
-			started.Done()
-			<-release
-		}()
-	}
-	started.Wait()
-	close(release)
-	done.Wait()
-	close(tids)
-	distinct := map[int]bool{}
-	for tid := range tids {
-		distinct[tid] = true
-	}
-	fmt.Printf("threads: %d\n", len(distinct))
+	fmt.Printf("threads: %d\n", workerload.Threads(64))
 
 	// Preemption: tight loops without calls while the collector runs.
-	var stop atomic.Bool
-	var spinners sync.WaitGroup
-	for range 2 {
-		spinners.Add(1)
-		go func() {
-			defer spinners.Done()
-			for !stop.Load() {
+	workerload.Spin(2, func() {
+		var keep [][]byte
+		for i := range 100 {
+			keep = append(keep, make([]byte, 64<<10))
+			if i%20 == 0 {
+				keep = keep[:0]
+				runtime.GC()
 			}
-		}()
-	}
-	var keep [][]byte
-	for i := range 100 {
-		keep = append(keep, make([]byte, 64<<10))
-		if i%20 == 0 {
-			keep = keep[:0]
-			runtime.GC()
 		}
-	}
-	debug.FreeOSMemory()
-	stop.Store(true)
-	spinners.Wait()
+		debug.FreeOSMemory()
+	})
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("gc: %v\n", ms.NumGC >= 5)

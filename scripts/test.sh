@@ -134,6 +134,7 @@ want runc runc                                # real containers under converted 
 want /bin/busybox busybox-static              # the containers' rootfs
 want systemd-analyze systemd                  # groups against systemd-analyze syscall-filter
 want python3 python3
+want sqlite3 sqlite3                          # analyze: recall of the static analysis on a real program
 # i386 programs for the int 0x80 tests: gcc -m32 -static needs both.
 want /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o gcc-multilib
 want /usr/lib32/libc.a libc6-dev-i386

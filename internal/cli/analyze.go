@@ -14,6 +14,8 @@ import (
 type analyzeOptions struct {
 	json    bool
 	noCache bool
+	libPath []string
+	ldCache string
 }
 
 func newAnalyzeCmd(e *env) *cobra.Command {
@@ -30,12 +32,17 @@ such as libc's syscall()), and follows calls: direct ones, through the
 PLT into the libraries the loader would load, and, for a call through a
 pointer, to every function whose address the code takes. Library models
 are cached by build ID (in the user cache directory, --no-cache not to).
+Libraries are found as the loader finds them (RUNPATH, /etc/ld.so.cache);
+--library-path searches directories first, as LD_LIBRARY_PATH does: the
+libraries of another architecture (/usr/aarch64-linux-gnu/lib) or of a
+container's root.
 
 The list is a superset of what any run can do (recording sees a subset);
 what the analysis cannot follow (a number computed at run time, dlopen, a
 library not found) is listed as unresolved on stderr, never dropped.`,
 		Example: `  syscage analyze /usr/bin/ls
-  syscage analyze --json ./server | jq -r '.calls[].name'`,
+  syscage analyze --json ./server | jq -r '.calls[].name'
+  syscage analyze --library-path /usr/aarch64-linux-gnu/lib ./server-arm64`,
 		Args: cmdArgs(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runAnalyze(e, o, args[0])
@@ -43,11 +50,29 @@ library not found) is listed as unresolved on stderr, never dropped.`,
 	}
 	c.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	c.Flags().BoolVar(&o.noCache, "no-cache", false, "do not read or write cached library models")
+	c.Flags().StringArrayVar(&o.libPath, "library-path", nil, "search `DIR` for libraries (and the dynamic loader) first, as LD_LIBRARY_PATH (repeatable; DIR:DIR... too)")
+	c.Flags().StringVar(&o.ldCache, "ld-cache", "", "the loader's cache `FILE` (default: /etc/ld.so.cache)")
 	return c
 }
 
 func runAnalyze(e *env, o analyzeOptions, path string) error {
-	ao := analyze.Options{}
+	ao := analyze.Options{LDCache: o.ldCache}
+	for _, l := range o.libPath {
+		for _, d := range filepath.SplitList(l) {
+			if d == "" {
+				continue
+			}
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				return usagef("--library-path %s: not a directory", d)
+			}
+			ao.LibraryPath = append(ao.LibraryPath, d)
+		}
+	}
+	if o.ldCache != "" {
+		if _, err := os.Stat(o.ldCache); err != nil {
+			return usagef("--ld-cache: %v", err)
+		}
+	}
 	if dir, err := os.UserCacheDir(); err == nil && !o.noCache {
 		ao.CacheDir = filepath.Join(dir, "syscage", "analyze")
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +20,7 @@ type convertOptions struct {
 	from       string
 	out        string
 	lossy      bool
+	widen      bool
 	arch       string
 	ociConfig  string
 	name       string
@@ -86,6 +86,7 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.from, "from", "", "input format (default: told from the content)")
 	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
 	f.BoolVar(&o.lossy, "lossy", false, "write the nearest form that is never more permissive when the target cannot express the profile")
+	addWidenFlag(f, &o.widen)
 	f.StringVarP(&o.arch, "arch", "a", "", "host architecture to resolve Docker's conditions for (default: this machine's)")
 	f.StringVar(&o.ociConfig, "oci-config", "", "patch linux.seccomp of this OCI config.json `FILE` (in place unless -o)")
 	f.StringVar(&o.runtime, "runtime", "runc", "with --oci-config: add what the OCI runtime `NAME`'s init makes after loading the filter (runc), or none")
@@ -134,8 +135,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	}
 	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
 	if meta.Name == "" {
-		base := filepath.Base(ref)
-		meta.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		meta.Name = spo.NameFromFile(ref)
 	}
 	if o.podSnippet {
 		return writeOrFail(e, o.out, spo.PodSnippet(meta))
@@ -148,7 +148,10 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	co := formats.ConvertOptions{Options: formats.Options{Lossy: o.lossy, Meta: meta}, Harden: o.harden, WX: o.wx}
+	co := formats.ConvertOptions{Options: formats.Options{Lossy: o.lossy, Meta: meta, WidenABIs: o.widen, Host: host}, Harden: o.harden, WX: o.wx}
+	if o.widen && to != formats.LXC {
+		return usagef("--widen-abis goes with --to lxc")
+	}
 	if co.Env, err = o.profileFlags.env(host); err != nil {
 		return err
 	}
@@ -183,11 +186,17 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		return silentExit(ExitFinding)
 	case errors.As(err, &le):
 		reportUnwritten(e, ref, c, o.lossy)
+		if to == formats.LXC && c.Profile != nil {
+			sayWiden(e, c.Profile, host, o.widen)
+		}
 		return silentExit(ExitFinding)
 	case err != nil:
 		return withCode(ExitFailure, err)
 	}
 	if !o.json {
+		if to == formats.LXC && c.Profile != nil {
+			sayWidened(e, c.Profile, host, o.widen)
+		}
 		reportLosses(e, ref, string(to), c.Losses)
 	}
 	if err := writeOrFail(e, dest, c.Data); err != nil || !o.json {

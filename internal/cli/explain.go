@@ -30,7 +30,7 @@ unless the default is ALLOW, LOG or TRACE), and what calls of architectures the
 profile does not cover get. --arch shows one architecture. Last, why each
 rule is there, from its comment (a recorded profile says per call: seen N
 times, reachable from which function, sibling of which call seen, or
-needed by the runtime).`,
+needed by the runtime); --json gives them per action group ("why").`,
 		Example: `  syscage explain docker-default
   syscage explain --arch x86 --json app.json`,
 		Args: cmdArgs(cobra.ExactArgs(1)),

@@ -244,7 +244,7 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 	} else {
 		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	}
-	data, err := formatProfile(e, p, o.outFlags, o.out)
+	data, err := formatProfile(e, p, native, o.outFlags, o.out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

@@ -105,7 +105,7 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	data, err := formatProfile(e, m, o.outFlags, o.out)
+	data, err := formatProfile(e, m, host, o.outFlags, o.out)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
@@ -22,6 +23,7 @@ type outFlags struct {
 	format string
 	lossy  bool
 	name   string
+	widen  bool
 }
 
 func addOutFlags(c *cobra.Command, o *outFlags) {
@@ -29,6 +31,7 @@ func addOutFlags(c *cobra.Command, o *outFlags) {
 	f.StringVar(&o.format, "format", "", "profile format: oci (Docker/OCI JSON, the default), lxc, systemd (unit settings) or spo (security-profiles-operator YAML); --into without -o keeps the file's")
 	f.BoolVar(&o.lossy, "lossy", false, "write the nearest never more permissive form when the format cannot express the profile")
 	f.StringVar(&o.name, "name", "", "metadata.name of an spo profile (default: from the output file name)")
+	addWidenFlag(f, &o.widen)
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -45,27 +48,26 @@ func checkProfileFormat(format string) error {
 	return usagef("unknown profile format %q (want one of %s)", format, strings.Join(profileFormats, ", "))
 }
 
-// formatProfile writes p in the format of o; out is the output file, for
-// a default spo name. Losses of a lossy conversion are reported on
-// stderr.
-func formatProfile(e *env, p *profile.Profile, o outFlags, out string) ([]byte, error) {
+// formatProfile writes p, a profile for host, in the format of o; out is
+// the output file, for a default spo name. Losses of a lossy conversion
+// are reported on stderr.
+func formatProfile(e *env, p *profile.Profile, host arch.Arch, o outFlags, out string) ([]byte, error) {
 	f := formats.Format(o.format)
 	if f == "" {
 		f = formats.OCI
 	}
 	if f == formats.LXC {
-		// LXC applies a policy to the host's compat ABIs as well.
-		var extra []arch.Arch
-		if p, extra = lxc.Widen(p); len(extra) > 0 {
-			fmt.Fprintf(e.stderr, "syscage: warning: an LXC policy covers %s too: the profile's names are allowed there as well\n", arch.Join(extra, " and "))
-		}
+		sayWidened(e, p, host, o.widen)
 	}
 	name := o.name
 	if name == "" {
 		name = spo.NameFromFile(out)
 	}
-	data, losses, err := formats.Write(p, f, formats.Options{Lossy: o.lossy, Meta: spo.Meta{Name: name}})
+	data, losses, err := formats.Write(p, f, formats.Options{Lossy: o.lossy, Meta: spo.Meta{Name: name}, WidenABIs: o.widen, Host: host})
 	if err != nil {
+		if f == formats.LXC {
+			sayWiden(e, p, host, o.widen)
+		}
 		return nil, err
 	}
 	ref := out
@@ -116,4 +118,26 @@ func checkInto(ref string, o *outFlags, out string) error {
 		return err
 	}
 	return usagef("--into %s without -o: %s; write the result elsewhere with -o OUT", ref, why)
+}
+
+// addWidenFlag adds --widen-abis, the one rule of every command that
+// writes an LXC policy.
+func addWidenFlag(f *pflag.FlagSet, widen *bool) {
+	f.BoolVar(widen, "widen-abis", false, "write an LXC policy for a profile that covers fewer ABIs than LXC applies it to (x86_64 without x86 and x32, ...): its rules then hold on those ABIs too, which lets their calls run (without it, nothing is written)")
+}
+
+// sayWidened says, when widen is set, on which ABIs an LXC policy of p
+// lets p's calls run that p itself does not cover.
+func sayWidened(e *env, p *profile.Profile, host arch.Arch, widen bool) {
+	if _, extra := lxc.Widen(p, host); widen && len(extra) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: warning: --widen-abis: the LXC policy covers %s too: the calls the profile allows run there as well\n", arch.Join(extra, " and "))
+	}
+}
+
+// sayWiden says, when an LXC policy of p could not be written, whether
+// --widen-abis would write it.
+func sayWiden(e *env, p *profile.Profile, host arch.Arch, widen bool) {
+	if _, extra := lxc.Widen(p, host); !widen && len(extra) > 0 {
+		fmt.Fprintf(e.stderr, "syscage: --widen-abis writes it with the profile's rules on %s as well (calls of those ABIs the profile kills would then run)\n", arch.Join(extra, " and "))
+	}
 }

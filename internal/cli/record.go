@@ -231,6 +231,10 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
+	if o.format == "lxc" && !o.widen && o.into == "" {
+		// Said before the recording, which would otherwise be lost.
+		return usagef("--format lxc: an LXC policy holds its rules on the host's compat ABIs too (x86 and x32 beside x86_64, arm beside aarch64), which the recording does not cover; --widen-abis writes the recorded calls for them as well")
+	}
 	ctr, err := createContainer(e, o)
 	if err != nil {
 		return err
@@ -421,7 +425,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			out = o.into
 		}
 	}
-	data, err := formatProfile(e, p, o.outFlags, out)
+	data, err := formatProfile(e, p, rec.Native, o.outFlags, out)
 	if err != nil {
 		// The run cannot be repeated at will: keep what it recorded.
 		if js, jerr := oci.Format(p); jerr == nil && out != "" && out != "-" {

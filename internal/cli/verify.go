@@ -149,9 +149,9 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 			fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", v.Subject, verb)
 		case v.Same:
 			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
-				v.Subject, verbS(o.pid == 0), ref, v.Stats.Arches, v.Stats.Syscalls, v.Stats.Inputs)
+				v.Subject, verbS(v.Filters <= 1), ref, v.Stats.Arches, v.Stats.Syscalls, v.Stats.Inputs)
 		case len(ds) == 0:
-			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", v.Subject, verbS(o.pid == 0), ref, np)
+			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", v.Subject, verbS(v.Filters <= 1), ref, np)
 		default:
 			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", v.Subject, ref, len(ds), plural(len(ds)))
 			inspect.WriteDifferences(e.stdout, ds, "live", "profile")

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/lxc"
 	"github.com/syscage/syscage/profile/oci"
@@ -130,6 +131,15 @@ type Options struct {
 	// SystemdVersion is the systemd a unit is written for (systemd
 	// only; see systemd.Options.Version).
 	SystemdVersion int
+	// WidenABIs writes an LXC policy for a profile that covers only part
+	// of the ABIs LXC applies a policy to on its host (x86_64 without x86
+	// and x32, ...): the profile is widened to all of them (lxc.Widen),
+	// so the calls it allows run there too, which it did not let run.
+	// Without it such a profile is a loss that nothing can write. Host
+	// is the ABI of a profile that names no architectures (default: this
+	// program's).
+	WidenABIs bool
+	Host      arch.Arch
 }
 
 // Write writes p in format f. The losses are what f cannot express; when
@@ -164,6 +174,13 @@ func Write(p *profile.Profile, f Format, o Options) ([]byte, []profile.Loss, err
 		}
 		return append(out, '\n'), losses, nil
 	case LXC:
+		if o.WidenABIs {
+			host := o.Host
+			if host == arch.Invalid {
+				host, _ = arch.Native()
+			}
+			p, _ = lxc.Widen(p, host)
+		}
 		return lxc.Format(p, lxc.Options{Lossy: o.Lossy})
 	case Systemd:
 		return systemd.Format(p, systemd.Options{Lossy: o.Lossy, Version: o.SystemdVersion})

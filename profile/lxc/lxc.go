@@ -723,27 +723,28 @@ func lxcHost(h arch.Arch) bool {
 }
 
 // Widen returns p with its architectures widened to what an LXC policy
-// covers on the host p is for (its first architecture: x86_64 with x86
-// and x32, ...), when p covers part of that: LXC applies a policy to all
-// of them, so the names p allows are then allowed on the others too. It
-// returns the ABIs added (none: p itself).
-func Widen(p *profile.Profile) (*profile.Profile, []arch.Arch) {
-	if len(p.Arches) == 0 {
-		return p, nil
+// covers on the host p is for (its first architecture, or host when it
+// names none: x86_64 with x86 and x32, ...), when p covers part of that:
+// LXC applies a policy to all of them, so the names p allows are then
+// allowed on the others too. It returns the ABIs added (none: p itself).
+func Widen(p *profile.Profile, host arch.Arch) (*profile.Profile, []arch.Arch) {
+	have := p.Arches
+	if len(have) == 0 {
+		have = []arch.Arch{host}
 	}
 	for _, m := range ArchMap {
-		if m.Arch != p.Arches[0] {
+		if m.Arch != have[0] {
 			continue
 		}
 		all := append([]arch.Arch{m.Arch}, m.Sub...)
-		for _, a := range p.Arches {
+		for _, a := range have {
 			if !slices.Contains(all, a) {
 				return p, nil
 			}
 		}
 		var extra []arch.Arch
 		for _, a := range all {
-			if !slices.Contains(p.Arches, a) {
+			if !slices.Contains(have, a) {
 				extra = append(extra, a)
 			}
 		}

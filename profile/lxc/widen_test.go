@@ -22,13 +22,13 @@ func TestWiden(t *testing.T) {
 		{"already all", []arch.Arch{arch.X86_64, arch.X86, arch.X32}, nil},
 		{"no sub-architectures", []arch.Arch{arch.S390X}, nil},
 		{"not one host's", []arch.Arch{arch.X86_64, arch.ARM}, nil},
-		{"native only", nil, nil},
+		{"native only, on x86_64", nil, []arch.Arch{arch.X86, arch.X32}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Arches: tc.arches,
 				Rules: []profile.Rule{{Names: []string{"read"}, Action: allow}}}
 			before := p.Clone()
-			q, extra := lxc.Widen(p)
+			q, extra := lxc.Widen(p, arch.X86_64)
 			if !slices.Equal(extra, tc.extra) {
 				t.Fatalf("added %v, want %v", extra, tc.extra)
 			}
@@ -41,7 +41,7 @@ func TestWiden(t *testing.T) {
 				}
 				return
 			}
-			if len(q.Arches) != len(tc.arches)+len(extra) {
+			if len(q.Arches) != max(len(tc.arches), 1)+len(extra) {
 				t.Fatalf("widened to %v", q.Arches)
 			}
 			// The widened profile is what an LXC policy can say exactly.

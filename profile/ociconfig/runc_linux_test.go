@@ -3,7 +3,6 @@ package ociconfig_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -121,78 +120,13 @@ func runContainer(t *testing.T, runc, busybox string, p *profile.Profile, script
 }
 
 // runArgs makes a bundle with a busybox rootfs, writes runc's default
-// config.json patched with p and args as the process, runs it with runc
-// and returns its output and how it ended.
+// config.json (noNewPrivileges) patched with p and args as the process,
+// runs it with runc and returns its output and how it ended.
 func runArgs(t *testing.T, runc, busybox string, p *profile.Profile, args ...string) (string, error) {
 	t.Helper()
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "bundle")
-	rootfs := filepath.Join(bundle, "rootfs")
-	for _, d := range []string{filepath.Join(rootfs, "bin"), filepath.Join(rootfs, "tmp"), filepath.Join(dir, "state")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bb, err := os.ReadFile(busybox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(rootfs, "etc", "hostname-test"), []byte("written before\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(runc, "spec", "--bundle", bundle).CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v\n%s", err, out)
-	}
-	cfgPath := filepath.Join(bundle, "config.json")
-	cfg, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The process and a writable root, through plain JSON so that the
-	// patch below is what puts the profile in.
-	var m map[string]any
-	if err := json.Unmarshal(cfg, &m); err != nil {
-		t.Fatal(err)
-	}
-	proc := m["process"].(map[string]any)
-	proc["terminal"] = false
-	proc["args"] = args
-	m["root"].(map[string]any)["readonly"] = false
-	if cfg, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	patched, err := ociconfig.Patch("config.json", cfg, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfgPath, patched, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	containers++
-	id := fmt.Sprintf("syscage-test-%d-%d", os.Getpid(), containers)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, runc, "--root", filepath.Join(dir, "state"), "run", "--bundle", bundle, id)
-	var outb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outb, &outb
-	err = cmd.Run()
-	// The container is gone after run returns; delete in case it is not.
-	_ = exec.Command(runc, "--root", filepath.Join(dir, "state"), "delete", "--force", id).Run()
-	return outb.String(), err
+	return runBundle(t, runc, busybox, p, nil, true, args...)
 }
 
-// TestRuncRecordedProfile runs busybox ls under the profile recorded
-// from it alone (syscage record --dynamic-only -- busybox ls): as it is,
-// runc's init is denied what it does after loading the filter and the
-// container never starts (the runc run fails); with runc's needs added (PatchFor) it runs,
-// with and without noNewPrivileges, and a call the profile denies (mkdir)
-// is still denied.
 func TestRuncRecordedProfile(t *testing.T) {
 	testenv.Root(t, "a runc container")
 	runc := testenv.Tool(t, "runc", "runc")

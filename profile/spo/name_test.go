@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/spo"
 )
 
@@ -19,6 +20,32 @@ func TestNameFromFile(t *testing.T) {
 	} {
 		if got := spo.NameFromFile(tc.in); got != tc.want {
 			t.Errorf("NameFromFile(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFormatNames: Format refuses a name or namespace Kubernetes would
+// refuse, and takes the longest it takes.
+func TestFormatNames(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}}
+	long := strings.Repeat("a", 253)
+	for _, c := range []struct {
+		name, ns string
+		ok       bool
+	}{
+		{"my-app", "web", true},
+		{"my.app.v2", "", true},
+		{long, "", true},
+		{long + "a", "", false},
+		{"My_App", "", false},
+		{"-app", "", false},
+		{"app-", "", false},
+		{"app", "we.b", false},
+		{"app", strings.Repeat("n", 64), false},
+	} {
+		_, _, err := spo.Format(p, spo.Options{Meta: spo.Meta{Name: c.name, Namespace: c.ns}})
+		if (err == nil) != c.ok {
+			t.Errorf("name %q namespace %q: %v, want ok=%v", c.name, c.ns, err, c.ok)
 		}
 	}
 }

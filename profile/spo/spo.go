@@ -605,6 +605,14 @@ func Format(p *profile.Profile, o Options) ([]byte, []profile.Loss, error) {
 	if o.Meta.Name == "" {
 		return nil, nil, errors.New("format spo: the SeccompProfile needs a name")
 	}
+	if err := checkName("metadata.name", o.Meta.Name); err != nil {
+		return nil, nil, fmt.Errorf("format spo: %w", err)
+	}
+	if o.Meta.Namespace != "" {
+		if err := checkName("metadata.namespace", o.Meta.Namespace); err != nil {
+			return nil, nil, fmt.Errorf("format spo: %w", err)
+		}
+	}
 	var losses []profile.Loss
 	loss := func(rule int, format string, args ...any) {
 		what := fmt.Sprintf(format, args...)
@@ -738,6 +746,32 @@ func orDefault(ns string) string {
 		return "default"
 	}
 	return ns
+}
+
+// checkName refuses a name Kubernetes would refuse for the object: a
+// DNS subdomain (RFC 1123: at most 253 lower-case letters, digits, '-'
+// and '.', starting and ending with a letter or digit); a namespace is a
+// DNS label (at most 63, no '.').
+func checkName(what, s string) error {
+	max, dots := 253, true
+	if what == "metadata.namespace" {
+		max, dots = 63, false
+	}
+	ok := len(s) > 0 && len(s) <= max
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		switch {
+		case i == 0 || i == len(s)-1:
+			ok = alnum
+		default:
+			ok = alnum || c == '-' || c == '.' && dots
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%s %q is not a name Kubernetes takes (lower-case letters, digits and '-'%s, at most %d, starting and ending with a letter or digit)", what, s, map[bool]string{true: " and '.'"}[dots], max)
+	}
+	return nil
 }
 
 // NameFromFile makes a Kubernetes object name (a DNS label: lower-case

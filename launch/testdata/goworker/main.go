@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"syscall"
 
 	"github.com/syscage/syscage/launch"
+	"github.com/syscage/syscage/launch/internal/workerload"
 )
 
 func main() {
@@ -24,45 +23,15 @@ func main() {
 		fmt.Println("lockdown:", err)
 		os.Exit(1)
 	}
-	runtime.GOMAXPROCS(4)
 	// Threads: every goroutine holds its own locked thread at once.
-	const n = 32
-	tids := make(chan int, n)
-	var started, done sync.WaitGroup
-	release := make(chan struct{})
-	for range n {
-		started.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			runtime.LockOSThread()
-			tids <- syscall.Gettid()
-			started.Done()
-			<-release
-		}()
-	}
-	started.Wait()
-	close(release)
-	done.Wait()
-	close(tids)
-	distinct := map[int]bool{}
-	for tid := range tids {
-		distinct[tid] = true
-	}
+	threads := workerload.Threads(32)
 	// Preemption: a loop without calls while the collector stops the world.
-	var stop atomic.Bool
-	spun := make(chan struct{})
-	go func() {
-		for !stop.Load() {
+	workerload.Spin(1, func() {
+		for range 5 {
+			runtime.GC()
 		}
-		close(spun)
-	}()
-	for range 5 {
-		runtime.GC()
-	}
-	stop.Store(true)
-	<-spun
+	})
 	// A fork is refused.
 	_, _, e := syscall.RawSyscall(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0)
-	fmt.Printf("threads: %d, fork: %v\n", len(distinct), e)
+	fmt.Printf("threads: %d, fork: %v\n", threads, e)
 }
