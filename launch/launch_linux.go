@@ -440,6 +440,7 @@ func (c *Cmd) Start() error {
 	}
 	defer stR.Close()
 	var sbExitR, sbAckW *os.File
+	var sbChild []*os.File // the init's ends, closed once it started
 	cfgFD := 3 + len(c.ExtraFiles)
 	cfg.Status = cfgFD + 1
 
@@ -483,9 +484,7 @@ func (c *Cmd) Start() error {
 			exitW.Close()
 			return startErr(ErrSetup, "launch: %v", err)
 		}
-		defer exitW.Close()
-		defer ackR.Close()
-		sbExitR, sbAckW = exitR, ackW
+		sbExitR, sbAckW, sbChild = exitR, ackW, []*os.File{exitW, ackR}
 		cfg.Sandbox.Exit, cfg.Sandbox.Ack = cfg.Status+1, cfg.Status+2
 		cmd.ExtraFiles = append(cmd.ExtraFiles, exitW, ackR)
 	}
@@ -512,6 +511,9 @@ func (c *Cmd) Start() error {
 	err = s.startLocked()
 	cfgR.Close()
 	stW.Close()
+	for _, f := range sbChild {
+		f.Close()
+	}
 	if err != nil {
 		if s.kmsg != nil {
 			s.kmsg.Close()
@@ -916,8 +918,8 @@ const kernelLogWait = 2 * time.Second
 // findProgram sets s.pid to the program's, in the sandbox, and lets the
 // init reap it.
 func (s *sysCmd) findProgram() error {
-	if s.ackW == nil {
-		return nil
+	if s.ackW == nil || s.pid != s.cmd.Process.Pid {
+		return nil // not in the sandbox, or found already
 	}
 	pid, err := programPid(s.cmd.Process.Pid)
 	if err != nil {
