@@ -84,6 +84,11 @@ type stageSandbox struct {
 	// UID and GID, when not 0, are the user the program runs as (in the
 	// namespace, mapped to the host's same ids).
 	UID, GID int
+	// Exit and Ack are the descriptors of the sandbox init's pipes to
+	// the launcher (see runInit); Forked is set in the configuration the
+	// init gives the stage it forks, which skips what the init did.
+	Exit, Ack int
+	Forked    bool
 }
 
 // stageResult is what the stage reports when it cannot exec.
@@ -128,15 +133,21 @@ func RunStage(args []string) {
 	if err := unix.CloseOnExecExcept(c.Keep); err != nil {
 		fail("setup", "close inherited descriptors: %v", err)
 	}
-	if c.Session {
+	if c.Session && (c.Sandbox == nil || !c.Sandbox.Forked) {
 		// A new audit session for the program's tree; refused without
 		// CAP_AUDIT_CONTROL, and then the parent reads no session.
 		os.WriteFile("/proc/self/loginuid", []byte(strconv.Itoa(os.Getuid())), 0)
 	}
-	if c.Sandbox != nil {
+	if c.Sandbox != nil && !c.Sandbox.Forked {
 		if err := setupSandbox(c.Sandbox); err != nil {
 			fail("setup", "sandbox: %v", err)
 		}
+		// Pid 1 of the namespace stays a reaper; the rest of the stage
+		// runs in its child, which becomes the program. runInit does
+		// not return.
+		runInit(c, status, fail)
+	}
+	if c.Sandbox != nil {
 		// setupSandbox dropped every capability.
 		c.DropCaps = false
 	}
@@ -265,12 +276,17 @@ type sysCmd struct {
 	traced               bool
 	trace                chan traceResult // the tracer's findings, when traced
 	ended                chan struct{}    // closed when the program has been waited for
-	signals              chan os.Signal   // the signals to forward, with ForwardSignals
-	allDenials           bool             // follow ERRNO records too (Sandbox)
-	mu                   sync.Mutex
-	timedOut             bool // killed at the sandbox's timeout
-	startTime, endTime   time.Time
-	waited               sync.Once
+	// In the sandbox: the read end of the init's exit pipe, the write
+	// end of its ack pipe (closed once pid is known), and the program's
+	// pid (else the stage's).
+	exitR, ackW        *os.File
+	pid                int
+	signals            chan os.Signal // the signals to forward, with ForwardSignals
+	allDenials         bool           // follow ERRNO records too (Sandbox)
+	mu                 sync.Mutex
+	timedOut           bool // killed at the sandbox's timeout
+	startTime, endTime time.Time
+	waited             sync.Once
 }
 
 // traceResult is what the tracer saw.
@@ -423,6 +439,8 @@ func (c *Cmd) Start() error {
 		return startErr(ErrSetup, "launch: %v", err)
 	}
 	defer stR.Close()
+	var sbExitR, sbAckW *os.File
+	var sbChild []*os.File // the init's ends, closed once it started
 	cfgFD := 3 + len(c.ExtraFiles)
 	cfg.Status = cfgFD + 1
 
@@ -456,8 +474,26 @@ func (c *Cmd) Start() error {
 		}
 		// Every denial is logged, and followed.
 		cfg.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
+		exitR, exitW, err := os.Pipe()
+		if err != nil {
+			return startErr(ErrSetup, "launch: %v", err)
+		}
+		ackR, ackW, err := os.Pipe()
+		if err != nil {
+			exitR.Close()
+			exitW.Close()
+			return startErr(ErrSetup, "launch: %v", err)
+		}
+		sbExitR, sbAckW, sbChild = exitR, ackW, []*os.File{exitW, ackR}
+		cfg.Sandbox.Exit, cfg.Sandbox.Ack = cfg.Status+1, cfg.Status+2
+		cmd.ExtraFiles = append(cmd.ExtraFiles, exitW, ackR)
 	}
-	s := &sysCmd{events: newEvents(c.OnEvent), cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{})}
+	s := &sysCmd{events: newEvents(c.OnEvent), cmd: cmd, profile: prof, prog: f.Program, native: native, badArch: f.BadArch, traced: canTrap(f.Program), ended: make(chan struct{}), exitR: sbExitR, ackW: sbAckW}
+	if c.Sandbox != nil {
+		// The tracer would follow the init, not the program: the
+		// kernel log reports the sandbox's traps.
+		s.traced = false
+	}
 	s.allDenials = c.Sandbox != nil
 	if c.KernelRecord == nil && (canKill(f.Program) || s.allDenials) {
 		// Follow the kernel log from before the start, for the record of
@@ -475,14 +511,19 @@ func (c *Cmd) Start() error {
 	err = s.startLocked()
 	cfgR.Close()
 	stW.Close()
+	for _, f := range sbChild {
+		f.Close()
+	}
 	if err != nil {
 		if s.kmsg != nil {
 			s.kmsg.Close()
 		}
 		s.stopForwarding()
+		s.closeInitPipes()
 		return startErr(ErrSetup, "launch: start the stage %s: %v", stage, err)
 	}
 	c.sys = s
+	s.pid = cmd.Process.Pid
 	c.Process = cmd.Process
 	js, _ := json.Marshal(cfg)
 	_, werr := cfgW.Write(js)
@@ -494,7 +535,11 @@ func (c *Cmd) Start() error {
 		line, err := br.ReadBytes('\n')
 		var r stageResult
 		if err == nil && json.Unmarshal(line, &r) == nil && r.Kind == "listener" {
-			fd, err := unix.FindListener(cmd.Process.Pid)
+			err := s.findProgram()
+			fd := -1
+			if err == nil {
+				fd, err = unix.FindListener(s.pid)
+			}
 			if err != nil || fd < 0 {
 				// Fail closed: the stage waits in its execve for an
 				// answer no one would give.
@@ -503,7 +548,7 @@ func (c *Cmd) Start() error {
 				return startErr(ErrFilter, "exec-once: take the notification listener from the stage: %v", err)
 			}
 			s.execDone = make(chan struct{})
-			go s.superviseExec(fd, cmd.Process.Pid, c.ExecOnce, allowIDs, broker, policy)
+			go s.superviseExec(fd, s.pid, c.ExecOnce, allowIDs, broker, policy)
 		} else {
 			msg = line
 		}
@@ -512,12 +557,18 @@ func (c *Cmd) Start() error {
 	msg = append(msg, rest...)
 	if len(bytes.TrimSpace(msg)) == 0 && werr == nil && rerr == nil {
 		// execve closed the status pipe.
+		if err := s.findProgram(); err != nil {
+			// The program started, but the launcher cannot tell it.
+			cmd.Process.Kill()
+			c.wait()
+			return startErr(ErrSetup, "launch: sandbox: find the program: %v", err)
+		}
 		if c.AuditSession {
 			c.Session = auditSession(cmd.Process.Pid)
 		}
 		if s.kmsg != nil {
 			s.followDone = make(chan struct{})
-			go s.treeFollow(cmd.Process.Pid, c.Session)
+			go s.treeFollow(s.pid, c.Session)
 		}
 		if s.signals != nil {
 			go s.forward(cmd.Process.Pid)
@@ -788,6 +839,10 @@ func (c *Cmd) wait() {
 	if s.trace != nil {
 		tr = <-s.trace
 	}
+	if s.ackW != nil {
+		// Unless the program was found, the init has not reaped it.
+		s.ackW.Close()
+	}
 	s.cmd.Wait()
 	s.endTime = time.Now()
 	s.waited.Do(func() {
@@ -795,6 +850,15 @@ func (c *Cmd) wait() {
 		s.stopForwarding()
 	})
 	ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if s.exitR != nil {
+		// The sandbox's init reports how the program ended; nothing
+		// when it was killed (the timeout) or died before the program.
+		b, _ := io.ReadAll(s.exitR)
+		s.exitR.Close()
+		if n, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 32); err == nil && ok {
+			ws = syscall.WaitStatus(n)
+		}
+	}
 	if !ok {
 		c.Status = Status{Exited: true, Code: s.cmd.ProcessState.ExitCode()}
 		return
@@ -834,7 +898,7 @@ func (c *Cmd) wait() {
 		}
 	}
 	if find != nil {
-		if r, ok := find(c.Process.Pid); ok {
+		if r, ok := find(s.pid); ok {
 			c.Status.Seccomp = true
 			c.Status.Violation = explain(s.profile, s.native, s.badArch, r, "kernel log")
 			return
@@ -850,6 +914,28 @@ func (c *Cmd) wait() {
 // to reach the kernel log (the audit subsystem writes it from a thread of
 // its own, after the process died).
 const kernelLogWait = 2 * time.Second
+
+// findProgram sets s.pid to the program's, in the sandbox, and lets the
+// init reap it.
+func (s *sysCmd) findProgram() error {
+	if s.ackW == nil || s.pid != s.cmd.Process.Pid {
+		return nil // not in the sandbox, or found already
+	}
+	pid, err := programPid(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	s.pid = pid
+	return s.ackW.Close()
+}
+
+// closeInitPipes closes the launcher's ends of the sandbox init's pipes.
+func (s *sysCmd) closeInitPipes() {
+	if s.exitR != nil {
+		s.exitR.Close()
+		s.ackW.Close()
+	}
+}
 
 // canKill reports whether prog can return a KILL action.
 func canKill(prog bpf.Program) bool {

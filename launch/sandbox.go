@@ -12,9 +12,13 @@ import (
 // Sandbox runs the program as an untrusted job (Cmd.Sandbox), as nsjail
 // and bubblewrap do, under the launcher's filter and supervision:
 //
-//   - new user, mount, pid, network, ipc and uts namespaces: the program
-//     is pid 1 of its own pid namespace (when it ends, the kernel kills
-//     everything it started), sees no network but a loopback of its own,
+//   - new user, mount, pid, network, ipc and uts namespaces: pid 1 of
+//     the new pid namespace is a minimal init, of which the program is
+//     the child (not pid 1, which the kernel spares every signal it does
+//     not catch: SIGXFSZ, SIGPIPE, a SIGTERM sent from inside); the init
+//     passes on every signal it catches, reaps orphans, and ends with
+//     the program, its status the program's (and then the kernel kills
+//     everything the program started), sees no network but a loopback of its own,
 //     no System V IPC or host name of the host's;
 //   - as root, the program runs as the host's nobody (65534, mapped to
 //     itself), so that no file, device or process of root is its own;

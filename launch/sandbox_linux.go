@@ -1,8 +1,13 @@
 package launch
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,8 +91,8 @@ func setupSandbox(c *stageSandbox) error {
 	return nil
 }
 
-// deadline kills the program at the sandbox's timeout: it is pid 1 of
-// its namespace, so the kernel kills the rest of its tree.
+// deadline kills the sandbox's init at the sandbox's timeout: it is pid 1
+// of its namespace, so the kernel kills the program and its tree.
 func (s *sysCmd) deadline(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -135,4 +140,126 @@ func (c *Cmd) Report() Report {
 		r.Denials = append(r.Denials, denial(e))
 	}
 	return r
+}
+
+// runInit is pid 1 of the sandbox's pid namespace, after setupSandbox.
+// The kernel delivers to a namespace's init, from inside the namespace,
+// only the signals it catches: run as pid 1, a program would not die of
+// SIGXFSZ past its file size limit (its write fails with EFBIG), of
+// SIGPIPE, of `kill -TERM 1`, of its own raise(SIGTERM). So the init
+// forks and executes the stage again, which goes on as usual (filter,
+// limits, execve) and becomes the program as pid 2, and stays a minimal
+// reaper: it forwards every signal it catches to the program, reaps the
+// orphans of the namespace, and when the program ended writes its wait
+// status on the exit pipe to the launcher, which reports it as the
+// program's (the init itself cannot die of the program's signal), and
+// exits; the kernel then kills what is left in the namespace.
+//
+// Fork without exec is unsafe in Go: the child is started with
+// syscall.ForkExec, which executes the stage right away. The init has no
+// capabilities (setupSandbox dropped them, and as root made it nobody)
+// and is in every namespace of the sandbox, but carries no seccomp
+// filter: the filter is installed by the forked stage, on the program
+// only, as the init (a Go runtime) needs calls a strict profile denies;
+// the init runs only this code, which makes wait4, kill, read and write
+// calls on its pipes, and the Go runtime's own. It is not dumpable, so
+// the program, though the same user, cannot ptrace it or read its memory
+// (that would need CAP_SYS_PTRACE), and has no_new_privs. The init
+// counts as one process of the user against --limit nproc.
+//
+// runInit never returns.
+func runInit(c stageConfig, status *os.File, fail func(kind, format string, a ...any)) {
+	exitW := os.NewFile(uintptr(c.Sandbox.Exit), "exit")
+	ack := os.NewFile(uintptr(c.Sandbox.Ack), "ack")
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); e != 0 {
+		fail("setup", "sandbox init: set PR_SET_DUMPABLE: %v", e)
+	}
+	if err := unix.SetNoNewPrivs(); err != nil {
+		fail("setup", "sandbox init: set PR_SET_NO_NEW_PRIVS: %v", err)
+	}
+	// Caught from before the fork: a signal sent to pid 1 before the
+	// program runs is passed on to it, not lost.
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs)
+
+	cc := c
+	sb := *c.Sandbox
+	sb.Forked = true
+	cc.Sandbox = &sb
+	js, err := json.Marshal(cc)
+	if err != nil {
+		fail("setup", "sandbox init: %v", err)
+	}
+	cr, cw, err := os.Pipe()
+	if err != nil {
+		fail("setup", "sandbox init: %v", err)
+	}
+	go func() {
+		cw.Write(js) // a large filter may not fit the pipe's buffer
+		cw.Close()
+	}()
+	// The stage inherits the configuration and status pipes, which are
+	// close-on-exec in the init.
+	for _, fd := range []int{int(cr.Fd()), c.Status} {
+		if _, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0); e != 0 {
+			fail("setup", "sandbox init: %v", e)
+		}
+	}
+	env := append(os.Environ()[:0:0], os.Environ()...)
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{os.Args[0], StageArg, strconv.Itoa(int(cr.Fd()))}, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
+	if err != nil {
+		fail("setup", "sandbox init: start the stage: %v", err)
+	}
+	cr.Close()
+	status.Close() // the launcher reads the stage's status, and its end
+	// The launcher finds the program's pid among the init's children:
+	// nothing is reaped until it has (it closes the ack pipe).
+	io.Copy(io.Discard, ack)
+	ack.Close()
+	go func() {
+		for sig := range sigs {
+			if s, ok := sig.(syscall.Signal); ok && s != syscall.SIGCHLD {
+				syscall.Kill(pid, s)
+			}
+		}
+	}()
+	for {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			// ECHILD: the program is gone (never, as it is reaped here).
+			os.Exit(125)
+		}
+		if got != pid || !(ws.Exited() || ws.Signaled()) {
+			continue // an orphan of the namespace
+		}
+		fmt.Fprintf(exitW, "%d\n", uint32(ws))
+		exitW.Close()
+		if ws.Exited() {
+			os.Exit(ws.ExitStatus())
+		}
+		os.Exit(128 + int(ws.Signal()))
+	}
+}
+
+// programPid returns the host pid of the program in the sandbox: the
+// one child of the sandbox's init, process init.
+func programPid(init int) (int, error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", init))
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", init, t.Name()))
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			return strconv.Atoi(f[0])
+		}
+	}
+	return 0, fmt.Errorf("the sandbox's init %d has no child", init)
 }

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 )
@@ -19,7 +21,8 @@ import (
 const sandboxPython = "/usr/bin/python3"
 
 // TestSandbox runs a real Python program in the sandbox and checks what
-// it sees: pid 1 of its namespace, the host's nobody without
+// it sees: a child of pid 1 of its namespace, the sandbox's init, and
+// not pid 1 itself (its pid comes after the init's threads'), the host's nobody without
 // capabilities, its own host name, no route to a port the host listens
 // on (while the loopback works), a read-only file system but for the
 // writable path and a private /tmp, and nothing of the host's /tmp.
@@ -46,7 +49,7 @@ func TestSandbox(t *testing.T) {
 	script := `
 import json, os, socket, sys
 port, rw, host_tmp, tmp_name = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-r = {"pid": os.getpid(), "uid": os.getuid(), "hostname": socket.gethostname()}
+r = {"pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid(), "hostname": socket.gethostname()}
 caps = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff") or l.startswith("CapPrm")]
 r["caps"] = caps
 def try_(f):
@@ -86,6 +89,7 @@ print(json.dumps(r))
 	}
 	var got struct {
 		PID         int
+		PPID        int
 		UID         int
 		Hostname    string
 		Caps        []string
@@ -101,8 +105,8 @@ print(json.dumps(r))
 	if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
 		t.Fatalf("%v: %s\n%s", err, out.String(), errb.String())
 	}
-	if got.PID != 1 {
-		t.Errorf("pid %d, want 1", got.PID)
+	if got.PID == 1 || got.PPID != 1 {
+		t.Errorf("pid %d, parent %d; want a child of pid 1, the sandbox's init", got.PID, got.PPID)
 	}
 	if got.UID != 65534 {
 		t.Errorf("uid %d, want 65534", got.UID)
@@ -127,8 +131,8 @@ print(json.dumps(r))
 	if got.HostTmp == "ok" {
 		t.Errorf("the host's /tmp is visible")
 	}
-	if len(got.Procs) != 1 || got.Procs[0] != 1 {
-		t.Errorf("processes in /proc: %v, want only 1", got.Procs)
+	if len(got.Procs) != 2 || got.Procs[0] != 1 || got.Procs[1] != got.PID {
+		t.Errorf("processes in /proc: %v, want only 1 (the init) and the program's %d", got.Procs, got.PID)
 	}
 	if b, err := os.ReadFile(filepath.Join(rw, "out")); err != nil || string(b) != "x" {
 		t.Errorf("the writable path's file on the host: %q, %v", b, err)
@@ -227,6 +231,79 @@ except OSError as e:
 			b, _ := json.Marshal(r)
 			t.Logf("report %s", b)
 			c.check(t, r, out.String())
+			if t.Failed() {
+				t.Logf("stderr:\n%s", errb.String())
+			}
+		})
+	}
+}
+
+// TestSandboxSignals checks that the program in the sandbox dies of the
+// signals it would die of outside, which the kernel would not deliver to
+// a pid 1 from inside its namespace: SIGXFSZ past the file size limit,
+// SIGPIPE on a pipe with no reader, SIGTERM sent to itself or to pid 1
+// (the init passes it on), abort's SIGABRT; that its exit status passes
+// through; that orphans are reaped; and that the report says so.
+func TestSandboxSignals(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the sandbox maps the host's nobody")
+	}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		limits launch.Limits
+		pipe   bool // stdout is a pipe with no reader
+		sig    syscall.Signal
+		code   int
+	}{
+		{name: "fsize", args: []string{"sh", "-c", "exec head -c 2M /dev/zero > /tmp/f"}, limits: launch.Limits{FSize: 1 << 20}, sig: syscall.SIGXFSZ},
+		{name: "pipe", args: []string{"yes"}, pipe: true, sig: syscall.SIGPIPE},
+		{name: "term-self", args: []string{"sh", "-c", "kill -TERM $$; exit 3"}, sig: syscall.SIGTERM},
+		{name: "term-init", args: []string{"sh", "-c", "kill -TERM 1; while :; do sleep 1; done"}, sig: syscall.SIGTERM},
+		{name: "abort", args: []string{sandboxPython, "-I", "-c", "import os; os.abort()"}, sig: syscall.SIGABRT},
+		{name: "exit", args: []string{"sh", "-c", "exit 7"}, code: 7},
+		// The orphan's zombie goes away: the init reaps it. The loop
+		// waits for that, for at most 10 s.
+		{name: "orphan", args: []string{"sh", "-c", `sh -c 'true & exit 0'
+i=0
+while grep -q '^State:.*Z' /proc/[0-9]*/status 2>/dev/null; do
+	i=$((i+1)); [ $i -gt 100 ] && exit 9
+	sleep 0.1
+done
+exit 0`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := launch.Command(allowAll(), c.args[0], c.args[1:]...)
+			cmd.Env = []string{"PATH=/usr/bin:/bin"}
+			// Without the init, a shell as pid 1 ignores its SIGTERM and
+			// would loop: the timeout ends it, and the test fails.
+			cmd.Sandbox = &launch.Sandbox{Limits: c.limits, Timeout: 30 * time.Second}
+			var errb strings.Builder
+			cmd.Stderr = &errb
+			if c.pipe {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Close()
+				defer w.Close()
+				cmd.Stdout = w
+			}
+			err := cmd.Run()
+			if _, ok := err.(*launch.StartError); ok {
+				t.Fatalf("%v\n%s", err, errb.String())
+			}
+			rep := cmd.Report()
+			b, _ := json.Marshal(rep)
+			st := cmd.Status
+			if c.sig != 0 {
+				want := `"signal":"` + unix.SignalName(c.sig) + `"`
+				if st.Exited || st.Signal != c.sig || !strings.Contains(string(b), want) || rep.ExitCode != 128+int(c.sig) {
+					t.Errorf("status %+v, report %s; want killed by %v", st, b, c.sig)
+				}
+			} else if !st.Exited || st.Code != c.code || rep.ExitCode != c.code || rep.Signal != "" {
+				t.Errorf("status %+v, report %s; want exit %d", st, b, c.code)
+			}
 			if t.Failed() {
 				t.Logf("stderr:\n%s", errb.String())
 			}

@@ -136,8 +136,10 @@ libraries, locales and time zones are allowed read-only unless
 --no-default-opens.
 
 With --sandbox CMD runs as an untrusted job: in new user, mount, pid,
-network, ipc and uts namespaces (CMD is pid 1; run by root it is the
-host's nobody), with no network but its own loopback, the file system
+network, ipc and uts namespaces (CMD is the child of a minimal init,
+pid 1, which passes signals on and reaps orphans, so that CMD dies of
+SIGXFSZ, SIGPIPE or SIGTERM as outside; run by root it is the host's
+nobody), with no network but its own loopback, the file system
 read-only but for --rw PATH (repeatable), a private /tmp and /proc, the
 resource limits of --limit cpu=SECONDS,as=SIZE,nproc=N,fsize=SIZE,nofile=N
 (sizes with K, M or G), a wall-clock --timeout, no capabilities, a clean
