@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 // rec is the part of a kernel record after "type=1326 ".
@@ -232,37 +233,11 @@ func TestForgedJournal(t *testing.T) {
 	}
 }
 
-// many is n copies of one line; at its end it measures the live heap:
-// what its reader still holds.
-type many struct {
-	line string
-	n    int
-	off  int
-	live uint64
-}
-
-func (m *many) Read(p []byte) (int, error) {
-	if m.n == 0 {
-		if m.live == 0 {
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			m.live = ms.HeapAlloc
-		}
-		return 0, io.EOF
-	}
-	k := copy(p, m.line[m.off:])
-	if m.off += k; m.off == len(m.line) {
-		m.off, m.n = 0, m.n-1
-	}
-	return k, nil
-}
-
 // TestReadEachBounded: ReadEach and a Grouping hold no record they have
 // read: a log of many records, from many processes, costs the groups.
 func TestReadEachBounded(t *testing.T) {
 	const n = 100000
-	in := &many{line: "audit: type=1326 " + rec + "\n", n: n}
+	in := &testenv.Repeat{Line: "audit: type=1326 " + rec + "\n", N: n}
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -274,7 +249,7 @@ func TestReadEachBounded(t *testing.T) {
 	if groups := g.Groups(); g.Len() != n || len(groups) != 1 || groups[0].Count != n || len(groups[0].PIDs) != 1 {
 		t.Fatalf("%d events in %d groups: %+v", g.Len(), len(groups), groups)
 	}
-	if grew := int64(in.live) - int64(before.HeapAlloc); grew > 4<<20 {
+	if grew := int64(in.Live) - int64(before.HeapAlloc); grew > 4<<20 {
 		t.Errorf("reading %d records, %d MiB stayed live", n, grew>>20)
 	}
 }

@@ -2,7 +2,6 @@ package auditlog_test
 
 import (
 	"errors"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 	"github.com/syscage/syscage/record/auditlog"
@@ -94,37 +94,11 @@ func TestDenied(t *testing.T) {
 	}
 }
 
-// records is an input of n copies of one record; at its end it measures
-// the live heap: what its reader still holds.
-type records struct {
-	line []byte
-	n    int
-	off  int
-	live uint64
-}
-
-func (r *records) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		if r.live == 0 {
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			r.live = ms.HeapAlloc
-		}
-		return 0, io.EOF
-	}
-	k := copy(p, r.line[r.off:])
-	if r.off += k; r.off == len(r.line) {
-		r.off, r.n = 0, r.n-1
-	}
-	return k, nil
-}
-
 // TestReadBounded: Read holds no record it has read, matched or not:
 // a log of many records costs the recording, not the log's size.
 func TestReadBounded(t *testing.T) {
 	const n = 100000
-	in := &records{line: []byte(`type=SECCOMP msg=audit(1795984285.335:2): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5452 comm="app" exe="/usr/bin/app" sig=0 arch=c000003e syscall=63 compat=0 ip=0x40882e code=0x7ffc0000` + "\n"), n: n}
+	in := &testenv.Repeat{Line: `type=SECCOMP msg=audit(1795984285.335:2): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=5452 comm="app" exe="/usr/bin/app" sig=0 arch=c000003e syscall=63 compat=0 ip=0x40882e code=0x7ffc0000` + "\n", N: n}
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -135,7 +109,7 @@ func TestReadBounded(t *testing.T) {
 	if got := names(t, rec); !slices.Equal(got, []string{"x86_64 uname"}) {
 		t.Fatalf("recorded %v", got)
 	}
-	if grew := int64(in.live) - int64(before.HeapAlloc); grew > 8<<20 {
+	if grew := int64(in.Live) - int64(before.HeapAlloc); grew > 8<<20 {
 		t.Errorf("reading %d records, %d MiB stayed live", n, grew>>20)
 	}
 }

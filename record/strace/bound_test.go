@@ -10,6 +10,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/errs"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 )
@@ -70,37 +71,12 @@ func TestSkippedBounded(t *testing.T) {
 	}
 }
 
-// calls is strace output of n calls of one process that never execs;
-// at its end it measures the live heap.
-type calls struct {
-	n, off int
-	line   string
-	live   uint64
-}
-
-func (c *calls) Read(p []byte) (int, error) {
-	if c.n == 0 {
-		if c.live == 0 {
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			c.live = ms.HeapAlloc
-		}
-		return 0, io.EOF
-	}
-	k := copy(p, c.line[c.off:])
-	if c.off += k; c.off == len(c.line) {
-		c.off, c.n = 0, c.n-1
-	}
-	return k, nil
-}
-
 // TestPendingBounded: the calls a process makes between two execve wait
 // for its ABI to be known, each name once: a long trace does not stay in
 // memory.
 func TestPendingBounded(t *testing.T) {
 	const n = 300000
-	in := &calls{n: n, line: "4242  read(3, \"abc\", 3) = 3\n"}
+	in := &testenv.Repeat{N: n, Line: "4242  read(3, \"abc\", 3) = 3\n"}
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -111,7 +87,7 @@ func TestPendingBounded(t *testing.T) {
 	if got := names(rec); !slices.Equal(got, []string{"x86_64:read"}) {
 		t.Fatalf("recorded %v", got)
 	}
-	if grew := int64(in.live) - int64(before.HeapAlloc); grew > 4<<20 {
+	if grew := int64(in.Live) - int64(before.HeapAlloc); grew > 4<<20 {
 		t.Errorf("%d calls: %d MiB stayed live", n, grew>>20)
 	}
 }
