@@ -94,6 +94,9 @@ type Result struct {
 	// Listener reports that the calls came through a seccomp listener,
 	// not ptrace stops (see Options.Stops).
 	Listener bool
+	// Hook says where the eBPF engine counted the calls (fentry on the
+	// kernel's dispatchers, or the raw tracepoint sys_enter and why).
+	Hook string
 }
 
 // ExitStatus is the status a recorder exits with, as strace does: the

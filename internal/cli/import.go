@@ -313,6 +313,8 @@ type additionReport struct {
 	SkippedCount int `json:"skipped_count"`
 	// Lost are a recorder's loss counters (record --engine ebpf).
 	Lost []record.Loss `json:"lost,omitempty"`
+	// Hook says where the eBPF engine counted the calls.
+	Hook string `json:"hook,omitempty"`
 	// Partial says why a recording may lack calls.
 	Partial string `json:"partial,omitempty"`
 }

@@ -347,7 +347,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			what = "the tasks of cgroup " + o.cgroup
 		}
 		ro.OnRecording = func() {
-			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
+			fmt.Fprintf(e.stderr, "syscage: record: recording %s with %s (interrupt to stop)\n", what, recebpf.Hook())
 			startContainer(e, ctr)
 		}
 		ro.OnWaiting = func() {
@@ -442,7 +442,7 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost}
+		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost, Hook: res.Hook}
 		if rec.Partial {
 			r.Partial = rec.Reason
 		}

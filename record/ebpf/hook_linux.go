@@ -128,7 +128,7 @@ var asTracepoint []hookTarget
 func Hook() string {
 	targets, err := fentryTargets()
 	if err != nil {
-		return "the raw tracepoint sys_enter (every process of the host takes the slow system-call path while it records; fentry: " + err.Error() + ")"
+		return "the raw tracepoint sys_enter (fentry: " + err.Error() + ")"
 	}
 	var fns []string
 	for _, t := range targets {

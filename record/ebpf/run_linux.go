@@ -572,6 +572,7 @@ wait:
 		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + unix.SignalString(res.Signal)
 	}
 	res.Recording = rec
+	res.Hook = e.hook
 	return res, nil
 }
 
