@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	cebpf "github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -15,7 +16,8 @@ import (
 )
 
 // BenchmarkSysEnter measures what the sys_enter program costs one system
-// call (getppid, in a loop of this process), side by side: without the
+// call (getppid, in a loop of this process; and dd bs=1's pair of a
+// one-byte read of /dev/zero and a write to /dev/null), side by side: without the
 // programs ("bare"), with them attached but the caller not recorded
 // ("host": every other process of the machine), recorded ("tree", and
 // "args" with Options.Args), and with a program that does nothing on
@@ -30,16 +32,46 @@ import (
 //	go test -run - -bench SysEnter ./record/ebpf
 func BenchmarkSysEnter(b *testing.B) {
 	needEngine(b)
+	b.Run("getppid", func(b *testing.B) {
+		benchSysEnter(b, func(calls int) time.Duration {
+			t0 := time.Now()
+			for range calls {
+				syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
+			}
+			return time.Since(t0)
+		})
+	})
+	// dd bs=1's calls: a one-byte read of /dev/zero and its write to
+	// /dev/null, a pair per call counted.
+	b.Run("dd", func(b *testing.B) {
+		zero, err := os.Open("/dev/zero")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer zero.Close()
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer null.Close()
+		var buf [1]byte
+		p := uintptr(unsafe.Pointer(&buf[0]))
+		benchSysEnter(b, func(calls int) time.Duration {
+			t0 := time.Now()
+			for range calls {
+				syscall.RawSyscall(syscall.SYS_READ, zero.Fd(), p, 1)
+				syscall.RawSyscall(syscall.SYS_WRITE, null.Fd(), p, 1)
+			}
+			return time.Since(t0)
+		})
+	})
+}
+
+// benchSysEnter is BenchmarkSysEnter with loop, which makes calls calls.
+func benchSysEnter(b *testing.B, loop func(calls int) time.Duration) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	const calls, rounds = 2000, 100
-	loop := func(calls int) time.Duration {
-		t0 := time.Now()
-		for range calls {
-			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
-		}
-		return time.Since(t0)
-	}
 	type run struct {
 		name string
 		cfg  *config
