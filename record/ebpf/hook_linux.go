@@ -12,7 +12,6 @@ import (
 	cebpf "github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
-	"github.com/cilium/ebpf/link"
 )
 
 // Where the engine counts calls.
@@ -39,7 +38,10 @@ type hookTarget struct {
 
 // fentryTargets returns the functions the engine attaches its fentry
 // programs to, once per process, or why it cannot: each must be in the
-// kernel's BTF and take a trivial fentry program.
+// kernel's BTF and the kernel must load a trivial fentry program on it.
+// The probe does not attach them (detaching a trampoline waits for an
+// RCU grace period): a kernel that loads but does not attach them makes
+// start fall back to the tracepoint.
 var fentryTargets = sync.OnceValues(probeFentry)
 
 func probeFentry() ([]hookTarget, error) {
@@ -69,12 +71,7 @@ func probeFentry() ([]hookTarget, error) {
 		if err != nil {
 			return nil, fentryError("load", t.fn, err)
 		}
-		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		p.Close()
-		if err != nil {
-			return nil, fentryError("attach", t.fn, err)
-		}
-		l.Close()
 	}
 	return targets, nil
 }
@@ -122,9 +119,17 @@ var useTracepoint bool
 // context is alike: the registers, then the number).
 var asTracepoint []hookTarget
 
+// asFentryLinks, with asTracepoint, makes the engine attach those
+// programs as fentry ones, which fails (tests: a kernel that loads
+// fentry programs but does not attach them).
+var asFentryLinks bool
+
 // Hook says where the engine counts system calls on this kernel: fentry
 // programs on the kernel's system-call dispatchers, or the raw
-// tracepoint sys_enter and why not fentry. It loads nothing but a probe.
+// tracepoint sys_enter and why not fentry. It loads nothing but a probe
+// (a recording's Result.Hook says where it counted, which is the
+// tracepoint too when the kernel loads fentry programs but does not
+// attach them).
 func Hook() string {
 	targets, err := fentryTargets()
 	if err != nil {

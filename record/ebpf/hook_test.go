@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -127,4 +128,22 @@ func counts(calls []record.Call) map[string]uint64 {
 		m[fmt.Sprintf("%s %s", c.Arch, c.Name)] = c.Count
 	}
 	return m
+}
+
+// TestFentryAttachFails: a kernel that loads the fentry programs but
+// does not attach them gets the raw tracepoint, which records, and the
+// Result says why.
+func TestFentryAttachFails(t *testing.T) {
+	needEngine(t)
+	defer func() { asFentryLinks = false }()
+	asFentryLinks = true
+	withAsTracepoint([]hookTarget{{"x64_sys_call", srcX64}, {"sys_ni_syscall", srcNI}}, func() {
+		res := recordCmd(t, []string{"true"})
+		if !res.Recording.Has(arch.X86_64, "execve") {
+			t.Errorf("no execve in %v", res.Recording.Calls())
+		}
+		if !strings.HasPrefix(res.Hook, "the raw tracepoint sys_enter (fentry: attach an fentry program on x64_sys_call: ") {
+			t.Errorf("hook %q, want the tracepoint because x64_sys_call's program did not attach", res.Hook)
+		}
+	})
 }

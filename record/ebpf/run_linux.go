@@ -50,6 +50,9 @@ type config struct {
 	args bool // record.Options.Args
 	// cgroup is an open cgroup v2 directory (byCgroup).
 	cgroup *os.File
+	// noFentry, when not nil, says why the engine counts with the raw
+	// tracepoint on a kernel that takes fentry programs.
+	noFentry error
 }
 
 var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit", "sched_process_exec"}
@@ -73,8 +76,15 @@ func start(c config) (*engine, error) {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	if err := e.attach(); err != nil {
+		fentry := strings.HasPrefix(e.tps[0], hookFentry)
 		e.close()
-		return nil, fmt.Errorf("record: %w", err)
+		if !fentry {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		// The kernel loaded the fentry programs but does not attach
+		// them (a function ftrace cannot patch): the tracepoint.
+		c.noFentry = err
+		return start(c)
 	}
 	return e, nil
 }
@@ -213,6 +223,9 @@ func (e *engine) loadSysEnter(off offsets, m fds) error {
 	if asTracepoint != nil {
 		targets, why = asTracepoint, nil
 	}
+	if e.cfg.noFentry != nil {
+		targets, why = nil, e.cfg.noFentry
+	}
 	if targets != nil {
 		err := func() error {
 			var err error
@@ -223,7 +236,10 @@ func (e *engine) loadSysEnter(off offsets, m fds) error {
 			for _, t := range targets {
 				spec, tp := fentrySpec(t.fn, sysEnter(off, e.cfg.mode, e.cfg.args, m, t.src)), hookFentry+t.fn
 				if asTracepoint != nil {
-					spec.Type, spec.AttachType, spec.AttachTo, tp = cebpf.RawTracepoint, 0, "", "sys_enter"
+					spec.Type, spec.AttachType, spec.AttachTo = cebpf.RawTracepoint, 0, ""
+					if !asFentryLinks {
+						tp = "sys_enter"
+					}
 				}
 				prog, err := cebpf.NewProgram(spec)
 				if err != nil {
