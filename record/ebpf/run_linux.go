@@ -63,15 +63,16 @@ func Available() error {
 	return nil
 }
 
-// start loads the engine with c and attaches its programs.
-func start(c config) (*engine, error) {
+// start loads the engine with c and attaches its programs; errors begin
+// with what (the command: "record").
+func start(c config, what string) (*engine, error) {
 	e, err := load(c)
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := e.attach(); err != nil {
 		e.close()
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return e, nil
 }
@@ -342,7 +343,7 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	e, err := start(config{args: o.Args})
+	e, err := start(config{args: o.Args}, "record")
 	if err != nil {
 		return nil, err
 	}
