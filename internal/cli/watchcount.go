@@ -63,10 +63,8 @@ func runWatchCounts(e *env, o watchOptions, changed func(string) bool) error {
 	if err := sdNotify("READY=1"); err != nil {
 		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 	}
-	if p.term = isTerminal(e.stdout) && !o.json; p.term && p.top == 0 {
-		if rows, ok := unix.TermRows(int(e.stdout.(*os.File).Fd())); ok {
-			p.top = max(rows-5, 1) // the header, a line for "more", the cursor's
-		}
+	if p.term = isTerminal(e.stdout) && !o.json; p.term {
+		p.tty = e.stdout.(*os.File)
 	}
 	n := 0
 	if o.once {
@@ -75,6 +73,11 @@ func runWatchCounts(e *env, o watchOptions, changed func(string) bool) error {
 	if err := c.Watch(ctx, recebpf.WatchOptions{Interval: o.interval, Count: n}, p.print); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	return p.short()
+}
+
+// short is the error of a watch whose last counts may be short (exit 1).
+func (p *countPrinter) short() error {
 	if p.prev != nil && p.prev.Partial {
 		return withCode(ExitFinding, fmt.Errorf("watch: the counts may be short: %s", p.prev.Reason))
 	}
@@ -87,7 +90,10 @@ type countPrinter struct {
 	e    *env
 	json bool
 	term bool
+	// top is --top; tty, on a terminal, the terminal, whose height
+	// sets the number of rows without --top.
 	top  int
+	tty  *os.File
 	who  string
 	line countLine
 	prev *recebpf.Snapshot
@@ -165,9 +171,14 @@ func (p *countPrinter) print(s *recebpf.Snapshot, final bool) error {
 	}
 	fmt.Fprintf(&b, "%d calls, %.1f/s over %.3fs; %s\n", s.Total(), rate, secs, lost)
 	fmt.Fprintf(&b, "%10s %12s  %-6s  %s\n", "RATE/s", "TOTAL", "ABI", "SYSCALL")
-	shown := rows
-	if p.top > 0 && len(shown) > p.top {
-		shown = shown[:p.top]
+	shown, top := rows, p.top
+	if top == 0 && p.tty != nil {
+		if h, ok := unix.TermRows(int(p.tty.Fd())); ok {
+			top = max(h-5, 1) // the header, a line for "more", the cursor's
+		}
+	}
+	if top > 0 && len(shown) > top {
+		shown = shown[:top]
 	}
 	for _, r := range shown {
 		fmt.Fprintf(&b, "%10.1f %12d  %-6s  %s\n", r.Rate, r.Total, r.Arch, syscallText(r.Syscall))

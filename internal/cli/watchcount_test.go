@@ -4,6 +4,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -122,6 +123,16 @@ func TestCountPrinter(t *testing.T) {
 `
 	if got := out.String(); got != want {
 		t.Errorf("block:\n%s\nwant:\n%s", got, want)
+	}
+	// The counts may be short: watch exits 1, saying why.
+	var ee *exitError
+	if err := p.short(); !errors.As(err, &ee) || ee.code != ExitFinding || !strings.Contains(err.Error(), "may be short: calls may be missing: 3 runs") {
+		t.Errorf("after a loss: %v, want exit %d saying why", err, ExitFinding)
+	}
+	complete := *s
+	complete.Partial, complete.Reason = false, ""
+	if err := (&countPrinter{prev: &complete}).short(); err != nil {
+		t.Errorf("without a loss: %v", err)
 	}
 	// On a terminal, with --top: home and clear, then the busiest rows.
 	out.Reset()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/record"
 )
 
 func init() {
@@ -443,5 +444,36 @@ func TestSnapshotNames(t *testing.T) {
 		if s.Total() != 45 {
 			t.Errorf("batch %v: total %d, want 45", batch, s.Total())
 		}
+	}
+}
+
+// TestSnapshotLoss: a loss counter that is not zero makes the snapshot
+// partial, saying which.
+func TestSnapshotLoss(t *testing.T) {
+	needEngine(t)
+	cmd := exec.Command("sleep", "1000")
+	startWaiting(t, cmd)
+	c, err := WatchPID(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantComplete(t, s)
+	// As the programs count a kernel read that failed.
+	if err := c.e.stats.Update(uint32(statReadErr), uint64(3), cebpf.UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = c.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Partial || s.Reason != "calls may be missing: 3 kernel reads failed" {
+		t.Errorf("partial %v (%q), want partial for 3 failed reads", s.Partial, s.Reason)
+	}
+	if len(s.Lost) == 0 || s.Lost[0] != (record.Loss{What: "kernel reads failed", Count: 3}) {
+		t.Errorf("lost %v", s.Lost)
 	}
 }
