@@ -101,7 +101,7 @@ SIGTERM, after --timeout, or with --once after one interval.`,
 		},
 	}
 	f := c.Flags()
-	f.BoolVar(&o.json, "json", false, "print each event as a JSON line")
+	f.BoolVar(&o.json, "json", false, "print each event (with --engine ebpf: the counts of each refresh) as a JSON line")
 	f.StringVar(&o.hook, "exec", "", "run `HOOK` (sh -c) for each event, the event as JSON on stdin")
 	pidVar(f, &o.pid, "only events of process `PID` (with --engine ebpf: count the calls of PID and its descendants)")
 	f.StringVar(&o.comm, "comm", "", "only events of programs named `NAME` (comm or the base name of exe)")
