@@ -105,9 +105,9 @@ func TestFentryLogic(t *testing.T) {
 	})
 	t.Run("x64+ni", func(t *testing.T) {
 		var tp, both map[string]uint64
-		withTracepoint(func() { tp = counts(recordCmd(t, []string{"true"}).Recording.Calls()) })
+		withTracepoint(func() { tp = callCounts(recordCmd(t, []string{"true"}).Recording.Calls()) })
 		withAsTracepoint([]hookTarget{x64, ni}, func() {
-			both = counts(recordCmd(t, []string{"true"}).Recording.Calls())
+			both = callCounts(recordCmd(t, []string{"true"}).Recording.Calls())
 			// The x32 getpid reaches x64_sys_call's program here, as
 			// a number beyond its table, and is not counted again.
 			res := recordCmd(t, []string{os.Args[0]}, testenv.Env("x32"))
@@ -121,8 +121,8 @@ func TestFentryLogic(t *testing.T) {
 	})
 }
 
-// counts maps "abi name" to the count of each call.
-func counts(calls []record.Call) map[string]uint64 {
+// callCounts maps "abi name" to the count of each call.
+func callCounts(calls []record.Call) map[string]uint64 {
 	m := map[string]uint64{}
 	for _, c := range calls {
 		m[fmt.Sprintf("%s %s", c.Arch, c.Name)] = c.Count
