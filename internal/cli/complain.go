@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
@@ -88,47 +87,9 @@ func complainReport(e *env, limited bool, ref string, p, ran *profile.Profile, a
 const complainComment = "added by syscage run --complain"
 
 // reportAdditions says what adding a recording to a profile did for each
-// call; it returns how many calls were not added.
-func reportAdditions(e *env, adds []record.Addition, prefix string) int {
-	refused := 0
-	rules := func(idx []int) string {
-		s := make([]string, len(idx))
-		for i, n := range idx {
-			s[i] = strconv.Itoa(n + 1)
-		}
-		return strings.Join(s, ", ")
-	}
+// call.
+func reportAdditions(e *env, adds []record.Addition, prefix string) {
 	for _, a := range adds {
-		if !a.Added {
-			refused++
-			if len(a.Guards) > 0 {
-				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: rule %s denies it under conditions, which an allow without conditions would override, and the record has no argument values to tell which calls the program made (record with --args, or edit by hand)\n", prefix, a.Arch, a.Name, rules(a.Guards))
-			} else {
-				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: %s (edit by hand)\n", prefix, a.Arch, a.Name, a.Why)
-			}
-			continue
-		}
-		msg := fmt.Sprintf("syscage: %sadded %s %s", prefix, a.Arch, a.Name)
-		if len(a.Undenied) > 0 {
-			msg += ", taken out of denying rule " + rules(a.Undenied)
-		}
-		if len(a.Wider) > 0 {
-			msg += ", without conditions: wider than rule " + rules(a.Wider) + " allowed it (the record has no argument values)"
-		}
-		if a.AnyArgs {
-			msg += ", with any arguments: wider than the values recorded (the call of that name on another ABI has none)"
-		}
-		if len(a.Guards) > 0 {
-			msg += ", still denied where the conditions of rule " + rules(a.Guards) + " hold"
-		}
-		if len(a.Beyond) > 0 {
-			var bs []string
-			for _, b := range a.Beyond {
-				bs = append(bs, b.String())
-			}
-			msg += "; wider than the call logged: it also lets run " + strings.Join(bs, ", ")
-		}
-		fmt.Fprintln(e.stderr, msg)
+		fmt.Fprintf(e.stderr, "syscage: %s%s\n", prefix, a)
 	}
-	return refused
 }

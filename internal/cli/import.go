@@ -229,14 +229,9 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
 		}
 		report.Additions = append(report.Additions, adds...)
-		if o.json {
-			for _, a := range adds {
-				if !a.Added {
-					refused++
-				}
-			}
-		} else {
-			refused = reportAdditions(e, adds, "")
+		refused = record.NotAdded(adds)
+		if !o.json {
+			reportAdditions(e, adds, "")
 		}
 		if o.out == "" {
 			o.out = o.into
