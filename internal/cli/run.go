@@ -17,6 +17,7 @@ import (
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/record/auditlog"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -370,7 +371,8 @@ func runRun(e *env, o runOptions, args []string) error {
 		}
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.Limited(), o.profile, loaded, p, added, host, events, o.patch); err != nil {
+		co := auditlog.ComplainOptions{Name: o.profile, Profile: loaded, Ran: p, Added: added, Host: host, Events: events, Limited: complaints.Limited()}
+		if err := complainReport(e, o.patch, co); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
