@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
-	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
@@ -442,27 +441,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost}
-		if rec.Partial {
-			r.Partial = rec.Reason
-		}
-		if err := writeJSON(e.stderr, r); err != nil {
+		if err := writeJSON(e.stderr, record.NewReport(out, rec, adds, nil)); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
 		if out != "-" {
 			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
 		}
-		for _, u := range rec.Unknown {
-			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
-		}
+		reportUnknown(e, rec.Unknown)
 	}
 	code := res.ExitStatus()
-	switch {
-	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], unix.SignalString(res.Signal))
-	case res.ExitCode != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
+	if ending := res.String(); ending != "" {
+		fmt.Fprintf(e.stderr, "syscage: %s %s\n", argv[0], ending)
 	}
 	if rec.Partial {
 		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what was recorded, which may not be all\n", rec.Reason)

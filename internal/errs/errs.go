@@ -45,3 +45,16 @@ func CountSkipped(list []error) int {
 	}
 	return n
 }
+
+// FirstSkipped returns the skipped lines of list to show one by one: the
+// first max of them, up to a *MoreSkipped (input that is not what it
+// should be, a binary file, would show one per line).
+func FirstSkipped(list []error, max int) []error {
+	for i, err := range list {
+		var m *MoreSkipped
+		if i == max || errors.As(err, &m) {
+			return list[:i]
+		}
+	}
+	return list
+}
