@@ -353,10 +353,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 			fmt.Fprintf(e.stderr, "syscage: record: cgroup %s has no task yet: waiting for the first to join\n", o.cgroup)
 		}
 	}
-	run, ptrace, err := recordEngine(e, o)
-	if err != nil {
-		return err
+	engine := o.engine
+	if !o.engineSet {
+		engine = "" // the default of what is recorded
 	}
+	ch, err := recebpf.Choose(engine, o.stops, o.pid, o.cgroup)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if ch.Fallback != "" {
+		fmt.Fprintf(e.stderr, "syscage: record: %s\n", ch.Fallback)
+	}
+	run, ptrace := ch.Run, ch.Ptrace
 	if fused {
 		// Learn the arguments of the high-risk calls; clone3 hides its
 		// flags behind a pointer, so the ptrace engine makes the program
@@ -484,55 +492,4 @@ func fileOr(w any, def *os.File) *os.File {
 		return f
 	}
 	return def
-}
-
-// recordEngine picks the engine --engine names; with auto, it says on
-// stderr why it falls back to ptrace.
-func recordEngine(e *env, o recordOptions) (run func(context.Context, []string, record.Options) (*record.Result, error), ptrace bool, err error) {
-	if o.pid != 0 || o.cgroup != "" {
-		flag := "--pid"
-		if o.cgroup != "" {
-			flag = "--cgroup"
-		}
-		switch {
-		case o.stops:
-			return nil, false, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
-		case o.engineSet && o.engine == "ptrace":
-			return nil, false, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
-		case o.engineSet && o.engine != "ebpf" && o.engine != "auto":
-			return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
-		}
-		if o.cgroup != "" {
-			return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
-				return recebpf.AttachCgroup(ctx, o.cgroup, ro)
-			}, false, nil
-		}
-		return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
-			return recebpf.AttachPID(ctx, o.pid, ro)
-		}, false, nil
-	}
-	need := ""
-	if o.stops {
-		need = "--stops"
-	}
-	switch o.engine {
-	case "ptrace":
-		return record.Run, true, nil
-	case "ebpf":
-		if need != "" {
-			return nil, false, usagef("--engine ebpf: %s needs the ptrace engine", need)
-		}
-		return recebpf.Run, false, nil
-	case "auto":
-		if need != "" {
-			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine (%s needs it)\n", need)
-			return record.Run, true, nil
-		}
-		if err := recebpf.Available(); err != nil {
-			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine: %v\n", err)
-			return record.Run, true, nil
-		}
-		return recebpf.Run, false, nil
-	}
-	return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
 }
