@@ -198,8 +198,5 @@ func (r *Result) String() string {
 }
 
 // OptionError is a recording asked for with options that do not go
-// together or that name nothing; its text names the options as syscage
-// record's flags spell them.
-type OptionError struct{ Msg string }
-
-func (e *OptionError) Error() string { return e.Msg }
+// together or that name nothing; it is errs.OptionError.
+type OptionError = errs.OptionError

@@ -58,3 +58,16 @@ func FirstSkipped(list []error, max int) []error {
 	}
 	return list
 }
+
+// OptionError is a request whose options do not go together, or hold a
+// value that names nothing (a library's usage error). Its text names the
+// options as syscage's flags spell them, the one vocabulary its users
+// read; the library documents which field each name is.
+type OptionError struct{ Msg string }
+
+func (e *OptionError) Error() string { return e.Msg }
+
+// Optionf returns an *OptionError.
+func Optionf(format string, a ...any) error {
+	return &OptionError{Msg: fmt.Sprintf(format, a...)}
+}

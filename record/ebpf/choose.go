@@ -2,8 +2,8 @@ package ebpf
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/record"
 )
 
@@ -30,7 +30,7 @@ type Choice struct {
 // cannot record is an *record.OptionError.
 func Choose(name string, stops bool, pid int, cgroup string) (Choice, error) {
 	bad := func(format string, a ...any) (Choice, error) {
-		return Choice{}, optionError(format, a...)
+		return Choice{}, errs.Optionf(format, a...)
 	}
 	known := name == "" || name == "ptrace" || name == "ebpf" || name == "auto"
 	if pid != 0 || cgroup != "" {
@@ -73,8 +73,4 @@ func Choose(name string, stops bool, pid int, cgroup string) (Choice, error) {
 		return ptrace, nil
 	}
 	return Choice{Run: Run}, nil
-}
-
-func optionError(format string, a ...any) error {
-	return &record.OptionError{Msg: fmt.Sprintf(format, a...)}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/analyze/fusion"
+	"github.com/syscage/syscage/internal/errs"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 	"github.com/syscage/syscage/record/container"
@@ -74,7 +75,7 @@ type Options struct {
 
 // Check refuses targets that do not go together (a *record.OptionError).
 func (o *Options) Check() error {
-	bad := func(format string, a ...any) error { return &record.OptionError{Msg: fmt.Sprintf(format, a...)} }
+	bad := errs.Optionf
 	switch {
 	case o.Bundle != "" && (o.PID != 0 || o.Cgroup != "" || len(o.Argv) > 0 || len(o.Train) > 0):
 		return bad("--bundle records the bundle's container: no CMD, --pid, --cgroup or --train")
@@ -278,7 +279,7 @@ func (o *Options) createContainer(ctx context.Context) (*container.Container, er
 	}
 	path, err := exec.LookPath(rt)
 	if err != nil {
-		return nil, &record.OptionError{Msg: "--runtime: " + err.Error()}
+		return nil, errs.Optionf("--runtime: %v", err)
 	}
 	c, err := container.Create(ctx, path, o.Bundle, o.Record.Stdout, o.Record.Stderr)
 	if err != nil {
