@@ -257,12 +257,10 @@ func Record(ctx context.Context, o Options) (*Outcome, error) {
 			return nil, err
 		}
 		out.Profile = out.Fusion.Profile
-	case o.Record.Known != nil:
-		if out.Profile, out.Additions, err = rec.AddTo(o.Record.Known, rec.Native); err != nil {
+	default:
+		if out.Profile, out.Additions, err = rec.Into(o.Record.Known, rec.Native, record.ProfileOptions{Default: o.Default, Comment: comment}); err != nil {
 			return nil, fmt.Errorf("%s: %w", o.KnownName, err)
 		}
-	default:
-		out.Profile = rec.Profile(record.ProfileOptions{Default: o.Default, Comment: comment})
 	}
 	return out, nil
 }
