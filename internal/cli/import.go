@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -127,8 +126,6 @@ the kernel logged into that profile with --into.`,
 	return c
 }
 
-type readFunc func(rec *record.Recording, name string, r io.Reader) ([]error, error)
-
 func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error) {
 	return strace.Read(rec, name, r)
 }
@@ -151,7 +148,7 @@ func runImportAudit(e *env, o importAuditOptions, files []string) error {
 	})
 }
 
-func runImport(e *env, o importOptions, files []string, read readFunc) error {
+func runImport(e *env, o importOptions, files []string, read record.Reader) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
@@ -177,62 +174,35 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	rec := record.New(native)
 	var skipped []error
 	if len(files) == 0 {
-		// import audit without FILE: the kernel's log buffer.
-		s, err := read(rec, "", nil)
-		skipped = append(skipped, s...)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
+		skipped, err = read(rec, "", nil) // import audit without FILE: the kernel's log buffer
+	} else {
+		skipped, err = rec.ReadFiles(files, e.stdin, read)
 	}
-	for _, name := range files {
-		var r io.Reader = e.stdin
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return withCode(ExitFailure, err)
-			}
-			defer f.Close()
-			r = f
-		}
-		s, err := read(rec, name, r)
-		skipped = append(skipped, s...)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-	}
-	return writeRecording(e, rec, o, def, "imported by syscage from "+strings.Join(files, " "), skipped)
-}
-
-// writeRecording writes the profile of rec, or adds rec to --into, and
-// reports skipped input and unknown calls (exit 1 when there are any).
-func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.Action, comment string, skipped []error) error {
-	native, err := parseArchFlag(o.arch)
 	if err != nil {
-		return err
+		return withCode(ExitFailure, err)
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
 		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
-	var p *profile.Profile
-	var adds []record.Addition
+	var known *profile.Profile
 	if o.into != "" {
-		base, err := loadProfile(o.into, native, o.profileFlags)
-		if err != nil {
+		if known, err = loadProfile(o.into, native, o.profileFlags); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		if p, adds, err = rec.AddTo(base, native); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
-		}
+	}
+	p, adds, err := rec.Into(known, native, record.ProfileOptions{Default: def, Comment: "imported by syscage from " + strings.Join(files, " ")})
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
+	}
+	if known != nil {
 		if !o.json {
 			reportAdditions(e, adds, "")
 		}
 		if o.out == "" {
 			o.out = o.into
 		}
-	} else {
-		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	}
 	data, err := formatProfile(e, p, native, o.outFlags, o.out)
 	if err != nil {
