@@ -237,7 +237,7 @@ func runRun(e *env, o runOptions, args []string) error {
 	}
 
 	// The program must not reach into the launcher, which is unfiltered.
-	if err := undumpable(); err != nil {
+	if err := launch.Undumpable(); err != nil {
 		return withCode(ExitFailure, err)
 	}
 	err = cmd.Run()
