@@ -18,21 +18,17 @@ import (
 	"github.com/syscage/syscage/record/session"
 )
 
+// recordOptions are record's flags: the session's (session.Options)
+// and those of the profile written.
 type recordOptions struct {
+	session.Options
 	out     string
-	args    bool
 	def     string
-	stops   bool
 	fromLog []string
 	into    string
 	exe     string
 	comm    string
-	engine  string
-	pid     int
-	cgroup  string
 	json    bool
-	bundle  string
-	runtime string
 	// engineSet: --engine was given, not defaulted.
 	engineSet bool
 	outFlags
@@ -159,7 +155,7 @@ was not found.`,
 			if o.exe != "" || o.comm != "" {
 				return errors.New("--exe and --comm go with --from-log")
 			}
-			if o.bundle != "" || o.pid != 0 || o.cgroup != "" {
+			if o.Bundle != "" || o.PID != 0 || o.Cgroup != "" {
 				return nil // session.Options.Check
 			}
 			return cobra.MinimumNArgs(1)(c, args)
@@ -170,7 +166,7 @@ was not found.`,
 					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
 					exe:           o.exe,
 					comm:          o.comm,
-					pid:           o.pid,
+					pid:           o.PID,
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
@@ -180,23 +176,23 @@ was not found.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` (- for stdout; default PROG.seccomp.json, or the --into file)")
-	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
+	f.BoolVar(&o.Record.Args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
-	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
+	f.BoolVar(&o.Record.Stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
-	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
-	f.IntVar(&o.pid, "pid", 0, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
-	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
-	f.StringVar(&o.bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
-	f.StringVar(&o.runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")
+	f.StringVar(&o.Engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	f.IntVar(&o.PID, "pid", 0, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
+	f.StringVar(&o.Cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
+	f.StringVar(&o.Bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
+	f.StringVar(&o.Runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
 	addProfileFlags(c, &o.profileFlags)
-	addFuseFlags(c, &o.fuseFlags)
+	addFuseFlags(c, &o.fuseFlags, &o.Analyze)
 	return c
 }
 
@@ -318,11 +314,8 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		}
 		reportUnknown(e, rec.Unknown)
 	}
-	if ending := res.String(); ending != "" {
-		fmt.Fprintf(e.stderr, "syscage: %s %s\n", so.Name(), ending)
-	}
-	if rec.Partial {
-		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what was recorded, which may not be all\n", rec.Reason)
+	for _, l := range out.Lines() {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
 	if code := res.ExitStatus(); code != 0 {
 		return silentExit(code) // the program's status, as strace exits
@@ -330,15 +323,15 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	return nil
 }
 
-// session builds the session of record's flags and CMD (without what
-// runRecord adds once it has checked the flags).
+// session completes the session of record's flags with CMD (without
+// what runRecord adds once it has checked the flags).
 func (o *recordOptions) session(e *env, argv []string) (session.Options, error) {
-	so := session.Options{Argv: argv, PID: o.pid, Cgroup: o.cgroup, Bundle: o.bundle, Runtime: o.runtime, Analyze: o.analyze,
-		NoConds: o.format == "systemd" && !o.args, // systemd's SystemCallFilter= has no argument conditions
-		Record: record.Options{Stops: o.stops, Args: o.args,
-			Stdin: fileOr(e.stdin, os.Stdin), Stdout: fileOr(e.stdout, os.Stdout), Stderr: fileOr(e.stderr, os.Stderr)}}
-	if o.engineSet {
-		so.Engine = o.engine // else the default of what is recorded
+	so := o.Options
+	so.Argv = argv
+	so.NoConds = o.format == "systemd" && !so.Record.Args // systemd's SystemCallFilter= has no argument conditions
+	so.Record.Stdin, so.Record.Stdout, so.Record.Stderr = fileOr(e.stdin, os.Stdin), fileOr(e.stdout, os.Stdout), fileOr(e.stderr, os.Stderr)
+	if !o.engineSet {
+		so.Engine = "" // the default of what is recorded
 	}
 	if dir, err := os.UserCacheDir(); err == nil {
 		so.CacheDir = filepath.Join(dir, "syscage", "analyze")

@@ -14,16 +14,15 @@ type fuseFlags struct {
 	dynamicOnly bool
 	static      bool
 	risk        []string
-	analyze     []string
 	train       []string
 }
 
-func addFuseFlags(c *cobra.Command, o *fuseFlags) {
+func addFuseFlags(c *cobra.Command, o *fuseFlags, analyze *[]string) {
 	f := c.Flags()
 	f.BoolVar(&o.static, "static", true, "fuse the recording with the static analysis of CMD (and --analyze programs): add the low-risk calls the code can reach, the siblings of calls seen and what the runtime needs, each with its reason")
 	f.BoolVar(&o.dynamicOnly, "dynamic-only", false, "write what the recording saw, nothing more (--static=false)")
 	f.StringArrayVar(&o.risk, "risk", nil, "override a risk class or call: `NAME=high|low` (repeatable; classes: "+strings.Join(fusion.RiskClasses(), ", ")+")")
-	f.StringArrayVar(&o.analyze, "analyze", nil, "also analyse the program `PATH` (one CMD runs; repeatable)")
+	f.StringArrayVar(analyze, "analyze", nil, "also analyse the program `PATH` (one CMD runs; repeatable)")
 	f.StringArrayVar(&o.train, "train", nil, "also record the workload `CMD` (a command line, split as a shell splits words; repeatable); the profile allows what every workload did")
 }
 

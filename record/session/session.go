@@ -122,6 +122,8 @@ func (o *Options) DefaultOutput(ext string) string {
 
 // Outcome is what a session recorded and the profile it made.
 type Outcome struct {
+	// Name is what was recorded (Options.Name).
+	Name string
 	// Result is how the target ended; its Recording holds the training
 	// workloads' calls too.
 	Result *record.Result
@@ -248,7 +250,7 @@ func Record(ctx context.Context, o Options) (*Outcome, error) {
 	if rec.Partial {
 		comment += " (partial: " + rec.Reason + ")"
 	}
-	out := &Outcome{Result: res}
+	out := &Outcome{Name: name, Result: res}
 	switch {
 	case fused:
 		static := o.analyze(program)
@@ -321,6 +323,20 @@ func (o *Options) analyze(program string) []*analyze.Result {
 			o.note("analyze %s: %d things could not be followed (syscage analyze %s lists them); the recording covers what they do in its workloads", path, len(r.Unresolved), path)
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// Lines say, one line each, how the recorded program ended when it did
+// not exit 0 ("app exited with status 3", "app was killed by SIGTERM"),
+// and why the profile may lack calls when the recording is partial.
+func (o *Outcome) Lines() []string {
+	var out []string
+	if ending := o.Result.String(); ending != "" {
+		out = append(out, o.Name+" "+ending)
+	}
+	if rec := o.Result.Recording; rec.Partial {
+		out = append(out, "the profile is partial: "+rec.Reason+"; it allows what was recorded, which may not be all")
 	}
 	return out
 }

@@ -73,6 +73,9 @@ func TestRecordTrain(t *testing.T) {
 	if len(out.Profile.Rules) == 0 || out.Profile.Rules[0].Comment != "recorded by syscage: sess-uname" {
 		t.Errorf("rules %+v, want the command's name in their comment", out.Profile.Rules)
 	}
+	if want := []string{"sess-uname exited with status 3"}; !slices.Equal(out.Lines(), want) {
+		t.Errorf("lines %q, want %q", out.Lines(), want)
+	}
 	if want := []string{"warning: --train sess-sysinfo ended with status 4 (signal 0); what it did is recorded"}; !slices.Equal(notes, want) {
 		t.Errorf("notes %q, want %q", notes, want)
 	}
