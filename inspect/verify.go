@@ -54,7 +54,7 @@ func VerifyTasks(pid int, tasks []Task, want Stack) ([]Verdict, []error, error) 
 	var out []Verdict
 	for _, g := range groups {
 		fs, tids := g.Filters, g.TIDs
-		threads := fmt.Sprintf("thread%s %s of pid %d", plural(len(tids)), joinInts(tids), pid)
+		threads := fmt.Sprintf("%s of pid %d", threadsText(tids), pid)
 		subject := fmt.Sprintf("the %d filter%s of pid %d", len(fs), plural(len(fs)), pid)
 		switch {
 		case len(fs) == 0 && byThread:

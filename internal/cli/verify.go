@@ -171,12 +171,8 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 			return withCode(ExitFailure, err)
 		}
 	}
-	if len(unread) > 0 {
-		// What was read is reported; the whole cannot be vouched for.
-		for _, err := range unread[:len(unread)-1] {
-			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
-		}
-		return withCode(ExitFailure, unread[len(unread)-1])
+	if err := unreadError(e, unread); err != nil {
+		return err
 	}
 	if differ {
 		return silentExit(ExitFinding)
