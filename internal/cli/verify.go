@@ -155,13 +155,6 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	return nil
 }
 
-func verbS(singular bool) string {
-	if singular {
-		return "s"
-	}
-	return ""
-}
-
 func newDiffCmd(e *env) *cobra.Command {
 	var o compareFlags
 	c := &cobra.Command{
