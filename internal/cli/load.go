@@ -9,7 +9,6 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/atomicfile"
 	"github.com/syscage/syscage/internal/termtext"
-	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
@@ -130,7 +129,7 @@ func (pf profileFlags) env(host arch.Arch) (profile.Env, error) {
 	}
 	kernel := pf.kernel
 	if kernel == "" {
-		kernel = hostKernel()
+		kernel = seccomp.KernelRelease()
 	} else if _, err := profile.ParseKernelRelease(kernel); err != nil {
 		return profile.Env{}, usageError{fmt.Errorf("--kernel %q: not a kernel release (want one such as 6.1 or 6.18.0-rc4)", kernel)}
 	}
@@ -154,13 +153,4 @@ func checkOutput(path string) error {
 		return nil
 	}
 	return atomicfile.Check(path)
-}
-
-// hostKernel returns the running kernel's release, or "" when unknown.
-func hostKernel() string {
-	rel, _, err := unix.Uname()
-	if err != nil {
-		return ""
-	}
-	return rel
 }
