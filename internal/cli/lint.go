@@ -90,7 +90,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 		}
 	}
 	var fs []inspect.Finding
-	if compiledRef(ref) != "" {
+	if compiled(ref) {
 		// A compiled filter or a dump: look for ways around it.
 		s, err := loadStack(ref, host, o.profileFlags)
 		if err != nil {
