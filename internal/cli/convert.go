@@ -144,7 +144,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if err != nil {
 		return err
 	}
-	p, _, err := readProfile(ref, from)
+	p, _, err := profiles.Open(ref, from)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}

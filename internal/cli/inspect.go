@@ -43,7 +43,7 @@ func envCaveat(refs []string, names []string, pf profileFlags) string {
 		if compiled(ref) {
 			return ""
 		}
-		p, _, err := readProfile(ref, "")
+		p, _, err := profiles.Open(ref, "")
 		if err != nil {
 			return ""
 		}

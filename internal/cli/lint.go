@@ -100,7 +100,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		raw, _, err := readProfile(ref, "")
+		raw, _, err := profiles.Open(ref, "")
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
