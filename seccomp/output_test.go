@@ -134,4 +134,17 @@ func TestUnknown(t *testing.T) {
 	if fmt.Sprint(lacks) != "[{x86_64 [socketcall]} {x86 [kexec_file_load]}]" {
 		t.Errorf("lacks %v", lacks)
 	}
+	typoLines := "p: warning: unknown system call \"nope\" (no architecture has it) skipped\n" +
+		"p: warning: unknown system call \"redd\" (no architecture has it) skipped\n"
+	for verbose, want := range map[bool]string{
+		false: typoLines,
+		true: typoLines + "p: x86_64 lacks 1 system calls of the profile, skipped: socketcall\n" +
+			"p: x86 lacks 1 system calls of the profile, skipped: kexec_file_load\n",
+	} {
+		var b strings.Builder
+		f.WriteUnknown(&b, "p: ", verbose)
+		if b.String() != want {
+			t.Errorf("WriteUnknown(verbose %v):\n%s\nwant:\n%s", verbose, b.String(), want)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -160,18 +159,9 @@ func runCompile(e *env, o compileOptions, ref string) error {
 	return nil
 }
 
-// warnSkipped reports names the profile uses that a covered ABI lacks.
-// Names that exist on no architecture at all are likely typos and are
-// always reported; names of other architectures (a multi-arch profile
-// such as Docker's) only with verbose.
+// warnSkipped reports names the profile uses that a covered ABI lacks
+// (seccomp.Filter.WriteUnknown): the likely typos always, the names of
+// other ABIs with verbose.
 func warnSkipped(e *env, f *seccomp.Filter, verbose bool) {
-	typos, lacks := f.Unknown()
-	for _, n := range typos {
-		fmt.Fprintf(e.stderr, "syscage: warning: unknown system call %q (no architecture has it) skipped\n", n)
-	}
-	for _, s := range lacks {
-		if verbose {
-			fmt.Fprintf(e.stderr, "syscage: %s lacks %d system calls of the profile, skipped: %s\n", s.Arch, len(s.Names), strings.Join(s.Names, ", "))
-		}
-	}
+	f.WriteUnknown(e.stderr, "syscage: ", verbose)
 }
