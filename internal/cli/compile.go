@@ -10,14 +10,14 @@ import (
 )
 
 type compileOptions struct {
-	arch     string
-	out      string
-	format   string
-	noENOSYS bool
-	badArch  string
-	verbose  bool
-	weights  string
-	harden   bool
+	arch    string
+	out     string
+	format  string
+	so      seccomp.Options // --no-enosys
+	badArch string
+	verbose bool
+	weights string
+	harden  bool
 	profileFlags
 }
 
@@ -66,7 +66,7 @@ atomically: on any error nothing is written.`,
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the target kernel (default: this binary's)")
 	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
 	f.StringVar(&o.format, "format", "", "raw, text, c or go (default: raw with -o, else text)")
-	f.BoolVar(&o.noENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
+	f.BoolVar(&o.so.NoENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
 	f.StringVar(&o.weights, "weights", "", "system-call frequency `FILE` (\"name count\" lines) to shape the decision tree")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "list the names each architecture lacks")
 	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports: int arguments, socketcall/ipc, 32-bit twins, TIOCSTI")
@@ -131,7 +131,7 @@ func runCompile(e *env, o compileOptions, ref string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	so := seccomp.Options{NoENOSYS: o.noENOSYS}
+	so := o.so
 	if o.badArch != "" {
 		a, err := profile.ParseAction(o.badArch)
 		if err != nil {

@@ -11,11 +11,11 @@ import (
 )
 
 type emuOptions struct {
-	arch     string
-	host     string
-	json     bool
-	noENOSYS bool
-	quiet    bool
+	arch  string
+	host  string
+	json  bool
+	so    seccomp.Options // --no-enosys
+	quiet bool
 	profileFlags
 }
 
@@ -48,7 +48,7 @@ verdict (plain-Go semantics, independent of the compiler; "reference" in
 	f.StringVarP(&o.arch, "arch", "a", "", "ABI of the calling task (default: --host)")
 	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile is compiled for (default: this binary's)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
-	f.BoolVar(&o.noENOSYS, "no-enosys", false, "compile without the ENOSYS answer for system calls newer than the tables")
+	f.BoolVar(&o.so.NoENOSYS, "no-enosys", false, "compile without the ENOSYS answer for system calls newer than the tables")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the action")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
@@ -95,8 +95,8 @@ func runEmu(e *env, o emuOptions, args []string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		so := seccomp.Options{NoENOSYS: o.noENOSYS, Strict: o.strict}
-		if res, err = seccomp.EmulateProfile(p, host, so, abi, nr, name, vals); err != nil {
+		o.so.Strict = o.strict
+		if res, err = seccomp.EmulateProfile(p, host, o.so, abi, nr, name, vals); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
 	}
