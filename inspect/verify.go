@@ -1,9 +1,11 @@
 package inspect
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -66,6 +68,33 @@ func (v Verdict) WriteText(w io.Writer, ref string) {
 	}
 }
 
+// Verdicts are the verdicts of one subject's parts (VerifyTasks).
+type Verdicts []Verdict
+
+// Same reports whether every verdict is proven agreement.
+func (vs Verdicts) Same() bool {
+	return !slices.ContainsFunc(vs, func(v Verdict) bool { return !v.Same })
+}
+
+// WriteText writes each verdict (Verdict.WriteText), a blank line
+// between them.
+func (vs Verdicts) WriteText(w io.Writer, ref string) {
+	for i, v := range vs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		v.WriteText(w, ref)
+	}
+}
+
+// MarshalJSON writes one verdict as an object, several as an array.
+func (vs Verdicts) MarshalJSON() ([]byte, error) {
+	if len(vs) == 1 {
+		return json.Marshal(vs[0])
+	}
+	return json.Marshal([]Verdict(vs))
+}
+
 // Comparison is what Diff found of two stacks.
 type Comparison struct {
 	Same        bool         `json:"same"`               // proven to decide every input alike
@@ -126,10 +155,10 @@ func (c Comparison) WriteText(w io.Writer, a, b string) {
 // want: one Verdict for each set of threads with the same filters
 // (GroupTasks), and the errors of the threads whose filters could not be
 // read.
-func VerifyTasks(pid int, tasks []Task, want Stack) ([]Verdict, []error, error) {
+func VerifyTasks(pid int, tasks []Task, want Stack) (Verdicts, []error, error) {
 	groups, unread := GroupTasks(tasks)
 	byThread := len(groups) > 1 || len(unread) > 0
-	var out []Verdict
+	var out Verdicts
 	for _, g := range groups {
 		fs, tids := g.Filters, g.TIDs
 		threads := fmt.Sprintf("%s of pid %d", threadsText(tids), pid)

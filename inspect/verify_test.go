@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,5 +133,28 @@ func TestDiff(t *testing.T) {
 	c.WriteText(&b, "a", "b")
 	if !strings.HasPrefix(b.String(), "A: a\nB: b\n") || !strings.Contains(b.String(), "execve(59): A ALLOW, B ERRNO(1)\n") {
 		t.Errorf("text of different stacks:\n%s", b.String())
+	}
+}
+
+func TestVerdicts(t *testing.T) {
+	a := Verdict{Subject: "thread 7 of pid 7", Unfiltered: true, Differences: []Difference{}, Threads: 1}
+	b := Verdict{Subject: "thread 8 of pid 7", Same: true, Differences: []Difference{}, Stats: &Stats{Arches: 1, Syscalls: 2, Inputs: 3}, Filters: 1}
+	for _, tc := range []struct {
+		vs         Verdicts
+		same       bool
+		json, text string
+	}{
+		{nil, true, "null", ""},
+		{Verdicts{b}, true, `{"subject":"thread 8 of pid 7","same":true,"differences":[],"compared":{"abis":1,"numbers":2,"inputs":3}}`,
+			"thread 8 of pid 7 decides every system call as p does (1 ABIs, 2 numbers, 3 inputs)\n"},
+		{Verdicts{a, b}, false, `[{"subject":"thread 7 of pid 7","same":false,"unfiltered":true,"differences":[]},{"subject":"thread 8 of pid 7","same":true,"differences":[],"compared":{"abis":1,"numbers":2,"inputs":3}}]`,
+			"thread 7 of pid 7 has no seccomp filter\n\nthread 8 of pid 7 decides every system call as p does (1 ABIs, 2 numbers, 3 inputs)\n"},
+	} {
+		j, err := json.Marshal(tc.vs)
+		var b strings.Builder
+		tc.vs.WriteText(&b, "p")
+		if err != nil || string(j) != tc.json || b.String() != tc.text || tc.vs.Same() != tc.same {
+			t.Errorf("%d verdicts: JSON %s (%v), text %q, same %v", len(tc.vs), j, err, b.String(), tc.vs.Same())
+		}
 	}
 }

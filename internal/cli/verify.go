@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,7 +101,7 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var verdicts []inspect.Verdict
+	var verdicts inspect.Verdicts
 	var unread []error // threads whose filters could not be read
 	var tasks []inspect.Task
 	var live inspect.Stack
@@ -127,29 +126,17 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	differ := false
-	for i, v := range verdicts {
-		differ = differ || !v.Same
-		if !o.json {
-			if i > 0 {
-				fmt.Fprintln(e.stdout)
-			}
-			v.WriteText(e.stdout, ref)
-		}
-	}
-	var out any = verdicts
-	if len(verdicts) == 1 {
-		out = verdicts[0]
-	}
 	if o.json {
-		if err := encodeJSON(e.stdout, out); err != nil {
+		if err := encodeJSON(e.stdout, verdicts); err != nil {
 			return withCode(ExitFailure, err)
 		}
+	} else {
+		verdicts.WriteText(e.stdout, ref)
 	}
 	if err := unreadError(e, unread); err != nil {
 		return err
 	}
-	if differ {
+	if !verdicts.Same() {
 		return silentExit(ExitFinding)
 	}
 	return nil
