@@ -118,6 +118,12 @@ func TestParseArg(t *testing.T) {
 			t.Errorf("ParseArg(%s): %v, want %q", in, err, want)
 		}
 	}
+	if got, err := seccomp.ParseArgs([]string{"1", "-1", "0x10"}); err != nil || fmt.Sprint(got) != "[1 18446744073709551615 16]" {
+		t.Errorf("ParseArgs = %v, %v", got, err)
+	}
+	if got, err := seccomp.ParseArgs([]string{"1", "x"}); got != nil || err == nil || err.Error() != `argument "x": not a number (want decimal, 0x hex, or negative)` {
+		t.Errorf("ParseArgs with a bad argument = %v, %v", got, err)
+	}
 }
 
 func TestUnknown(t *testing.T) {

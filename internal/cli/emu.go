@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -71,13 +70,9 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var vals []uint64
-	for _, s := range args[2:] {
-		v, err := seccomp.ParseArg(s)
-		if err != nil {
-			return usagef("argument %q: %v", s, err)
-		}
-		vals = append(vals, v)
+	vals, err := seccomp.ParseArgs(args[2:])
+	if err != nil {
+		return usagef("%v", err)
 	}
 	ref := args[0]
 	var res *seccomp.Trace
@@ -102,9 +97,7 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	}
 	switch {
 	case o.json:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := encodeJSON(e.stdout, res); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	case o.quiet:
