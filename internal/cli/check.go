@@ -88,7 +88,6 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		return withCode(ExitFailure, fmt.Errorf("%s lets every call it does not name run (default %s): nothing to check", ref, p.Default))
 	}
 	ro := record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Stdin:  fileOr(e.stdin, os.Stdin),
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
