@@ -2,10 +2,12 @@ package formattest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/profile"
@@ -102,4 +104,24 @@ func Lossless(out []byte, losses []profile.Loss, err error) ([]byte, error) {
 		err = fmt.Errorf("losses: %v", losses)
 	}
 	return out, err
+}
+
+// Refuses checks that parse refuses every input In, read as name: no
+// profile, and the error Want (when Want ends in "...", an error that
+// begins with the rest), a *profile.SyntaxError (located).
+func Refuses(t *testing.T, name string, parse func(name string, data []byte) (*profile.Profile, error), bad []struct{ In, Want string }) {
+	t.Helper()
+	for _, tc := range bad {
+		p, err := parse(name, []byte(tc.In))
+		if p != nil || err == nil {
+			t.Errorf("%q: no error", tc.In)
+			continue
+		}
+		if want, prefix := strings.CutSuffix(tc.Want, "..."); prefix && !strings.HasPrefix(err.Error(), want) || !prefix && err.Error() != want {
+			t.Errorf("%q:\n got %s\nwant %s", tc.In, err, tc.Want)
+		}
+		if se := (*profile.SyntaxError)(nil); !errors.As(err, &se) {
+			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.In, err)
+		}
+	}
 }
