@@ -372,7 +372,7 @@ func TestDockerDefaultLossy(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, changed := 0, 0
-	for _, a := range formattest.Covered(r, arch.X86_64) {
+	for _, a := range proftest.Covered(r, arch.X86_64) {
 		for _, in := range proftest.Inputs(r, a) {
 			dat := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
 			x, errx := profile.Evaluate(r, arch.X86_64, dat)
