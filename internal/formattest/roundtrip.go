@@ -74,7 +74,7 @@ func RoundTrip[M comparable](t *testing.T, inputs []string, golden func(string) 
 }
 
 // Glob returns the files matching pattern that do not end in ".golden".
-func Glob(t *testing.T, pattern string) []string {
+func Glob(t testing.TB, pattern string) []string {
 	t.Helper()
 	files, err := filepath.Glob(pattern)
 	if err != nil {
@@ -124,4 +124,44 @@ func Refuses(t *testing.T, name string, parse func(name string, data []byte) (*p
 			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.In, err)
 		}
 	}
+}
+
+// FuzzParse is the fuzz test of a format's reader: the files seeds and
+// the inputs extra seed the corpus; every input parses to a profile
+// exactly when Parse returns no error, and a parsed profile that
+// writable accepts (nil: every one; writable may set the M that Format
+// is given) is written by Format without an error, reads back as the
+// same profile and M, and Format is stable on its own output.
+func FuzzParse[M comparable](f *testing.F, seeds []string, c Codec[M], writable func(p *profile.Profile, m *M) bool, extra ...string) {
+	for _, file := range seeds {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, meta, err := c.Parse("fuzz", data)
+		if (p == nil) == (err == nil) {
+			t.Fatalf("Parse returned %v and %v", p, err)
+		}
+		if err != nil || writable != nil && !writable(p, &meta) {
+			return
+		}
+		out, err := c.Format(p, meta)
+		if err != nil {
+			t.Fatalf("Format of a parsed profile: %v", err)
+		}
+		q, meta2, err := c.Parse("formatted", out)
+		if err != nil {
+			t.Fatalf("Parse(Format(p)): %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(p, q) || meta != meta2 {
+			t.Fatalf("Parse(Format(p)) != p:\n%+v %+v\n%+v %+v\n%s", p, meta, q, meta2, out)
+		}
+		if again, err := c.Format(q, meta2); err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("Format is not stable on its own output (%v):\n%s", err, again)
+		}
+	})
 }

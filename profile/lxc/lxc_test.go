@@ -25,12 +25,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRoundTrip(t *testing.T) {
 	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.seccomp"),
 		func(f string) string { return strings.TrimSuffix(f, ".seccomp") + ".golden" }, *update, 1,
-		formattest.Codec[struct{}]{
-			Parse: formattest.NoMeta(lxc.Parse),
-			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
-				return formattest.Lossless(lxc.Format(p, lxc.Options{}))
-			},
-		})
+		codec)
+}
+
+// codec reads and writes LXC policies, for the round trips.
+var codec = formattest.Codec[struct{}]{
+	Parse: formattest.NoMeta(lxc.Parse),
+	Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
+		return formattest.Lossless(lxc.Format(p, lxc.Options{}))
+	},
 }
 
 func TestParse(t *testing.T) {

@@ -22,10 +22,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRoundTrip(t *testing.T) {
 	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.json"),
 		func(f string) string { return strings.TrimSuffix(f, ".json") + ".golden" }, *update, 1,
-		formattest.Codec[struct{}]{
-			Parse:  formattest.NoMeta(oci.Parse),
-			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) { return oci.Format(p) },
-		})
+		codec)
+}
+
+// codec reads and writes OCI JSON, for the round trips.
+var codec = formattest.Codec[struct{}]{
+	Parse:  formattest.NoMeta(oci.Parse),
+	Format: func(p *profile.Profile, _ struct{}) ([]byte, error) { return oci.Format(p) },
 }
 
 // TestDockerDefaultVerbatim checks that Format reproduces moby's own file

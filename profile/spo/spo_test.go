@@ -21,12 +21,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRoundTrip(t *testing.T) {
 	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.yaml"),
 		func(f string) string { return strings.TrimSuffix(f, ".yaml") + ".golden" }, *update, 1,
-		formattest.Codec[spo.Meta]{
-			Parse: spo.Decode,
-			Format: func(p *profile.Profile, m spo.Meta) ([]byte, error) {
-				return formattest.Lossless(spo.Format(p, spo.Options{Meta: m}))
-			},
-		})
+		codec)
+}
+
+// codec reads and writes SeccompProfiles, for the round trips.
+var codec = formattest.Codec[spo.Meta]{
+	Parse: spo.Decode,
+	Format: func(p *profile.Profile, m spo.Meta) ([]byte, error) {
+		return formattest.Lossless(spo.Format(p, spo.Options{Meta: m}))
+	},
 }
 
 func TestParse(t *testing.T) {
