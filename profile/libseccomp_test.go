@@ -87,7 +87,7 @@ func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, opt
 	}
 	covered := map[arch.Arch]bool{}
 	audits := map[uint32]bool{}
-	for _, a := range abis(p, host) {
+	for _, a := range proftest.Covered(p, host) {
 		covered[a] = true
 		audits[a.Audit()] = true
 	}
