@@ -12,6 +12,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/lxc"
@@ -179,10 +180,7 @@ func TestDockerDefault(t *testing.T) {
 	for _, e := range d.ArchMap {
 		host := e.Arch
 		t.Run(host.String(), func(t *testing.T) {
-			r, err := d.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := proftest.DockerDefault(host)
 			out, losses, err := lxc.Format(r, lxc.Options{})
 			// The LXC host whose coverage is the resolved profile's.
 			lxcHost := arch.Invalid

@@ -10,9 +10,9 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/spo"
 )
 
@@ -80,11 +80,7 @@ func TestErrors(t *testing.T) {
 // through a SeccompProfile with the same verdicts (the resolved profile
 // has nothing the spec lacks but the default's errno, which is EPERM).
 func TestDockerDefault(t *testing.T) {
-	d, _ := builtin.Get("docker-default")
-	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := proftest.DockerDefault(arch.X86_64)
 	out, losses, err := spo.Format(r, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
 	if err != nil {
 		t.Fatal(err, losses)
@@ -97,6 +93,7 @@ func TestDockerDefault(t *testing.T) {
 		t.Fatalf("%d compared: %v", n, err)
 	}
 	// Unresolved, the includes and excludes are losses.
+	d, _ := builtin.Get("docker-default")
 	_, losses, err = spo.Format(d, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
 	if !errors.Is(err, profile.ErrNotExpressible) || len(losses) < 5 {
 		t.Errorf("unresolved docker-default: %v, %d losses", err, len(losses))

@@ -17,7 +17,6 @@ import (
 	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/systemd"
 )
@@ -355,14 +354,7 @@ func TestGroupsMatchSystemdAnalyze(t *testing.T) {
 // values around every condition, that the result never lets a call run
 // that Docker's profile refuses.
 func TestDockerDefaultLossy(t *testing.T) {
-	d, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := proftest.DockerDefault(arch.X86_64)
 	out, losses, err := systemd.Format(r, systemd.Options{Lossy: true})
 	if err != nil || len(losses) == 0 {
 		t.Fatalf("lossy Format: %v, %d losses", err, len(losses))
