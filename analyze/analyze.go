@@ -347,9 +347,15 @@ func loadModelAndModule(path, cacheDir string) (*Model, *module, error) {
 	if cacheDir != "" && m.buildID != "" {
 		if b, err := json.Marshal(md); err == nil {
 			if err := os.MkdirAll(cacheDir, 0o755); err == nil {
-				tmp := filepath.Join(cacheDir, m.buildID+".tmp")
-				if os.WriteFile(tmp, b, 0o644) == nil {
-					_ = os.Rename(tmp, filepath.Join(cacheDir, m.buildID+".v"+modelVersion+".json"))
+				// A temporary file of its own: commands that analyse the
+				// same library at once each write a whole file.
+				if f, err := os.CreateTemp(cacheDir, m.buildID+".*.tmp"); err == nil {
+					_, werr := f.Write(b)
+					if cerr := f.Close(); werr == nil && cerr == nil && os.Chmod(f.Name(), 0o644) == nil &&
+						os.Rename(f.Name(), filepath.Join(cacheDir, m.buildID+".v"+modelVersion+".json")) == nil {
+						return md, m, nil
+					}
+					_ = os.Remove(f.Name())
 				}
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/bpf"
@@ -268,7 +267,7 @@ func TestCompileUnconditionalRuleAfterConditional(t *testing.T) {
 
 // TestCompileHostileArguments: rules whose paths through libseccomp's
 // rule tree are exponentially many (took minutes and made hundreds of
-// thousands of instructions) compile in bounded time to a filter the
+// thousands of instructions) compile within the work budgets to a filter the
 // kernel accepts, deciding boundary inputs as the profile says, on 64-bit
 // and 32-bit ABIs, little- and big-endian.
 func TestCompileHostileArguments(t *testing.T) {
@@ -296,19 +295,12 @@ func TestCompileHostileArguments(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(tc.n), uint64(a)))
 				p := proftest.Hostile(r, tc.n, tc.ops, tc.wide, tc.mixed)
 				p.Arches = []arch.Arch{a}
-				start := time.Now()
 				f, err := seccomp.Compile(p, a, seccomp.Options{NoENOSYS: true})
 				if tc.mayRefuse && errors.Is(err, profile.ErrTooComplex) {
-					if d := time.Since(start); d > 30*time.Second {
-						t.Errorf("refusing took %v", d)
-					}
 					return
 				}
 				if err != nil {
 					t.Fatalf("compile: %v", err)
-				}
-				if d := time.Since(start); d > 30*time.Second {
-					t.Errorf("compile took %v", d)
 				}
 				if len(f.Program) > tc.maxInsns {
 					t.Errorf("%d instructions, want at most %d", len(f.Program), tc.maxInsns)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/proftest"
@@ -69,8 +68,8 @@ func hostile(n int, r *rand.Rand, wide bool) *profile.Profile {
 }
 
 // TestHostileRulesBounded: rules whose paths through libseccomp's tree
-// are exponentially many are refused quickly with ErrTooComplex, naming
-// the rules, by Table (which lists them) and built, bounded, as a
+// are exponentially many are refused with ErrTooComplex once the work
+// budget (MaxSteps) is spent, naming the rules, by Table (which lists them) and built, bounded, as a
 // Decision by Table with Decisions.
 func TestHostileRulesBounded(t *testing.T) {
 	for _, tc := range []struct {
@@ -81,16 +80,12 @@ func TestHostileRulesBounded(t *testing.T) {
 		{"20 rules of six 32-bit NE", hostile(20, rand.New(rand.NewPCG(3, 4)), false)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			_, err := tc.p.Table(arch.X86_64, profile.TableOptions{})
 			if !errors.Is(err, profile.ErrTooComplex) {
 				t.Fatalf("Table: got %v, want ErrTooComplex", err)
 			}
 			if !strings.Contains(err.Error(), "personality (rules 1, 2, 3") {
 				t.Errorf("Table: %v: want the system call and its rules named", err)
-			}
-			if d := time.Since(start); d > 20*time.Second {
-				t.Errorf("Table took %v", d)
 			}
 		})
 	}

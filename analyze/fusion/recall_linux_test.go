@@ -1,4 +1,4 @@
-package analyze_test
+package fusion_test
 
 import (
 	"context"
@@ -9,16 +9,8 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/record"
 )
-
-// The test binary is re-executed as the recorder's helper.
-func init() {
-	testenv.ProgramByArg(record.HelperCommand, func() { os.Exit(record.HelperExitCode(record.ExecHelper(os.Args[1:]))) })
-}
-
-func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestRecall records a dozen real programs of three kinds (dynamically
 // linked C, statically linked C, Go) with the recorder and checks that the static
