@@ -26,6 +26,26 @@ type Options struct {
 	LibraryPath []string
 }
 
+// ParseLibraryPath reads Options.LibraryPath from lists of directories
+// separated as LD_LIBRARY_PATH separates them (DIR:DIR...), in order;
+// empty entries are left out, as the loader leaves them out. An entry
+// that is not a directory is an error.
+func ParseLibraryPath(lists ...string) ([]string, error) {
+	var out []string
+	for _, l := range lists {
+		for _, d := range filepath.SplitList(l) {
+			if d == "" {
+				continue
+			}
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("%s: not a directory", d)
+			}
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // Call is one system call the program's code can make.
 type Call struct {
 	Arch arch.Arch `json:"-"`

@@ -74,6 +74,26 @@ func TestResultText(t *testing.T) {
 	}
 }
 
+func TestParseLibraryPath(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	file := filepath.Join(a, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := analyze.ParseLibraryPath(a+string(filepath.ListSeparator)+string(filepath.ListSeparator)+b, a)
+	if err != nil || !slices.Equal(got, []string{a, b, a}) {
+		t.Errorf("ParseLibraryPath = %q, %v; want %q", got, err, []string{a, b, a})
+	}
+	if got, err := analyze.ParseLibraryPath(); got != nil || err != nil {
+		t.Errorf("ParseLibraryPath() = %q, %v", got, err)
+	}
+	for _, bad := range []string{file, filepath.Join(a, "none")} {
+		if _, err := analyze.ParseLibraryPath(b + string(filepath.ListSeparator) + bad); err == nil || err.Error() != bad+": not a directory" {
+			t.Errorf("ParseLibraryPath(%s): %v", bad, err)
+		}
+	}
+}
+
 // TestCacheWrittenWhole: the models of a program's libraries are cached
 // by build ID, each through a temporary file of its own, so that a
 // temporary file another command is writing for the same library (here

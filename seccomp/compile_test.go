@@ -306,24 +306,9 @@ func TestCompileHostileArguments(t *testing.T) {
 					t.Errorf("%d instructions, want at most %d", len(f.Program), tc.maxInsns)
 				}
 				nr, _ := a.SyscallNumber("personality")
-				var vals [6][]uint64
-				for _, rule := range p.Rules {
-					for _, c := range rule.Conds {
-						v := c.Value
-						if c.Op == profile.OpMaskedEQ {
-							v = c.ValueTwo
-						}
-						vals[c.Arg] = append(vals[c.Arg], v-1, v, v+1, v&0xffffffff, v&^0xffffffff)
-					}
-				}
-				for i := 0; i < 400; i++ {
-					d := seccomp.DataFor(a, nr)
-					for k := range d.Args {
-						if r.IntN(5) > 0 {
-							d.Args[k] = vals[k][r.IntN(len(vals[k]))]
-						} else {
-							d.Args[k] = r.Uint64()
-						}
+				for _, d := range proftest.Probe(r, a, 400, p) {
+					if uint32(d.Nr) != nr || d.Arch != a.Audit() {
+						continue
 					}
 					want, err := seccomp.Expect(p, a, seccomp.Options{NoENOSYS: true}, d)
 					if err != nil {

@@ -22,10 +22,6 @@ func TestRecall(t *testing.T) {
 	if native != arch.X86_64 && native != arch.AARCH64 {
 		t.Skip("the analysis reads x86_64 and aarch64 code")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	syscage := buildSyscage(t)
 	cache := t.TempDir()
 	for _, tc := range []struct {
@@ -53,7 +49,7 @@ func TestRecall(t *testing.T) {
 			null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 			defer null.Close()
 			res, err := record.Run(context.Background(), tc.argv, record.Options{
-				Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null})
+				Stdout: null, Stderr: null})
 			if err != nil {
 				t.Fatal(err)
 			}

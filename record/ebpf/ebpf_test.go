@@ -48,7 +48,6 @@ func TestOffsets(t *testing.T) {
 func recordCmd(t *testing.T, argv []string, env ...string) *record.Result {
 	t.Helper()
 	res, err := Run(context.Background(), argv, record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Env:    append(os.Environ(), env...),
 		Stderr: os.Stderr,
 	})
@@ -128,8 +127,7 @@ func TestLossMarksPartial(t *testing.T) {
 	defer func(n uint32) { valuesLimit = n }(valuesLimit)
 	valuesLimit = 1
 	res, err := Run(context.Background(), []string{"sh", "-c", "true & wait"}, record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-		Args:   true,
+		Args: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +160,6 @@ func runReady(t *testing.T, ctx context.Context, script string, o record.Options
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	o.Helper = []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
 	o.Stdout = w
 	done := make(chan runResult, 1)
 	go func() {

@@ -118,7 +118,11 @@ func TestDecisionAgrees(t *testing.T) {
 			}
 			nr, _ := a.SyscallNumber("personality")
 			e, _ := tab.Lookup(nr)
-			for _, args := range boundaryArgs(&q, r) {
+			for _, d := range proftest.Probe(r, a, 200, &q) {
+				if uint32(d.Nr) != nr || d.Arch != a.Audit() {
+					continue
+				}
+				args := d.Args
 				want, err := profile.Evaluate(&q, a, profile.Data{Nr: nr, Arch: a.Audit(), Args: args})
 				if err != nil {
 					t.Fatalf("Evaluate: %v", err)
@@ -132,31 +136,4 @@ func TestDecisionAgrees(t *testing.T) {
 			}
 		}
 	}
-}
-
-// boundaryArgs returns argument tuples around the values p compares with.
-func boundaryArgs(p *profile.Profile, r *rand.Rand) [][6]uint64 {
-	var vals [6][]uint64
-	for _, rule := range p.Rules {
-		for _, c := range rule.Conds {
-			v := c.Value
-			if c.Op == profile.OpMaskedEQ {
-				v = c.ValueTwo
-			}
-			vals[c.Arg] = append(vals[c.Arg], v-1, v, v+1, v&0xffffffff, v&^0xffffffff, v^1<<32)
-		}
-	}
-	var out [][6]uint64
-	for n := 0; n < 200; n++ {
-		var args [6]uint64
-		for a := range args {
-			if len(vals[a]) > 0 && r.IntN(4) > 0 {
-				args[a] = vals[a][r.IntN(len(vals[a]))]
-			} else {
-				args[a] = r.Uint64() >> (r.IntN(2) * 32)
-			}
-		}
-		out = append(out, args)
-	}
-	return out
 }
