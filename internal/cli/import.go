@@ -183,7 +183,7 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
-		reportSkipped(e, skipped)
+		sayLines(e, record.NewReport("", rec, nil, skipped).Lines())
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
 	var known *profile.Profile
@@ -211,13 +211,13 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	if err := writeOutput(e, o.out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	report := record.NewReport(o.out, rec, adds, skipped)
 	if o.json {
-		if err := writeJSON(e.stdout, record.NewReport(o.out, rec, adds, skipped)); err != nil {
+		if err := writeJSON(e.stdout, report); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		reportUnknown(e, rec.Unknown)
-		reportSkipped(e, skipped)
+		sayLines(e, report.Lines())
 	}
 	if n := errs.CountSkipped(skipped); n > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d line%s skipped", n, plural(n)))
@@ -228,22 +228,9 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	return nil
 }
 
-// reportSkipped prints the first skipped lines (errs.FirstSkipped) and
-// how many more there are.
-func reportSkipped(e *env, skipped []error) {
-	shown := errs.FirstSkipped(skipped, record.MaxShown)
-	for _, s := range shown {
-		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-	}
-	if n := errs.CountSkipped(skipped); n > len(shown) {
-		fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", n-len(shown))
-	}
-}
-
-// reportUnknown warns of the system calls of a recording that are in no
-// table.
-func reportUnknown(e *env, unknown []string) {
-	for _, u := range unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+// sayLines prints lines on stderr, each after the program's name.
+func sayLines(e *env, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
 }

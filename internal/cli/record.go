@@ -269,12 +269,8 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	switch {
 	case errors.As(err, &oe):
 		return usagef("%v", err)
-	case errors.Is(err, record.ErrNotFound):
-		return withCode(ExitNotFound, err)
-	case errors.Is(err, record.ErrNoExec):
-		return withCode(ExitNoExec, err)
 	case err != nil:
-		return withCode(ExitFailure, err)
+		return withCode(record.HelperExitCode(err), err) // 127 not found, 126 no exec, 125
 	}
 	if out.Fusion != nil && !o.json {
 		for _, l := range out.Fusion.Summary() {
@@ -304,19 +300,18 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := writeOutput(e, dest, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	report := record.NewReport(dest, rec, out.Additions, nil)
 	if o.json {
-		if err := writeJSON(e.stderr, record.NewReport(dest, rec, out.Additions, nil)); err != nil {
+		if err := writeJSON(e.stderr, report); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
 		if dest != "-" {
 			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", dest)
 		}
-		reportUnknown(e, rec.Unknown)
+		sayLines(e, report.Lines())
 	}
-	for _, l := range out.Lines() {
-		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
-	}
+	sayLines(e, out.Lines())
 	if code := res.ExitStatus(); code != 0 {
 		return silentExit(code) // the program's status, as strace exits
 	}
