@@ -81,16 +81,11 @@ mode notices out unless run with -e quiet=none). "-" reads stdin.`,
 	return c
 }
 
+// importAuditOptions are import audit's flags: --pid, --comm and --exe
+// are the filter of the records kept.
 type importAuditOptions struct {
 	importOptions
-	pid  int
-	comm string
-	exe  string
-}
-
-// filter is --pid, --comm and --exe.
-func (o importAuditOptions) filter() audit.Filter {
-	return audit.Filter{PID: o.pid, Comm: o.comm, Exe: o.exe}
+	audit.Filter
 }
 
 func newImportAuditCmd(e *env) *cobra.Command {
@@ -120,9 +115,9 @@ the kernel logged into that profile with --into.`,
 		},
 	}
 	addImportFlags(c, &o.importOptions)
-	pidVar(c.Flags(), &o.pid, "keep only records of process `PID`")
-	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
-	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
+	pidVar(c.Flags(), &o.PID, "keep only records of process `PID`")
+	c.Flags().StringVar(&o.Comm, "comm", "", "keep only records of processes named `NAME`")
+	c.Flags().StringVar(&o.Exe, "exe", "", "keep only records of the program `PATH`")
 	return c
 }
 
@@ -133,19 +128,14 @@ func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error
 // runImportAudit is import audit and record --from-log: the records of
 // the files, or of the kernel log without files, that o's filter keeps.
 func runImportAudit(e *env, o importAuditOptions, files []string) error {
-	flt := o.filter()
-	if o.pid < 0 {
-		return usagef("--pid %d: a process id is positive", o.pid)
+	flt := o.Filter
+	if o.PID < 0 {
+		return usagef("--pid %d: a process id is positive", o.PID)
 	}
 	if len(files) == 0 && flt.Empty() {
 		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
 	}
-	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-		if r == nil {
-			return auditlog.ReadKmsg(rec, flt) // the kernel log
-		}
-		return auditlog.Read(rec, name, r, flt)
-	})
+	return runImport(e, o.importOptions, files, auditlog.Reader(flt)) // no files: the kernel log
 }
 
 func runImport(e *env, o importOptions, files []string, read record.Reader) error {
