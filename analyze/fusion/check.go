@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -142,6 +143,26 @@ func (w Workload) MarshalJSON() ([]byte, error) {
 		j.Denied = append(j.Denied, d.String())
 	}
 	return json.Marshal(j)
+}
+
+// WriteText writes, for each of ws, a line that says whether a call
+// would have been denied and, if so, each call on a line of its own;
+// prefix begins each workload's line (such as the program's name).
+func WriteText(w io.Writer, ws []Workload, prefix string) {
+	for i, wl := range ws {
+		status := ""
+		if wl.Exit != 0 {
+			status = fmt.Sprintf(" (it exited with status %d)", wl.Exit)
+		}
+		if len(wl.Denied) == 0 {
+			fmt.Fprintf(w, "%sworkload %d (%s): no call would have been denied%s\n", prefix, i+1, strings.Join(wl.Argv, " "), status)
+			continue
+		}
+		fmt.Fprintf(w, "%sworkload %d (%s): %d call(s) would have been denied%s:\n", prefix, i+1, strings.Join(wl.Argv, " "), len(wl.Denied), status)
+		for _, d := range wl.Denied {
+			fmt.Fprintf(w, "  %s\n", d)
+		}
+	}
 }
 
 // Check runs each workload to its end, recorded as record.Run records

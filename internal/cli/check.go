@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
@@ -89,7 +88,6 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		return withCode(ExitFailure, fmt.Errorf("%s lets every call it does not name run (default %s): nothing to check", ref, p.Default))
 	}
 	ro := record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Stdin:  fileOr(e.stdin, os.Stdin),
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
@@ -102,28 +100,13 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		if err := writeJSON(e.stderr, report); err != nil { // stdout is the workloads'
 			return withCode(ExitFailure, err)
 		}
+	} else {
+		fusion.WriteText(e.stderr, report, "syscage: check: ")
 	}
-	denied := false
-	for i, w := range report {
-		denied = denied || len(w.Denied) > 0
-		if o.json {
-			continue
+	for _, w := range report {
+		if len(w.Denied) > 0 {
+			return silentExit(ExitFinding)
 		}
-		status := ""
-		if w.Exit != 0 {
-			status = fmt.Sprintf(" (it exited with status %d)", w.Exit)
-		}
-		if len(w.Denied) == 0 {
-			fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): no call would have been denied%s\n", i+1, strings.Join(w.Argv, " "), status)
-			continue
-		}
-		fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): %d call(s) would have been denied%s:\n", i+1, strings.Join(w.Argv, " "), len(w.Denied), status)
-		for _, d := range w.Denied {
-			fmt.Fprintf(e.stderr, "  %s\n", d)
-		}
-	}
-	if denied {
-		return silentExit(ExitFinding)
 	}
 	return nil
 }
