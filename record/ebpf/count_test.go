@@ -87,6 +87,22 @@ func startWaiting(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, *bufio.Reader) {
 	return stdin, bufio.NewReader(stdout)
 }
 
+// countPID starts cmd (see startWaiting), counts its calls from the
+// start, lets it run and returns the final snapshot once its tree ended.
+func countPID(t *testing.T, cmd *exec.Cmd) *Snapshot {
+	t.Helper()
+	stdin, _ := startWaiting(t, cmd)
+	c, err := WatchPID(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := stdin.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	return waitDone(t, c)
+}
+
 // waitDone waits for the counter's tasks to end and returns its final
 // snapshot, failing the test if the end does not come.
 func waitDone(t *testing.T, c *Counter) *Snapshot {
@@ -215,16 +231,7 @@ func buildCount(t *testing.T, flags ...string) string {
 func TestWatchPIDForkThread(t *testing.T) {
 	needEngine(t)
 	cmd := exec.Command(buildCount(t), "1000")
-	stdin, _ := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
-	s := waitDone(t, c)
+	s := countPID(t, cmd)
 	got := counts(s)
 	if got["x86_64 getppid"] != 3000 {
 		t.Errorf("getppid counted %d times, want 3000 (thread, thread, fork): %v", got["x86_64 getppid"], got)
@@ -250,16 +257,7 @@ func TestWatchI386(t *testing.T) {
 	needEngine(t)
 	testenv.NeedI386(t)
 	cmd := exec.Command(buildCount(t, "-m32", "-static"), "500")
-	stdin, _ := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
-	s := waitDone(t, c)
+	s := countPID(t, cmd)
 	got := counts(s)
 	for k, want := range map[string]uint64{
 		"x86 getppid":           1500,
