@@ -158,6 +158,19 @@ func reportExit(ts *testscript.TestScript, err error, stderr string) {
 	}
 }
 
+// takeBg takes the script's background violator out of bg, ending the
+// script with none when there is none.
+func takeBg(ts *testscript.TestScript, none string) *bgViolator {
+	bgMu.Lock()
+	v := bg[ts]
+	delete(bg, ts)
+	bgMu.Unlock()
+	if v == nil {
+		ts.Fatalf("%s", none)
+	}
+	return v
+}
+
 // cmdViolate runs seccomp-violator:
 //
 //	violate [-logged N] PROFILE SYSCALL...
@@ -178,13 +191,7 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("violate does not fail")
 	}
 	if len(args) == 1 && args[0] == "-go" {
-		bgMu.Lock()
-		v := bg[ts]
-		delete(bg, ts)
-		bgMu.Unlock()
-		if v == nil {
-			ts.Fatalf("no violator started")
-		}
+		v := takeBg(ts, "no violator started")
 		io.WriteString(v.stdin, "go\n")
 		v.stdin.Close()
 		<-v.done
@@ -193,13 +200,7 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	if len(args) == 1 && args[0] == "-stop" {
-		bgMu.Lock()
-		v := bg[ts]
-		delete(bg, ts)
-		bgMu.Unlock()
-		if v == nil {
-			ts.Fatalf("no violator running")
-		}
+		v := takeBg(ts, "no violator running")
 		v.stdin.Close()
 		ts.Check(v.cmd.Wait())
 		return

@@ -87,6 +87,31 @@ func startWaiting(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, *bufio.Reader) {
 	return stdin, bufio.NewReader(stdout)
 }
 
+// startCounted starts cmd (see startWaiting), counts its calls from its
+// start and lets it run: it returns the counter (closed with the test)
+// and the program's standard input and output.
+func startCounted(t *testing.T, cmd *exec.Cmd) (*Counter, io.Writer, *bufio.Reader) {
+	t.Helper()
+	stdin, stdout := startWaiting(t, cmd)
+	c, err := WatchPID(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := stdin.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	return c, stdin, stdout
+}
+
+// countPID counts the calls of cmd from its start to its end and
+// returns the final snapshot.
+func countPID(t *testing.T, cmd *exec.Cmd) *Snapshot {
+	t.Helper()
+	c, _, _ := startCounted(t, cmd)
+	return waitDone(t, c)
+}
+
 // waitDone waits for the counter's tasks to end and returns its final
 // snapshot, failing the test if the end does not come.
 func waitDone(t *testing.T, c *Counter) *Snapshot {
@@ -151,15 +176,7 @@ func wantComplete(t *testing.T, s *Snapshot) {
 func TestWatchPIDExact(t *testing.T) {
 	needEngine(t)
 	cmd := testenv.Command("getppids", "-pause", "1000", "700", "300")
-	stdin, stdout := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
+	c, stdin, stdout := startCounted(t, cmd)
 	if line, err := stdout.ReadString('\n'); line != "paused\n" {
 		t.Fatalf("the program said %q, %v; want paused", line, err)
 	}
@@ -215,16 +232,7 @@ func buildCount(t *testing.T, flags ...string) string {
 func TestWatchPIDForkThread(t *testing.T) {
 	needEngine(t)
 	cmd := exec.Command(buildCount(t), "1000")
-	stdin, _ := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
-	s := waitDone(t, c)
+	s := countPID(t, cmd)
 	got := counts(s)
 	if got["x86_64 getppid"] != 3000 {
 		t.Errorf("getppid counted %d times, want 3000 (thread, thread, fork): %v", got["x86_64 getppid"], got)
@@ -250,16 +258,7 @@ func TestWatchI386(t *testing.T) {
 	needEngine(t)
 	testenv.NeedI386(t)
 	cmd := exec.Command(buildCount(t, "-m32", "-static"), "500")
-	stdin, _ := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
-	s := waitDone(t, c)
+	s := countPID(t, cmd)
 	got := counts(s)
 	for k, want := range map[string]uint64{
 		"x86 getppid":           1500,
@@ -312,20 +311,12 @@ func TestWatchCgroupExact(t *testing.T) {
 func TestWatchLoop(t *testing.T) {
 	needEngine(t)
 	cmd := testenv.Command("getppids", "-pause", "100")
-	stdin, stdout := startWaiting(t, cmd)
-	c, err := WatchPID(cmd.Process.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := stdin.Write([]byte{1}); err != nil {
-		t.Fatal(err)
-	}
+	c, stdin, stdout := startCounted(t, cmd)
 	if _, err := stdout.ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
 	var finals []bool
-	err = c.Watch(context.Background(), WatchOptions{Interval: time.Millisecond, Count: 3}, func(s *Snapshot, final bool) error {
+	err := c.Watch(context.Background(), WatchOptions{Interval: time.Millisecond, Count: 3}, func(s *Snapshot, final bool) error {
 		finals = append(finals, final)
 		if got := counts(s)["x86_64 getppid"]; got != 100 {
 			t.Errorf("snapshot %d: getppid %d, want 100", len(finals), got)
