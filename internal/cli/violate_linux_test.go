@@ -229,8 +229,16 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 			cmd.Dir, cmd.Env = ts.Getenv("WORK"), append(os.Environ(), "PATH="+ts.Getenv("PATH"))
 			stderr.Reset()
 			cmd.Stderr = stderr
+			start := time.Now()
 			out, err := cmd.Output()
 			pid := cmd.Process.Pid
+			if logged >= 0 && attempt < 10 && kmsgEarlier(pid, start.Add(-time.Second)) {
+				// The kernel log holds records of an earlier process
+				// with this pid (ids are reused), which the script's
+				// why --pid would count too: run one with another pid.
+				ts.Logf("attempt %d: the kernel log has records of an earlier process %d; trying again", attempt, pid)
+				continue
+			}
 			if logged >= 0 && attempt < 3 && kmsgRecords(pid, logged) < logged {
 				// The kernel log is rate-limited (printk_ratelimit,
 				// shared with every test that kills or logs): try
@@ -289,6 +297,18 @@ func cmdViolate(ts *testscript.TestScript, neg bool, args []string) {
 
 // kmsgRecords waits up to two seconds for want records of pid in the
 // kernel log and returns how many there are.
+// kmsgEarlier reports whether the kernel log has a record of pid from
+// before t.
+func kmsgEarlier(pid int, t time.Time) bool {
+	ev, _, _ := audit.ReadKmsg("")
+	for _, e := range ev {
+		if e.PID == pid && !e.Time.IsZero() && e.Time.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
 func kmsgRecords(pid, want int) int {
 	n := 0
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
