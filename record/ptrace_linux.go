@@ -314,9 +314,23 @@ func (p *procs) toLeader(sig syscall.Signal) {
 // ForwardSignals are the signals a supervisor or a terminal sends to end
 // (or poke) a program; a caller of Run catches them and passes them on in
 // Options.Signals, so that the program gets them and the recording is
-// kept.
-var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
-	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM}
+// kept: every signal a Go process can catch and pass on (the real-time
+// ones, and SIGABRT or SIGSEGV sent with kill(2), included), but the
+// terminal's stops (SIGTSTP, SIGTTIN, SIGTTOU), which stop the recorder
+// with its program.
+var ForwardSignals = forwardSignals()
+
+func forwardSignals() []os.Signal {
+	var out []os.Signal
+	for _, sig := range unix.ForwardableSignals() {
+		switch sig {
+		case syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		default:
+			out = append(out, sig)
+		}
+	}
+	return out
+}
 
 type task struct {
 	started bool // its first stop (the SIGSTOP of a new task) was seen
