@@ -838,12 +838,18 @@ func ExecHelper(args []string) error {
 	err = syscall.Exec(args[0], args[1:], os.Environ())
 	kind := ErrNoExec
 	msg := fmt.Sprintf("exec %s: %v", args[0], err)
-	if errors.Is(err, syscall.ENOENT) {
+	switch {
+	case errors.Is(err, syscall.ENOENT):
 		// ENOENT for a file that exists: its interpreter is missing.
 		if why := interp.Missing(args[0]); why != "" {
 			msg = fmt.Sprintf("exec %s: %s", args[0], why)
 		} else {
 			kind = ErrNotFound
+		}
+	case errors.Is(err, syscall.EACCES):
+		// EACCES for a file that may be executed: its interpreter may not.
+		if why := interp.Unusable(args[0]); why != "" {
+			msg = fmt.Sprintf("exec %s: %s", args[0], why)
 		}
 	}
 	return fail(&startError{kind, msg})
