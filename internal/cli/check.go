@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/record"
 )
 
@@ -94,9 +98,50 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
 	}
-	report, err := fusion.Check(context.Background(), p, host, workloads, ro)
-	if err != nil {
-		return withCode(ExitFailure, err)
+	// Signals go to the running workload, as with record; one that ends
+	// a process by default also ends the check once that workload ended.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, record.ForwardSignals...)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stop atomic.Value // the first signal that ends the check
+	fwd := make(chan os.Signal, 8)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s != syscall.SIGWINCH && s != syscall.SIGCONT {
+					stop.CompareAndSwap(nil, s)
+				}
+				select {
+				case fwd <- s:
+				default:
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	ro.Signals = fwd
+	var report []fusion.Workload
+	var stopped error
+	for i, w := range workloads {
+		if s, ok := stop.Load().(syscall.Signal); ok {
+			stopped = fmt.Errorf("check: ended by %s: workload %d of %d not run", unix.SignalString(s), i+1, len(workloads))
+			if i+1 < len(workloads) {
+				stopped = fmt.Errorf("check: ended by %s: workloads %d to %d not run", unix.SignalString(s), i+1, len(workloads))
+			}
+			break
+		}
+		r, err := fusion.Check(context.Background(), p, host, [][]string{w}, ro)
+		if err != nil {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner // fusion's "workload 1 (...)": this is workload i+1
+			}
+			return withCode(ExitFailure, fmt.Errorf("workload %d (%s): %w", i+1, w[0], err))
+		}
+		report = append(report, r...)
 	}
 	if o.json {
 		if err := writeJSON(e.stderr, report); err != nil { // stdout is the workloads'
@@ -121,6 +166,9 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		for _, d := range w.Denied {
 			fmt.Fprintf(e.stderr, "  %s\n", d)
 		}
+	}
+	if stopped != nil {
+		return withCode(ExitFailure, stopped)
 	}
 	if denied {
 		return silentExit(ExitFinding)
