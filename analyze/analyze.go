@@ -26,6 +26,26 @@ type Options struct {
 	LibraryPath []string
 }
 
+// ParseLibraryPath reads Options.LibraryPath from lists of directories
+// separated as LD_LIBRARY_PATH separates them (DIR:DIR...), in order;
+// empty entries are left out, as the loader leaves them out. An entry
+// that is not a directory is an error.
+func ParseLibraryPath(lists ...string) ([]string, error) {
+	var out []string
+	for _, l := range lists {
+		for _, d := range filepath.SplitList(l) {
+			if d == "" {
+				continue
+			}
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("%s: not a directory", d)
+			}
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // Call is one system call the program's code can make.
 type Call struct {
 	Arch arch.Arch `json:"-"`
@@ -347,9 +367,15 @@ func loadModelAndModule(path, cacheDir string) (*Model, *module, error) {
 	if cacheDir != "" && m.buildID != "" {
 		if b, err := json.Marshal(md); err == nil {
 			if err := os.MkdirAll(cacheDir, 0o755); err == nil {
-				tmp := filepath.Join(cacheDir, m.buildID+".tmp")
-				if os.WriteFile(tmp, b, 0o644) == nil {
-					_ = os.Rename(tmp, filepath.Join(cacheDir, m.buildID+".v"+modelVersion+".json"))
+				// A temporary file of its own: commands that analyse the
+				// same library at once each write a whole file.
+				if f, err := os.CreateTemp(cacheDir, m.buildID+".*.tmp"); err == nil {
+					_, werr := f.Write(b)
+					if cerr := f.Close(); werr == nil && cerr == nil && os.Chmod(f.Name(), 0o644) == nil &&
+						os.Rename(f.Name(), filepath.Join(cacheDir, m.buildID+".v"+modelVersion+".json")) == nil {
+						return md, m, nil
+					}
+					_ = os.Remove(f.Name())
 				}
 			}
 		}

@@ -73,3 +73,70 @@ func TestResultText(t *testing.T) {
 		t.Error("no calls: want no text")
 	}
 }
+
+func TestParseLibraryPath(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	file := filepath.Join(a, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := analyze.ParseLibraryPath(a+string(filepath.ListSeparator)+string(filepath.ListSeparator)+b, a)
+	if err != nil || !slices.Equal(got, []string{a, b, a}) {
+		t.Errorf("ParseLibraryPath = %q, %v; want %q", got, err, []string{a, b, a})
+	}
+	if got, err := analyze.ParseLibraryPath(); got != nil || err != nil {
+		t.Errorf("ParseLibraryPath() = %q, %v", got, err)
+	}
+	for _, bad := range []string{file, filepath.Join(a, "none")} {
+		if _, err := analyze.ParseLibraryPath(b + string(filepath.ListSeparator) + bad); err == nil || err.Error() != bad+": not a directory" {
+			t.Errorf("ParseLibraryPath(%s): %v", bad, err)
+		}
+	}
+}
+
+// TestCacheWrittenWhole: the models of a program's libraries are cached
+// by build ID, each through a temporary file of its own, so that a
+// temporary file another command is writing for the same library (here
+// one in the way) neither blocks the cache nor mixes into it; a second
+// analysis reads the cache and finds the same calls.
+func TestCacheWrittenWhole(t *testing.T) {
+	if _, err := os.Stat("/bin/true"); err != nil {
+		t.Skip(err)
+	}
+	cache := t.TempDir()
+	first, err := analyze.Analyze("/bin/true", analyze.Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	if len(models) == 0 {
+		t.Fatalf("nothing cached for /bin/true's libraries %v", first.Libraries)
+	}
+	for _, m := range models {
+		if err := os.Remove(m); err != nil {
+			t.Fatal(err)
+		}
+		id, _, _ := strings.Cut(filepath.Base(m), ".")
+		if err := os.Mkdir(filepath.Join(cache, id+".tmp"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := analyze.Analyze("/bin/true", analyze.Options{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range models {
+		if _, err := os.Stat(m); err != nil {
+			t.Errorf("not cached again: %v", err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "*.*.tmp")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	second, err := analyze.Analyze("/bin/true", analyze.Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(first.Names(), second.Names()) {
+		t.Errorf("from the cache %v, analysed %v", second.Names(), first.Names())
+	}
+}

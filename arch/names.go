@@ -138,3 +138,39 @@ func (a Arch) Grep(subs ...string) []Lookup {
 	}
 	return out
 }
+
+// Answers answers the questions of syscage resolve on a: when all is
+// set or subs are given, the system calls whose names contain one of
+// subs (Grep; every call when subs is empty), then one Lookup for each
+// query of qs. unknown counts the queries a cannot answer, and subs
+// when no name contains any of them.
+func (a Arch) Answers(qs, subs []string, all bool) (out []Lookup, unknown int) {
+	if all || len(subs) > 0 {
+		if out = a.Grep(subs...); len(subs) > 0 && len(out) == 0 {
+			unknown++
+		}
+	}
+	for _, q := range qs {
+		r := a.Lookup(q)
+		if r.Error != "" {
+			unknown++
+		}
+		out = append(out, r)
+	}
+	return out, unknown
+}
+
+// Line is r as syscage resolve prints it: in a table, the number and the
+// name; else the name when the query was a number, the number when it
+// was a name. "" for a query a cannot answer (Error).
+func (r Lookup) Line(table bool) string {
+	switch {
+	case r.Error != "":
+		return ""
+	case table:
+		return fmt.Sprintf("%-10s %s", r.Number(), r.Name)
+	case r.Query != r.Name:
+		return r.Name
+	}
+	return r.Number()
+}

@@ -2,6 +2,8 @@ package arch_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -124,5 +126,36 @@ func TestLookupNumber(t *testing.T) {
 		if got := c.a.Lookup(c.q).Number(); got != c.want {
 			t.Errorf("%s %s: Number() = %q, want %q", c.a, c.q, got, c.want)
 		}
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		a       arch.Arch
+		qs      []string
+		subs    []string
+		all     bool
+		lines   []string // Line(table) of each answer
+		unknown int
+	}{
+		{"names and numbers", arch.X86_64, []string{"read", "59", "nosuchcall", "9999"}, nil, false, []string{"0", "execve", "", ""}, 2},
+		{"multiplexed", arch.X86, []string{"semop"}, nil, false, []string{"ipc(117) call 1"}, 0},
+		{"grep", arch.X86_64, nil, []string{"statmount"}, false, []string{"457        statmount"}, 0},
+		{"grep and a name", arch.X86_64, []string{"read"}, []string{"statmount"}, false, []string{"457        statmount", "0          read"}, 0},
+		{"grep finds nothing", arch.X86_64, nil, []string{"zzzz"}, false, nil, 1},
+	} {
+		out, unknown := tc.a.Answers(tc.qs, tc.subs, tc.all)
+		var lines []string
+		for _, r := range out {
+			lines = append(lines, r.Line(tc.all || len(tc.subs) > 0))
+		}
+		if !reflect.DeepEqual(lines, tc.lines) || unknown != tc.unknown {
+			t.Errorf("%s: %q, %d unknown; want %q, %d", tc.name, lines, unknown, tc.lines, tc.unknown)
+		}
+	}
+	all, unknown := arch.RISCV64.Answers(nil, nil, true)
+	if unknown != 0 || len(all) != len(arch.RISCV64.Syscalls()) || all[0].Line(true) != fmt.Sprintf("%-10d %s", *all[0].Nr, all[0].Name) {
+		t.Errorf("the whole table: %d answers of %d, %d unknown", len(all), len(arch.RISCV64.Syscalls()), unknown)
 	}
 }

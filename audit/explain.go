@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -109,6 +110,18 @@ func WriteExplanations(w io.Writer, groups []Explanation, records int, source st
 			}
 		}
 	}
+}
+
+// WriteExplanationsJSON writes groups as syscage why --json prints
+// them: indented JSON, with what programs chose (names, paths) escaped
+// for the terminal.
+func WriteExplanationsJSON(w io.Writer, groups []Explanation) error {
+	b, err := json.MarshalIndent(groups, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(termtext.JSON(append(b, '\n')))
+	return err
 }
 
 func plural(n int) string {

@@ -133,42 +133,31 @@ func TestReadAllUntrusted(t *testing.T) {
 func TestLongLine(t *testing.T) {
 	const size = 64 << 20
 	in := io.MultiReader(
-		io.LimitReader(zeros{}, size),
+		testenv.Xs(size),
 		strings.NewReader("\naudit: type=1326 "+rec+"\n"+strings.Repeat("y", 3<<20)),
 	)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
 	rd := audit.NewReader(in, "big")
-	var se *audit.SyntaxError
-	if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 1 || !strings.Contains(err.Error(), "big:1: line longer than") {
-		t.Fatalf("first Next: %v, want a syntax error at line 1", err)
-	}
-	if e, err := rd.Next(); err != nil || e.PID != 5452 {
-		t.Fatalf("second Next: %+v, %v, want the record of line 2", e, err)
-	}
-	if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 3 {
-		t.Fatalf("third Next: %v, want a syntax error at line 3 (a last line without a newline)", err)
-	}
-	if _, err := rd.Next(); err != io.EOF {
-		t.Fatalf("fourth Next: %v, want EOF", err)
-	}
-	if _, err := rd.Next(); err != io.EOF {
-		t.Fatalf("Next after EOF: %v, want EOF again", err)
-	}
-	runtime.ReadMemStats(&after)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+	grew := testenv.Allocated(func() {
+		var se *audit.SyntaxError
+		if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 1 || !strings.Contains(err.Error(), "big:1: line longer than") {
+			t.Fatalf("first Next: %v, want a syntax error at line 1", err)
+		}
+		if e, err := rd.Next(); err != nil || e.PID != 5452 {
+			t.Fatalf("second Next: %+v, %v, want the record of line 2", e, err)
+		}
+		if _, err := rd.Next(); !errors.As(err, &se) || se.Line != 3 {
+			t.Fatalf("third Next: %v, want a syntax error at line 3 (a last line without a newline)", err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			t.Fatalf("fourth Next: %v, want EOF", err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			t.Fatalf("Next after EOF: %v, want EOF again", err)
+		}
+	})
+	if grew > 16<<20 {
 		t.Errorf("reading a %d MiB line allocated %d MiB", size>>20, grew>>20)
 	}
-}
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'x'
-	}
-	return len(p), nil
 }
 
 // TestFilter: every field narrows; comm matches the task name or the

@@ -171,6 +171,27 @@ func ReadFileEach(path string, fn func(Event)) (skipped []error, err error) {
 	return ReadEach(f, path, fn)
 }
 
+// ReadLog hands fn the records of a log as it reads them, as ReadEach
+// does: of the file path, of stdin when path is "-", or of the kernel's
+// log buffer now when path is "" (ReadKmsg). source names what was read
+// ("the kernel log", "standard input" or path).
+func ReadLog(path string, stdin io.Reader, fn func(Event)) (source string, skipped []error, err error) {
+	switch path {
+	case "":
+		var events []Event // the kernel's buffer: bounded
+		events, skipped, err = ReadKmsg("")
+		for _, e := range events {
+			fn(e)
+		}
+		return "the kernel log", skipped, err
+	case "-":
+		skipped, err = ReadEach(stdin, "<stdin>", fn)
+		return "standard input", skipped, err
+	}
+	skipped, err = ReadFileEach(path, fn)
+	return path, skipped, err
+}
+
 // DaemonRunning reports whether an audit daemon seems to run (its pid
 // file names a live process): the kernel then sends seccomp records to
 // it instead of its log.

@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -103,5 +104,54 @@ func TestReadFileDirectory(t *testing.T) {
 	}
 	if _, _, err := audit.ReadFile(dir + "/none"); !os.IsNotExist(err) {
 		t.Errorf("ReadFile(missing): %v", err)
+	}
+}
+
+// TestReadLog reads one log from a file and from standard input: the
+// same records, each source named; a directory is no log.
+func TestReadLog(t *testing.T) {
+	const path = "testdata/audit.log"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := audit.ReadFile(path)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("ReadFile: %d records, %v", len(want), err)
+	}
+	for _, tc := range []struct{ path, source string }{{path, path}, {"-", "standard input"}} {
+		var got []audit.Event
+		source, skipped, err := audit.ReadLog(tc.path, strings.NewReader(string(data)), func(e audit.Event) { got = append(got, e) })
+		if err != nil || len(skipped) != 0 || source != tc.source {
+			t.Errorf("ReadLog(%q): source %q, skipped %v, %v", tc.path, source, skipped, err)
+		}
+		if len(got) != len(want) || got[0].PID != want[0].PID || got[len(got)-1].Nr != want[len(want)-1].Nr {
+			t.Errorf("ReadLog(%q): %d records, want %d", tc.path, len(got), len(want))
+		}
+	}
+	if _, _, err := audit.ReadLog(t.TempDir(), nil, func(audit.Event) {}); err == nil || !strings.Contains(err.Error(), "not a log file") {
+		t.Errorf("ReadLog(dir): %v", err)
+	}
+}
+
+// TestExplanationsJSON: what a program chose (a name with an escape
+// sequence) cannot reach the terminal raw; the JSON still reads back.
+func TestExplanationsJSON(t *testing.T) {
+	groups := []audit.Explanation{{Arch: "x86_64", Syscall: "uname", Nr: 63, Action: "KILL_PROCESS", Comm: "evil\x1b]0;owned\x07\u202e", Count: 1, PIDs: []int{7}}}
+	var b strings.Builder
+	if err := audit.WriteExplanationsJSON(&b, groups); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.HasSuffix(out, "}\n]\n") || !strings.Contains(out, "\n  {\n    \"arch\": \"x86_64\",") {
+		t.Errorf("JSON:\n%s", out)
+	}
+	var back []audit.Explanation
+	if err := json.Unmarshal([]byte(out), &back); err != nil || len(back) != 1 || back[0].Comm != groups[0].Comm {
+		t.Errorf("read back: %+v, %v", back, err)
+	}
+	b.Reset()
+	if err := audit.WriteExplanationsJSON(&b, []audit.Explanation{}); err != nil || b.String() != "[]\n" {
+		t.Errorf("no groups: %q, %v", b.String(), err)
 	}
 }

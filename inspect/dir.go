@@ -66,6 +66,28 @@ func ReadDir(dir string, order binary.ByteOrder) (Stack, error) {
 	return s, nil
 }
 
+// IsCompiled reports whether path names compiled filters rather than a
+// profile: a directory (a dump directory) or a file FILE.bpf.
+func IsCompiled(path string) bool {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return true
+	}
+	return strings.HasSuffix(path, ".bpf")
+}
+
+// ReadStack reads the compiled filters path names (IsCompiled), in byte
+// order order: a dump directory (ReadDir), else a raw BPF file (ReadBPF).
+func ReadStack(path string, order binary.ByteOrder) (Stack, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return ReadDir(path, order)
+	}
+	p, err := ReadBPF(path, order)
+	if err != nil {
+		return nil, err
+	}
+	return Stack{p}, nil
+}
+
 // ReadBPF reads a raw BPF file in byte order order and checks it with
 // the kernel's rules for seccomp filters.
 func ReadBPF(path string, order binary.ByteOrder) (bpf.Program, error) {

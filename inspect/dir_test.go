@@ -100,3 +100,34 @@ func TestGroupTasks(t *testing.T) {
 		t.Errorf("unread %v, want [%v]", unread, stuck)
 	}
 }
+
+func TestReadStack(t *testing.T) {
+	dir := t.TempDir()
+	allow := prog(t, "ret #0x7fff0000\n")
+	deny := prog(t, "ld [0]\njeq #59, kill, ok\nkill: ret #0\nok: ret #0x7fff0000\n")
+	dump := filepath.Join(dir, "live")
+	if _, err := WriteDir(dump, []Filter{{Index: 0, Program: allow}, {Index: 1, Program: deny}}, binary.BigEndian); err != nil {
+		t.Fatal(err)
+	}
+	raw := filepath.Join(dir, "f.bpf")
+	if err := os.WriteFile(raw, deny.Encode(binary.BigEndian), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]Stack{dump: {allow, deny}, raw: {deny}} {
+		if !IsCompiled(path) {
+			t.Errorf("IsCompiled(%s) = false", path)
+		}
+		s, err := ReadStack(path, binary.BigEndian)
+		if err != nil || !slices.EqualFunc(s, want, func(a, b bpf.Program) bool { return slices.Equal(a, b) }) {
+			t.Errorf("ReadStack(%s): %d filters, %v; want %d", path, len(s), err, len(want))
+		}
+	}
+	for _, path := range []string{"p.json", "docker-default", filepath.Join(dir, "none.json")} {
+		if IsCompiled(path) {
+			t.Errorf("IsCompiled(%s) = true", path)
+		}
+	}
+	if _, err := ReadStack(filepath.Join(dir, "none.bpf"), binary.BigEndian); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadStack of a missing file: %v", err)
+	}
+}

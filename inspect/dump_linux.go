@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func Dump(pid int, o DumpOptions) ([]Filter, error) {
 	case 1:
 		return nil, d.fail(pid, errStrict)
 	}
-	r := unix.SeccompFiltersOf([]int{pid}, d.timeout)[0]
+	r := seccompFiltersOf([]int{pid}, d.timeout)[0]
 	if r.Err != nil {
 		return nil, d.fail(pid, r.Err)
 	}
@@ -184,7 +185,7 @@ func DumpTasks(pid int, o DumpOptions) ([]Task, error) {
 			read = append(read, tid)
 		}
 	}
-	res := unix.SeccompFiltersOf(read, d.timeout)
+	res := seccompFiltersOf(read, d.timeout)
 	kept := out[:0]
 	for _, t := range out {
 		if i := slices.IndexFunc(res, func(r unix.TaskFilters) bool { return r.TID == t.TID }); i >= 0 {
@@ -360,4 +361,54 @@ func cgroupMounts(fstype, opt string) []string {
 		out = append(out, f[4])
 	}
 	return out
+}
+
+// seccompFiltersOf reads the seccomp filters of the tasks tids with
+// unix.ReadSeccompFilters, from one thread of its own, as ptrace
+// requires. A task it could not detach is released by the end of that
+// thread: the goroutine returns still locked, the runtime ends the
+// thread, and the kernel detaches every task it traced; seccompFiltersOf
+// returns once it has done so, so that nothing is left seized or stopped
+// and the caller can trace the tasks again.
+func seccompFiltersOf(tids []int, timeout time.Duration) []unix.TaskFilters {
+	type result struct {
+		out    []unix.TaskFilters
+		tracer int
+		held   []int // tasks still traced when the tracer ended
+	}
+	if len(tids) == 0 {
+		return nil
+	}
+	done := make(chan result, 1)
+	var trace func(locked chan struct{})
+	trace = func(locked chan struct{}) {
+		runtime.LockOSThread()
+		if locked != nil {
+			close(locked)
+		}
+		if unix.OnMainThread() {
+			// The runtime never ends the main thread (it parks it
+			// instead): trace from another, which the new goroutine
+			// gets while this one holds the main thread.
+			locked := make(chan struct{})
+			go trace(locked)
+			<-locked
+			runtime.UnlockOSThread()
+			return
+		}
+		out, held := unix.ReadSeccompFilters(tids, timeout)
+		if len(held) == 0 {
+			runtime.UnlockOSThread()
+		}
+		// Otherwise the thread ends with this goroutine, still locked.
+		done <- result{out, unix.Gettid(), held}
+	}
+	go trace(nil)
+	r := <-done
+	// The thread ends just after the goroutine: wait (briefly: it is the
+	// runtime's next step) until the kernel has released the tasks.
+	for i := 0; i < 400 && slices.ContainsFunc(r.held, func(tid int) bool { return unix.TracerOf(tid) == r.tracer }); i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return r.out
 }

@@ -36,24 +36,26 @@ func init() {
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func dumpHelper() {
-	host, _ := arch.Native()
-	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
-	if err != nil {
-		fmt.Println("compile:", err)
-		os.Exit(3)
-	}
-	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
-		fmt.Println("install:", err)
-		os.Exit(3)
-	}
+	installDockerDefault(seccomp.InstallOptions{})
 	if os.Args[1] == "2" {
-		if _, err := seccomp.Install(f, seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG}); err != nil {
-			fmt.Println("install:", err)
-			os.Exit(3)
-		}
+		installDockerDefault(seccomp.InstallOptions{Flags: seccomp.SECCOMP_FILTER_FLAG_LOG})
 	}
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
+}
+
+// installDockerDefault installs docker-default as syscage compiles it for
+// this machine, in a helper child; on an error it says so and exits 3.
+func installDockerDefault(o seccomp.InstallOptions) {
+	host, _ := arch.Native()
+	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
+	if err == nil {
+		_, err = seccomp.Install(f, o)
+	}
+	if err != nil {
+		fmt.Println("install docker-default:", err)
+		os.Exit(3)
+	}
 }
 
 // startHelper starts the helper and returns its pid; the helper ends
@@ -190,17 +192,8 @@ func tracerPid(pid int) int {
 // execFiltered installs docker-default as syscage compiles it and
 // executes os.Args[1:] under it.
 func execFiltered() {
-	host, _ := arch.Native()
-	f, err := seccomp.Compile(proftest.DockerDefault(host), host, seccomp.Options{})
-	if err != nil {
-		fmt.Println("compile:", err)
-		os.Exit(3)
-	}
-	if _, err := seccomp.Install(f, seccomp.InstallOptions{}); err != nil {
-		fmt.Println("install:", err)
-		os.Exit(3)
-	}
-	err = syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
+	installDockerDefault(seccomp.InstallOptions{})
+	err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
 	fmt.Println("exec:", err)
 	os.Exit(3)
 }

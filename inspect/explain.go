@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +49,25 @@ type ActionGroup struct {
 type Why struct {
 	Names   []string
 	Comment string
+}
+
+// ErrNotCovered reports an ABI a profile does not cover on a kernel.
+var ErrNotCovered = errors.New("does not cover")
+
+// ExplainOn is Explain for the ABI a only: an error wrapping
+// ErrNotCovered, saying what every call of a gets, when p does not
+// cover a on host kernels.
+func ExplainOn(p *profile.Profile, host, a arch.Arch) (Explanation, error) {
+	exs, err := Explain(p, host)
+	if err != nil {
+		return Explanation{}, err
+	}
+	for _, ex := range exs {
+		if ex.Arch == a {
+			return ex, nil
+		}
+	}
+	return Explanation{}, fmt.Errorf("%w %s on %s kernels: every %s system call gets %s", ErrNotCovered, a, host, a, profile.DefaultBadArch)
 }
 
 // Explain says, per covered ABI of p on a kernel whose native ABI is

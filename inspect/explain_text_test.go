@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,6 +69,19 @@ func TestExplainText(t *testing.T) {
 	}
 	if got := ExplainText(exs[1:], arch.X86_64, false); got != exs[1].Text(false) || strings.Contains(got, "(native)") {
 		t.Errorf("ExplainText of x86 alone =\n%s", got)
+	}
+
+	// ExplainOn gives one ABI's explanation, or says what an ABI the
+	// profile does not cover gets.
+	for _, ex := range exs {
+		got, err := ExplainOn(p, arch.X86_64, ex.Arch)
+		if err != nil || got.Text(false) != ex.Text(false) {
+			t.Errorf("ExplainOn(%s) = %+v, %v", ex.Arch, got, err)
+		}
+	}
+	_, err = ExplainOn(p, arch.X86_64, arch.AARCH64)
+	if !errors.Is(err, ErrNotCovered) || err.Error() != "does not cover aarch64 on x86_64 kernels: every aarch64 system call gets "+profile.DefaultBadArch.String() {
+		t.Errorf("ExplainOn(aarch64): %v", err)
 	}
 }
 

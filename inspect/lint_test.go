@@ -53,6 +53,19 @@ func addRule(m map[string]any, r string) {
 // check, and by no other; the clean profile gets no finding.
 func TestLint(t *testing.T) {
 	host := arch.X86_64
+	tested := map[string]bool{"default-allow": true} // tested below the table
+	defer func() {
+		// Every check is documented (LintChecks), and tested here.
+		for _, c := range inspect.LintChecks {
+			if !tested[c.Name] {
+				t.Errorf("check %s documented, not tested", c.Name)
+			}
+			delete(tested, c.Name)
+		}
+		for c := range tested {
+			t.Errorf("check %s not documented in LintChecks", c)
+		}
+	}()
 	for _, tc := range []struct {
 		name  string
 		edit  func(m map[string]any)
@@ -122,6 +135,9 @@ func TestLint(t *testing.T) {
 			}
 			want := strings.Split(tc.check, "+")
 			slices.Sort(want)
+			for _, c := range want {
+				tested[c] = true
+			}
 			if !slices.Equal(checks, want) {
 				t.Fatalf("checks %v, want only %s: %+v", checks, tc.check, fs)
 			}
@@ -160,6 +176,9 @@ func TestLintStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(inspect.LintStackChecks) != 1 || inspect.LintStackChecks[0].Name != "compat-bypass" {
+		t.Errorf("LintStack's checks are documented as %+v", inspect.LintStackChecks)
+	}
 	if len(fs) != 2 || fs[0].Check != "compat-bypass" || !slices.Equal(fs[0].Names, []string{"ptrace"}) || !slices.Equal(fs[1].Names, []string{"ptrace"}) ||
 		!strings.Contains(fs[0].Message, "through x86") || !strings.Contains(fs[1].Message, "through x32") {
 		t.Errorf("naive filter: %+v", fs)
@@ -167,5 +186,13 @@ func TestLintStack(t *testing.T) {
 	fs, err = inspect.LintStack(compile(t, proftest.DockerDefault(host), host, seccomp.Options{}), host)
 	if err != nil || len(fs) != 0 {
 		t.Errorf("docker-default: %+v, %v", fs, err)
+	}
+}
+
+func TestLintChecksText(t *testing.T) {
+	got := inspect.LintChecksText([]inspect.LintCheck{{Name: "a", Doc: []string{"one line"}}, {Name: "compat-not-covered", Doc: []string{"first", "second"}}})
+	want := "  a                   one line\n  compat-not-covered  first\n                      second\n"
+	if got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
 	}
 }

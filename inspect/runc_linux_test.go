@@ -1,7 +1,6 @@
 package inspect_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/containers"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
@@ -20,22 +20,19 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// addedNames reads the system calls syscage's tables have and
-// libseccomp 2.5.4's lack ("ARCH NAME"), from the arch package's list of
-// differences with Debian 12's libseccomp.
+// addedNames returns the system calls syscage's tables have and
+// libseccomp 2.5.4's lack, as "ARCH NAME" (the list runc's libseccomp on
+// Debian 12 is checked against, embedded in containers).
 func addedNames(t *testing.T) map[string]bool {
 	t.Helper()
-	f, err := os.Open("../arch/testdata/libseccomp-2.5.4-differences.txt")
+	lacks, err := containers.Libseccomp("2.5.4")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		w := strings.Fields(sc.Text())
-		if len(w) == 5 && !strings.HasPrefix(w[0], "#") && w[4] == "added" {
-			out[w[0]+" "+w[1]] = true
+	for a, names := range lacks {
+		for n := range names {
+			out[a.String()+" "+n] = true
 		}
 	}
 	return out

@@ -15,6 +15,17 @@ import (
 	"github.com/syscage/syscage/launch"
 )
 
+// pyCheck is the check function of the Python scripts: it runs f and
+// prints one JSON line, the check's name and what it got ("ok:..." or
+// "err:ERRNO"). The script imports errno and json.
+const pyCheck = `def check(name, f):
+    try:
+        r = "ok:" + str(f())
+    except OSError as e:
+        r = "err:" + errno.errorcode.get(e.errno, str(e.errno))
+    print(json.dumps([name, r]), flush=True)
+`
+
 // brokerScript is run by Python under the broker, in dir, with the
 // allowed tree dir/tree (read-only) and dir/out (read-write); dir/secret
 // holds "secret". Each check prints one JSON line: its name and what it
@@ -23,13 +34,7 @@ const brokerScript = `
 import ctypes, errno, json, os, sys, threading
 tree, secret, out = sys.argv[1], sys.argv[2], sys.argv[3]
 libc = ctypes.CDLL(None, use_errno=True)
-def check(name, f):
-    try:
-        r = "ok:" + str(f())
-    except OSError as e:
-        r = "err:" + errno.errorcode.get(e.errno, str(e.errno))
-    print(json.dumps([name, r]), flush=True)
-def read(p, flags=os.O_RDONLY, **kw):
+` + pyCheck + `def read(p, flags=os.O_RDONLY, **kw):
     fd = os.open(p, flags, **kw)
     try:
         return os.read(fd, 100).decode().strip()
@@ -501,13 +506,7 @@ func TestBrokerSockets(t *testing.T) {
 import ctypes, errno, json, os, socket, sys, threading
 socket.setdefaulttimeout(20)
 rw, outside, port, port2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-def check(name, f):
-    try:
-        r = "ok:" + str(f())
-    except OSError as e:
-        r = "err:" + errno.errorcode.get(e.errno, str(e.errno))
-    print(json.dumps([name, r]), flush=True)
-def unix_connect(p):
+` + pyCheck + `def unix_connect(p):
     s = socket.socket(socket.AF_UNIX)
     s.connect(p)
     s.close()

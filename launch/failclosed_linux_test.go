@@ -69,7 +69,7 @@ func targetFaked() {
 // with 0 must not let the program run unfiltered: Start fails with
 // ErrFilter (125), and the program never runs.
 func TestFakedInstall(t *testing.T) {
-	if !hasCapSysAdmin() {
+	if !testenv.HasCapability(testenv.CapSysAdmin) {
 		t.Skip("needs CAP_SYS_ADMIN: the outer filter is installed without no_new_privs")
 	}
 	for _, calls := range []string{"seccomp", "prctl", "seccomp,prctl"} {
@@ -96,17 +96,6 @@ func TestFakedInstall(t *testing.T) {
 			}
 		})
 	}
-}
-
-func hasCapSysAdmin() bool {
-	b, _ := os.ReadFile("/proc/self/status")
-	var caps uint64
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			fmt.Sscanf(strings.TrimSpace(v), "%x", &caps)
-		}
-	}
-	return caps&(1<<21) != 0
 }
 
 // denyUnameProfile allows everything but uname (EPERM).

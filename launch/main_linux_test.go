@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -76,7 +75,7 @@ func targetThreads() {
 	out := map[string]string{}
 	for _, t := range tasks {
 		b, _ := os.ReadFile("/proc/self/task/" + t.Name() + "/status")
-		out[t.Name()] = statusField(string(b), "Seccomp_filters")
+		out[t.Name()] = testenv.StatusField(string(b), "Seccomp_filters")
 	}
 	close(stop)
 	done.Wait()
@@ -121,25 +120,16 @@ func targetState() {
 	b, _ := os.ReadFile("/proc/self/status")
 	s.Caps = map[string]string{}
 	for _, k := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
-		s.Caps[k] = statusField(string(b), k)
+		s.Caps[k] = testenv.StatusField(string(b), k)
 	}
-	s.NoNewPrivs = statusField(string(b), "NoNewPrivs")
-	s.Seccomp = statusField(string(b), "Seccomp")
+	s.NoNewPrivs = testenv.StatusField(string(b), "NoNewPrivs")
+	s.Seccomp = testenv.StatusField(string(b), "Seccomp")
 	if slices.Contains(s.FDs, 3) {
 		buf := make([]byte, 64)
 		n, _ := syscall.Read(3, buf)
 		s.Read3 = string(buf[:max(n, 0)])
 	}
 	json.NewEncoder(os.Stdout).Encode(s)
-}
-
-func statusField(status, key string) string {
-	for _, line := range strings.Split(status, "\n") {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // targetCalls times system calls in a loop and prints ns per call: getppid

@@ -51,14 +51,7 @@ func TestWorkerInheritsNoLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	cmd, err := launch.Worker("fds", a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := runWorker(t, cmd)
-	if err != nil {
-		t.Fatalf("worker: %v\n%s", err, out)
-	}
+	out := fdsWorker(t, a, b)
 	// The worker's own descriptors (its runtime's, the one it lists
 	// /proc/self/fd with) are not in /etc, sockets or pipes.
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -133,14 +126,7 @@ func TestWorkerInheritsNoUnstatable(t *testing.T) {
 	if err := syscall.Fstat(fd, &st); err == nil {
 		t.Fatalf("fstat of the dead FUSE root works: the test shows nothing")
 	}
-	cmd, err := launch.Worker("fds")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := runWorker(t, cmd)
-	if err != nil {
-		t.Fatalf("worker: %v\n%s", err, out)
-	}
+	out := fdsWorker(t)
 	if strings.Contains(string(out), mnt) {
 		t.Errorf("the worker inherited the supervisor's descriptor %d of %s:\n%s", fd, mnt, out)
 	}
@@ -174,16 +160,24 @@ func TestWorkerInheritsNoRace(t *testing.T) {
 		}
 	}()
 	for range 4 {
-		cmd, err := launch.Worker("fds")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := runWorker(t, cmd)
-		if err != nil {
-			t.Fatalf("worker: %v\n%s", err, out)
-		}
+		out := fdsWorker(t)
 		if strings.Contains(string(out), "/etc/shadow") {
 			t.Fatalf("the worker inherited a descriptor the supervisor opened meanwhile:\n%s", out)
 		}
 	}
+}
+
+// fdsWorker runs the fds worker with files and returns what it printed:
+// its descriptors and what they name.
+func fdsWorker(t *testing.T, files ...*os.File) []byte {
+	t.Helper()
+	cmd, err := launch.Worker("fds", files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runWorker(t, cmd)
+	if err != nil {
+		t.Fatalf("worker: %v\n%s", err, out)
+	}
+	return out
 }

@@ -102,14 +102,7 @@ func TestWorkerInheritsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer passed.Close()
-	cmd, err := launch.Worker("fds", passed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("worker: %v", err)
-	}
+	out := fdsWorker(t, passed)
 	if !strings.Contains(string(out), "3 /etc/passwd\n") {
 		t.Errorf("the passed file is not descriptor 3:\n%s", out)
 	}

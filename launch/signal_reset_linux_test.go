@@ -98,7 +98,7 @@ type sigReport struct {
 func targetSigLaunch() {
 	mode, dir := os.Getenv("SIGTEST_MODE"), os.Getenv("SIGTEST_DIR")
 	st, _ := os.ReadFile("/proc/self/status")
-	r := sigReport{LauncherIgn: statusField(string(st), "SigIgn"), LauncherBlk: statusField(string(st), "SigBlk")}
+	r := sigReport{LauncherIgn: testenv.StatusField(string(st), "SigIgn"), LauncherBlk: testenv.StatusField(string(st), "SigBlk")}
 	const limit = 1 << 20
 	if mode != "sandbox" {
 		// Inherited by the stage and the program; the launcher writes
@@ -199,13 +199,13 @@ func TestSignalsReset(t *testing.T) {
 					continue
 				}
 				for _, k := range []string{"SigBlk", "SigIgn"} {
-					v, err := strconv.ParseUint(statusField(c.run.Out, k), 16, 64)
+					v, err := strconv.ParseUint(testenv.StatusField(c.run.Out, k), 16, 64)
 					want := uint64(0)
 					if k == "SigIgn" {
 						want = c.ign
 					}
 					if err != nil || v != want {
-						t.Errorf("%s: the program's %s is %q, want %016x\n%s", c.name, k, statusField(c.run.Out, k), want, c.run.Out)
+						t.Errorf("%s: the program's %s is %q, want %016x\n%s", c.name, k, testenv.StatusField(c.run.Out, k), want, c.run.Out)
 					}
 				}
 			}

@@ -8,11 +8,10 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/seccomp"
 )
 
@@ -65,15 +64,8 @@ func TestMemoryDenyWriteExecute(t *testing.T) {
 	if err != nil {
 		t.Fatalf("python3: %v", err)
 	}
-	raw, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
 	native, _ := arch.Native()
-	docker, err := raw.Resolve(profile.Env{Arch: native, Caps: oci.DefaultCaps, Kernel: "6.18"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	docker := proftest.DockerDefault(native)
 	cmd := launch.Command(docker, python, "-c", `import json, mmap, re, hashlib
 print(json.dumps(sorted(re.findall("o", hashlib.sha256(b"ok").hexdigest() + "o"))))
 try:

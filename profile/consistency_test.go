@@ -2,7 +2,6 @@ package profile_test
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -24,18 +23,11 @@ func boundaries(p *profile.Profile) []uint64 {
 	return vals
 }
 
-// abis returns the ABIs of a filter of p on host, sorted, each once.
-func abis(p *profile.Profile, host arch.Arch) []arch.Arch {
-	as := append([]arch.Arch{host}, p.Arches...)
-	slices.Sort(as)
-	return slices.Compact(as)
-}
-
 // tables returns p's Table for each ABI of its filter on host, or the
 // first error.
 func tables(p *profile.Profile, host arch.Arch) (map[arch.Arch]*profile.Table, error) {
 	out := map[arch.Arch]*profile.Table{}
-	for _, a := range abis(p, host) {
+	for _, a := range proftest.Covered(p, host) {
 		tab, err := p.Table(a, profile.TableOptions{})
 		if err != nil {
 			return nil, err
@@ -51,7 +43,7 @@ func tables(p *profile.Profile, host arch.Arch) (map[arch.Arch]*profile.Table, e
 // whether it went through all of them.
 func evaluateInputs(t *testing.T, p *profile.Profile, host arch.Arch, check func(abi arch.Arch, in bpf.SeccompData, d profile.Data, got profile.Action) bool) bool {
 	t.Helper()
-	for _, abi := range abis(p, host) {
+	for _, abi := range proftest.Covered(p, host) {
 		for _, in := range proftest.Inputs(p, abi) {
 			d := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
 			got, err := profile.Evaluate(p, host, d)

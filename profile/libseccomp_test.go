@@ -11,9 +11,9 @@ package profile_test
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"strconv"
+	"maps"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/syscage/syscage/arch"
@@ -25,100 +25,102 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-// diffStats counts what TestLibseccompDifferential could not compare.
-type diffStats struct {
-	refused, built, tooComplex int
-	unknown                    int            // inputs libseccomp's tables name otherwise
-	bugs                       map[string]int // inputs excused by a libseccomp bug, by bug
-}
+// libProp checks a few hundred random profiles; every other one lets
+// rules of different actions overlap on one system call, where
+// libseccomp's tree merging (and its refusals) matter.
+var libProp = proftest.NewProperty("evaluate", "TestLibseccompDifferential", "profiles", 200, 40,
+	"built", "refused by both", "refused by syscage over its work bound (profile.ErrTooComplex) that libseccomp built",
+	"inputs not compared with libseccomp for system calls its tables name otherwise", "verdicts of libseccomp's filters excused by a libseccomp bug")
 
 func TestLibseccompDifferential(t *testing.T) {
-	seed := uint64(1)
-	if s := os.Getenv("SYSCAGE_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	n := 200
-	if testing.Short() {
-		n = 40
-	}
-	r := rand.New(rand.NewPCG(seed, 7))
-	st := diffStats{bugs: map[string]int{}}
-	for i := 0; i < n; i++ {
-		// Every other profile lets rules of different actions overlap
-		// on one system call, where libseccomp's tree merging (and its
-		// refusals) matter.
-		p := libseccomp.KnownNames(proftest.Random(r, proftest.Config{AllowOverlap: i%2 == 1}))
-		if !compareWithLibseccomp(t, p, proftest.Host(p), r.IntN(2)+1, &st) {
+	var mu sync.Mutex
+	bugs := map[string]int{}
+	libProp.Run(t, func(c *proftest.Case) error {
+		p := libseccomp.KnownNames(proftest.Random(c.R, proftest.Config{AllowOverlap: c.I%2 == 1}))
+		if err := compareWithLibseccomp(t, p, proftest.Host(p), c.R.IntN(2)+1, c, func(bug string) {
+			mu.Lock()
+			bugs[bug]++
+			mu.Unlock()
+		}); err != nil {
 			js, _ := oci.Format(p)
-			t.Fatalf("profile %d (seed %d):\n%s", i, seed, js)
+			return fmt.Errorf("%v\n%s", err, js)
 		}
-	}
-	t.Logf("%d random profiles: %d built, %d refused by both, %d refused by syscage over its work bound (profile.ErrTooComplex) that libseccomp built; %d inputs not compared with libseccomp for system calls its tables name otherwise",
-		n, st.built, st.refused, st.tooComplex, st.unknown)
-	for k, n := range st.bugs {
-		t.Logf("%d verdicts of libseccomp's filters excused: its program compares %s (a libseccomp bug)", n, k)
+		return nil
+	})
+	for _, k := range slices.Sorted(maps.Keys(bugs)) {
+		t.Logf("%d verdicts of libseccomp's filters excused: its program compares %s (a libseccomp bug)", bugs[k], k)
 	}
 }
 
-// compareWithLibseccomp reports whether our model and libseccomp agree
-// on p, built for host with libseccomp's optimize level optimize.
-func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, optimize int, st *diffStats) bool {
-	t.Helper()
+// compareWithLibseccomp returns an error unless our model and libseccomp
+// agree on p, built for host with libseccomp's optimize level optimize;
+// it counts what it could not compare in c (libProp's counters) and
+// tells bug of each verdict it excuses as a libseccomp bug. Each
+// disagreement on a verdict is also reported with t.Errorf.
+func compareWithLibseccomp(t *testing.T, p *profile.Profile, host arch.Arch, optimize int, c *proftest.Case, bug func(string)) error {
 	prog, libErr := libseccomp.Build(p, host, libseccomp.Options{Optimize: optimize})
 	tabs, ourErr := tables(p, host)
 	switch {
 	case errors.Is(ourErr, profile.ErrTooComplex) && libErr == nil:
 		// syscage's deliberate bound on the work of its model of
 		// libseccomp's rule tree.
-		st.tooComplex++
-		return true
+		c.Count("refused by syscage over its work bound (profile.ErrTooComplex) that libseccomp built", 1)
+		return nil
 	case (libErr != nil) != (ourErr != nil):
-		t.Errorf("libseccomp: %v; Table: %v", libErr, ourErr)
-		return false
+		return fmt.Errorf("libseccomp: %v; Table: %v", libErr, ourErr)
 	case ourErr != nil:
-		st.refused++
-		return true
+		c.Count("refused by both", 1)
+		return nil
 	}
-	st.built++
+	c.Count("built", 1)
 	order := host.ByteOrder()
 	vm := bpf.NewVM(order)
 	if err := vm.Load(prog); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	covered := map[arch.Arch]bool{}
 	audits := map[uint32]bool{}
-	for _, a := range abis(p, host) {
+	for _, a := range proftest.Covered(p, host) {
 		covered[a] = true
 		audits[a.Audit()] = true
 	}
 	bad := 0
+	var vmErr error
 	done := evaluateInputs(t, p, host, func(abi arch.Arch, in bpf.SeccompData, d profile.Data, got profile.Action) bool {
 		if !checkTable(t, tabs, d, got) {
 			bad++
 		}
 		if callABI, known := arch.FromAuditNr(d.Arch, d.Nr); known && covered[callABI] {
 			if ok, _ := libseccomp.Comparable(callABI, d.Nr); !ok {
-				st.unknown++
+				c.Count("inputs not compared with libseccomp for system calls its tables name otherwise", 1)
 				return true
 			}
 		}
 		raw := in.Marshal(order)
 		want, _, err := vm.Exec(raw)
 		if err != nil {
-			t.Fatalf("vm: %v", err)
+			vmErr = err
+			return false
 		}
 		if seccomp.RetOf(got) == want {
 			return true
 		}
-		if at, bug := libseccomp.Bug(prog, raw, order, audits); at >= 0 {
-			st.bugs[bug]++
+		if at, b := libseccomp.Bug(prog, raw, order, audits); at >= 0 {
+			c.Count("verdicts of libseccomp's filters excused by a libseccomp bug", 1)
+			bug(b)
 			return true
 		}
 		bad++
 		t.Errorf("%s nr %#x arch %#x args %#x: Evaluate %s (%#x), libseccomp -O%d %#x", abi, d.Nr, d.Arch, d.Args, got, seccomp.RetOf(got), optimize, want)
 		return bad <= 10
 	})
-	return done && bad == 0
+	switch {
+	case vmErr != nil:
+		return fmt.Errorf("vm: %w", vmErr)
+	case !done || bad > 0:
+		return fmt.Errorf("%d inputs decided otherwise (Evaluate, Table, libseccomp)", bad)
+	}
+	return nil
 }
 
 // TestLibseccompDockerDefault compares Evaluate with libseccomp on the

@@ -4,47 +4,24 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/syscage/syscage/internal/proftest"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
 
-// mergePairs is the number of random pairs TestMergeRandom checks: a few
-// thousand, fewer under the race detector (which makes the filters run
-// about ten times slower).
+// mergeProp checks a few thousand random pairs, fewer under the race
+// detector.
 var (
-	mergePairs   = flag.Int("merge.n", map[bool]int{false: 2000, true: 150}[testenv.Race], "random profile pairs TestMergeRandom checks")
-	mergeSeed    = flag.Uint64("merge.seed", 0, "seed of TestMergeRandom; 0 picks one from the clock")
+	mergeProp = proftest.NewProperty("merge", "TestMergeRandom", "pairs", 2000, 150,
+		"merged and checked", "calls", "denied with an action of the merge's own choice",
+		"refused as not expressible", "with the same architectures", "of those refused or merged too large",
+		"merged too large for the kernel", "skipped (an input libseccomp refuses)", "gaps between inputs confirmed")
 	mergeVerbose = flag.Bool("merge.v", false, "log why Merge refuses a pair")
 )
-
-// mergeStats are the counts of TestMergeRandom.
-type mergeStats struct {
-	checked, refused, tooLarge, skipped int
-	same, refusedSame                   int // pairs of the same architectures, and of those refused
-	calls, gaps, otherAction            int
-	failures                            []string
-}
-
-func (s *mergeStats) add(o mergeStats) {
-	s.checked += o.checked
-	s.refused += o.refused
-	s.tooLarge += o.tooLarge
-	s.skipped += o.skipped
-	s.same += o.same
-	s.refusedSame += o.refusedSame
-	s.calls += o.calls
-	s.gaps += o.gaps
-	s.otherAction += o.otherAction
-	s.failures = append(s.failures, o.failures...)
-}
 
 // TestMergeRandom is the property of Merge, checked through the compiled
 // filters: for random pairs of profiles (overlapping rules of different
@@ -58,42 +35,18 @@ func (s *mergeStats) add(o mergeStats) {
 // --check` runs, must find no gap from the merged profile to either
 // input, and every gap it finds between the inputs must be real.
 func TestMergeRandom(t *testing.T) {
-	seed := *mergeSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("seed %d (-merge.seed to repeat), %d pairs", seed, *mergePairs)
-	start := time.Now()
-	var total mergeStats
-	proftest.Each(*mergePairs, func(i int) mergeStats { return checkMergePair(seed, i) }, func(s mergeStats) bool {
-		total.add(s)
-		return len(total.failures) == 0
-	})
-	s := total
-	t.Logf("%d pairs merged and checked on %d calls (%d denied with an action of the merge's own choice), %d refused as not expressible (%d of %d with the same architectures), %d merged too large for the kernel, %d skipped (an input libseccomp refuses), %d gaps between inputs confirmed, in %v",
-		s.checked, s.calls, s.otherAction, s.refused, s.refusedSame, s.same, s.tooLarge, s.skipped, s.gaps, time.Since(start).Round(time.Millisecond))
-	for i, f := range s.failures {
-		if i == 3 {
-			t.Errorf("... %d more", len(s.failures)-i)
-			break
-		}
-		t.Error(f)
-	}
+	s := mergeProp.Run(t, checkMergePair)
 	// Profiles of different architectures often cannot be merged into
 	// one (a name means one thing on every ABI); of one machine's, few
 	// may be refused.
-	if s.checked == 0 || s.refusedSame*10 > s.same {
-		t.Errorf("Merge refused %d of %d pairs of profiles with the same architectures: more than one in ten", s.refusedSame, s.same)
+	if refused, same := s.Of("of those refused or merged too large"), s.Of("with the same architectures"); s.Of("merged and checked") == 0 || refused*10 > same {
+		t.Errorf("Merge refused %d of %d pairs of profiles with the same architectures: more than one in ten", refused, same)
 	}
 }
 
-// checkMergePair checks pair i of the seed.
-func checkMergePair(seed uint64, i int) (s mergeStats) {
-	fail := func(format string, args ...any) mergeStats {
-		s.failures = append(s.failures, fmt.Sprintf("pair %d (-merge.seed %d): ", i, seed)+fmt.Sprintf(format, args...))
-		return s
-	}
-	r := rand.New(rand.NewPCG(seed, uint64(i)))
+// checkMergePair checks one random pair.
+func checkMergePair(c *proftest.Case) error {
+	r := c.R
 	cfg := proftest.Config{AllowOverlap: r.IntN(2) == 0}
 	a := proftest.Random(r, cfg)
 	b := proftest.Random(r, cfg)
@@ -104,44 +57,44 @@ func checkMergePair(seed uint64, i int) (s mergeStats) {
 	fa, errA := seccomp.Compile(a, host, noStub)
 	fb, errB := seccomp.Compile(b, host, noStub)
 	if errA != nil || errB != nil {
-		s.skipped++ // libseccomp would refuse an input (EEXIST, ...)
-		return s
+		c.Count("skipped (an input libseccomp refuses)", 1) // EEXIST, ...
+		return nil
 	}
 	sameArches := slices.Equal(a.Arches, b.Arches)
 	if sameArches {
-		s.same++
+		c.Count("with the same architectures", 1)
 	}
 	m, err := profile.Merge(host, a, b)
 	if err != nil {
 		if !errors.Is(err, profile.ErrNotExpressible) {
-			return fail("Merge: %v\nA: %s\nB: %s", err, dump(a), dump(b))
+			return fmt.Errorf("Merge: %v\nA: %s\nB: %s", err, dump(a), dump(b))
 		}
-		s.refused++
+		c.Count("refused as not expressible", 1)
 		if sameArches {
-			s.refusedSame++
+			c.Count("of those refused or merged too large", 1)
 		}
 		if *mergeVerbose {
-			fmt.Printf("pair %d refused (same arches %v): %v\n", i, sameArches, err)
+			fmt.Printf("pair %d refused (same arches %v): %v\n", c.I, sameArches, err)
 		}
-		return s
+		return nil
 	}
 	fm, err := seccomp.Compile(m, host, noStub)
 	if errors.Is(err, seccomp.ErrTooLarge) {
-		s.tooLarge++
+		c.Count("merged too large for the kernel", 1)
 		if sameArches {
-			s.refusedSame++
+			c.Count("of those refused or merged too large", 1)
 		}
-		return s
+		return nil
 	}
 	if err != nil {
-		return fail("compile the merged profile: %v\n%s", err, dump(m))
+		return fmt.Errorf("compile the merged profile: %v\n%s", err, dump(m))
 	}
-	s.checked++
+	c.Count("merged and checked", 1)
 	for _, abi := range proftest.Covered(m, host) {
 		var run [3]*proftest.Runner
 		for k, f := range []*seccomp.Filter{fa, fb, fm} {
 			if run[k], err = proftest.NewRunner(f, abi); err != nil {
-				return fail("%v", err)
+				return err
 			}
 		}
 		for _, d := range proftest.Probe(r, abi, 50, a, b, m) {
@@ -149,11 +102,11 @@ func checkMergePair(seed uint64, i int) (s mergeStats) {
 			rb, err2 := run[1].Run(d)
 			rm, err3 := run[2].Run(d)
 			if err := errors.Join(err1, err2, err3); err != nil {
-				return fail("%v", err)
+				return err
 			}
-			s.calls++
+			c.Count("calls", 1)
 			if rm != ra && rm != rb {
-				s.otherAction++
+				c.Count("denied with an action of the merge's own choice", 1)
 			}
 			if want := proftest.Permits(ra) || proftest.Permits(rb); proftest.Permits(rm) != want {
 				name, _ := abi.SyscallName(uint32(d.Nr))
@@ -161,7 +114,7 @@ func checkMergePair(seed uint64, i int) (s mergeStats) {
 				if !want {
 					what = "allows what no input allows"
 				}
-				return fail("the merged filter %s: %s %s (nr %#x, arch %#x) args %#x: merged %v, inputs %v and %v\nA: %s\nB: %s\nmerged: %s",
+				return fmt.Errorf("the merged filter %s: %s %s (nr %#x, arch %#x) args %#x: merged %v, inputs %v and %v\nA: %s\nB: %s\nmerged: %s",
 					what, abi, name, uint32(d.Nr), d.Arch, d.Args, seccomp.ActionOf(rm), seccomp.ActionOf(ra), seccomp.ActionOf(rb), dump(a), dump(b), dump(m))
 			}
 		}
@@ -169,33 +122,35 @@ func checkMergePair(seed uint64, i int) (s mergeStats) {
 	for _, in := range []*profile.Profile{a, b} {
 		gaps, err := profile.Covers(m, in, host)
 		if err != nil && !errors.Is(err, profile.ErrUndecided) {
-			return fail("Covers: %v", err)
+			return fmt.Errorf("Covers: %v", err)
 		}
 		if len(gaps) > 0 {
-			return fail("Covers finds the merged profile lacks %v", gaps[0])
+			return fmt.Errorf("Covers finds the merged profile lacks %v", gaps[0])
 		}
 	}
 	// The gaps Covers finds between the inputs are real.
 	gaps, err := profile.Covers(a, b, host)
 	if err != nil && !errors.Is(err, profile.ErrUndecided) {
-		return fail("Covers: %v", err)
+		return fmt.Errorf("Covers: %v", err)
 	}
+	confirmed := 0
 	for _, g := range gaps {
 		if strings.HasPrefix(g.Name, "(") {
 			continue // not one system call
 		}
-		if s.gaps >= 20 && !g.Cond {
+		if confirmed >= 20 && !g.Cond {
 			continue // enough plain ones
 		}
 		d := seccomp.DataFor(g.Arch, g.Nr, g.Args[:]...)
 		ra, _, _ := fa.Eval(g.Arch, d)
 		rb, _, _ := fb.Eval(g.Arch, d)
 		if proftest.Permits(ra) || !proftest.Permits(rb) {
-			return fail("Covers reports %v, but the filters give %v and %v", g, seccomp.ActionOf(ra), seccomp.ActionOf(rb))
+			return fmt.Errorf("Covers reports %v, but the filters give %v and %v", g, seccomp.ActionOf(ra), seccomp.ActionOf(rb))
 		}
-		s.gaps++
+		confirmed++
 	}
-	return s
+	c.Count("gaps between inputs confirmed", confirmed)
+	return nil
 }
 
 // noStub leaves out the ENOSYS answer for numbers above an ABI's table,

@@ -3,7 +3,9 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/syscage/syscage/arch"
@@ -204,6 +206,28 @@ func (p *Profile) EnvRules(caps, kernel bool) []int {
 		}
 	}
 	return out
+}
+
+// EnvCaveat says when a comparison of profiles ps (named names), each
+// resolved for one Env, holds for that Env only: some of their rules
+// test the capabilities (when caps: the comparison was not pinned to
+// them) or the kernel version (when kernel), and the profiles are not
+// the same, which would decide alike in every Env. "" when none applies.
+func EnvCaveat(ps []*Profile, names []string, caps, kernel bool) string {
+	var deps []string
+	for i, p := range ps {
+		var idx []string
+		for _, j := range p.EnvRules(caps, kernel) {
+			idx = append(idx, strconv.Itoa(j+1))
+		}
+		if len(idx) > 0 {
+			deps = append(deps, fmt.Sprintf("%s's rules %s", names[i], strings.Join(idx, ", ")))
+		}
+	}
+	if len(deps) == 0 || len(ps) == 2 && reflect.DeepEqual(ps[0], ps[1]) {
+		return ""
+	}
+	return fmt.Sprintf("compared for Docker's default capabilities and this kernel only: %s depend on capabilities or the kernel version", strings.Join(deps, "; "))
 }
 
 // Conditional reports whether p has parts that depend on the environment:

@@ -611,3 +611,34 @@ func TestEnvRules(t *testing.T) {
 		t.Errorf("kernel: %v, then %v", a, b)
 	}
 }
+
+// TestEnvCaveat: a comparison of profiles whose rules test the
+// capabilities or the kernel holds for one set only, unless the profiles
+// are the same.
+func TestEnvCaveat(t *testing.T) {
+	allow := profile.Action{Kind: profile.ActAllow}
+	plain := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 1}, Rules: []profile.Rule{{Names: []string{"read"}, Action: allow}}}
+	caps := plain.Clone()
+	caps.Rules = append(caps.Rules, profile.Rule{Names: []string{"mount"}, Action: allow, Includes: profile.Filter{Caps: []string{"CAP_SYS_ADMIN"}}})
+	kernel := plain.Clone()
+	kernel.Rules = append(kernel.Rules, profile.Rule{Names: []string{"clone3"}, Action: allow, Includes: profile.Filter{MinKernel: "5.3"}})
+	const head = "compared for Docker's default capabilities and this kernel only: "
+	for _, c := range []struct {
+		name         string
+		ps           []*profile.Profile
+		caps, kernel bool
+		want         string
+	}{
+		{"no rule depends", []*profile.Profile{plain, plain.Clone()}, true, true, ""},
+		{"the same profile", []*profile.Profile{caps, caps.Clone()}, true, true, ""},
+		{"capabilities", []*profile.Profile{plain, caps}, true, true, head + "B's rules 2 depend on capabilities or the kernel version"},
+		{"capabilities pinned", []*profile.Profile{plain, caps}, false, true, ""},
+		{"both", []*profile.Profile{kernel, caps}, true, true, head + "A's rules 2; B's rules 2 depend on capabilities or the kernel version"},
+		{"kernel pinned", []*profile.Profile{kernel, caps}, true, false, head + "B's rules 2 depend on capabilities or the kernel version"},
+		{"several", []*profile.Profile{caps, plain, kernel}, true, true, head + "A's rules 2; C's rules 2 depend on capabilities or the kernel version"},
+	} {
+		if got := profile.EnvCaveat(c.ps, []string{"A", "B", "C"}, c.caps, c.kernel); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

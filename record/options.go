@@ -2,11 +2,13 @@ package record
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"syscall"
 
 	"github.com/syscage/syscage/internal/errs"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -181,3 +183,20 @@ func (o *Options) Stdio() (fds []uintptr, env []string, null *os.File, err error
 	}
 	return fds, env, null, nil
 }
+
+// String says how the program ended, as a shell would put it after the
+// program's name: "exited with status 3", "was killed by SIGTERM"; ""
+// when it exited with status 0.
+func (r *Result) String() string {
+	switch {
+	case r.Signal != 0:
+		return "was killed by " + unix.SignalString(r.Signal)
+	case r.ExitCode != 0:
+		return fmt.Sprintf("exited with status %d", r.ExitCode)
+	}
+	return ""
+}
+
+// OptionError is a recording asked for with options that do not go
+// together or that name nothing; it is errs.OptionError.
+type OptionError = errs.OptionError

@@ -717,7 +717,7 @@ func describe(ws unix.WaitStatus) string {
 
 func describeResult(r *Result) string {
 	if r.Signal != 0 {
-		return "was killed by " + unix.SignalString(r.Signal)
+		return r.String()
 	}
 	return fmt.Sprintf("exited with status %d before executing the program", r.ExitCode)
 }

@@ -162,9 +162,10 @@ func self(t testing.TB) string {
 	return p
 }
 
-// helperOpts re-executes the test binary as the recording helper.
+// helperOpts records with the default helper (the test binary
+// re-executed), the child's errors on the test's standard error.
 func helperOpts(t testing.TB) Options {
-	return Options{Helper: []string{self(t), os.Args[0], HelperCommand}, Stderr: os.Stderr}
+	return Options{Stderr: os.Stderr}
 }
 
 func workloadEnviron(name string) []string {
@@ -228,8 +229,7 @@ func denyThenRecord(name string) int {
 		fmt.Println(err)
 		return 1
 	}
-	self, _ := os.Executable()
-	_, err = Run(context.Background(), []string{"true"}, Options{Helper: []string{self, os.Args[0], HelperCommand}})
+	_, err = Run(context.Background(), []string{"true"}, Options{})
 	fmt.Println(err)
 	return 0
 }

@@ -74,6 +74,17 @@ racepkgs() {
 		done
 	done
 }
+# longestfirst reads package paths and prints them, the ones with the
+# most test code (Go tests and scripts) first: go test starts packages in
+# the order it is given them, and a long package started last would run
+# alone at the end.
+longestfirst() {
+	while read -r pkg; do
+		dir=$(go list -f '{{.Dir}}' "$pkg") || return
+		n=$(cat "$dir"/*_test.go "$dir"/testdata/script/*.txtar 2>/dev/null | wc -c)
+		echo "$n $pkg"
+	done | sort -rn | cut -d' ' -f2
+}
 # gotest PACKAGES FLAG...: go test FLAGs PACKAGES (a list split at
 # white space), unless the list is empty.
 gotest() {
@@ -160,7 +171,7 @@ trap 'rm -f "$SYSCAGE_TEST_FAILS" "$log"' EXIT
 step "generated files" generated
 step "gofmt" gofmtcheck
 export SYSCAGE_REQUIRE_TOOLS=1
-racy=$(racepkgs) || { echo "test.sh: cannot list the packages" >&2; exit 1; }
+racy=$(racepkgs | longestfirst) || { echo "test.sh: cannot list the packages" >&2; exit 1; }
 plain=$(go list ./... | grep -vxF "$racy") || true
 # The tests under the race detector spend much of their time waiting on
 # children and the kernel; the checks and tests that only compute run

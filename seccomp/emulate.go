@@ -98,6 +98,20 @@ func (t *Trace) Text() string {
 	return b.String()
 }
 
+// ParseArgs reads system-call arguments (ParseArg); an error names the
+// argument it is about.
+func ParseArgs(ss []string) ([]uint64, error) {
+	var vals []uint64
+	for _, s := range ss {
+		v, err := ParseArg(s)
+		if err != nil {
+			return nil, fmt.Errorf("argument %q: %w", s, err)
+		}
+		vals = append(vals, v)
+	}
+	return vals, nil
+}
+
 // ParseArg reads a 64-bit system-call argument: decimal, 0x hex, or
 // negative (two's complement, as the kernel passes -1).
 func ParseArg(s string) (uint64, error) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/syscage/syscage/internal/unix"
 )
 
 // Features describes what the running kernel and host offer for seccomp,
@@ -193,4 +195,14 @@ var actionNames = []struct {
 	{SECCOMP_RET_TRACE, "trace"},
 	{SECCOMP_RET_LOG, "log"},
 	{SECCOMP_RET_ALLOW, "allow"},
+}
+
+// KernelRelease returns the running kernel's release, as uname -r
+// prints it, or "" when it cannot be read (not Linux).
+func KernelRelease() string {
+	rel, _, err := unix.Uname()
+	if err != nil {
+		return ""
+	}
+	return rel
 }

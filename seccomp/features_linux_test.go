@@ -265,3 +265,14 @@ func kernelAtLeast(rel string, major, minor int) bool {
 	}
 	return a > major || (a == major && b >= minor)
 }
+
+// TestKernelRelease: the release is the kernel's own, as /proc says it.
+func TestKernelRelease(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		t.Skip(err)
+	}
+	if got, want := seccomp.KernelRelease(), strings.TrimSpace(string(b)); got != want {
+		t.Errorf("KernelRelease() = %q, want %q", got, want)
+	}
+}

@@ -236,19 +236,11 @@ func tasks() map[string]taskState {
 		if err != nil {
 			continue // the thread exited
 		}
-		var st taskState
-		for _, line := range strings.Split(string(b), "\n") {
-			k, v, _ := strings.Cut(line, ":")
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			switch k {
-			case "Seccomp":
-				st.Seccomp = n
-			case "Seccomp_filters":
-				st.Filters = n
-			case "NoNewPrivs":
-				st.NoNewPrivs = n
-			}
+		field := func(k string) int {
+			n, _ := strconv.Atoi(testenv.StatusField(string(b), k))
+			return n
 		}
+		st := taskState{Seccomp: field("Seccomp"), Filters: field("Seccomp_filters"), NoNewPrivs: field("NoNewPrivs")}
 		out[filepath.Base(filepath.Dir(p))] = st
 	}
 	return out
@@ -570,7 +562,7 @@ func TestInstallPrivileges(t *testing.T) {
 	switch {
 	case os.Geteuid() == 0:
 		o.asUser = 65534
-	case hasCapSysAdmin():
+	case testenv.HasCapability(testenv.CapSysAdmin):
 		t.Skip("the test process has CAP_SYS_ADMIN without being root")
 	}
 	r := runInstallHelper(t, "privileges", o)
@@ -588,17 +580,6 @@ func TestInstallPrivileges(t *testing.T) {
 	if r.Install[1] != "ok" || r.Uname != syscall.EPERM.Error() {
 		t.Errorf("install with no_new_privs: %q, then uname %q; want ok and EPERM", r.Install[1], r.Uname)
 	}
-}
-
-func hasCapSysAdmin() bool {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			caps, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return caps&(1<<21) != 0
-		}
-	}
-	return false
 }
 
 func helperProbeFiltered() (r helperReport) {
@@ -780,7 +761,7 @@ var done = make(chan struct{})
 // the filter would deny must still succeed.
 func TestInstallFaked(t *testing.T) {
 	skipUnlessKernelTests(t)
-	if !hasCapSysAdmin() {
+	if !testenv.HasCapability(testenv.CapSysAdmin) {
 		t.Skip("needs CAP_SYS_ADMIN: the outer filter is installed without no_new_privs")
 	}
 	for _, name := range []string{"faked-seccomp", "faked-prctl", "faked-both", "faked-not-null"} {

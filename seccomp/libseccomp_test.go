@@ -28,12 +28,10 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -600,40 +598,25 @@ func (ps *problems) report(t *testing.T, what string, n int64) {
 func runRandom(t *testing.T, o proftest.Config) *passResult {
 	first := libSeeds(t)
 	res := &passResult{first: int64(first), n: int64(*libN), st: diffStats{arches: map[arch.Arch]int{}}}
-	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-	)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := diffStats{arches: map[arch.Arch]int{}}
-			for {
-				i := next.Add(1) - 1
-				if i >= res.n {
-					break
-				}
-				seed := first + uint64(i)
-				verdict, invalid := checkProfile(seed, randomProfile(seed, o), &st)
-				if verdict != nil || invalid != nil {
-					mu.Lock()
-					if verdict != nil {
-						res.verdicts.add(seed, verdict)
-					}
-					if invalid != nil {
-						res.invalid.add(seed, invalid)
-					}
-					mu.Unlock()
-				}
-			}
-			mu.Lock()
-			res.st.add(st)
-			mu.Unlock()
-		}()
+	type result struct {
+		seed             uint64
+		verdict, invalid *mismatch
+		st               diffStats
 	}
-	wg.Wait()
+	proftest.Each(*libN, func(i int) result {
+		r := result{seed: first + uint64(i), st: diffStats{arches: map[arch.Arch]int{}}}
+		r.verdict, r.invalid = checkProfile(r.seed, randomProfile(r.seed, o), &r.st)
+		return r
+	}, func(r result) bool {
+		if r.verdict != nil {
+			res.verdicts.add(r.seed, r.verdict)
+		}
+		if r.invalid != nil {
+			res.invalid.add(r.seed, r.invalid)
+		}
+		res.st.add(r.st)
+		return true // every profile: the tests count the disagreements
+	})
 	res.completed = true
 	return res
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"io"
 	"slices"
 	"strings"
 
@@ -118,4 +119,19 @@ func (f *Filter) Unknown() (typos []string, lacks []Skipped) {
 		}
 	}
 	return typos, lacks
+}
+
+// WriteUnknown writes a warning for each name of the profile that no
+// ABI has, and, when verbose, a line for each covered ABI that lacks
+// names of the profile (Unknown); prefix begins every line.
+func (f *Filter) WriteUnknown(w io.Writer, prefix string, verbose bool) {
+	typos, lacks := f.Unknown()
+	for _, n := range typos {
+		fmt.Fprintf(w, "%swarning: unknown system call %q (no architecture has it) skipped\n", prefix, n)
+	}
+	for _, s := range lacks {
+		if verbose {
+			fmt.Fprintf(w, "%s%s lacks %d system calls of the profile, skipped: %s\n", prefix, s.Arch, len(s.Names), strings.Join(s.Names, ", "))
+		}
+	}
 }

@@ -118,6 +118,12 @@ func TestParseArg(t *testing.T) {
 			t.Errorf("ParseArg(%s): %v, want %q", in, err, want)
 		}
 	}
+	if got, err := seccomp.ParseArgs([]string{"1", "-1", "0x10"}); err != nil || fmt.Sprint(got) != "[1 18446744073709551615 16]" {
+		t.Errorf("ParseArgs = %v, %v", got, err)
+	}
+	if got, err := seccomp.ParseArgs([]string{"1", "x"}); got != nil || err == nil || err.Error() != `argument "x": not a number (want decimal, 0x hex, or negative)` {
+		t.Errorf("ParseArgs with a bad argument = %v, %v", got, err)
+	}
 }
 
 func TestUnknown(t *testing.T) {
@@ -133,5 +139,18 @@ func TestUnknown(t *testing.T) {
 	}
 	if fmt.Sprint(lacks) != "[{x86_64 [socketcall]} {x86 [kexec_file_load]}]" {
 		t.Errorf("lacks %v", lacks)
+	}
+	typoLines := "p: warning: unknown system call \"nope\" (no architecture has it) skipped\n" +
+		"p: warning: unknown system call \"redd\" (no architecture has it) skipped\n"
+	for verbose, want := range map[bool]string{
+		false: typoLines,
+		true: typoLines + "p: x86_64 lacks 1 system calls of the profile, skipped: socketcall\n" +
+			"p: x86 lacks 1 system calls of the profile, skipped: kexec_file_load\n",
+	} {
+		var b strings.Builder
+		f.WriteUnknown(&b, "p: ", verbose)
+		if b.String() != want {
+			t.Errorf("WriteUnknown(verbose %v):\n%s\nwant:\n%s", verbose, b.String(), want)
+		}
 	}
 }

@@ -283,10 +283,9 @@ func (pr accProgram) argvOf(dir string, port int) []string {
 
 // record records the training workload, as record --static does.
 func (pr accProgram) record(t *testing.T, dir string) *record.Recording {
-	self, _ := os.Executable()
 	null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	defer null.Close()
-	ro := record.Options{Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null,
+	ro := record.Options{Stdout: null, Stderr: null,
 		Args: true, ENOSYS: []string{"clone3"}, Dir: dir}
 	var rec *record.Recording
 	for _, s := range pr.train {

@@ -75,6 +75,21 @@ func (r *Result) Count(class string) int {
 	return n
 }
 
+// Summary says in a line what r allows by reason class, and in another
+// the high-risk calls it withholds (none: no line).
+func (r *Result) Summary() []string {
+	out := []string{fmt.Sprintf("%d calls allowed: %d seen, %d reachable in the code, %d siblings of calls seen, %d runtime needs (the reasons are in the rules' comments; syscage explain prints them)",
+		len(r.Allowed), r.Count(Seen), r.Count(Static), r.Count(Sibling), r.Count(Runtime))}
+	if len(r.Withheld) > 0 {
+		names := make([]string, len(r.Withheld))
+		for i, w := range r.Withheld {
+			names[i] = w.Name
+		}
+		out = append(out, "high-risk calls the code can reach but the recording never saw stay denied: "+strings.Join(names, ", "))
+	}
+	return out
+}
+
 // ErrRisk reports a bad risk override.
 var ErrRisk = errors.New("bad risk override")
 
@@ -100,11 +115,30 @@ func ParseRisk(s string, a arch.Arch) (name string, high bool, err error) {
 			return name, high, nil
 		}
 	}
-	var classes []string
-	for _, c := range HighRisk {
-		classes = append(classes, c.Name)
+	return "", false, fmt.Errorf("%w %q: %q is no system call of %s and no class (%s)", ErrRisk, s, name, a, strings.Join(RiskClasses(), ", "))
+}
+
+// ParseRisks reads risk overrides (ParseRisk) into the map of
+// Options.Risk; a later override of a name wins.
+func ParseRisks(specs []string, a arch.Arch) (map[string]bool, error) {
+	m := map[string]bool{}
+	for _, s := range specs {
+		name, high, err := ParseRisk(s, a)
+		if err != nil {
+			return nil, err
+		}
+		m[name] = high
 	}
-	return "", false, fmt.Errorf("%w %q: %q is no system call of %s and no class (%s)", ErrRisk, s, name, a, strings.Join(classes, ", "))
+	return m, nil
+}
+
+// RiskClasses names the classes of HighRisk, in order.
+func RiskClasses() []string {
+	var names []string
+	for _, c := range HighRisk {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // High reports whether the system call name is high-risk under the

@@ -23,14 +23,17 @@ import (
 
 // The test binary is re-executed as the recorder's helper and as the
 // launcher's stage.
-func TestMain(m *testing.M) {
-	launch.Init()
-	if len(os.Args) > 1 && os.Args[1] == record.HelperCommand {
-		err := record.ExecHelper(os.Args[2:])
+func init() {
+	testenv.ProgramByArg(record.HelperCommand, func() {
+		err := record.ExecHelper(os.Args[1:])
 		fmt.Fprintln(os.Stderr, "record helper:", err)
 		os.Exit(record.HelperExitCode(err))
-	}
-	os.Exit(m.Run())
+	})
+}
+
+func TestMain(m *testing.M) {
+	launch.Init()
+	testenv.Main(m)
 }
 
 var killProcess = profile.Action{Kind: profile.ActKillProcess}
@@ -44,14 +47,10 @@ func train(t *testing.T, argv []string, extra ...string) (fused *fusion.Result, 
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the analysis reads x86_64 code")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	defer null.Close()
 	res, err := record.Run(context.Background(), argv, record.Options{
-		Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null,
+		Stdout: null, Stderr: null,
 		Args: true, ENOSYS: []string{"clone3"}})
 	if err != nil {
 		t.Fatal(err)
@@ -190,10 +189,6 @@ func buildVictim(t *testing.T) string {
 // that only exits. Nothing is denied while they run: both end as they
 // would unconfined.
 func TestCheck(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	native, ok := arch.Native()
 	if !ok {
 		t.Skip("no native ABI")
@@ -203,7 +198,7 @@ func TestCheck(t *testing.T) {
 	eperm := profile.Action{Kind: profile.ActErrno, Data: 1}
 	p := &profile.Profile{Default: profile.Action{Kind: profile.ActErrno, Data: 13}, Rules: []profile.Rule{{Names: []string{"uname"}, Action: eperm}}}
 	ws, err := fusion.Check(context.Background(), p, native, [][]string{{"uname"}, {"sh", "-c", "exit 3"}},
-		record.Options{Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null})
+		record.Options{Stdout: null, Stderr: null})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +234,7 @@ func TestCheck(t *testing.T) {
 	if !strings.HasPrefix(string(b), `{"workload":"sh -c exit 3","exit":3,"denied":[`) {
 		t.Errorf("JSON = %s", b)
 	}
-	if _, err := fusion.Check(context.Background(), p, native, [][]string{{"/nonexistent/program"}}, record.Options{Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null}); err == nil || !strings.HasPrefix(err.Error(), "workload 1 (/nonexistent/program): ") {
+	if _, err := fusion.Check(context.Background(), p, native, [][]string{{"/nonexistent/program"}}, record.Options{Stdout: null, Stderr: null}); err == nil || !strings.HasPrefix(err.Error(), "workload 1 (/nonexistent/program): ") {
 		t.Errorf("a workload that cannot run: err = %v", err)
 	}
 }

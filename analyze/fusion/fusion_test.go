@@ -304,3 +304,24 @@ func TestDenials(t *testing.T) {
 		t.Errorf("FallbackNames = %v", got)
 	}
 }
+
+func TestWriteText(t *testing.T) {
+	denied := []fusion.Denial{
+		{Arch: arch.X86_64, Name: "write", Action: profile.Action{Kind: profile.ActKillProcess}, Rule: profile.DecidedByDefault},
+		{Arch: arch.X86_64, Name: "getpid", Action: profile.Action{Kind: profile.ActErrno, Data: 1}, Rule: 3},
+	}
+	var b strings.Builder
+	fusion.WriteText(&b, []fusion.Workload{
+		{Argv: []string{"ls", "-l"}},
+		{Argv: []string{"sort"}, Exit: 2, Denied: denied},
+		{Argv: []string{"true"}, Exit: -1},
+	}, "p: ")
+	want := "p: workload 1 (ls -l): no call would have been denied\n" +
+		"p: workload 2 (sort): 2 call(s) would have been denied (it exited with status 2):\n" +
+		"  x86_64 write: KILL_PROCESS (the default)\n" +
+		"  x86_64 getpid: ERRNO(1) (rule 4)\n" +
+		"p: workload 3 (true): no call would have been denied (it exited with status -1)\n"
+	if b.String() != want {
+		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

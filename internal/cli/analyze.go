@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -57,16 +56,9 @@ library not found) is listed as unresolved on stderr, never dropped.`,
 
 func runAnalyze(e *env, o analyzeOptions, path string) error {
 	ao := analyze.Options{LDCache: o.ldCache}
-	for _, l := range o.libPath {
-		for _, d := range filepath.SplitList(l) {
-			if d == "" {
-				continue
-			}
-			if st, err := os.Stat(d); err != nil || !st.IsDir() {
-				return usagef("--library-path %s: not a directory", d)
-			}
-			ao.LibraryPath = append(ao.LibraryPath, d)
-		}
+	var err error
+	if ao.LibraryPath, err = analyze.ParseLibraryPath(o.libPath...); err != nil {
+		return usagef("--library-path %v", err)
 	}
 	if o.ldCache != "" {
 		if _, err := os.Stat(o.ldCache); err != nil {
@@ -84,9 +76,7 @@ func runAnalyze(e *env, o analyzeOptions, path string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return encodeJSON(e.stdout, r)
 	}
 	fmt.Fprint(e.stdout, r.Text())
 	for _, u := range r.Unresolved {

@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
-	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/record"
 )
 
@@ -93,85 +89,35 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		return withCode(ExitFailure, fmt.Errorf("%s lets every call it does not name run (default %s): nothing to check", ref, p.Default))
 	}
 	ro := record.Options{
-		Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
 		Stdin:  fileOr(e.stdin, os.Stdin),
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
 	}
-	// Signals go to the running workload, as with record; one that ends
-	// a process by default also ends the check once that workload ended.
+	// Signals go to the running workload; one that ends a process stops
+	// the check after it (fusion.Stopped).
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, record.ForwardSignals...)
 	defer signal.Stop(sigs)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stop atomic.Value // the first signal that ends the check
-	fwd := make(chan os.Signal, 8)
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				if s != syscall.SIGWINCH && s != syscall.SIGCONT {
-					stop.CompareAndSwap(nil, s)
-				}
-				select {
-				case fwd <- s:
-				default:
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	ro.Signals = fwd
-	var report []fusion.Workload
-	var stopped error
-	for i, w := range workloads {
-		if s, ok := stop.Load().(syscall.Signal); ok {
-			stopped = fmt.Errorf("check: ended by %s: workload %d of %d not run", unix.SignalString(s), i+1, len(workloads))
-			if i+1 < len(workloads) {
-				stopped = fmt.Errorf("check: ended by %s: workloads %d to %d not run", unix.SignalString(s), i+1, len(workloads))
-			}
-			break
-		}
-		r, err := fusion.Check(context.Background(), p, host, [][]string{w}, ro)
-		if err != nil {
-			if inner := errors.Unwrap(err); inner != nil {
-				err = inner // fusion's "workload 1 (...)": this is workload i+1
-			}
-			return withCode(ExitFailure, fmt.Errorf("workload %d (%s): %w", i+1, w[0], err))
-		}
-		report = append(report, r...)
+	ro.Signals = sigs
+	report, err := fusion.Check(context.Background(), p, host, workloads, ro)
+	var stopped *fusion.Stopped
+	if err != nil && !errors.As(err, &stopped) {
+		return withCode(ExitFailure, err)
 	}
 	if o.json {
 		if err := writeJSON(e.stderr, report); err != nil { // stdout is the workloads'
 			return withCode(ExitFailure, err)
 		}
-	}
-	denied := false
-	for i, w := range report {
-		denied = denied || len(w.Denied) > 0
-		if o.json {
-			continue
-		}
-		status := ""
-		if w.Exit != 0 {
-			status = fmt.Sprintf(" (it exited with status %d)", w.Exit)
-		}
-		if len(w.Denied) == 0 {
-			fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): no call would have been denied%s\n", i+1, strings.Join(w.Argv, " "), status)
-			continue
-		}
-		fmt.Fprintf(e.stderr, "syscage: check: workload %d (%s): %d call(s) would have been denied%s:\n", i+1, strings.Join(w.Argv, " "), len(w.Denied), status)
-		for _, d := range w.Denied {
-			fmt.Fprintf(e.stderr, "  %s\n", d)
-		}
+	} else {
+		fusion.WriteText(e.stderr, report, "syscage: check: ")
 	}
 	if stopped != nil {
-		return withCode(ExitFailure, stopped)
+		return withCode(ExitFailure, fmt.Errorf("check: %w", stopped))
 	}
-	if denied {
-		return silentExit(ExitFinding)
+	for _, w := range report {
+		if len(w.Denied) > 0 {
+			return silentExit(ExitFinding)
+		}
 	}
 	return nil
 }

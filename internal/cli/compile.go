@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile"
@@ -11,14 +10,14 @@ import (
 )
 
 type compileOptions struct {
-	arch     string
-	out      string
-	format   string
-	noENOSYS bool
-	badArch  string
-	verbose  bool
-	weights  string
-	harden   bool
+	arch    string
+	out     string
+	format  string
+	so      seccomp.Options // --no-enosys
+	badArch string
+	verbose bool
+	weights string
+	harden  bool
 	profileFlags
 }
 
@@ -67,7 +66,7 @@ atomically: on any error nothing is written.`,
 	f.StringVarP(&o.arch, "arch", "a", "", "native ABI of the target kernel (default: this binary's)")
 	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
 	f.StringVar(&o.format, "format", "", "raw, text, c or go (default: raw with -o, else text)")
-	f.BoolVar(&o.noENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
+	f.BoolVar(&o.so.NoENOSYS, "no-enosys", false, "do not return ENOSYS for system calls newer than the tables")
 	f.StringVar(&o.weights, "weights", "", "system-call frequency `FILE` (\"name count\" lines) to shape the decision tree")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "list the names each architecture lacks")
 	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports: int arguments, socketcall/ipc, 32-bit twins, TIOCSTI")
@@ -132,7 +131,7 @@ func runCompile(e *env, o compileOptions, ref string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	so := seccomp.Options{NoENOSYS: o.noENOSYS}
+	so := o.so
 	if o.badArch != "" {
 		a, err := profile.ParseAction(o.badArch)
 		if err != nil {
@@ -160,18 +159,9 @@ func runCompile(e *env, o compileOptions, ref string) error {
 	return nil
 }
 
-// warnSkipped reports names the profile uses that a covered ABI lacks.
-// Names that exist on no architecture at all are likely typos and are
-// always reported; names of other architectures (a multi-arch profile
-// such as Docker's) only with verbose.
+// warnSkipped reports names the profile uses that a covered ABI lacks
+// (seccomp.Filter.WriteUnknown): the likely typos always, the names of
+// other ABIs with verbose.
 func warnSkipped(e *env, f *seccomp.Filter, verbose bool) {
-	typos, lacks := f.Unknown()
-	for _, n := range typos {
-		fmt.Fprintf(e.stderr, "syscage: warning: unknown system call %q (no architecture has it) skipped\n", n)
-	}
-	for _, s := range lacks {
-		if verbose {
-			fmt.Fprintf(e.stderr, "syscage: %s lacks %d system calls of the profile, skipped: %s\n", s.Arch, len(s.Names), strings.Join(s.Names, ", "))
-		}
-	}
+	f.WriteUnknown(e.stderr, "syscage: ", verbose)
 }

@@ -3,132 +3,38 @@ package cli
 import (
 	"fmt"
 	"os"
-	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/audit"
-	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 	"github.com/syscage/syscage/record/auditlog"
 )
 
-// complainReport prints the system calls the profile would have denied,
-// and a patch that allows them: made by record.Plan (only the rule that
-// decided a call is edited, a conditional deny is never overridden) in
-// the profile's own text (oci.Edit), and printed only once the patched
-// profile is shown to decide every other call as before.
-func complainReport(e *env, limited bool, ref string, p, ran *profile.Profile, added []string, host arch.Arch, events []audit.Event, patchFile string) error {
-	d := auditlog.Denied(p, host, events)
-	rec, names, other := d.Rec, d.Names, d.OtherABIs
-	// The filter that ran is the file's rules with what syscage adds
-	// (added): a call only those deny is no denial of the file's, and no
-	// patch of it can allow the call.
-	var ours []string
-	for _, n := range auditlog.Denied(ran, host, events).Names {
-		if !slices.Contains(names, n) {
-			ours = append(ours, n)
-		}
-	}
-	if len(ours) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: complain: what syscage adds to %s (%s) would have denied %d system call(s) its rules allow: %s; no patch of the profile allows them\n", ref, strings.Join(added, "; "), len(ours), strings.Join(ours, " "))
-	}
-	if len(other) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: complain: the program made system calls of ABIs the profile does not cover: %s (add them to \"architectures\")\n", strings.Join(other, ", "))
-	}
-	if len(rec.Unknown) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: complain: the profile's default action would have denied system calls no table names (no rule can name them): %s\n", strings.Join(rec.Unknown, ", "))
-	}
-	if len(d.Unsure) > 0 {
-		fmt.Fprintf(e.stderr, "syscage: complain: the kernel logged %s, which the profile logs itself for some arguments and denies for others; the log has no arguments to tell which it was: not in the patch (edit by hand)\n", strings.Join(d.Unsure, ", "))
-	}
-	if len(names) == 0 {
-		if len(rec.Unknown) == 0 && len(d.Unsure) == 0 && len(ours) == 0 {
-			fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied nothing the kernel logged\n")
-		}
-		return nil
-	}
-	fmt.Fprintf(e.stderr, "syscage: complain: the profile would have denied %d system call(s): %s\n", len(names), strings.Join(names, " "))
-	if limited {
-		fmt.Fprintf(e.stderr, "syscage: complain: the kernel log is rate-limited (no CAP_AUDIT_READ for the audit netlink group); apply the patch and run again until nothing is left\n")
-	}
-	data, err := os.ReadFile(ref)
-	if err != nil {
-		_, adds, err := rec.Plan(p, host, complainComment)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "syscage: complain: %s is a built-in profile; in a copy of it:\n", ref)
-		reportAdditions(e, adds, "complain: ")
-		return nil
-	}
-	pt, err := auditlog.MakePatch(ref, data, p, host, rec, complainComment)
+// complainReport prints what run --complain found (auditlog.Complain):
+// the system calls the profile would have denied, and a patch that
+// allows them, to patchFile or to stderr.
+func complainReport(e *env, patchFile string, o auditlog.ComplainOptions) error {
+	o.Data, _ = os.ReadFile(o.Name) // none: a built-in
+	o.Comment = "added by syscage run --complain"
+	c, err := auditlog.Complain(o)
 	if err != nil {
 		return err
 	}
-	if pt.NotPlain != nil {
-		fmt.Fprintf(e.stderr, "syscage: complain: no patch: %s is not a plain seccomp JSON profile (%v); the calls to allow:\n", ref, pt.NotPlain)
+	for _, l := range c.Lines() {
+		fmt.Fprintf(e.stderr, "syscage: complain: %s\n", l)
 	}
-	reportAdditions(e, pt.Adds, "complain: ")
 	switch {
-	case pt.NotPlain != nil:
-		return nil
-	case pt.Diff == nil:
-		fmt.Fprintf(e.stderr, "syscage: complain: no patch: %s\n", pt.Why)
+	case c.Patch == nil || c.Patch.Diff == nil:
 		return nil
 	case patchFile != "":
-		return writeOutput(e, patchFile, pt.Diff)
+		return writeOutput(e, patchFile, c.Patch.Diff)
 	}
-	_, err = e.stderr.Write(pt.Diff)
+	_, err = e.stderr.Write(c.Patch.Diff)
 	return err
 }
 
-// complainComment marks the rules a complain patch adds.
-const complainComment = "added by syscage run --complain"
-
 // reportAdditions says what adding a recording to a profile did for each
-// call; it returns how many calls were not added.
-func reportAdditions(e *env, adds []record.Addition, prefix string) int {
-	refused := 0
-	rules := func(idx []int) string {
-		s := make([]string, len(idx))
-		for i, n := range idx {
-			s[i] = strconv.Itoa(n + 1)
-		}
-		return strings.Join(s, ", ")
-	}
+// call.
+func reportAdditions(e *env, adds []record.Addition, prefix string) {
 	for _, a := range adds {
-		if !a.Added {
-			refused++
-			if len(a.Guards) > 0 {
-				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: rule %s denies it under conditions, which an allow without conditions would override, and the record has no argument values to tell which calls the program made (record with --args, or edit by hand)\n", prefix, a.Arch, a.Name, rules(a.Guards))
-			} else {
-				fmt.Fprintf(e.stderr, "syscage: %snot added %s %s: %s (edit by hand)\n", prefix, a.Arch, a.Name, a.Why)
-			}
-			continue
-		}
-		msg := fmt.Sprintf("syscage: %sadded %s %s", prefix, a.Arch, a.Name)
-		if len(a.Undenied) > 0 {
-			msg += ", taken out of denying rule " + rules(a.Undenied)
-		}
-		if len(a.Wider) > 0 {
-			msg += ", without conditions: wider than rule " + rules(a.Wider) + " allowed it (the record has no argument values)"
-		}
-		if a.AnyArgs {
-			msg += ", with any arguments: wider than the values recorded (the call of that name on another ABI has none)"
-		}
-		if len(a.Guards) > 0 {
-			msg += ", still denied where the conditions of rule " + rules(a.Guards) + " hold"
-		}
-		if len(a.Beyond) > 0 {
-			var bs []string
-			for _, b := range a.Beyond {
-				bs = append(bs, b.String())
-			}
-			msg += "; wider than the call logged: it also lets run " + strings.Join(bs, ", ")
-		}
-		fmt.Fprintln(e.stderr, msg)
+		fmt.Fprintf(e.stderr, "syscage: %s%s\n", prefix, a)
 	}
-	return refused
 }

@@ -19,18 +19,12 @@ type convertOptions struct {
 	to         string
 	from       string
 	out        string
-	lossy      bool
-	widen      bool
 	arch       string
 	ociConfig  string
-	name       string
-	namespace  string
+	runtime    string
 	podSnippet bool
 	json       bool
-	harden     bool
-	wx         bool
-	systemdVer int
-	runtime    string
+	co         formats.ConvertOptions // --lossy, --name, --harden, ...
 	profileFlags
 }
 
@@ -85,18 +79,18 @@ Output is written atomically: on any error nothing is written.`,
 	f.StringVar(&o.to, "to", "", "target format: oci, lxc, systemd or spo")
 	f.StringVar(&o.from, "from", "", "input format (default: told from the content)")
 	f.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of stdout")
-	f.BoolVar(&o.lossy, "lossy", false, "write the nearest form that is never more permissive when the target cannot express the profile")
-	addWidenFlag(f, &o.widen)
+	f.BoolVar(&o.co.Lossy, "lossy", false, "write the nearest form that is never more permissive when the target cannot express the profile")
+	addWidenFlag(f, &o.co.WidenABIs)
 	f.StringVarP(&o.arch, "arch", "a", "", "host architecture to resolve Docker's conditions for (default: this machine's)")
 	f.StringVar(&o.ociConfig, "oci-config", "", "patch linux.seccomp of this OCI config.json `FILE` (in place unless -o)")
 	f.StringVar(&o.runtime, "runtime", "runc", "with --oci-config: add what the OCI runtime `NAME`'s init makes after loading the filter (runc), or none")
-	f.StringVar(&o.name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
-	f.StringVar(&o.namespace, "namespace", "default", "SeccompProfile namespace")
+	f.StringVar(&o.co.Meta.Name, "name", "", "SeccompProfile name (default: PROFILE's base name)")
+	f.StringVar(&o.co.Meta.Namespace, "namespace", "default", "SeccompProfile namespace")
 	f.BoolVar(&o.podSnippet, "pod-snippet", false, "write the pod securityContext that uses the SeccompProfile")
-	f.BoolVar(&o.wx, "wx", false, "deny memory writable and executable at once (mmap/mprotect/pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC: EPERM); resolves the profile for --arch")
+	f.BoolVar(&o.co.WX, "wx", false, "deny memory writable and executable at once (mmap/mprotect/pkey_mprotect with PROT_WRITE|PROT_EXEC, shmat with SHM_EXEC: EPERM); resolves the profile for --arch")
 	f.BoolVar(&o.json, "json", false, "print what was written and every loss as JSON on stdout (needs -o)")
-	f.IntVar(&o.systemdVer, "systemd-version", 0, "write the unit for systemd `N`: names it cannot resolve are left out or refused (default: the host's, from systemctl --version, else 252)")
-	f.BoolVar(&o.harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
+	f.IntVar(&o.co.SystemdVersion, "systemd-version", 0, "write the unit for systemd `N`: names it cannot resolve are left out or refused (default: the host's, from systemctl --version, else 252)")
+	f.BoolVar(&o.co.Harden, "harden", false, "close the holes lint reports (int arguments, socketcall/ipc, 32-bit twins, TIOCSTI); resolves the profile for --arch")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("to", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -133,33 +127,29 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	if o.json && (o.podSnippet || o.ociConfig != "") {
 		return usagef("--json goes with a profile written to -o FILE, not --pod-snippet or --oci-config")
 	}
-	meta := spo.Meta{Name: o.name, Namespace: o.namespace}
-	if meta.Name == "" {
-		meta.Name = spo.NameFromFile(ref)
+	co := o.co
+	if co.Meta.Name == "" {
+		co.Meta.Name = spo.NameFromFile(ref)
 	}
 	if o.podSnippet {
-		return writeOrFail(e, o.out, spo.PodSnippet(meta))
+		return writeOrFail(e, o.out, spo.PodSnippet(co.Meta))
 	}
 	host, err := parseArchFlag(o.arch)
 	if err != nil {
 		return err
 	}
-	p, _, err := readProfile(ref, from)
+	p, _, err := profiles.Open(ref, from)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	co := formats.ConvertOptions{Options: formats.Options{Lossy: o.lossy, Meta: meta, WidenABIs: o.widen, Host: host}, Harden: o.harden, WX: o.wx}
-	if o.widen && to != formats.LXC {
+	if co.WidenABIs && to != formats.LXC {
 		return usagef("--widen-abis goes with --to lxc")
 	}
 	if co.Env, err = o.profileFlags.env(host); err != nil {
 		return err
 	}
-	if to == formats.Systemd {
-		co.SystemdVersion = o.systemdVer
-		if co.SystemdVersion == 0 {
-			co.SystemdVersion = systemd.HostVersion(context.Background(), runOutput)
-		}
+	if co.Host = host; to == formats.Systemd && co.SystemdVersion == 0 {
+		co.SystemdVersion = systemd.HostVersion(context.Background(), runOutput)
 	}
 	dest := o.out
 	if o.ociConfig != "" {
@@ -185,9 +175,9 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		}
 		return silentExit(ExitFinding)
 	case errors.As(err, &le):
-		reportUnwritten(e, ref, c, o.lossy)
+		reportUnwritten(e, ref, c, co.Lossy)
 		if to == formats.LXC && c.Profile != nil {
-			sayWiden(e, c.Profile, host, o.widen)
+			sayWiden(e, c.Profile, host, co.WidenABIs)
 		}
 		return silentExit(ExitFinding)
 	case err != nil:
@@ -195,7 +185,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 	}
 	if !o.json {
 		if to == formats.LXC && c.Profile != nil {
-			sayWidened(e, c.Profile, host, o.widen)
+			sayWidened(e, c.Profile, host, co.WidenABIs)
 		}
 		reportLosses(e, ref, string(to), c.Losses)
 	}

@@ -3,13 +3,10 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/inspect"
 )
 
@@ -74,29 +71,14 @@ func runDump(e *env, o dumpOptions) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	groups, unread := inspect.GroupTasks(tasks)
-	// What was read is shown; the threads that could not be read are
-	// named on stderr and make the exit status 125.
-	failed := func() error {
-		if len(unread) == 0 {
-			return nil
-		}
-		for _, err := range unread[:len(unread)-1] {
-			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
-		}
-		return withCode(ExitFailure, unread[len(unread)-1])
-	}
-	if len(groups) > 1 && (o.out != "" || o.json) {
-		var sets []string
-		for _, g := range groups {
-			sets = append(sets, fmt.Sprintf("thread%s %s: %d filter%s", plural(len(g.TIDs)), joinInts(g.TIDs), len(g.Filters), plural(len(g.Filters))))
-		}
-		return withCode(ExitFailure, fmt.Errorf("dump pid %d: its threads have different filters (%s): -o and --json take one set; dump without them shows each", o.pid, strings.Join(sets, "; ")))
-	}
-	if len(groups) == 0 {
-		return failed()
-	}
-	if len(groups) == 1 && len(groups[0].Filters) == 0 && len(unread) == 0 {
+	d := inspect.GroupProcess(o.pid, tasks)
+	fs, err := d.Filters()
+	switch {
+	case err != nil && (o.out != "" || o.json):
+		return withCode(ExitFailure, fmt.Errorf("%w: -o and --json take one set; dump without them shows each", err))
+	case len(d.Groups) == 0:
+		return unreadError(e, d.Unread)
+	case d.Unfiltered():
 		// Not a failure: the answer is that there is nothing to dump.
 		if o.json {
 			fmt.Fprintln(e.stdout, "[]")
@@ -104,80 +86,41 @@ func runDump(e *env, o dumpOptions) error {
 			fmt.Fprintf(e.stdout, "pid %d has no seccomp filter\n", o.pid)
 		}
 		return silentExit(ExitFinding)
-	}
-	if o.out != "" {
-		fs := groups[0].Filters
+	case o.out != "":
 		paths, err := inspect.WriteDir(o.out, fs, host.ByteOrder())
 		for i, path := range paths {
-			fmt.Fprintf(e.stdout, "%s: %d instructions%s\n", path, len(fs[i].Program), logNote(fs[i]))
+			fmt.Fprintf(e.stdout, "%s: %s\n", path, fs[i].Summary())
 		}
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		return failed()
-	}
-	if o.json {
-		type jf struct {
-			Index        int      `json:"index"`
-			Log          bool     `json:"log"`
-			Instructions []string `json:"instructions"`
-		}
-		out := []jf{}
-		for _, f := range groups[0].Filters {
-			lines := strings.Split(strings.TrimRight(bpf.Disassemble(f.Program, bpf.DisasmOptions{Order: host.ByteOrder()}), "\n"), "\n")
-			out = append(out, jf{Index: f.Index, Log: f.Log, Instructions: lines})
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+	case o.json:
+		if err := encodeJSON(e.stdout, inspect.Listings(fs, host.ByteOrder())); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		return failed()
+	default:
+		d.WriteText(e.stdout, host)
 	}
-	// Threads are named when not all of them share one set of filters.
-	byThread := len(groups) > 1 || len(unread) > 0
-	arches := append([]arch.Arch{host}, host.Compat()...)
-	for gi, g := range groups {
-		fs := g.Filters
-		if byThread {
-			if gi > 0 {
-				fmt.Fprintln(e.stdout)
-			}
-			what := fmt.Sprintf("%d filter%s", len(fs), plural(len(fs)))
-			if len(fs) == 0 {
-				what = "no seccomp filter"
-			}
-			fmt.Fprintf(e.stdout, "; thread%s %s of pid %d: %s\n", plural(len(g.TIDs)), joinInts(g.TIDs), o.pid, what)
-		}
-		for i, f := range fs {
-			if i > 0 || byThread {
-				fmt.Fprintln(e.stdout)
-			}
-			age := ""
-			switch {
-			case len(fs) > 1 && i == 0:
-				age = ", the oldest"
-			case len(fs) > 1 && i == len(fs)-1:
-				age = ", the newest"
-			}
-			fmt.Fprintf(e.stdout, "; filter %d of %d%s: %d instructions%s\n", f.Index, len(fs), age, len(f.Program), logNote(f))
-			fmt.Fprint(e.stdout, bpf.Disassemble(f.Program, bpf.DisasmOptions{NameSyscall: arch.Namer(arches), NameArch: arch.AuditName, Order: host.ByteOrder()}))
-		}
-	}
-	return failed()
+	return unreadError(e, d.Unread)
 }
 
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = strconv.Itoa(n)
+// unreadError names on stderr the threads whose filters could not be
+// read, but the last, which is the command's error (exit 125): what was
+// read is shown, the whole cannot be vouched for. nil when every thread
+// was read.
+func unreadError(e *env, unread []error) error {
+	if len(unread) == 0 {
+		return nil
 	}
-	return strings.Join(s, ", ")
+	for _, err := range unread[:len(unread)-1] {
+		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
+	}
+	return withCode(ExitFailure, unread[len(unread)-1])
 }
 
-func logNote(f inspect.Filter) string {
-	if f.Log {
-		return ", installed with SECCOMP_FILTER_FLAG_LOG"
-	}
-	return ""
+// encodeJSON writes v to w as indented JSON, HTML characters escaped.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

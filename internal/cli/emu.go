@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,11 +10,11 @@ import (
 )
 
 type emuOptions struct {
-	arch     string
-	host     string
-	json     bool
-	noENOSYS bool
-	quiet    bool
+	arch  string
+	host  string
+	json  bool
+	so    seccomp.Options // --no-enosys
+	quiet bool
 	profileFlags
 }
 
@@ -48,7 +47,7 @@ verdict (plain-Go semantics, independent of the compiler; "reference" in
 	f.StringVarP(&o.arch, "arch", "a", "", "ABI of the calling task (default: --host)")
 	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile is compiled for (default: this binary's)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
-	f.BoolVar(&o.noENOSYS, "no-enosys", false, "compile without the ENOSYS answer for system calls newer than the tables")
+	f.BoolVar(&o.so.NoENOSYS, "no-enosys", false, "compile without the ENOSYS answer for system calls newer than the tables")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the action")
 	addProfileFlags(c, &o.profileFlags)
 	_ = c.RegisterFlagCompletionFunc("arch", completeArch)
@@ -71,13 +70,9 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var vals []uint64
-	for _, s := range args[2:] {
-		v, err := seccomp.ParseArg(s)
-		if err != nil {
-			return usagef("argument %q: %v", s, err)
-		}
-		vals = append(vals, v)
+	vals, err := seccomp.ParseArgs(args[2:])
+	if err != nil {
+		return usagef("%v", err)
 	}
 	ref := args[0]
 	var res *seccomp.Trace
@@ -95,16 +90,14 @@ func runEmu(e *env, o emuOptions, args []string) error {
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}
-		so := seccomp.Options{NoENOSYS: o.noENOSYS, Strict: o.strict}
-		if res, err = seccomp.EmulateProfile(p, host, so, abi, nr, name, vals); err != nil {
+		o.so.Strict = o.strict
+		if res, err = seccomp.EmulateProfile(p, host, o.so, abi, nr, name, vals); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("%s: %w", ref, err))
 		}
 	}
 	switch {
 	case o.json:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := encodeJSON(e.stdout, res); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	case o.quiet:

@@ -1,12 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
-	"github.com/syscage/syscage/profile"
 )
 
 type explainOptions struct {
@@ -63,20 +63,20 @@ func runExplain(e *env, o explainOptions, ref string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	exs, err := inspect.Explain(p, host)
-	if err != nil {
-		return withCode(ExitFailure, err)
-	}
 	var shown []inspect.Explanation
-	for _, ex := range exs {
-		if only == arch.Invalid || ex.Arch == only {
-			shown = append(shown, ex)
-		}
+	if only == arch.Invalid {
+		shown, err = inspect.Explain(p, host)
+	} else {
+		var ex inspect.Explanation
+		ex, err = inspect.ExplainOn(p, host, only)
+		shown = []inspect.Explanation{ex}
 	}
-	if only != arch.Invalid && len(shown) == 0 {
-		return withCode(ExitFinding, fmt.Errorf("%s does not cover %s on %s kernels: every %s system call gets %s (--host names another kernel)", ref, only, host, only, profile.DefaultBadArch))
-	}
-	if o.json {
+	switch {
+	case errors.Is(err, inspect.ErrNotCovered):
+		return withCode(ExitFinding, fmt.Errorf("%s %w (--host names another kernel)", ref, err))
+	case err != nil:
+		return withCode(ExitFailure, err)
+	case o.json:
 		if shown == nil {
 			shown = []inspect.Explanation{}
 		}

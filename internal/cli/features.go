@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -28,9 +27,7 @@ the kernel says how it was reached. Probing never installs a filter.`,
 				return withCode(ExitFailure, err)
 			}
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(f); err != nil {
+				if err := writeJSON(e.stdout, f); err != nil {
 					return withCode(ExitFailure, err)
 				}
 				return nil

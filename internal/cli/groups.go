@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/profile/systemd"
@@ -32,29 +31,18 @@ An unknown group exits 1.`,
 }
 
 func runGroups(e *env, names []string, asJSON bool) error {
-	all := len(names) == 0
-	if all {
-		names = systemd.GroupNames()
-	}
-	groups := []systemd.Group{}
-	unknown := 0
-	for _, n := range names {
-		g, ok := systemd.LookupGroup(n)
-		if !ok {
-			fmt.Fprintf(e.stderr, "syscage: unknown system-call group %q (want one of %s)\n", n, strings.Join(systemd.GroupNames(), ", "))
-			unknown++
-			continue
-		}
-		groups = append(groups, g)
+	groups, unknown := systemd.LookupGroups(names...)
+	for _, err := range unknown {
+		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 	}
 	if asJSON {
 		if err := writeJSON(e.stdout, groups); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		fmt.Fprint(e.stdout, systemd.GroupsText(groups, all))
+		fmt.Fprint(e.stdout, systemd.GroupsText(groups, len(names) == 0))
 	}
-	if unknown > 0 {
+	if len(unknown) > 0 {
 		return silentExit(ExitFinding)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -127,8 +126,6 @@ the kernel logged into that profile with --into.`,
 	return c
 }
 
-type readFunc func(rec *record.Recording, name string, r io.Reader) ([]error, error)
-
 func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error) {
 	return strace.Read(rec, name, r)
 }
@@ -151,7 +148,7 @@ func runImportAudit(e *env, o importAuditOptions, files []string) error {
 	})
 }
 
-func runImport(e *env, o importOptions, files []string, read readFunc) error {
+func runImport(e *env, o importOptions, files []string, read record.Reader) error {
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
@@ -177,72 +174,35 @@ func runImport(e *env, o importOptions, files []string, read readFunc) error {
 	rec := record.New(native)
 	var skipped []error
 	if len(files) == 0 {
-		// import audit without FILE: the kernel's log buffer.
-		s, err := read(rec, "", nil)
-		skipped = append(skipped, s...)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
+		skipped, err = read(rec, "", nil) // import audit without FILE: the kernel's log buffer
+	} else {
+		skipped, err = rec.ReadFiles(files, e.stdin, read)
 	}
-	for _, name := range files {
-		var r io.Reader = e.stdin
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return withCode(ExitFailure, err)
-			}
-			defer f.Close()
-			r = f
-		}
-		s, err := read(rec, name, r)
-		skipped = append(skipped, s...)
-		if err != nil {
-			return withCode(ExitFailure, err)
-		}
-	}
-	return writeRecording(e, rec, o, def, "imported by syscage from "+strings.Join(files, " "), skipped)
-}
-
-// writeRecording writes the profile of rec, or adds rec to --into, and
-// reports skipped input and unknown calls (exit 1 when there are any).
-func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.Action, comment string, skipped []error) error {
-	native, err := parseArchFlag(o.arch)
 	if err != nil {
-		return err
+		return withCode(ExitFailure, err)
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
 		reportSkipped(e, skipped)
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
-	report := additionReport{Additions: []record.Addition{}, Unknown: []string{}}
-	var p *profile.Profile
-	refused := 0
+	var known *profile.Profile
 	if o.into != "" {
-		base, err := loadProfile(o.into, native, o.profileFlags)
-		if err != nil {
+		if known, err = loadProfile(o.into, native, o.profileFlags); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		var adds []record.Addition
-		p, adds, err = rec.AddTo(base, native)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
-		}
-		report.Additions = append(report.Additions, adds...)
-		if o.json {
-			for _, a := range adds {
-				if !a.Added {
-					refused++
-				}
-			}
-		} else {
-			refused = reportAdditions(e, adds, "")
+	}
+	p, adds, err := rec.Into(known, native, record.ProfileOptions{Default: def, Comment: "imported by syscage from " + strings.Join(files, " ")})
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
+	}
+	if known != nil {
+		if !o.json {
+			reportAdditions(e, adds, "")
 		}
 		if o.out == "" {
 			o.out = o.into
 		}
-	} else {
-		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
 	}
 	data, err := formatProfile(e, p, native, o.outFlags, o.out)
 	if err != nil {
@@ -252,67 +212,38 @@ func writeRecording(e *env, rec *record.Recording, o importOptions, def profile.
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		report.Written = o.out
-		report.Unknown = append(report.Unknown, rec.Unknown...)
-		report.SkippedCount = errs.CountSkipped(skipped)
-		for _, s := range skipped {
-			var more *errs.MoreSkipped
-			if len(report.Skipped) == maxSkipped || errors.As(s, &more) {
-				break
-			}
-			report.Skipped = append(report.Skipped, s.Error())
-		}
-		if err := writeJSON(e.stdout, report); err != nil {
+		if err := writeJSON(e.stdout, record.NewReport(o.out, rec, adds, skipped)); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		for _, u := range rec.Unknown {
-			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
-		}
+		reportUnknown(e, rec.Unknown)
 		reportSkipped(e, skipped)
 	}
 	if n := errs.CountSkipped(skipped); n > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d line%s skipped", n, plural(n)))
 	}
-	if refused > 0 {
-		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", refused))
+	if n := record.NotAdded(adds); n > 0 {
+		return withCode(ExitFinding, fmt.Errorf("%d system calls not added", n))
 	}
 	return nil
 }
 
-// maxSkipped is how many skipped lines are shown one by one: input that is
-// not what it should be (a binary file) would print one per line.
-const maxSkipped = 10
-
-// reportSkipped prints the first maxSkipped skipped lines and how many
-// more there are.
+// reportSkipped prints the first skipped lines (errs.FirstSkipped) and
+// how many more there are.
 func reportSkipped(e *env, skipped []error) {
-	shown := 0
-	for _, s := range skipped {
-		var more *errs.MoreSkipped
-		if shown == maxSkipped || errors.As(s, &more) {
-			break
-		}
+	shown := errs.FirstSkipped(skipped, record.MaxShown)
+	for _, s := range shown {
 		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-		shown++
 	}
-	if n := errs.CountSkipped(skipped); n > shown {
-		fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", n-shown)
+	if n := errs.CountSkipped(skipped); n > len(shown) {
+		fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", n-len(shown))
 	}
 }
 
-// additionReport is the --json report of import and record: the file
-// written, the calls added to the --into profile, the calls in no table
-// and the input lines skipped.
-type additionReport struct {
-	Written   string            `json:"written"`
-	Additions []record.Addition `json:"additions"`
-	Unknown   []string          `json:"unknown"`
-	Skipped   []string          `json:"skipped,omitempty"` // the first lines skipped
-	// SkippedCount is how many lines were skipped in all.
-	SkippedCount int `json:"skipped_count"`
-	// Lost are a recorder's loss counters (record --engine ebpf).
-	Lost []record.Loss `json:"lost,omitempty"`
-	// Partial says why a recording may lack calls.
-	Partial string `json:"partial,omitempty"`
+// reportUnknown warns of the system calls of a recording that are in no
+// table.
+func reportUnknown(e *env, unknown []string) {
+	for _, u := range unknown {
+		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+	}
 }

@@ -1,12 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"os"
-	"reflect"
-	"strconv"
-	"strings"
-
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/inspect"
 	"github.com/syscage/syscage/profile"
@@ -20,15 +14,8 @@ import (
 // a raw BPF file (FILE.bpf, in host's byte order), or a profile compiled
 // for host.
 func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, error) {
-	switch compiledRef(ref) {
-	case "dir":
-		return inspect.ReadDir(ref, host.ByteOrder())
-	case "bpf":
-		p, err := inspect.ReadBPF(ref, host.ByteOrder())
-		if err != nil {
-			return nil, err
-		}
-		return inspect.Stack{p}, nil
+	if compiled(ref) {
+		return inspect.ReadStack(ref, host.ByteOrder())
 	}
 	f, err := compileProfile(nil, ref, host.String(), pf, seccomp.Options{})
 	if err != nil {
@@ -37,18 +24,10 @@ func loadStack(ref string, host arch.Arch, pf profileFlags) (inspect.Stack, erro
 	return inspect.Stack{f.Program}, nil
 }
 
-// compiledRef tells the references that name compiled filters apart
-// from profiles: "bpf" for a raw BPF file (FILE.bpf), "dir" for a
-// directory written by 'syscage dump -o' (a built-in's name is never
-// one), "" for a profile.
-func compiledRef(ref string) string {
-	if st, err := os.Stat(ref); err == nil && st.IsDir() && !formats.IsBuiltin(ref) {
-		return "dir"
-	}
-	if strings.HasSuffix(ref, ".bpf") {
-		return "bpf"
-	}
-	return ""
+// compiled reports whether ref names compiled filters (inspect.IsCompiled)
+// rather than a profile; a built-in's name never does.
+func compiled(ref string) bool {
+	return !formats.IsBuiltin(ref) && inspect.IsCompiled(ref)
 }
 
 // envCaveat says when a comparison of the profiles refs holds only for
@@ -60,26 +39,18 @@ func compiledRef(ref string) string {
 // filter of one set, is about that set: no caveat.
 func envCaveat(refs []string, names []string, pf profileFlags) string {
 	var raws []*profile.Profile
-	var deps []string
-	for i, ref := range refs {
-		if compiledRef(ref) != "" {
+	for _, ref := range refs {
+		if compiled(ref) {
 			return ""
 		}
-		p, _, err := readProfile(ref, "")
+		p, _, err := profiles.Open(ref, "")
 		if err != nil {
 			return ""
 		}
 		raws = append(raws, p)
-		var idx []string
-		for _, j := range p.EnvRules(pf.caps == nil, pf.kernel == "") {
-			idx = append(idx, strconv.Itoa(j+1))
-		}
-		if len(idx) > 0 {
-			deps = append(deps, fmt.Sprintf("%s's rules %s", names[i], strings.Join(idx, ", ")))
-		}
 	}
-	if len(deps) == 0 || len(raws) == 2 && reflect.DeepEqual(raws[0], raws[1]) {
-		return ""
+	if c := profile.EnvCaveat(raws, names, pf.caps == nil, pf.kernel == ""); c != "" {
+		return c + " (--cap and --kernel compare another set)"
 	}
-	return fmt.Sprintf("compared for Docker's default capabilities and this kernel only: %s depend on capabilities or the kernel version (--cap and --kernel compare another set)", strings.Join(deps, "; "))
+	return ""
 }

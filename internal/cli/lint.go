@@ -21,42 +21,11 @@ func newLintCmd(e *env) *cobra.Command {
 		Short: "Find weaknesses and mistakes in a profile",
 		Long: `Lint checks a profile, resolved for --host as runc would load it, for:
 
-  default-allow       a default action that allows (a deny-list: new system
-                      calls and io_uring get through)
-  dangerous-syscall   dangerous system calls allowed by a rule: ptrace, bpf,
-                      kexec_load, init_module, mount, userfaultfd,
-                      perf_event_open, keyctl, io_uring_* (a filter bypass),
-                      open_by_handle_at, setns, unshare, ...
-  errno-not-enosys    EPERM (or another errno) for system calls that glibc,
-                      systemd and runc fall back from only on ENOSYS:
-                      clone3, faccessat2, fchmodat2, openat2, statx,
-                      close_range
-  unknown-name        names no covered architecture has (runc skips them)
-  compat-not-covered  compat ABIs of the host (x86 and x32 on x86_64) the
-                      profile does not cover: their programs are killed
-  int-high-bits       conditions on int arguments (socket's family, ioctl's
-                      cmd, personality, ...) that compare all 64 bits while
-                      the kernel uses 32 (or 16): socket(0x100000028) is
-                      socket(AF_VSOCK) to the kernel
-  multiplexer         socketcall and ipc sub-calls the multiplexer allows
-                      although the sub-call's own rules compare arguments
-                      (a filter cannot see them through it), or only with
-                      the ipc version or high bits set
-  twin                a call denied under one name and allowed under its
-                      32-bit twin (setuid and setuid32, mmap and mmap2,
-                      clock_settime and clock_settime64, ...)
-  shadowed            names in a rule that an earlier rule already decides
-  no-effect           rules that give the default action, changing nothing
-  write-execute       mmap/mprotect allowed with PROT_WRITE|PROT_EXEC (no W^X)
-
+` + inspect.LintChecksText(inspect.LintChecks) + `
 A compiled filter (FILE.bpf, or a directory written by 'syscage dump -o') is
 checked for ways around it instead:
 
-  compat-bypass       system calls denied on the host ABI but allowed under
-                      the same name through a compat ABI (x86 or x32 on
-                      x86_64): the filter does not test the architecture, or
-                      not the x32 bit
-
+` + inspect.LintChecksText(inspect.LintStackChecks) + `
 Each finding has a severity (high, medium, low) and a fix. Exit status 1
 when there are findings of the --fail-on severity or above (default low:
 any finding), 0 when there are none; every finding is printed either way.
@@ -90,7 +59,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 		}
 	}
 	var fs []inspect.Finding
-	if compiledRef(ref) != "" {
+	if compiled(ref) {
 		// A compiled filter or a dump: look for ways around it.
 		s, err := loadStack(ref, host, o.profileFlags)
 		if err != nil {
@@ -100,7 +69,7 @@ func runLint(e *env, o lintOptions, ref string) error {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		raw, _, err := readProfile(ref, "")
+		raw, _, err := profiles.Open(ref, "")
 		if err != nil {
 			return withCode(ExitFailure, err)
 		}

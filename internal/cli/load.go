@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/atomicfile"
 	"github.com/syscage/syscage/internal/termtext"
-	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
@@ -24,58 +22,18 @@ type profileFlags struct {
 	strict bool
 }
 
-// readProfile reads the profile named by ref: a built-in when ref is a
-// bare name (no '/' and no extension, such as docker-default), else a
-// file in any format (from, or told from its content when from is "").
-// A file is never read for a bare name, so a file in the working
-// directory cannot stand in for a built-in: a bare name that is also a
-// file there is an error naming both ways to pick, and a bare name that
-// is only a file there is an error saying to write ./NAME.
-//
-// What the enforcing program would read but ignore with a warning (a
-// systemd setting in a section systemd does not read it from) is said
-// on Main's standard error, once per file.
-func readProfile(ref string, from formats.Format) (*profile.Profile, formats.Format, error) {
-	var p *profile.Profile
-	var f formats.Format
-	var warnings []string
-	var err error
-	if ref == "-" {
-		p, f, warnings, err = readStdinProfile(from)
-	} else {
-		p, f, warnings, err = formats.OpenWarn(ref, from)
-	}
-	profileWarnings.say(ref, warnings)
-	return p, f, err
-}
+// profiles opens the profiles commands name: a built-in, a file, or "-"
+// for Main's standard input (formats.Source); what the enforcing program
+// would read but ignore with a warning (a systemd setting in a section
+// systemd does not read it from) is said on Main's standard error, once
+// per file.
+var profiles = &formats.Source{}
 
-// profileWarnings is where readProfile says the warnings of a profile:
-// Main's standard error. A command may read a profile more than once;
-// its warnings are said the first time.
-var profileWarnings warnSink
-
-type warnSink struct {
-	sync.Mutex
-	w    io.Writer
-	said map[string]bool
-}
-
-func (s *warnSink) reset(w io.Writer) {
-	s.Lock()
-	defer s.Unlock()
-	s.w, s.said = w, map[string]bool{}
-}
-
-func (s *warnSink) say(ref string, warnings []string) {
-	s.Lock()
-	defer s.Unlock()
-	if s.w == nil || len(warnings) == 0 || s.said[ref] {
-		return
-	}
-	s.said[ref] = true
-	for _, w := range warnings {
-		fmt.Fprintf(s.w, "syscage: warning: %s\n", termtext.Line(w))
-	}
+// setProfiles makes Main's streams those of profiles.
+func setProfiles(stdin io.Reader, stderr io.Writer) {
+	profiles = &formats.Source{Stdin: stdin, Warn: func(w string) {
+		fmt.Fprintf(stderr, "syscage: warning: %s\n", termtext.Line(w))
+	}}
 }
 
 // loadProfile reads the profile named by ref, a file in any format or a
@@ -83,7 +41,7 @@ func (s *warnSink) say(ref string, warnings []string) {
 // --strict, a name unknown on an architecture the profile covers is an
 // error, in every command as in compile.
 func loadProfile(ref string, host arch.Arch, pf profileFlags) (*profile.Profile, error) {
-	p, _, err := readProfile(ref, "")
+	p, _, err := profiles.Open(ref, "")
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +88,7 @@ func (pf profileFlags) env(host arch.Arch) (profile.Env, error) {
 	}
 	kernel := pf.kernel
 	if kernel == "" {
-		kernel = hostKernel()
+		kernel = seccomp.KernelRelease()
 	} else if _, err := profile.ParseKernelRelease(kernel); err != nil {
 		return profile.Env{}, usageError{fmt.Errorf("--kernel %q: not a kernel release (want one such as 6.1 or 6.18.0-rc4)", kernel)}
 	}
@@ -154,13 +112,4 @@ func checkOutput(path string) error {
 		return nil
 	}
 	return atomicfile.Check(path)
-}
-
-// hostKernel returns the running kernel's release, or "" when unknown.
-func hostKernel() string {
-	rel, _, err := unix.Uname()
-	if err != nil {
-		return ""
-	}
-	return rel
 }

@@ -15,9 +15,6 @@ import (
 	"github.com/syscage/syscage/profile/spo"
 )
 
-// profileFormats are the formats commands that write profiles accept.
-var profileFormats = formats.Names()
-
 // outFlags are the flags of commands that write a profile.
 type outFlags struct {
 	format string
@@ -32,20 +29,15 @@ func addOutFlags(c *cobra.Command, o *outFlags) {
 	f.BoolVar(&o.lossy, "lossy", false, "write the nearest never more permissive form when the format cannot express the profile")
 	f.StringVar(&o.name, "name", "", "metadata.name of an spo profile (default: from the output file name)")
 	addWidenFlag(f, &o.widen)
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(profileFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats.Names(), cobra.ShellCompDirectiveNoFileComp))
 }
 
 // checkProfileFormat reports an unknown --format (exit 2).
 func checkProfileFormat(format string) error {
-	if format == "" {
-		return nil // oci, or the --into file's
+	if _, err := formats.ParseFormat(format); format != "" && err != nil {
+		return usagef("unknown profile format %q (want one of %s)", format, strings.Join(formats.Names(), ", "))
 	}
-	for _, f := range profileFormats {
-		if f == format {
-			return nil
-		}
-	}
-	return usagef("unknown profile format %q (want one of %s)", format, strings.Join(profileFormats, ", "))
+	return nil // oci, or the --into file's
 }
 
 // formatProfile writes p, a profile for host, in the format of o; out is

@@ -7,32 +7,28 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
-	"github.com/syscage/syscage/internal/unix"
+	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
-	recebpf "github.com/syscage/syscage/record/ebpf"
+	"github.com/syscage/syscage/record/session"
 )
 
+// recordOptions are record's flags: the session's (session.Options)
+// and those of the profile written.
 type recordOptions struct {
+	session.Options
 	out     string
-	args    bool
 	def     string
-	stops   bool
 	fromLog []string
 	into    string
 	exe     string
 	comm    string
-	engine  string
-	pid     int
-	cgroup  string
 	json    bool
-	bundle  string
-	runtime string
 	// engineSet: --engine was given, not defaulted.
 	engineSet bool
 	outFlags
@@ -159,22 +155,8 @@ was not found.`,
 			if o.exe != "" || o.comm != "" {
 				return errors.New("--exe and --comm go with --from-log")
 			}
-			if o.bundle != "" {
-				if o.pid != 0 || o.cgroup != "" || len(args) > 0 || len(o.train) > 0 {
-					return errors.New("--bundle records the bundle's container: no CMD, --pid, --cgroup or --train")
-				}
-				return nil
-			}
-			if o.pid != 0 || o.cgroup != "" {
-				switch {
-				case o.pid != 0 && o.cgroup != "":
-					return errors.New("--pid and --cgroup exclude each other")
-				case len(args) > 0:
-					return fmt.Errorf("--pid and --cgroup record what runs already; drop %q", args[0])
-				case len(o.train) > 0:
-					return errors.New("--train starts workloads of CMD; --pid and --cgroup record what runs already (record each workload of the running program in one recording instead)")
-				}
-				return nil
+			if o.Bundle != "" || o.PID != 0 || o.Cgroup != "" {
+				return nil // session.Options.Check
 			}
 			return cobra.MinimumNArgs(1)(c, args)
 		}),
@@ -184,7 +166,7 @@ was not found.`,
 					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
 					exe:           o.exe,
 					comm:          o.comm,
-					pid:           o.pid,
+					pid:           o.PID,
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
@@ -194,23 +176,23 @@ was not found.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "write the profile to `FILE` (- for stdout; default PROG.seccomp.json, or the --into file)")
-	f.BoolVar(&o.args, "args", false, "record safe integer arguments and emit argument rules")
+	f.BoolVar(&o.Record.Args, "args", false, "record safe integer arguments and emit argument rules")
 	f.StringVar(&o.def, "default", "", "default `ACTION` of the profile (default ERRNO(EPERM))")
-	f.BoolVar(&o.stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
+	f.BoolVar(&o.Record.Stops, "stops", false, "record with a ptrace stop per call instead of a seccomp listener (slower; for programs with listener filters of their own)")
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
-	f.StringVar(&o.engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
-	pidVar(f, &o.pid, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
-	f.StringVar(&o.cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
-	f.StringVar(&o.bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
-	f.StringVar(&o.runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")
+	f.StringVar(&o.Engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
+	pidVar(f, &o.PID, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
+	f.StringVar(&o.Cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
+	f.StringVar(&o.Bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
+	f.StringVar(&o.Runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")
 	f.StringVar(&o.exe, "exe", "", "with --from-log: keep only records of the program `PATH`")
 	f.StringVar(&o.comm, "comm", "", "with --from-log: keep only records of processes named `NAME`")
 	f.BoolVar(&o.json, "json", false, "print the file written, the calls added (--into) and those in no table as JSON, on stderr (stdout is the program's; with --from-log on stdout)")
 	f.SetInterspersed(false)
 	addOutFlags(c, &o.outFlags)
 	addProfileFlags(c, &o.profileFlags)
-	addFuseFlags(c, &o.fuseFlags)
+	addFuseFlags(c, &o.fuseFlags, &o.Analyze)
 	return c
 }
 
@@ -230,6 +212,13 @@ func newRecordHelperCmd(e *env) *cobra.Command {
 }
 
 func runRecord(e *env, o recordOptions, argv []string) error {
+	so, err := o.session(e, argv)
+	if err != nil {
+		return err
+	}
+	if err := so.Check(); err != nil {
+		return usagef("%v", err)
+	}
 	if err := checkProfileFormat(o.format); err != nil {
 		return err
 	}
@@ -237,65 +226,25 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 		// Said before the recording, which would otherwise be lost.
 		return usagef("--format lxc: an LXC policy holds its rules on the host's compat ABIs too (x86 and x32 beside x86_64, arm beside aarch64), which the recording does not cover; --widen-abis writes the recorded calls for them as well")
 	}
-	ctr, err := createContainer(e, o)
-	if err != nil {
-		return err
-	}
-	if ctr != nil {
-		defer ctr.Delete()
-		o.pid = ctr.Pid
-	}
-	attach := o.pid != 0 || o.cgroup != ""
-	// program is what the static analysis reads: the command, or the
-	// running program of --pid (read now: it may end before the
-	// recording does). A cgroup's tasks are no one program.
-	program := ""
-	switch {
-	case o.pid != 0:
-		argv = []string{"pid-" + strconv.Itoa(o.pid)}
-		program, _ = os.Readlink("/proc/" + strconv.Itoa(o.pid) + "/exe")
-	case o.cgroup != "":
-		argv = []string{"cgroup-" + filepath.Base(filepath.Clean(o.cgroup))}
-	default:
-		program = argv[0]
-	}
-	if ctr != nil {
-		// The pid is runc's init, not yet the container's program.
-		abs, _ := filepath.Abs(o.bundle)
-		argv, program = []string{"container-" + filepath.Base(abs)}, ""
-	}
 	if err := newInto(e, &o.into, &o.out); err != nil {
 		return err
 	}
 	if err := checkInto(o.into, &o.outFlags, o.out); err != nil {
 		return err
 	}
-	var def profile.Action
 	if o.def != "" {
-		a, err := profile.ParseAction(o.def)
-		if err != nil {
+		if so.Default, err = profile.ParseAction(o.def); err != nil {
 			return usagef("--default: %v", err)
 		}
-		def = a
 	}
-	fused := o.fused(o.into)
-	if fused && program == "" {
-		fused = false
-		if !o.dynamicOnly {
-			fmt.Fprintf(e.stderr, "syscage: record: no program to analyze (%s): the profile is the recording alone, as with --dynamic-only\n", argv[0])
-		}
-	}
-	risk, err := o.riskMap()
-	if err != nil {
-		return err
-	}
-	trains, err := o.trainArgv()
-	if err != nil {
-		return err
+	so.Fuse = o.fused(o.into)
+	host, _ := arch.Native()
+	if so.Risk, err = fusion.ParseRisks(o.risk, host); err != nil {
+		return usagef("--risk: %v", err)
 	}
 	if o.out == "" && o.into == "" {
 		// The program's stdout is its own: never mix the profile into it.
-		o.out = defaultRecordOutput(argv[0], o.format)
+		o.out = so.DefaultOutput(formats.Format(o.format).Ext())
 	}
 	if err := checkOutput(o.out); err != nil {
 		return withCode(ExitFailure, err) // before the program runs, not after
@@ -303,76 +252,23 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	// Every signal that ends a process by default and that a terminal or
 	// a supervisor sends goes to the program; syscage records until it
 	// has ended and writes the profile.
-	// Once the program has ended and only tasks outside the trace
-	// remain, a signal ends the recording instead.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, record.ForwardSignals...)
 	defer signal.Stop(sigs)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fwd, untraced := record.Relay(ctx, cancel, sigs)
-	if attach {
-		untraced() // an attached tree is not ours: a signal ends the recording
-	}
-	var known *profile.Profile
+	so.Record.Signals = sigs
 	if o.into != "" {
-		host, _ := parseArchFlag("")
-		p, err := loadProfile(o.into, host, o.profileFlags)
-		if err != nil {
+		native, _ := parseArchFlag("")
+		if so.Record.Known, err = loadProfile(o.into, native, o.profileFlags); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		known = p
+		so.KnownName = o.into
 	}
-	ro := record.Options{
-		Known:   known,
-		Stops:   o.stops,
-		Helper:  []string{"/proc/self/exe", os.Args[0], record.HelperCommand},
-		Args:    o.args,
-		Stdin:   fileOr(e.stdin, os.Stdin),
-		Stdout:  fileOr(e.stdout, os.Stdout),
-		Stderr:  fileOr(e.stderr, os.Stderr),
-		Signals: fwd,
-		OnUntraced: func(tids []int) {
-			untraced()
-			ids := ""
-			if len(tids) > 0 {
-				ids = fmt.Sprintf(" %v", tids)
-			}
-			fmt.Fprintf(e.stderr, "syscage: record: the program has ended, but tasks it started outside the trace (CLONE_UNTRACED) still run under the recording filter%s; recording them until they end (interrupt to stop: the profile is then partial, and their later calls fail with ENOSYS)\n", ids)
-		},
-	}
-	if attach {
-		what := fmt.Sprintf("process %d and its descendants", o.pid)
-		if o.cgroup != "" {
-			what = "the tasks of cgroup " + o.cgroup
-		}
-		ro.OnRecording = func() {
-			fmt.Fprintf(e.stderr, "syscage: record: recording %s (interrupt to stop)\n", what)
-			startContainer(e, ctr)
-		}
-		ro.OnWaiting = func() {
-			fmt.Fprintf(e.stderr, "syscage: record: cgroup %s has no task yet: waiting for the first to join\n", o.cgroup)
-		}
-	}
-	run, ptrace, err := recordEngine(e, o)
-	if err != nil {
-		return err
-	}
-	if fused {
-		// Learn the arguments of the high-risk calls; clone3 hides its
-		// flags behind a pointer, so the ptrace engine makes the program
-		// use clone.
-		ro.Args = true
-		switch {
-		case !fusion.High("clone3", risk):
-		case ptrace:
-			ro.ENOSYS = []string{"clone3"}
-		default:
-			fmt.Fprintf(e.stderr, "syscage: record: the eBPF engine cannot make clone3 fall back to clone: clone3, where seen, is allowed with any flags\n")
-		}
-	}
-	res, err := run(ctx, argv, ro)
+	so.Notes = func(s string) { fmt.Fprintf(e.stderr, "syscage: %s\n", s) }
+	out, err := session.Record(context.Background(), so)
+	var oe *record.OptionError
 	switch {
+	case errors.As(err, &oe):
+		return usagef("%v", err)
 	case errors.Is(err, record.ErrNotFound):
 		return withCode(ExitNotFound, err)
 	case errors.Is(err, record.ErrNoExec):
@@ -380,112 +276,69 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	case err != nil:
 		return withCode(ExitFailure, err)
 	}
-	rec := res.Recording
-	if attach && len(rec.Calls()) == 0 && len(rec.Unknown) == 0 {
-		// An empty profile would deny everything: say why there is none.
-		who := fmt.Sprintf("process %d and its descendants", o.pid)
-		if o.cgroup != "" {
-			who = "the tasks of cgroup " + o.cgroup
+	if out.Fusion != nil && !o.json {
+		for _, l := range out.Fusion.Summary() {
+			fmt.Fprintf(e.stderr, "syscage: record: %s\n", l)
 		}
-		return withCode(ExitFailure, fmt.Errorf("record: %s made no system call while recorded (none ran, or the recording was interrupted first): no profile written", who))
 	}
-	for _, t := range trains {
-		tr, err := run(ctx, t, ro)
-		if err != nil {
-			return withCode(ExitFailure, fmt.Errorf("--train %s: %w", t[0], err))
-		}
-		if tr.ExitCode != 0 {
-			fmt.Fprintf(e.stderr, "syscage: warning: --train %s ended with status %d (signal %d); what it did is recorded\n", t[0], tr.ExitCode, tr.Signal)
-		}
-		rec.Merge(tr.Recording)
-	}
-	// The program's name, not its arguments: they may hold secrets
-	// (tokens, passwords), and the profile is shared.
-	comment := "recorded by syscage: " + argv[0]
-	if rec.Partial {
-		comment += " (partial: " + rec.Reason + ")"
-	}
-	var p *profile.Profile
-	if fused {
-		static := analyzePrograms(e, o.fuseFlags, program)
-		if p, err = fuseRecording(e, rec, static, o, def, comment, risk); err != nil {
-			return withCode(ExitFailure, err)
-		}
-	} else {
-		p = rec.Profile(record.ProfileOptions{Default: def, Comment: comment})
-	}
-	out := o.out
-	var adds []record.Addition
-	if known != nil {
-		if p, adds, err = rec.AddTo(known, rec.Native); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.into, err))
-		}
+	res, rec, p, dest := out.Result, out.Result.Recording, out.Profile, o.out
+	if so.Record.Known != nil {
 		if !o.json {
-			reportAdditions(e, adds, "")
+			reportAdditions(e, out.Additions, "")
 		}
-		if out == "" {
-			out = o.into
+		if dest == "" {
+			dest = o.into
 		}
 	}
-	data, err := formatProfile(e, p, rec.Native, o.outFlags, out)
+	data, err := formatProfile(e, p, rec.Native, o.outFlags, dest)
 	if err != nil {
 		// The run cannot be repeated at will: keep what it recorded.
-		if js, jerr := oci.Format(p); jerr == nil && out != "" && out != "-" {
-			saved := out + ".oci.json"
+		if js, jerr := oci.Format(p); jerr == nil && dest != "" && dest != "-" {
+			saved := dest + ".oci.json"
 			if werr := writeOutput(e, saved, append(js, '\n')); werr == nil {
 				err = fmt.Errorf("%w\nsyscage: the recording is saved as %s; convert it with syscage convert --to %s --lossy, or record with --lossy", err, saved, o.format)
 			}
 		}
 		return withCode(ExitFailure, err)
 	}
-	if err := writeOutput(e, out, data); err != nil {
+	if err := writeOutput(e, dest, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		r := additionReport{Written: out, Additions: append([]record.Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...), Lost: rec.Lost}
-		if rec.Partial {
-			r.Partial = rec.Reason
-		}
-		if err := writeJSON(e.stderr, r); err != nil {
+		if err := writeJSON(e.stderr, record.NewReport(dest, rec, out.Additions, nil)); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		if out != "-" {
-			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", out)
+		if dest != "-" {
+			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", dest)
 		}
-		for _, u := range rec.Unknown {
-			fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
-		}
+		reportUnknown(e, rec.Unknown)
 	}
-	code := res.ExitStatus()
-	switch {
-	case res.Signal != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s was killed by %s\n", argv[0], unix.SignalString(res.Signal))
-	case res.ExitCode != 0:
-		fmt.Fprintf(e.stderr, "syscage: %s exited with status %d\n", argv[0], res.ExitCode)
+	for _, l := range out.Lines() {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
-	if rec.Partial {
-		fmt.Fprintf(e.stderr, "syscage: the profile is partial: %s; it allows what was recorded, which may not be all\n", rec.Reason)
-	}
-	if code != 0 {
+	if code := res.ExitStatus(); code != 0 {
 		return silentExit(code) // the program's status, as strace exits
 	}
 	return nil
 }
 
-// defaultRecordOutput is the file record writes the profile of program
-// to when no -o is given: its base name with .seccomp and the format's
-// extension, in the current directory.
-func defaultRecordOutput(program, format string) string {
-	ext := map[string]string{"lxc": ".lxc", "systemd": ".conf", "spo": ".yaml"}[format]
-	if ext == "" {
-		ext = ".json"
+// session completes the session of record's flags with CMD (without
+// what runRecord adds once it has checked the flags).
+func (o *recordOptions) session(e *env, argv []string) (session.Options, error) {
+	so := o.Options
+	so.Argv = argv
+	so.NoConds = o.format == "systemd" && !so.Record.Args // systemd's SystemCallFilter= has no argument conditions
+	so.Record.Stdin, so.Record.Stdout, so.Record.Stderr = fileOr(e.stdin, os.Stdin), fileOr(e.stdout, os.Stdout), fileOr(e.stderr, os.Stderr)
+	if !o.engineSet {
+		so.Engine = "" // the default of what is recorded
 	}
-	base := filepath.Base(program)
-	if base == "." || base == "/" {
-		base = "program"
+	if dir, err := os.UserCacheDir(); err == nil {
+		so.CacheDir = filepath.Join(dir, "syscage", "analyze")
 	}
-	return base + ".seccomp" + ext
+	var err error
+	so.Train, err = o.trainArgv()
+	return so, err
 }
 
 // fileOr returns w when it is a file, else def.
@@ -494,55 +347,4 @@ func fileOr(w any, def *os.File) *os.File {
 		return f
 	}
 	return def
-}
-
-// recordEngine picks the engine --engine names; with auto, it says on
-// stderr why it falls back to ptrace.
-func recordEngine(e *env, o recordOptions) (run func(context.Context, []string, record.Options) (*record.Result, error), ptrace bool, err error) {
-	if o.pid != 0 || o.cgroup != "" {
-		flag := "--pid"
-		if o.cgroup != "" {
-			flag = "--cgroup"
-		}
-		switch {
-		case o.stops:
-			return nil, false, usagef("%s: --stops needs the ptrace engine, which follows only programs it starts", flag)
-		case o.engineSet && o.engine == "ptrace":
-			return nil, false, usagef("%s needs --engine ebpf: the ptrace engine follows only programs it starts", flag)
-		case o.engineSet && o.engine != "ebpf" && o.engine != "auto":
-			return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
-		}
-		if o.cgroup != "" {
-			return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
-				return recebpf.AttachCgroup(ctx, o.cgroup, ro)
-			}, false, nil
-		}
-		return func(ctx context.Context, _ []string, ro record.Options) (*record.Result, error) {
-			return recebpf.AttachPID(ctx, o.pid, ro)
-		}, false, nil
-	}
-	need := ""
-	if o.stops {
-		need = "--stops"
-	}
-	switch o.engine {
-	case "ptrace":
-		return record.Run, true, nil
-	case "ebpf":
-		if need != "" {
-			return nil, false, usagef("--engine ebpf: %s needs the ptrace engine", need)
-		}
-		return recebpf.Run, false, nil
-	case "auto":
-		if need != "" {
-			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine (%s needs it)\n", need)
-			return record.Run, true, nil
-		}
-		if err := recebpf.Available(); err != nil {
-			fmt.Fprintf(e.stderr, "syscage: record: using the ptrace engine: %v\n", err)
-			return record.Run, true, nil
-		}
-		return recebpf.Run, false, nil
-	}
-	return nil, false, usagef("--engine: %q is not ebpf, ptrace or auto", o.engine)
 }

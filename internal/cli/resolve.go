@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -90,31 +88,23 @@ func runResolve(e *env, o resolveOptions) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var out []arch.Lookup
-	unknown := 0
-	if o.dump || len(o.grep) > 0 {
-		if out = a.Grep(o.grep...); len(o.grep) > 0 && len(out) == 0 {
-			unknown++
-		}
-	}
-	for _, q := range o.names {
-		r := a.Lookup(q)
-		if r.Error != "" {
-			unknown++
-		}
-		out = append(out, r)
-	}
+	table := o.dump || len(o.grep) > 0
+	out, unknown := a.Answers(o.names, o.grep, o.dump)
 	if o.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if out == nil {
 			out = []arch.Lookup{}
 		}
-		if err := enc.Encode(out); err != nil {
+		if err := encodeJSON(e.stdout, out); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		printResolved(e.stdout, e.stderr, out, o.dump || len(o.grep) > 0)
+		for _, r := range out {
+			if r.Error != "" {
+				fmt.Fprintf(e.stderr, "syscage: %s\n", r.Error)
+			} else {
+				fmt.Fprintln(e.stdout, r.Line(table))
+			}
+		}
 	}
 	if unknown > 0 {
 		if len(o.grep) > 0 && len(o.names) == 0 {
@@ -123,19 +113,4 @@ func runResolve(e *env, o resolveOptions) error {
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-func printResolved(stdout, stderr io.Writer, rs []arch.Lookup, table bool) {
-	for _, r := range rs {
-		switch {
-		case r.Error != "":
-			fmt.Fprintf(stderr, "syscage: %s\n", r.Error)
-		case table:
-			fmt.Fprintf(stdout, "%-10s %s\n", r.Number(), r.Name)
-		case r.Query != r.Name:
-			fmt.Fprintln(stdout, r.Name)
-		default:
-			fmt.Fprintln(stdout, r.Number())
-		}
-	}
 }

@@ -73,8 +73,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		launch.RunStage(args[1:]) // syscage run's child: does not return
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	setStdin(stdin)
-	profileWarnings.reset(stderr)
+	setProfiles(stdin, stderr)
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

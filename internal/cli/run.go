@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
@@ -15,34 +13,17 @@ import (
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/harden"
-	"github.com/syscage/syscage/profile/oci"
+	"github.com/syscage/syscage/record/auditlog"
 	"github.com/syscage/syscage/seccomp"
 )
 
+// runOptions are run's flags: the launch's (launch.Options) and the
+// profile's.
 type runOptions struct {
-	profile   string
-	keepFDs   []int
-	clearEnv  bool
-	env       []string
-	dropCaps  bool
-	allCaps   bool
-	outside   bool // the default profile: deny CrossProcess
-	log       bool
-	complain  bool
-	patch     string
-	harden    bool
-	wx        bool
-	execOnce  bool
-	execOK    []string
-	opens     []string
-	noDefOpen bool
-	sandbox   bool
-	rw        []string
-	limits    string
-	timeout   time.Duration
-	report    string
-	ignoreSig []string
+	launch.Options
+	profile  string
+	complain bool
+	patch    string
 	profileFlags
 }
 
@@ -160,20 +141,12 @@ excludes are resolved for (default: Docker's default set, or none with
 		Args: cmdArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			if !c.Flags().Changed("profile") && !c.Flags().Changed("harden") {
-				o.harden = true // the default profile runs hardened
+				o.Harden = true // the default profile runs hardened
 			}
-			o.outside = !c.Flags().Changed("profile")
-			if o.allCaps && (o.dropCaps || c.Flags().Changed("cap")) {
-				return usagef("--all-caps keeps every capability: drop --drop-caps and --cap")
-			}
-			if !o.sandbox && (len(o.rw) > 0 || o.limits != "" || o.timeout != 0 || o.report != "") {
-				return usagef("--rw, --limit, --timeout and --report need --sandbox")
-			}
-			if o.sandbox && len(o.keepFDs) > 0 {
-				return usagef("--sandbox closes every descriptor but 0-2: drop --keep-fd")
-			}
-			if o.sandbox && (o.allCaps || c.Flags().Changed("cap")) {
-				return usagef("--sandbox runs CMD without capabilities: drop --all-caps and --cap")
+			o.Outside = !c.Flags().Changed("profile")
+			o.Caps = o.profileFlags.caps
+			if err := o.Check(); err != nil {
+				return usagef("%v", err)
 			}
 			return runRun(e, o, args)
 		},
@@ -181,26 +154,26 @@ excludes are resolved for (default: Docker's default set, or none with
 	f := c.Flags()
 	f.SetInterspersed(false)
 	f.StringVarP(&o.profile, "profile", "p", "docker-default", "profile `FILE` or built-in name")
-	f.IntSliceVar(&o.keepFDs, "keep-fd", nil, "keep descriptor `N` open in CMD (repeatable)")
-	f.BoolVar(&o.clearEnv, "clear-env", false, "start CMD with an empty environment (plus --env)")
-	f.StringArrayVar(&o.env, "env", nil, "set `K=V` in CMD's environment (repeatable)")
-	f.BoolVar(&o.dropCaps, "drop-caps", false, "drop every capability but those given with --cap (without --cap: all of them)")
-	f.BoolVar(&o.allCaps, "all-caps", false, "keep every capability syscage has, and read the profile for all of them (default: keep only the --cap set, or Docker's default set)")
-	f.BoolVar(&o.log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
+	f.IntSliceVar(&o.KeepFDs, "keep-fd", nil, "keep descriptor `N` open in CMD (repeatable)")
+	f.BoolVar(&o.ClearEnv, "clear-env", false, "start CMD with an empty environment (plus --env)")
+	f.StringArrayVar(&o.Env, "env", nil, "set `K=V` in CMD's environment (repeatable)")
+	f.BoolVar(&o.DropCaps, "drop-caps", false, "drop every capability but those given with --cap (without --cap: all of them)")
+	f.BoolVar(&o.AllCaps, "all-caps", false, "keep every capability syscage has, and read the profile for all of them (default: keep only the --cap set, or Docker's default set)")
+	f.BoolVar(&o.Log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
 	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
-	f.BoolVar(&o.harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
-	f.BoolVar(&o.wx, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
-	f.BoolVar(&o.execOnce, "exec-once", false, "let CMD's tree execute no program after CMD itself: later execve/execveat get EPERM and are reported")
-	f.StringArrayVar(&o.execOK, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
-	f.StringArrayVar(&o.opens, "allow-open", nil, "broker CMD's opens: let it open files under `PATH[:ro|rw]` only (repeatable; default ro)")
-	f.BoolVar(&o.noDefOpen, "no-default-opens", false, "with --allow-open, do not allow the loader's and libc's files")
-	f.BoolVar(&o.sandbox, "sandbox", false, "run CMD as an untrusted job: new namespaces, read-only file system, limits, a JSON report")
-	f.StringArrayVar(&o.rw, "rw", nil, "with --sandbox, keep absolute `PATH` writable (repeatable)")
-	f.StringVar(&o.limits, "limit", "", "with --sandbox, resource limits `cpu=S,as=SIZE,nproc=N,fsize=SIZE,nofile=N`")
-	f.DurationVar(&o.timeout, "timeout", 0, "with --sandbox, kill CMD and its tree after `DURATION`")
-	f.StringVar(&o.report, "report", "", "with --sandbox, write the JSON report to `FILE` (default: stderr)")
-	f.StringArrayVar(&o.ignoreSig, "ignore-signal", nil, "start CMD with signal `SIG` (a name such as HUP or PIPE, or a number) ignored (repeatable)")
+	f.BoolVar(&o.Harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
+	f.BoolVar(&o.WX, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
+	f.BoolVar(&o.ExecOnce, "exec-once", false, "let CMD's tree execute no program after CMD itself: later execve/execveat get EPERM and are reported")
+	f.StringArrayVar(&o.ExecAllow, "exec-allow", nil, "with --exec-once, let the tree still execute `PATH` (repeatable; see the race noted above)")
+	f.StringArrayVar(&o.AllowOpen, "allow-open", nil, "broker CMD's opens: let it open files under `PATH[:ro|rw]` only (repeatable; default ro)")
+	f.BoolVar(&o.NoDefaultOpens, "no-default-opens", false, "with --allow-open, do not allow the loader's and libc's files")
+	f.BoolVar(&o.Sandbox, "sandbox", false, "run CMD as an untrusted job: new namespaces, read-only file system, limits, a JSON report")
+	f.StringArrayVar(&o.RW, "rw", nil, "with --sandbox, keep absolute `PATH` writable (repeatable)")
+	f.StringVar(&o.Limits, "limit", "", "with --sandbox, resource limits `cpu=S,as=SIZE,nproc=N,fsize=SIZE,nofile=N`")
+	f.DurationVar(&o.Timeout, "timeout", 0, "with --sandbox, kill CMD and its tree after `DURATION`")
+	f.StringVar(&o.Report, "report", "", "with --sandbox, write the JSON report to `FILE` (default: stderr)")
+	f.StringArrayVar(&o.IgnoreSignals, "ignore-signal", nil, "start CMD with signal `SIG` (a name such as HUP or PIPE, or a number) ignored (repeatable)")
 	addProfileFlags(c, &o.profileFlags)
 	return c
 }
@@ -211,41 +184,14 @@ func runRun(e *env, o runOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	pf := o.profileFlags
-	switch {
-	case o.allCaps:
-		pf.caps = launch.CapNames()
-	case (o.dropCaps || o.sandbox) && pf.caps == nil:
-		pf.caps = []string{}
-	case pf.caps == nil:
-		// CMD gets the capabilities the profile is read for, as in a
-		// container: Docker's default set.
-		pf.caps = oci.DefaultCaps
-	}
-	p, err := loadProfile(o.profile, host, pf)
+	pf.caps = o.CapSet()
+	loaded, err := loadProfile(o.profile, host, pf) // as the file has it, for --complain's patch
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	loaded := p        // as the file has it, for --complain's patch
-	var added []string // what syscage adds to the file's rules, and how to leave it out
-	if o.harden {
-		added = append(added, "--harden (--harden=false leaves it out)")
-		if p, _, err = harden.Profile(p, host); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
-		}
-	}
-	if o.outside {
-		// Docker's default profile is written for a container's PID
-		// namespace; CMD shares the caller's.
-		added = append(added, "the default profile's rules for a program outside a container (-p docker-default leaves them out)")
-		if p, _, err = harden.OutsideContainer(p); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
-		}
-	}
-	if o.wx {
-		added = append(added, "--memory-deny-write-execute")
-		if p, _, err = harden.WX(p, host); err != nil {
-			return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
-		}
+	p, added, err := o.Prepare(loaded, host)
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
 	so := seccomp.Options{Strict: pf.strict}
 	run := p
@@ -270,79 +216,28 @@ func runRun(e *env, o runOptions, args []string) error {
 	cmd := launch.Command(run, args[0], args[1:]...)
 	cmd.Filter = f
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-	if o.log {
-		cmd.Flags |= seccomp.SECCOMP_FILTER_FLAG_LOG
-	}
-	cmd.DropCaps, cmd.KeepCaps = !o.allCaps, pf.caps
 	cmd.ForwardSignals = true
-	cmd.MemoryDenyWriteExecute = o.wx
 	// An audit session of its own marks CMD's tree in the kernel's
 	// records, for the tree's kills and for --complain.
 	cmd.AuditSession = true
-	cmd.ExecOnce, cmd.ExecAllow = o.execOnce, o.execOK
-	if len(o.execOK) > 0 && !o.execOnce {
-		return usagef("--exec-allow needs --exec-once")
-	}
-	for _, spec := range o.opens {
-		r, err := launch.ParseOpenRule(spec)
-		if err != nil {
-			return usagef("--allow-open %v", err)
-		}
-		cmd.AllowOpen = append(cmd.AllowOpen, r)
-	}
-	cmd.NoDefaultOpens = o.noDefOpen
-	for _, s := range o.ignoreSig {
-		sig, err := unix.ParseSignal(s)
-		if err == nil && (sig == syscall.SIGKILL || sig == syscall.SIGSTOP) {
-			err = fmt.Errorf("%s cannot be ignored", unix.SignalString(sig))
-		}
-		if err != nil {
-			return usagef("--ignore-signal %v", err)
-		}
-		cmd.IgnoreSignals = append(cmd.IgnoreSignals, sig)
-	}
 	var mu sync.Mutex
 	cmd.OnEvent = func(ev launch.TreeEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(e.stderr, "syscage: %s\n", ev)
 	}
-	for _, c := range pf.caps {
-		if _, err := launch.ParseCap(c); err != nil {
-			return usagef("--cap: %v", err)
-		}
+	o.Environ = os.Environ()
+	if err := o.Apply(cmd); err != nil {
+		return usagef("%v", err)
 	}
-	cmd.Env = os.Environ()
-	if o.clearEnv {
-		cmd.Env = []string{}
-	}
-	if o.sandbox {
-		limits, err := launch.ParseLimits(o.limits)
-		if err != nil {
-			return usagef("--limit: %v", err)
-		}
-		if err := checkOutput(o.report); err != nil {
+	if o.Sandbox {
+		if err := checkOutput(o.Report); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("--report: %w", err))
-		}
-		cmd.Sandbox = &launch.Sandbox{RW: o.rw, Limits: limits, Timeout: o.timeout}
-		cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
-		cmd.DropCaps, cmd.KeepCaps = true, nil
-	}
-	for _, kv := range o.env {
-		if cmd.Env, err = launch.SetEnv(cmd.Env, kv); err != nil {
-			return usagef("--env %v", err)
-		}
-	}
-	for _, fd := range o.keepFDs {
-		// Only what syscage inherited: its own descriptors (the Go
-		// runtime's, opened at start) are not the caller's to hand on.
-		if err := cmd.KeepFD(fd); err != nil {
-			return usagef("--keep-fd %d: %v", fd, err)
 		}
 	}
 
 	// The program must not reach into the launcher, which is unfiltered.
-	if err := undumpable(); err != nil {
+	if err := launch.Undumpable(); err != nil {
 		return withCode(ExitFailure, err)
 	}
 	err = cmd.Run()
@@ -360,33 +255,28 @@ func runRun(e *env, o runOptions, args []string) error {
 	if errors.As(err, &se) {
 		return withCode(se.ExitCode(), se)
 	}
-	if o.sandbox {
+	if o.Sandbox {
 		js, _ := json.MarshalIndent(cmd.Report(), "", "  ")
 		js = append(js, '\n')
-		if o.report == "" {
+		if o.Report == "" {
 			e.stderr.Write(js)
-		} else if err := atomicfile.Write(o.report, js); err != nil {
+		} else if err := atomicfile.Write(o.Report, js); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("--report: %w", err))
 		}
 	}
 	if complaints != nil {
-		if err := complainReport(e, complaints.Limited(), o.profile, loaded, p, added, host, events, o.patch); err != nil {
+		co := auditlog.ComplainOptions{Name: o.profile, Profile: loaded, Ran: p, Added: added, Host: host, Events: events, Limited: complaints.Limited()}
+		if err := complainReport(e, o.patch, co); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	}
 	st := cmd.Status
 	mu.Lock()
-	if n := len(st.Events); n > 0 {
-		fmt.Fprintf(e.stderr, "syscage: %s: %d seccomp event(s) in its tree:\n", args[0], n)
-		for _, ev := range st.Events {
-			fmt.Fprintf(e.stderr, "syscage:   %s\n", ev)
-		}
+	for _, l := range st.Lines(args[0]) {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
 	mu.Unlock()
-	switch {
-	case st.Seccomp || st.Violation != nil:
-		fmt.Fprintf(e.stderr, "syscage: %s: %s\n", args[0], st)
-	case !st.Exited && complaints == nil && launch.CrashSignal(st.Signal):
+	if !st.Exited && !st.Seccomp && st.Violation == nil && complaints == nil && launch.CrashSignal(st.Signal) {
 		// A program that crashes when a call it needs fails (ld.so on
 		// an mmap, say) gives no hint that the profile denied it.
 		fmt.Fprintf(e.stderr, "syscage: %s: killed by %s; if the profile denies a call it needs, syscage run --complain names it\n", args[0], unix.SignalString(st.Signal))

@@ -1,35 +1,25 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"os/exec"
 
 	"github.com/syscage/syscage/profile/ociconfig"
 )
 
 // lookupRuntime returns the data of the OCI runtime rt ("none": nil)
-// for the version on PATH, saying on stderr when there is none for it
-// and the newest data is used instead.
+// for the version on PATH (ociconfig.HostRuntime), saying on stderr when
+// it is not that version's.
 func lookupRuntime(e *env, rt string) (*ociconfig.Runtime, error) {
 	if rt == "none" {
 		return nil, nil
 	}
-	var version, commit string
-	path, lookErr := exec.LookPath(rt)
-	if lookErr == nil {
-		if out, err := exec.Command(path, "--version").Output(); err == nil {
-			version, commit = ociconfig.ParseVersion(out)
-		}
-	}
-	r, exact, err := ociconfig.LookupRuntime(rt, version, commit)
+	r, note, err := ociconfig.HostRuntime(context.Background(), rt)
 	if err != nil {
 		return nil, usagef("--runtime: %v", err)
 	}
-	switch {
-	case lookErr != nil:
-		fmt.Fprintf(e.stderr, "syscage: %s is not installed here: adding what %s needs\n", rt, r)
-	case !exact:
-		fmt.Fprintf(e.stderr, "syscage: no data for %s %s (%s): adding what %s needs\n", rt, version, commit, r)
+	if note != "" {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", note)
 	}
 	return r, nil
 }

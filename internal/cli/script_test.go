@@ -27,7 +27,15 @@ func init() {
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestScripts(t *testing.T) {
+	// The scripts share one cache of library models (analyze's, by build
+	// ID), as one user's commands do: libc is analysed once, not in every
+	// script that records a program.
+	cache := t.TempDir()
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: scriptCmds,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("XDG_CACHE_HOME", cache)
+			return nil
+		},
 		Condition: func(cond string) (bool, error) {
 			if f, ok := scriptConds[cond]; ok {
 				return f(), nil

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -104,7 +101,7 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	var verdicts []inspect.Verdict
+	var verdicts inspect.Verdicts
 	var unread []error // threads whose filters could not be read
 	var tasks []inspect.Task
 	var live inspect.Stack
@@ -129,66 +126,20 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	differ := false
-	for i, v := range verdicts {
-		differ = differ || !v.Same
-		if o.json {
-			continue
-		}
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
-		}
-		ds, np := v.Differences, v.Unproven
-		switch {
-		case v.Unfiltered:
-			// Every system call differs from a profile; one line says it.
-			verb := "has"
-			if v.Threads > 1 {
-				verb = "have"
-			}
-			fmt.Fprintf(e.stdout, "%s %s no seccomp filter\n", v.Subject, verb)
-		case v.Same:
-			fmt.Fprintf(e.stdout, "%s decide%s every system call as %s does (%d ABIs, %d numbers, %d inputs)\n",
-				v.Subject, verbS(v.Filters <= 1), ref, v.Stats.Arches, v.Stats.Syscalls, v.Stats.Inputs)
-		case len(ds) == 0:
-			fmt.Fprintf(e.stdout, "cannot prove that %s decide%s every system call as %s does: %s\n", v.Subject, verbS(v.Filters <= 1), ref, np)
-		default:
-			fmt.Fprintf(e.stdout, "%s and %s differ on %d system call%s:\n", v.Subject, ref, len(ds), plural(len(ds)))
-			inspect.WriteDifferences(e.stdout, ds, "live", "profile")
-			if np != "" {
-				fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
-			}
-		}
-	}
 	if o.json {
-		var out any = verdicts
-		if len(verdicts) == 1 {
-			out = verdicts[0]
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := encodeJSON(e.stdout, verdicts); err != nil {
 			return withCode(ExitFailure, err)
 		}
+	} else {
+		verdicts.WriteText(e.stdout, ref)
 	}
-	if len(unread) > 0 {
-		// What was read is reported; the whole cannot be vouched for.
-		for _, err := range unread[:len(unread)-1] {
-			fmt.Fprintf(e.stderr, "syscage: %v\n", err)
-		}
-		return withCode(ExitFailure, unread[len(unread)-1])
+	if err := unreadError(e, unread); err != nil {
+		return err
 	}
-	if differ {
+	if !verdicts.Same() {
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-func verbS(singular bool) string {
-	if singular {
-		return "s"
-	}
-	return ""
 }
 
 func newDiffCmd(e *env) *cobra.Command {
@@ -229,55 +180,20 @@ func runDiff(e *env, o compareFlags, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	ds, st, err := inspect.Compare(a, b, inspect.CompareOptions{})
-	np, err := notProven(err, [2]string{"A's", "B's"})
+	c, err := inspect.Diff(a, b)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if np == "" {
-		np = envCaveat(args, []string{"A", "B"}, o.profileFlags)
-	}
+	c.Caveat(envCaveat(args, []string{"A", "B"}, o.profileFlags))
 	if o.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Same        bool                 `json:"same"`
-			Unproven    string               `json:"unproven,omitempty"`
-			Differences []inspect.Difference `json:"differences"`
-			Stats       *inspect.Stats       `json:"compared"`
-		}{Same: len(ds) == 0 && np == "", Unproven: np, Differences: nonNil(ds), Stats: &st}); err != nil {
+		if err := encodeJSON(e.stdout, c); err != nil {
 			return withCode(ExitFailure, err)
 		}
-	} else if len(ds) > 0 || np != "" {
-		fmt.Fprintf(e.stdout, "A: %s\nB: %s\n", args[0], args[1])
-		inspect.WriteDifferences(e.stdout, ds, "A", "B")
-		switch {
-		case len(ds) == 0:
-			fmt.Fprintf(e.stdout, "cannot prove A and B equal: %s\n", np)
-		case np != "":
-			fmt.Fprintf(e.stdout, "and they may differ on more: cannot prove the rest: %s\n", np)
-		}
+	} else {
+		c.WriteText(e.stdout, args[0], args[1])
 	}
-	if len(ds) > 0 || np != "" {
+	if !c.Same {
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-// notProven splits Compare's error: the text of a *NotProvenError, with
-// the stacks named by names, or any other error.
-func notProven(err error, names [2]string) (string, error) {
-	var np *inspect.NotProvenError
-	if !errors.As(err, &np) {
-		return "", err
-	}
-	return np.Describe(names), nil
-}
-
-// nonNil is ds, or an empty list for JSON's [].
-func nonNil(ds []inspect.Difference) []inspect.Difference {
-	if ds == nil {
-		return []inspect.Difference{}
-	}
-	return ds
 }

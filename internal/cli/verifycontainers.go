@@ -1,15 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/containers"
 	"github.com/syscage/syscage/inspect"
 )
@@ -35,7 +33,10 @@ func runVerifyContainers(e *env, o verifyOptions, args []string, rootsGiven bool
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	lacks, err := runtimeLibseccomp(o.libseccomp)
+	lacks, err := containers.RuntimeLibseccomp(context.Background(), o.libseccomp, runOutput)
+	if err != nil && o.libseccomp == "auto" {
+		err = fmt.Errorf("%w: pass --libseccomp", err)
+	}
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -65,7 +66,7 @@ func runVerifyContainers(e *env, o verifyOptions, args []string, rootsGiven bool
 			}
 			continue
 		}
-		fmt.Fprintln(e.stdout, containerLine(r))
+		fmt.Fprintln(e.stdout, r.Line())
 	}
 	if len(cs) == 0 {
 		fmt.Fprintf(e.stderr, "syscage: no containers under %s\n", strings.Join(o.roots, ", "))
@@ -74,94 +75,4 @@ func runVerifyContainers(e *env, o verifyOptions, args []string, rootsGiven bool
 		return silentExit(ExitFinding)
 	}
 	return nil
-}
-
-// runtimeLibseccomp reads --libseccomp.
-func runtimeLibseccomp(v string) (containers.Lacks, error) {
-	switch v {
-	case "none":
-		return nil, nil
-	case "auto":
-		out, err := exec.Command("runc", "--version").Output()
-		if err != nil {
-			return nil, nil
-		}
-		m := regexp.MustCompile(`(?m)^libseccomp: ([0-9.]+)$`).FindSubmatch(out)
-		if m == nil {
-			return nil, nil
-		}
-		l, err := containers.Libseccomp(string(m[1]))
-		if err != nil {
-			return nil, fmt.Errorf("runc --version: %w: pass --libseccomp", err)
-		}
-		return l, nil
-	}
-	return containers.Libseccomp(v)
-}
-
-// maxCalls bounds the system calls a line names.
-const maxCalls = 12
-
-// containerLine is the one line of r.
-func containerLine(r containers.Result) string {
-	where := fmt.Sprintf("%s, pid %d", r.Runtime, r.Pid)
-	if n := len(r.Processes); n > 0 {
-		where += fmt.Sprintf(", %d process%s", n, map[bool]string{true: "es"}[n > 1])
-	}
-	switch r.Status {
-	case containers.Match:
-		return fmt.Sprintf("%s: match (%s)", r.ID, where)
-	case containers.Stopped:
-		return fmt.Sprintf("%s: stopped (%s)", r.ID, r.Runtime)
-	case containers.Failed:
-		msg := r.Error
-		if msg == "" {
-			msg = "threads unread: " + strings.Join(r.Unread, "; ")
-		}
-		return fmt.Sprintf("%s: error (%s): %s", r.ID, where, msg)
-	case containers.Unfiltered:
-		if !r.Seccomp {
-			return fmt.Sprintf("%s: unfiltered, as its config.json asks (%s)", r.ID, where)
-		}
-		var tids []string
-		for _, g := range r.Groups {
-			if len(g.Filters) == 0 {
-				for _, t := range g.TIDs {
-					tids = append(tids, fmt.Sprint(t))
-				}
-			}
-		}
-		return fmt.Sprintf("%s: unfiltered: thread%s %s run%s without a filter, config.json asks for one (%s)", r.ID, plural(len(tids)), strings.Join(tids, ", "), verbS(len(tids) == 1), where)
-	case containers.Unproven:
-		for _, g := range r.Groups {
-			if g.Unproven != "" {
-				return fmt.Sprintf("%s: cannot prove a match: %s (%s)", r.ID, g.Unproven, where)
-			}
-		}
-	}
-	var calls []string
-	seen := map[string]bool{}
-	for _, g := range r.Groups {
-		for _, d := range g.Differences {
-			s := d.Arch.String()
-			if d.Arch == arch.Invalid {
-				s = "unknown-arch"
-			}
-			if d.Syscall != "" {
-				s += " " + d.Syscall
-			} else {
-				s += fmt.Sprintf(" %d", d.Nr)
-			}
-			if !seen[s] {
-				seen[s] = true
-				calls = append(calls, s)
-			}
-		}
-	}
-	more := ""
-	if len(calls) > maxCalls {
-		more = fmt.Sprintf(" and %d more", len(calls)-maxCalls)
-		calls = calls[:maxCalls]
-	}
-	return fmt.Sprintf("%s: differs from its config.json on %s%s (%s)", r.ID, strings.Join(calls, ", "), more, where)
 }

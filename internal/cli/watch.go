@@ -26,13 +26,19 @@ type watchOptions struct {
 	timeout   time.Duration
 	device    string
 	source    string
+	// --engine ebpf: live counts (watchcount.go).
+	engine   string
+	cgroup   string
+	interval time.Duration
+	top      int
+	once     bool
 }
 
 func newWatchCmd(e *env) *cobra.Command {
 	var o watchOptions
 	c := &cobra.Command{
-		Use:   "watch [--json] [--exec HOOK] [--pid PID | --comm NAME]",
-		Short: "Print seccomp violations as they happen",
+		Use:   "watch [--json] [--exec HOOK] [--pid PID | --comm NAME] | --engine ebpf {--pid PID | --cgroup PATH} [--interval D] [--top N] [--once]",
+		Short: "Print seccomp violations as they happen, or count system calls live",
 		Long: `Watch prints one line per seccomp record as the kernel logs it: a system call
 a filter killed, logged, or (for filters installed with
 SECCOMP_FILTER_FLAG_LOG) denied. It reads the audit netlink multicast group
@@ -55,19 +61,49 @@ standard error.
 Watch runs until interrupted, --count events were printed, or --timeout
 passed; it exits 0. Started by systemd as a Type=notify service, it reports
 ready (sd_notify READY=1) once it follows the log, so units ordered after it
-start only when no record of theirs can be missed.`,
+start only when no record of theirs can be missed.
+
+With --engine ebpf (root, or CAP_BPF and CAP_PERFMON; BTF; x86_64) watch
+counts instead every system call that process PID and its descendants
+(those alive and those they start, followed through fork and clone in
+the kernel) or the tasks of the cgroup v2 directory PATH make, with the
+eBPF engine of record, as a top-like table refreshed every --interval:
+per ABI and call (x86_64, x86 and x32 each named by their own table;
+i386's socketcall and ipc as the sub-calls they select), busiest first,
+the calls per second since the last refresh and the total since watch
+began. On a terminal the table is redrawn in place (--top rows, by
+default as many as fit); otherwise each refresh prints a block, or with
+--json a JSON line. The engine's loss counters are shown; a count that
+may be short says so, and watch then exits 1. Watch ends with a final
+table when the kernel reports that the tasks have all ended (for a
+cgroup: it is empty again once a task was in it), on an interrupt or
+SIGTERM, after --timeout, or with --once after one interval.`,
 		Example: `  syscage watch
   syscage watch --json --comm nginx
-  syscage watch --exec 'logger -t seccomp "$SYSCAGE_COMM: $SYSCAGE_SYSCALL"'`,
+  syscage watch --exec 'logger -t seccomp "$SYSCAGE_COMM: $SYSCAGE_SYSCALL"'
+  syscage watch --engine ebpf --pid 1234
+  syscage watch --engine ebpf --cgroup /sys/fs/cgroup/system.slice/nginx.service --json --interval 10s`,
 		Args: cmdArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, args []string) error {
+			switch o.engine {
+			case "ebpf":
+				return runWatchCounts(e, o, c.Flags().Changed)
+			case "audit":
+			default:
+				return usagef("--engine %q: want audit (seccomp records) or ebpf (live counts)", o.engine)
+			}
+			for _, f := range []string{"cgroup", "interval", "top", "once"} {
+				if c.Flags().Changed(f) {
+					return usagef("--%s counts system calls: it needs --engine ebpf", f)
+				}
+			}
 			return runWatch(e, o)
 		},
 	}
 	f := c.Flags()
-	f.BoolVar(&o.json, "json", false, "print each event as a JSON line")
+	f.BoolVar(&o.json, "json", false, "print each event (with --engine ebpf: the counts of each refresh) as a JSON line")
 	f.StringVar(&o.hook, "exec", "", "run `HOOK` (sh -c) for each event, the event as JSON on stdin")
-	pidVar(f, &o.pid, "only events of process `PID`")
+	pidVar(f, &o.pid, "only events of process `PID` (with --engine ebpf: count the calls of PID and its descendants)")
 	f.StringVar(&o.comm, "comm", "", "only events of programs named `NAME` (comm or the base name of exe)")
 	f.IntVar(&o.count, "count", 0, "stop after `N` events")
 	f.BoolVar(&o.fromStart, "from-start", false, "begin with the records already in the kernel's buffer")
@@ -75,6 +111,11 @@ start only when no record of theirs can be missed.`,
 	f.StringVar(&o.source, "source", "auto", "where to read: netlink (the audit multicast group), kmsg (the kernel log) or auto")
 	f.StringVar(&o.device, "device", "", "the kernel log device (default /dev/kmsg)")
 	_ = f.MarkHidden("device")
+	f.StringVar(&o.engine, "engine", "audit", "`ENGINE`: audit (the seccomp records of the audit group or kernel log) or ebpf (count every system call live; --pid or --cgroup)")
+	f.StringVar(&o.cgroup, "cgroup", "", "with --engine ebpf: count the calls of the tasks of the cgroup v2 directory `PATH`")
+	f.DurationVar(&o.interval, "interval", time.Second, "with --engine ebpf: refresh the counts every `D`")
+	f.IntVar(&o.top, "top", 0, "with --engine ebpf: show the `N` busiest calls (default: all, or as many as fit the terminal)")
+	f.BoolVar(&o.once, "once", false, "with --engine ebpf: print the counts after one interval and end")
 	return c
 }
 

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/audit"
-	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/profile"
 )
 
@@ -71,36 +68,6 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	return c
 }
 
-// readEvents hands fn the records of a log file, "-" for stdin, or the
-// kernel log when path is "", as it reads them. Lines the kernel did not
-// write, or too long to be a log's, are reported on stderr and left out.
-func readEvents(e *env, path string, fn func(audit.Event)) (string, error) {
-	var skipped []error
-	var err error
-	source := path
-	switch path {
-	case "":
-		source = "the kernel log"
-		var ev []audit.Event // the kernel's buffer: bounded
-		ev, skipped, err = audit.ReadKmsg("")
-		if errors.Is(err, os.ErrPermission) {
-			err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
-		}
-		for _, x := range ev {
-			fn(x)
-		}
-	case "-":
-		source = "standard input"
-		skipped, err = audit.ReadEach(e.stdin, "<stdin>", fn)
-	default:
-		skipped, err = audit.ReadFileEach(path, fn)
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
-	}
-	return source, err
-}
-
 func runWhy(e *env, o whyOptions, args []string) error {
 	flt := audit.Filter{PID: o.pid, Comm: o.comm}
 	if o.since != "" {
@@ -125,11 +92,17 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		path = args[0]
 	}
 	var kept audit.Grouping
-	source, err := readEvents(e, path, func(ev audit.Event) {
+	source, skipped, err := audit.ReadLog(path, e.stdin, func(ev audit.Event) {
 		if flt.Match(&ev) {
 			kept.Add(&ev)
 		}
 	})
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "syscage: warning: %v\n", s)
+	}
+	if path == "" && errors.Is(err, os.ErrPermission) {
+		err = fmt.Errorf("%w (reading the kernel log needs root or CAP_SYSLOG; or pass a log file)", err)
+	}
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -138,13 +111,9 @@ func runWhy(e *env, o whyOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := audit.WriteExplanationsJSON(e.stdout, out); err != nil {
 			return withCode(ExitFailure, err)
 		}
-		e.stdout.Write(termtext.JSON(buf.Bytes()))
 	} else {
 		audit.WriteExplanations(e.stdout, out, kept.Len(), source)
 	}

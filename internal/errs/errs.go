@@ -45,3 +45,29 @@ func CountSkipped(list []error) int {
 	}
 	return n
 }
+
+// FirstSkipped returns the skipped lines of list to show one by one: the
+// first max of them, up to a *MoreSkipped (input that is not what it
+// should be, a binary file, would show one per line).
+func FirstSkipped(list []error, max int) []error {
+	for i, err := range list {
+		var m *MoreSkipped
+		if i == max || errors.As(err, &m) {
+			return list[:i]
+		}
+	}
+	return list
+}
+
+// OptionError is a request whose options do not go together, or hold a
+// value that names nothing (a library's usage error). Its text names the
+// options as syscage's flags spell them, the one vocabulary its users
+// read; the library documents which field each name is.
+type OptionError struct{ Msg string }
+
+func (e *OptionError) Error() string { return e.Msg }
+
+// Optionf returns an *OptionError.
+func Optionf(format string, a ...any) error {
+	return &OptionError{Msg: fmt.Sprintf(format, a...)}
+}

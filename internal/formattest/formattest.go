@@ -12,18 +12,13 @@ import (
 	"github.com/syscage/syscage/profile"
 )
 
-// Covered returns the ABIs a filter built from p covers on host, sorted.
-func Covered(p *profile.Profile, host arch.Arch) []arch.Arch {
-	as := append([]arch.Arch{host}, p.Arches...)
-	slices.Sort(as)
-	return slices.Compact(as)
-}
-
 // SameVerdicts returns nil when p and q, both resolved, give every input
 // the same action on host, and otherwise the first difference. It also
 // returns how many system calls it compared.
 func SameVerdicts(p, q *profile.Profile, host arch.Arch) (int, error) {
-	ap, aq := Covered(p, host), Covered(q, host)
+	ap, aq := proftest.Covered(p, host), proftest.Covered(q, host)
+	slices.Sort(ap)
+	slices.Sort(aq)
 	if !slices.Equal(ap, aq) {
 		return 0, fmt.Errorf("the filters cover different ABIs: %v and %v", ap, aq)
 	}

@@ -2,10 +2,12 @@ package formattest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/profile"
@@ -72,7 +74,7 @@ func RoundTrip[M comparable](t *testing.T, inputs []string, golden func(string) 
 }
 
 // Glob returns the files matching pattern that do not end in ".golden".
-func Glob(t *testing.T, pattern string) []string {
+func Glob(t testing.TB, pattern string) []string {
 	t.Helper()
 	files, err := filepath.Glob(pattern)
 	if err != nil {
@@ -102,4 +104,64 @@ func Lossless(out []byte, losses []profile.Loss, err error) ([]byte, error) {
 		err = fmt.Errorf("losses: %v", losses)
 	}
 	return out, err
+}
+
+// Refuses checks that parse refuses every input In, read as name: no
+// profile, and the error Want (when Want ends in "...", an error that
+// begins with the rest), a *profile.SyntaxError (located).
+func Refuses(t *testing.T, name string, parse func(name string, data []byte) (*profile.Profile, error), bad []struct{ In, Want string }) {
+	t.Helper()
+	for _, tc := range bad {
+		p, err := parse(name, []byte(tc.In))
+		if p != nil || err == nil {
+			t.Errorf("%q: no error", tc.In)
+			continue
+		}
+		if want, prefix := strings.CutSuffix(tc.Want, "..."); prefix && !strings.HasPrefix(err.Error(), want) || !prefix && err.Error() != want {
+			t.Errorf("%q:\n got %s\nwant %s", tc.In, err, tc.Want)
+		}
+		if se := (*profile.SyntaxError)(nil); !errors.As(err, &se) {
+			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.In, err)
+		}
+	}
+}
+
+// FuzzParse is the fuzz test of a format's reader: the files seeds and
+// the inputs extra seed the corpus; every input parses to a profile
+// exactly when Parse returns no error, and a parsed profile that
+// writable accepts (nil: every one; writable may set the M that Format
+// is given) is written by Format without an error, reads back as the
+// same profile and M, and Format is stable on its own output.
+func FuzzParse[M comparable](f *testing.F, seeds []string, c Codec[M], writable func(p *profile.Profile, m *M) bool, extra ...string) {
+	for _, file := range seeds {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, meta, err := c.Parse("fuzz", data)
+		if (p == nil) == (err == nil) {
+			t.Fatalf("Parse returned %v and %v", p, err)
+		}
+		if err != nil || writable != nil && !writable(p, &meta) {
+			return
+		}
+		out, err := c.Format(p, meta)
+		if err != nil {
+			t.Fatalf("Format of a parsed profile: %v", err)
+		}
+		q, meta2, err := c.Parse("formatted", out)
+		if err != nil {
+			t.Fatalf("Parse(Format(p)): %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(p, q) || meta != meta2 {
+			t.Fatalf("Parse(Format(p)) != p:\n%+v %+v\n%+v %+v\n%s", p, meta, q, meta2, out)
+		}
+		if again, err := c.Format(q, meta2); err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("Format is not stable on its own output (%v):\n%s", err, again)
+		}
+	})
 }

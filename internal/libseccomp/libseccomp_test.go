@@ -14,8 +14,6 @@ import (
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/libseccomp"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 )
 
 // run evaluates prog on one system call of abi and returns SECCOMP_RET_*.
@@ -37,15 +35,8 @@ const (
 )
 
 func TestBuildDockerDefault(t *testing.T) {
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, host := range []arch.Arch{arch.X86_64, arch.AARCH64, arch.S390X} {
-		r, err := p.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := proftest.DockerDefault(host)
 		for _, opt := range []int{1, 2} {
 			prog, err := libseccomp.Build(r, host, libseccomp.Options{Optimize: opt})
 			if err != nil {

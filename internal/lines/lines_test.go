@@ -3,12 +3,12 @@ package lines_test
 import (
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/syscage/syscage/internal/lines"
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 // expect is what a Reader must return for in: every line of in, those
@@ -101,31 +101,20 @@ func TestReadError(t *testing.T) {
 	}
 }
 
-type endless struct{}
-
-func (endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'x'
-	}
-	return len(p), nil
-}
-
 // TestBoundedMemory: a line of 256 MiB costs no more than about the
 // limit in memory.
 func TestBoundedMemory(t *testing.T) {
 	const size = 256 << 20
-	rd := lines.NewReader(io.MultiReader(io.LimitReader(endless{}, size), strings.NewReader("\nok\n")), 1<<20)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	if _, long, err := rd.Next(); !long || err != nil {
-		t.Fatalf("long line: %v, %v", long, err)
-	}
-	if text, _, err := rd.Next(); text != "ok" || err != nil {
-		t.Fatalf("next line %q, %v", text, err)
-	}
-	runtime.ReadMemStats(&after)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+	rd := lines.NewReader(io.MultiReader(testenv.Xs(size), strings.NewReader("\nok\n")), 1<<20)
+	grew := testenv.Allocated(func() {
+		if _, long, err := rd.Next(); !long || err != nil {
+			t.Fatalf("long line: %v, %v", long, err)
+		}
+		if text, _, err := rd.Next(); text != "ok" || err != nil {
+			t.Fatalf("next line %q, %v", text, err)
+		}
+	})
+	if grew > 8<<20 {
 		t.Errorf("a %d MiB line allocated %d MiB", size>>20, grew>>20)
 	}
 }

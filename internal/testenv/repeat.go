@@ -31,3 +31,27 @@ func (r *Repeat) Read(p []byte) (int, error) {
 	}
 	return k, nil
 }
+
+// Xs returns a reader of n bytes 'x': one line as long as a test needs
+// (a line over a reader's bound), made on the fly.
+func Xs(n int64) io.Reader { return io.LimitReader(xs{}, n) }
+
+type xs struct{}
+
+func (xs) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// Allocated returns the bytes f allocates on the heap, live or not: for
+// tests that reading a long input costs a bounded amount of memory.
+func Allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}

@@ -113,3 +113,15 @@ func TestTree(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusField(t *testing.T) {
+	status := "Name:\tcat\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t000001ffffffffff\n"
+	for key, want := range map[string]string{"Seccomp": "2", "Seccomp_filters": "1", "CapEff": "000001ffffffffff", "NoNewPrivs": ""} {
+		if got := testenv.StatusField(status, key); got != want {
+			t.Errorf("StatusField(%s) = %q, want %q", key, got, want)
+		}
+	}
+	if os.Geteuid() == 0 && !testenv.HasCapability(testenv.CapSysAdmin) {
+		t.Error("HasCapability(CapSysAdmin) = false as root")
+	}
+}

@@ -3,7 +3,6 @@ package unix
 import (
 	"errors"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,13 +18,13 @@ type LiveFilter struct {
 	Flags uint64 // SECCOMP_FILTER_FLAG_* recorded for it (only LOG is), or 0 if unknown
 }
 
-// ErrNotStopped is SeccompFilters's error for a task that did not stop
+// ErrNotStopped is ReadSeccompFilters's error for a task that did not stop
 // in time: one in uninterruptible sleep ('D': a vfork parent waiting for
 // its child, a task frozen by the cgroup v1 freezer, a wait on a device
 // or a file system) only stops when the wait ends.
 var ErrNotStopped = errors.New("the task did not stop")
 
-// TaskFilters is what SeccompFiltersOf read of one task.
+// TaskFilters is what ReadSeccompFilters read of one task.
 type TaskFilters struct {
 	TID     int
 	Filters []LiveFilter
@@ -36,33 +35,25 @@ type TaskFilters struct {
 	Err error
 }
 
-// SeccompFilters returns the seccomp filters of task pid, oldest first:
-// SeccompFiltersOf for one task.
-func SeccompFilters(pid int, timeout time.Duration) ([]LiveFilter, error) {
-	r := SeccompFiltersOf([]int{pid}, timeout)
-	return r[0].Filters, r[0].Err
-}
-
-// SeccompFiltersOf returns the seccomp filters of the tasks tids (the
+// ReadSeccompFilters returns the seccomp filters of the tasks tids (the
 // threads of one process, or any tasks), oldest first, with
 // PTRACE_SECCOMP_GET_FILTER and PTRACE_SECCOMP_GET_METADATA. It seizes
 // every task, interrupts them all, and reads each as soon as it stops
-// and detaches it at once, all from one locked thread, as ptrace
-// requires; timeout bounds the wait for all of them together, not for
-// each. The caller needs CAP_SYS_ADMIN, must be allowed to trace the
-// tasks, and must not be filtered itself; the kernel needs
-// CONFIG_CHECKPOINT_RESTORE.
+// and detaches it at once; timeout bounds the wait for all of them
+// together, not for each. The caller needs CAP_SYS_ADMIN, must be
+// allowed to trace the tasks, and must not be filtered itself; the
+// kernel needs CONFIG_CHECKPOINT_RESTORE.
 //
-// A task that does not stop within timeout (TaskFilters.Err
-// ErrNotStopped) is left running as it was. PTRACE_DETACH needs a
-// stopped tracee (it fails with ESRCH otherwise) and the interrupt is
-// still pending, so such a task is released by the end of its tracer:
-// the locked thread is not given back to the runtime but ends with its
-// goroutine, and the kernel then detaches every task it traced
-// (exit_ptrace), clearing their pending traps (the interrupt included)
-// and waking one that stopped in the meantime. SeccompFiltersOf returns
-// once the kernel has done so, so that nothing is left seized or
-// stopped and the caller can trace the tasks again.
+// ptrace ties a tracee to the thread that seized it, so the caller runs
+// this on a thread of its own, locked with runtime.LockOSThread, and
+// not the main thread. held lists the tasks still traced at the end: a
+// task that does not stop within timeout (TaskFilters.Err
+// ErrNotStopped) cannot be detached (PTRACE_DETACH needs a stopped
+// tracee) and its interrupt is still pending. The caller releases them
+// by ending the thread: it returns from its goroutine still locked, the
+// runtime ends the thread, and the kernel detaches every task it traced
+// (exit_ptrace), clearing their pending traps and waking one that
+// stopped in the meantime; TracerOf tells when that has happened.
 //
 // There is no way to read a filter without a ptrace stop. The kernel's
 // seccomp_get_filter itself does not ask for one, but ptrace reaches it
@@ -72,51 +63,12 @@ func SeccompFilters(pid int, timeout time.Duration) ([]LiveFilter, error) {
 // filter out. The only other route is reading kernel memory
 // (task->seccomp.filter, each filter's prog->orig_prog, with a BPF task
 // iterator), which this package does not do.
-func SeccompFiltersOf(tids []int, timeout time.Duration) []TaskFilters {
-	type result struct {
-		out    []TaskFilters
-		tracer int
-		held   []int // tasks still traced when the tracer ended
-	}
-	if len(tids) == 0 {
-		return nil
-	}
-	done := make(chan result, 1)
-	var trace func(locked chan struct{})
-	trace = func(locked chan struct{}) {
-		runtime.LockOSThread()
-		if locked != nil {
-			close(locked)
-		}
-		if unix.Gettid() == unix.Getpid() {
-			// The runtime never ends the main thread (it parks it
-			// instead): trace from another, which the new goroutine
-			// gets while this one holds the main thread.
-			locked := make(chan struct{})
-			go trace(locked)
-			<-locked
-			runtime.UnlockOSThread()
-			return
-		}
-		out, held := seccompFiltersOf(tids, timeout)
-		if len(held) == 0 {
-			runtime.UnlockOSThread()
-		}
-		// Otherwise the thread ends with this goroutine, still locked.
-		done <- result{out, unix.Gettid(), held}
-	}
-	go trace(nil)
-	r := <-done
-	// The thread ends just after the goroutine: wait (briefly: it is the
-	// runtime's next step) until the kernel has released the tasks.
-	for i := 0; i < 400 && slices.ContainsFunc(r.held, func(tid int) bool { return tracerOf(tid) == r.tracer }); i++ {
-		time.Sleep(5 * time.Millisecond)
-	}
-	return r.out
+func ReadSeccompFilters(tids []int, timeout time.Duration) (out []TaskFilters, held []int) {
+	return seccompFiltersOf(tids, timeout)
 }
 
-// tracerOf reads TracerPid: of /proc/TID/status; 0 when none or unknown.
-func tracerOf(tid int) int {
+// TracerOf reads TracerPid: of /proc/TID/status; 0 when none or unknown.
+func TracerOf(tid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
 		return 0
@@ -129,6 +81,14 @@ func tracerOf(tid int) int {
 	}
 	return 0
 }
+
+// OnMainThread reports whether the calling thread is the process's main
+// thread (the one whose id is the process id), which the Go runtime
+// never ends.
+func OnMainThread() bool { return unix.Gettid() == unix.Getpid() }
+
+// Gettid returns the calling thread's id.
+func Gettid() int { return unix.Gettid() }
 
 // seccompFiltersOf runs on the tracer thread. held lists the tasks it
 // could not detach: the caller ends the thread to release them.

@@ -4,21 +4,15 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile/formats"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/spo"
 )
 
 // dockerIn returns Docker's default profile resolved for x86_64, written
 // in format f (systemd lossy: it has argument conditions).
 func dockerIn(b *testing.B, f formats.Format) []byte {
-	d, _ := builtin.Get("docker-default")
-	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := proftest.DockerDefault(arch.X86_64)
 	out, _, err := formats.Write(r, f, formats.Options{Lossy: true, Meta: spo.Meta{Name: "docker"}})
 	if err != nil {
 		b.Fatal(err)
@@ -46,8 +40,7 @@ func BenchmarkParse(b *testing.B) {
 // BenchmarkWrite writes Docker's default profile (resolved for x86_64)
 // in each format.
 func BenchmarkWrite(b *testing.B) {
-	d, _ := builtin.Get("docker-default")
-	r, _ := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
+	r := proftest.DockerDefault(arch.X86_64)
 	for _, f := range formats.Names() {
 		b.Run(f, func(b *testing.B) {
 			for range b.N {

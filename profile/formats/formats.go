@@ -34,6 +34,21 @@ const (
 // Names returns the format names.
 func Names() []string { return []string{string(OCI), string(LXC), string(Systemd), string(SPO)} }
 
+// Ext is the file name extension of a profile in format f: ".json"
+// (oci, and "" for the default), ".lxc", ".conf" (a systemd drop-in) or
+// ".yaml".
+func (f Format) Ext() string {
+	switch f {
+	case LXC:
+		return ".lxc"
+	case Systemd:
+		return ".conf"
+	case SPO:
+		return ".yaml"
+	}
+	return ".json"
+}
+
 // ParseFormat checks a format name.
 func ParseFormat(s string) (Format, error) {
 	for _, n := range Names() {

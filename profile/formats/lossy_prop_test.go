@@ -3,16 +3,13 @@ package formats_test
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/proftest"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
@@ -21,20 +18,13 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-var (
-	lossyN    = flag.Int("lossy.n", map[bool]int{false: 600, true: 50}[testenv.Race], "random profiles TestLossyNeverWider converts to every format")
-	lossySeed = flag.Uint64("lossy.seed", 0, "seed of TestLossyNeverWider; 0 picks one from the clock")
-)
+var lossyProp = proftest.NewProperty("lossy", "TestLossyNeverWider", "profiles", 600, 50,
+	"conversions checked", "exact", "lossy", "calls", "refused by the writer", "skipped (libseccomp refuses them)")
 
 // noStub leaves out the ENOSYS answer for numbers above an ABI's table,
 // which depends on the numbers a profile names and is no part of its
 // meaning (see seccomp.Expect).
 var noStub = seccomp.Options{NoENOSYS: true}
-
-type lossyStats struct {
-	conversions, exact, lossy, refused, skipped, calls int
-	failures                                           []string
-}
 
 // TestLossyNeverWider is the promise of every lossy conversion, checked
 // through the compiled filters: random profiles (overlapping rules of
@@ -48,52 +38,23 @@ type lossyStats struct {
 // call as the profile does. An OCI config.json (ociconfig) must be
 // exact.
 func TestLossyNeverWider(t *testing.T) {
-	seed := *lossySeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("seed %d (-lossy.seed to repeat), %d profiles", seed, *lossyN)
-	start := time.Now()
-	var total lossyStats
-	proftest.Each(*lossyN, func(i int) lossyStats { return checkLossy(seed, i) }, func(s lossyStats) bool {
-		total.conversions += s.conversions
-		total.exact += s.exact
-		total.lossy += s.lossy
-		total.refused += s.refused
-		total.skipped += s.skipped
-		total.calls += s.calls
-		total.failures = append(total.failures, s.failures...)
-		return len(total.failures) == 0
-	})
-	s := total
-	t.Logf("%d conversions checked (%d exact, %d lossy) on %d calls, %d refused by the writer, %d profiles skipped (libseccomp refuses them), in %v",
-		s.conversions, s.exact, s.lossy, s.calls, s.refused, s.skipped, time.Since(start).Round(time.Millisecond))
-	for i, f := range s.failures {
-		if i == 3 {
-			t.Errorf("... %d more", len(s.failures)-i)
-			break
-		}
-		t.Error(f)
-	}
-	if len(s.failures) == 0 && s.conversions < *lossyN {
-		t.Errorf("only %d conversions checked for %d profiles", s.conversions, *lossyN)
+	s := lossyProp.Run(t, checkLossy)
+	if !t.Failed() && s.Of("conversions checked") < lossyProp.N() {
+		t.Errorf("only %d conversions checked for %d profiles", s.Of("conversions checked"), lossyProp.N())
 	}
 }
 
-func checkLossy(seed uint64, i int) (s lossyStats) {
-	fail := func(format string, args ...any) lossyStats {
-		s.failures = append(s.failures, fmt.Sprintf("profile %d (-lossy.seed %d): ", i, seed)+fmt.Sprintf(format, args...))
-		return s
-	}
-	r := rand.New(rand.NewPCG(seed, uint64(i)))
+// checkLossy checks the conversions of one random profile.
+func checkLossy(c *proftest.Case) error {
+	r := c.R
 	p := proftest.Random(r, proftest.Config{AllowOverlap: r.IntN(2) == 0})
 	if r.IntN(2) == 0 {
 		addExecShaped(r, p)
 	}
 	host := proftest.Host(p)
 	if _, err := seccomp.Compile(p, host, noStub); err != nil {
-		s.skipped++
-		return s
+		c.Count("skipped (libseccomp refuses them)", 1)
+		return nil
 	}
 	type written struct {
 		name   string
@@ -106,9 +67,9 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 		data, losses, err := formats.Write(p, f, formats.Options{Lossy: true, Meta: spo.Meta{Name: "random"}})
 		if err != nil {
 			if !errors.Is(err, profile.ErrNotExpressible) {
-				return fail("write %s: %v", f, err)
+				return fmt.Errorf("write %s: %v", f, err)
 			}
-			s.refused++
+			c.Count("refused by the writer", 1)
 			continue
 		}
 		outs = append(outs, written{string(f), data, losses, func(b []byte) (*profile.Profile, error) {
@@ -118,30 +79,30 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 	}
 	spec, err := ociconfig.ToSpec(p)
 	if err != nil {
-		return fail("ociconfig: %v", err)
+		return fmt.Errorf("ociconfig: %v", err)
 	}
 	cfg, err := json.Marshal(map[string]any{"ociVersion": "1.0.2", "linux": map[string]any{"seccomp": spec}})
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	outs = append(outs, written{"ociconfig", cfg, nil, func(b []byte) (*profile.Profile, error) { return oci.Parse("config.json", b) }})
 
 	for _, w := range outs {
 		q, err := w.parse(w.data)
 		if err != nil {
-			return fail("%s: read back what was written: %v\n%s", w.name, err, w.data)
+			return fmt.Errorf("%s: read back what was written: %v\n%s", w.name, err, w.data)
 		}
-		s.conversions++
+		c.Count("conversions checked", 1)
 		if len(w.losses) == 0 {
-			s.exact++
+			c.Count("exact", 1)
 		} else {
-			s.lossy++
+			c.Count("lossy", 1)
 		}
 		for _, h := range hostsFor(p, host, q) {
 			qh := q
 			if q.Conditional() {
 				if qh, err = q.Resolve(profile.Env{Arch: h}); err != nil {
-					return fail("%s: resolve for %s: %v", w.name, h, err)
+					return fmt.Errorf("%s: resolve for %s: %v", w.name, h, err)
 				}
 			}
 			fp, err := seccomp.Compile(p, h, noStub)
@@ -150,7 +111,7 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 			}
 			fq, err := seccomp.Compile(qh, h, noStub)
 			if err != nil {
-				return fail("%s: compile what was written for %s: %v\n%s", w.name, h, err, w.data)
+				return fmt.Errorf("%s: compile what was written for %s: %v\n%s", w.name, h, err, w.data)
 			}
 			abis := proftest.Covered(qh, h)
 			for _, a := range proftest.Covered(p, h) {
@@ -162,15 +123,15 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 				rp, err1 := proftest.NewRunner(fp, a)
 				rq, err2 := proftest.NewRunner(fq, a)
 				if err := errors.Join(err1, err2); err != nil {
-					return fail("%v", err)
+					return err
 				}
 				for _, d := range proftest.Probe(r, a, 20, p, qh) {
 					vp, err1 := rp.Run(d)
 					vq, err2 := rq.Run(d)
 					if err := errors.Join(err1, err2); err != nil {
-						return fail("%v", err)
+						return err
 					}
-					s.calls++
+					c.Count("calls", 1)
 					wider := proftest.Permits(vq) && !proftest.Permits(vp)
 					// Exactness is promised for the profile's own host; on
 					// other hosts the written profile must not be wider.
@@ -180,14 +141,14 @@ func checkLossy(seed uint64, i int) (s lossyStats) {
 						if !wider {
 							what = "was reported exact but decides otherwise"
 						}
-						return fail("%s %s on a %s host: %s %s (nr %#x, arch %#x) args %#x: written %v, profile %v\nlosses: %v\nprofile: %+v\nwritten:\n%s",
+						return fmt.Errorf("%s %s on a %s host: %s %s (nr %#x, arch %#x) args %#x: written %v, profile %v\nlosses: %v\nprofile: %+v\nwritten:\n%s",
 							w.name, what, h, a, name, uint32(d.Nr), d.Arch, d.Args, seccomp.ActionOf(vq), seccomp.ActionOf(vp), w.losses, p, w.data)
 					}
 				}
 			}
 		}
 	}
-	return s
+	return nil
 }
 
 // hostsFor returns the hosts a profile written from p (covering host and

@@ -12,6 +12,7 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/lxc"
@@ -25,12 +26,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRoundTrip(t *testing.T) {
 	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.seccomp"),
 		func(f string) string { return strings.TrimSuffix(f, ".seccomp") + ".golden" }, *update, 1,
-		formattest.Codec[struct{}]{
-			Parse: formattest.NoMeta(lxc.Parse),
-			Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
-				return formattest.Lossless(lxc.Format(p, lxc.Options{}))
-			},
-		})
+		codec)
+}
+
+// codec reads and writes LXC policies, for the round trips.
+var codec = formattest.Codec[struct{}]{
+	Parse: formattest.NoMeta(lxc.Parse),
+	Format: func(p *profile.Profile, _ struct{}) ([]byte, error) {
+		return formattest.Lossless(lxc.Format(p, lxc.Options{}))
+	},
 }
 
 func TestParse(t *testing.T) {
@@ -131,49 +135,36 @@ func TestVersion1(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", `p.seccomp:1:1: missing version line`},
+	formattest.Refuses(t, "p.seccomp", lxc.Parse, []struct{ In, Want string }{
+		{"", `p.seccomp:1:1: missing version line...`},
 		{"3\nallowlist\n", `p.seccomp:1:1: unknown policy version "3" (want 1 or 2)`},
-		{"2\n", `p.seccomp:2:1: empty policy line`},
-		{"2", `p.seccomp:1: missing policy line`},
-		{"2\ngraylist\n", `p.seccomp:2:1: unknown policy "graylist"`},
+		{"2\n", `p.seccomp:2:1: empty policy line...`},
+		{"2", `p.seccomp:1: missing policy line...`},
+		{"2\ngraylist\n", `p.seccomp:2:1: unknown policy "graylist"...`},
 		{"2\nallowlist debug\n", `p.seccomp:2:11: debug is not implemented by LXC`},
-		{"2\nallowlist errno\n", `p.seccomp:2:16: errno needs a number`},
+		{"2\nallowlist errno\n", `p.seccomp:2:16: errno needs a number...`},
 		{"2\nallowlist errno 4095\n", `p.seccomp:2:17: errno "4095" must be a number 0..4094`},
 		{"2\nallowlist kill now\n", `p.seccomp:2:16: unexpected "now" after the default action`},
 		{"2\nallowlist\nread alow\n", `p.seccomp:3:6: unknown action "alow" (want kill, errno N, allow, trap, notify or log)`},
-		{"2\nallowlist\n[x86_65]\n", `p.seccomp:3:2: unknown architecture section [x86_65]`},
-		{"2\nallowlist\n[x86_64\n", `p.seccomp:3:1: malformed section "[x86_64"`},
+		{"2\nallowlist\n[x86_65]\n", `p.seccomp:3:2: unknown architecture section [x86_65]...`},
+		{"2\nallowlist\n[x86_64\n", `p.seccomp:3:1: malformed section "[x86_64"...`},
 		{"2\ndenylist\nmount errno 1 [6,1,==]\n", `p.seccomp:3:16: argument index "6" must be 0..5`},
-		{"2\ndenylist\nmount errno 1 [0,x,==]\n", `p.seccomp:3:18: argument value "x" must be a number`},
-		{"2\ndenylist\nmount errno 1 [0,1,=~]\n", `p.seccomp:3:20: unknown operator "=~"`},
-		{"2\ndenylist\nmount errno 1 [0,1,==,3]\n", `p.seccomp:3:23: a mask goes only with SCMP_CMP_MASKED_EQ`},
-		{"2\ndenylist\nmount errno 1 [0,1]\n", `p.seccomp:3:15: argument condition [0,1] has 2 fields`},
-		{"2\ndenylist\nmount errno 1 [0,1,==] [0,2,==]\n", `p.seccomp:3:24: argument 0 is compared twice`},
-		{"2\ndenylist\nmount [0,1,==]\n", `p.seccomp:3:7: argument conditions need an action before them`},
-		{"2\ndenylist\nmount errno 1 0,1,==\n", `p.seccomp:3:15: "0,1,==" is not an argument condition`},
-		{"2\ndenylist\nread allow\n", `p.seccomp:3:1: rule for read has the default action allow`},
-		{"2\ndenylist\nreject_force_umount kill\n", `p.seccomp:3:21: reject_force_umount takes nothing after it`},
+		{"2\ndenylist\nmount errno 1 [0,x,==]\n", `p.seccomp:3:18: argument value "x" must be a number...`},
+		{"2\ndenylist\nmount errno 1 [0,1,=~]\n", `p.seccomp:3:20: unknown operator "=~"...`},
+		{"2\ndenylist\nmount errno 1 [0,1,==,3]\n", `p.seccomp:3:23: a mask goes only with SCMP_CMP_MASKED_EQ...`},
+		{"2\ndenylist\nmount errno 1 [0,1]\n", `p.seccomp:3:15: argument condition [0,1] has 2 fields...`},
+		{"2\ndenylist\nmount errno 1 [0,1,==] [0,2,==]\n", `p.seccomp:3:24: argument 0 is compared twice...`},
+		{"2\ndenylist\nmount [0,1,==]\n", `p.seccomp:3:7: argument conditions need an action before them...`},
+		{"2\ndenylist\nmount errno 1 0,1,==\n", `p.seccomp:3:15: "0,1,==" is not an argument condition...`},
+		{"2\ndenylist\nread allow\n", `p.seccomp:3:1: rule for read has the default action allow...`},
+		{"2\ndenylist\nreject_force_umount kill\n", `p.seccomp:3:21: reject_force_umount takes nothing after it...`},
 		// LXC reads lines as C strings and strips only the newline.
-		{"2\ndenylist\nptrace\x00 hidden\n", `p.seccomp:3:7: NUL byte: LXC reads each line as a C string`},
-		{"2\r\ndenylist\r\nptrace\r\n", `p.seccomp:1:2: carriage return: LXC keeps it in the line`},
-		{"2\nallowlist\n[All]\nread\n", `p.seccomp:3:2: unknown architecture section [All]`},
-		{"2\nallowlist\n [x86_64]\nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it`},
-		{"2\nallowlist\n[x86_64] \nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it`},
-	} {
-		p, err := lxc.Parse("p.seccomp", []byte(tc.in))
-		if p != nil || err == nil {
-			t.Errorf("%q: no error", tc.in)
-			continue
-		}
-		if !strings.HasPrefix(err.Error(), tc.want) {
-			t.Errorf("%q:\n got %s\nwant %s...", tc.in, err, tc.want)
-		}
-		var se *profile.SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.in, err)
-		}
-	}
+		{"2\ndenylist\nptrace\x00 hidden\n", `p.seccomp:3:7: NUL byte: LXC reads each line as a C string...`},
+		{"2\r\ndenylist\r\nptrace\r\n", `p.seccomp:1:2: carriage return: LXC keeps it in the line...`},
+		{"2\nallowlist\n[All]\nread\n", `p.seccomp:3:2: unknown architecture section [All]...`},
+		{"2\nallowlist\n [x86_64]\nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it...`},
+		{"2\nallowlist\n[x86_64] \nread\n", `p.seccomp:3:1: section [x86_64] with blanks around it...`},
+	})
 }
 
 // TestDockerDefault converts Docker's default profile, resolved for each
@@ -189,10 +180,7 @@ func TestDockerDefault(t *testing.T) {
 	for _, e := range d.ArchMap {
 		host := e.Arch
 		t.Run(host.String(), func(t *testing.T) {
-			r, err := d.Resolve(profile.Env{Arch: host, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := proftest.DockerDefault(host)
 			out, losses, err := lxc.Format(r, lxc.Options{})
 			// The LXC host whose coverage is the resolved profile's.
 			lxcHost := arch.Invalid

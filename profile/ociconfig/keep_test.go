@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/internal/testenv"
-	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/ociconfig"
@@ -68,11 +68,7 @@ func TestPatchKeepsBytes(t *testing.T) {
 	if !bytes.Contains(config, []byte(`"terminal": false`)) {
 		t.Fatal(`runc spec wrote no "terminal": true`)
 	}
-	d, _ := builtin.Get("docker-default")
-	p, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proftest.DockerDefault(arch.X86_64)
 	strict, _ := builtin.Get("strict")
 
 	added, err := ociconfig.Patch("config.json", config, p)

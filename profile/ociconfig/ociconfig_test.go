@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
@@ -21,11 +22,7 @@ func TestPatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := builtin.Get("docker-default")
-	p, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proftest.DockerDefault(arch.X86_64)
 	out, err := ociconfig.Patch("config.json", config, p)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +48,7 @@ func TestPatch(t *testing.T) {
 	}
 
 	// Unresolved profiles, unknown fields and bad JSON are refused.
+	d, _ := builtin.Get("docker-default")
 	if _, err := ociconfig.Patch("config.json", config, d); !errors.Is(err, profile.ErrNotExpressible) {
 		t.Errorf("unresolved: %v", err)
 	}

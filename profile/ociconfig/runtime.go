@@ -3,9 +3,11 @@ package ociconfig
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path"
 	"slices"
 	"strings"
@@ -256,4 +258,29 @@ func AddNeeds(p *profile.Profile, rt *Runtime, noNewPrivs bool, native arch.Arch
 		return nil, nil, fmt.Errorf("add what %s needs: %w", rt, err)
 	}
 	return q, added, nil
+}
+
+// HostRuntime returns the data of the runtime name (LookupRuntime) for
+// the version of the one on PATH, asked with "NAME --version". note says,
+// when not "", why the data is not that of the host's runtime: it is not
+// installed, or there is no data for its version (the newest data is
+// used).
+func HostRuntime(ctx context.Context, name string) (rt *Runtime, note string, err error) {
+	var version, commit string
+	path, lookErr := exec.LookPath(name)
+	if lookErr == nil {
+		if out, err := exec.CommandContext(ctx, path, "--version").Output(); err == nil {
+			version, commit = ParseVersion(out)
+		}
+	}
+	rt, exact, err := LookupRuntime(name, version, commit)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case lookErr != nil:
+		note = fmt.Sprintf("%s is not installed here: adding what %s needs", name, rt)
+	case !exact:
+		note = fmt.Sprintf("no data for %s %s (%s): adding what %s needs", name, version, commit, rt)
+	}
+	return rt, note, nil
 }

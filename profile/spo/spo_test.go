@@ -10,9 +10,9 @@ import (
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/formattest"
+	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/spo"
 )
 
@@ -21,12 +21,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRoundTrip(t *testing.T) {
 	formattest.RoundTrip(t, formattest.Glob(t, "testdata/*.yaml"),
 		func(f string) string { return strings.TrimSuffix(f, ".yaml") + ".golden" }, *update, 1,
-		formattest.Codec[spo.Meta]{
-			Parse: spo.Decode,
-			Format: func(p *profile.Profile, m spo.Meta) ([]byte, error) {
-				return formattest.Lossless(spo.Format(p, spo.Options{Meta: m}))
-			},
-		})
+		codec)
+}
+
+// codec reads and writes SeccompProfiles, for the round trips.
+var codec = formattest.Codec[spo.Meta]{
+	Parse: spo.Decode,
+	Format: func(p *profile.Profile, m spo.Meta) ([]byte, error) {
+		return formattest.Lossless(spo.Format(p, spo.Options{Meta: m}))
+	},
 }
 
 func TestParse(t *testing.T) {
@@ -53,48 +56,31 @@ func TestParse(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	head := "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: x\nspec:\n"
-	for _, tc := range []struct{ in, want string }{
-		{head + "  defaultAction: SCMP_ACT_ALOW\n", `p.yaml:6:18: unknown action "SCMP_ACT_ALOW"`},
+	formattest.Refuses(t, "p.yaml", spo.Parse, []struct{ In, Want string }{
+		{head + "  defaultAction: SCMP_ACT_ALOW\n", `p.yaml:6:18: unknown action "SCMP_ACT_ALOW"...`},
 		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscall: []\n", `p.yaml:7:3: unknown field "syscall" in spec (did you mean "syscalls"?)`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  zzz: []\n", `p.yaml:7:3: unknown field "zzz" in spec (want one of`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  zzz: []\n", `p.yaml:7:3: unknown field "zzz" in spec (want one of...`},
 		{head + "  defaultAction: SCMP_ACT_ERRNO\n  DefaultAction: SCMP_ACT_ERRNO\n", `p.yaml:7:3: unknown field "DefaultAction" in spec (did you mean "defaultAction"?)`},
 		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n    - index: 6\n      op: SCMP_CMP_EQ\n", `p.yaml:11:14: argument index 6 out of range 0..5`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    errnoRet: 1\n", `p.yaml:10:15: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n    - index: 0\n      op: SCMP_CMP_EQQ\n", `p.yaml:12:11: unknown operator "SCMP_CMP_EQQ"`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  architectures: [SCMP_ARCH_X86_65]\n", `p.yaml:7:19: unknown architecture "SCMP_ARCH_X86_65"`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: runc-v1.1.5\n", `p.yaml:7:20: baseProfileName "runc-v1.1.5": the base profile is not given: no SeccompProfile of that name in namespace default`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    errnoRet: 1\n", `p.yaml:10:15: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE...`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n    - index: 0\n      op: SCMP_CMP_EQQ\n", `p.yaml:12:11: unknown operator "SCMP_CMP_EQQ"...`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  architectures: [SCMP_ARCH_X86_65]\n", `p.yaml:7:19: unknown architecture "SCMP_ARCH_X86_65"...`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: runc-v1.1.5\n", `p.yaml:7:20: baseProfileName "runc-v1.1.5": the base profile is not given: no SeccompProfile of that name in namespace default...`},
 		{head + "  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: \"\"\n", `p.yaml:7:20: baseProfileName is empty`},
 		{head + "  architectures: []\n", `p.yaml:6:3: spec.defaultAction is missing`},
 		{"apiVersion: v1\nkind: Pod\n", `p.yaml:2:7: kind must be SeccompProfile`},
-		{"kind: SeccompProfile\napiVersion: security-profiles-operator.x-k8s.io/v1alpha1\n", `p.yaml:2:13: apiVersion must be security-profiles-operator.x-k8s.io/v1beta1`},
+		{"kind: SeccompProfile\napiVersion: security-profiles-operator.x-k8s.io/v1alpha1\n", `p.yaml:2:13: apiVersion must be security-profiles-operator.x-k8s.io/v1beta1...`},
 		{head + "  defaultAction: [x\n", `p.yaml:5: did not find expected ',' or ']'`},
-		{"", `p.yaml:1:1: empty document`},
-		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read, \"ptrace\\0 (hidden)\"]\n    action: SCMP_ACT_ALLOW\n", `p.yaml:8:19: invalid profile: system-call name "ptrace\x00 (hidden)" holds a NUL byte: runc and LXC read it as "ptrace"`},
-	} {
-		p, err := spo.Parse("p.yaml", []byte(tc.in))
-		if p != nil || err == nil {
-			t.Errorf("%q: no error", tc.in)
-			continue
-		}
-		if !strings.HasPrefix(err.Error(), tc.want) {
-			t.Errorf("%q:\n got %s\nwant %s...", tc.in, err, tc.want)
-		}
-		var se *profile.SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("%T is not a *profile.SyntaxError", err)
-		}
-	}
+		{"", `p.yaml:1:1: empty document...`},
+		{head + "  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read, \"ptrace\\0 (hidden)\"]\n    action: SCMP_ACT_ALLOW\n", `p.yaml:8:19: invalid profile: system-call name "ptrace\x00 (hidden)" holds a NUL byte: runc and LXC read it as "ptrace"...`},
+	})
 }
 
 // TestDockerDefault: Docker's default profile resolved for x86_64 goes
 // through a SeccompProfile with the same verdicts (the resolved profile
 // has nothing the spec lacks but the default's errno, which is EPERM).
 func TestDockerDefault(t *testing.T) {
-	d, _ := builtin.Get("docker-default")
-	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := proftest.DockerDefault(arch.X86_64)
 	out, losses, err := spo.Format(r, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
 	if err != nil {
 		t.Fatal(err, losses)
@@ -107,6 +93,7 @@ func TestDockerDefault(t *testing.T) {
 		t.Fatalf("%d compared: %v", n, err)
 	}
 	// Unresolved, the includes and excludes are losses.
+	d, _ := builtin.Get("docker-default")
 	_, losses, err = spo.Format(d, spo.Options{Meta: spo.Meta{Name: "docker-default"}})
 	if !errors.Is(err, profile.ErrNotExpressible) || len(losses) < 5 {
 		t.Errorf("unresolved docker-default: %v, %d losses", err, len(losses))

@@ -88,6 +88,30 @@ func LookupGroup(name string) (Group, bool) {
 	return Group{Name: g.Name, Description: g.Description, Members: slices.Clone(g.Members)}, true
 }
 
+// LookupGroups returns the groups names name (LookupGroup), in order,
+// and an error for each name that is no group; every group, in
+// systemd's order, when names is empty.
+func LookupGroups(names ...string) ([]Group, []error) {
+	if len(names) == 0 {
+		names = GroupNames()
+	}
+	gs := []Group{}
+	var errs []error
+	for _, n := range names {
+		g, ok := LookupGroup(n)
+		if !ok {
+			errs = append(errs, unknownGroup(n))
+			continue
+		}
+		gs = append(gs, g)
+	}
+	return gs, errs
+}
+
+func unknownGroup(name string) error {
+	return fmt.Errorf("unknown system-call group %q (want one of %s)", name, strings.Join(GroupNames(), ", "))
+}
+
 // GroupNames returns the names of the groups, in systemd's order.
 func GroupNames() []string {
 	groupsOnce.Do(loadGroups)
@@ -106,7 +130,7 @@ func Expand(name string) ([]string, error) {
 		name = "@" + name
 	}
 	if _, ok := groupIndex[name]; !ok {
-		return nil, fmt.Errorf("unknown system-call group %q (want one of %s)", name, strings.Join(GroupNames(), ", "))
+		return nil, unknownGroup(name)
 	}
 	set := map[string]bool{}
 	expand(name, set, map[string]bool{})

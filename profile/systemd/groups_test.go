@@ -52,3 +52,20 @@ func TestGroupJSON(t *testing.T) {
 		t.Errorf("JSON = %s", b)
 	}
 }
+
+func TestLookupGroups(t *testing.T) {
+	gs, errs := systemd.LookupGroups("aio", "@nope", "@mount", "nah")
+	if len(gs) != 2 || gs[0].Name != "@aio" || gs[1].Name != "@mount" || len(gs[0].Members) == 0 {
+		t.Errorf("groups %+v", gs)
+	}
+	if len(errs) != 2 || !strings.HasPrefix(errs[0].Error(), `unknown system-call group "@nope" (want one of @default, `) || !strings.HasPrefix(errs[1].Error(), `unknown system-call group "nah" `) {
+		t.Errorf("errors %v", errs)
+	}
+	all, errs := systemd.LookupGroups()
+	if len(errs) != 0 || len(all) != len(systemd.GroupNames()) || all[0].Name != systemd.GroupNames()[0] {
+		t.Errorf("every group: %d of %d, %v", len(all), len(systemd.GroupNames()), errs)
+	}
+	if none, _ := systemd.LookupGroups("x"); none == nil {
+		t.Error("no group is nil, want an empty list (JSON [])")
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/syscage/syscage/internal/proftest"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/systemd"
 )
@@ -141,38 +140,25 @@ func TestSemantics(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
+	formattest.Refuses(t, "u", systemd.Parse, []struct{ In, Want string }{
 		{"[Service]\nSystemCallFilter=@system-servic\n", `u:2:18: unknown system-call group "@system-servic" (did you mean "@system-service"?)`},
 		{"[Service]\nSystemCallFilter=~read writ\n", `u:2:24: unknown system call "writ"`},
-		{"[Service]\nSystemCallFilter=read:EPERM\n", `u:2:22: allowed system calls take no errno`},
-		{"[Service]\nSystemCallFilter=~read:EPERMM\n", `u:2:24: unknown errno "EPERMM"`},
+		{"[Service]\nSystemCallFilter=read:EPERM\n", `u:2:22: allowed system calls take no errno...`},
+		{"[Service]\nSystemCallFilter=~read:EPERMM\n", `u:2:24: unknown errno "EPERMM"...`},
 		{"[Service]\nSystemCallFilter=~read:4095\n", `u:2:24: errno 4095 out of range 0..4094`},
-		{"[Service]\nSystemCallErrorNumber=EWHAT\n", `u:2:23: SystemCallErrorNumber=: unknown errno "EWHAT"`},
-		{"[Service]\nSystemCallArchitectures=native amd64\n", `u:2:32: unknown architecture "amd64"`},
-		{"[Service]\nSystemCallLog=read:EPERM\n", `u:2:19: SystemCallLog= takes no errno`},
-		{"[Service]\nSystemCallFilter\n", `u:2:1: "SystemCallFilter" is not an assignment`},
+		{"[Service]\nSystemCallErrorNumber=EWHAT\n", `u:2:23: SystemCallErrorNumber=: unknown errno "EWHAT"...`},
+		{"[Service]\nSystemCallArchitectures=native amd64\n", `u:2:32: unknown architecture "amd64"...`},
+		{"[Service]\nSystemCallLog=read:EPERM\n", `u:2:19: SystemCallLog= takes no errno...`},
+		{"[Service]\nSystemCallFilter\n", `u:2:1: "SystemCallFilter" is not an assignment...`},
 		{"[Service]\nSystemCallFilter=~read \\\n  write \\\n\tmout:EPERM\n", `u:4:2: unknown system call "mout"`},
-		{"[Service]\nSystemCallFilter=~read \\\n  write:EPEM\n", `u:3:9: unknown errno "EPEM"`},
-		{"@system-service\n~@privleged\n", `u:2:2: unknown system-call group "@privleged"`},
-		{"", `u:1:1: empty (only blank lines and comments): not a seccomp profile`},
-		{" \n\n# a comment\n", `u:1:1: empty (only blank lines and comments)`},
-		{"[]\n", `u:1:1: no SystemCallFilter=`},
-		{"[Service]\nExecStart=/bin/true\n", `u:1:1: no SystemCallFilter=`},
-		{"[Service]\nSystemCallFilter=~read ptrace\x00 mount\n", `u:2:30: NUL byte: systemd reads unit files as C strings`},
-	} {
-		p, err := systemd.Parse("u", []byte(tc.in))
-		if p != nil || err == nil {
-			t.Errorf("%q: no error", tc.in)
-			continue
-		}
-		if !strings.HasPrefix(err.Error(), tc.want) {
-			t.Errorf("%q:\n got %s\nwant %s...", tc.in, err, tc.want)
-		}
-		var se *profile.SyntaxError
-		if !errors.As(err, &se) {
-			t.Errorf("%q: %T is not a *profile.SyntaxError", tc.in, err)
-		}
-	}
+		{"[Service]\nSystemCallFilter=~read \\\n  write:EPEM\n", `u:3:9: unknown errno "EPEM"...`},
+		{"@system-service\n~@privleged\n", `u:2:2: unknown system-call group "@privleged"...`},
+		{"", `u:1:1: empty (only blank lines and comments): not a seccomp profile...`},
+		{" \n\n# a comment\n", `u:1:1: empty (only blank lines and comments)...`},
+		{"[]\n", `u:1:1: no SystemCallFilter=...`},
+		{"[Service]\nExecStart=/bin/true\n", `u:1:1: no SystemCallFilter=...`},
+		{"[Service]\nSystemCallFilter=~read ptrace\x00 mount\n", `u:2:30: NUL byte: systemd reads unit files as C strings...`},
+	})
 }
 
 // TestNamesOnly converts random names-only profiles to systemd and back
@@ -368,14 +354,7 @@ func TestGroupsMatchSystemdAnalyze(t *testing.T) {
 // values around every condition, that the result never lets a call run
 // that Docker's profile refuses.
 func TestDockerDefaultLossy(t *testing.T) {
-	d, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := d.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.18.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := proftest.DockerDefault(arch.X86_64)
 	out, losses, err := systemd.Format(r, systemd.Options{Lossy: true})
 	if err != nil || len(losses) == 0 {
 		t.Fatalf("lossy Format: %v, %d losses", err, len(losses))
@@ -385,7 +364,7 @@ func TestDockerDefaultLossy(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, changed := 0, 0
-	for _, a := range formattest.Covered(r, arch.X86_64) {
+	for _, a := range proftest.Covered(r, arch.X86_64) {
 		for _, in := range proftest.Inputs(r, a) {
 			dat := profile.Data{Nr: uint32(in.Nr), Arch: in.Arch, Args: in.Args}
 			x, errx := profile.Evaluate(r, arch.X86_64, dat)

@@ -10,8 +10,6 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
-	"github.com/syscage/syscage/profile/builtin"
-	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/profile/systemd"
 )
 
@@ -25,14 +23,7 @@ func TestVersion252(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "systemd 252 ") {
 		t.Skipf("systemd-analyze is not systemd 252's: %s", out)
 	}
-	p, err := builtin.Get("docker-default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := p.Resolve(profile.Env{Arch: arch.X86_64, Caps: oci.DefaultCaps, Kernel: "6.1.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := dockerDebian12(t)
 	verify := func(unit []byte) string {
 		dir := t.TempDir()
 		f := filepath.Join(dir, "probe.service")

@@ -2,18 +2,15 @@ package auditlog_test
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/bpf"
 	"github.com/syscage/syscage/internal/proftest"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/oci"
 	"github.com/syscage/syscage/record"
@@ -21,15 +18,9 @@ import (
 	"github.com/syscage/syscage/seccomp"
 )
 
-var (
-	patchN    = flag.Int("patch.n", map[bool]int{false: 400, true: 40}[testenv.Race], "random profiles TestPatchNeverWidens patches")
-	patchSeed = flag.Uint64("patch.seed", 0, "seed of TestPatchNeverWidens; 0 picks one from the clock")
-)
-
-type patchStats struct {
-	profiles, patched, refused, skipped, calls, changed, beyond int
-	failures                                                    []string
-}
+var patchProp = proftest.NewProperty("patch", "TestPatchNeverWidens", "profiles", 400, 40,
+	"checked", "patched", "calls refused", "skipped (libseccomp refuses them)", "inputs run",
+	"decided otherwise after the patch", "of them beyond the logged calls, reported")
 
 // TestPatchNeverWidens is the promise of complain patches, checked
 // through the compiled filters of the profile and of the patched file:
@@ -50,36 +41,9 @@ type patchStats struct {
 //
 // A logged call reported added with no guard runs with any arguments.
 func TestPatchNeverWidens(t *testing.T) {
-	seed := *patchSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("seed %d (-patch.seed to repeat), %d profiles", seed, *patchN)
-	start := time.Now()
-	var total patchStats
-	proftest.Each(*patchN, func(i int) patchStats { return checkPatch(seed, i) }, func(s patchStats) bool {
-		total.profiles += s.profiles
-		total.patched += s.patched
-		total.refused += s.refused
-		total.skipped += s.skipped
-		total.calls += s.calls
-		total.changed += s.changed
-		total.beyond += s.beyond
-		total.failures = append(total.failures, s.failures...)
-		return len(total.failures) == 0
-	})
-	s := total
-	t.Logf("%d profiles: %d patched, %d calls refused, %d skipped (libseccomp refuses them); %d inputs run, %d decided otherwise after the patch (%d of them beyond the logged calls, reported), in %v",
-		s.profiles, s.patched, s.refused, s.skipped, s.calls, s.changed, s.beyond, time.Since(start).Round(time.Millisecond))
-	for i, f := range s.failures {
-		if i == 3 {
-			t.Errorf("... %d more", len(s.failures)-i)
-			break
-		}
-		t.Error(f)
-	}
-	if len(s.failures) == 0 && s.patched < *patchN/10 {
-		t.Errorf("only %d of %d profiles patched", s.patched, *patchN)
+	s := patchProp.Run(t, checkPatch)
+	if !t.Failed() && s.Of("patched") < patchProp.N()/10 {
+		t.Errorf("only %d of %d profiles patched", s.Of("patched"), patchProp.N())
 	}
 }
 
@@ -125,12 +89,9 @@ func adversarial(r *rand.Rand, p *profile.Profile) []string {
 	return names
 }
 
-func checkPatch(seed uint64, i int) (s patchStats) {
-	fail := func(format string, args ...any) patchStats {
-		s.failures = append(s.failures, fmt.Sprintf("profile %d (-patch.seed %d): ", i, seed)+fmt.Sprintf(format, args...))
-		return s
-	}
-	r := rand.New(rand.NewPCG(seed, uint64(i)))
+// checkPatch checks a patch of one random profile.
+func checkPatch(c *proftest.Case) error {
+	r := c.R
 	p := proftest.Random(r, proftest.Config{AllowOverlap: r.IntN(2) == 0})
 	p.Arches = slices.Compact(p.Arches)
 	extra := adversarial(r, p)
@@ -148,19 +109,19 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 	host := proftest.Host(p)
 	text, err := oci.Format(p)
 	if err != nil {
-		s.skipped++
-		return s
+		c.Count("skipped (libseccomp refuses them)", 1)
+		return nil
 	}
 	text = append(text, '\n')
 	raw, err := oci.Parse("p.json", text)
 	if err != nil {
-		return fail("read back: %v", err)
+		return fmt.Errorf("read back: %v", err)
 	}
 	if _, err := seccomp.Compile(raw, host, noStub); err != nil {
-		s.skipped++
-		return s
+		c.Count("skipped (libseccomp refuses them)", 1)
+		return nil
 	}
-	s.profiles++
+	c.Count("checked", 1)
 	abis := proftest.Covered(raw, host)
 
 	// Logged calls: names the rules use, and some others.
@@ -197,26 +158,26 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 	} else {
 		dn := auditlog.Denied(raw, host, events)
 		if len(dn.Names) == 0 {
-			return s
+			return nil
 		}
 		rec = dn.Rec
 	}
 	pt, err := auditlog.MakePatch("p.json", text, raw, host, rec, "added")
 	if err != nil {
-		return fail("MakePatch: %v (events %+v)\n%s", err, events, text)
+		return fmt.Errorf("MakePatch: %v (events %+v)\n%s", err, events, text)
 	}
 	for _, a := range pt.Adds {
 		if !a.Added {
-			s.refused++
+			c.Count("calls refused", 1)
 		}
 	}
-	if err := verifyPatch(r, raw, text, host, events, rec, pt, &s); err != nil {
+	if err := verifyPatch(r, raw, text, host, events, rec, pt, c.Count); err != nil {
 		if len(pt.Adds) > 0 {
 			err = fmt.Errorf("%w\nevents: %v", err, events)
 		}
-		return fail("%v", err)
+		return err
 	}
-	return s
+	return nil
 }
 
 // verifyPatch checks the promise of a patch pt of the profile raw (text)
@@ -225,32 +186,32 @@ func checkPatch(seed uint64, i int) (s patchStats) {
 // logged calls. A call recorded with argument values counts as logged
 // with those values only when the patch could add it under them (every
 // call of its name has values); else the addition must say it allows
-// any arguments.
-func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch, events []audit.Event, rec *record.Recording, pt *auditlog.Patch, s *patchStats) error {
+// any arguments. It counts what it checks with count (patchProp's
+// counters).
+func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch, events []audit.Event, rec *record.Recording, pt *auditlog.Patch, count func(counter string, n int)) error {
 	abis := proftest.Covered(raw, host)
 	fb, err := seccomp.Compile(raw, host, noStub)
 	if err != nil {
 		return err
 	}
-	fail := func(format string, args ...any) error { return fmt.Errorf(format, args...) }
 	if pt.Diff == nil {
 		if pt.NotPlain != nil {
-			return fail("not plain: %v", pt.NotPlain)
+			return fmt.Errorf("not plain: %v", pt.NotPlain)
 		}
 		return nil
 	}
-	s.patched++
+	count("patched", 1)
 	patched, err := applyDiff(string(text), pt.Diff)
 	if err != nil {
-		return fail("%v", err)
+		return fmt.Errorf("%v", err)
 	}
 	after, err := oci.Parse("patched", []byte(patched))
 	if err != nil {
-		return fail("the patch does not read back: %v\n%s", err, pt.Diff)
+		return fmt.Errorf("the patch does not read back: %v\n%s", err, pt.Diff)
 	}
 	fa, err := seccomp.Compile(after, host, noStub)
 	if err != nil {
-		return fail("compile the patched profile: %v\n%s", err, patched)
+		return fmt.Errorf("compile the patched profile: %v\n%s", err, patched)
 	}
 	calls := rec.Calls()
 	valued := map[string]bool{}
@@ -263,7 +224,7 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 	for _, ad := range pt.Adds {
 		for _, c := range calls {
 			if c.Arch == ad.Arch && c.Name == ad.Name && ad.Added && c.Values != nil && !valued[c.Name] && !ad.AnyArgs {
-				return fail("%s %s recorded with values, added for any arguments, not said: %+v", ad.Arch, ad.Name, ad)
+				return fmt.Errorf("%s %s recorded with values, added for any arguments, not said: %+v", ad.Arch, ad.Name, ad)
 			}
 		}
 	}
@@ -308,7 +269,7 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 		rb, err1 := proftest.NewRunner(fb, a)
 		ra, err2 := proftest.NewRunner(fa, a)
 		if err := errors.Join(err1, err2); err != nil {
-			return fail("%v", err)
+			return fmt.Errorf("%v", err)
 		}
 		probes := proftest.Probe(r, a, 40, raw, after)
 		for _, ev := range events {
@@ -322,14 +283,14 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 			vb, err1 := rb.Run(d)
 			va, err2 := ra.Run(d)
 			if err := errors.Join(err1, err2); err != nil {
-				return fail("%v", err)
+				return fmt.Errorf("%v", err)
 			}
-			s.calls++
+			count("inputs run", 1)
 			nr := uint32(d.Nr)
 			ea, ok := arch.FromAuditNr(d.Arch, nr) // an x32 number in the x86_64 filter, or the other way round
 			if !ok || !slices.Contains(abis, ea) {
 				if vb != va {
-					return fail("%s input %+v of an ABI the filter does not cover: %v became %v", a, d, seccomp.ActionOf(vb), seccomp.ActionOf(va))
+					return fmt.Errorf("%s input %+v of an ABI the filter does not cover: %v became %v", a, d, seccomp.ActionOf(vb), seccomp.ActionOf(va))
 				}
 				continue
 			}
@@ -339,15 +300,15 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 				ad = nil // other arguments than those recorded
 			}
 			if ad != nil && ad.Added && len(ad.Guards) == 0 && !proftest.Permits(va) {
-				return fail("%s %s args %#x: reported added, the patched filter gives %v\npatch:\n%s", ea, name, d.Args, seccomp.ActionOf(va), pt.Diff)
+				return fmt.Errorf("%s %s args %#x: reported added, the patched filter gives %v\npatch:\n%s", ea, name, d.Args, seccomp.ActionOf(va), pt.Diff)
 			}
 			if vb == va {
 				continue
 			}
-			s.changed++
+			count("decided otherwise after the patch", 1)
 			v, err := profile.Explain(raw, host, profile.Data{Nr: nr, Arch: d.Arch, Args: d.Args})
 			if err != nil {
-				return fail("explain: %v", err)
+				return fmt.Errorf("explain: %v", err)
 			}
 			what := fmt.Sprintf("%s %s (nr %#x) args %#x: %v became %v (decided by rule %d)\nadditions: %+v\nprofile:\n%s\npatch:\n%s",
 				ea, name, nr, d.Args, seccomp.ActionOf(vb), seccomp.ActionOf(va), v.Rule+1, pt.Adds, text, pt.Diff)
@@ -364,18 +325,18 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 				// another ABI, or for a call that reaches this one
 				// (socket through socketcall).
 				if !slices.ContainsFunc(pt.Adds, func(o record.Addition) bool { return o.Added && reaches(o.Name, ea, nr) && decider(&o) }) {
-					return fail("a logged call, decided by what did not decide it: %s", what)
+					return fmt.Errorf("a logged call, decided by what did not decide it: %s", what)
 				}
 				if !proftest.Permits(va) {
 					w, _ := profile.Explain(after, host, profile.Data{Nr: nr, Arch: d.Arch, Args: d.Args})
 					if w.Rule < 0 || len(after.Rules[w.Rule].Conds) == 0 || after.Rules[w.Rule].Action.Permits() {
-						return fail("a logged call now denied by other than a guard: %s", what)
+						return fmt.Errorf("a logged call now denied by other than a guard: %s", what)
 					}
 				}
 				continue
 			}
 			if proftest.Permits(vb) || !proftest.Permits(va) {
-				return fail("a call that was not logged is decided otherwise: %s", what)
+				return fmt.Errorf("a call that was not logged is decided otherwise: %s", what)
 			}
 			reported := false
 			for _, ad := range pt.Adds {
@@ -384,9 +345,9 @@ func verifyPatch(r *rand.Rand, raw *profile.Profile, text []byte, host arch.Arch
 				}
 			}
 			if !reported {
-				return fail("let run and not reported beyond the logged calls: %s", what)
+				return fmt.Errorf("let run and not reported beyond the logged calls: %s", what)
 			}
-			s.beyond++
+			count("of them beyond the logged calls, reported", 1)
 		}
 	}
 	return nil

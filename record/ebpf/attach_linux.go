@@ -39,119 +39,155 @@ import (
 // writes to a ring buffer when a member ends, and a pidfd becomes
 // readable when its process has ended.
 func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, error) {
-	if pid <= 0 {
-		return nil, fmt.Errorf("record: pid %d: not a process id", pid)
+	if err := checkPID(pid); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
 	}
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return nil, fmt.Errorf("record: pid %d: no such process", pid)
-	}
-	e, err := start(config{args: o.Args})
+	e, err := start(config{args: o.Args}, "record")
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	w, err := newWaiter(ctx)
+	t, err := followPID(ctx, e, pid)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	defer w.close()
-	rd, err := ringbuf.NewReader(e.ring)
-	if err != nil {
-		return nil, fmt.Errorf("record: read the ring buffer: %w", err)
+	defer t.close()
+	if o.OnRecording != nil {
+		o.OnRecording()
 	}
-	defer rd.Close()
-	rd.SetDeadline(time.Unix(1, 0)) // reads never block: the waiter waits
-	if err := w.add(e.ring.FD()); err != nil {
+	if _, err := t.wait(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
+	return e.result()
+}
+
+// checkPID rejects what cannot be a running process.
+func checkPID(pid int) error {
+	if pid <= 0 {
+		return fmt.Errorf("pid %d: not a process id", pid)
+	}
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("pid %d: no such process", pid)
+	}
+	return nil
+}
+
+// pidTree follows a running process tree in the engine's members bitmap
+// (see AttachPID) and waits for its end.
+type pidTree struct {
+	e  *engine
+	w  *waiter
+	rd *ringbuf.Reader
 	// entered are the processes put in the map here and not yet seen to
 	// end, by pidfd; count is how many of those the kernel sees end
 	// (its exit program counts the end of those it saw start, which are
 	// not among them).
-	entered := map[int]uint32{}
-	count := int64(0)
+	entered map[int]uint32
+	count   int64
+}
+
+// followPID enters process pid and its descendants into e's tree; the
+// tree's end, or ctx's, ends wait.
+func followPID(ctx context.Context, e *engine, pid int) (_ *pidTree, err error) {
+	w, err := newWaiter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &pidTree{e: e, w: w, entered: map[int]uint32{}}
 	defer func() {
-		for fd := range entered {
-			syscall.Close(fd)
+		if err != nil {
+			t.close()
 		}
 	}()
-	enter := func(tgid uint32) error {
-		fd, err := unix.PidfdOpen(int(tgid))
-		if err != nil {
-			return nil // ended already
-		}
-		if !e.enter(tgid) {
-			syscall.Close(fd) // a fork the kernel saw
-			return nil
-		}
-		entered[fd] = tgid
-		count++
-		return w.add(fd)
+	if t.rd, err = ringbuf.NewReader(e.ring); err != nil {
+		return nil, fmt.Errorf("read the ring buffer: %w", err)
 	}
-	// ended takes the process of pidfd fd, which has ended, out of the
-	// tree: it reports whether it did not run as a member (the kernel
-	// did not see it end: it had ended before it entered).
-	ended := func(fd int) bool {
-		tgid := entered[fd]
-		before := e.leave(tgid)
-		if before {
-			count--
-		}
-		w.remove(fd)
-		syscall.Close(fd)
-		delete(entered, fd)
-		return before
+	t.rd.SetDeadline(time.Unix(1, 0)) // reads never block: the waiter waits
+	if err := w.add(e.ring.FD()); err != nil {
+		return nil, err
 	}
-	if err := enter(uint32(pid)); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+	if err := t.enter(uint32(pid)); err != nil {
+		return nil, err
 	}
-	if len(entered) == 0 {
-		return nil, fmt.Errorf("record: pid %d: no such process", pid)
+	if len(t.entered) == 0 {
+		return nil, fmt.Errorf("pid %d: no such process", pid)
 	}
 	// A process that has ended but is not reaped yet has a pidfd, which
 	// is readable at once; the kernel did not see it end as a member.
-	for fd := range entered {
-		if ready, _, _ := unix.PollIn(fd, 0); ready && ended(fd) {
-			return nil, fmt.Errorf("record: pid %d: the process has ended (it is not reaped yet): nothing to record", pid)
+	for fd := range t.entered {
+		if ready, _, _ := unix.PollIn(fd, 0); ready && t.ended(fd) {
+			return nil, fmt.Errorf("pid %d: the process has ended (it is not reaped yet): nothing to follow", pid)
 		}
 	}
 	for {
 		added := false
 		parents, err := parentsOf()
 		if err != nil {
-			return nil, fmt.Errorf("record: %w", err)
+			return nil, err
 		}
 		in := map[uint32]bool{}
-		for _, t := range e.members() {
-			in[t] = true
+		for _, m := range e.members() {
+			in[m] = true
 		}
 		for child, parent := range parents {
 			if in[parent] && !in[child] {
-				if err := enter(child); err != nil {
-					return nil, fmt.Errorf("record: %w", err)
+				if err := t.enter(child); err != nil {
+					return nil, err
 				}
 				added = true
 			}
 		}
 		if !added {
-			break
+			return t, nil
 		}
 	}
-	if o.OnRecording != nil {
-		o.OnRecording()
+}
+
+// enter makes tgid a member, holding its pidfd.
+func (t *pidTree) enter(tgid uint32) error {
+	fd, err := unix.PidfdOpen(int(tgid))
+	if err != nil {
+		return nil // ended already
 	}
-	for int64(e.stat(statLive))+count > 0 {
-		ready, done, err := w.wait()
+	if !t.e.enter(tgid) {
+		syscall.Close(fd) // a fork the kernel saw
+		return nil
+	}
+	t.entered[fd] = tgid
+	t.count++
+	return t.w.add(fd)
+}
+
+// ended takes the process of pidfd fd, which has ended, out of the
+// tree: it reports whether it did not run as a member (the kernel did
+// not see it end: it had ended before it entered).
+func (t *pidTree) ended(fd int) bool {
+	tgid := t.entered[fd]
+	before := t.e.leave(tgid)
+	if before {
+		t.count--
+	}
+	t.w.remove(fd)
+	syscall.Close(fd)
+	delete(t.entered, fd)
+	return before
+}
+
+// wait sleeps until the kernel reports an end, and returns once every
+// process of the tree has ended (true) or the context has (false).
+func (t *pidTree) wait() (bool, error) {
+	for int64(t.e.stat(statLive))+t.count > 0 {
+		ready, done, err := t.w.wait()
 		if err != nil {
-			return nil, fmt.Errorf("record: %w", err)
+			return false, err
 		}
 		if done {
-			break
+			return false, nil
 		}
 		for _, fd := range ready {
-			if fd == e.ring.FD() {
+			if fd == t.e.ring.FD() {
 				for {
-					if _, err := rd.Read(); err != nil {
+					if _, err := t.rd.Read(); err != nil {
 						break
 					}
 				}
@@ -159,10 +195,21 @@ func AttachPID(ctx context.Context, pid int, o record.Options) (*record.Result, 
 			}
 			// Ended: the kernel took it out of the map and the
 			// count, unless it ended before it entered.
-			ended(fd)
+			t.ended(fd)
 		}
 	}
-	return e.result()
+	return true, nil
+}
+
+func (t *pidTree) close() {
+	for fd := range t.entered {
+		syscall.Close(fd)
+	}
+	t.entered = nil
+	if t.rd != nil {
+		t.rd.Close()
+	}
+	t.w.close()
 }
 
 // result is the Result of a recording of processes that are not the
@@ -234,99 +281,153 @@ func parentsOf() (map[uint32]uint32, error) {
 // (inotify: the kernel notifies each change of "populated"), and ends
 // once populated is 0 and the cgroup was seen.
 func AttachCgroup(ctx context.Context, path string, o record.Options) (*record.Result, error) {
-	dir, err := os.Open(path)
+	dir, err := openCgroup(path)
 	if err != nil {
-		return nil, fmt.Errorf("record: cgroup: %w", err)
-	}
-	defer dir.Close()
-	if err := checkCgroup2(dir, path); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	e, err := start(config{mode: byCgroup, args: o.Args, cgroup: dir})
+	defer dir.Close()
+	e, err := start(config{mode: byCgroup, args: o.Args, cgroup: dir}, "record")
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	w, err := newWaiter(ctx)
+	t, err := followCgroup(ctx, e, path)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	defer w.close()
-	// The watch is set before the state is first read, and both before
-	// OnRecording: a task that joins and leaves at any time after that
-	// changes cgroup.events and wakes the recorder.
-	events := filepath.Join(path, "cgroup.events")
-	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("record: cgroup %s: inotify: %w", path, err)
-	}
-	defer syscall.Close(in)
-	// The root cgroup has no cgroup.events: it is never empty, and only
-	// ctx ends its recording.
-	root := false
-	if _, err := syscall.InotifyAddWatch(in, events, syscall.IN_MODIFY|syscall.IN_DELETE_SELF); errors.Is(err, syscall.ENOENT) && isRootCgroup(path) {
-		root = true
-	} else if err != nil {
-		return nil, fmt.Errorf("record: cgroup %s: watch %s: %w", path, events, err)
-	}
-	if err := w.add(in); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	seen := false
-	// over reports whether the recording is over: the cgroup is empty,
-	// and a task was in it since the recording started.
-	over := func() (bool, error) {
-		if root {
-			return false, nil
-		}
-		// The kernel's mark is read first: a task that joins after the
-		// read of populated changes cgroup.events, and wakes the
-		// recorder again.
-		seen = seen || e.stat(statSeen) != 0
-		populated, err := cgroupPopulated(events)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			if seen {
-				return true, nil
-			}
-			return false, fmt.Errorf("record: cgroup %s was removed before a task of it was seen", path)
-		case err != nil:
-			return false, fmt.Errorf("record: cgroup %s: %w", path, err)
-		case populated:
-			seen = true
-			return false, nil
-		}
-		return seen, nil
-	}
-	done, err := over()
-	if err != nil {
-		return nil, err
-	}
+	defer t.close()
 	if o.OnRecording != nil {
 		o.OnRecording()
 	}
-	if !done && !seen && !root && o.OnWaiting != nil {
+	if t.empty() && o.OnWaiting != nil {
 		o.OnWaiting()
 	}
-	buf := make([]byte, 4096)
-	for !done {
-		_, end, err := w.wait()
+	if _, err := t.wait(); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return e.result()
+}
+
+// openCgroup opens the cgroup v2 directory path.
+func openCgroup(path string) (*os.File, error) {
+	dir, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cgroup: %w", err)
+	}
+	if err := checkCgroup2(dir, path); err != nil {
+		dir.Close()
+		return nil, err
+	}
+	return dir, nil
+}
+
+// cgroupTree waits for the end of the tasks of a cgroup (see
+// AttachCgroup).
+type cgroupTree struct {
+	e            *engine
+	w            *waiter
+	path, events string
+	// in is the inotify descriptor that watches events.
+	in int
+	// root: the root cgroup, which has no cgroup.events and never ends;
+	// seen: a task was in the cgroup since the counting started; done:
+	// and the cgroup is empty now.
+	root, seen, done bool
+}
+
+// followCgroup watches cgroup.events of the cgroup e counts, path, and
+// reads its state. The watch is set before the state is first read, and
+// both before followCgroup returns: a task that joins and leaves at any
+// time after that changes cgroup.events and wakes wait.
+func followCgroup(ctx context.Context, e *engine, path string) (_ *cgroupTree, err error) {
+	w, err := newWaiter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &cgroupTree{e: e, w: w, path: path, events: filepath.Join(path, "cgroup.events"), in: -1}
+	defer func() {
 		if err != nil {
-			return nil, fmt.Errorf("record: %w", err)
+			t.close()
+		}
+	}()
+	if t.in, err = syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("cgroup %s: inotify: %w", path, err)
+	}
+	// The root cgroup has no cgroup.events: it is never empty, and only
+	// ctx ends its recording.
+	if _, err := syscall.InotifyAddWatch(t.in, t.events, syscall.IN_MODIFY|syscall.IN_DELETE_SELF); errors.Is(err, syscall.ENOENT) && isRootCgroup(path) {
+		t.root = true
+	} else if err != nil {
+		return nil, fmt.Errorf("cgroup %s: watch %s: %w", path, t.events, err)
+	}
+	if err := w.add(t.in); err != nil {
+		return nil, err
+	}
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// empty reports whether the cgroup has had no task yet, and has none.
+func (t *cgroupTree) empty() bool { return !t.done && !t.seen && !t.root }
+
+// check sets t.done when it is over: the cgroup is empty, and a task
+// was in it since the counting started.
+func (t *cgroupTree) check() error {
+	if t.root {
+		return nil
+	}
+	// The kernel's mark is read first: a task that joins after the read
+	// of populated changes cgroup.events, and wakes the recorder again.
+	t.seen = t.seen || t.e.stat(statSeen) != 0
+	populated, err := cgroupPopulated(t.events)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if t.seen {
+			t.done = true
+			return nil
+		}
+		return fmt.Errorf("cgroup %s was removed before a task of it was seen", t.path)
+	case err != nil:
+		return fmt.Errorf("cgroup %s: %w", t.path, err)
+	case populated:
+		t.seen = true
+		return nil
+	}
+	t.done = t.seen
+	return nil
+}
+
+// wait sleeps until the kernel reports a change of cgroup.events, and
+// returns once the cgroup has ended (true) or the context has (false).
+func (t *cgroupTree) wait() (bool, error) {
+	buf := make([]byte, 4096)
+	for !t.done {
+		_, end, err := t.w.wait()
+		if err != nil {
+			return false, err
 		}
 		if end {
-			break
+			return false, nil
 		}
 		for {
-			if n, err := syscall.Read(in, buf); n <= 0 || err != nil {
+			if n, err := syscall.Read(t.in, buf); n <= 0 || err != nil {
 				break
 			}
 		}
-		if done, err = over(); err != nil {
-			return nil, err
+		if err := t.check(); err != nil {
+			return false, err
 		}
 	}
-	return e.result()
+	return true, nil
+}
+
+func (t *cgroupTree) close() {
+	if t.in >= 0 {
+		syscall.Close(t.in)
+	}
+	t.w.close()
 }
 
 // isRootCgroup reports whether path is the root of a cgroup v2 file

@@ -58,7 +58,6 @@ func BenchmarkEngines(b *testing.B) {
 
 func benchEngines(b *testing.B, argv []string) {
 	strace := testenv.Tool(b, "strace", "strace")
-	helper := []string{"/proc/self/exe", os.Args[0], record.HelperCommand}
 	var wall, loop [5]time.Duration
 	run := func(i int, f func(stderr *os.File) error) {
 		errf, err := os.CreateTemp(b.TempDir(), "stderr")
@@ -84,7 +83,7 @@ func benchEngines(b *testing.B, argv []string) {
 	}
 	engine := func(rec func(context.Context, []string, record.Options) (*record.Result, error)) func(*os.File) error {
 		return func(stderr *os.File) error {
-			res, err := rec(context.Background(), argv, record.Options{Helper: helper, Stderr: stderr})
+			res, err := rec(context.Background(), argv, record.Options{Stderr: stderr})
 			if err == nil && !res.Recording.Has(res.Recording.Native, "read") {
 				b.Fatalf("read not recorded: %v", res.Recording.Calls())
 			}
@@ -110,7 +109,7 @@ func benchEngines(b *testing.B, argv []string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			_, err := Run(ctx, []string{"sh", "-c", "echo ready; exec sleep 1000"}, record.Options{Helper: helper, Stdout: w})
+			_, err := Run(ctx, []string{"sh", "-c", "echo ready; exec sleep 1000"}, record.Options{Stdout: w})
 			done <- err
 		}()
 		buf := make([]byte, 6)

@@ -5,7 +5,6 @@ package ebpf
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -45,7 +44,7 @@ func calls(r *record.Recording, args bool) map[arch.Arch][]string {
 // keeping argument values with args.
 func runBoth(t *testing.T, bin string, args bool) (ptrace, ebpf *record.Result) {
 	t.Helper()
-	o := record.Options{Helper: []string{"/proc/self/exe", os.Args[0], record.HelperCommand}, Args: args}
+	o := record.Options{Args: args}
 	ptrace, err := record.Run(context.Background(), []string{bin}, o)
 	if err != nil {
 		t.Fatalf("ptrace engine: %v", err)

@@ -34,6 +34,12 @@
 // values not kept, program runs the kernel skipped) is in
 // Recording.Lost, and any loss makes the recording Partial.
 //
+// WatchPID and WatchCgroup count the calls of a running tree or of a
+// cgroup with the same programs while they run: a Counter's Snapshot
+// reads the per-CPU counts (in one batch lookup) without resetting them,
+// with the loss counters, and Watch hands out one every interval until
+// the kernel reports the end of the tasks.
+//
 // The engine needs Linux on x86_64 with BTF (/sys/kernel/btf/vmlinux),
 // CAP_BPF and CAP_PERFMON (or root), and no kernel lockdown in
 // confidentiality mode.

@@ -64,15 +64,16 @@ func Available() error {
 	return nil
 }
 
-// start loads the engine with c and attaches its programs.
-func start(c config) (*engine, error) {
+// start loads the engine with c and attaches its programs; errors begin
+// with what (the command: "record").
+func start(c config, what string) (*engine, error) {
 	e, err := load(c)
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := e.attach(); err != nil {
 		e.close()
-		return nil, fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return e, nil
 }
@@ -343,7 +344,7 @@ func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, 
 	if o.Stop == 0 {
 		o.Stop = syscall.SIGTERM
 	}
-	e, err := start(config{args: o.Args})
+	e, err := start(config{args: o.Args}, "record")
 	if err != nil {
 		return nil, err
 	}
@@ -619,28 +620,13 @@ func (e *engine) recording() (*record.Recording, error) {
 		many := distinct > record.MaxValues || lostValues > 0
 		rec.AddValues(abis[a], nr, n, vals[slot], many)
 	}
-	// Every counter, zero or not: nothing lost is said, not assumed.
-	var loss []string
-	lost := func(what string, n uint64) {
-		rec.AddLoss(what, n)
-		if n > 0 {
-			loss = append(loss, fmt.Sprintf("%d %s", n, what))
-		}
+	lost, reason := e.losses()
+	for _, l := range lost {
+		rec.AddLoss(l.What, l.Count)
 	}
-	lost("kernel reads failed", e.stat(statReadErr))
-	if e.values != nil {
-		lost("argument values were not kept", lostValues)
-	}
-	for i, p := range e.progs {
-		var n uint64
-		if st, err := p.Stats(); err == nil {
-			n = st.RecursionMisses
-		}
-		lost("runs of the "+e.tps[i]+" program the kernel skipped", n)
-	}
-	if len(loss) > 0 {
+	if reason != "" {
 		rec.Partial = true
-		rec.Reason = "calls may be missing: " + strings.Join(loss, ", ")
+		rec.Reason = reason
 	}
 	return rec, nil
 }

@@ -20,7 +20,7 @@ import (
 func TestLongLine(t *testing.T) {
 	in := io.MultiReader(
 		strings.NewReader("openat(AT_FDCWD, \"/x\", O_RDONLY) = 3\nwrite(1, \""),
-		io.LimitReader(xs{}, MaxLine+10),
+		testenv.Xs(MaxLine+10),
 		strings.NewReader("\", 1) = 1\nclose(3) = 0\n"),
 	)
 	rec := record.New(arch.X86_64)
@@ -35,15 +35,6 @@ func TestLongLine(t *testing.T) {
 	if got, want := names(rec), []string{"x86_64:close", "x86_64:openat"}; !slices.Equal(got, want) {
 		t.Errorf("recorded %v, want %v", got, want)
 	}
-}
-
-type xs struct{}
-
-func (xs) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'x'
-	}
-	return len(p), nil
 }
 
 // TestSkippedBounded: a flood of bad lines comes back as the first

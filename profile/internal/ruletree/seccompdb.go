@@ -672,26 +672,21 @@ func (s *DB) treeAdd(existing **node, n *node) error {
 					}
 				}
 			}
-			if n.nxtT != nil {
-				switch {
-				case x.nxtT != nil:
-					if err := s.treeAdd(&x.nxtT, n.nxtT); err != nil {
-						return err
-					}
-				case !x.hasT:
-					x.nxtT = get(n.nxtT)
-				default:
-					return nil
+			for _, br := range [2]bool{true, false} {
+				nn, next, has := n.nxtT, &x.nxtT, x.hasT
+				if !br {
+					nn, next, has = n.nxtF, &x.nxtF, x.hasF
 				}
-			}
-			if n.nxtF != nil {
+				if nn == nil {
+					continue
+				}
 				switch {
-				case x.nxtF != nil:
-					if err := s.treeAdd(&x.nxtF, n.nxtF); err != nil {
+				case *next != nil:
+					if err := s.treeAdd(next, nn); err != nil {
 						return err
 					}
-				case !x.hasF:
-					x.nxtF = get(n.nxtF)
+				case !has:
+					*next = get(nn)
 				default:
 					return nil
 				}

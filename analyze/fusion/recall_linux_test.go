@@ -1,4 +1,4 @@
-package analyze_test
+package fusion_test
 
 import (
 	"context"
@@ -9,16 +9,8 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/arch"
-	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/record"
 )
-
-// The test binary is re-executed as the recorder's helper.
-func init() {
-	testenv.ProgramByArg(record.HelperCommand, func() { os.Exit(record.HelperExitCode(record.ExecHelper(os.Args[1:]))) })
-}
-
-func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestRecall records a dozen real programs of three kinds (dynamically
 // linked C, statically linked C, Go) with the recorder and checks that the static
@@ -29,10 +21,6 @@ func TestRecall(t *testing.T) {
 	native, _ := arch.Native()
 	if native != arch.X86_64 && native != arch.AARCH64 {
 		t.Skip("the analysis reads x86_64 and aarch64 code")
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
 	}
 	syscage := buildSyscage(t)
 	cache := t.TempDir()
@@ -61,7 +49,7 @@ func TestRecall(t *testing.T) {
 			null, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 			defer null.Close()
 			res, err := record.Run(context.Background(), tc.argv, record.Options{
-				Helper: []string{self, os.Args[0], record.HelperCommand}, Stdout: null, Stderr: null})
+				Stdout: null, Stderr: null})
 			if err != nil {
 				t.Fatal(err)
 			}

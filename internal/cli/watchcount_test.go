@@ -1,0 +1,165 @@
+//go:build linux
+
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
+	"github.com/syscage/syscage/record"
+	recebpf "github.com/syscage/syscage/record/ebpf"
+)
+
+func init() {
+	testenv.ProgramOnPath("callloop", callLoopMain)
+}
+
+// callLoopMain: callloop [-comm NAME] [-wait FIFO] N SYSCALL [CHILD_N...]
+// makes N raw calls of SYSCALL (no arguments), then starts itself for
+// each CHILD_N (fork and exec), which makes CHILD_N of them, and waits for
+// them. -comm names the process NAME (Go-quoted: "\x1b" is an escape),
+// -wait creates FIFO.ready and then waits until FIFO is opened for
+// writing and closed, before any call.
+func callLoopMain() {
+	args := os.Args[1:]
+	fail := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "callloop: "+format+"\n", a...)
+		os.Exit(2)
+	}
+	wait := ""
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-comm":
+			name, err := strconv.Unquote(`"` + args[1] + `"`)
+			if err != nil {
+				fail("-comm %s: %v", args[1], err)
+			}
+			// /proc/self/comm is the thread group leader's, which
+			// /proc/PID/comm shows.
+			if err := os.WriteFile("/proc/self/comm", []byte(name), 0); err != nil {
+				fail("%v", err)
+			}
+		case "-wait":
+			wait = args[1]
+		default:
+			fail("unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		fail("usage: callloop [-comm NAME] [-wait FIFO] N SYSCALL [CHILD_N...]")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		fail("%v", err)
+	}
+	host, _ := arch.Native()
+	nr, ok := host.SyscallNumber(args[1])
+	if !ok {
+		fail("no system call %s on %s", args[1], host)
+	}
+	if wait != "" {
+		if err := os.WriteFile(wait+".ready", nil, 0o644); err != nil {
+			fail("%v", err)
+		}
+		b, err := os.ReadFile(wait) // returns when the writer closes
+		if err != nil {
+			fail("%v (%q)", err, b)
+		}
+	}
+	for range n {
+		syscall.RawSyscall(uintptr(nr), 0, 0, 0)
+	}
+	for _, c := range args[2:] {
+		cmd := exec.Command("callloop", c, args[1])
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fail("child: %v", err)
+		}
+	}
+}
+
+// TestCountPrinter: a block says what was lost, each call is named by its
+// ABI's table, and on a terminal the table is redrawn in place.
+func TestCountPrinter(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := &recebpf.Snapshot{
+		Start: start, Time: start.Add(2 * time.Second),
+		Calls: []recebpf.Count{
+			{Syscall: recebpf.Syscall{Arch: arch.X86_64, Nr: 64, Name: "semget"}, N: 4},
+			{Syscall: recebpf.Syscall{Arch: arch.X86, Nr: 64, Name: "getppid"}, N: 10},
+			{Syscall: recebpf.Syscall{Arch: arch.X86, Nr: 102, Name: "socket", Multiplexer: "socketcall", Call: 1}, N: 2},
+			{Syscall: recebpf.Syscall{Arch: arch.X86_64, Nr: 1000}, N: 1},
+			{Syscall: recebpf.Syscall{Arch: arch.X86_64, Nr: 1024, Beyond: true}, N: 1},
+		},
+		Lost:    []record.Loss{{What: "kernel reads failed", Count: 0}, {What: "runs of the sys_enter program the kernel skipped", Count: 3}},
+		Partial: true,
+		Reason:  "calls may be missing: 3 runs of the sys_enter program the kernel skipped",
+	}
+	var out bytes.Buffer
+	p := &countPrinter{e: &env{stdout: &out}, who: "process 7 (x)"}
+	if err := p.print(s, true); err != nil {
+		t.Fatal(err)
+	}
+	want := `2026-01-02T03:04:07Z process 7 (x) (final)
+18 calls, 9.0/s over 2.000s; LOST: calls may be missing: 3 runs of the sys_enter program the kernel skipped
+    RATE/s        TOTAL  ABI     SYSCALL
+       5.0           10  x86     getppid(64)
+       2.0            4  x86_64  semget(64)
+       1.0            2  x86     socket(socketcall 1)
+       0.5            1  x86_64  unknown(1000)
+       0.5            1  x86_64  unknown(>1023)
+
+`
+	if got := out.String(); got != want {
+		t.Errorf("block:\n%s\nwant:\n%s", got, want)
+	}
+	// The counts may be short: watch exits 1, saying why.
+	var ee *exitError
+	if err := p.short(); !errors.As(err, &ee) || ee.code != ExitFinding || !strings.Contains(err.Error(), "may be short: calls may be missing: 3 runs") {
+		t.Errorf("after a loss: %v, want exit %d saying why", err, ExitFinding)
+	}
+	complete := *s
+	complete.Partial, complete.Reason = false, ""
+	if err := (&countPrinter{prev: &complete}).short(); err != nil {
+		t.Errorf("without a loss: %v", err)
+	}
+	// On a terminal, with --top: home and clear, then the busiest rows.
+	out.Reset()
+	p = &countPrinter{e: &env{stdout: &out}, who: "w", term: true, top: 2}
+	if err := p.print(s, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.HasPrefix(got, "\x1b[H\x1b[2J") || !strings.Contains(got, "semget(64)\n(3 more)\n") || strings.Contains(got, "socket") {
+		t.Errorf("terminal block:\n%q", got)
+	}
+	// JSON: every loss counter, the reason, the sub-call.
+	out.Reset()
+	p = &countPrinter{e: &env{stdout: &out}, json: true, line: countLine{PID: 7, Comm: "\u202ex"}}
+	if err := p.print(s, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		`"comm":"\u202ex"`,
+		`"partial":"calls may be missing: 3 runs of the sys_enter program the kernel skipped"`,
+		`{"what":"runs of the sys_enter program the kernel skipped","count":3}`,
+		`{"abi":"x86","nr":102,"name":"socket","multiplexer":"socketcall","call":1,"total":2,"delta":2,"rate":1}`,
+		`{"abi":"x86_64","nr":1024,"beyond":true,`,
+		`"final":true}`,
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("JSON line without %s:\n%s", w, out.String())
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SplitCommand splits the command line s into words as a POSIX shell does for a simple
+// command: blanks separate, single and double quotes group, a backslash
+// escapes. Nothing is expanded.
+func SplitCommand(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	in := false
+	var quote rune
+	esc := false
+	for _, r := range s {
+		switch {
+		case esc:
+			cur.WriteRune(r)
+			esc = false
+		case quote == '\'':
+			if r == '\'' {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case quote == '"':
+			switch r {
+			case '"':
+				quote = 0
+			case '\\':
+				esc = true
+			default:
+				cur.WriteRune(r)
+			}
+		case r == '\\':
+			esc, in = true, true
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote", quote)
+	}
+	if esc {
+		return nil, errors.New("a backslash at the end")
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

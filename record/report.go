@@ -1,0 +1,41 @@
+package record
+
+import (
+	"slices"
+
+	"github.com/syscage/syscage/internal/errs"
+)
+
+// MaxShown is how many skipped input lines a Report lists one by one.
+const MaxShown = 10
+
+// Report is the JSON report of a recording written as a profile (syscage
+// record and import --json): the file written, the calls added to a
+// known profile, the calls in no table and the input lines skipped.
+type Report struct {
+	Written   string     `json:"written"`
+	Additions []Addition `json:"additions"`
+	Unknown   []string   `json:"unknown"`
+	Skipped   []string   `json:"skipped,omitempty"` // the first lines skipped
+	// SkippedCount is how many lines were skipped in all.
+	SkippedCount int `json:"skipped_count"`
+	// Lost are a recorder's loss counters (the eBPF engine's).
+	Lost []Loss `json:"lost,omitempty"`
+	// Partial says why a recording may lack calls.
+	Partial string `json:"partial,omitempty"`
+}
+
+// NewReport reports rec written to written, with the additions AddTo
+// made and the input lines skipped reading it (the first MaxShown of
+// them, and how many in all).
+func NewReport(written string, rec *Recording, adds []Addition, skipped []error) Report {
+	r := Report{Written: written, Additions: append([]Addition{}, adds...), Unknown: append([]string{}, rec.Unknown...),
+		SkippedCount: errs.CountSkipped(skipped), Lost: slices.Clone(rec.Lost)}
+	for _, s := range errs.FirstSkipped(skipped, MaxShown) {
+		r.Skipped = append(r.Skipped, s.Error())
+	}
+	if rec.Partial {
+		r.Partial = rec.Reason
+	}
+	return r
+}
