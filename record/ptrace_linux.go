@@ -775,6 +775,18 @@ func compileRecording(f *profile.Profile, native arch.Arch, trace profile.Action
 	return c.Program, nil
 }
 
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == HelperCommand {
+		// The helper executes the target from the main thread: the
+		// parent-death signal the eBPF engine starts it with belongs to
+		// that thread alone (a thread starts without one), and an
+		// execve from another thread would hand the process to that
+		// thread, and the target would outlive the recorder. Locking in
+		// init keeps main on the main thread.
+		runtime.LockOSThread()
+	}
+}
+
 // HelperNoFilter, as the first byte the helper reads from descriptor 4,
 // asks ExecHelper to execute the target without a filter. The helper
 // reads until the writer closes the descriptor, so a recorder that
