@@ -82,7 +82,7 @@ func CrashSignal(sig syscall.Signal) bool {
 // --env, --drop-caps, --all-caps, --cap (Caps), --log, --harden,
 // --memory-deny-write-execute (WX), --exec-once, --exec-allow,
 // --allow-open, --no-default-opens, --sandbox, --rw, --limit, --timeout,
-// --report and --ignore-signal.
+// --report, --ignore-signal and --complain.
 type Options struct {
 	// KeepFDs are inherited descriptors passed on (Cmd.KeepFD).
 	KeepFDs []int
@@ -103,8 +103,11 @@ type Options struct {
 	// container (harden.OutsideContainer); WX denies memory writable and
 	// executable at once (Cmd.MemoryDenyWriteExecute).
 	Harden, Outside, WX bool
-	ExecOnce            bool
-	ExecAllow           []string
+	// Complain runs the program under the profile Complain makes (its
+	// denials, and other ABIs, become LOG); see Compile.
+	Complain  bool
+	ExecOnce  bool
+	ExecAllow []string
 	// AllowOpen are open-broker rules, PATH[:ro|rw] (ParseOpenRule).
 	AllowOpen      []string
 	NoDefaultOpens bool
@@ -184,6 +187,18 @@ func (o *Options) Prepare(p *profile.Profile, host arch.Arch) (*profile.Profile,
 		}
 	}
 	return p, added, nil
+}
+
+// Compile compiles p, which Prepare returned, for host with so: with
+// Complain, the profile Complain makes of it, with LOG for other ABIs.
+// It returns the profile the filter enforces, for Cmd.Profile.
+func (o *Options) Compile(p *profile.Profile, host arch.Arch, so seccomp.Options) (*profile.Profile, *seccomp.Filter, error) {
+	if o.Complain {
+		p = Complain(p)
+		so.BadArch = profile.Action{Kind: profile.ActLog}
+	}
+	f, err := seccomp.Compile(p, host, so)
+	return p, f, err
 }
 
 // Apply sets c from o (Check first).

@@ -11,6 +11,7 @@ import (
 	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/launch"
 	"github.com/syscage/syscage/profile"
+	"github.com/syscage/syscage/seccomp"
 )
 
 // TestOptionsApplyEnv runs the state target with the environment Options
@@ -102,5 +103,34 @@ func TestOptionsPrepare(t *testing.T) {
 	}
 	if _, added, _ := (&launch.Options{}).Prepare(p, host); added != nil {
 		t.Errorf("nothing asked: added %q", added)
+	}
+}
+
+// TestOptionsCompileComplain: in complain mode the filter logs what the
+// profile denies, and calls of ABIs it does not cover, instead of
+// denying them.
+func TestOptionsCompileComplain(t *testing.T) {
+	host := arch.X86_64
+	p := proftest.Parse(t, `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`)
+	uname, _ := arch.X86_64.SyscallNumber("uname")
+	for _, complain := range []bool{false, true} {
+		o := launch.Options{Complain: complain}
+		run, f, err := o.Compile(p, host, seccomp.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := profile.ActErrno
+		if complain {
+			want = profile.ActLog
+		}
+		if v, err := profile.Evaluate(run, arch.X86_64, profile.Data{Nr: uname, Arch: arch.X86_64.Audit()}); err != nil || v.Kind != want {
+			t.Errorf("complain %v: the profile gives uname %v (%v), want %v", complain, v, err, want)
+		}
+		for _, d := range []seccomp.Data{seccomp.DataFor(arch.X86_64, uname), seccomp.DataFor(arch.AARCH64, 160)} {
+			ret, _, err := f.Eval(arch.X86_64, d)
+			if err != nil || (seccomp.ActionOf(ret).Kind == profile.ActLog) != complain {
+				t.Errorf("complain %v: the filter returns %#x (%v) for %+v", complain, ret, err, d)
+			}
+		}
 	}
 }

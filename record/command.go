@@ -18,7 +18,16 @@ func SplitCommand(s string) ([]string, error) {
 	for _, r := range s {
 		switch {
 		case esc:
-			cur.WriteRune(r)
+			// In double quotes a backslash escapes only $ ` " \ and a
+			// newline, and stays before any other character; a
+			// backslash-newline joins lines in and out of quotes.
+			if quote == '"' && !strings.ContainsRune("$`\"\\\n", r) {
+				cur.WriteRune('\\')
+			}
+			if r != '\n' {
+				cur.WriteRune(r)
+				in = true
+			}
 			esc = false
 		case quote == '\'':
 			if r == '\'' {
@@ -36,7 +45,7 @@ func SplitCommand(s string) ([]string, error) {
 				cur.WriteRune(r)
 			}
 		case r == '\\':
-			esc, in = true, true
+			esc = true
 		case r == '\'' || r == '"':
 			quote, in = r, true
 		case r == ' ' || r == '\t' || r == '\n':

@@ -25,6 +25,9 @@ func TestSplitCommand(t *testing.T) {
 		`'' x`,
 		`grep 'it'\''s'`,
 		`a\\b "c\\d"`,
+		`"c\d" "e\$f" "g\\h" "i\"j" "k\` + "`" + `l" m\n`,
+		"a\\\nb \"c\\\nd\" 'e\\\nf'",
+		"a \\\n b \\\n",
 	} {
 		got, err := record.SplitCommand(line)
 		if err != nil {

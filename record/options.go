@@ -96,6 +96,9 @@ type Result struct {
 	// Listener reports that the calls came through a seccomp listener,
 	// not ptrace stops (see Options.Stops).
 	Listener bool
+	// Hook says where the eBPF engine counted the calls (fentry on the
+	// kernel's dispatchers, or the raw tracepoint sys_enter and why).
+	Hook string
 }
 
 // ExitStatus is the status a recorder exits with, as strace does: the
@@ -126,8 +129,9 @@ var (
 )
 
 // HelperExitCode is the exit status of the recording helper that failed
-// with err (the error of ExecHelper): 127 for ErrNotFound, 126 for
-// ErrNoExec and 125 for anything else, as syscage run's launcher exits.
+// with err (the error of ExecHelper), and of a recorder whose recording
+// failed with err: 127 for ErrNotFound, 126 for ErrNoExec and 125 for
+// anything else, as syscage run's launcher exits.
 func HelperExitCode(err error) int {
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/syscage/syscage/internal/errs"
@@ -21,6 +22,8 @@ type Report struct {
 	SkippedCount int `json:"skipped_count"`
 	// Lost are a recorder's loss counters (the eBPF engine's).
 	Lost []Loss `json:"lost,omitempty"`
+	// Hook says where the eBPF engine counted the calls (Result.Hook).
+	Hook string `json:"hook,omitempty"`
 	// Partial says why a recording may lack calls.
 	Partial string `json:"partial,omitempty"`
 }
@@ -38,4 +41,20 @@ func NewReport(written string, rec *Recording, adds []Addition, skipped []error)
 		r.Partial = rec.Reason
 	}
 	return r
+}
+
+// Lines warn, one line each, of the calls in no table and of the input
+// lines skipped (the first MaxShown, then how many more).
+func (r Report) Lines() []string {
+	var out []string
+	for _, u := range r.Unknown {
+		out = append(out, "warning: system call "+u+" is in no table; the compiled filter answers it with ENOSYS")
+	}
+	for _, s := range r.Skipped {
+		out = append(out, s+" (line skipped)")
+	}
+	if n := r.SkippedCount - len(r.Skipped); n > 0 {
+		out = append(out, fmt.Sprintf("... and %d more lines skipped", n))
+	}
+	return out
 }

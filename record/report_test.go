@@ -44,6 +44,14 @@ func TestNewReport(t *testing.T) {
 	if string(js) != want {
 		t.Errorf("got  %s\nwant %s", js, want)
 	}
+	lines := record.NewReport("out.json", rec, adds, skipped).Lines()
+	if len(lines) != record.MaxShown+1 || lines[0] != `t:2: not a system call line: "garbage 0" (line skipped)` || lines[record.MaxShown] != "... and 2 more lines skipped" {
+		t.Errorf("lines %q", lines)
+	}
+	rec.Unknown = []string{"deadbeef:7"}
+	if lines := record.NewReport("out.json", rec, nil, nil).Lines(); len(lines) != 1 || lines[0] != "warning: system call deadbeef:7 is in no table; the compiled filter answers it with ENOSYS" {
+		t.Errorf("lines %q", lines)
+	}
 	// A recording of nothing: empty lists, not null.
 	js, _ = json.Marshal(record.NewReport("-", record.New(arch.X86_64), nil, nil))
 	if want := `{"written":"-","additions":[],"unknown":[],"skipped_count":0}`; string(js) != want {

@@ -81,16 +81,11 @@ mode notices out unless run with -e quiet=none). "-" reads stdin.`,
 	return c
 }
 
+// importAuditOptions are import audit's flags: --pid, --comm and --exe
+// are the filter of the records kept.
 type importAuditOptions struct {
 	importOptions
-	pid  int
-	comm string
-	exe  string
-}
-
-// filter is --pid, --comm and --exe.
-func (o importAuditOptions) filter() audit.Filter {
-	return audit.Filter{PID: o.pid, Comm: o.comm, Exe: o.exe}
+	audit.Filter
 }
 
 func newImportAuditCmd(e *env) *cobra.Command {
@@ -120,9 +115,9 @@ the kernel logged into that profile with --into.`,
 		},
 	}
 	addImportFlags(c, &o.importOptions)
-	pidVar(c.Flags(), &o.pid, "keep only records of process `PID`")
-	c.Flags().StringVar(&o.comm, "comm", "", "keep only records of processes named `NAME`")
-	c.Flags().StringVar(&o.exe, "exe", "", "keep only records of the program `PATH`")
+	pidVar(c.Flags(), &o.PID, "keep only records of process `PID`")
+	c.Flags().StringVar(&o.Comm, "comm", "", "keep only records of processes named `NAME`")
+	c.Flags().StringVar(&o.Exe, "exe", "", "keep only records of the program `PATH`")
 	return c
 }
 
@@ -133,19 +128,14 @@ func readStrace(rec *record.Recording, name string, r io.Reader) ([]error, error
 // runImportAudit is import audit and record --from-log: the records of
 // the files, or of the kernel log without files, that o's filter keeps.
 func runImportAudit(e *env, o importAuditOptions, files []string) error {
-	flt := o.filter()
-	if o.pid < 0 {
-		return usagef("--pid %d: a process id is positive", o.pid)
+	flt := o.Filter
+	if o.PID < 0 {
+		return usagef("--pid %d: a process id is positive", o.PID)
 	}
 	if len(files) == 0 && flt.Empty() {
 		return usagef("the kernel log holds the records of every program since boot: name the program with --exe, --comm or --pid, or give a log FILE")
 	}
-	return runImport(e, o.importOptions, files, func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
-		if r == nil {
-			return auditlog.ReadKmsg(rec, flt) // the kernel log
-		}
-		return auditlog.Read(rec, name, r, flt)
-	})
+	return runImport(e, o.importOptions, files, auditlog.Reader(flt)) // no files: the kernel log
 }
 
 func runImport(e *env, o importOptions, files []string, read record.Reader) error {
@@ -183,7 +173,7 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	}
 	if o.into == "" && rec.Len() == 0 && len(rec.Unknown) == 0 {
 		// A profile of nothing would deny everything: say so instead.
-		reportSkipped(e, skipped)
+		sayLines(e, record.NewReport("", rec, nil, skipped).Lines())
 		return withCode(ExitFinding, errors.New("no system calls in the input, and a profile of nothing would deny everything: nothing written"))
 	}
 	var known *profile.Profile
@@ -211,13 +201,13 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	if err := writeOutput(e, o.out, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	report := record.NewReport(o.out, rec, adds, skipped)
 	if o.json {
-		if err := writeJSON(e.stdout, record.NewReport(o.out, rec, adds, skipped)); err != nil {
+		if err := writeJSON(e.stdout, report); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
-		reportUnknown(e, rec.Unknown)
-		reportSkipped(e, skipped)
+		sayLines(e, report.Lines())
 	}
 	if n := errs.CountSkipped(skipped); n > 0 {
 		return withCode(ExitFinding, fmt.Errorf("%d line%s skipped", n, plural(n)))
@@ -228,22 +218,9 @@ func runImport(e *env, o importOptions, files []string, read record.Reader) erro
 	return nil
 }
 
-// reportSkipped prints the first skipped lines (errs.FirstSkipped) and
-// how many more there are.
-func reportSkipped(e *env, skipped []error) {
-	shown := errs.FirstSkipped(skipped, record.MaxShown)
-	for _, s := range shown {
-		fmt.Fprintf(e.stderr, "syscage: %v (line skipped)\n", s)
-	}
-	if n := errs.CountSkipped(skipped); n > len(shown) {
-		fmt.Fprintf(e.stderr, "syscage: ... and %d more lines skipped\n", n-len(shown))
-	}
-}
-
-// reportUnknown warns of the system calls of a recording that are in no
-// table.
-func reportUnknown(e *env, unknown []string) {
-	for _, u := range unknown {
-		fmt.Fprintf(e.stderr, "syscage: warning: system call %s is in no table; the compiled filter answers it with ENOSYS\n", u)
+// sayLines prints lines on stderr, each after the program's name.
+func sayLines(e *env, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/audit"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/formats"
 	"github.com/syscage/syscage/profile/oci"
@@ -164,9 +166,7 @@ was not found.`,
 			if len(o.fromLog) > 0 {
 				ia := importAuditOptions{
 					importOptions: importOptions{out: o.out, outFlags: o.outFlags, into: o.into, def: o.def, json: o.json, profileFlags: o.profileFlags},
-					exe:           o.exe,
-					comm:          o.comm,
-					pid:           o.PID,
+					Filter:        audit.Filter{PID: o.PID, Comm: o.comm, Exe: o.exe},
 				}
 				return runImportAudit(e, ia, o.fromLog)
 			}
@@ -269,12 +269,8 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	switch {
 	case errors.As(err, &oe):
 		return usagef("%v", err)
-	case errors.Is(err, record.ErrNotFound):
-		return withCode(ExitNotFound, err)
-	case errors.Is(err, record.ErrNoExec):
-		return withCode(ExitNoExec, err)
 	case err != nil:
-		return withCode(ExitFailure, err)
+		return withCode(record.HelperExitCode(err), err) // 127 not found, 126 no exec, 125
 	}
 	if out.Fusion != nil && !o.json {
 		for _, l := range out.Fusion.Summary() {
@@ -304,19 +300,19 @@ func runRecord(e *env, o recordOptions, argv []string) error {
 	if err := writeOutput(e, dest, data); err != nil {
 		return withCode(ExitFailure, err)
 	}
+	report := record.NewReport(dest, rec, out.Additions, nil)
+	report.Hook = out.Result.Hook
 	if o.json {
-		if err := writeJSON(e.stderr, record.NewReport(dest, rec, out.Additions, nil)); err != nil {
+		if err := writeJSON(e.stderr, report); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
 		if dest != "-" {
 			fmt.Fprintf(e.stderr, "syscage: profile written to %s\n", dest)
 		}
-		reportUnknown(e, rec.Unknown)
+		sayLines(e, report.Lines())
 	}
-	for _, l := range out.Lines() {
-		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
-	}
+	sayLines(e, out.Lines())
 	if code := res.ExitStatus(); code != 0 {
 		return silentExit(code) // the program's status, as strace exits
 	}
@@ -348,3 +344,45 @@ func fileOr(w any, def *os.File) *os.File {
 	}
 	return def
 }
+
+// fuseFlags are record's flags for the fusion of the recording with the
+// static analysis (package fusion).
+type fuseFlags struct {
+	dynamicOnly bool
+	static      bool
+	risk        []string
+	train       []string
+}
+
+func addFuseFlags(c *cobra.Command, o *fuseFlags, analyze *[]string) {
+	f := c.Flags()
+	f.BoolVar(&o.static, "static", true, "fuse the recording with the static analysis of CMD (and --analyze programs): add the low-risk calls the code can reach, the siblings of calls seen and what the runtime needs, each with its reason")
+	f.BoolVar(&o.dynamicOnly, "dynamic-only", false, "write what the recording saw, nothing more (--static=false)")
+	f.StringArrayVar(&o.risk, "risk", nil, "override a risk class or call: `NAME=high|low` (repeatable; classes: "+strings.Join(fusion.RiskClasses(), ", ")+")")
+	f.StringArrayVar(analyze, "analyze", nil, "also analyse the program `PATH` (one CMD runs; repeatable)")
+	f.StringArrayVar(&o.train, "train", nil, "also record the workload `CMD` (a command line, split as a shell splits words; repeatable); the profile allows what every workload did")
+}
+
+// fused reports whether record fuses the recording with the analysis.
+func (o *fuseFlags) fused(into string) bool {
+	return o.static && !o.dynamicOnly && into == ""
+}
+
+// trainArgv splits each --train command line into words.
+func (o *fuseFlags) trainArgv() ([][]string, error) {
+	var out [][]string
+	for _, s := range o.train {
+		w, err := splitWords(s)
+		if err != nil {
+			return nil, usagef("--train %q: %v", s, err)
+		}
+		if len(w) == 0 {
+			return nil, usagef("--train: an empty command")
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// splitWords splits a command line given in a flag (record.SplitCommand).
+func splitWords(s string) ([]string, error) { return record.SplitCommand(s) }

@@ -12,7 +12,6 @@ import (
 	"github.com/syscage/syscage/internal/atomicfile"
 	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/launch"
-	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record/auditlog"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -21,9 +20,8 @@ import (
 // profile's.
 type runOptions struct {
 	launch.Options
-	profile  string
-	complain bool
-	patch    string
+	profile string
+	patch   string
 	profileFlags
 }
 
@@ -160,7 +158,7 @@ excludes are resolved for (default: Docker's default set, or none with
 	f.BoolVar(&o.DropCaps, "drop-caps", false, "drop every capability but those given with --cap (without --cap: all of them)")
 	f.BoolVar(&o.AllCaps, "all-caps", false, "keep every capability syscage has, and read the profile for all of them (default: keep only the --cap set, or Docker's default set)")
 	f.BoolVar(&o.Log, "log", false, "install with SECCOMP_FILTER_FLAG_LOG: the kernel logs every action but ALLOW")
-	f.BoolVar(&o.complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
+	f.BoolVar(&o.Complain, "complain", false, "turn the profile's denials into LOG and print, at exit, the calls it would have denied as a patch")
 	f.StringVar(&o.patch, "patch", "", "with --complain, write the patch to `FILE` instead of stderr")
 	f.BoolVar(&o.Harden, "harden", false, "harden the profile as compile --harden does (default: on for the default profile)")
 	f.BoolVar(&o.WX, "memory-deny-write-execute", false, "deny memory writable and executable at once (convert --wx), and set PR_SET_MDWE where the kernel has it")
@@ -193,21 +191,16 @@ func runRun(e *env, o runOptions, args []string) error {
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
-	so := seccomp.Options{Strict: pf.strict}
-	run := p
-	if o.complain {
-		run = launch.Complain(p)
-		so.BadArch = profile.Action{Kind: profile.ActLog}
-	} else if o.patch != "" {
+	if o.patch != "" && !o.Complain {
 		return usagef("--patch needs --complain")
 	}
-	f, err := seccomp.Compile(run, host, so)
+	run, f, err := o.Compile(p, host, seccomp.Options{Strict: pf.strict})
 	if err != nil {
 		return withCode(ExitFailure, fmt.Errorf("%s: %w", o.profile, err))
 	}
 	warnSkipped(e, f, false)
 	var complaints *audit.Collector
-	if o.complain {
+	if o.Complain {
 		if complaints, err = audit.Collect(); err != nil {
 			return withCode(ExitFailure, fmt.Errorf("--complain reads the kernel log: %w", err))
 		}

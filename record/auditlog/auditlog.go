@@ -64,6 +64,17 @@ func ReadKmsg(rec *record.Recording, f audit.Filter) (skipped []error, err error
 	return skipped, nil
 }
 
+// Reader returns the record.Reader of the records f matches: Read of an
+// input, and ReadKmsg (the kernel's log buffer) for a nil one.
+func Reader(f audit.Filter) record.Reader {
+	return func(rec *record.Recording, name string, r io.Reader) ([]error, error) {
+		if r == nil {
+			return ReadKmsg(rec, f)
+		}
+		return Read(rec, name, r, f)
+	}
+}
+
 // Denials are the calls a profile would have denied, read from the LOG
 // records of a program run in complain mode under it.
 type Denials struct {

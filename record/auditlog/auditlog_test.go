@@ -113,3 +113,17 @@ func TestReadBounded(t *testing.T) {
 		t.Errorf("reading %d records, %d MiB stayed live", n, grew>>20)
 	}
 }
+
+// TestReader: the Reader of a filter reads an input's records that the
+// filter keeps, as Read does.
+func TestReader(t *testing.T) {
+	in := line("10", "app", "c000003e", "63", logged) + line("11", "other", "c000003e", "39", logged)
+	rec := record.New(arch.X86_64)
+	read := auditlog.Reader(audit.Filter{Comm: "other"})
+	if skipped, err := read(rec, "app.log", strings.NewReader(in)); err != nil || len(skipped) != 0 {
+		t.Fatal(skipped, err)
+	}
+	if got := names(t, rec); !slices.Equal(got, []string{"x86_64 getpid"}) {
+		t.Errorf("recorded %v", got)
+	}
+}

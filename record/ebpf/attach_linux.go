@@ -219,7 +219,7 @@ func (e *engine) result() (*record.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &record.Result{Recording: rec}, nil
+	return &record.Result{Recording: rec, Hook: e.hook}, nil
 }
 
 // parentsOf returns the parent of every process, from /proc.

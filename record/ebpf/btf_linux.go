@@ -14,6 +14,8 @@ import (
 // offsets are the byte offsets of the kernel fields the programs read.
 type offsets struct {
 	tgid   int32 // task_struct.tgid
+	pid    int32 // task_struct.pid (the thread's id)
+	origAx int32 // pt_regs.orig_ax (the call's number)
 	signal int32 // task_struct.signal
 	live   int32 // signal_struct.live (atomic_t, its counter first)
 	status int32 // task_struct.thread_info.status
@@ -75,6 +77,8 @@ func offsetsFrom(spec *btf.Spec) (offsets, error) {
 		return int32(off)
 	}
 	o.tgid = field(task, "tgid")
+	o.pid = field(task, "pid")
+	o.origAx = field(regs, "orig_ax")
 	o.signal = field(task, "signal")
 	o.live = field(signal, "live")
 	o.status = field(task, "thread_info", "status")

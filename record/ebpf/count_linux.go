@@ -304,7 +304,7 @@ func (e *engine) losses() ([]record.Loss, string) {
 		if st, err := p.Stats(); err == nil {
 			n = st.RecursionMisses
 		}
-		add("runs of the "+e.tps[i]+" program the kernel skipped", n)
+		add("runs of the "+hookName(e.tps[i])+" program the kernel skipped", n)
 	}
 	if len(reason) == 0 {
 		return lost, ""

@@ -4,10 +4,16 @@
 //
 // The programs are built at run time with cilium/ebpf's asm package (no
 // compiler, no cgo, no object files) and read task_struct fields at the
-// offsets the kernel's BTF gives. A raw tracepoint on sys_enter counts
-// calls per (ABI, number) in a per-CPU array, telling x86_64, i386
-// (TS_COMPAT in thread_info.status) and x32 (__X32_SYSCALL_BIT in the
-// number) apart. The tree is a bitmap with a bit for every possible
+// offsets the kernel's BTF gives. A program counts calls per (ABI,
+// number) in a per-CPU array. Where the kernel lets them attach (see
+// Hook), it runs as fentry programs on the kernel's dispatchers
+// x64_sys_call, ia32_sys_call and x32_sys_call, which name the ABI, and
+// on sys_ni_syscall for numbers in no table: on the fast system-call
+// path, so that other processes pay next to nothing. Elsewhere a raw
+// tracepoint on sys_enter counts them, telling x86_64, i386 (TS_COMPAT
+// in thread_info.status) and x32 (__X32_SYSCALL_BIT in the number)
+// apart; attaching it puts every task of the host on the kernel's slow
+// system-call path while the recording lasts. The tree is a bitmap with a bit for every possible
 // thread group id (an mmapable array map, so it never fills up): a call
 // of a task outside the tree costs one inlined array lookup. The raw
 // tracepoints sched_process_fork and sched_process_exit set and clear

@@ -66,6 +66,9 @@ func TestRecordTrue(t *testing.T) {
 	if res.ExitCode != 0 {
 		t.Errorf("exit code %d, want 0", res.ExitCode)
 	}
+	if res.Hook != Hook() {
+		t.Errorf("Result.Hook %q, want %q", res.Hook, Hook())
+	}
 	for _, name := range []string{"execve", "exit_group"} {
 		if !res.Recording.Has(arch.X86_64, name) {
 			t.Errorf("no %s in %v", name, res.Recording.Calls())

@@ -15,6 +15,11 @@ func Available() error {
 	return fmt.Errorf("eBPF recording %w: the eBPF engine runs on linux/amd64, not %s/%s", ErrNotSupported, runtime.GOOS, runtime.GOARCH)
 }
 
+// Hook says that the engine does not run here.
+func Hook() string {
+	return "nothing: the eBPF engine runs on linux/amd64"
+}
+
 // Run is not supported here; see Available.
 func Run(ctx context.Context, argv []string, o record.Options) (*record.Result, error) {
 	return nil, Available()

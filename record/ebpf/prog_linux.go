@@ -83,6 +83,9 @@ type fds struct {
 	// values: the set of (slot, values) seen.
 	argspec, distinct, values int
 	cgroup                    int
+	// scratch (fentry): per CPU, the thread and number of the last
+	// call a dispatcher's program counted (see sysEnter).
+	scratch int
 	// ring (byTgid): a ring buffer the exit program writes the tgid of
 	// a member that ended to, so that a recorder waiting for the tree
 	// to end wakes when the kernel sees it end.
@@ -246,124 +249,42 @@ const (
 	fpSpec = -28 // u32: the argspec of the slot
 	fpKey  = -56 // valueKey
 	fpOne  = -60 // u32: the value stored in the values map
+	fpNr   = -72 // u64: orig_ax (srcNI)
+	fpZero = -76 // u32: 0, the key of the scratch map
+	fpRegs = -88 // u64: the registers of the call (srcNI)
+)
+
+// Where a sys_enter program runs, which says where it finds the call's
+// number and ABI.
+const (
+	// The raw tracepoint sys_enter(struct pt_regs *regs, long id), on
+	// every call once the kernel has put every task on its slow
+	// system-call path: the ABI is the task's (TS_COMPAT, the x32 bit).
+	srcTracepoint = iota
+	// fentry of the kernel's dispatchers (Linux 6.9 and later), called
+	// on the fast path for a number in their table:
+	// x64_sys_call(const struct pt_regs *regs, unsigned int nr) is
+	// x86_64, ia32_sys_call i386, and x32_sys_call x32 (nr without
+	// __X32_SYSCALL_BIT).
+	srcX64
+	srcIA32
+	srcX32
+	// fentry of sys_ni_syscall(void), which a number in no table
+	// reaches (through __x64_sys_ni_syscall or __ia32_sys_ni_syscall),
+	// and so does one in a gap of a table or of a system call the
+	// kernel is built without, which the dispatcher's program has
+	// counted (it is skipped); the number is orig_ax, the ABI the
+	// task's. A number of -1 reaches no function and is not recorded:
+	// the kernel answers it with ENOSYS without a dispatch.
+	srcNI
 )
 
 // buildProgs builds the programs; cgroupID is the id of the recorded
-// cgroup (byCgroup).
+// cgroup (byCgroup). sysEnter is the raw tracepoint's (see sysEnter for
+// the fentry ones).
 func buildProgs(o offsets, mode int, withArgs bool, m fds, cgroupID uint64) progs {
 	var p progs
-
-	// sys_enter(struct pt_regs *regs, long id): count the call of a
-	// task the recording follows under its ABI and number (R9 the ABI,
-	// R8 the number, R7 the slot).
-	// R9 is the task until the ABI is known: a pointer the verifier
-	// knows the type of (BTF), read with plain loads that the kernel
-	// guards, not helper calls.
-	p.sysEnter = asm.Instructions{
-		asm.Mov.Reg(asm.R6, asm.R1),
-		asm.FnGetCurrentTaskBtf.Call(),
-		asm.Mov.Reg(asm.R9, asm.R0),
-	}
-	switch mode {
-	case byTgid:
-		// The bit of the thread group in the members bitmap: one
-		// inlined array lookup, all that a call of a task outside the
-		// tree costs.
-		p.sysEnter = append(p.sysEnter,
-			asm.LoadMem(asm.R7, asm.R9, int16(o.tgid), asm.Word),
-			asm.StoreMem(asm.RFP, fpTgid, asm.R7, asm.Word),
-		)
-		p.sysEnter = append(p.sysEnter, memberWord(m.members, fpTgid, fpWord)...)
-		p.sysEnter = append(p.sysEnter,
-			asm.JNE.Imm(asm.R1, 0, "live"),
-			// Not a member: the helper, waiting to execute the target?
-			asm.StoreImm(asm.RFP, fpWord, 0, asm.Word),
-			asm.LoadMapPtr(asm.R1, m.pending),
-			asm.Mov.Reg(asm.R2, asm.RFP),
-			asm.Add.Imm(asm.R2, fpWord),
-			asm.FnMapLookupElem.Call(),
-			asm.JEq.Imm(asm.R0, 0, "out"),
-			asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
-			asm.JNE.Reg(asm.R1, asm.R7, "out"),
-			asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
-			asm.JNE.Imm(asm.R1, statePending, "out"),
-			// The helper is recorded from the execve that starts the
-			// target (the helper is a native program); the calls its
-			// other threads make until the exec has replaced them are
-			// not the target's (sched_process_exec makes it a member).
-			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id
-			asm.JEq.Imm(asm.R8, nrExecve, "exec"),
-			asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
-			asm.Ja.Label("out"),
-			asm.StoreImm(asm.R0, 4, stateExecing, asm.Word).WithSymbol("exec"),
-			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("live"),
-		)
-	case byCgroup:
-		p.sysEnter = append(p.sysEnter,
-			asm.LoadMapPtr(asm.R1, m.cgroup),
-			asm.Mov.Imm(asm.R2, 0),
-			asm.FnCurrentTaskUnderCgroup.Call(),
-			asm.JNE.Imm(asm.R0, 1, "out"),
-		)
-		// The recorder ends the recording when the cgroup is empty
-		// once it has seen a task in it, however briefly.
-		p.sysEnter = append(p.sysEnter, markSeen(m.stats, "seen")...)
-		p.sysEnter = append(p.sysEnter,
-			asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord).WithSymbol("seen"),
-		)
-	}
-	p.sysEnter = append(p.sysEnter,
-		asm.LoadMem(asm.R1, asm.R9, int16(o.status), asm.Word),
-		asm.Mov.Imm(asm.R9, abiX86_64),
-		asm.And.Imm(asm.R1, tsCompat),
-		asm.JEq.Imm(asm.R1, 0, "native"),
-		asm.Mov.Imm(asm.R9, abiI386),
-		asm.Ja.Label("index"),
-		asm.Mov.Reg(asm.R1, asm.R8).WithSymbol("native"),
-		asm.And.Imm(asm.R1, x32SyscallBit),
-		asm.JEq.Imm(asm.R1, 0, "index"),
-		asm.Mov.Imm(asm.R9, abiX32),
-		asm.And.Imm(asm.R8, ^x32SyscallBit),
-		asm.JLE.Imm(asm.R8, beyond-1, "slot").WithSymbol("index"), // unsigned: a negative id is beyond
-		asm.Mov.Imm(asm.R8, beyond),
-		asm.Mov.Reg(asm.R7, asm.R9).WithSymbol("slot"),
-		asm.Mul.Imm(asm.R7, slots),
-		asm.Add.Reg(asm.R7, asm.R8),
-		// i386's socketcall and ipc count as the sub-call their first
-		// argument selects.
-		asm.JNE.Imm(asm.R9, abiI386, "count"),
-		asm.JEq.Imm(asm.R8, nrSocketcall, "mux"),
-		asm.JNE.Imm(asm.R8, nrIPC, "count"),
-		asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord).WithSymbol("mux"), // regs
-	)
-	p.sysEnter = append(p.sysEnter, readKernel(m.stats, fpArg0, 8, o.regs32[0], "call")...)
-	p.sysEnter = append(p.sysEnter,
-		asm.LoadMem(asm.R1, asm.RFP, fpArg0, asm.DWord).WithSymbol("call"),
-		asm.Mov.Imm(asm.R2, socketBase),
-		asm.JEq.Imm(asm.R8, nrSocketcall, "sub"),
-		asm.And.Imm(asm.R1, 0xffff), // the high half of ipc's is the version
-		asm.Mov.Imm(asm.R2, ipcBase),
-		asm.JGE.Imm(asm.R1, subSlots, "count").WithSymbol("sub"),
-		asm.Mov.Reg(asm.R7, asm.R2),
-		asm.Add.Reg(asm.R7, asm.R1),
-		asm.StoreMem(asm.RFP, fpSlot, asm.R7, asm.Word).WithSymbol("count"),
-		asm.LoadMapPtr(asm.R1, m.counts),
-		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, fpSlot),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "args"),
-		// A per-CPU slot: the program does not run twice at once on
-		// one CPU, so a plain increment is exact.
-		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
-		asm.Add.Imm(asm.R1, 1),
-		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
-	)
-	if withArgs {
-		p.sysEnter = append(p.sysEnter, argValues(o, m)...)
-	} else {
-		p.sysEnter = append(p.sysEnter, asm.Ja.Label("out").WithSymbol("args"))
-	}
-	p.sysEnter = append(p.sysEnter, out...)
+	p.sysEnter = sysEnter(o, mode, withArgs, m, srcTracepoint)
 
 	// sched_process_fork(struct task_struct *parent, struct task_struct
 	// *child), in the parent: a new thread group of a member is a member.
@@ -465,6 +386,216 @@ func buildProgs(o offsets, mode int, withArgs bool, m fds, cgroupID uint64) prog
 	p.exec = append(p.exec, incStat(m.stats, statLive, 1, "out")...)
 	p.exec = append(p.exec, out...)
 	return p
+}
+
+// sysEnter is the program that counts the call of a task the recording
+// follows under its ABI and number, run where src says (R9 the ABI, R8
+// the number, R7 the slot). Its context is an array of the arguments
+// (the raw tracepoint's or the function's), the registers of the call
+// first.
+// R9 is the task until the ABI is known: a pointer the verifier knows
+// the type of (BTF), read with plain loads that the kernel guards, not
+// helper calls.
+func sysEnter(o offsets, mode int, withArgs bool, m fds, src int) asm.Instructions {
+	insns := asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+	}
+	if src == srcNI {
+		// sys_ni_syscall(void): the registers are the task's
+		// (bpf_task_pt_regs), kept on the stack where R6 points, as
+		// the context of the others has them; the number is their
+		// orig_ax.
+		insns = append(insns,
+			asm.FnGetCurrentTaskBtf.Call(),
+			asm.Mov.Reg(asm.R1, asm.R0),
+			asm.FnTaskPtRegs.Call(),
+			asm.StoreMem(asm.RFP, fpRegs, asm.R0, asm.DWord),
+			asm.Mov.Reg(asm.R6, asm.RFP),
+			asm.Add.Imm(asm.R6, fpRegs),
+			asm.Mov.Reg(asm.R3, asm.R0),
+		)
+		insns = append(insns, readKernel(m.stats, fpNr, 8, o.origAx, "task")...)
+	}
+	insns = append(insns,
+		asm.FnGetCurrentTaskBtf.Call().WithSymbol("task"),
+		asm.Mov.Reg(asm.R9, asm.R0),
+	)
+	switch mode {
+	case byTgid:
+		// The bit of the thread group in the members bitmap: one
+		// inlined array lookup, all that a call of a task outside the
+		// tree costs.
+		insns = append(insns,
+			asm.LoadMem(asm.R7, asm.R9, int16(o.tgid), asm.Word),
+			asm.StoreMem(asm.RFP, fpTgid, asm.R7, asm.Word),
+		)
+		insns = append(insns, memberWord(m.members, fpTgid, fpWord)...)
+		insns = append(insns,
+			asm.JNE.Imm(asm.R1, 0, "live"),
+			// Not a member: the helper, waiting to execute the target?
+			asm.StoreImm(asm.RFP, fpWord, 0, asm.Word),
+			asm.LoadMapPtr(asm.R1, m.pending),
+			asm.Mov.Reg(asm.R2, asm.RFP),
+			asm.Add.Imm(asm.R2, fpWord),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+			asm.JNE.Reg(asm.R1, asm.R7, "out"),
+			asm.LoadMem(asm.R1, asm.R0, 4, asm.Word),
+			asm.JNE.Imm(asm.R1, statePending, "out"),
+			// The helper is recorded from the execve that starts the
+			// target (the helper is a native program); the calls its
+			// other threads make until the exec has replaced them are
+			// not the target's (sched_process_exec makes it a member).
+		)
+		insns = append(insns, loadNr(src, "")...)
+		insns = append(insns,
+			asm.JEq.Imm(asm.R8, nrExecve, "exec"),
+			asm.JEq.Imm(asm.R8, nrExecveat, "exec"),
+			asm.Ja.Label("out"),
+			asm.StoreImm(asm.R0, 4, stateExecing, asm.Word).WithSymbol("exec"),
+		)
+		insns = append(insns, loadNr(src, "live")...)
+	case byCgroup:
+		insns = append(insns,
+			asm.LoadMapPtr(asm.R1, m.cgroup),
+			asm.Mov.Imm(asm.R2, 0),
+			asm.FnCurrentTaskUnderCgroup.Call(),
+			asm.JNE.Imm(asm.R0, 1, "out"),
+		)
+		// The recorder ends the recording when the cgroup is empty
+		// once it has seen a task in it, however briefly.
+		insns = append(insns, markSeen(m.stats, "seen")...)
+		insns = append(insns, loadNr(src, "seen")...)
+	}
+	switch src {
+	case srcX64, srcIA32, srcX32:
+		// The dispatcher's table says the ABI. A call of its number
+		// that reaches sys_ni_syscall too (a gap in the table) is
+		// counted here, once: the scratch tells that program.
+		insns = append(insns, scratch(o, m, false, src == srcX32)...)
+		abi := map[int]int32{srcX64: abiX86_64, srcIA32: abiI386, srcX32: abiX32}[src]
+		insns = append(insns, asm.Mov.Imm(asm.R9, abi).WithSymbol("abi"))
+	case srcNI:
+		insns = append(insns, scratch(o, m, true, false)...)
+		fallthrough
+	default:
+		insns = append(insns, taskABI(o)...)
+	}
+	insns = append(insns,
+		asm.JLE.Imm(asm.R8, beyond-1, "slot").WithSymbol("index"), // unsigned: a negative id is beyond
+		asm.Mov.Imm(asm.R8, beyond),
+		asm.Mov.Reg(asm.R7, asm.R9).WithSymbol("slot"),
+		asm.Mul.Imm(asm.R7, slots),
+		asm.Add.Reg(asm.R7, asm.R8),
+		// i386's socketcall and ipc count as the sub-call their first
+		// argument selects.
+		asm.JNE.Imm(asm.R9, abiI386, "count"),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "mux"),
+		asm.JNE.Imm(asm.R8, nrIPC, "count"),
+		asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord).WithSymbol("mux"), // regs
+	)
+	insns = append(insns, readKernel(m.stats, fpArg0, 8, o.regs32[0], "call")...)
+	insns = append(insns,
+		asm.LoadMem(asm.R1, asm.RFP, fpArg0, asm.DWord).WithSymbol("call"),
+		asm.Mov.Imm(asm.R2, socketBase),
+		asm.JEq.Imm(asm.R8, nrSocketcall, "sub"),
+		asm.And.Imm(asm.R1, 0xffff), // the high half of ipc's is the version
+		asm.Mov.Imm(asm.R2, ipcBase),
+		asm.JGE.Imm(asm.R1, subSlots, "count").WithSymbol("sub"),
+		asm.Mov.Reg(asm.R7, asm.R2),
+		asm.Add.Reg(asm.R7, asm.R1),
+		asm.StoreMem(asm.RFP, fpSlot, asm.R7, asm.Word).WithSymbol("count"),
+		asm.LoadMapPtr(asm.R1, m.counts),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpSlot),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "args"),
+		// A per-CPU slot: the program does not run twice at once on
+		// one CPU, so a plain increment is exact.
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.Add.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
+	)
+	if withArgs {
+		insns = append(insns, argValues(o, m)...)
+	} else {
+		insns = append(insns, asm.Ja.Label("out").WithSymbol("args"))
+	}
+	insns = append(insns, out...)
+	return insns
+}
+
+// loadNr loads the call's number into R8 (the first instruction with
+// the symbol sym, if not ""): the tracepoint's id as it is, a
+// dispatcher's nr and orig_ax (srcNI, read to the stack) in their low
+// 32 bits, as the kernel reads them (a negative one is beyond every
+// table).
+func loadNr(src int, sym string) asm.Instructions {
+	var insns asm.Instructions
+	switch src {
+	case srcTracepoint:
+		insns = asm.Instructions{asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)}
+	case srcNI:
+		insns = asm.Instructions{asm.LoadMem(asm.R8, asm.RFP, fpNr, asm.DWord), asm.Mov.Reg32(asm.R8, asm.R8)}
+	default:
+		insns = asm.Instructions{asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), asm.Mov.Reg32(asm.R8, asm.R8)}
+	}
+	if sym != "" {
+		insns[0] = insns[0].WithSymbol(sym)
+	}
+	return insns
+}
+
+// scratch keeps (a dispatcher's program, skip false) or checks (the
+// sys_ni_syscall one, skip true) the thread and number of the
+// call R8 of task R9 in the CPU's scratch word, as thread id<<32 |
+// number with its x32 bit: a number in a gap of a dispatcher's table
+// reaches both programs on the same CPU, one after the other, and
+// counts once. (A task that another preempts between the two counts
+// twice: a count one too high, never a call missed.) It goes on at
+// "abi", or to "out" when skip finds the call counted.
+func scratch(o offsets, m fds, skip, x32 bool) asm.Instructions {
+	insns := asm.Instructions{
+		asm.StoreImm(asm.RFP, fpZero, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.scratch),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, fpZero),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "abi"),
+		asm.LoadMem(asm.R1, asm.R9, int16(o.pid), asm.Word),
+		asm.LSh.Imm(asm.R1, 32),
+		asm.Or.Reg(asm.R1, asm.R8),
+	}
+	if x32 {
+		insns = append(insns, asm.Or.Imm(asm.R1, x32SyscallBit))
+	}
+	if skip {
+		return append(insns,
+			asm.LoadMem(asm.R2, asm.R0, 0, asm.DWord),
+			asm.JEq.Reg(asm.R1, asm.R2, "out"),
+		)
+	}
+	return append(insns, asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord))
+}
+
+// taskABI sets R9 to the ABI of the call R8 of task R9 (TS_COMPAT in
+// its thread_info: i386; the x32 bit in the number: x32, the bit then
+// cleared), at the symbol "abi".
+func taskABI(o offsets) asm.Instructions {
+	return asm.Instructions{
+		asm.LoadMem(asm.R1, asm.R9, int16(o.status), asm.Word).WithSymbol("abi"),
+		asm.Mov.Imm(asm.R9, abiX86_64),
+		asm.And.Imm(asm.R1, tsCompat),
+		asm.JEq.Imm(asm.R1, 0, "native"),
+		asm.Mov.Imm(asm.R9, abiI386),
+		asm.Ja.Label("index"),
+		asm.Mov.Reg(asm.R1, asm.R8).WithSymbol("native"),
+		asm.And.Imm(asm.R1, x32SyscallBit),
+		asm.JEq.Imm(asm.R1, 0, "index"),
+		asm.Mov.Imm(asm.R9, abiX32),
+		asm.And.Imm(asm.R8, ^x32SyscallBit),
+	}
 }
 
 // cgroupAttach is the program of cgroup_attach_task(struct cgroup

@@ -31,14 +31,17 @@ type engine struct {
 	cfg                                    config
 	counts, stats                          *cebpf.Map
 	argspec, distinct, values, cgroupArray *cebpf.Map
-	memberMap, pending, ring               *cebpf.Map
+	memberMap, pending, ring, scratch      *cebpf.Map
 	// bits is the members map, mapped into this process: Run sets
 	// and clears bits with atomic operations, as the programs do.
 	bits  []uint64
 	mem   []byte
 	progs []*cebpf.Program
-	// tps are the raw tracepoints of progs, in their order.
-	tps   []string
+	// tps are where progs run, in their order: a raw tracepoint, or
+	// hookFentry and a function.
+	tps []string
+	// hook says where the sys_enter programs run (see Hook).
+	hook  string
 	links []link.Link
 }
 
@@ -48,6 +51,9 @@ type config struct {
 	args bool // record.Options.Args
 	// cgroup is an open cgroup v2 directory (byCgroup).
 	cgroup *os.File
+	// noFentry, when not nil, says why the engine counts with the raw
+	// tracepoint on a kernel that takes fentry programs.
+	noFentry error
 }
 
 var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit", "sched_process_exec"}
@@ -72,8 +78,15 @@ func start(c config, what string) (*engine, error) {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := e.attach(); err != nil {
+		fentry := strings.HasPrefix(e.tps[0], hookFentry)
 		e.close()
-		return nil, fmt.Errorf("%s: %w", what, err)
+		if !fentry {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		// The kernel loaded the fentry programs but does not attach
+		// them (a function ftrace cannot patch): the tracepoint.
+		c.noFentry = err
+		return start(c, what)
 	}
 	return e, nil
 }
@@ -94,8 +107,8 @@ func load(cfg config) (_ *engine, err error) {
 	}
 	// The sys_enter program loads the task's fields at their offsets
 	// directly (a 16-bit displacement).
-	if off.tgid > math.MaxInt16 || off.status > math.MaxInt16 {
-		return nil, fmt.Errorf("eBPF recording %w: task_struct.tgid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.status)
+	if off.tgid > math.MaxInt16 || off.pid > math.MaxInt16 || off.status > math.MaxInt16 {
+		return nil, fmt.Errorf("eBPF recording %w: task_struct.tgid (%d), pid (%d) or thread_info.status (%d) lies beyond a load's reach", ErrNotSupported, off.tgid, off.pid, off.status)
 	}
 	e := &engine{cfg: cfg}
 	defer func() {
@@ -174,27 +187,96 @@ func load(cfg config) (_ *engine, err error) {
 		}
 		cgroupID = st.Ino // kernfs_node.id: the inode number on the cgroup2 file system
 	}
+	if err := e.loadSysEnter(off, m); err != nil {
+		return nil, err
+	}
 	p := buildProgs(off, cfg.mode, cfg.args, m, cgroupID)
-	all := []asm.Instructions{p.sysEnter, p.fork, p.exit, p.exec}
-	e.tps = tracepoints
+	all := []asm.Instructions{p.fork, p.exit, p.exec}
+	tps := tracepoints[1:]
 	if cfg.mode == byCgroup {
 		// The cgroup, not the tree, says which tasks.
-		all = []asm.Instructions{p.sysEnter, p.cgroupExit, p.cgroupAttach}
-		e.tps = []string{"sys_enter", "sched_process_exit", "cgroup_attach_task"}
+		all = []asm.Instructions{p.cgroupExit, p.cgroupAttach}
+		tps = []string{"sched_process_exit", "cgroup_attach_task"}
 	}
 	for i, insns := range all {
 		prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
-			Name:         "syscage_" + strings.TrimPrefix(e.tps[i], "sched_"),
+			Name:         "syscage_" + strings.TrimPrefix(tps[i], "sched_"),
 			Type:         cebpf.RawTracepoint,
 			License:      "GPL", // bpf_probe_read_kernel is GPL-only
 			Instructions: insns,
 		})
 		if err != nil {
-			return nil, loadError("load the "+e.tps[i]+" program", err)
+			return nil, loadError("load the "+tps[i]+" program", err)
 		}
 		e.progs = append(e.progs, prog)
+		e.tps = append(e.tps, tps[i])
 	}
 	return e, nil
+}
+
+// loadSysEnter loads the programs that count the calls: fentry ones
+// where the kernel lets them attach (see Hook), else the raw
+// tracepoint's. m.scratch is set here.
+func (e *engine) loadSysEnter(off offsets, m fds) error {
+	targets, why := fentryTargets()
+	if useTracepoint {
+		targets, why = nil, errors.New("not chosen")
+	}
+	if asTracepoint != nil {
+		targets, why = asTracepoint, nil
+	}
+	if e.cfg.noFentry != nil {
+		targets, why = nil, e.cfg.noFentry
+	}
+	if targets != nil {
+		err := func() error {
+			var err error
+			if e.scratch, err = cebpf.NewMap(&cebpf.MapSpec{Name: "syscage_scratch", Type: cebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1}); err != nil {
+				return loadError("create the scratch map", err)
+			}
+			m.scratch = e.scratch.FD()
+			for _, t := range targets {
+				spec, tp := fentrySpec(t.fn, sysEnter(off, e.cfg.mode, e.cfg.args, m, t.src)), hookFentry+t.fn
+				if asTracepoint != nil {
+					spec.Type, spec.AttachType, spec.AttachTo = cebpf.RawTracepoint, 0, ""
+					if !asFentryLinks {
+						tp = "sys_enter"
+					}
+				}
+				prog, err := cebpf.NewProgram(spec)
+				if err != nil {
+					return fentryError("load", t.fn, err)
+				}
+				e.progs = append(e.progs, prog)
+				e.tps = append(e.tps, tp)
+			}
+			return nil
+		}()
+		if err == nil {
+			e.hook = Hook()
+			return nil
+		}
+		// A kernel that took the probe's programs and refuses these
+		// (a verifier of its own): the tracepoint records alike.
+		for _, p := range e.progs {
+			p.Close()
+		}
+		e.progs, e.tps, why = nil, nil, err
+	}
+	e.hook = "the raw tracepoint sys_enter (fentry: " + why.Error() + ")"
+	m.scratch = 0
+	prog, err := cebpf.NewProgram(&cebpf.ProgramSpec{
+		Name:         "syscage_sys_enter",
+		Type:         cebpf.RawTracepoint,
+		License:      "GPL", // bpf_probe_read_kernel is GPL-only
+		Instructions: sysEnter(off, e.cfg.mode, e.cfg.args, m, srcTracepoint),
+	})
+	if err != nil {
+		return loadError("load the sys_enter program", err)
+	}
+	e.progs = append(e.progs, prog)
+	e.tps = append(e.tps, "sys_enter")
+	return nil
 }
 
 // valuesLimit, when not 0, is the size of the values map (tests make it
@@ -254,6 +336,14 @@ func firstLine(err error) string {
 
 func (e *engine) attach() error {
 	for i, p := range e.progs {
+		if fn, ok := strings.CutPrefix(e.tps[i], hookFentry); ok {
+			l, err := link.AttachTracing(link.TracingOptions{Program: p})
+			if err != nil {
+				return fentryError("attach", fn, err)
+			}
+			e.links = append(e.links, l)
+			continue
+		}
 		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: e.tps[i], Program: p})
 		if err != nil {
 			return loadError("attach to the raw tracepoint "+e.tps[i], err)
@@ -280,7 +370,7 @@ func (e *engine) close() {
 		unmapWords(e.mem)
 		e.mem, e.bits = nil, nil
 	}
-	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending, e.ring} {
+	for _, m := range []*cebpf.Map{e.counts, e.stats, e.argspec, e.distinct, e.values, e.cgroupArray, e.memberMap, e.pending, e.ring, e.scratch} {
 		if m != nil {
 			m.Close()
 		}
@@ -520,6 +610,7 @@ wait:
 		rec.Reason = strings.TrimPrefix(rec.Reason+"; ", "; ") + "the program was killed by " + unix.SignalString(res.Signal)
 	}
 	res.Recording = rec
+	res.Hook = e.hook
 	return res, nil
 }
 

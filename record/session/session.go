@@ -200,7 +200,7 @@ func Record(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	if attach {
 		ro.OnRecording = func() {
-			o.note("record: recording %s (interrupt to stop)", what)
+			o.note("record: recording %s with %s (interrupt to stop)", what, ebpf.Hook())
 			o.startContainer(parent, ctr)
 		}
 		ro.OnWaiting = func() {
