@@ -35,7 +35,8 @@
 // change); nor does a supervisor that signals the launcher reach it. With
 // Cmd.ForwardSignals the launcher passes every catchable signal it
 // receives on to the program's process group, as tini -g and dumb-init
-// do; a terminal's stop (^Z) stops the program with SIGSTOP and then the
+// do (but SIGCHLD, SIGPIPE and the few the Go runtime keeps for itself:
+// ForwardedSignals); a terminal's stop (^Z) stops the program with SIGSTOP and then the
 // launcher, and SIGCONT resumes both. The program dies with the launcher:
 // the stage is started with the parent-death signal SIGKILL, set and then
 // checked against a parent that died in between, from a thread that

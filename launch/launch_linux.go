@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -591,10 +592,17 @@ func (c *Cmd) Start() error {
 	if kind == nil {
 		kind = ErrSetup
 	}
-	if kind == ErrNotFound {
+	switch {
+	case kind == ErrNotFound:
 		// ENOENT for a file that exists: its interpreter is missing.
-		if why := interp.Missing(c.Path); why != "" {
-			kind, r.Msg = ErrNoExec, fmt.Sprintf("exec %s: %s", c.Path, why)
+		// (path: the program found in $PATH, as the stage executed it.)
+		if why := interp.Missing(path); why != "" {
+			kind, r.Msg = ErrNoExec, fmt.Sprintf("exec %s: %s", path, why)
+		}
+	case kind == ErrNoExec && strings.HasSuffix(r.Msg, syscall.EACCES.Error()):
+		// EACCES for a file that may be executed: its interpreter may not.
+		if why := interp.Unusable(path); why != "" {
+			r.Msg = fmt.Sprintf("exec %s: %s", path, why)
 		}
 	}
 	return &StartError{Kind: kind, Msg: r.Msg}

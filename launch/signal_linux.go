@@ -4,25 +4,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/syscage/syscage/internal/unix"
 )
 
 // ForwardedSignals are the signals Cmd.ForwardSignals passes on: every
-// signal a process can catch, the real-time ones included, but those the
-// kernel sends a process for a fault of its own (SIGSEGV, SIGBUS, SIGFPE,
-// SIGILL, SIGTRAP, SIGSYS), SIGCHLD and SIGPIPE, which concern the
-// launcher itself, and SIGURG, with which the Go runtime preempts its own
-// threads. (tini and dumb-init choose the same way.)
+// signal a process can catch, the real-time ones and the fault signals
+// (SIGSEGV, SIGBUS, ...) that another process sends included, but SIGCHLD
+// and SIGPIPE, which concern the launcher itself, and those the Go
+// runtime keeps (SIGURG, SIGPROF, 32, 33, 34).
 func ForwardedSignals() []os.Signal {
 	var out []os.Signal
-	for n := 1; n <= 64; n++ {
-		switch sig := syscall.Signal(n); sig {
-		case syscall.SIGKILL, syscall.SIGSTOP,
-			syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGILL, syscall.SIGTRAP, syscall.SIGSYS,
-			syscall.SIGCHLD, syscall.SIGPIPE, syscall.SIGURG:
-		case 32, 33: // glibc's own real-time signals, which Go does not deliver
-		default:
-			out = append(out, sig)
-		}
+	for _, sig := range unix.ForwardableSignals() {
+		out = append(out, sig)
 	}
 	return out
 }

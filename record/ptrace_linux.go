@@ -314,9 +314,23 @@ func (p *procs) toLeader(sig syscall.Signal) {
 // ForwardSignals are the signals a supervisor or a terminal sends to end
 // (or poke) a program; a caller of Run catches them and passes them on in
 // Options.Signals, so that the program gets them and the recording is
-// kept.
-var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
-	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGALRM}
+// kept: every signal a Go process can catch and pass on (the real-time
+// ones, and SIGABRT or SIGSEGV sent with kill(2), included), but the
+// terminal's stops (SIGTSTP, SIGTTIN, SIGTTOU), which stop the recorder
+// with its program.
+var ForwardSignals = forwardSignals()
+
+func forwardSignals() []os.Signal {
+	var out []os.Signal
+	for _, sig := range unix.ForwardableSignals() {
+		switch sig {
+		case syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		default:
+			out = append(out, sig)
+		}
+	}
+	return out
+}
 
 type task struct {
 	started bool // its first stop (the SIGSTOP of a new task) was seen
@@ -761,6 +775,18 @@ func compileRecording(f *profile.Profile, native arch.Arch, trace profile.Action
 	return c.Program, nil
 }
 
+func init() {
+	if len(os.Args) > 1 && os.Args[1] == HelperCommand {
+		// The helper executes the target from the main thread: the
+		// parent-death signal the eBPF engine starts it with belongs to
+		// that thread alone (a thread starts without one), and an
+		// execve from another thread would hand the process to that
+		// thread, and the target would outlive the recorder. Locking in
+		// init keeps main on the main thread.
+		runtime.LockOSThread()
+	}
+}
+
 // HelperNoFilter, as the first byte the helper reads from descriptor 4,
 // asks ExecHelper to execute the target without a filter. The helper
 // reads until the writer closes the descriptor, so a recorder that
@@ -824,12 +850,18 @@ func ExecHelper(args []string) error {
 	err = syscall.Exec(args[0], args[1:], os.Environ())
 	kind := ErrNoExec
 	msg := fmt.Sprintf("exec %s: %v", args[0], err)
-	if errors.Is(err, syscall.ENOENT) {
+	switch {
+	case errors.Is(err, syscall.ENOENT):
 		// ENOENT for a file that exists: its interpreter is missing.
 		if why := interp.Missing(args[0]); why != "" {
 			msg = fmt.Sprintf("exec %s: %s", args[0], why)
 		} else {
 			kind = ErrNotFound
+		}
+	case errors.Is(err, syscall.EACCES):
+		// EACCES for a file that may be executed: its interpreter may not.
+		if why := interp.Unusable(args[0]); why != "" {
+			msg = fmt.Sprintf("exec %s: %s", args[0], why)
 		}
 	}
 	return fail(&startError{kind, msg})

@@ -22,6 +22,18 @@ func TestRelay(t *testing.T) {
 		t.Fatal("a relayed signal ended the recording")
 	}
 	untraced()
+	// A window change or a SIGCONT (the terminal's fg after ^Z) ends no
+	// process by default, nor the recording. (The input is unbuffered:
+	// the third send returns once the second was handled.)
+	for _, sig := range []os.Signal{syscall.SIGWINCH, syscall.SIGCONT, syscall.SIGWINCH} {
+		select {
+		case in <- sig:
+		case <-ctx.Done():
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatal("SIGWINCH or SIGCONT ended the recording")
+	}
 	in <- syscall.SIGTERM
 	select {
 	case <-ctx.Done():

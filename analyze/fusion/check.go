@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/unix"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/record"
 )
@@ -173,10 +177,41 @@ func WriteText(w io.Writer, ws []Workload, prefix string) {
 // recorded with their checked arguments, and the calls p answers with
 // ENOSYS get ENOSYS (FallbackNames), as under p, so that the program
 // takes its fallbacks. native is the ABI of a recording that names none.
+//
+// o.Signals go to the running workload, as with record.Run; one that ends
+// a process by default (not SIGWINCH, SIGCONT) also ends the check once
+// that workload has ended: Check then returns the workloads run and a
+// *Stopped for the rest.
 func Check(ctx context.Context, p *profile.Profile, native arch.Arch, workloads [][]string, o record.Options) ([]Workload, error) {
 	o.Known, o.Args, o.ENOSYS = p, true, FallbackNames(p)
+	var stop atomic.Value // the first signal that ends the check
+	if in := o.Signals; in != nil {
+		fwd := make(chan os.Signal, 8)
+		o.Signals = fwd
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			for {
+				select {
+				case s := <-in:
+					if s != syscall.SIGWINCH && s != syscall.SIGCONT {
+						stop.CompareAndSwap(nil, s)
+					}
+					select {
+					case fwd <- s:
+					default:
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	var out []Workload
 	for i, argv := range workloads {
+		if s, ok := stop.Load().(os.Signal); ok {
+			return out, &Stopped{Signal: s, Next: i + 1, Of: len(workloads)}
+		}
 		res, err := record.Run(ctx, argv, o)
 		if err != nil {
 			return nil, fmt.Errorf("workload %d (%s): %w", i+1, argv[0], err)
@@ -192,4 +227,23 @@ func Check(ctx context.Context, p *profile.Profile, native arch.Arch, workloads 
 		out = append(out, Workload{Argv: argv, Exit: res.ExitCode, Denied: ds})
 	}
 	return out, nil
+}
+
+// Stopped reports the workloads Check did not run: a signal that ends a
+// process came while an earlier one ran.
+type Stopped struct {
+	Signal os.Signal
+	Next   int // the first workload not run, from 1
+	Of     int // how many there were
+}
+
+func (e *Stopped) Error() string {
+	name := e.Signal.String()
+	if sig, ok := e.Signal.(syscall.Signal); ok {
+		name = unix.SignalString(sig)
+	}
+	if e.Next == e.Of {
+		return fmt.Sprintf("ended by %s: workload %d of %d not run", name, e.Next, e.Of)
+	}
+	return fmt.Sprintf("ended by %s: workloads %d to %d not run", name, e.Next, e.Of)
 }

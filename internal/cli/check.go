@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 
 	"github.com/spf13/cobra"
 	"github.com/syscage/syscage/analyze/fusion"
@@ -92,8 +93,15 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		Stdout: fileOr(e.stdout, os.Stdout),
 		Stderr: fileOr(e.stderr, os.Stderr),
 	}
+	// Signals go to the running workload; one that ends a process stops
+	// the check after it (fusion.Stopped).
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, record.ForwardSignals...)
+	defer signal.Stop(sigs)
+	ro.Signals = sigs
 	report, err := fusion.Check(context.Background(), p, host, workloads, ro)
-	if err != nil {
+	var stopped *fusion.Stopped
+	if err != nil && !errors.As(err, &stopped) {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
@@ -102,6 +110,9 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 		}
 	} else {
 		fusion.WriteText(e.stderr, report, "syscage: check: ")
+	}
+	if stopped != nil {
+		return withCode(ExitFailure, fmt.Errorf("check: %w", stopped))
 	}
 	for _, w := range report {
 		if len(w.Denied) > 0 {

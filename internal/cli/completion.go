@@ -10,6 +10,7 @@ import (
 // that take one.
 var (
 	profileArgs = map[string][]int{
+		"syscage check":   {0},
 		"syscage compile": {0},
 		"syscage convert": {0},
 		"syscage diff":    {0, 1},

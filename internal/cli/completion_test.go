@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestCompleteProfiles asks the command tree what the shell offers (the
@@ -14,6 +17,8 @@ func TestCompleteProfiles(t *testing.T) {
 		args []string
 		want bool // the built-in names are offered
 	}{
+		{[]string{"check", ""}, true},
+		{[]string{"check", "--workload", "true", ""}, true},
 		{[]string{"compile", ""}, true},
 		{[]string{"convert", "--to", "oci", ""}, true},
 		{[]string{"diff", "strict", ""}, true},
@@ -42,5 +47,34 @@ func TestCompleteProfiles(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%q: completions %q, want built-in names %v", tc.args, lines, tc.want)
 		}
+	}
+}
+
+// TestCompleteProfilesEveryCommand: every command whose usage line takes a
+// PROFILE argument (not a flag's) completes the built-in names there, the
+// commands added later too.
+func TestCompleteProfilesEveryCommand(t *testing.T) {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		toks := strings.Fields(c.Use)
+		for i, tok := range toks {
+			if !strings.Contains(tok, "PROFILE") || i > 0 && strings.HasPrefix(strings.TrimLeft(toks[i-1], "["), "-") {
+				continue
+			}
+			n++
+			if _, ok := profileArgs[c.CommandPath()]; !ok {
+				t.Errorf("%s takes a PROFILE (%q) but does not complete the built-in names there (profileArgs)", c.CommandPath(), c.Use)
+			}
+			break
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(e))
+	if n == 0 {
+		t.Fatal("no usage line names a PROFILE argument")
 	}
 }

@@ -182,7 +182,7 @@ was not found.`,
 	f.StringSliceVar(&o.fromLog, "from-log", nil, "harvest the seccomp records of `LOG` (audit.log, kern.log, journalctl -o json, - for stdin) instead of running a program")
 	f.StringVar(&o.into, "into", "", "add to the existing `PROFILE` what it does not allow yet (a program run with it stops only for those calls)")
 	f.StringVar(&o.Engine, "engine", "ptrace", "recording `ENGINE`: ptrace (a seccomp listener or stops), ebpf (kernel tracepoints; root, BTF; no --stops), auto (ebpf when the kernel allows it, else ptrace)")
-	f.IntVar(&o.PID, "pid", 0, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
+	pidVar(f, &o.PID, "record the running process `PID` and its descendants (eBPF engine); with --from-log: keep only the records of process PID")
 	f.StringVar(&o.Cgroup, "cgroup", "", "record every task of the cgroup v2 directory `PATH` (eBPF engine)")
 	f.StringVar(&o.Bundle, "bundle", "", "record the whole life of the container of the OCI bundle `DIR` (created with --runtime, its init followed from before it executes the container's program; eBPF engine)")
 	f.StringVar(&o.Runtime, "runtime", "runc", "with --bundle: the OCI runtime `NAME` or path")

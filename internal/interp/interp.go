@@ -1,6 +1,7 @@
-// Package interp tells why the kernel answers ENOENT to the execve of a
-// file that exists: the interpreter it names, on its #! line or as its
-// ELF program interpreter (the dynamic loader), does not exist.
+// Package interp tells why the kernel refuses the execve of a file that
+// exists and could be executed itself: the interpreter it names, on its
+// #! line or as its ELF program interpreter (the dynamic loader), does
+// not exist (ENOENT), or cannot be executed (EACCES).
 package interp
 
 import (
@@ -35,6 +36,42 @@ func Missing(path string) string {
 		}
 		if _, err := os.Stat(next); errors.Is(err, os.ErrNotExist) {
 			return "its " + what + " does not exist"
+		}
+		path = next
+	}
+	return ""
+}
+
+// Unusable returns a description of the interpreter that path needs and
+// that exists but cannot be executed, such as "its #! interpreter
+// /usr/bin/python3 is not executable" or "... is a directory", or "" when
+// path itself cannot be executed (the kernel's EACCES is then about
+// path), names no interpreter, or every one in the chain can be executed.
+func Unusable(path string) string {
+	if !executable(path) {
+		return ""
+	}
+	what := ""
+	for range maxDepth {
+		next, kind := named(path)
+		if next == "" {
+			return ""
+		}
+		if what == "" {
+			what = kind + " " + next
+		} else {
+			what += fmt.Sprintf(", whose %s %s", kind, next)
+		}
+		fi, err := os.Stat(next)
+		switch {
+		case err != nil:
+			return ""
+		case fi.IsDir():
+			return "its " + what + " is a directory"
+		case !fi.Mode().IsRegular():
+			return "its " + what + " is not a regular file"
+		case !executable(next):
+			return "its " + what + " is not executable"
 		}
 		path = next
 	}

@@ -76,3 +76,54 @@ func TestMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestUnusable(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := write("text", "not a program\n", 0o644)
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notExec := write("not-exec", "#!"+text+"\n", 0o755)
+	isDir := write("is-dir", "#!"+sub+" -x\n", 0o755)
+	chained := write("chained", "#!"+notExec+"\n", 0o755)
+	fine := write("fine", "#!"+sh+"\n", 0o755)
+	self := write("self", "#!"+text+"\n", 0o644) // the script itself is the problem
+
+	tests := []struct {
+		name, path, want string
+	}{
+		{"not executable", notExec, "its #! interpreter " + text + " is not executable"},
+		{"directory", isDir, "its #! interpreter " + sub + " is a directory"},
+		{"chain", chained, "its #! interpreter " + notExec + ", whose #! interpreter " + text + " is not executable"},
+		{"executable", fine, ""},
+		{"the file itself", self, ""},
+		{"missing file", filepath.Join(dir, "nothing"), ""},
+		{"no interpreter", text, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Unusable(tc.path); got != tc.want {
+				t.Errorf("Unusable(%s) = %q, want %q", tc.path, got, tc.want)
+			}
+		})
+	}
+	// What the kernel says of them: EACCES, which Unusable explains.
+	for _, p := range []string{notExec, isDir, chained} {
+		err := exec.Command(p).Run()
+		if err == nil || !os.IsPermission(err) {
+			t.Errorf("exec %s: %v, want EACCES", p, err)
+		}
+	}
+}

@@ -67,3 +67,33 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	}
 	return 0, fmt.Errorf("%q: not a signal name (such as HUP, SIGPIPE) or number", s)
 }
+
+// ForwardableSignals are the signals a Go launcher can catch and pass on
+// to the program it runs: every signal, real-time ones included, but
+//   - SIGKILL and SIGSTOP, which no process catches;
+//   - SIGCHLD, about the launcher's own children, and SIGPIPE, which the
+//     kernel sends the launcher for its own writes as well (both
+//     arrive with the same si_code as one a user sends, and the os/signal
+//     package does not pass si_pid on);
+//   - SIGURG, with which the Go runtime preempts its own threads, and
+//     SIGPROF, which it keeps for its profiler;
+//   - 32, 33 and 34, which the Go runtime leaves to the C library
+//     (glibc's cancellation and setxid signals, musl's synccall) and never
+//     delivers.
+//
+// The signals the kernel sends a process for a fault of its own (SIGSEGV,
+// SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGSTKFLT) are included: the Go
+// runtime delivers them to signal.Notify only when another process sent
+// them (kill(2)), and a real fault of the launcher still crashes it.
+func ForwardableSignals() []syscall.Signal {
+	var out []syscall.Signal
+	for n := 1; n <= 64; n++ {
+		switch sig := syscall.Signal(n); sig {
+		case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGPIPE, unix.SIGURG, unix.SIGPROF:
+		case 32, 33, 34:
+		default:
+			out = append(out, sig)
+		}
+	}
+	return out
+}

@@ -25,3 +25,6 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	}
 	return syscall.Signal(n), nil
 }
+
+// ForwardableSignals are none where syscage does not run programs.
+func ForwardableSignals() []syscall.Signal { return nil }

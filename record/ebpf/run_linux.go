@@ -11,6 +11,7 @@ import (
 	"math/bits"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -460,11 +461,42 @@ func (e *engine) run(ctx context.Context, helper string, hargv []string, o recor
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer null.Close()
-	pid, err := syscall.ForkExec(helper, hargv, &syscall.ProcAttr{
-		Dir:   o.Dir,
-		Env:   env,
-		Files: append(stdio, statusW.Fd(), gateR.Fd()),
-	})
+	// The program dies with the recorder: the helper is started with the
+	// parent-death signal SIGKILL (which it keeps across its execve of
+	// the program, and which the child sends itself if the recorder died
+	// before it was set). The kernel sends it when the thread that forked
+	// ends, not the process, so the fork happens on a thread locked until
+	// the helper has been waited for, when its goroutine ends and takes
+	// the thread with it.
+	type started struct {
+		pid int
+		err error
+	}
+	start := make(chan started, 1)
+	waited := make(chan syscall.WaitStatus, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: see above
+		pid, err := syscall.ForkExec(helper, hargv, &syscall.ProcAttr{
+			Dir:   o.Dir,
+			Env:   env,
+			Files: append(stdio, statusW.Fd(), gateR.Fd()),
+			Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+		})
+		start <- started{pid, err}
+		if err != nil {
+			return
+		}
+		var ws syscall.WaitStatus
+		for {
+			_, err := syscall.Wait4(pid, &ws, 0, nil)
+			if err != syscall.EINTR {
+				break
+			}
+		}
+		waited <- ws
+	}()
+	st := <-start
+	pid, err := st.pid, st.err
 	statusW.Close()
 	gateR.Close()
 	if err != nil {
@@ -474,21 +506,21 @@ func (e *engine) run(ctx context.Context, helper string, hargv []string, o recor
 	// calls are not counted.
 	if err := e.pending.Update(uint32(0), [2]uint32{uint32(pid), statePending}, cebpf.UpdateAny); err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		<-waited
 		return nil, fmt.Errorf("record: follow the helper: %w", err)
 	}
 	_, err = gateW.Write([]byte{record.HelperNoFilter})
 	gateW.Close()
 	if err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		<-waited
 		return nil, fmt.Errorf("record: start the program: %w", err)
 	}
 
 	rd, err := ringbuf.NewReader(e.ring)
 	if err != nil {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_, _ = syscall.Wait4(pid, nil, 0, nil)
+		<-waited
 		return nil, fmt.Errorf("record: read the ring buffer: %w", err)
 	}
 	defer rd.Close() // ends the goroutine
@@ -503,17 +535,6 @@ func (e *engine) run(ctx context.Context, helper string, hargv []string, o recor
 			default: // a wake-up is pending
 			}
 		}
-	}()
-	waited := make(chan syscall.WaitStatus, 1)
-	go func() {
-		var ws syscall.WaitStatus
-		for {
-			_, err := syscall.Wait4(pid, &ws, 0, nil)
-			if err != syscall.EINTR {
-				break
-			}
-		}
-		waited <- ws
 	}()
 	res := &record.Result{ExitCode: -1}
 	var ws syscall.WaitStatus

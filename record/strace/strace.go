@@ -20,7 +20,8 @@
 //
 // A line Read cannot make sense of, or that names a system call the ABI
 // does not have, is reported as a *profile.SyntaxError (file:line: what)
-// and skipped; the rest of the input is still read.
+// and skipped; the rest of the input is still read. An input whose first
+// line holds a NUL byte (a program, a compressed file) is not read at all.
 package strace
 
 import (
@@ -42,7 +43,8 @@ import (
 // messages, to rec; rec.Native is the ABI of the traced machine. It
 // returns the lines it skipped, each a *profile.SyntaxError, the first
 // MaxSkipped of them by line and then a *MoreSkipped for the rest, and
-// an error only when r cannot be read. A line longer than MaxLine is
+// an error only when r cannot be read or is not text (a
+// *profile.SyntaxError for line 1). A line longer than MaxLine is
 // one of those skipped. Memory holds one line, the recording and what
 // each process did since its last execve (each call once), however long
 // r is.
@@ -60,6 +62,17 @@ func Read(rec *record.Recording, name string, r io.Reader) ([]error, error) {
 			break
 		}
 		p.line = lr.Line()
+		if p.line == 1 && strings.IndexByte(text, 0) >= 0 {
+			// strace writes text (it escapes a NUL as \0): this is
+			// another file, whose lines would be skipped one by one and
+			// whose chance matches would be recorded.
+			msg := "not strace output: a NUL byte on the first line (a binary file)"
+			if strings.HasPrefix(text, "\x1f\x8b") {
+				msg = "not strace output: gzip-compressed (decompress it first)"
+			}
+			rerr = &profile.SyntaxError{File: name, Line: 1, Msg: msg}
+			break
+		}
 		if long {
 			p.errorf("line longer than %d bytes: its system call is not recorded", MaxLine)
 			continue

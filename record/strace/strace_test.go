@@ -159,3 +159,43 @@ func TestReadRealStrace(t *testing.T) {
 		}
 	})
 }
+
+// TestReadNotText: a program or a compressed file given for strace output
+// is refused whole, on line 1, with nothing recorded: read line by line,
+// its chance matches (a name and a parenthesis in a binary) would become
+// rules.
+func TestReadNotText(t *testing.T) {
+	self, err := os.ReadFile(os.Args[0]) // this test binary: an ELF file
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, in, want string }{
+		{"program", string(self), "prog:1: not strace output: a NUL byte on the first line (a binary file)"},
+		{"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03read(0, \"\", 1) = 0\n", "gzip:1: not strace output: gzip-compressed (decompress it first)"},
+		{"binary with a call line", "\x00\x01\x02\nread(0, \"\", 1) = 0\n", "binary with a call line:1: not strace output: a NUL byte on the first line (a binary file)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			name := tc.name
+			if name == "program" {
+				name = "prog"
+			}
+			rec := record.New(arch.X86_64)
+			_, err := Read(rec, name, strings.NewReader(tc.in))
+			var se *profile.SyntaxError
+			if !errors.As(err, &se) || err.Error() != tc.want {
+				t.Fatalf("err = %v (%T), want %q", err, err, tc.want)
+			}
+			if c := rec.Calls(); len(c) != 0 {
+				t.Errorf("recorded %v from a file that is not strace output", names(rec))
+			}
+		})
+	}
+	// A NUL later on (a log cut short by a crash, padded with zeros) is a
+	// skipped line, not a refusal.
+	rec := record.New(arch.X86_64)
+	skipped, err := Read(rec, "cut", strings.NewReader("1 read(0, \"\", 1) = 0\n\x00\x00\x00\n"))
+	if err != nil || len(skipped) != 1 || len(rec.Calls()) != 1 {
+		t.Errorf("a NUL after line 1: err %v, skipped %v, calls %v", err, skipped, names(rec))
+	}
+}
