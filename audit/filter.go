@@ -1,7 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,4 +71,58 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q: neither a duration (10m, 2h) nor a time (2026-11-29, 2026-11-29T20:31:00Z)", s)
+}
+
+// SinceStart narrows a filter on a running process to its own records: a
+// process ID names one process only while it runs, and the kernel gives
+// the ID of an ended process to a new one, so the log's older records of
+// that ID are of other processes. When f.PID is running, the result
+// keeps only records logged from its start on (to /proc's 10 ms, less
+// 20 ms for the log's rounding); otherwise, or where the start cannot be
+// read, f is returned as it is.
+func (f Filter) SinceStart() Filter {
+	if f.PID <= 0 {
+		return f
+	}
+	start, ok := processStart(f.PID)
+	if !ok {
+		return f
+	}
+	if start = start.Add(-20 * time.Millisecond); start.After(f.Since) {
+		f.Since = start
+	}
+	return f
+}
+
+// processStart returns when process pid started, from its start time in
+// /proc/PID/stat (clock ticks since boot, at 100 a second on every Linux
+// architecture) and the time since boot in /proc/uptime.
+func processStart(pid int) (time.Time, bool) {
+	now := time.Now()
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return time.Time{}, false
+	}
+	up, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return time.Time{}, false
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold anything; starttime is the 22nd field, the 20th after it.
+	i := bytes.LastIndexByte(stat, ')')
+	fields := strings.Fields(string(stat[i+1:]))
+	upFields := strings.Fields(string(up))
+	if i < 0 || len(fields) < 20 || len(upFields) == 0 {
+		return time.Time{}, false
+	}
+	ticks, err := strconv.ParseUint(fields[19], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	uptime, err := strconv.ParseFloat(upFields[0], 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	sinceStart := time.Duration(uptime*float64(time.Second)) - time.Duration(ticks)*10*time.Millisecond
+	return now.Add(-sinceStart), true
 }

@@ -157,6 +157,9 @@ func runWatch(e *env, o watchOptions) error {
 		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 	}
 	flt := audit.Filter{PID: o.pid, Comm: o.comm}
+	if o.device == "" {
+		flt = flt.SinceStart() // this machine's log: a running --pid's own records
+	}
 	n := 0
 	var lost int64
 	for o.count == 0 || n < o.count {

@@ -59,7 +59,7 @@ Exit status 1 when there were matching records, 0 when there were none.`,
 	f := c.Flags()
 	f.StringVarP(&o.profile, "profile", "p", "", "explain each call against `PROFILE` (a file or a built-in name)")
 	f.StringVar(&o.host, "host", "", "native ABI of the kernel the profile runs on (default: this binary's)")
-	pidVar(f, &o.pid, "only records of process `PID`")
+	pidVar(f, &o.pid, "only records of process `PID` (if it is running, those since it started: the kernel reuses ids)")
 	f.StringVar(&o.comm, "comm", "", "only records of programs named `NAME` (comm or the base name of exe)")
 	f.StringVar(&o.since, "since", "", "only records since `T` (a duration such as 10m, or a time)")
 	f.BoolVar(&o.json, "json", false, "print JSON")
@@ -90,6 +90,8 @@ func runWhy(e *env, o whyOptions, args []string) error {
 	path := ""
 	if len(args) == 1 {
 		path = args[0]
+	} else {
+		flt = flt.SinceStart() // this machine's log: a running --pid's own records
 	}
 	var kept audit.Grouping
 	source, skipped, err := audit.ReadLog(path, e.stdin, func(ev audit.Event) {
