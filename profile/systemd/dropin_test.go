@@ -85,3 +85,52 @@ func TestDropIns(t *testing.T) {
 		}
 	}
 }
+
+// TestDropInsSearchPath: a unit in systemd's search path gets the
+// drop-ins of every directory of the path, a directory earlier in the
+// path masking a file of the same name in a later one even for a less
+// specific unit name, and the unit type's top-level drop-ins (service.d);
+// a unit outside the path only those beside it.
+func TestDropInsSearchPath(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, text string) {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("usr/lib/systemd/system/foo-bar.service", "[Service]\nSystemCallFilter=@system-service\n")
+	write("usr/lib/systemd/system/foo-bar.service.d/10-a.conf", "[Service]\nSystemCallFilter=~mkdir\n")
+	write("etc/systemd/system/foo-.service.d/10-a.conf", "[Service]\nSystemCallFilter=~chdir\n")
+	write("run/systemd/system/foo-bar.service.d/20-b.conf", "[Service]\nSystemCallFilter=~rmdir\n")
+	write("usr/lib/systemd/system/service.d/30-c.conf", "[Service]\nSystemCallFilter=~uname\n")
+	write("etc/systemd/system/other.service.d/40-d.conf", "[Service]\nSystemCallFilter=~getcwd\n")
+	write("elsewhere/foo-bar.service", "[Service]\nSystemCallFilter=@system-service\n")
+	write("elsewhere/service.d/50-e.conf", "[Service]\nSystemCallFilter=~chmod\n")
+	rel := func(files []File) []string {
+		var out []string
+		for _, f := range files {
+			r, _ := filepath.Rel(root, f.Name)
+			out = append(out, r)
+		}
+		return out
+	}
+	files, err := dropIns(root, filepath.Join(root, "usr/lib/systemd/system/foo-bar.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"etc/systemd/system/foo-.service.d/10-a.conf", "run/systemd/system/foo-bar.service.d/20-b.conf", "usr/lib/systemd/system/service.d/30-c.conf"}
+	if got := rel(files); !slices.Equal(got, want) {
+		t.Errorf("in the search path: %q, want %q", got, want)
+	}
+	files, err = dropIns(root, filepath.Join(root, "elsewhere/foo-bar.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rel(files), []string{"elsewhere/service.d/50-e.conf"}; !slices.Equal(got, want) {
+		t.Errorf("outside the search path: %q, want %q", got, want)
+	}
+}

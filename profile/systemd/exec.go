@@ -520,48 +520,68 @@ func LoadUnit(path string) (*profile.Profile, []Warning, error) {
 	return ParseFiles(append([]File{{path, data}}, drop...)...)
 }
 
+// SystemUnitPath is the search path of systemd's system units, highest
+// priority first, as systemd-analyze unit-paths prints it (systemd 252,
+// Debian 12).
+var SystemUnitPath = []string{
+	"/etc/systemd/system.control",
+	"/run/systemd/system.control",
+	"/run/systemd/transient",
+	"/run/systemd/generator.early",
+	"/etc/systemd/system",
+	"/etc/systemd/system.attached",
+	"/run/systemd/system",
+	"/run/systemd/system.attached",
+	"/run/systemd/generator",
+	"/usr/local/lib/systemd/system",
+	"/lib/systemd/system",
+	"/usr/lib/systemd/system",
+	"/run/systemd/generator.late",
+}
+
 // DropIns reads the drop-ins systemd reads for the unit file at path
-// from the directory it is in (unit_file_find_dropin_paths): the files
-// *.conf of NAME.d/, of the template's directory for an instance
-// (foo@.service.d/ for foo@bar.service), and of each dash prefix's
-// (foo-bar-.service.d/ and foo-.service.d/ for foo-bar-baz.service),
-// merged and sorted by file name; of two files of one name, the one in
-// the more specific directory is read and masks the other. Entries that
-// are not regular files (a drop-in masked with a link to /dev/null) are
-// skipped, as systemd skips them. A directory that does not exist has
+// (unit_file_find_dropin_paths). For a unit in a directory of
+// SystemUnitPath, as systemd loads it, they are those of every directory
+// of the path; for a unit elsewhere, those of its own directory. In each
+// directory, in the path's order, the drop-in directories are NAME.d/,
+// the template's for an instance (foo@.service.d/ for foo@bar.service),
+// each dash prefix's (foo-bar-.service.d/ and foo-.service.d/ for
+// foo-bar-baz.service), and the unit type's (service.d/, systemd 244).
+// Their files *.conf are merged and sorted by file name; of two files of
+// one name, the one met first is read and masks the other: a directory
+// earlier in the path wins, and within one the more specific name. Entries
+// that are not regular files (a drop-in masked with a link to /dev/null)
+// are skipped, as systemd skips them. A directory that does not exist has
 // no drop-ins; one that cannot be read is an error, since a left-out
 // drop-in would change the filter. Directories are listed, not globbed,
 // so the escapes of systemd's unit names (\x2d) are no pattern.
-func DropIns(path string) ([]File, error) {
+func DropIns(path string) ([]File, error) { return dropIns("", path) }
+
+// dropIns is DropIns with SystemUnitPath under root.
+func dropIns(root, path string) ([]File, error) {
 	dir, name := filepath.Split(path)
+	dirs := []string{filepath.Clean(dir)}
+	for _, p := range SystemUnitPath {
+		if filepath.Join(root, p) == dirs[0] {
+			dirs = dirs[:0]
+			for _, p := range SystemUnitPath {
+				dirs = append(dirs, filepath.Join(root, p))
+			}
+			break
+		}
+	}
+	units := dropInDirs(name)
+	if dot := strings.LastIndexByte(name, '.'); dot > 0 {
+		units = append(units, name[dot+1:]) // the unit type's: service.d
+	}
 	seen := map[string]bool{}
 	var names []string
 	byName := map[string]string{}
-	for _, d := range dropInDirs(name) {
-		d = filepath.Join(dir, d+".d")
-		ents, err := os.ReadDir(d)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read drop-ins: %w", err)
-		}
-		for _, e := range ents {
-			n := e.Name()
-			if !strings.HasSuffix(n, ".conf") || seen[n] {
-				continue
+	for _, p := range dirs {
+		for _, d := range units {
+			if err := addDropIns(filepath.Join(p, d+".d"), seen, &names, byName); err != nil {
+				return nil, err
 			}
-			seen[n] = true
-			f := filepath.Join(d, n)
-			st, err := os.Stat(f)
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("read drop-in: %w", err)
-			}
-			if err != nil || !st.Mode().IsRegular() {
-				continue // masked, or a dangling link
-			}
-			names = append(names, n)
-			byName[n] = f
 		}
 	}
 	slices.Sort(names)
@@ -608,4 +628,34 @@ func dropInDirs(name string) []string {
 		built = prefix + "@" + instance + suffix
 	}
 	return append(out, dropInDirs(built)...)
+}
+
+// addDropIns adds the drop-ins *.conf of directory d whose names are not
+// seen yet to names, their paths to byName.
+func addDropIns(d string, seen map[string]bool, names *[]string, byName map[string]string) error {
+	ents, err := os.ReadDir(d)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read drop-ins: %w", err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".conf") || seen[n] {
+			continue
+		}
+		seen[n] = true
+		f := filepath.Join(d, n)
+		st, err := os.Stat(f)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("read drop-in: %w", err)
+		}
+		if err != nil || !st.Mode().IsRegular() {
+			continue // masked, or a dangling link
+		}
+		*names = append(*names, n)
+		byName[n] = f
+	}
+	return nil
 }
