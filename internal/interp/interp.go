@@ -23,23 +23,12 @@ const maxDepth = 5
 // path's first bytes, and follows a script whose interpreter is itself a
 // script or a dynamically linked ELF file.
 func Missing(path string) string {
-	what := ""
-	for range maxDepth {
-		next, kind := named(path)
-		if next == "" {
-			return ""
-		}
-		if what == "" {
-			what = kind + " " + next
-		} else {
-			what += fmt.Sprintf(", whose %s %s", kind, next)
-		}
+	return walk(path, func(its, next string) string {
 		if _, err := os.Stat(next); errors.Is(err, os.ErrNotExist) {
-			return "its " + what + " does not exist"
+			return its + " does not exist"
 		}
-		path = next
-	}
-	return ""
+		return ""
+	})
 }
 
 // Unusable returns a description of the interpreter that path needs and
@@ -51,6 +40,28 @@ func Unusable(path string) string {
 	if !executable(path) {
 		return ""
 	}
+	return walk(path, func(its, next string) string {
+		fi, err := os.Stat(next)
+		switch {
+		case err != nil:
+			return ""
+		case fi.IsDir():
+			return its + " is a directory"
+		case !fi.Mode().IsRegular():
+			return its + " is not a regular file"
+		case !executable(next):
+			return its + " is not executable"
+		}
+		return ""
+	})
+}
+
+// walk follows the chain of interpreters from path (a script whose
+// interpreter is a script, or a dynamically linked ELF file's loader),
+// calling check with each one's description ("its #! interpreter X,
+// whose ELF interpreter Y") and path, and returns the first non-empty
+// answer, or "" at the chain's end.
+func walk(path string, check func(its, next string) string) string {
 	what := ""
 	for range maxDepth {
 		next, kind := named(path)
@@ -62,16 +73,8 @@ func Unusable(path string) string {
 		} else {
 			what += fmt.Sprintf(", whose %s %s", kind, next)
 		}
-		fi, err := os.Stat(next)
-		switch {
-		case err != nil:
-			return ""
-		case fi.IsDir():
-			return "its " + what + " is a directory"
-		case !fi.Mode().IsRegular():
-			return "its " + what + " is not a regular file"
-		case !executable(next):
-			return "its " + what + " is not executable"
+		if s := check("its "+what, next); s != "" {
+			return s
 		}
 		path = next
 	}
