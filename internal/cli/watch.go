@@ -119,17 +119,23 @@ SIGTERM, after --timeout, or with --once after one interval.`,
 	return c
 }
 
+// watchContext is the context of a watch: it ends on SIGINT or SIGTERM,
+// or after timeout when that is positive.
+func watchContext(timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if timeout <= 0 {
+		return ctx, stop
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, func() { cancel(); stop() }
+}
+
 func runWatch(e *env, o watchOptions) error {
 	if o.count < 0 {
 		return usagef("--count %d: must not be negative", o.count)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := watchContext(o.timeout)
 	defer stop()
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
 	if o.hook != "" {
 		if err := hook.Check(o.hook); err != nil {
 			return usagef("--exec %q: %v", o.hook, err)

@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/internal/unix"
@@ -30,13 +27,8 @@ func runWatchCounts(e *env, o watchOptions, changed func(string) bool) error {
 	case o.top < 0:
 		return usagef("--top %d: must not be negative", o.top)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := watchContext(o.timeout)
 	defer stop()
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
 	p := &countPrinter{e: e, json: o.json, top: o.top}
 	var c *recebpf.Counter
 	var err error

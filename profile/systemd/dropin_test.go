@@ -32,15 +32,7 @@ func TestDropInDirs(t *testing.T) {
 // two of one name masking the other, a link to /dev/null masking too.
 func TestDropIns(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, text string) { writeFile(t, dir, name, text) }
 	write("foo-bar@x.service", "[Service]\nSystemCallFilter=@system-service\n")
 	write("foo-.service.d/10-prefix.conf", "[Service]\nSystemCallFilter=~mkdir\n")
 	write("foo-.service.d/20-same.conf", "[Service]\nSystemCallFilter=~chdir\n")
@@ -93,15 +85,7 @@ func TestDropIns(t *testing.T) {
 // a unit outside the path only those beside it.
 func TestDropInsSearchPath(t *testing.T) {
 	root := t.TempDir()
-	write := func(name, text string) {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, text string) { writeFile(t, root, name, text) }
 	write("usr/lib/systemd/system/foo-bar.service", "[Service]\nSystemCallFilter=@system-service\n")
 	write("usr/lib/systemd/system/foo-bar.service.d/10-a.conf", "[Service]\nSystemCallFilter=~mkdir\n")
 	write("etc/systemd/system/foo-.service.d/10-a.conf", "[Service]\nSystemCallFilter=~chdir\n")
@@ -132,5 +116,18 @@ func TestDropInsSearchPath(t *testing.T) {
 	}
 	if got, want := rel(files), []string{"elsewhere/service.d/50-e.conf"}; !slices.Equal(got, want) {
 		t.Errorf("outside the search path: %q, want %q", got, want)
+	}
+}
+
+// writeFile writes text to the file name under dir, making its
+// directories.
+func writeFile(t *testing.T, dir, name, text string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
