@@ -70,16 +70,11 @@ func runCheck(e *env, o checkOptions, ref string, argv []string) error {
 	if len(argv) > 0 {
 		workloads = append(workloads, argv)
 	}
-	for _, s := range o.workloads {
-		w, err := splitWords(s)
-		if err != nil {
-			return usagef("--workload %q: %v", s, err)
-		}
-		if len(w) == 0 {
-			return usagef("--workload: an empty command")
-		}
-		workloads = append(workloads, w)
+	more, err := splitCommands("workload", o.workloads)
+	if err != nil {
+		return err
 	}
+	workloads = append(workloads, more...)
 	host, _ := parseArchFlag("")
 	p, err := loadProfile(ref, host, o.profileFlags)
 	if err != nil {

@@ -224,3 +224,11 @@ func sayLines(e *env, lines []string) {
 		fmt.Fprintf(e.stderr, "syscage: %s\n", l)
 	}
 }
+
+// plural is the ending of a count's noun: "" for one, else "s".
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -369,20 +369,21 @@ func (o *fuseFlags) fused(into string) bool {
 }
 
 // trainArgv splits each --train command line into words.
-func (o *fuseFlags) trainArgv() ([][]string, error) {
+func (o *fuseFlags) trainArgv() ([][]string, error) { return splitCommands("train", o.train) }
+
+// splitCommands splits each command line given with --flag into words
+// (record.SplitCommand), refusing one it cannot split or an empty one.
+func splitCommands(flag string, lines []string) ([][]string, error) {
 	var out [][]string
-	for _, s := range o.train {
-		w, err := splitWords(s)
+	for _, s := range lines {
+		w, err := record.SplitCommand(s)
 		if err != nil {
-			return nil, usagef("--train %q: %v", s, err)
+			return nil, usagef("--%s %q: %v", flag, s, err)
 		}
 		if len(w) == 0 {
-			return nil, usagef("--train: an empty command")
+			return nil, usagef("--%s: an empty command", flag)
 		}
 		out = append(out, w)
 	}
 	return out, nil
 }
-
-// splitWords splits a command line given in a flag (record.SplitCommand).
-func splitWords(s string) ([]string, error) { return record.SplitCommand(s) }

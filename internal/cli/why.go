@@ -147,10 +147,3 @@ func filterNote(o whyOptions) string {
 	}
 	return " for " + strings.Join(s, ", ")
 }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
