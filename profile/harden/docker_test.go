@@ -2,6 +2,7 @@ package harden_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/syscage/syscage/internal/proftest"
@@ -123,5 +124,18 @@ func TestUID16(t *testing.T) {
 	p.Arches = []arch.Arch{arch.X86}
 	if _, _, err := harden.Profile(p, arch.X86_64); !errors.Is(err, harden.ErrWidth) {
 		t.Errorf("x86_64 with x86: %v, want ErrWidth", err)
+	}
+}
+
+// TestUID16InGroup: a rule that names setresgid beside a call whose
+// argument is as wide on every ABI (semget's nsems) is refused as
+// TestUID16's rule is: the names are told apart by the narrowest width
+// of the argument too, not only by the widest, which both share.
+func TestUID16InGroup(t *testing.T) {
+	p := &profile.Profile{Default: profile.Action{Kind: profile.ActAllow}, Arches: []arch.Arch{arch.X86},
+		Rules: []profile.Rule{{Names: []string{"semget", "setresgid"}, Action: profile.Action{Kind: profile.ActTrap},
+			Conds: []profile.Cond{{Arg: 1, Op: profile.OpEQ, Value: 0xbc4e48a2}}}}}
+	if _, _, err := harden.Profile(p, arch.X86_64); !errors.Is(err, harden.ErrWidth) || !strings.Contains(err.Error(), "16 bits on x86") {
+		t.Errorf("semget and setresgid on x86_64 with x86: %v, want ErrWidth for setresgid's 16 bits on x86", err)
 	}
 }

@@ -252,20 +252,24 @@ func (h *hardener) intArgs() error {
 // expand rewrites rule r (index i). Names whose arguments have different
 // widths get rules of their own.
 func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
-	// Group the names by the widths of the arguments the rule compares.
+	// Group the names by the widths of the arguments the rule compares,
+	// the narrowest and the widest over the ABIs: names that agree on
+	// the widest can still differ on the narrowest (setresgid's ids are
+	// 16 bits on x86, semget's nsems 32 everywhere).
 	type group struct {
 		names  []string
-		widths map[uint8]int
+		widths map[uint8][2]int
 	}
 	var groups []*group
 	for _, n := range r.Names {
-		ws := map[uint8]int{}
+		ws := map[uint8][2]int{}
 		for _, c := range r.Conds {
-			ws[c.Arg] = h.width(n, c.Arg)
+			lo, hi := h.widths(n, c.Arg)
+			ws[c.Arg] = [2]int{lo, hi}
 		}
 		found := false
 		for _, g := range groups {
-			if mapsEqual(g.widths, ws) {
+			if maps.Equal(g.widths, ws) {
 				g.names = append(g.names, n)
 				found = true
 				break
@@ -283,13 +287,12 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 			choices := make([][]option, len(conj))
 			never := false
 			for k, c := range conj {
-				w := g.widths[c.Arg]
+				lo, w := g.widths[c.Arg][0], g.widths[c.Arg][1]
 				if w >= 64 {
 					c := c
 					choices[k] = []option{{&c}}
 					continue
 				}
-				lo, _ := h.widths(g.names[0], c.Arg)
 				if c.Op == profile.OpMaskedEQ && c.Value&^lowMask(lo) == 0 {
 					// Already a comparison of the bits the kernel uses.
 					c := c
@@ -323,7 +326,7 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 			for _, ch := range choices {
 				n *= len(ch)
 				if n > MaxRules {
-					return nil, false, fmt.Errorf("%w: harden: rule %d (%s) would become more than %d rules; compare fewer arguments in one rule, or use MASKED_EQ on the low %d bits", profile.ErrInvalid, i+1, strings.Join(r.Names, ", "), MaxRules, g.widths[conj[0].Arg])
+					return nil, false, fmt.Errorf("%w: harden: rule %d (%s) would become more than %d rules; compare fewer arguments in one rule, or use MASKED_EQ on the low %d bits", profile.ErrInvalid, i+1, strings.Join(r.Names, ", "), MaxRules, g.widths[conj[0].Arg][1])
 				}
 			}
 			idx := make([]int, len(choices))
@@ -360,18 +363,6 @@ func (h *hardener) expand(i int, r profile.Rule) ([]profile.Rule, bool, error) {
 			Message: fmt.Sprintf("rule %d (%s, %s): %s compared on the bits the kernel uses, as %d rule(s)", i+1, strings.Join(r.Names, ", "), r.Action, strings.Join(msgs, ", "), len(out))})
 	}
 	return out, changed, nil
-}
-
-func mapsEqual(a, b map[uint8]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if bv, ok := b[k]; !ok || bv != v {
-			return false
-		}
-	}
-	return true
 }
 
 // argDesc names argument i of name as the kernel declares it: "int family".

@@ -2,6 +2,7 @@ package harden_test
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -25,65 +26,69 @@ import (
 //     the multiplexer, twin and terminal rewrites leave alone, and
 //     conditions whose data are such values too).
 func TestHardenRandom(t *testing.T) {
-	n := 40
-	if testing.Short() {
-		n = 15
+	s := hardenProp.Run(t, checkHarden)
+	if n := hardenProp.N(); !t.Failed() && s.Of("hardened") < n/2 {
+		t.Errorf("only %d of %d random profiles hardened (%s)", s.Of("hardened"), n, s)
 	}
-	hardened, refused := 0, 0
-	for seed := uint64(1); seed <= uint64(n); seed++ {
-		r := rand.New(rand.NewPCG(seed, 7))
-		p := proftest.Random(r, proftest.Config{})
-		host := proftest.Host(p)
-		if _, err := seccomp.Compile(p, host, seccomp.Options{}); err != nil {
-			continue // libseccomp refuses the original too
-		}
-		h, _, err := harden.Profile(p, host)
-		if err != nil {
-			if errors.Is(err, harden.ErrOverlap) || errors.Is(err, harden.ErrWidth) || errors.Is(err, profile.ErrInvalid) {
-				refused++
-				continue
-			}
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		f, err := seccomp.Compile(h, host, seccomp.Options{})
-		if errors.Is(err, seccomp.ErrTooLarge) {
-			// Many range comparisons of 32-bit arguments become many
-			// cubes: the profile is refused, never loaded half-done.
-			refused++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("seed %d: compile hardened: %v", seed, err)
-		}
-		hardened++
-		for _, a := range append([]arch.Arch{host}, p.Arches...) {
-			for _, d := range proftest.Inputs(p, a) {
-				checkInput(t, seed, p, h, f, host, a, d, r)
-			}
-		}
-	}
-	if hardened < n/2 {
-		t.Errorf("only %d of %d random profiles hardened (%d refused)", hardened, n, refused)
-	}
-	t.Logf("%d profiles hardened, %d refused", hardened, refused)
 }
 
-func checkInput(t *testing.T, seed uint64, p, h *profile.Profile, f *seccomp.Filter, host, a arch.Arch, d seccomp.Data, r *rand.Rand) {
-	t.Helper()
+var hardenProp = proftest.NewProperty("harden", "TestHardenRandom", "profiles", 40, 8,
+	"hardened", "refused", "skipped (libseccomp refuses them)")
+
+// checkHarden hardens one random profile and checks its promises on the
+// inputs of every ABI it covers.
+func checkHarden(c *proftest.Case) error {
+	r := c.R
+	p := proftest.Random(r, proftest.Config{})
+	host := proftest.Host(p)
+	if _, err := seccomp.Compile(p, host, seccomp.Options{}); err != nil {
+		c.Count("skipped (libseccomp refuses them)", 1)
+		return nil
+	}
+	h, _, err := harden.Profile(p, host)
+	if err != nil {
+		if errors.Is(err, harden.ErrOverlap) || errors.Is(err, harden.ErrWidth) || errors.Is(err, profile.ErrInvalid) {
+			c.Count("refused", 1)
+			return nil
+		}
+		return err
+	}
+	f, err := seccomp.Compile(h, host, seccomp.Options{})
+	if errors.Is(err, seccomp.ErrTooLarge) {
+		// Many range comparisons of 32-bit arguments become many
+		// cubes: the profile is refused, never loaded half-done.
+		c.Count("refused", 1)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("compile hardened: %w", err)
+	}
+	c.Count("hardened", 1)
+	for _, a := range append([]arch.Arch{host}, p.Arches...) {
+		for _, d := range proftest.Inputs(p, a) {
+			if err := checkInput(p, h, f, host, a, d, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkInput(p, h *profile.Profile, f *seccomp.Filter, host, a arch.Arch, d seccomp.Data, r *rand.Rand) error {
 	name, ok := a.SyscallName(uint32(d.Nr))
 	if !ok || uint32(d.Nr)&arch.X32SyscallBit != 0 && a != arch.X32 {
-		return
+		return nil
 	}
 	want, err := seccomp.Expect(h, host, seccomp.Options{}, d)
 	if err != nil {
-		t.Fatalf("seed %d: expect: %v", seed, err)
+		return fmt.Errorf("expect: %w", err)
 	}
 	ret, _, err := f.Eval(a, d)
 	if err != nil {
-		t.Fatalf("seed %d: eval: %v", seed, err)
+		return fmt.Errorf("eval: %w", err)
 	}
 	if got := seccomp.ActionOf(ret); got != want {
-		t.Fatalf("seed %d: %s %s%x: filter %s, model %s", seed, a, name, d.Args, got, want)
+		return fmt.Errorf("%s %s%x: filter %s, model %s", a, name, d.Args, got, want)
 	}
 	canonical := true
 	for i := range 6 {
@@ -99,20 +104,20 @@ func checkInput(t *testing.T, seed uint64, p, h *profile.Profile, f *seccomp.Fil
 		e.Args[i] ^= r.Uint64() &^ (1<<w - 1)
 		got, err := seccomp.Expect(h, host, seccomp.Options{}, e)
 		if err != nil {
-			t.Fatalf("seed %d: expect: %v", seed, err)
+			return fmt.Errorf("expect: %w", err)
 		}
 		ret, _, _ := f.Eval(a, e)
 		if got != want || seccomp.ActionOf(ret) != want {
-			t.Fatalf("seed %d: %s %s: args %x give %s, args %x (high bits of the %d-bit argument %d changed) give %s (filter %s)",
-				seed, a, name, d.Args, want, e.Args, w, i, got, seccomp.ActionOf(ret))
+			return fmt.Errorf("%s %s: args %x give %s, args %x (high bits of the %d-bit argument %d changed) give %s (filter %s)",
+				a, name, d.Args, want, e.Args, w, i, got, seccomp.ActionOf(ret))
 		}
 	}
 	if !canonical || !plain(p, host, name) {
-		return
+		return nil
 	}
 	orig, err := seccomp.Expect(p, host, seccomp.Options{}, d)
 	if err != nil {
-		t.Fatalf("seed %d: expect original: %v", seed, err)
+		return fmt.Errorf("expect original: %w", err)
 	}
 	arches := append([]arch.Arch{host}, p.Arches...)
 	if seccomp.StubENOSYS(p, arches, d.Arch, uint32(d.Nr)) != seccomp.StubENOSYS(h, arches, d.Arch, uint32(d.Nr)) {
@@ -120,13 +125,14 @@ func checkInput(t *testing.T, seed uint64, p, h *profile.Profile, f *seccomp.Fil
 		// largest number the profile names): a call between the two
 		// ceilings then gets the default, never something laxer.
 		if want.Kind == profile.ActAllow || want.Kind == profile.ActLog {
-			t.Fatalf("seed %d: %s %s%x: hardened %s, original %s", seed, a, name, d.Args, want, orig)
+			return fmt.Errorf("%s %s%x: hardened %s, original %s", a, name, d.Args, want, orig)
 		}
-		return
+		return nil
 	}
 	if orig != want {
-		t.Fatalf("seed %d: %s %s%x: hardened %s, original %s", seed, a, name, d.Args, want, orig)
+		return fmt.Errorf("%s %s%x: hardened %s, original %s", a, name, d.Args, want, orig)
 	}
+	return nil
 }
 
 // plain reports whether name is left to the int rewrite alone, with
