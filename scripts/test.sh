@@ -74,6 +74,21 @@ racepkgs() {
 		done
 	done
 }
+# sized prints "DIR TEST" for every test whose size depends on the race
+# detector: the property tests (proftest.NewProperty names its test)
+# and the tests that read testenv.Race. Under the race detector, which
+# makes code that only computes about ten times slower, they check
+# fewer cases; the full size runs without it.
+sized() {
+	{
+		grep -rEo --include='*_test.go' 'NewProperty\("[^"]*", "Test[[:alnum:]_]*"' . |
+			sed -E 's#^\./(.*)/[^/]*:.*"(Test[[:alnum:]_]*)"$#\1 \2#'
+		for f in $(grep -rl --include='*_test.go' 'testenv\.Race' .); do
+			awk -v dir="$(dirname "${f#./}")" '/^func Test/ { name = $2; sub(/\(.*/, "", name) }
+				/testenv\.Race/ && name != "" { print dir, name }' "$f"
+		done
+	} | sort -u
+}
 # longestfirst reads package paths and prints them, the ones with the
 # most test code (Go tests and scripts) first: go test starts packages in
 # the order it is given them, and a long package started last would run
@@ -112,16 +127,14 @@ if [ "${1:-}" = --computing ]; then
 	step "go vet" vet
 	step "staticcheck" staticchecks
 	step "go test (packages without goroutines)" gotest "$*" -tags libseccomp -timeout 30m -skip "$random"
-	# The property tests of merge and lossy conversions run a tenth of
-	# their size under the race detector: at full size here when their
-	# packages run under it.
-	props=""
-	for p in profile profile/formats; do
-		case " $* " in *" $(go list -m)/$p "*) ;; *) props="$props ./$p/" ;; esac
-	done
-	if [ -n "$props" ]; then
-		step "property tests at full size: merge (2,000 pairs), lossy conversions (600 profiles)" \
-			go test -timeout 20m -run 'TestMergeRandom$|TestLossyNeverWider$' $props
+	# The tests that run fewer cases under the race detector (see
+	# sized) run at full size here, for the packages that run under it.
+	full=$(sized | while read -r dir test; do
+		case " $* " in *" $(go list -m)/$dir "*) ;; *) echo "$dir $test" ;; esac
+	done)
+	if [ -n "$full" ]; then
+		step "tests that run fewer cases under the race detector, at full size:$(echo "$full" | cut -d' ' -f2 | sort -u | sed 's/^/ /' | tr -d '\n')" \
+			go test -tags libseccomp -timeout 20m -run "^($(echo "$full" | cut -d' ' -f2 | sort -u | paste -sd'|'))\$" $(echo "$full" | cut -d' ' -f1 | sort -u | sed 's#^#./#; s#$#/#')
 	fi
 	step "differential test against libseccomp, race detector on: 300 random profiles" \
 		go test -race -tags libseccomp -timeout 20m -run "^($random)\$" ./seccomp/ -libseccomp.n=300
@@ -140,7 +153,6 @@ want() {
 	esac
 	need="$need $2"
 }
-want scmp_sys_resolver seccomp                # differential tests: libseccomp's resolver
 want /usr/include/seccomp.h libseccomp-dev    # differential tests: cgo against libseccomp
 want gcc gcc
 want strace strace                            # record: completeness against strace -f -c
