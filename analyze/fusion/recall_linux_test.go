@@ -9,6 +9,7 @@ import (
 
 	"github.com/syscage/syscage/analyze"
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/record"
 )
 
@@ -24,7 +25,7 @@ func TestRecall(t *testing.T) {
 	}
 	syscage := buildSyscage(t)
 	cache := t.TempDir()
-	for _, tc := range []struct {
+	programs := []struct {
 		name string
 		argv []string
 	}{
@@ -41,7 +42,15 @@ func TestRecall(t *testing.T) {
 		{"dynamic C: sqlite3", []string{"/usr/bin/sqlite3", ":memory:", "create table t(a); insert into t values (1), (2); select sum(a) from t;"}},
 		{"static C: busybox", []string{"/bin/busybox", "ls", "-l", "/etc"}},
 		{"Go: syscage", []string{syscage, "resolve", "read", "openat"}},
-	} {
+	}
+	if testenv.Race {
+		// The race detector watches the recorder's goroutines, which two
+		// programs exercise as well as thirteen; the analysis only
+		// computes, ten times slower under it. test.sh runs the test
+		// without it too, on every program.
+		programs = programs[:2]
+	}
+	for _, tc := range programs {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := exec.LookPath(tc.argv[0]); err != nil {
 				t.Skipf("%s: %v", tc.argv[0], err)
