@@ -170,15 +170,9 @@ func TestARM64GoLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds syscage twice")
 	}
-	dir := t.TempDir()
 	var a64Syms []string
 	build := func(goarch string) *analyze.Result {
-		out := filepath.Join(dir, "syscage-"+goarch)
-		cmd := exec.Command("go", "build", "-o", out, "github.com/syscage/syscage/cmd/syscage")
-		cmd.Env = append(os.Environ(), "GOARCH="+goarch, "GOOS=linux", "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, b)
-		}
+		out := testenv.BuildSyscage(t, "GOARCH="+goarch, "GOOS=linux", "CGO_ENABLED=0")
 		r, err := analyze.Analyze(out, analyze.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -32,14 +31,7 @@ func BenchmarkLaunchOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		b.Skip("no go command to build syscage with")
-	}
-	syscage := filepath.Join(b.TempDir(), "syscage")
-	if out, err := exec.Command(goTool, "build", "-o", syscage, "github.com/syscage/syscage/cmd/syscage").CombinedOutput(); err != nil {
-		b.Fatalf("build syscage: %v\n%s", err, out)
-	}
+	syscage := testenv.BuildSyscage(b)
 	p := dockerDefault(b)
 	var bare, lib, cli time.Duration
 	for b.Loop() {

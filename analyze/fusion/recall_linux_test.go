@@ -23,7 +23,7 @@ func TestRecall(t *testing.T) {
 	if native != arch.X86_64 && native != arch.AARCH64 {
 		t.Skip("the analysis reads x86_64 and aarch64 code")
 	}
-	syscage := buildSyscage(t)
+	syscage := testenv.BuildSyscage(t)
 	cache := t.TempDir()
 	programs := []struct {
 		name string
@@ -84,14 +84,4 @@ func TestRecall(t *testing.T) {
 			}
 		})
 	}
-}
-
-// buildSyscage builds the syscage command (a Go program to analyse).
-func buildSyscage(t *testing.T) string {
-	out := t.TempDir() + "/syscage"
-	cmd := exec.Command("go", "build", "-o", out, "github.com/syscage/syscage/cmd/syscage")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/syscage/syscage/internal/testenv"
 )
 
 func TestVersionString(t *testing.T) {
@@ -44,10 +46,6 @@ func TestVersionBuilt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("go not found: the test builds syscage with it")
-	}
 	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
 	if err != nil {
 		t.Fatalf("git rev-parse HEAD: %v (the test runs in a git checkout)", err)
@@ -60,12 +58,7 @@ func TestVersionBuilt(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(strings.TrimSpace(string(top)), ".git")); err == nil && !fi.IsDir() {
 		t.Skip("a git worktree (.git is a file): go build records no VCS information there")
 	}
-	bin := filepath.Join(t.TempDir(), "syscage")
-	build := exec.Command(goTool, "build", "-o", bin, "../../cmd/syscage")
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=true")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := testenv.BuildSyscage(t, "GOFLAGS=-buildvcs=true")
 	b, err := exec.Command(bin, "--version").Output()
 	if err != nil {
 		t.Fatal(err)
