@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syscage/syscage/arch"
+	"github.com/syscage/syscage/internal/termtext"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/seccomp"
 )
@@ -63,6 +64,31 @@ func (e *Event) ArchName() string {
 		return e.Arch.String()
 	}
 	return fmt.Sprintf("%x", e.AuditArch)
+}
+
+// Line is the record in one line of text, as syscage watch prints it:
+// the time (RFC 3339, "-" when the log gives none), the action, the pid,
+// the task name and the executable (termtext.Quote: a name a program
+// chose never reaches a terminal as control characters), the ABI and
+// the system call with its number.
+func (e *Event) Line() string {
+	when := "-"
+	if !e.Time.IsZero() {
+		when = e.Time.Format(time.RFC3339Nano)
+	}
+	who := termtext.Quote(e.Comm)
+	if e.Exe != "" {
+		who += " (" + termtext.Quote(e.Exe) + ")"
+	}
+	return fmt.Sprintf("%s %s pid %d %s: %s %s(%d)", when, e.Action().Kind, e.PID, who, e.ArchName(), e.Name(), e.Nr)
+}
+
+// HookEnv is the environment of a program run for the record (syscage
+// watch --exec): SYSCAGE_SYSCALL, SYSCAGE_PID, SYSCAGE_COMM,
+// SYSCAGE_ACTION and SYSCAGE_ARCH.
+func (e *Event) HookEnv() []string {
+	return []string{"SYSCAGE_SYSCALL=" + e.Name(), "SYSCAGE_PID=" + strconv.Itoa(e.PID),
+		"SYSCAGE_COMM=" + e.Comm, "SYSCAGE_ACTION=" + e.Action().Kind.String(), "SYSCAGE_ARCH=" + e.ArchName()}
 }
 
 // Format returns the record as auditd writes it to audit.log (without

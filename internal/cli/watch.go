@@ -195,28 +195,13 @@ func runWatch(e *env, o watchOptions) error {
 		if o.json {
 			fmt.Fprintf(e.stdout, "%s\n", js)
 		} else {
-			fmt.Fprintln(e.stdout, eventLine(&ev))
+			fmt.Fprintln(e.stdout, ev.Line())
 		}
 		if o.hook != "" {
-			env := []string{"SYSCAGE_SYSCALL=" + ev.Name(), fmt.Sprintf("SYSCAGE_PID=%d", ev.PID),
-				"SYSCAGE_COMM=" + ev.Comm, "SYSCAGE_ACTION=" + ev.Action().Kind.String(), "SYSCAGE_ARCH=" + ev.ArchName()}
-			if err := hook.Run(o.hook, append(js, '\n'), env, e.stdout, e.stderr); err != nil {
+			if err := hook.Run(o.hook, append(js, '\n'), ev.HookEnv(), e.stdout, e.stderr); err != nil {
 				fmt.Fprintf(e.stderr, "syscage: hook for %s of pid %d: %v\n", ev.Name(), ev.PID, err)
 			}
 		}
 	}
 	return nil
-}
-
-// eventLine is the text form of one event.
-func eventLine(ev *audit.Event) string {
-	when := "-"
-	if !ev.Time.IsZero() {
-		when = ev.Time.Format(time.RFC3339Nano)
-	}
-	who := termtext.Quote(ev.Comm)
-	if ev.Exe != "" {
-		who += " (" + termtext.Quote(ev.Exe) + ")"
-	}
-	return fmt.Sprintf("%s %s pid %d %s: %s %s(%d)", when, ev.Action().Kind, ev.PID, who, ev.ArchName(), ev.Name(), ev.Nr)
 }
