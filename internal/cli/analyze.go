@@ -76,7 +76,7 @@ func runAnalyze(e *env, o analyzeOptions, path string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		return encodeJSON(e.stdout, r)
+		return writeJSON(e.stdout, r)
 	}
 	fmt.Fprint(e.stdout, r.Text())
 	for _, u := range r.Unresolved {

@@ -153,10 +153,7 @@ func runCompile(e *env, o compileOptions, ref string) error {
 		return withCode(ExitFailure, err)
 	}
 	warnSkipped(e, f, o.verbose)
-	if err := writeOutput(e, o.out, f.Output(of, ref)); err != nil {
-		return withCode(ExitFailure, err)
-	}
-	return nil
+	return writeOutput(e, o.out, f.Output(of, ref))
 }
 
 // warnSkipped reports names the profile uses that a covered ABI lacks

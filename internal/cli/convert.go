@@ -132,7 +132,7 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		co.Meta.Name = spo.NameFromFile(ref)
 	}
 	if o.podSnippet {
-		return writeOrFail(e, o.out, spo.PodSnippet(co.Meta))
+		return writeOutput(e, o.out, spo.PodSnippet(co.Meta))
 	}
 	host, err := parseArchFlag(o.arch)
 	if err != nil {
@@ -189,13 +189,10 @@ func runConvert(e *env, o convertOptions, ref string) error {
 		}
 		reportLosses(e, ref, string(to), c.Losses)
 	}
-	if err := writeOrFail(e, dest, c.Data); err != nil || !o.json {
+	if err := writeOutput(e, dest, c.Data); err != nil || !o.json {
 		return err
 	}
-	if err := writeJSON(e.stdout, c.Report(o.out)); err != nil {
-		return withCode(ExitFailure, err)
-	}
-	return nil
+	return writeJSON(e.stdout, c.Report(o.out))
 }
 
 // reportUnwritten lists what c's format cannot express of the profile
@@ -227,13 +224,6 @@ func printLosses(e *env, ls []profile.Loss) {
 	for _, l := range ls {
 		fmt.Fprintf(e.stderr, "  %s\n", l)
 	}
-}
-
-func writeOrFail(e *env, path string, data []byte) error {
-	if err := writeOutput(e, path, data); err != nil {
-		return withCode(ExitFailure, err)
-	}
-	return nil
 }
 
 // runOutput runs a program and returns its standard output.

@@ -80,10 +80,7 @@ nothing is written. FILE "-" reads stdin.`,
 			if out == "" && isTerminal(e.stdout) {
 				return usagef("refusing to write binary BPF to a terminal; use -o FILE")
 			}
-			if err := writeOutput(e, out, p.Encode(a.ByteOrder())); err != nil {
-				return withCode(ExitFailure, err)
-			}
-			return nil
+			return writeOutput(e, out, p.Encode(a.ByteOrder()))
 		},
 	}
 	c.Flags().StringVarP(&archFlag, "arch", "a", "", "byte order of `ARCH` (default: this binary's)")

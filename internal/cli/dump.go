@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,7 +93,7 @@ func runDump(e *env, o dumpOptions) error {
 			return withCode(ExitFailure, err)
 		}
 	case o.json:
-		if err := encodeJSON(e.stdout, inspect.Listings(fs, host.ByteOrder())); err != nil {
+		if err := writeJSON(e.stdout, inspect.Listings(fs, host.ByteOrder())); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	default:
@@ -116,11 +114,4 @@ func unreadError(e *env, unread []error) error {
 		fmt.Fprintf(e.stderr, "syscage: %v\n", err)
 	}
 	return withCode(ExitFailure, unread[len(unread)-1])
-}
-
-// encodeJSON writes v to w as indented JSON, HTML characters escaped.
-func encodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -97,7 +97,7 @@ func runEmu(e *env, o emuOptions, args []string) error {
 	}
 	switch {
 	case o.json:
-		if err := encodeJSON(e.stdout, res); err != nil {
+		if err := writeJSON(e.stdout, res); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	case o.quiet:

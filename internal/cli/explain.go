@@ -80,10 +80,7 @@ func runExplain(e *env, o explainOptions, ref string) error {
 		if shown == nil {
 			shown = []inspect.Explanation{}
 		}
-		if err := writeJSON(e.stdout, shown); err != nil {
-			return withCode(ExitFailure, err)
-		}
-		return nil
+		return writeJSON(e.stdout, shown)
 	}
 	fmt.Fprint(e.stdout, inspect.ExplainText(shown, host, only == arch.Invalid))
 	fmt.Fprint(e.stdout, inspect.ReasonsText(inspect.Reasons(p)))

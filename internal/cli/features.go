@@ -27,10 +27,7 @@ the kernel says how it was reached. Probing never installs a filter.`,
 				return withCode(ExitFailure, err)
 			}
 			if asJSON {
-				if err := writeJSON(e.stdout, f); err != nil {
-					return withCode(ExitFailure, err)
-				}
-				return nil
+				return writeJSON(e.stdout, f)
 			}
 			fmt.Fprint(e.stdout, f.Text())
 			return nil

@@ -109,8 +109,5 @@ func runMerge(e *env, o mergeOptions, refs []string) error {
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
-	if err := writeOutput(e, o.out, data); err != nil {
-		return withCode(ExitFailure, err)
-	}
-	return nil
+	return writeOutput(e, o.out, data)
 }

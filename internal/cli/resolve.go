@@ -94,7 +94,7 @@ func runResolve(e *env, o resolveOptions) error {
 		if out == nil {
 			out = []arch.Lookup{}
 		}
-		if err := encodeJSON(e.stdout, out); err != nil {
+		if err := writeJSON(e.stdout, out); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {

@@ -127,7 +127,7 @@ func runVerify(e *env, o verifyOptions, args []string) error {
 		return withCode(ExitFailure, err)
 	}
 	if o.json {
-		if err := encodeJSON(e.stdout, verdicts); err != nil {
+		if err := writeJSON(e.stdout, verdicts); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
@@ -186,7 +186,7 @@ func runDiff(e *env, o compareFlags, args []string) error {
 	}
 	c.Caveat(envCaveat(args, []string{"A", "B"}, o.profileFlags))
 	if o.json {
-		if err := encodeJSON(e.stdout, c); err != nil {
+		if err := writeJSON(e.stdout, c); err != nil {
 			return withCode(ExitFailure, err)
 		}
 	} else {
