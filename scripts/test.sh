@@ -10,15 +10,18 @@ set -eu
 cd "$(dirname "$0")/.."
 self=$(pwd)/scripts/test.sh
 
-# step NAME COMMAND...: run one step, noting its failure.
+# step NAME COMMAND...: run one step, noting its failure and how long
+# it took.
 step() {
 	name=$1
 	shift
 	echo "== $name"
+	t0=$(date +%s)
 	if ! "$@"; then
 		echo "test.sh: FAILED: $name" >&2
 		echo "  $name" >>"$SYSCAGE_TEST_FAILS"
 	fi
+	echo "== $(($(date +%s) - t0)) s: $name"
 }
 
 generated() {
