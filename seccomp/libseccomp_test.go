@@ -316,7 +316,7 @@ type built struct {
 // does not finish and syscage refuses, which st counts). When libseccomp
 // does not finish but syscage compiles p, the run has no libseccomp
 // filters and st counts it.
-func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats, finishes func(opt int) bool) (*diffRun, *mismatch, bool) {
+func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats, finishes func(opt int) (bool, error)) (*diffRun, *mismatch, bool) {
 	p = libseccomp.KnownNames(p)
 	r := &diffRun{p: p, host: host}
 	ours, done := within(buildTimeout, func() compiled {
@@ -330,7 +330,14 @@ func build(p *profile.Profile, host arch.Arch, o1 bool, st *diffStats, finishes 
 	if o1 {
 		opts = append(opts, 1)
 	}
-	if errors.Is(ours.err, profile.ErrLibseccompLoop) && finishes != nil && !finishes(opts[0]) {
+	if errors.Is(ours.err, profile.ErrLibseccompLoop) && finishes != nil {
+		finished, err := finishes(opts[0])
+		if err != nil {
+			return nil, &mismatch{what: fmt.Sprintf("the child that builds the profile with libseccomp: %v", err), detail: profileText(p)}, false
+		}
+		if finished {
+			return nil, &mismatch{what: fmt.Sprintf("syscage: %v; libseccomp finished building it", ours.err), detail: profileText(p)}, false
+		}
 		// As syscage said, libseccomp never finishes: confirmed in a
 		// child process, killed after loopTimeout. Here, its
 		// build would go on spinning until the test binary exits.
@@ -669,12 +676,19 @@ func checkProfile(seed uint64, o proftest.Config, st *diffStats) (verdict, inval
 	st.profiles++
 	p := randomProfile(seed, o)
 	host := proftest.Host(p)
-	finishes := func(opt int) bool {
+	finishes := func(opt int) (bool, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), loopTimeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, os.Args[0], strconv.FormatUint(seed, 10), strconv.FormatBool(o.AllowOverlap), host.String(), strconv.Itoa(opt))
 		cmd.Env = append(os.Environ(), testenv.Env(libBuildProgram))
-		return cmd.Run() == nil
+		out, err := cmd.CombinedOutput()
+		switch {
+		case ctx.Err() != nil:
+			return false, nil // killed at the deadline
+		case err != nil:
+			return false, fmt.Errorf("%v\n%s", err, out)
+		}
+		return true, nil
 	}
 	r, m, ok := build(p, host, *libO1Every > 0 && seed%uint64(*libO1Every) == 0, st, finishes)
 	if m != nil || !ok {
