@@ -10,6 +10,7 @@ import (
 	"github.com/syscage/syscage/arch"
 	"github.com/syscage/syscage/internal/libseccomp"
 	"github.com/syscage/syscage/internal/proftest"
+	"github.com/syscage/syscage/internal/testenv"
 	"github.com/syscage/syscage/profile"
 	"github.com/syscage/syscage/profile/harden"
 	"github.com/syscage/syscage/seccomp"
@@ -31,7 +32,11 @@ const (
 // and checks the sizes against sizeFactor and hardenedFactor and every
 // input of the differential test's kind against the profile's meaning.
 func TestLibseccompArgHeavySize(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
+	seeds := uint64(3)
+	if testenv.Race {
+		seeds = 1 // test.sh runs all three without the race detector
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
 		p := proftest.ArgHeavy(rand.New(rand.NewPCG(seed, 60)), 60, seed%2 == 0)
 		lib, err := libseccomp.Build(p, arch.X86_64, libseccomp.Options{Optimize: 2})
 		if err != nil {
